@@ -1,0 +1,29 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The ``nervepath`` command.
+
+``nervepath analyze ...`` runs the leg-movement engine without Django; every other
+sub-command is a Django management command (``nervepath seed_demo``,
+``nervepath runserver``, ``nervepath migrate``...).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "analyze":
+        from nervepath.science.movement.cli import main as analyze
+
+        return analyze(args[1:])
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nervepath.config.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["nervepath", *args])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
