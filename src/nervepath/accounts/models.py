@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""People: one user model with a role, and the patient's own record."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+
+
+class Role(models.TextChoices):
+    PATIENT = "patient", "Patient"
+    FRONT_DESK = "frontdesk", "Front desk"
+    CLINICIAN = "clinician", "Clinician"
+    RESEARCHER = "researcher", "Researcher"
+    ADMIN = "admin", "Administrator"
+
+
+STAFF_ROLES = {Role.FRONT_DESK, Role.CLINICIAN, Role.ADMIN}
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("role", Role.ADMIN)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who signs in: patient, front desk, clinician, researcher or admin."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField("email address", unique=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()  # type: ignore[misc]
+
+    class Meta:
+        ordering = ["last_name", "first_name", "email"]
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.email = self.email.lower()
+        # Only administrators reach the Django admin.
+        self.is_staff = self.role == Role.ADMIN
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == Role.PATIENT
+
+    @property
+    def is_front_desk(self) -> bool:
+        return self.role == Role.FRONT_DESK
+
+    @property
+    def is_clinician(self) -> bool:
+        return self.role == Role.CLINICIAN
+
+    @property
+    def can_manage_schedule(self) -> bool:
+        """Front desk, clinicians and admins book, move and cancel for patients."""
+        return self.is_active and self.role in STAFF_ROLES
+
+
+class Patient(models.Model):
+    """The patient's own record; appointments and, later, clinical data hang off it."""
+
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="patient")
+    phone = models.CharField(max_length=32, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name"]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def email(self) -> str:
+        return self.user.email

@@ -1,0 +1,327 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The JSON API (OpenAPI schema at /api/openapi.json, docs at /api/docs).
+
+The same services and rules as the pages. Errors are ``{"error": "one sentence"}`` with
+400 (bad input), 401 (not signed in), 404 (no such object, or not yours), 409 (the slot
+was just taken; ``alternatives`` lists the nearest free ones).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import NinjaAPI, Query, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import django_auth
+from pydantic import Field
+
+from nervepath.accounts.models import Patient
+from nervepath.scheduling import availability, services
+from nervepath.scheduling.errors import BookingError, SlotTaken
+from nervepath.scheduling.models import (
+    Appointment,
+    AppointmentType,
+    Clinician,
+    Location,
+    Source,
+    Status,
+)
+
+api = NinjaAPI(title="nervepath API", version="1", urls_namespace="api")
+
+MAX_DAYS = 92
+
+
+class ErrorOut(Schema):
+    error: str
+
+
+class SlotOut(Schema):
+    starts_at: datetime
+    ends_at: datetime
+    local_start: str
+    clinician_id: int
+    location: str
+
+
+class TakenOut(Schema):
+    error: str
+    alternatives: list[SlotOut]
+
+
+class LocationOut(Schema):
+    slug: str
+    name: str
+    address: str
+    city: str
+    state: str
+    postal_code: str
+    phone: str
+    timezone: str
+
+
+class TypeOut(Schema):
+    slug: str
+    name: str
+    duration_minutes: int
+    online_bookable: bool
+    locations: list[str]
+
+
+class AppointmentOut(Schema):
+    id: int
+    status: str
+    appointment_type: str
+    location: str
+    clinician_id: int
+    clinician: str
+    starts_at: datetime
+    ends_at: datetime
+    local_start: str
+
+
+class BookingIn(Schema):
+    appointment_type: str = Field(min_length=1, max_length=50)
+    location: str = Field(min_length=1, max_length=50)
+    clinician_id: int = Field(gt=0)
+    starts_at: datetime
+    patient_id: int | None = Field(default=None, gt=0, description="Staff only")
+    note: str = Field(default="", max_length=1000)
+
+
+class MoveIn(Schema):
+    starts_at: datetime
+    clinician_id: int | None = Field(default=None, gt=0)
+
+
+def _slot_out(slot: availability.Slot, locations: dict[int, Location]) -> SlotOut:
+    location = locations[slot.location_id]
+    return SlotOut(
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        local_start=slot.starts_at.astimezone(location.tz).isoformat(),
+        clinician_id=slot.clinician_id,
+        location=location.slug,
+    )
+
+
+def _appointment_out(a: Appointment) -> AppointmentOut:
+    return AppointmentOut(
+        id=a.id,
+        status=a.status,
+        appointment_type=a.appointment_type.slug,
+        location=a.location.slug,
+        clinician_id=a.clinician_id,
+        clinician=str(a.clinician),
+        starts_at=a.starts_at,
+        ends_at=a.ends_at,
+        local_start=a.local_start.isoformat(),
+    )
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    first = exc.errors[0] if exc.errors else {}
+    where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "payload"))
+    message = first.get("msg", "Invalid request")
+    return api.create_response(
+        request, {"error": f"{where}: {message}" if where else message}, status=400
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, {"error": "Sign in first."}, status=401)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"error": str(exc)}, status=exc.status_code)
+
+
+def _booking_error(request: HttpRequest, exc: BookingError) -> HttpResponse:
+    if isinstance(exc, SlotTaken):
+        locations = {loc.id: loc for loc in Location.objects.all()}
+        body = {
+            "error": exc.message,
+            "alternatives": [
+                _slot_out(s, locations).model_dump(mode="json") for s in exc.alternatives
+            ],
+        }
+        return api.create_response(request, body, status=409)
+    return api.create_response(request, {"error": exc.message}, status=exc.status)
+
+
+api.add_exception_handler(BookingError, _booking_error)
+
+
+@api.get("/locations", response=list[LocationOut], tags=["booking"])
+def list_locations(request: HttpRequest) -> list[Location]:
+    return list(Location.objects.all())
+
+
+@api.get("/appointment-types", response=list[TypeOut], tags=["booking"])
+def list_types(request: HttpRequest) -> list[TypeOut]:
+    kinds = AppointmentType.objects.filter(active=True).prefetch_related("locations")
+    return [
+        TypeOut(
+            slug=k.slug,
+            name=k.name,
+            duration_minutes=k.duration_minutes,
+            online_bookable=k.online_bookable,
+            locations=[loc.slug for loc in k.locations.all()],
+        )
+        for k in kinds
+    ]
+
+
+class AvailabilityQuery(Schema):
+    appointment_type: str = Field(min_length=1, max_length=50)
+    location: list[str] = Field(default_factory=list, description="Slugs; all when omitted")
+    start: date | None = None
+    days: int = Field(default=14, ge=1, le=MAX_DAYS)
+
+
+@api.get(
+    "/availability",
+    response={200: list[SlotOut], 400: ErrorOut, 404: ErrorOut},
+    tags=["booking"],
+)
+def get_availability(request: HttpRequest, query: Query[AvailabilityQuery]) -> list[SlotOut]:
+    """Free slots, in UTC with the location's local time beside each."""
+    kind = AppointmentType.objects.filter(slug=query.appointment_type, active=True).first()
+    if kind is None:
+        raise HttpError(404, f"Unknown appointment type {query.appointment_type!r}.")
+    locations = (
+        list(Location.objects.filter(slug__in=query.location))
+        if query.location
+        else list(Location.objects.all())
+    )
+    if query.location and len(locations) != len(set(query.location)):
+        raise HttpError(404, "Unknown location.")
+    user = request.user
+    staff = user.is_authenticated and user.can_manage_schedule  # type: ignore[union-attr]
+    if not staff and not kind.online_bookable:
+        raise HttpError(400, f"“{kind.name}” is booked by the clinic, not online.")
+    by_id = {loc.id: loc for loc in locations}
+    out: list[SlotOut] = []
+    for location in locations:
+        window = availability.staff_window() if staff else availability.online_window(location)
+        first = query.start or window.earliest.astimezone(location.tz).date()
+        slots = availability.free_slots(kind, [location], first, query.days, window=window)
+        out.extend(_slot_out(s, by_id) for s in slots)
+    out.sort(key=lambda s: (s.starts_at, s.location, s.clinician_id))
+    return out
+
+
+def _patient_of(request: HttpRequest) -> Patient:
+    user = request.user
+    patient = Patient.objects.filter(user=user).first() if user.is_patient else None  # type: ignore[union-attr]
+    if patient is None:
+        raise HttpError(403, "Only patients have their own bookings.")
+    return patient
+
+
+def _visible(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """Appointments this user may see: their own, or every one for clinic staff."""
+    qs = Appointment.objects.select_related(
+        "location", "appointment_type", "clinician__user"
+    ).exclude(status=Status.HELD)
+    if request.user.can_manage_schedule:  # type: ignore[union-attr]
+        return qs
+    return qs.filter(patient__user=request.user)
+
+
+@api.get("/bookings", response=list[AppointmentOut], auth=django_auth, tags=["bookings"])
+def list_bookings(request: HttpRequest) -> list[AppointmentOut]:
+    """The signed-in patient's appointments (staff: the next 30 days' at all locations)."""
+    qs = _visible(request)
+    if request.user.can_manage_schedule:  # type: ignore[union-attr]
+        from django.utils import timezone
+
+        now = timezone.now()
+        qs = qs.filter(starts_at__gte=now, starts_at__lt=now + timedelta(days=30))
+    return [_appointment_out(a) for a in qs]
+
+
+@api.get(
+    "/bookings/{booking_id}",
+    response={200: AppointmentOut, 404: ErrorOut},
+    auth=django_auth,
+    tags=["bookings"],
+)
+def get_booking(request: HttpRequest, booking_id: int) -> AppointmentOut:
+    return _appointment_out(get_object_or_404(_visible(request), pk=booking_id))
+
+
+@api.post(
+    "/bookings",
+    response={201: AppointmentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: TakenOut},
+    auth=django_auth,
+    tags=["bookings"],
+)
+def create_booking(request: HttpRequest, body: BookingIn) -> tuple[int, AppointmentOut]:
+    user = request.user
+    location = Location.objects.filter(slug=body.location).first()
+    kind = AppointmentType.objects.filter(slug=body.appointment_type).first()
+    clinician = Clinician.objects.filter(id=body.clinician_id).first()
+    if location is None or kind is None or clinician is None:
+        raise HttpError(404, "Unknown location, appointment type or clinician.")
+    if user.can_manage_schedule:  # type: ignore[union-attr]
+        if body.patient_id is None:
+            raise HttpError(400, "patient_id: staff must say which patient the booking is for.")
+        patient = Patient.objects.filter(id=body.patient_id).first()
+        if patient is None:
+            raise HttpError(404, "Unknown patient.")
+        source = Source.STAFF
+    else:
+        if body.patient_id is not None and body.patient_id != _patient_of(request).id:
+            raise HttpError(404, "Unknown patient.")
+        patient = _patient_of(request)
+        source = Source.API
+    with transaction.atomic():
+        appointment = services.book(
+            services.Request(kind, location, clinician, body.starts_at),
+            patient,
+            by=user,  # type: ignore[arg-type]
+            source=source,
+            note=body.note,
+        )
+    return 201, _appointment_out(appointment)
+
+
+@api.post(
+    "/bookings/{booking_id}/cancel",
+    response={200: AppointmentOut, 400: ErrorOut, 404: ErrorOut},
+    auth=django_auth,
+    tags=["bookings"],
+)
+def cancel_booking(request: HttpRequest, booking_id: int) -> AppointmentOut:
+    appointment = get_object_or_404(_visible(request), pk=booking_id)
+    return _appointment_out(services.cancel(appointment, by=request.user))  # type: ignore[arg-type]
+
+
+@api.post(
+    "/bookings/{booking_id}/reschedule",
+    response={200: AppointmentOut, 400: ErrorOut, 404: ErrorOut, 409: TakenOut},
+    auth=django_auth,
+    tags=["bookings"],
+)
+def reschedule_booking(request: HttpRequest, booking_id: int, body: MoveIn) -> AppointmentOut:
+    appointment = get_object_or_404(_visible(request), pk=booking_id)
+    clinician = None
+    if body.clinician_id is not None:
+        clinician = Clinician.objects.filter(id=body.clinician_id).first()
+        if clinician is None:
+            raise HttpError(404, "Unknown clinician.")
+    moved = services.reschedule(
+        appointment,
+        body.starts_at,
+        by=request.user,  # type: ignore[arg-type]
+        clinician=clinician,
+    )
+    return _appointment_out(moved)

@@ -1,0 +1,17 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from nervepath.api.routes import api
+
+admin.site.site_header = "nervepath administration"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("accounts/", include("nervepath.accounts.urls")),
+    path("", include("nervepath.scheduling.urls")),
+    path("", include("nervepath.site.urls")),
+]

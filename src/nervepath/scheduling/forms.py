@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import forms
+from django.utils import timezone
+
+from nervepath.scheduling.models import AppointmentType, Clinician, Location
+
+
+class SlotField(forms.CharField):
+    """An instant as ISO 8601 with its offset, as the slot links carry it."""
+
+    def to_python(self, value: object) -> datetime | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise forms.ValidationError("That appointment time is not valid.") from None
+        if timezone.is_naive(moment):
+            raise forms.ValidationError("That appointment time has no time zone.")
+        return moment
+
+
+class ChosenSlotForm(forms.Form):
+    start = SlotField(widget=forms.HiddenInput)
+    clinician = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class PatientDetailsForm(forms.Form):
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(max_length=100)
+    email = forms.EmailField()
+    phone = forms.CharField(max_length=32, required=False)
+
+
+class BookingForm(ChosenSlotForm):
+    note = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Anything we should know? (optional)",
+    )
+
+
+class WaitlistForm(forms.Form):
+    first_name = forms.CharField(max_length=100, required=False)
+    last_name = forms.CharField(max_length=100, required=False)
+    email = forms.EmailField(required=False)
+
+
+class StaffBookingForm(PatientDetailsForm):
+    appointment_type = forms.ModelChoiceField(queryset=AppointmentType.objects.none())
+    clinician = forms.ModelChoiceField(queryset=Clinician.objects.none())
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
+    note = forms.CharField(
+        required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, location: Location, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.location = location
+        self.fields["appointment_type"].queryset = AppointmentType.objects.filter(  # type: ignore[attr-defined]
+            active=True, locations=location
+        )
+        self.fields["clinician"].queryset = Clinician.objects.filter(  # type: ignore[attr-defined]
+            active=True, hours__location=location
+        ).distinct()
+
+    def starts_at(self) -> datetime:
+        local = datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"])
+        return local.replace(tzinfo=self.location.tz)
+
+
+class MoveForm(forms.Form):
+    clinician = forms.ModelChoiceField(queryset=Clinician.objects.none())
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
+
+    def __init__(self, location: Location, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.location = location
+        self.fields["clinician"].queryset = Clinician.objects.filter(  # type: ignore[attr-defined]
+            active=True, hours__location=location
+        ).distinct()
+
+    def starts_at(self) -> datetime:
+        local = datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"])
+        return local.replace(tzinfo=self.location.tz)

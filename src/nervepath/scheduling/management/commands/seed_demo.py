@@ -1,0 +1,245 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Build the demo clinic: two Colorado locations, clinicians, staff, patients, bookings.
+
+Idempotent for the reference data; appointments are only added to an empty schedule.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from nervepath.accounts.models import Patient, Role, User
+from nervepath.scheduling import availability
+from nervepath.scheduling.models import (
+    Appointment,
+    AppointmentType,
+    AvailabilityException,
+    Clinician,
+    ExceptionKind,
+    Leg,
+    Location,
+    OpeningHours,
+    Resource,
+    ResourceKind,
+    Source,
+    Status,
+    WorkingHours,
+)
+
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (published demo logins)
+
+LOCATIONS = [
+    dict(slug="fort-collins", name="Fort Collins", address="1200 Centre Avenue, Suite 210",
+         city="Fort Collins", state="CO", postal_code="80526", phone="(970) 555-0142"),
+    dict(slug="broomfield", name="Broomfield", address="400 Interlocken Parkway, Suite 120",
+         city="Broomfield", state="CO", postal_code="80021", phone="(303) 555-0187"),
+]  # fmt: skip
+
+# (email, first, last, title, {location slug: [(weekday, start, end)]})
+CLINICIANS = [
+    ("dr.hale@demo.nervepath.org", "Maren", "Hale", "DPM",
+     {"fort-collins": [(0, "08:00", "17:00"), (1, "08:00", "17:00"), (3, "08:00", "17:00")],
+      "broomfield": [(2, "08:00", "16:00"), (4, "08:00", "12:00")]}),
+    ("dr.okafor@demo.nervepath.org", "Chidi", "Okafor", "MD",
+     {"broomfield": [(0, "09:00", "17:00"), (1, "09:00", "17:00"), (3, "09:00", "17:00")],
+      "fort-collins": [(2, "09:00", "17:00"), (4, "09:00", "15:00")]}),
+    ("pa.lindqvist@demo.nervepath.org", "Ingrid", "Lindqvist", "PA-C",
+     {"fort-collins": [(0, "07:30", "15:30"), (2, "07:30", "15:30"), (4, "07:30", "13:00")],
+      "broomfield": [(1, "07:30", "15:30"), (3, "07:30", "15:30")]}),
+]  # fmt: skip
+
+STAFF = [
+    ("frontdesk@demo.nervepath.org", "Rosa", "Delgado", Role.FRONT_DESK),
+    ("research@demo.nervepath.org", "Priya", "Natarajan", Role.RESEARCHER),
+    ("admin@demo.nervepath.org", "Sam", "Whitford", Role.ADMIN),
+]
+
+PATIENTS = [
+    ("patient@demo.nervepath.org", "Alex", "Morgan"),
+    ("jordan.reyes@demo.nervepath.org", "Jordan", "Reyes"),
+    ("casey.nguyen@demo.nervepath.org", "Casey", "Nguyen"),
+    ("taylor.brooks@demo.nervepath.org", "Taylor", "Brooks"),
+    ("morgan.lee@demo.nervepath.org", "Morgan", "Lee"),
+]
+
+# slug, name, minutes, before, after, resource kind, online, leg, who (clinician index)
+TYPES = [
+    ("new-patient", "New-patient consultation", 60, 0, 10, "", True, "", [0, 1, 2]),
+    ("follow-up", "Follow-up visit", 30, 0, 5, "", True, "", [0, 1, 2]),
+    ("nerve-block", "Diagnostic nerve block", 45, 10, 15,
+     ResourceKind.PROCEDURE_ROOM, False, "", [0, 1]),
+    ("surgery-right", "Decompression surgery, right leg", 150, 30, 30,
+     ResourceKind.OPERATING_ROOM, False, Leg.RIGHT, [0, 1]),
+    ("surgery-left", "Decompression surgery, left leg", 150, 30, 30,
+     ResourceKind.OPERATING_ROOM, False, Leg.LEFT, [0, 1]),
+    ("post-op", "Post-operative check", 30, 0, 5, "", True, "", [0, 1, 2]),
+    ("estim", "Electrical-stimulation session", 45, 0, 10,
+     ResourceKind.THERAPY_CHAIR, True, "", [2]),
+    ("laser", "Laser session", 30, 0, 10, ResourceKind.THERAPY_CHAIR, True, "", [2]),
+]  # fmt: skip
+
+
+def _t(text: str) -> time:
+    return time.fromisoformat(text)
+
+
+class Command(BaseCommand):
+    help = "Create the demo clinic (two locations, clinicians, staff, patients, appointments)."
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("--seed", type=int, default=7, help="Random seed for the bookings.")
+
+    @transaction.atomic
+    def handle(self, *args: object, **options: object) -> None:
+        locations = {}
+        for data in LOCATIONS:
+            loc, _ = Location.objects.update_or_create(slug=data["slug"], defaults=data)
+            locations[loc.slug] = loc
+            for weekday in range(5):
+                OpeningHours.objects.get_or_create(
+                    location=loc,
+                    weekday=weekday,
+                    defaults={"opens": _t("07:30"), "closes": _t("17:30")},
+                )
+            for name, kind in [
+                ("Procedure room 1", ResourceKind.PROCEDURE_ROOM),
+                ("Operating room", ResourceKind.OPERATING_ROOM),
+                ("Therapy chair A", ResourceKind.THERAPY_CHAIR),
+                ("Therapy chair B", ResourceKind.THERAPY_CHAIR),
+            ]:
+                Resource.objects.get_or_create(location=loc, name=name, defaults={"kind": kind})
+
+        clinicians = []
+        for email, first, last, title, hours in CLINICIANS:
+            user = self._user(email, first, last, Role.CLINICIAN)
+            clinician, _ = Clinician.objects.get_or_create(user=user, defaults={"title": title})
+            clinicians.append(clinician)
+            for slug, rows in hours.items():
+                for weekday, start, end in rows:
+                    WorkingHours.objects.get_or_create(
+                        clinician=clinician,
+                        location=locations[slug],
+                        weekday=weekday,
+                        start=_t(start),
+                        end=_t(end),
+                    )
+        for email, first, last, role in STAFF:
+            self._user(email, first, last, role)
+        patients = []
+        for email, first, last in PATIENTS:
+            user = self._user(email, first, last, Role.PATIENT)
+            patients.append(Patient.objects.get_or_create(user=user)[0])
+
+        kinds = {}
+        for slug, name, minutes, before, after, resource, online, leg, who in TYPES:
+            kind, _ = AppointmentType.objects.update_or_create(
+                slug=slug,
+                defaults=dict(
+                    name=name,
+                    duration_minutes=minutes,
+                    buffer_before_minutes=before,
+                    buffer_after_minutes=after,
+                    resource_kind=resource,
+                    online_bookable=online,
+                    surgery_leg=leg,
+                    order=len(kinds),
+                ),
+            )
+            kind.locations.set(locations.values())
+            kind.clinicians.set([clinicians[i] for i in who])
+            kinds[slug] = kind
+
+        tz = locations["fort-collins"].tz
+        today = timezone.now().astimezone(tz).date()
+        christmas = date(today.year, 12, 25)
+        for loc in locations.values():
+            AvailabilityException.objects.get_or_create(
+                location=loc,
+                clinician=None,
+                kind=ExceptionKind.UNAVAILABLE,
+                starts_at=datetime.combine(christmas, time.min, tzinfo=tz),
+                ends_at=datetime.combine(christmas + timedelta(days=1), time.min, tzinfo=tz),
+                defaults={"reason": "Christmas Day"},
+            )
+
+        if not Appointment.objects.exists():
+            self._appointments(
+                random.Random(options["seed"]),  # noqa: S311
+                patients,
+                kinds,
+                locations,
+                today,
+            )
+
+        self.stdout.write(self.style.SUCCESS("Demo clinic ready."))
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for email, *_rest in PATIENTS[:1]:
+            self.stdout.write(f"  patient      {email}")
+        for email, *_rest, role in STAFF:
+            self.stdout.write(f"  {role:<12} {email}")
+        for email, *_rest in CLINICIANS:
+            self.stdout.write(f"  clinician    {email}")
+
+    def _user(self, email: str, first: str, last: str, role: str) -> User:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email,
+                DEMO_PASSWORD,
+                first_name=first,
+                last_name=last,
+                role=role,
+                is_superuser=role == Role.ADMIN,
+            )
+        return user
+
+    def _appointments(self, rng, patients, kinds, locations, today):  # type: ignore[no-untyped-def]
+        """Past visits (completed) and future bookings, placed in real free slots."""
+        made = 0
+        for offset in (-21, -14, -7, -3, 2, 5, 9, 16, 23):
+            day = today + timedelta(days=offset)
+            for loc in locations.values():
+                for slug in ("new-patient", "follow-up", "estim"):
+                    kind = kinds[slug]
+                    slots = availability.free_slots(
+                        kind,
+                        [loc],
+                        day,
+                        1,
+                        window=availability.SearchWindow(
+                            datetime.combine(day, time.min, tzinfo=loc.tz),
+                            datetime.combine(day + timedelta(days=1), time.min, tzinfo=loc.tz),
+                        ),
+                    )
+                    if not slots:
+                        continue
+                    slot = rng.choice(slots)
+                    past = slot.starts_at < timezone.now()
+                    room = None
+                    if kind.resource_kind:
+                        room = availability.pick_resource(
+                            kind,
+                            loc,
+                            slot.starts_at - kind.buffer_before,
+                            slot.ends_at + kind.buffer_after,
+                        )
+                    Appointment.objects.create(
+                        patient=rng.choice(patients),
+                        clinician_id=slot.clinician_id,
+                        location=loc,
+                        appointment_type=kind,
+                        resource=room,
+                        starts_at=slot.starts_at,
+                        ends_at=slot.ends_at,
+                        blocked_from=slot.starts_at - kind.buffer_before,
+                        blocked_until=slot.ends_at + kind.buffer_after,
+                        status=Status.COMPLETED if past else Status.BOOKED,
+                        source=Source.STAFF,
+                    )
+                    made += 1
+        self.stdout.write(f"Added {made} demo appointments.")

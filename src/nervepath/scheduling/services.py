@@ -1,0 +1,493 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Booking, moving and cancelling appointments, and the waitlist.
+
+Every operation checks the clinic's rules, then writes inside one transaction that
+first locks the clinician (and rooms) so that two bookings for the same time are
+serialised; the database itself refuses overlapping appointments as a last guard
+(migration 0002), and that refusal is turned into :class:`SlotTaken` with the nearest
+free slots. A refused operation changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from nervepath.accounts.models import Patient, User
+from nervepath.scheduling import availability
+from nervepath.scheduling.errors import BookingError, SlotTaken
+from nervepath.scheduling.models import (
+    Appointment,
+    AppointmentType,
+    Clinician,
+    Leg,
+    Location,
+    Resource,
+    Source,
+    Status,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+
+log = logging.getLogger(__name__)
+
+TAKEN = "Sorry, that time was just taken by someone else. Here are the nearest free times."
+
+
+@dataclass(frozen=True)
+class Request:
+    """What someone asked for: a type at a location with a clinician at an instant."""
+
+    appointment_type: AppointmentType
+    location: Location
+    clinician: Clinician
+    starts_at: datetime
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + self.appointment_type.duration
+
+    @property
+    def blocked_from(self) -> datetime:
+        return self.starts_at - self.appointment_type.buffer_before
+
+    @property
+    def blocked_until(self) -> datetime:
+        return self.ends_at + self.appointment_type.buffer_after
+
+
+class _Taken(Exception):
+    """Raised inside the transaction; turned into SlotTaken after the rollback."""
+
+
+def _window(location: Location, online: bool, now: datetime) -> availability.SearchWindow:
+    return availability.online_window(location, now) if online else availability.staff_window(now)
+
+
+def _check_request(req: Request, *, online: bool, now: datetime) -> None:
+    kind, location, clinician = req.appointment_type, req.location, req.clinician
+    if not kind.active:
+        raise BookingError(f"“{kind.name}” is no longer offered.")
+    if not kind.locations.filter(id=location.id).exists():
+        raise BookingError(f"“{kind.name}” is not offered at {location.name}.")
+    if not clinician.active or not kind.clinicians.filter(id=clinician.id).exists():
+        raise BookingError(f"{clinician} does not offer “{kind.name}”.")
+    if online and not kind.online_bookable:
+        raise BookingError(f"“{kind.name}” is booked by the clinic: please call {location.phone}.")
+    if timezone.is_naive(req.starts_at):
+        raise BookingError("The appointment time must include a time zone.")
+    if req.starts_at <= now:
+        raise BookingError("That time has already passed. Please choose a time in the future.")
+    if online:
+        window = availability.online_window(location, now)
+        if req.starts_at < window.earliest:
+            raise BookingError(
+                f"Online bookings need at least {location.min_notice_hours} hours' notice. "
+                f"For a sooner visit please call {location.phone}."
+            )
+        if req.starts_at > window.latest:
+            raise BookingError(
+                f"Online bookings open {location.max_horizon_days} days ahead. "
+                "Please choose an earlier date."
+            )
+    local_day = req.starts_at.astimezone(location.tz).date()
+    within_hours = availability.free_slots(
+        kind,
+        [location],
+        local_day,
+        1,
+        window=availability.staff_window(now),
+        clinician_ids=[clinician.id],
+        include_bookings=False,
+        step_minutes=None if online else 5,
+    )
+    if not any(slot.starts_at == req.starts_at for slot in within_hours):
+        raise BookingError(
+            f"{clinician} is not available for “{kind.name}” at {location.name} at that time."
+        )
+
+
+def _check_second_leg(req: Request, patient: Patient, ignore_id: int | None) -> None:
+    """Decompression of the two legs must be at least the configured gap apart (both ways)."""
+    leg = req.appointment_type.surgery_leg
+    if not leg:
+        return
+    other = Leg.LEFT if leg == Leg.RIGHT else Leg.RIGHT
+    gap = req.appointment_type.second_leg_gap
+    clash = (
+        Appointment.objects.filter(
+            patient=patient,
+            appointment_type__surgery_leg=other,
+            status__in=[Status.BOOKED, Status.HELD, Status.COMPLETED],
+            starts_at__gt=req.starts_at - gap,
+            starts_at__lt=req.starts_at + gap,
+        )
+        .exclude(id=ignore_id)
+        .select_related("location")
+        .first()
+    )
+    if clash is not None:
+        other_day = clash.local_start.date()
+        raise BookingError(
+            f"The {Leg(other).label.lower()} surgery is on {other_day:%B %-d, %Y}. Surgery on the "
+            f"{Leg(leg).label.lower()} must be at least {gap.days} days from it "
+            f"(not before {other_day + gap:%B %-d} if it follows)."
+        )
+
+
+def _lock(req: Request, extra_clinician: Clinician | None = None) -> None:
+    """Row locks that serialise writers for this clinician and these rooms (PostgreSQL);
+    on SQLite the transaction already holds the database write lock (BEGIN IMMEDIATE)."""
+    ids = sorted({req.clinician.id} | ({extra_clinician.id} if extra_clinician else set()))
+    list(Clinician.objects.select_for_update().filter(id__in=ids).order_by("id"))
+    if req.appointment_type.resource_kind:
+        list(
+            Resource.objects.select_for_update()
+            .filter(location=req.location, kind=req.appointment_type.resource_kind)
+            .order_by("id")
+        )
+
+
+def _release_expired_holds(req: Request, now: datetime) -> None:
+    expired = Appointment.objects.filter(status=Status.HELD, hold_expires_at__lte=now).overlapping(
+        req.blocked_from, req.blocked_until
+    )
+    for held in expired:
+        _end_hold(held, now)
+
+
+def _end_hold(held: Appointment, now: datetime) -> None:
+    held.status = Status.CANCELLED
+    held.cancelled_at = now
+    held.save(update_fields=["status", "cancelled_at"])
+    WaitlistEntry.objects.filter(offered_appointment=held, status=WaitlistStatus.OFFERED).update(
+        status=WaitlistStatus.WAITING, offered_appointment=None
+    )
+
+
+def _claim(req: Request, patient: Patient, now: datetime, ignore_id: int | None) -> Resource | None:
+    """Inside the transaction: refuse if the time is taken; return the room to use."""
+    _release_expired_holds(req, now)
+    clinician_busy = (
+        Appointment.objects.active(now)
+        .filter(clinician=req.clinician)
+        .overlapping(req.blocked_from, req.blocked_until)
+        .exclude(id=ignore_id)
+    )
+    if clinician_busy.exists():
+        raise _Taken
+    if (
+        Appointment.objects.active(now)
+        .filter(patient=patient)
+        .overlapping(req.starts_at, req.ends_at)
+        .exclude(id=ignore_id)
+        .exists()
+    ):
+        raise BookingError("You already have an appointment at that time.")
+    _check_second_leg(req, patient, ignore_id)
+    if not req.appointment_type.resource_kind:
+        return None
+    room = availability.pick_resource(
+        req.appointment_type,
+        req.location,
+        req.blocked_from,
+        req.blocked_until,
+        ignore_appointment_id=ignore_id,
+    )
+    if room is None:
+        raise _Taken
+    return room
+
+
+def _alternatives(req: Request, online: bool, now: datetime, ignore_id: int | None = None):  # type: ignore[no-untyped-def]
+    return availability.nearest_slots(
+        req.appointment_type,
+        req.location,
+        req.starts_at,
+        window=_window(req.location, online, now),
+        ignore_appointment_id=ignore_id,
+    )
+
+
+def book(
+    req: Request,
+    patient: Patient,
+    *,
+    by: User | None,
+    source: str = Source.ONLINE,
+    note: str = "",
+    now: datetime | None = None,
+) -> Appointment:
+    """Book ``req`` for ``patient``. Online and API bookings follow the online rules."""
+    now = now or timezone.now()
+    online = source in (Source.ONLINE, Source.API) and not (by and by.can_manage_schedule)
+    _check_request(req, online=online, now=now)
+    try:
+        with transaction.atomic():
+            _lock(req)
+            room = _claim(req, patient, now, None)
+            try:
+                with transaction.atomic():
+                    appointment = Appointment.objects.create(
+                        patient=patient,
+                        clinician=req.clinician,
+                        location=req.location,
+                        appointment_type=req.appointment_type,
+                        resource=room,
+                        starts_at=req.starts_at,
+                        ends_at=req.ends_at,
+                        blocked_from=req.blocked_from,
+                        blocked_until=req.blocked_until,
+                        status=Status.BOOKED,
+                        source=source,
+                        created_by=by,
+                        patient_note=note,
+                    )
+            except IntegrityError as exc:
+                log.info("Database refused an overlapping booking: %s", exc)
+                raise _Taken from exc
+            transaction.on_commit(lambda: _after_booking(appointment, "confirmed"))
+    except _Taken:
+        raise SlotTaken(TAKEN, _alternatives(req, online, now)) from None
+    return appointment
+
+
+def reschedule(
+    appointment: Appointment,
+    starts_at: datetime,
+    *,
+    by: User | None,
+    clinician: Clinician | None = None,
+    now: datetime | None = None,
+) -> Appointment:
+    """Move a booked appointment to ``starts_at`` (and optionally another clinician)."""
+    now = now or timezone.now()
+    online = not (by and by.can_manage_schedule)
+    if appointment.status != Status.BOOKED:
+        raise BookingError("Only a booked appointment can be moved.")
+    if online:
+        _check_cutoff(appointment, now, "moved")
+    req = Request(
+        appointment.appointment_type,
+        appointment.location,
+        clinician or appointment.clinician,
+        starts_at,
+    )
+    _check_request(req, online=online, now=now)
+    try:
+        with transaction.atomic():
+            _lock(req, extra_clinician=appointment.clinician)
+            current = Appointment.objects.get(pk=appointment.pk)
+            if current.status != Status.BOOKED:
+                raise BookingError("This appointment was cancelled meanwhile.")
+            room = _claim(req, appointment.patient, now, appointment.id)
+            freed = _freed_copy(current)
+            current.clinician = req.clinician
+            current.resource = room
+            current.starts_at, current.ends_at = req.starts_at, req.ends_at
+            current.blocked_from, current.blocked_until = req.blocked_from, req.blocked_until
+            current.reminder_sent_at = None
+            try:
+                with transaction.atomic():
+                    current.save()
+            except IntegrityError as exc:
+                raise _Taken from exc
+            transaction.on_commit(lambda: _after_booking(current, "moved"))
+            transaction.on_commit(lambda: offer_freed_slot(freed))
+    except _Taken:
+        raise SlotTaken(TAKEN, _alternatives(req, online, now, appointment.id)) from None
+    return current
+
+
+def _check_cutoff(appointment: Appointment, now: datetime, verb: str) -> None:
+    cutoff = appointment.location.cancel_cutoff_hours
+    if appointment.starts_at - now < timedelta(hours=cutoff):
+        raise BookingError(
+            f"Appointments can be {verb} online until {cutoff} hours before. "
+            f"Please call {appointment.location.name} on {appointment.location.phone}."
+        )
+
+
+def cancel(
+    appointment: Appointment, *, by: User | None, now: datetime | None = None
+) -> Appointment:
+    now = now or timezone.now()
+    online = not (by and by.can_manage_schedule)
+    if appointment.status != Status.BOOKED:
+        raise BookingError("This appointment is not booked, so it cannot be cancelled.")
+    if appointment.starts_at <= now:
+        raise BookingError("This appointment has already started.")
+    if online:
+        _check_cutoff(appointment, now, "cancelled")
+    with transaction.atomic():
+        current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if current.status != Status.BOOKED:
+            raise BookingError("This appointment was already cancelled.")
+        freed = _freed_copy(current)
+        current.status = Status.CANCELLED
+        current.cancelled_at = now
+        current.save(update_fields=["status", "cancelled_at"])
+        transaction.on_commit(lambda: _after_cancel(current, freed))
+    return current
+
+
+def _freed_copy(appointment: Appointment) -> Appointment:
+    """An unsaved snapshot of the time an appointment is leaving."""
+    return Appointment(
+        patient=appointment.patient,
+        clinician=appointment.clinician,
+        location=appointment.location,
+        appointment_type=appointment.appointment_type,
+        resource=appointment.resource,
+        starts_at=appointment.starts_at,
+        ends_at=appointment.ends_at,
+        blocked_from=appointment.blocked_from,
+        blocked_until=appointment.blocked_until,
+    )
+
+
+def _after_booking(appointment: Appointment, kind: str) -> None:
+    from nervepath.scheduling import notifications, tasks
+
+    notifications.appointment_email(appointment, kind)
+    tasks.schedule_reminder(appointment)
+
+
+def _after_cancel(appointment: Appointment, freed: Appointment) -> None:
+    from nervepath.scheduling import notifications
+
+    notifications.appointment_email(appointment, "cancelled")
+    offer_freed_slot(freed)
+
+
+# --- Waitlist -------------------------------------------------------------------
+
+
+def join_waitlist(patient: Patient, kind: AppointmentType, location: Location) -> WaitlistEntry:
+    if not kind.locations.filter(id=location.id).exists():
+        raise BookingError(f"“{kind.name}” is not offered at {location.name}.")
+    with transaction.atomic():
+        entry = WaitlistEntry.objects.filter(
+            patient=patient,
+            appointment_type=kind,
+            location=location,
+            status__in=[WaitlistStatus.WAITING, WaitlistStatus.OFFERED],
+        ).first()
+        if entry is None:
+            entry = WaitlistEntry.objects.create(
+                patient=patient, appointment_type=kind, location=location
+            )
+    return entry
+
+
+def offer_freed_slot(freed: Appointment, now: datetime | None = None) -> WaitlistEntry | None:
+    """Hold the freed time for the first patient waiting for that type at that location."""
+    now = now or timezone.now()
+    location = freed.location
+    if freed.starts_at < availability.online_window(location, now).earliest:
+        return None
+    waiting = WaitlistEntry.objects.filter(
+        appointment_type=freed.appointment_type,
+        location=location,
+        status=WaitlistStatus.WAITING,
+    ).exclude(patient=freed.patient)
+    req = Request(freed.appointment_type, location, freed.clinician, freed.starts_at)
+    for entry in waiting.select_related("patient__user"):
+        expires = min(
+            now + timedelta(hours=location.waitlist_offer_hours),
+            freed.starts_at - timedelta(hours=location.min_notice_hours),
+        )
+        try:
+            with transaction.atomic():
+                _lock(req)
+                entry = WaitlistEntry.objects.get(pk=entry.pk)
+                if entry.status != WaitlistStatus.WAITING:
+                    continue
+                room = _claim(req, entry.patient, now, None)
+                held = Appointment.objects.create(
+                    patient=entry.patient,
+                    clinician=req.clinician,
+                    location=location,
+                    appointment_type=req.appointment_type,
+                    resource=room,
+                    starts_at=req.starts_at,
+                    ends_at=req.ends_at,
+                    blocked_from=req.blocked_from,
+                    blocked_until=req.blocked_until,
+                    status=Status.HELD,
+                    source=Source.WAITLIST,
+                    hold_expires_at=expires,
+                )
+                entry.status = WaitlistStatus.OFFERED
+                entry.offered_appointment = held
+                entry.save(update_fields=["status", "offered_appointment"])
+        except (_Taken, IntegrityError):
+            return None  # someone booked the time already; nothing to offer
+        except BookingError:
+            continue  # this patient cannot take it (clash, second-leg rule): ask the next
+        from nervepath.scheduling import notifications, tasks
+
+        notifications.waitlist_offer_email(entry, held)
+        tasks.schedule_hold_expiry(held)
+        return entry
+    return None
+
+
+def accept_offer(entry: WaitlistEntry, now: datetime | None = None) -> Appointment:
+    now = now or timezone.now()
+    with transaction.atomic():
+        entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
+        held = entry.offered_appointment
+        if entry.status != WaitlistStatus.OFFERED or held is None:
+            raise BookingError("This offer is no longer open.")
+        held = Appointment.objects.select_for_update().get(pk=held.pk)
+        if (
+            held.status != Status.HELD
+            or held.hold_expires_at is None
+            or held.hold_expires_at <= now
+        ):
+            raise BookingError("Sorry, this offer has expired and the time was released.")
+        held.status = Status.BOOKED
+        held.hold_expires_at = None
+        held.save(update_fields=["status", "hold_expires_at"])
+        entry.status = WaitlistStatus.BOOKED
+        entry.save(update_fields=["status"])
+        transaction.on_commit(lambda: _after_booking(held, "confirmed"))
+    return held
+
+
+def decline_offer(entry: WaitlistEntry, now: datetime | None = None) -> None:
+    """The patient does not want this time: release it and offer it to the next in line."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
+        held = entry.offered_appointment
+        if entry.status != WaitlistStatus.OFFERED or held is None:
+            raise BookingError("This offer is no longer open.")
+        freed = _freed_copy(held)
+        _end_hold(held, now)
+        entry.refresh_from_db()
+        entry.status = WaitlistStatus.WITHDRAWN
+        entry.save(update_fields=["status"])
+        transaction.on_commit(lambda: offer_freed_slot(freed))
+
+
+def expire_hold(appointment_id: int, now: datetime | None = None) -> bool:
+    """Release a hold nobody accepted in time, and offer it to the next in line."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        held = Appointment.objects.select_for_update().filter(pk=appointment_id).first()
+        if held is None or held.status != Status.HELD or held.hold_expires_at is None:
+            return False
+        if held.hold_expires_at > now:
+            return False
+        freed = _freed_copy(held)
+        _end_hold(held, now)
+        # The patient who let it lapse keeps their place for a later slot but is not
+        # offered this one again.
+        transaction.on_commit(lambda: offer_freed_slot(freed, now))
+    return True

@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+from django.urls import path
+
+from nervepath.scheduling.views import manage, public, staff
+
+app_name = "scheduling"
+
+urlpatterns = [
+    path("book/", public.book_start, name="book"),
+    path("book/<slug:location_slug>/<slug:type_slug>/", public.book_slots, name="book_slots"),
+    path(
+        "book/<slug:location_slug>/<slug:type_slug>/confirm/",
+        public.book_confirm,
+        name="book_confirm",
+    ),
+    path(
+        "book/<slug:location_slug>/<slug:type_slug>/waitlist/",
+        public.join_waitlist,
+        name="join_waitlist",
+    ),
+    path("appointments/<str:token>/", manage.manage, name="manage"),
+    path("appointments/<str:token>/cancel/", manage.cancel, name="cancel"),
+    path("appointments/<str:token>/move/", manage.move, name="move"),
+    path("appointments/<str:token>/appointment.ics", manage.appointment_ics, name="ics"),
+    path("waitlist/<str:token>/", manage.waitlist_offer, name="waitlist_offer"),
+    path("portal/", manage.portal, name="portal"),
+    path("staff/", staff.staff_home, name="staff_home"),
+    path("staff/calendar/<slug:location_slug>/", staff.calendar, name="calendar"),
+    path("staff/calendar/<slug:location_slug>/book/", staff.staff_book, name="staff_book"),
+    path("staff/appointments/<int:pk>/", staff.staff_appointment, name="staff_appointment"),
+    path("staff/appointments/<int:pk>/cancel/", staff.staff_cancel, name="staff_cancel"),
+    path("calendar/<str:token>.ics", staff.clinician_feed, name="clinician_feed"),
+]

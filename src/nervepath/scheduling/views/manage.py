@@ -1,0 +1,180 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""A patient's own appointments: the emailed manage link, the portal and waitlist offers.
+
+The manage link carries a long random token (not the id); the portal lists only the
+signed-in patient's appointments.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from nervepath.scheduling import availability, services
+from nervepath.scheduling.errors import BookingError, SlotTaken
+from nervepath.scheduling.forms import ChosenSlotForm
+from nervepath.scheduling.ical import patient_ics
+from nervepath.scheduling.models import (
+    Appointment,
+    Clinician,
+    Status,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+from nervepath.scheduling.views.common import requested_day, slot_days, week_links
+
+DAYS_SHOWN = 7
+
+
+def _by_token(token: str) -> Appointment:
+    return get_object_or_404(
+        Appointment.objects.select_related(
+            "location", "clinician__user", "appointment_type", "patient__user"
+        ),
+        manage_token=token,
+        status__in=[Status.BOOKED, Status.CANCELLED, Status.COMPLETED, Status.NO_SHOW],
+    )
+
+
+def _user(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return request.user if request.user.is_authenticated else None
+
+
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    appointment = _by_token(token)
+    now = timezone.now()
+    return render(
+        request,
+        "scheduling/manage.html",
+        {
+            "appointment": appointment,
+            "can_change": appointment.status == Status.BOOKED and appointment.starts_at > now,
+        },
+    )
+
+
+def appointment_ics(request: HttpRequest, token: str) -> HttpResponse:
+    appointment = _by_token(token)
+    response = HttpResponse(patient_ics(appointment), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="appointment.ics"'
+    return response
+
+
+@require_POST
+def cancel(request: HttpRequest, token: str) -> HttpResponse:
+    appointment = _by_token(token)
+    try:
+        services.cancel(appointment, by=_user(request))
+    except BookingError as exc:
+        messages.error(request, exc.message)
+        return redirect(appointment.get_absolute_url())
+    messages.success(request, "Your appointment is cancelled. We have emailed you a confirmation.")
+    return redirect(appointment.get_absolute_url())
+
+
+def move(request: HttpRequest, token: str) -> HttpResponse:
+    appointment = _by_token(token)
+    error, alternatives, status = "", [], 200
+    if request.method == "POST":
+        form = ChosenSlotForm(request.POST)
+        clinician = None
+        if form.is_valid():
+            clinician = Clinician.objects.filter(id=form.cleaned_data["clinician"]).first()
+        if clinician is None:
+            error, status = "That time could not be read. Please pick a time again.", 400
+        else:
+            try:
+                services.reschedule(
+                    appointment,
+                    form.cleaned_data["start"],
+                    by=_user(request),
+                    clinician=clinician,
+                )
+            except SlotTaken as exc:
+                error, alternatives, status = exc.message, exc.alternatives, 409
+            except BookingError as exc:
+                error, status = exc.message, 400
+            else:
+                messages.success(
+                    request, "Your appointment has moved. We have emailed the new time."
+                )
+                return redirect(appointment.get_absolute_url())
+    location = appointment.location
+    window = availability.online_window(location)
+    earliest = window.earliest.astimezone(location.tz).date()
+    first = requested_day(request, earliest)
+    slots = availability.free_slots(
+        appointment.appointment_type,
+        [location],
+        first,
+        DAYS_SHOWN,
+        window=window,
+        ignore_appointment_id=appointment.id,
+    )
+    return render(
+        request,
+        "scheduling/move.html",
+        {
+            "appointment": appointment,
+            "days": slot_days(slots, location),
+            "first": first,
+            "links": week_links(first, earliest, DAYS_SHOWN),
+            "error": error,
+            "alternatives": slot_days(alternatives, location, one_per_time=False),
+        },
+        status=status,
+    )
+
+
+@login_required
+def portal(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.is_patient:  # type: ignore[union-attr]
+        return redirect("accounts:home")
+    patient = getattr(user, "patient", None)
+    now = timezone.now()
+    appointments = (
+        Appointment.objects.filter(patient=patient)
+        .exclude(status=Status.HELD)
+        .select_related("location", "clinician__user", "appointment_type")
+    )
+    return render(
+        request,
+        "scheduling/portal.html",
+        {
+            "upcoming": [a for a in appointments if a.starts_at >= now],
+            "past": [a for a in appointments if a.starts_at < now][::-1],
+            "waitlist": WaitlistEntry.objects.filter(
+                patient=patient, status__in=[WaitlistStatus.WAITING, WaitlistStatus.OFFERED]
+            ).select_related("appointment_type", "location"),
+        },
+    )
+
+
+def waitlist_offer(request: HttpRequest, token: str) -> HttpResponse:
+    entry = get_object_or_404(
+        WaitlistEntry.objects.select_related("appointment_type", "location", "patient__user"),
+        token=token,
+    )
+    if request.method == "POST":
+        try:
+            if request.POST.get("answer") == "accept":
+                appointment = services.accept_offer(entry)
+                messages.success(
+                    request, "The earlier time is yours. A confirmation is on its way."
+                )
+                return redirect(appointment.get_absolute_url())
+            if request.POST.get("answer") == "decline":
+                services.decline_offer(entry)
+                messages.info(request, "Thank you, we have offered the time to someone else.")
+                return redirect("site:home")
+            raise Http404
+        except BookingError as exc:
+            messages.error(request, exc.message)
+        entry.refresh_from_db()
+    held = entry.offered_appointment if entry.status == WaitlistStatus.OFFERED else None
+    return render(request, "scheduling/waitlist_offer.html", {"entry": entry, "held": held})

@@ -1,0 +1,204 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The front desk's and clinicians' calendar: book, move and cancel for patients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from nervepath.accounts.services import AccountError, patient_for_email
+from nervepath.scheduling import services
+from nervepath.scheduling.errors import BookingError, SlotTaken
+from nervepath.scheduling.forms import MoveForm, StaffBookingForm
+from nervepath.scheduling.models import Appointment, Clinician, Location, Source, Status
+
+
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.can_manage_schedule:  # type: ignore[union-attr]
+            raise PermissionDenied("The calendar is for clinic staff.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@staff_required
+def staff_home(request: HttpRequest) -> HttpResponse:
+    location = Location.objects.order_by("name").first()
+    if location is None:
+        messages.info(request, "No location is set up yet: add one in the admin.")
+        return redirect("site:home")
+    return redirect("scheduling:calendar", location.slug)
+
+
+def _day_param(request: HttpRequest, location: Location) -> date:
+    try:
+        return date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return timezone.now().astimezone(location.tz).date()
+
+
+@staff_required
+def calendar(request: HttpRequest, location_slug: str) -> HttpResponse:
+    location = get_object_or_404(Location, slug=location_slug)
+    day = _day_param(request, location)
+    week = request.GET.get("view") == "week"
+    first = day - timedelta(days=day.weekday()) if week else day
+    span = 7 if week else 1
+    tz = location.tz
+    start = datetime.combine(first, time.min, tzinfo=tz)
+    end = datetime.combine(first + timedelta(days=span), time.min, tzinfo=tz)
+    appointments = list(
+        Appointment.objects.filter(location=location, starts_at__gte=start, starts_at__lt=end)
+        .exclude(status=Status.CANCELLED)
+        .select_related("patient__user", "clinician__user", "appointment_type", "resource")
+    )
+    clinicians = list(Clinician.objects.filter(hours__location=location).distinct())
+    if week:
+        columns = [
+            (
+                first + timedelta(days=i),
+                [a for a in appointments if a.local_start.date() == first + timedelta(days=i)],
+            )
+            for i in range(7)
+        ]
+    else:
+        columns = [(c, [a for a in appointments if a.clinician_id == c.id]) for c in clinicians]
+    step = timedelta(days=span)
+    return render(
+        request,
+        "scheduling/calendar.html",
+        {
+            "location": location,
+            "locations": Location.objects.all(),
+            "day": first,
+            "week": week,
+            "columns": columns,
+            "previous": first - step,
+            "next": first + step,
+            "today": timezone.now().astimezone(tz).date(),
+        },
+    )
+
+
+@staff_required
+def staff_book(request: HttpRequest, location_slug: str) -> HttpResponse:
+    location = get_object_or_404(Location, slug=location_slug)
+    initial = {}
+    if request.GET.get("date"):
+        initial["date"] = request.GET["date"]
+    form = StaffBookingForm(location, request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        req = services.Request(
+            data["appointment_type"], location, data["clinician"], form.starts_at()
+        )
+        try:
+            with transaction.atomic():
+                patient = patient_for_email(
+                    data["email"], data["first_name"], data["last_name"], data["phone"]
+                )
+                appointment = services.book(
+                    req, patient, by=request.user, source=Source.STAFF, note=data["note"]
+                )
+        except SlotTaken as exc:
+            times = ", ".join(
+                f"{s.starts_at.astimezone(location.tz):%a %b %-d %-I:%M %p}"
+                for s in exc.alternatives
+            )
+            form.add_error(None, f"{exc.message} {times}" if times else exc.message)
+        except (BookingError, AccountError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Booked {appointment}.")
+            url = reverse("scheduling:calendar", args=[location.slug])
+            return redirect(f"{url}?date={appointment.local_start.date().isoformat()}")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "scheduling/staff_book.html", {"form": form, "location": location}, status=status
+    )
+
+
+@staff_required
+def staff_appointment(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("location", "patient__user", "clinician__user"), pk=pk
+    )
+    location = appointment.location
+    form = MoveForm(
+        location,
+        request.POST or None,
+        initial={
+            "clinician": appointment.clinician_id,
+            "date": appointment.local_start.date(),
+            "time": appointment.local_start.time(),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reschedule(
+                appointment,
+                form.starts_at(),
+                by=request.user,
+                clinician=form.cleaned_data["clinician"],
+            )
+        except SlotTaken as exc:
+            times = ", ".join(
+                f"{s.starts_at.astimezone(location.tz):%a %b %-d %-I:%M %p}"
+                for s in exc.alternatives
+            )
+            form.add_error(None, f"{exc.message} {times}" if times else exc.message)
+        except BookingError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Appointment moved; the patient has been emailed.")
+            return redirect("scheduling:staff_appointment", appointment.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "scheduling/staff_appointment.html",
+        {"appointment": appointment, "form": form},
+        status=status,
+    )
+
+
+@staff_required
+@require_POST
+def staff_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = get_object_or_404(Appointment, pk=pk)
+    try:
+        services.cancel(appointment, by=request.user)
+    except BookingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Appointment cancelled; the patient has been emailed.")
+    return redirect("scheduling:staff_appointment", appointment.pk)
+
+
+def clinician_feed(request: HttpRequest, token: str) -> HttpResponse:
+    from nervepath.scheduling.ical import clinician_feed as render_feed
+
+    clinician = get_object_or_404(Clinician, calendar_token=token, active=True)
+    now = timezone.now()
+    appointments = Appointment.objects.filter(
+        clinician=clinician,
+        status__in=[Status.BOOKED, Status.COMPLETED],
+        starts_at__gte=now - timedelta(days=30),
+        starts_at__lt=now + timedelta(days=365),
+    ).select_related("location", "appointment_type")
+    body = render_feed(f"{clinician} — nervepath", appointments)
+    return HttpResponse(body, content_type="text/calendar; charset=utf-8")
