@@ -93,6 +93,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("--seed", type=int, default=7, help="Random seed for the bookings.")
+        parser.add_argument(
+            "--no-appointments", action="store_true", help="Reference data and people only."
+        )
 
     @transaction.atomic
     def handle(self, *args: object, **options: object) -> None:
@@ -167,7 +170,7 @@ class Command(BaseCommand):
                 defaults={"reason": "Christmas Day"},
             )
 
-        if not Appointment.objects.exists():
+        if not options["no_appointments"] and not Appointment.objects.exists():
             self._appointments(
                 random.Random(options["seed"]),  # noqa: S311
                 patients,

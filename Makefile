@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# Two commands on a fresh machine: `make demo` (the clinic with demo data at
+# http://127.0.0.1:8000) and `make test` (everything the tests need, then all tests).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export NERVEPATH_DEV ?= 1
+
+.PHONY: demo test install lint test-postgres test-fast clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/nervepath migrate --noinput
+	$(BIN)/nervepath seed_demo
+	@echo "Starting the task worker and the web server at http://127.0.0.1:8000 (Ctrl-C stops both)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/nervepath db_worker --interval 2 & \
+	  DEBUG=1 $(BIN)/nervepath runserver 127.0.0.1:8000
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports
+
+test: $(STAMP)
+	bash scripts/ensure-test-services.sh
+	$(MAKE) lint
+	$(BIN)/python -m pytest
+	$(MAKE) test-postgres
+
+test-postgres: $(STAMP)
+	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
+	  $(BIN)/python -m pytest -m booking -p no:cacheprovider
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not e2e"
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

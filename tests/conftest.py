@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Shared fixtures: the demo clinic and its named people.
+
+``clinic`` builds the demo reference data (two locations, three clinicians, the
+appointment types and rooms) without appointments. The people:
+
+- ``alice`` and ``bob``: two patients
+- ``hale`` (Fort Collins Mon/Tue/Thu 8-17, Broomfield Wed 8-16, Fri 8-12), ``okafor``,
+  ``lindqvist``: clinicians (``Clinician`` rows)
+- ``frontdesk``, ``researcher``, ``admin_user``: staff users
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from nervepath.accounts.models import Patient, Role, User
+from nervepath.scheduling.models import Clinician, Location
+
+
+@pytest.fixture
+def clinic(db):  # type: ignore[no-untyped-def]
+    call_command("seed_demo", "--no-appointments", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    return {loc.slug: loc for loc in Location.objects.all()}
+
+
+def _patient(email: str, first: str, last: str) -> Patient:
+    user = User.objects.create_user(
+        email, "correct-horse-battery", first_name=first, last_name=last, role=Role.PATIENT
+    )
+    return Patient.objects.create(user=user)
+
+
+@pytest.fixture
+def alice(clinic) -> Patient:  # type: ignore[no-untyped-def]
+    return _patient("alice@example.org", "Alice", "Archer")
+
+
+@pytest.fixture
+def bob(clinic) -> Patient:  # type: ignore[no-untyped-def]
+    return _patient("bob@example.org", "Bob", "Baker")
+
+
+@pytest.fixture
+def hale(clinic) -> Clinician:  # type: ignore[no-untyped-def]
+    return Clinician.objects.get(user__last_name="Hale")
+
+
+@pytest.fixture
+def okafor(clinic) -> Clinician:  # type: ignore[no-untyped-def]
+    return Clinician.objects.get(user__last_name="Okafor")
+
+
+@pytest.fixture
+def lindqvist(clinic) -> Clinician:  # type: ignore[no-untyped-def]
+    return Clinician.objects.get(user__last_name="Lindqvist")
+
+
+@pytest.fixture
+def frontdesk(clinic) -> User:  # type: ignore[no-untyped-def]
+    return User.objects.get(role=Role.FRONT_DESK)
+
+
+@pytest.fixture
+def researcher(clinic) -> User:  # type: ignore[no-untyped-def]
+    return User.objects.get(role=Role.RESEARCHER)
+
+
+@pytest.fixture
+def admin_user(clinic) -> User:  # type: ignore[no-untyped-def]
+    return User.objects.get(role=Role.ADMIN)

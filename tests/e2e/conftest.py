@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""End-to-end browser tests: Debian's chromium driven by pytest-playwright against
+pytest-django's ``live_server`` (a real threaded HTTP server in this process, on the
+test database).
+
+Every test here uses ``live_server``, so pytest-django gives it a transactional database
+(the ``clinic`` fixture's ``db`` request is upgraded): the server's threads and the test
+code see each other's committed rows, and the tables are flushed after each test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+# Playwright's sync API keeps an event loop running in the main thread, so Django's
+# async-safety guard would refuse ORM calls made by the test code (setting up data,
+# checking the database after a click) once the browser is up. The calls really are
+# synchronous, so the guard is switched off for the test process.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# Auto-waiting expectations: generous enough for a busy 2-core machine.
+expect.set_options(timeout=15_000)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture
+def page(page: Page) -> Iterator[Page]:
+    page.set_default_timeout(20_000)
+    yield page
+
+
+@pytest.fixture
+def site(live_server) -> str:  # type: ignore[no-untyped-def]
+    """The live server's root URL (requesting it makes the test transactional)."""
+    return live_server.url
+
+
+@pytest.fixture
+def sign_in(site: str) -> Callable[[Page, str, str], None]:
+    """Sign a browser page in through the real login form."""
+
+    def _sign_in(page: Page, email: str, password: str) -> None:
+        page.goto(f"{site}/accounts/login/")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+    return _sign_in

@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Settings for the test suite: the real settings, with a throw-away folder and fast hashing."""
+
+import os
+import tempfile
+
+os.environ.setdefault("NERVEPATH_DEV", "1")
+os.environ.setdefault("NERVEPATH_VAR_DIR", tempfile.mkdtemp(prefix="nervepath-test-"))
+
+from nervepath.config.settings import *  # noqa: E402, F403
+from nervepath.config.settings import DATABASES, VAR_DIR  # noqa: E402
+
+# Hashing cost is not what these tests are about (Argon2 stays the production hasher).
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A real file, not shared-cache memory: concurrency tests need SQLite's real locking.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
