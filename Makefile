@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
+	mkdir -p var/static
 	$(BIN)/nervepath migrate --noinput
 	$(BIN)/nervepath seed_demo
 	@echo "Starting the task worker and the web server at http://127.0.0.1:8000 (Ctrl-C stops both)"

@@ -12,6 +12,8 @@ appointment types and rooms) without appointments. The people:
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.management import call_command
 
@@ -21,7 +23,7 @@ from nervepath.scheduling.models import Clinician, Location
 
 @pytest.fixture
 def clinic(db):  # type: ignore[no-untyped-def]
-    call_command("seed_demo", "--no-appointments", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", "--no-appointments", stdout=io.StringIO())
     return {loc.slug: loc for loc in Location.objects.all()}
 
 

@@ -7,8 +7,8 @@ import tempfile
 os.environ.setdefault("NERVEPATH_DEV", "1")
 os.environ.setdefault("NERVEPATH_VAR_DIR", tempfile.mkdtemp(prefix="nervepath-test-"))
 
-from nervepath.config.settings import *  # noqa: E402, F403
-from nervepath.config.settings import DATABASES, VAR_DIR  # noqa: E402
+from nervepath.config.settings import *  # noqa: F403
+from nervepath.config.settings import DATABASES, VAR_DIR
 
 # Hashing cost is not what these tests are about (Argon2 stays the production hasher).
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -17,3 +17,10 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A real file, not shared-cache memory: concurrency tests need SQLite's real locking.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+
+# Pages render without a collectstatic run (production uses the hashed manifest).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+(VAR_DIR / "static").mkdir(parents=True, exist_ok=True)

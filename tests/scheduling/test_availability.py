@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.utils import timezone
 from freezegun import freeze_time
-from helpers import at, kind, next_weekday
 
+from helpers import at, kind, next_weekday
 from nervepath.scheduling import availability
 from nervepath.scheduling.models import (
     Appointment,

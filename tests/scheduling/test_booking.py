@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from helpers import at, kind, next_weekday
 
+from helpers import at, kind, next_weekday
 from nervepath.scheduling import availability, services
 from nervepath.scheduling.errors import BookingError, SlotTaken
 from nervepath.scheduling.models import (
@@ -116,7 +116,7 @@ def test_two_patients_racing_for_one_slot_exactly_one_wins(clinic, hale, alice, 
         except SlotTaken:
             outcomes[patient.user.email] = "taken"
         finally:
-            close_old_connections()
+            connection.close()
 
     threads = [threading.Thread(target=attempt, args=(p,)) for p in (alice, bob)]
     for t in threads:

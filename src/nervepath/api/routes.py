@@ -14,6 +14,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Query, Schema
+from ninja import Status as WithStatus
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
@@ -264,7 +265,7 @@ def get_booking(request: HttpRequest, booking_id: int) -> AppointmentOut:
     auth=django_auth,
     tags=["bookings"],
 )
-def create_booking(request: HttpRequest, body: BookingIn) -> tuple[int, AppointmentOut]:
+def create_booking(request: HttpRequest, body: BookingIn) -> WithStatus[AppointmentOut]:
     user = request.user
     location = Location.objects.filter(slug=body.location).first()
     kind = AppointmentType.objects.filter(slug=body.appointment_type).first()
@@ -291,7 +292,7 @@ def create_booking(request: HttpRequest, body: BookingIn) -> tuple[int, Appointm
             source=source,
             note=body.note,
         )
-    return 201, _appointment_out(appointment)
+    return WithStatus(201, _appointment_out(appointment))
 
 
 @api.post(

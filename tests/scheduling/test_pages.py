@@ -1,0 +1,312 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The booking pages, driven through Django's test client."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from helpers import at, kind, next_weekday
+from nervepath.accounts.models import User
+from nervepath.scheduling import availability, services
+from nervepath.scheduling.models import Appointment, Source, Status
+
+pytestmark = pytest.mark.booking
+
+
+def _first_online_slot(location, type_slug="new-patient"):  # type: ignore[no-untyped-def]
+    window = availability.online_window(location)
+    slots = availability.free_slots(
+        kind(type_slug),
+        [location],
+        window.earliest.astimezone(location.tz).date(),
+        14,
+        window=window,
+    )
+    return slots[0]
+
+
+def _confirm_url(location, type_slug="new-patient"):  # type: ignore[no-untyped-def]
+    return reverse("scheduling:book_confirm", args=[location.slug, type_slug])
+
+
+def test_the_slot_page_lists_times_in_local_time_with_links(client, clinic):
+    fc = clinic["fort-collins"]
+    slot = _first_online_slot(fc)
+    page = client.get(reverse("scheduling:book_slots", args=[fc.slug, "new-patient"]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    local = slot.starts_at.astimezone(fc.tz)
+    assert local.strftime("%-I:%M %p") in html
+    assert "America/Denver" in html
+
+
+def test_an_anonymous_visitor_books_and_gets_an_account_and_email(
+    client, clinic, django_capture_on_commit_callbacks
+):
+    fc = clinic["fort-collins"]
+    slot = _first_online_slot(fc)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            _confirm_url(fc),
+            {
+                "start": slot.starts_at.isoformat(),
+                "clinician": slot.clinician_id,
+                "first_name": "Dana",
+                "last_name": "Fox",
+                "email": "Dana.Fox@Example.org",
+                "phone": "970-555-0000",
+                "note": "Worse at night",
+            },
+        )
+    appt = Appointment.objects.get()
+    assert response.status_code == 302 and response["Location"] == appt.get_absolute_url()
+    assert appt.patient.user.email == "dana.fox@example.org"
+    assert not appt.patient.user.has_usable_password()
+    assert appt.patient_note == "Worse at night" and appt.source == Source.ONLINE
+    body = mail.outbox[0].body
+    assert "/accounts/reset/" in body  # set-a-password link for the new portal account
+    manage = client.get(appt.get_absolute_url())
+    assert manage.status_code == 200
+    assert slot.starts_at.astimezone(fc.tz).strftime("%-I:%M %p") in manage.content.decode()
+
+
+@pytest.mark.parametrize(
+    "tampered",
+    [
+        {"start": "not-a-date"},
+        {"start": "2030-01-01T10:00:00"},  # no offset
+        {"clinician": "999999"},
+        {"clinician": "-1"},
+    ],
+)
+def test_tampered_slot_fields_change_nothing(client, clinic, tampered):
+    fc = clinic["fort-collins"]
+    slot = _first_online_slot(fc)
+    data = {
+        "start": slot.starts_at.isoformat(),
+        "clinician": slot.clinician_id,
+        "first_name": "Eve",
+        "last_name": "Mallory",
+        "email": "eve@example.org",
+    } | tampered
+    response = client.post(_confirm_url(fc), data, follow=True)
+    assert response.status_code == 200
+    assert "Please pick a time again" in response.content.decode()
+    assert not Appointment.objects.exists()
+    assert not User.objects.filter(email="eve@example.org").exists()
+
+
+def test_a_time_outside_hours_is_refused_with_a_message(client, clinic, hale):
+    fc = clinic["fort-collins"]
+    sunday = next_weekday(6)
+    response = client.post(
+        _confirm_url(fc),
+        {
+            "start": at(fc, sunday, "10:00").isoformat(),
+            "clinician": hale.id,
+            "first_name": "Eve",
+            "last_name": "M",
+            "email": "eve@example.org",
+        },
+    )
+    assert response.status_code == 400
+    assert "not available" in response.content.decode()
+    assert not Appointment.objects.exists()
+    assert not User.objects.filter(email="eve@example.org").exists()
+
+
+def test_a_slot_taken_meanwhile_answers_409_with_the_nearest_times(client, clinic, bob):
+    fc = clinic["fort-collins"]
+    slot = _first_online_slot(fc)
+    from nervepath.scheduling.models import Clinician
+
+    services.book(
+        services.Request(
+            kind("new-patient"), fc, Clinician.objects.get(id=slot.clinician_id), slot.starts_at
+        ),
+        bob,
+        by=bob.user,
+    )
+    response = client.post(
+        _confirm_url(fc),
+        {
+            "start": slot.starts_at.isoformat(),
+            "clinician": slot.clinician_id,
+            "first_name": "Dana",
+            "last_name": "Fox",
+            "email": "dana@example.org",
+        },
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "just taken" in html and "Nearest free times" in html
+    assert Appointment.objects.count() == 1
+    assert not User.objects.filter(email="dana@example.org").exists()
+
+
+def test_a_signed_in_patient_books_without_retyping_details(client, clinic, alice):
+    client.force_login(alice.user)
+    fc = clinic["fort-collins"]
+    slot = _first_online_slot(fc)
+    response = client.post(
+        _confirm_url(fc), {"start": slot.starts_at.isoformat(), "clinician": slot.clinician_id}
+    )
+    assert response.status_code == 302
+    assert Appointment.objects.get().patient == alice
+
+
+def test_a_staff_email_cannot_be_used_to_book_online(client, clinic, frontdesk):
+    fc = clinic["fort-collins"]
+    slot = _first_online_slot(fc)
+    response = client.post(
+        _confirm_url(fc),
+        {
+            "start": slot.starts_at.isoformat(),
+            "clinician": slot.clinician_id,
+            "first_name": "X",
+            "last_name": "Y",
+            "email": frontdesk.email,
+        },
+    )
+    assert response.status_code == 400
+    assert "staff account" in response.content.decode()
+    assert not Appointment.objects.exists()
+
+
+def test_clinic_booked_types_have_no_online_page(client, clinic):
+    assert (
+        client.get(
+            reverse("scheduling:book_slots", args=["fort-collins", "nerve-block"])
+        ).status_code
+        == 404
+    )
+    assert (
+        client.get(reverse("scheduling:book_slots", args=["nowhere", "follow-up"])).status_code
+        == 404
+    )
+
+
+def test_manage_link_reschedules_and_cancels(client, clinic, hale, alice):
+    fc = clinic["fort-collins"]
+    monday = next_weekday(0, after_days=5)
+    appt = services.book(
+        services.Request(kind("follow-up"), fc, hale, at(fc, monday, "10:00")), alice, by=alice.user
+    )
+    move_url = reverse("scheduling:move", args=[appt.manage_token])
+    page = client.get(move_url + f"?from={monday.isoformat()}")
+    assert page.status_code == 200
+    new_start = at(fc, monday, "14:00")
+    response = client.post(move_url, {"start": new_start.isoformat(), "clinician": hale.id})
+    assert response.status_code == 302
+    appt.refresh_from_db()
+    assert appt.starts_at == new_start
+    response = client.post(reverse("scheduling:cancel", args=[appt.manage_token]))
+    assert response.status_code == 302
+    appt.refresh_from_db()
+    assert appt.status == Status.CANCELLED
+    ics = client.get(reverse("scheduling:ics", args=[appt.manage_token]))
+    assert ics["Content-Type"].startswith("text/calendar") and b"STATUS:CANCELLED" in ics.content
+
+
+def test_a_guessed_manage_token_is_404(client, clinic):
+    assert client.get(reverse("scheduling:manage", args=["guessed-token"])).status_code == 404
+    assert client.post(reverse("scheduling:cancel", args=["guessed-token"])).status_code == 404
+
+
+def test_the_portal_shows_only_the_patients_own_appointments(client, clinic, hale, alice, bob):
+    fc = clinic["fort-collins"]
+    monday = next_weekday(0)
+    mine = services.book(
+        services.Request(kind("follow-up"), fc, hale, at(fc, monday, "10:00")), alice, by=None
+    )
+    theirs = services.book(
+        services.Request(kind("follow-up"), fc, hale, at(fc, monday, "11:00")), bob, by=None
+    )
+    client.force_login(alice.user)
+    html = client.get(reverse("scheduling:portal")).content.decode()
+    assert mine.manage_token in html
+    assert theirs.manage_token not in html
+
+
+def test_staff_pages_are_for_staff(client, clinic, alice, frontdesk, researcher):
+    url = reverse("scheduling:calendar", args=["fort-collins"])
+    assert client.get(url).status_code == 302  # to sign in
+    client.force_login(alice.user)
+    assert client.get(url).status_code == 403
+    client.force_login(researcher)
+    assert client.get(url).status_code == 403
+    client.force_login(frontdesk)
+    assert client.get(url).status_code == 200
+    assert client.get(url + "?view=week&date=bogus").status_code == 200
+
+
+def test_front_desk_books_moves_and_cancels_from_the_calendar(client, clinic, hale, frontdesk):
+    fc = clinic["fort-collins"]
+    client.force_login(frontdesk)
+    monday = next_weekday(0)
+    response = client.post(
+        reverse("scheduling:staff_book", args=[fc.slug]),
+        {
+            "first_name": "Gus",
+            "last_name": "Grant",
+            "email": "gus@example.org",
+            "phone": "",
+            "appointment_type": kind("nerve-block").id,
+            "clinician": hale.id,
+            "date": monday.isoformat(),
+            "time": "09:10",
+            "note": "",
+        },
+    )
+    assert response.status_code == 302
+    appt = Appointment.objects.get()
+    assert appt.source == Source.STAFF and appt.resource is not None
+    day = client.get(reverse("scheduling:calendar", args=[fc.slug]) + f"?date={monday.isoformat()}")
+    assert "Gus Grant" in day.content.decode()
+    detail = reverse("scheduling:staff_appointment", args=[appt.pk])
+    response = client.post(
+        detail, {"clinician": hale.id, "date": monday.isoformat(), "time": "13:00"}
+    )
+    assert response.status_code == 302
+    appt.refresh_from_db()
+    assert appt.local_start.strftime("%H:%M") == "13:00"
+    client.post(reverse("scheduling:staff_cancel", args=[appt.pk]))
+    appt.refresh_from_db()
+    assert appt.status == Status.CANCELLED
+
+
+def test_staff_booking_errors_are_shown_and_nothing_changes(client, clinic, hale, frontdesk):
+    fc = clinic["fort-collins"]
+    client.force_login(frontdesk)
+    response = client.post(
+        reverse("scheduling:staff_book", args=[fc.slug]),
+        {
+            "first_name": "Gus",
+            "last_name": "Grant",
+            "email": "gus@example.org",
+            "appointment_type": kind("follow-up").id,
+            "clinician": hale.id,
+            "date": next_weekday(6).isoformat(),
+            "time": "10:00",
+        },
+    )
+    assert response.status_code == 400
+    assert "not available" in response.content.decode()
+    assert not User.objects.filter(email="gus@example.org").exists()
+
+
+def test_the_clinician_feed_is_a_calendar_without_patient_names(client, clinic, hale, alice):
+    fc = clinic["fort-collins"]
+    services.book(
+        services.Request(kind("follow-up"), fc, hale, at(fc, next_weekday(0), "10:00")),
+        alice,
+        by=None,
+    )
+    response = client.get(reverse("scheduling:clinician_feed", args=[hale.calendar_token]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "BEGIN:VCALENDAR" in body and "Follow-up visit at Fort Collins" in body
+    assert "Alice" not in body and "alice@example.org" not in body
+    assert client.get(reverse("scheduling:clinician_feed", args=["wrong"])).status_code == 404
