@@ -6,7 +6,7 @@ from datetime import datetime
 from django import forms
 from django.utils import timezone
 
-from nervepath.scheduling.models import AppointmentType, Clinician, Location
+from nervepath.scheduling.models import AppointmentType, Clinician, ExceptionKind, Location
 
 
 class SlotField(forms.CharField):
@@ -91,3 +91,39 @@ class MoveForm(forms.Form):
     def starts_at(self) -> datetime:
         local = datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"])
         return local.replace(tzinfo=self.location.tz)
+
+
+class ExceptionForm(forms.Form):
+    """Leave, a closure or extra hours, entered in the location's local time."""
+
+    kind = forms.ChoiceField(choices=ExceptionKind.choices)
+    clinician = forms.ModelChoiceField(
+        queryset=Clinician.objects.none(),
+        required=False,
+        empty_label="Whole location (closure)",
+    )
+    starts = forms.DateTimeField(
+        label="From", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends = forms.DateTimeField(
+        label="Until", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    reason = forms.CharField(max_length=200, required=False)
+
+    def __init__(self, location: Location, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.location = location
+        self.fields["clinician"].queryset = Clinician.objects.filter(active=True)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        tz = self.location.tz
+        for name in ("starts", "ends"):
+            if data.get(name) is not None:
+                # The form's wall-clock time is the location's, not the server's.
+                data[name] = timezone.make_naive(data[name]).replace(tzinfo=tz)
+        if data.get("starts") and data.get("ends") and data["starts"] >= data["ends"]:
+            raise forms.ValidationError("The end must be after the start.")
+        if data.get("kind") == ExceptionKind.EXTRA and not data.get("clinician"):
+            raise forms.ValidationError("Extra hours are for a clinician: choose one.")
+        return data

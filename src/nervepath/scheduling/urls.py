@@ -27,6 +27,12 @@ urlpatterns = [
     path("staff/", staff.staff_home, name="staff_home"),
     path("staff/calendar/<slug:location_slug>/", staff.calendar, name="calendar"),
     path("staff/calendar/<slug:location_slug>/book/", staff.staff_book, name="staff_book"),
+    path("staff/calendar/<slug:location_slug>/time-off/", staff.time_off, name="time_off"),
+    path(
+        "staff/calendar/<slug:location_slug>/time-off/<int:pk>/delete/",
+        staff.time_off_delete,
+        name="time_off_delete",
+    ),
     path("staff/appointments/<int:pk>/", staff.staff_appointment, name="staff_appointment"),
     path("staff/appointments/<int:pk>/cancel/", staff.staff_cancel, name="staff_cancel"),
     path("calendar/<str:token>.ics", staff.clinician_feed, name="clinician_feed"),

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,8 +21,16 @@ from django.views.decorators.http import require_POST
 from nervepath.accounts.services import AccountError, patient_for_email
 from nervepath.scheduling import services
 from nervepath.scheduling.errors import BookingError, SlotTaken
-from nervepath.scheduling.forms import MoveForm, StaffBookingForm
-from nervepath.scheduling.models import Appointment, Clinician, Location, Source, Status
+from nervepath.scheduling.forms import ExceptionForm, MoveForm, StaffBookingForm
+from nervepath.scheduling.models import (
+    Appointment,
+    AvailabilityException,
+    Clinician,
+    ExceptionKind,
+    Location,
+    Source,
+    Status,
+)
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -202,3 +211,68 @@ def clinician_feed(request: HttpRequest, token: str) -> HttpResponse:
     ).select_related("location", "appointment_type")
     body = render_feed(f"{clinician} — nervepath", appointments)
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
+
+
+@staff_required
+def time_off(request: HttpRequest, location_slug: str) -> HttpResponse:
+    """Upcoming leave, closures and extra hours at a location; add or remove one."""
+    location = get_object_or_404(Location, slug=location_slug)
+    form = ExceptionForm(location, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        exception = AvailabilityException.objects.create(
+            clinician=data["clinician"],
+            location=location,
+            kind=data["kind"],
+            starts_at=data["starts"],
+            ends_at=data["ends"],
+            reason=data["reason"],
+        )
+        clashes = _appointments_during(exception)
+        if clashes:
+            messages.warning(
+                request,
+                f"Saved. {len(clashes)} booked appointment(s) fall in this time and were kept: "
+                "move or cancel them from the calendar.",
+            )
+        else:
+            messages.success(request, "Saved.")
+        return redirect("scheduling:time_off", location.slug)
+    now = timezone.now()
+    upcoming = (
+        AvailabilityException.objects.filter(ends_at__gt=now)
+        .filter(Q(location=location) | Q(location__isnull=True))
+        .select_related("clinician__user")
+        .order_by("starts_at")
+    )
+    rows = [(e, _appointments_during(e)) for e in upcoming]
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "scheduling/time_off.html",
+        {"location": location, "form": form, "rows": rows},
+        status=status,
+    )
+
+
+@staff_required
+@require_POST
+def time_off_delete(request: HttpRequest, location_slug: str, pk: int) -> HttpResponse:
+    location = get_object_or_404(Location, slug=location_slug)
+    get_object_or_404(AvailabilityException, pk=pk, location=location).delete()
+    messages.success(request, "Removed.")
+    return redirect("scheduling:time_off", location.slug)
+
+
+def _appointments_during(exception: AvailabilityException) -> list[Appointment]:
+    """Booked appointments that an unavailability now overlaps (staff decide what to do)."""
+    if exception.kind != ExceptionKind.UNAVAILABLE:
+        return []
+    qs = Appointment.objects.filter(status=Status.BOOKED).overlapping(
+        exception.starts_at, exception.ends_at
+    )
+    if exception.clinician_id is not None:
+        qs = qs.filter(clinician_id=exception.clinician_id)
+    if exception.location_id is not None:
+        qs = qs.filter(location_id=exception.location_id)
+    return list(qs.select_related("patient__user", "location"))

@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Front desk enters leave, closures and extra hours without the admin."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from helpers import at, kind, next_weekday
+from nervepath.scheduling import availability, services
+from nervepath.scheduling.models import AvailabilityException
+
+pytestmark = pytest.mark.booking
+
+
+def test_leave_entered_in_local_time_removes_slots(client, clinic, hale, frontdesk):
+    fc = clinic["fort-collins"]
+    monday = next_weekday(0)
+    client.force_login(frontdesk)
+    response = client.post(
+        reverse("scheduling:time_off", args=[fc.slug]),
+        {
+            "kind": "unavailable",
+            "clinician": hale.id,
+            "starts": f"{monday.isoformat()}T08:00",
+            "ends": f"{monday.isoformat()}T12:00",
+            "reason": "Conference",
+        },
+    )
+    assert response.status_code == 302
+    exception = AvailabilityException.objects.get(reason="Conference")
+    assert exception.starts_at == at(fc, monday, "08:00")
+    slots = availability.free_slots(kind("follow-up"), [fc], monday, 1, clinician_ids=[hale.id])
+    assert slots[0].starts_at == at(fc, monday, "12:00")
+
+
+def test_leave_over_a_booking_is_saved_and_lists_the_booking(
+    client, clinic, hale, alice, frontdesk
+):
+    fc = clinic["fort-collins"]
+    monday = next_weekday(0)
+    appt = services.book(
+        services.Request(kind("follow-up"), fc, hale, at(fc, monday, "10:00")), alice, by=None
+    )
+    client.force_login(frontdesk)
+    response = client.post(
+        reverse("scheduling:time_off", args=[fc.slug]),
+        {
+            "kind": "unavailable",
+            "clinician": hale.id,
+            "starts": f"{monday.isoformat()}T09:00",
+            "ends": f"{monday.isoformat()}T11:00",
+        },
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "1 booked appointment(s) fall in this time" in html
+    assert reverse("scheduling:staff_appointment", args=[appt.pk]) in html
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"kind": "unavailable", "starts": "2030-01-07T12:00", "ends": "2030-01-07T09:00"},
+            "end must be after",
+        ),
+        ({"kind": "extra", "starts": "2030-01-07T09:00", "ends": "2030-01-07T12:00"}, "choose one"),
+        (
+            {"kind": "holiday", "starts": "2030-01-07T09:00", "ends": "2030-01-07T12:00"},
+            "valid choice",
+        ),
+        ({"kind": "unavailable", "starts": "soon", "ends": "2030-01-07T12:00"}, "valid date"),
+    ],
+)
+def test_bad_time_off_is_refused_with_a_message(client, clinic, frontdesk, data, message):
+    client.force_login(frontdesk)
+    response = client.post(reverse("scheduling:time_off", args=["fort-collins"]), data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not AvailabilityException.objects.filter(starts_at__year=2030).exists()
+
+
+def test_patients_cannot_touch_time_off(client, clinic, alice):
+    client.force_login(alice.user)
+    assert client.get(reverse("scheduling:time_off", args=["fort-collins"])).status_code == 403
+
+
+def test_removing_an_exception(client, clinic, frontdesk):
+    client.force_login(frontdesk)
+    holiday = AvailabilityException.objects.filter(location__slug="fort-collins").first()
+    assert holiday is not None  # the demo's Christmas closure
+    url = reverse("scheduling:time_off_delete", args=["fort-collins", holiday.pk])
+    assert client.get(url).status_code == 405
+    assert client.post(url).status_code == 302
+    assert not AvailabilityException.objects.filter(pk=holiday.pk).exists()
+    assert client.post(url).status_code == 404
