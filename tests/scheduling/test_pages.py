@@ -310,3 +310,12 @@ def test_the_clinician_feed_is_a_calendar_without_patient_names(client, clinic, 
     assert "BEGIN:VCALENDAR" in body and "Follow-up visit at Fort Collins" in body
     assert "Alice" not in body and "alice@example.org" not in body
     assert client.get(reverse("scheduling:clinician_feed", args=["wrong"])).status_code == 404
+
+
+def test_a_patient_can_ask_for_one_clinician(client, clinic, hale, lindqvist):
+    url = reverse("scheduling:book_slots", args=["fort-collins", "follow-up"])
+    html = client.get(url, {"clinician": lindqvist.id}).content.decode()
+    assert f"clinician={lindqvist.id}" in html
+    assert f"clinician={hale.id}&" not in html and f'clinician={hale.id}"' not in html
+    # An unknown clinician id shows everyone rather than an error.
+    assert client.get(url, {"clinician": "99999"}).status_code == 200

@@ -88,3 +88,14 @@ def test_staff_edits_show_without_a_restart(tmp_path, monkeypatch):
 
     os.utime(page, (page.stat().st_atime, page.stat().st_mtime + 5))
     assert content.pages()["hours"].title == "New title"
+
+
+def test_links_between_pages_lead_somewhere(client, clinic):
+    import re
+
+    targets = set()
+    for page in content.pages().values():
+        targets |= set(re.findall(r'href="(/[^"#]*)', page.html))
+    assert targets, "the pages link to each other"
+    broken = [url for url in sorted(targets) if client.get(url).status_code != 200]
+    assert broken == []

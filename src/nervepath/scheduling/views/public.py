@@ -70,11 +70,25 @@ def _slots_page(
     window = availability.online_window(location)
     earliest = window.earliest.astimezone(location.tz).date()
     first = requested_day(request, earliest)
-    slots = availability.free_slots(kind, [location], first, DAYS_SHOWN, window=window)
+    offering = list(
+        Clinician.objects.filter(active=True, appointment_types=kind, hours__location=location)
+        .select_related("user")
+        .distinct()
+    )
+    chosen = next((c for c in offering if str(c.id) == request.GET.get("clinician")), None)
+    only = [chosen.id] if chosen else None
+    slots = availability.free_slots(
+        kind, [location], first, DAYS_SHOWN, window=window, clinician_ids=only
+    )
     next_free = None
     if not slots:
         later = availability.free_slots(
-            kind, [location], first + timedelta(days=DAYS_SHOWN), 60, window=window
+            kind,
+            [location],
+            first + timedelta(days=DAYS_SHOWN),
+            60,
+            window=window,
+            clinician_ids=only,
         )
         next_free = later[0].starts_at.astimezone(location.tz).date() if later else None
     context = {
@@ -87,6 +101,8 @@ def _slots_page(
         "error": error,
         "alternatives": slot_days(alternatives or [], location, one_per_time=False),
         "waitlist_form": WaitlistForm(),
+        "offering": offering,
+        "chosen": chosen,
         "patient": _current_patient(request),
     }
     return render(request, "scheduling/book_slots.html", context, status=status)

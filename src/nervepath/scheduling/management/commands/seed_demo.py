@@ -88,6 +88,17 @@ def _t(text: str) -> time:
     return time.fromisoformat(text)
 
 
+def _holidays(today: date) -> list[tuple[date, str]]:
+    """The clinic's closures in the coming year: Thanksgiving (fourth Thursday of
+    November) and Christmas Day."""
+    out = []
+    for year in (today.year, today.year + 1):
+        first = date(year, 11, 1)
+        thanksgiving = first + timedelta(days=(3 - first.weekday()) % 7 + 21)
+        out += [(thanksgiving, "Thanksgiving"), (date(year, 12, 25), "Christmas Day")]
+    return [(day, reason) for day, reason in out if day >= today]
+
+
 class Command(BaseCommand):
     help = "Create the demo clinic (two locations, clinicians, staff, patients, appointments)."
 
@@ -159,16 +170,16 @@ class Command(BaseCommand):
 
         tz = locations["fort-collins"].tz
         today = timezone.now().astimezone(tz).date()
-        christmas = date(today.year, 12, 25)
-        for loc in locations.values():
-            AvailabilityException.objects.get_or_create(
-                location=loc,
-                clinician=None,
-                kind=ExceptionKind.UNAVAILABLE,
-                starts_at=datetime.combine(christmas, time.min, tzinfo=tz),
-                ends_at=datetime.combine(christmas + timedelta(days=1), time.min, tzinfo=tz),
-                defaults={"reason": "Christmas Day"},
-            )
+        for holiday, reason in _holidays(today):
+            for loc in locations.values():
+                AvailabilityException.objects.get_or_create(
+                    location=loc,
+                    clinician=None,
+                    kind=ExceptionKind.UNAVAILABLE,
+                    starts_at=datetime.combine(holiday, time.min, tzinfo=loc.tz),
+                    ends_at=datetime.combine(holiday + timedelta(days=1), time.min, tzinfo=loc.tz),
+                    defaults={"reason": reason},
+                )
 
         if not options["no_appointments"] and not Appointment.objects.exists():
             self._appointments(
