@@ -319,3 +319,9 @@ def test_a_patient_can_ask_for_one_clinician(client, clinic, hale, lindqvist):
     assert f"clinician={hale.id}&" not in html and f'clinician={hale.id}"' not in html
     # An unknown clinician id shows everyone rather than an error.
     assert client.get(url, {"clinician": "99999"}).status_code == 200
+
+
+def test_a_clinician_finds_their_feed_address_on_the_calendar(client, clinic, hale, okafor):
+    client.force_login(hale.user)
+    html = client.get(reverse("scheduling:calendar", args=["fort-collins"])).content.decode()
+    assert hale.calendar_token in html and okafor.calendar_token not in html
