@@ -2,7 +2,7 @@
 """Shared fixtures: the demo clinic and its named people.
 
 ``clinic`` builds the demo reference data (two locations, three clinicians, the
-appointment types and rooms) without appointments. The people:
+appointment types and rooms) without appointments or holiday closures. The people:
 
 - ``alice`` and ``bob``: two patients
 - ``hale`` (Fort Collins Mon/Tue/Thu 8-17, Broomfield Wed 8-16, Fri 8-12), ``okafor``,
@@ -18,12 +18,14 @@ import pytest
 from django.core.management import call_command
 
 from nervepath.accounts.models import Patient, Role, User
-from nervepath.scheduling.models import Clinician, Location
+from nervepath.scheduling.models import AvailabilityException, Clinician, Location
 
 
 @pytest.fixture
 def clinic(db):  # type: ignore[no-untyped-def]
     call_command("seed_demo", "--no-appointments", stdout=io.StringIO())
+    # The demo's holiday closures move with the calendar; tests add their own.
+    AvailabilityException.objects.all().delete()
     return {loc.slug: loc for loc in Location.objects.all()}
 
 

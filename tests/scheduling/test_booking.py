@@ -2,20 +2,20 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from freezegun import freeze_time
 
 from helpers import at, kind, next_weekday
-from nervepath.scheduling import availability, services
+from nervepath.scheduling import services
 from nervepath.scheduling.errors import BookingError, SlotTaken
 from nervepath.scheduling.models import (
     Appointment,
     AvailabilityException,
-    Clinician,
     ExceptionKind,
     Source,
     Status,
@@ -261,27 +261,26 @@ def test_a_room_is_never_in_two_appointments(clinic, hale, okafor, alice, bob, f
     assert services.book(after, bob, by=frontdesk, source=Source.STAFF).resource is not None
 
 
-def test_cancel_respects_the_online_cutoff_but_not_for_staff(clinic, alice, frontdesk):
+@freeze_time("2027-01-11 15:00:00")  # Monday 08:00 in Denver
+def test_cancel_respects_the_online_cutoff_but_not_for_staff(clinic, hale, alice, frontdesk):
     fc = clinic["fort-collins"]
-    now = timezone.now()
-    slots = availability.free_slots(
-        kind("follow-up"), [fc], now.astimezone(fc.tz).date(), 5, window=availability.staff_window()
-    )
-    near = [s for s in slots if timedelta(hours=13) < s.starts_at - now < timedelta(hours=23)]
-    assert near, "the demo hours give a slot 13-23 hours ahead within five days"
-    slot = near[0]
-    clinician = Clinician.objects.get(id=slot.clinician_id)
-    req = services.Request(kind("follow-up"), fc, clinician, slot.starts_at)
-    appt = services.book(req, alice, by=frontdesk, source=Source.STAFF)
-    with pytest.raises(BookingError, match="until 24 hours before"):
-        services.cancel(appt, by=alice.user)
-    with pytest.raises(BookingError, match="until 24 hours before"):
-        services.cancel(appt, by=None)
-    appt.refresh_from_db()
-    assert appt.status == Status.BOOKED
-    services.cancel(appt, by=frontdesk)
-    appt.refresh_from_db()
-    assert appt.status == Status.CANCELLED and appt.cancelled_at is not None
+    monday, tuesday = date(2027, 1, 11), date(2027, 1, 12)
+    soon = services.book(_req(clinic, hale, "follow-up", monday, "16:00"), alice, by=frontdesk)
+    later = services.book(_req(clinic, hale, "follow-up", tuesday, "09:00"), alice, by=frontdesk)
+    assert later.starts_at - timezone.now() == timedelta(hours=25)
+    for who in (alice.user, None):
+        with pytest.raises(BookingError, match="until 24 hours before"):
+            services.cancel(soon, by=who)
+        with pytest.raises(BookingError, match="until 24 hours before"):
+            services.reschedule(soon, at(fc, monday, "15:00"), by=who)
+    soon.refresh_from_db()
+    assert soon.status == Status.BOOKED
+    services.cancel(soon, by=frontdesk)
+    soon.refresh_from_db()
+    assert soon.status == Status.CANCELLED and soon.cancelled_at is not None
+    services.cancel(later, by=alice.user)  # 25 hours ahead: still open online
+    later.refresh_from_db()
+    assert later.status == Status.CANCELLED
 
 
 def test_reschedule_moves_the_appointment_and_frees_the_old_time(clinic, hale, alice, bob):
