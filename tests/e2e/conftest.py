@@ -11,7 +11,7 @@ code see each other's committed rows, and the tables are flushed after each test
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -46,12 +46,6 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
         "headless": True,
         "args": CHROMIUM_ARGS,
     }
-
-
-@pytest.fixture
-def page(page: Page) -> Iterator[Page]:
-    page.set_default_timeout(20_000)
-    yield page
 
 
 @pytest.fixture

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cached_property
+
 from nervepath.scheduling.availability import Slot
 
 
@@ -17,13 +20,21 @@ class BookingError(Exception):
 
 
 class SlotTaken(BookingError):
-    """Someone else took the slot meanwhile; ``alternatives`` are the nearest free ones."""
+    """Someone else took the slot meanwhile; ``alternatives`` are the nearest free ones.
+
+    They are searched when first read, which callers do after their transaction has
+    ended, so the search never runs while the booking locks are still held.
+    """
 
     status = 409
 
-    def __init__(self, message: str, alternatives: list[Slot]) -> None:
+    def __init__(self, message: str, find_alternatives: Callable[[], list[Slot]]) -> None:
         super().__init__(message)
-        self.alternatives = alternatives
+        self._find_alternatives = find_alternatives
+
+    @cached_property
+    def alternatives(self) -> list[Slot]:
+        return self._find_alternatives()
 
 
 class NotFound(BookingError):

@@ -203,13 +203,16 @@ def _claim(req: Request, patient: Patient, now: datetime, ignore_id: int | None)
     return room
 
 
-def _alternatives(req: Request, online: bool, now: datetime, ignore_id: int | None = None):  # type: ignore[no-untyped-def]
-    return availability.nearest_slots(
-        req.appointment_type,
-        req.location,
-        req.starts_at,
-        window=_window(req.location, online, now),
-        ignore_appointment_id=ignore_id,
+def _taken(req: Request, online: bool, now: datetime, ignore_id: int | None = None) -> SlotTaken:
+    return SlotTaken(
+        TAKEN,
+        lambda: availability.nearest_slots(
+            req.appointment_type,
+            req.location,
+            req.starts_at,
+            window=_window(req.location, online, now),
+            ignore_appointment_id=ignore_id,
+        ),
     )
 
 
@@ -252,7 +255,7 @@ def book(
                 raise _Taken from exc
             transaction.on_commit(lambda: _after_booking(appointment, "confirmed"))
     except _Taken:
-        raise SlotTaken(TAKEN, _alternatives(req, online, now)) from None
+        raise _taken(req, online, now) from None
     return appointment
 
 
@@ -299,7 +302,7 @@ def reschedule(
             transaction.on_commit(lambda: _after_booking(current, "moved"))
             transaction.on_commit(lambda: offer_freed_slot(freed))
     except _Taken:
-        raise SlotTaken(TAKEN, _alternatives(req, online, now, appointment.id)) from None
+        raise _taken(req, online, now, appointment.id) from None
     return current
 
 
