@@ -206,6 +206,14 @@ def test_second_leg_surgery_needs_three_weeks(clinic, hale, alice, frontdesk, ga
             services.book(second, alice, by=frontdesk, source=Source.STAFF)
 
 
+def test_the_gap_counts_calendar_days_not_hours(clinic, hale, alice, frontdesk):
+    first_day = next_weekday(0, after_days=7)
+    services.book(_req(clinic, hale, "surgery-right", first_day, "11:00"), alice, by=frontdesk)
+    # Three weeks later, but an hour earlier in the day: still three weeks.
+    later = _req(clinic, hale, "surgery-left", first_day + timedelta(days=21), "08:30")
+    assert services.book(later, alice, by=frontdesk).status == Status.BOOKED
+
+
 def test_second_leg_rule_also_holds_when_booked_before_the_first(clinic, hale, alice, frontdesk):
     later = next_weekday(0, after_days=30)
     services.book(

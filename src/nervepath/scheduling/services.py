@@ -112,31 +112,34 @@ def _check_request(req: Request, *, online: bool, now: datetime) -> None:
 
 
 def _check_second_leg(req: Request, patient: Patient, ignore_id: int | None) -> None:
-    """Decompression of the two legs must be at least the configured gap apart (both ways)."""
+    """The two legs' decompressions must be at least the configured number of calendar
+    days apart, whichever is booked first (DESIGN.md: the second leg about three weeks
+    after the first)."""
     leg = req.appointment_type.surgery_leg
     if not leg:
         return
     other = Leg.LEFT if leg == Leg.RIGHT else Leg.RIGHT
     gap = req.appointment_type.second_leg_gap
-    clash = (
+    day = req.starts_at.astimezone(req.location.tz).date()
+    nearby = (
         Appointment.objects.filter(
             patient=patient,
             appointment_type__surgery_leg=other,
             status__in=[Status.BOOKED, Status.HELD, Status.COMPLETED],
-            starts_at__gt=req.starts_at - gap,
-            starts_at__lt=req.starts_at + gap,
+            starts_at__gt=req.starts_at - gap - timedelta(days=1),
+            starts_at__lt=req.starts_at + gap + timedelta(days=1),
         )
         .exclude(id=ignore_id)
         .select_related("location")
-        .first()
     )
-    if clash is not None:
+    for clash in nearby:
         other_day = clash.local_start.date()
-        raise BookingError(
-            f"The {Leg(other).label.lower()} surgery is on {other_day:%B %-d, %Y}. Surgery on the "
-            f"{Leg(leg).label.lower()} must be at least {gap.days} days from it "
-            f"(not before {other_day + gap:%B %-d} if it follows)."
-        )
+        if abs((day - other_day).days) < gap.days:
+            raise BookingError(
+                f"The {Leg(other).label.lower()} surgery is on {other_day:%B %-d, %Y}. Surgery "
+                f"on the {Leg(leg).label.lower()} must be at least {gap.days} days from it "
+                f"(not before {other_day + gap:%B %-d} if it follows)."
+            )
 
 
 def _lock(req: Request, extra_clinician: Clinician | None = None) -> None:
