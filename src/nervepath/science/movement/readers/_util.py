@@ -1,0 +1,187 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Helpers shared by the device readers."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import shutil
+import tempfile
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from nervepath.science.movement.errors import CorruptFileError
+from nervepath.science.movement.readers.nonwear import detect_nonwear
+from nervepath.science.movement.recording import (
+    AccelRecording,
+    Stretch,
+    gap_stretches,
+    stretches_from_mask,
+)
+
+__all__ = [
+    "build_accel_recording",
+    "captured_messages",
+    "java_available",
+    "read_with_actipy",
+]
+
+
+@contextlib.contextmanager
+def captured_messages(notes: list[str]) -> Iterator[None]:
+    """Collect warnings and stdout/stderr chatter of a reader library into ``notes``."""
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    root = logging.getLogger()
+    saved = [(h, h.level) for h in root.handlers]
+    for h, _ in saved:
+        h.setLevel(logging.CRITICAL + 1)
+    root.addHandler(handler)
+    try:
+        with (
+            warnings.catch_warnings(record=True) as caught,
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(out),
+        ):
+            warnings.simplefilter("always")
+            yield
+    finally:
+        root.removeHandler(handler)
+        for h, level in saved:
+            h.setLevel(level)
+    for w in caught:
+        text = str(w.message).strip()
+        if text and "deprecat" not in text.lower() and text not in notes:
+            notes.append(text)
+    for line in out.getvalue().splitlines():
+        line = line.strip()
+        if (
+            line
+            and not line.startswith("[INFO]")
+            and "Entering" not in line
+            and line not in notes
+        ):
+            notes.append(line)
+
+
+@contextlib.contextmanager
+def _captured_fds(notes: list[str]) -> Iterator[None]:
+    """Collect what a child process (actipy's Java parser) writes to fd 1 and 2."""
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        saved = [os.dup(1), os.dup(2)]
+        try:
+            os.dup2(sink.fileno(), 1)
+            os.dup2(sink.fileno(), 2)
+            yield
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+            sink.seek(0)
+            for line in sink.read().decode("utf-8", "replace").splitlines():
+                line = line.strip()
+                if line and line not in notes:
+                    notes.append(line)
+
+
+def java_available() -> bool:
+    """Whether a Java runtime (needed by actipy) is on PATH."""
+    return shutil.which("java") is not None
+
+
+def read_with_actipy(
+    path: Path, notes: list[str]
+) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """Read a device file with actipy, which skips damaged blocks instead of failing.
+
+    Returns
+    -------
+    time : ndarray, shape (N,)
+        POSIX seconds (device clock).
+    accel : ndarray, shape (N, 3)
+        Acceleration in g.
+    fs : float
+        Sampling rate in Hz.
+    read_errors : int
+        Number of damaged blocks or pages actipy skipped.
+    """
+    if not java_available():
+        raise CorruptFileError(
+            f"{path.name}: the file has damaged blocks and the reader that can skip them "
+            "(actipy) needs a Java runtime, which is not installed. Install Java "
+            "(e.g. 'apt-get install default-jre-headless') or re-export the file from "
+            "the device software."
+        )
+    import actipy
+
+    try:
+        with captured_messages(notes), _captured_fds(notes):
+            data, info = actipy.read_device(
+                str(path),
+                lowpass_hz=None,
+                calibrate_gravity=False,
+                detect_nonwear=False,
+                resample_hz=None,
+                verbose=False,
+            )
+    except Exception as exc:  # actipy raises plain exceptions from its Java parser
+        raise CorruptFileError(
+            f"{path.name}: the file is damaged and could not be read ({exc}). "
+            "Re-export it from the device software or upload another night."
+        ) from exc
+    if len(data) == 0:
+        raise CorruptFileError(f"{path.name}: no readable samples in the file.")
+    time = data.index.values.astype("datetime64[ns]").astype(np.int64) / 1e9
+    accel = data[["x", "y", "z"]].to_numpy(dtype=np.float64)
+    return time, accel, float(info["SampleRate"]), int(info.get("ReadErrors", 0))
+
+
+def build_accel_recording(
+    time_posix: np.ndarray,
+    accel: np.ndarray,
+    fs: float,
+    device: str,
+    notes: list[str],
+    *,
+    idle_mask: np.ndarray | None = None,
+    corrupt: list[Stretch] | None = None,
+) -> AccelRecording:
+    """Assemble an :class:`AccelRecording` with its gap, idle and non-wear stretches."""
+    if time_posix.size == 0:
+        raise CorruptFileError("The file holds no accelerometer samples.")
+    order_ok = bool(np.all(np.diff(time_posix) > 0))
+    if not order_ok:
+        keep = np.concatenate(([True], np.diff(time_posix) > 0))
+        dropped = int((~keep).sum())
+        notes.append(
+            f"{dropped} samples with repeated or backward time stamps were dropped."
+        )
+        time_posix, accel = time_posix[keep], accel[keep]
+        if idle_mask is not None:
+            idle_mask = idle_mask[keep]
+    start = float(time_posix[0])
+    time = time_posix - start
+    stretches: list[Stretch] = list(corrupt or [])
+    gaps = gap_stretches(time, fs)
+    if corrupt:
+        gaps = [g for g in gaps if not any(c.start <= g.start < c.end for c in corrupt)]
+    stretches += gaps
+    if idle_mask is not None:
+        stretches += stretches_from_mask(idle_mask, time, fs, "idle")
+    stretches += detect_nonwear(accel, fs)
+    stretches.sort(key=lambda s: (s.start, s.kind))
+    return AccelRecording(
+        time=time,
+        accel=accel,
+        fs=fs,
+        start=start,
+        device=device,
+        stretches=stretches,
+        notes=notes,
+    )
