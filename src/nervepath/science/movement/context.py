@@ -19,10 +19,11 @@ __all__ = [
 ]
 
 _STAGE_RE = re.compile(
-    r"^(?:sleep[\s_]*stage[\s_]*|stage[\s_]*)?(w|wake|n1|n2|n3|n4|r|rem|1|2|3|4)$", re.I
+    r"^(?:sleep[\s_]*stage[\s_]*|stage[\s_]*)?(w|wake|n1|n2|n3|n4|r|rem|1|2|3|4)$",
+    re.IGNORECASE,
 )
-_RESP_RE = re.compile(r"apn(o)?ea|hypopn(o)?ea|rera|respiratory effort", re.I)
-_AROUSAL_RE = re.compile(r"arousal", re.I)
+_RESP_RE = re.compile(r"apn(o)?ea|hypopn(o)?ea|rera|respiratory effort", re.IGNORECASE)
+_AROUSAL_RE = re.compile(r"arousal", re.IGNORECASE)
 
 
 @dataclass

@@ -9,8 +9,8 @@ from nervepath.science.movement.rules import WASM_2016, ScoringRules
 
 __all__ = [
     "cluster_onsets",
-    "interval_histogram",
     "intermovement_intervals",
+    "interval_histogram",
     "periodicity_index",
     "plm_series",
 ]
