@@ -259,9 +259,7 @@ def test_wasm_window_is_about_the_event_end_not_its_start():
         (120.51, 121.0, False),
     ],
 )
-def test_aasm_respiratory_window_is_half_a_second_around_the_event(
-    onset, offset, related
-):
+def test_aasm_respiratory_window_is_half_a_second_around_the_event(onset, offset, related):
     flags = respiratory_related(np.array([onset]), np.array([offset]), EVENT, AASM_2012)
     assert flags.tolist() == [related]
 

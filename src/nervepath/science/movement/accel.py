@@ -120,6 +120,31 @@ def detect_accel_movements(
     polysomnograms. Sleep Med 2016;26:86-95. doi:10.1016/j.sleep.2016.10.010
     (onset/offset logic, applied here to acceleration).
     """
+    movements, _, _ = _accel_pass(
+        recording,
+        onset_g=onset_g,
+        offset_g=offset_g,
+        offset_min_s=offset_min_s,
+        min_duration_s=min_duration_s,
+        resolution_s=resolution_s,
+        smooth_s=smooth_s,
+        min_fs=min_fs,
+    )
+    return movements
+
+
+def _accel_pass(
+    recording: AccelRecording,
+    *,
+    onset_g: float,
+    offset_g: float,
+    offset_min_s: float,
+    min_duration_s: float,
+    resolution_s: float,
+    smooth_s: float,
+    min_fs: float,
+) -> tuple[LegMovements, np.ndarray, np.ndarray]:
+    """Detection plus the envelope above rest and its block times (for figures)."""
     fs = recording.fs
     if fs < min_fs:
         raise SamplingRateTooLowError(
@@ -147,17 +172,11 @@ def detect_accel_movements(
     # Map block indices back to recording time, so that gaps are respected.
     on_idx = np.round(onset_b * env_fs).astype(np.int64)
     off_idx = np.round(offset_b * env_fs).astype(np.int64)
-    t_end = (
-        np.append(block_time, block_time[-1] + block / fs)
-        if block_time.size
-        else block_time
-    )
+    t_end = np.append(block_time, block_time[-1] + block / fs) if block_time.size else block_time
     onset = t_end[on_idx] if on_idx.size else np.empty(0)
     offset = t_end[off_idx] if off_idx.size else np.empty(0)
     keep = (offset - onset) >= min_duration_s - 1e-9
-    return LegMovements(
-        onset[keep],
-        offset[keep],
-        np.full(int(keep.sum()), "leg", dtype="<U5"),
-        peak[keep],
+    movements = LegMovements(
+        onset[keep], offset[keep], np.full(int(keep.sum()), "leg", dtype="<U5"), peak[keep]
     )
+    return movements, excess, block_time

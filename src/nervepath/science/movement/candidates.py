@@ -37,9 +37,7 @@ class Candidates:
     onset: np.ndarray = field(default_factory=lambda: np.empty(0))
     offset: np.ndarray = field(default_factory=lambda: np.empty(0))
     side: np.ndarray = field(default_factory=lambda: np.empty(0, dtype="<U5"))
-    n_monolateral: np.ndarray = field(
-        default_factory=lambda: np.empty(0, dtype=np.int64)
-    )
+    n_monolateral: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     is_candidate: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
     reason: np.ndarray = field(default_factory=lambda: np.empty(0, dtype="<U32"))
 
@@ -76,9 +74,7 @@ def _clusters(mov: LegMovements, rules: ScoringRules) -> np.ndarray:
     return ids
 
 
-def candidate_movements(
-    movements: LegMovements, rules: ScoringRules = WASM_2016
-) -> Candidates:
+def candidate_movements(movements: LegMovements, rules: ScoringRules = WASM_2016) -> Candidates:
     """Merge the two legs' movements into bilateral ones and apply the candidate rules.
 
     Movements of different legs that overlap or are less than 0.5 s apart (offset to
@@ -112,9 +108,7 @@ def candidate_movements(
         movements.amplitude[order],
     )
     keep = mov.duration >= rules.min_duration_s - _EPS
-    mov = LegMovements(
-        mov.onset[keep], mov.offset[keep], mov.side[keep], mov.amplitude[keep]
-    )
+    mov = LegMovements(mov.onset[keep], mov.offset[keep], mov.side[keep], mov.amplitude[keep])
     ids = _clusters(mov, rules)
     onsets, offsets, sides, counts, ok, reasons = [], [], [], [], [], []
     for cid in np.unique(ids):

@@ -73,9 +73,7 @@ def _stage(label: str) -> str | None:
     }.get(key, "N3" if key in {"n4", "4"} else key.upper())
 
 
-def parse_annotations(
-    annotations: list[Annotation], *, epoch_s: float = 30.0
-) -> StudyEvents:
+def parse_annotations(annotations: list[Annotation], *, epoch_s: float = 30.0) -> StudyEvents:
     """Sort EDF+ annotations into sleep stages, arousals and respiratory events.
 
     Parameters

@@ -93,9 +93,7 @@ def resting_baseline(
     nb = max(1, m // block)
     if m < block:
         return np.full(m, np.percentile(envelope, percentile) if m else 0.0)
-    levels = np.percentile(
-        envelope[: nb * block].reshape(nb, block), percentile, axis=1
-    )
+    levels = np.percentile(envelope[: nb * block].reshape(nb, block), percentile, axis=1)
     if nb >= 5:
         padded = np.pad(levels, 2, mode="edge")
         levels = np.median(np.lib.stride_tricks.sliding_window_view(padded, 5), axis=1)
@@ -188,17 +186,45 @@ def detect_emg_movements(
             f"least {min_fs:g} Hz (AASM asks for 200 Hz or more). Export the EMG at its "
             "original rate."
         )
-    env, env_fs = emg_envelope(
-        emg, fs, highpass_hz=highpass_hz, resolution_s=resolution_s
+    movements, _, _ = _emg_pass(
+        emg,
+        fs,
+        side=side,
+        onset_uv=onset_uv,
+        offset_uv=offset_uv,
+        offset_min_s=offset_min_s,
+        min_duration_s=min_duration_s,
+        highpass_hz=highpass_hz,
+        resolution_s=resolution_s,
+        smooth_s=smooth_s,
     )
+    return movements
+
+
+def _emg_pass(
+    emg: np.ndarray,
+    fs: float,
+    *,
+    side: str,
+    onset_uv: float,
+    offset_uv: float,
+    offset_min_s: float,
+    min_duration_s: float,
+    highpass_hz: float,
+    resolution_s: float,
+    smooth_s: float,
+) -> tuple[LegMovements, np.ndarray, float]:
+    """Detection plus the envelope above baseline and its rate (for figures)."""
+    env, env_fs = emg_envelope(emg, fs, highpass_hz=highpass_hz, resolution_s=resolution_s)
     env = moving_mean(env, max(1, round(smooth_s * env_fs)))
-    base = resting_baseline(env, env_fs)
+    excess = env - resting_baseline(env, env_fs)
     onset, offset, peak = hysteresis_events(
-        env - base,
+        excess,
         env_fs,
         onset_level=onset_uv,
         offset_level=offset_uv,
         offset_min_s=offset_min_s,
         min_duration_s=min_duration_s,
     )
-    return LegMovements(onset, offset, np.full(onset.size, side, dtype="<U5"), peak)
+    movements = LegMovements(onset, offset, np.full(onset.size, side, dtype="<U5"), peak)
+    return movements, excess, env_fs

@@ -159,9 +159,7 @@ def interval_histogram(
     counts : ndarray of int, shape (B,)
     """
     decades = np.log10(high_s / low_s)
-    edges = np.logspace(
-        np.log10(low_s), np.log10(high_s), round(decades * per_decade) + 1
-    )
+    edges = np.logspace(np.log10(low_s), np.log10(high_s), round(decades * per_decade) + 1)
     x = intervals[np.isfinite(intervals)]
     x = np.clip(x, edges[0], edges[-1] * (1 - 1e-12))
     counts, _ = np.histogram(x, bins=edges)

@@ -154,9 +154,7 @@ class EmgRecording:
         return n / self.fs
 
 
-def stretches_from_mask(
-    mask: np.ndarray, time: np.ndarray, fs: float, kind: str
-) -> list[Stretch]:
+def stretches_from_mask(mask: np.ndarray, time: np.ndarray, fs: float, kind: str) -> list[Stretch]:
     """Turn a boolean per-sample mask into stretches.
 
     Parameters

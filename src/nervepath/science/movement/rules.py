@@ -109,7 +109,5 @@ def get_rules(name: str | ScoringRules) -> ScoringRules:
         return name
     key = name.lower().replace(" ", "").replace("-", "").replace("_", "")
     if key not in RULES:
-        raise ValueError(
-            f"Unknown scoring rules '{name}'; choose one of {', '.join(RULES)}."
-        )
+        raise ValueError(f"Unknown scoring rules '{name}'; choose one of {', '.join(RULES)}.")
     return RULES[key]

@@ -58,9 +58,7 @@ def test_cwa_truncated_to_its_header_is_corrupt(tmp_path, wearables):
 
 def test_cwa_cut_mid_block_is_read_with_a_note(tmp_path, wearables):
     path = tmp_path / "cut.cwa"
-    path.write_bytes(
-        (wearables / "ax3_testfile.cwa").read_bytes()[: 1024 + 512 * 20 + 100]
-    )
+    path.write_bytes((wearables / "ax3_testfile.cwa").read_bytes()[: 1024 + 512 * 20 + 100])
     rec = read_night(path)
     assert rec.n_samples == 20 * 120
     assert any("truncated" in n for n in rec.notes)

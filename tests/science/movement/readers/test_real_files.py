@@ -55,16 +55,8 @@ def test_small_gt3x_is_read_to_the_end_with_idle_sleep_reported(wearables):
 
 
 def test_idle_sleep_disabled_file_has_no_idle_stretches(wearables):
-    assert not [
-        s
-        for s in read_gt3x(wearables / "ISM_Disabled.gt3x").stretches
-        if s.kind == "idle"
-    ]
-    assert [
-        s
-        for s in read_gt3x(wearables / "ISM_Enabled.gt3x").stretches
-        if s.kind == "idle"
-    ]
+    assert not [s for s in read_gt3x(wearables / "ISM_Disabled.gt3x").stretches if s.kind == "idle"]
+    assert [s for s in read_gt3x(wearables / "ISM_Enabled.gt3x").stretches if s.kind == "idle"]
 
 
 def test_neo_gt3x_time_stamps_are_anchored_on_the_header_date(wearables):
@@ -88,13 +80,9 @@ def test_corrupt_cwa_blocks_are_reported_not_fatal(wearables):
 
 def test_corrupt_cwa_keeps_the_good_samples_of_the_intact_file(wearables):
     intact = read_cwa(wearables / "ax3_testfile.cwa")
-    damaged = read_cwa(
-        wearables / "ax3_testfile_corrupt_blocks_0_13_14_142_143_144.cwa"
-    )
+    damaged = read_cwa(wearables / "ax3_testfile_corrupt_blocks_0_13_14_142_143_144.cwa")
     # Blocks 1-12 (120 samples each) are the first the damaged file could read.
-    np.testing.assert_array_equal(
-        damaged.accel[: 12 * 120], intact.accel[120 : 13 * 120]
-    )
+    np.testing.assert_array_equal(damaged.accel[: 12 * 120], intact.accel[120 : 13 * 120])
     assert damaged.start - intact.start == pytest.approx(1.2, abs=0.02)
 
 

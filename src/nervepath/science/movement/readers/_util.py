@@ -60,12 +60,7 @@ def captured_messages(notes: list[str]) -> Iterator[None]:
             notes.append(text)
     for line in out.getvalue().splitlines():
         line = line.strip()
-        if (
-            line
-            and not line.startswith("[INFO]")
-            and "Entering" not in line
-            and line not in notes
-        ):
+        if line and not line.startswith("[INFO]") and "Entering" not in line and line not in notes:
             notes.append(line)
 
 
@@ -95,9 +90,7 @@ def java_available() -> bool:
     return shutil.which("java") is not None
 
 
-def read_with_actipy(
-    path: Path, notes: list[str]
-) -> tuple[np.ndarray, np.ndarray, float, int]:
+def read_with_actipy(path: Path, notes: list[str]) -> tuple[np.ndarray, np.ndarray, float, int]:
     """Read a device file with actipy, which skips damaged blocks instead of failing.
 
     Returns
@@ -159,9 +152,7 @@ def build_accel_recording(
     if not order_ok:
         keep = np.concatenate(([True], np.diff(time_posix) > 0))
         dropped = int((~keep).sum())
-        notes.append(
-            f"{dropped} samples with repeated or backward time stamps were dropped."
-        )
+        notes.append(f"{dropped} samples with repeated or backward time stamps were dropped.")
         time_posix, accel = time_posix[keep], accel[keep]
         if idle_mask is not None:
             idle_mask = idle_mask[keep]

@@ -78,9 +78,7 @@ def read_gt3x(path: str | Path) -> AccelRecording:
             "the recording from the device again."
         ) from exc
     if data.shape[0] == 0:
-        raise CorruptFileError(
-            f"{path.name}: the .gt3x file holds no acceleration samples."
-        )
+        raise CorruptFileError(f"{path.name}: the .gt3x file holds no acceleration samples.")
     time = data[:, 0].astype(np.float64)
     if nhanes:
         # pygt3x counts the older NHANES layout from .NET ticks / 1e9; re-anchor the

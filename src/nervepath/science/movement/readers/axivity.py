@@ -90,21 +90,13 @@ def read_cwa(path: str | Path) -> AccelRecording:
     if (raw.size - header_bytes) % BLOCK:
         notes.append("The file ends with a partial block (truncated); it was ignored.")
     if n_blocks == 0:
-        raise CorruptFileError(
-            f"{path.name}: the .cwa file has a header but no data blocks."
-        )
-    device = (
-        "Axivity AX6 (.cwa)"
-        if _has_gyro(raw, header_bytes, bad)
-        else "Axivity AX3 (.cwa)"
-    )
+        raise CorruptFileError(f"{path.name}: the .cwa file has a header but no data blocks.")
+    device = "Axivity AX6 (.cwa)" if _has_gyro(raw, header_bytes, bad) else "Axivity AX3 (.cwa)"
     if bad.size == 0:
         time, accel, fs = _read_skdh(path, notes)
         return build_accel_recording(time, accel, fs, device, notes)
     if bad.size == n_blocks:
-        raise CorruptFileError(
-            f"{path.name}: every data block of the .cwa file is damaged."
-        )
+        raise CorruptFileError(f"{path.name}: every data block of the .cwa file is damaged.")
     notes.append(
         f"{bad.size} damaged data block(s) skipped (block numbers {', '.join(map(str, bad))})."
     )
@@ -128,9 +120,7 @@ def _corrupt_stretches(
 ) -> list[Stretch]:
     """Stretches covered by damaged blocks, placed by the sample counts of good blocks."""
     n_blocks = (raw.size - header_bytes) // BLOCK
-    blocks = raw[header_bytes : header_bytes + n_blocks * BLOCK].reshape(
-        n_blocks, BLOCK
-    )
+    blocks = raw[header_bytes : header_bytes + n_blocks * BLOCK].reshape(n_blocks, BLOCK)
     per_block = blocks[:, 28].astype(np.int64) | (blocks[:, 29].astype(np.int64) << 8)
     good = np.ones(n_blocks, dtype=bool)
     good[bad] = False
@@ -140,9 +130,7 @@ def _corrupt_stretches(
     starts = (np.cumsum(per_block) - per_block - per_block[:first_good].sum()) / fs
     stretches = []
     edges = np.diff(np.concatenate(([0], (~good).astype(np.int8), [0])))
-    for s, e in zip(
-        np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True
-    ):
+    for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
         start = float(starts[s])
         end = float(starts[e - 1] + per_block[e - 1] / fs)
         if end > 0:

@@ -56,9 +56,7 @@ def read_csv(path: str | Path) -> AccelRecording:
     try:
         frame = pd.read_csv(path, comment="#", skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise UnsupportedFormatError(
-            f"{path.name}: not a readable CSV file ({exc})."
-        ) from exc
+        raise UnsupportedFormatError(f"{path.name}: not a readable CSV file ({exc}).") from exc
     columns = {str(c).strip().lower(): c for c in frame.columns}
     time_col = next((columns[n] for n in _TIME_NAMES if n in columns), None)
     if time_col is None:
@@ -79,13 +77,9 @@ def read_csv(path: str | Path) -> AccelRecording:
     try:
         accel = frame[axis_cols].to_numpy(dtype=np.float64)
     except ValueError as exc:
-        raise CorruptFileError(
-            f"{path.name}: non-numeric acceleration values ({exc})."
-        ) from exc
+        raise CorruptFileError(f"{path.name}: non-numeric acceleration values ({exc}).") from exc
     if not np.isfinite(accel).all():
-        raise CorruptFileError(
-            f"{path.name}: empty or non-numeric acceleration values."
-        )
+        raise CorruptFileError(f"{path.name}: empty or non-numeric acceleration values.")
     column = frame[time_col]
     if pd.api.types.is_numeric_dtype(column):
         time = column.to_numpy(dtype=np.float64)

@@ -53,13 +53,9 @@ def _leg_side(label: str) -> str | None:
         return "right"
     if not tokens & _LEG_WORDS and not re.search(r"tib|leg", compact):
         return None
-    if tokens & {"l", "left", "lat", "lleg", "ltib"} or compact.startswith(
-        ("left", "lleg")
-    ):
+    if tokens & {"l", "left", "lat", "lleg", "ltib"} or compact.startswith(("left", "lleg")):
         return "left"
-    if tokens & {"r", "right", "rat", "rleg", "rtib"} or compact.startswith(
-        ("right", "rleg")
-    ):
+    if tokens & {"r", "right", "rat", "rleg", "rtib"} or compact.startswith(("right", "rleg")):
         return "right"
     return None
 
@@ -124,9 +120,7 @@ def read_edf(path: str | Path) -> EmgRecording:
     with open(path, "rb") as fh:
         first = fh.read(8)
     if first != b"0       ":
-        raise UnsupportedFormatError(
-            f"{path.name}: not an EDF file (bad version field)."
-        )
+        raise UnsupportedFormatError(f"{path.name}: not an EDF file (bad version field).")
     try:
         edf = edfio.read_edf(path)
     except (ValueError, OSError, IndexError) as exc:
@@ -155,9 +149,7 @@ def read_edf(path: str | Path) -> EmgRecording:
         scale = _UNIT_TO_UV.get(signal.physical_dimension.strip().lower())
         if scale is None:
             scale = 1.0
-            notes.append(
-                f"{side} leg unit '{signal.physical_dimension}' unknown; read as µV."
-            )
+            notes.append(f"{side} leg unit '{signal.physical_dimension}' unknown; read as µV.")
         channels[side] = np.asarray(signal.data, dtype=np.float64) * scale
     start_dt = dt.datetime.combine(edf.startdate, edf.starttime, tzinfo=dt.UTC)
     annotations = [

@@ -72,9 +72,7 @@ def read_bin(path: str | Path) -> AccelRecording:
         OSError,
         KeyError,
     ) as exc:  # short or damaged files
-        notes.append(
-            f"scikit-digital-health could not decode the file ({exc}); used actipy."
-        )
+        notes.append(f"scikit-digital-health could not decode the file ({exc}); used actipy.")
         time, accel, fs, errors = read_with_actipy(path, notes)
         if errors:
             notes.append(f"{errors} unreadable page(s) skipped.")
@@ -118,9 +116,7 @@ def read_genea(path: str | Path) -> AccelRecording:
     blob = raw.tobytes()
     end = blob.find(b"\r\n\r\n")
     if end < 0:
-        raise CorruptFileError(
-            f"{path.name}: the GENEA header has no end; the file is damaged."
-        )
+        raise CorruptFileError(f"{path.name}: the GENEA header has no end; the file is damaged.")
     header = blob[:end].decode("latin-1")
     fields = dict(line.split(":", 1) for line in header.splitlines()[1:] if ":" in line)
     fs_match = re.match(r"\s*([\d.]+)", fields.get("Sample-Rate", ""))
@@ -128,9 +124,7 @@ def read_genea(path: str | Path) -> AccelRecording:
         raise CorruptFileError(f"{path.name}: the GENEA header has no Sample-Rate.")
     fs = float(fs_match.group(1))
     offsets = np.array(fields.get("Accel-Offsets", "0 0 0").split(), dtype=np.int32)
-    gains = np.array(
-        fields.get("Accel-Gains", "8192 8192 8192").split(), dtype=np.int32
-    )
+    gains = np.array(fields.get("Accel-Gains", "8192 8192 8192").split(), dtype=np.int32)
     body = raw[end + 4 :]
     n_pages = body.size // _GENEA_PAGE
     if n_pages == 0:
@@ -141,9 +135,7 @@ def read_genea(path: str | Path) -> AccelRecording:
     is_acc = kind == 0
     is_ts = kind == 2
     if not is_ts.any() or not is_acc.any():
-        raise CorruptFileError(
-            f"{path.name}: no samples or time stamps in the GENEA data."
-        )
+        raise CorruptFileError(f"{path.name}: no samples or time stamps in the GENEA data.")
     d = chunks[is_acc].astype(np.int32)
     xyz = np.empty((d.shape[0], 3), dtype=np.int32)
     xyz[:, 0] = d[:, 2] + ((d[:, 1] & 15) << 8)
@@ -161,9 +153,7 @@ def read_genea(path: str | Path) -> AccelRecording:
     stamps, stamp_at = stamps[keep], stamp_at[keep]
     idx = np.arange(accel.shape[0])
     if stamps.size >= 2:
-        time = np.interp(
-            idx, stamp_at, stamps.astype(np.float64), left=np.nan, right=np.nan
-        )
+        time = np.interp(idx, stamp_at, stamps.astype(np.float64), left=np.nan, right=np.nan)
         before = idx < stamp_at[0]
         after = idx > stamp_at[-1]
         time[before] = stamps[0] - (stamp_at[0] - idx[before]) / fs

@@ -68,12 +68,8 @@ def detect_nonwear(
     n = per_window * step
     var = np.maximum(ws2 / n - (ws1 / n) ** 2, 0.0)
     sd = np.sqrt(var * n / (n - 1))
-    wmax = np.lib.stride_tricks.sliding_window_view(bmax, per_window, axis=0).max(
-        axis=-1
-    )
-    wmin = np.lib.stride_tricks.sliding_window_view(bmin, per_window, axis=0).min(
-        axis=-1
-    )
+    wmax = np.lib.stride_tricks.sliding_window_view(bmax, per_window, axis=0).max(axis=-1)
+    wmin = np.lib.stride_tricks.sliding_window_view(bmin, per_window, axis=0).min(axis=-1)
     low_sd = (sd < sd_threshold_g).sum(axis=1) >= min_axes
     low_range = ((wmax - wmin) < range_threshold_g).sum(axis=1) >= min_axes
     flagged = low_sd | low_range
@@ -82,8 +78,6 @@ def detect_nonwear(
         block_flag[w : w + per_window] = True
     stretches: list[Stretch] = []
     edges = np.diff(np.concatenate(([0], block_flag.astype(np.int8), [0])))
-    for s, e in zip(
-        np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True
-    ):
+    for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
         stretches.append(Stretch(s * step / fs, e * step / fs, "nonwear"))
     return stretches
