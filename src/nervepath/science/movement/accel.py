@@ -18,17 +18,15 @@ __all__ = ["activity_envelope", "detect_accel_movements"]
 
 
 def activity_envelope(
-    accel: np.ndarray,
-    fs: float,
-    *,
-    gravity_window_s: float = 1.0,
-    resolution_s: float = 0.1,
+    accel: np.ndarray, fs: float, *, gravity_window_s: float = 4.0, resolution_s: float = 0.1
 ) -> tuple[np.ndarray, int]:
     """Dynamic acceleration (gravity removed) as a vector magnitude per short block.
 
-    Gravity and posture are removed per axis by subtracting a ``gravity_window_s``
-    moving mean (a high-pass with its -3 dB point near 0.44 Hz for 1 s); the vector
-    magnitude of what remains is averaged in blocks of ``resolution_s``.
+    Gravity and posture are estimated per axis as a running median (over
+    ``gravity_window_s``) of 0.5-s block means, interpolated back to every sample, and
+    subtracted. A median is not pulled by a movement shorter than half its window, so
+    onsets and offsets are not smeared the way a moving mean would smear them. The
+    vector magnitude of what remains is averaged in blocks of ``resolution_s``.
 
     Parameters
     ----------
@@ -37,7 +35,7 @@ def activity_envelope(
     fs : float
         Sampling rate in Hz.
     gravity_window_s : float, optional
-        Moving-mean window for gravity in seconds.
+        Running-median window for gravity in seconds.
     resolution_s : float, optional
         Block length of the envelope in seconds.
 
@@ -49,18 +47,24 @@ def activity_envelope(
         Samples per block.
     """
     block = max(1, round(resolution_s * fs))
-    width = max(2, round(gravity_window_s * fs))
     n = accel.shape[0]
-    half = width // 2
-    lo = np.clip(np.arange(n) - half, 0, n)
-    hi = np.clip(lo + width, 0, n)
-    count = (hi - lo).astype(np.float64)
+    g_block = max(1, round(0.5 * fs))
+    nb = n // g_block
     power = np.zeros(n, dtype=np.float32)
-    for k in range(3):
-        x = accel[:, k]
-        c = np.concatenate(([0.0], np.cumsum(x, dtype=np.float64)))
-        d = (x - (c[hi] - c[lo]) / count).astype(np.float32)
-        power += d * d
+    if nb >= 1:
+        means = accel[: nb * g_block].reshape(nb, g_block, 3).mean(axis=1)
+        width = max(1, round(gravity_window_s / 0.5)) | 1
+        if nb >= width:
+            padded = np.pad(means, ((width // 2, width // 2), (0, 0)), mode="edge")
+            windows = np.lib.stride_tricks.sliding_window_view(padded, width, axis=0)
+            gravity = np.median(windows, axis=-1)
+        else:
+            gravity = np.broadcast_to(np.median(means, axis=0), means.shape)
+        centres = (np.arange(nb) + 0.5) * g_block
+        samples = np.arange(n)
+        for k in range(3):
+            d = (accel[:, k] - np.interp(samples, centres, gravity[:, k])).astype(np.float32)
+            power += d * d
     vm = np.sqrt(power)
     m = n // block
     return vm[: m * block].reshape(m, block).mean(axis=1), block
@@ -69,6 +73,7 @@ def activity_envelope(
 def detect_accel_movements(
     recording: AccelRecording,
     *,
+    gravity_window_s: float = 4.0,
     onset_g: float = 0.03,
     offset_g: float = 0.01,
     offset_min_s: float = 0.5,
@@ -88,6 +93,11 @@ def detect_accel_movements(
     ----------
     recording : AccelRecording
         The recording (acceleration in g).
+    gravity_window_s : float, optional
+        Running-median window that estimates gravity and posture (4 s): long enough
+        that the slow foot rotation of a 0.5-2 s leg movement is kept whole (longer
+        ones keep their edges), short enough that a change of posture shows as a few
+        seconds of activity only.
     onset_g, offset_g : float, optional
         Onset and offset levels above the resting level in g (30 mg, 10 mg). No
         published standard exists for accelerometer leg-movement scoring; these
@@ -122,6 +132,7 @@ def detect_accel_movements(
     """
     movements, _, _ = _accel_pass(
         recording,
+        gravity_window_s=gravity_window_s,
         onset_g=onset_g,
         offset_g=offset_g,
         offset_min_s=offset_min_s,
@@ -136,6 +147,7 @@ def detect_accel_movements(
 def _accel_pass(
     recording: AccelRecording,
     *,
+    gravity_window_s: float,
     onset_g: float,
     offset_g: float,
     offset_min_s: float,
@@ -151,7 +163,9 @@ def _accel_pass(
             f"The accelerometer was sampled at {fs:g} Hz; movement-bout detection needs at "
             f"least {min_fs:g} Hz. Set the device to 30 Hz or more for the next night."
         )
-    env, block = activity_envelope(recording.accel, fs, resolution_s=resolution_s)
+    env, block = activity_envelope(
+        recording.accel, fs, gravity_window_s=gravity_window_s, resolution_s=resolution_s
+    )
     env_fs = fs / block
     env = moving_mean(env, max(1, round(smooth_s * env_fs)))
     base = resting_baseline(env, env_fs)

@@ -39,6 +39,7 @@ __all__ = ["analyze_file", "analyze_recording"]
 
 _INVALID = {"gap", "corrupt", "nonwear"}
 _ACCEL_DEFAULTS: dict[str, float] = {
+    "gravity_window_s": 4.0,
     "onset_g": 0.03,
     "offset_g": 0.01,
     "offset_min_s": 0.5,
