@@ -180,12 +180,6 @@ def detect_emg_movements(
     >>> len(lm), round(float(lm.onset[0]))
     (1, 20)
     """
-    if fs < min_fs:
-        raise SamplingRateTooLowError(
-            f"The {side} leg EMG is sampled at {fs:g} Hz; leg-movement scoring needs at "
-            f"least {min_fs:g} Hz (AASM asks for 200 Hz or more). Export the EMG at its "
-            "original rate."
-        )
     movements, _, _ = _emg_pass(
         emg,
         fs,
@@ -197,6 +191,7 @@ def detect_emg_movements(
         highpass_hz=highpass_hz,
         resolution_s=resolution_s,
         smooth_s=smooth_s,
+        min_fs=min_fs,
     )
     return movements
 
@@ -213,8 +208,15 @@ def _emg_pass(
     highpass_hz: float,
     resolution_s: float,
     smooth_s: float,
+    min_fs: float,
 ) -> tuple[LegMovements, np.ndarray, float]:
     """Detection plus the envelope above baseline and its rate (for figures)."""
+    if fs < min_fs:
+        raise SamplingRateTooLowError(
+            f"The {side} leg EMG is sampled at {fs:g} Hz; leg-movement scoring needs at "
+            f"least {min_fs:g} Hz (AASM asks for 200 Hz or more). Export the EMG at its "
+            "original rate."
+        )
     env, env_fs = emg_envelope(emg, fs, highpass_hz=highpass_hz, resolution_s=resolution_s)
     env = moving_mean(env, max(1, round(smooth_s * env_fs)))
     excess = env - resting_baseline(env, env_fs)

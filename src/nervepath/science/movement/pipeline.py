@@ -56,6 +56,7 @@ _EMG_DEFAULTS: dict[str, float] = {
     "highpass_hz": 10.0,
     "resolution_s": 0.01,
     "smooth_s": 0.05,
+    "min_fs": 100.0,
 }
 
 

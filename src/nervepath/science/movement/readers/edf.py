@@ -151,7 +151,12 @@ def read_edf(path: str | Path) -> EmgRecording:
             scale = 1.0
             notes.append(f"{side} leg unit '{signal.physical_dimension}' unknown; read as µV.")
         channels[side] = np.asarray(signal.data, dtype=np.float64) * scale
-    start_dt = dt.datetime.combine(edf.startdate, edf.starttime, tzinfo=dt.UTC)
+    try:
+        start_date = edf.startdate
+    except ValueError:  # edfio's AnonymizedDateError: the date was removed ('X')
+        start_date = dt.date(1985, 1, 1)
+        notes.append("Start date anonymised in the file; times of day are still valid.")
+    start_dt = dt.datetime.combine(start_date, edf.starttime, tzinfo=dt.UTC)
     annotations = [
         Annotation(float(a.onset), float(a.duration or 0.0), str(a.text))
         for a in edf.annotations
