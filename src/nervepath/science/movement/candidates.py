@@ -32,6 +32,8 @@ class Candidates:
         or too many monolateral parts) still ends a periodic series.
     reason : ndarray of str
         Why a movement is not a candidate (empty for candidates).
+    amplitude : ndarray of float
+        Largest amplitude of the monolateral movements merged into each movement.
     """
 
     onset: np.ndarray = field(default_factory=lambda: np.empty(0))
@@ -40,6 +42,7 @@ class Candidates:
     n_monolateral: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     is_candidate: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
     reason: np.ndarray = field(default_factory=lambda: np.empty(0, dtype="<U32"))
+    amplitude: np.ndarray = field(default_factory=lambda: np.empty(0))
 
     def __len__(self) -> int:
         return int(self.onset.size)
@@ -110,9 +113,9 @@ def candidate_movements(movements: LegMovements, rules: ScoringRules = WASM_2016
     keep = mov.duration >= rules.min_duration_s - _EPS
     mov = LegMovements(mov.onset[keep], mov.offset[keep], mov.side[keep], mov.amplitude[keep])
     ids = _clusters(mov, rules)
-    onsets, offsets, sides, counts, ok, reasons = [], [], [], [], [], []
-    for cid in np.unique(ids):
-        members = np.flatnonzero(ids == cid)
+    onsets, offsets, sides, counts, ok, reasons, amps = [], [], [], [], [], [], []
+    bounds = np.flatnonzero(np.diff(ids)) + 1
+    for members in np.split(np.arange(ids.size), bounds) if ids.size else []:
         legs = set(mov.side[members].tolist())
         if len(legs) < 2:
             groups = [[m] for m in members]
@@ -138,6 +141,7 @@ def candidate_movements(movements: LegMovements, rules: ScoringRules = WASM_2016
             counts.append(len(g))
             ok.append(reason == "")
             reasons.append(reason)
+            amps.append(float(mov.amplitude[g].max()))
     return Candidates(
         onset=np.asarray(onsets, dtype=np.float64),
         offset=np.asarray(offsets, dtype=np.float64),
@@ -145,4 +149,5 @@ def candidate_movements(movements: LegMovements, rules: ScoringRules = WASM_2016
         n_monolateral=np.asarray(counts, dtype=np.int64),
         is_candidate=np.asarray(ok, dtype=bool),
         reason=np.asarray(reasons, dtype="<U32"),
+        amplitude=np.asarray(amps, dtype=np.float64),
     )

@@ -232,7 +232,7 @@ def _build_report(
             in_sleep=bool(in_sleep[i]),
             respiratory_related=bool(resp[i]),
             arousal_associated=bool(arousal[i]),
-            amplitude=float(_amplitude(movements, cands.onset[i], cands.offset[i])),
+            amplitude=float(cands.amplitude[i]),
         )
         for i in range(len(cands))
     ]
@@ -301,8 +301,3 @@ def _build_report(
         trace_value=usable.astype(np.float64).tolist(),
         trace_unit=unit,
     )
-
-
-def _amplitude(movements: LegMovements, onset: float, offset: float) -> float:
-    inside = (movements.onset >= onset - 1e-9) & (movements.offset <= offset + 1e-9)
-    return float(movements.amplitude[inside].max()) if inside.any() else float("nan")

@@ -55,12 +55,13 @@ def detect_nonwear(
     n_steps = accel.shape[0] // step if step > 0 else 0
     if n_steps < per_window:
         return []
-    blocks = accel[: n_steps * step].reshape(n_steps, step, 3)
-    # Per-block moments combined into per-window SD and range without copying windows.
-    s1 = blocks.sum(axis=1, dtype=np.float64)
-    s2 = np.einsum("ijk,ijk->ik", blocks, blocks, dtype=np.float64)
-    bmax = blocks.max(axis=1)
-    bmin = blocks.min(axis=1)
+    # Axis-major copy: per-block reductions then run over contiguous memory.
+    blocks = np.ascontiguousarray(accel[: n_steps * step].T).reshape(3, n_steps, step)
+    s1 = blocks.sum(axis=2, dtype=np.float64).T
+    s2 = np.einsum("ijk,ijk->ij", blocks, blocks, dtype=np.float64).T
+    bmax = blocks.max(axis=2).T
+    bmin = blocks.min(axis=2).T
+    del blocks
     kernel = np.ones(per_window)
     n_win = n_steps - per_window + 1
     ws1 = np.stack([np.convolve(s1[:, k], kernel, "valid") for k in range(3)], axis=1)
