@@ -54,6 +54,7 @@ def _peak_mb() -> float:
 def _simulator():
     spec = importlib.util.spec_from_file_location("nervepath_bench_simulate", SIMULATOR)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 

@@ -12,9 +12,9 @@ from nervepath.science.movement.events import (
     hysteresis_events,
     moving_mean,
 )
-from nervepath.science.movement.recording import AccelRecording
+from nervepath.science.movement.recording import AccelRecording, Stretch
 
-__all__ = ["activity_envelope", "detect_accel_movements"]
+__all__ = ["activity_envelope", "detect_accel_movements", "movements_from_envelope"]
 
 
 def activity_envelope(
@@ -166,12 +166,59 @@ def _accel_pass(
     env, block = activity_envelope(
         recording.accel, fs, gravity_window_s=gravity_window_s, resolution_s=resolution_s
     )
-    env_fs = fs / block
+    block_time = recording.time[: env.size * block : block]
+    return movements_from_envelope(
+        env,
+        block_time,
+        fs / block,
+        recording.stretches,
+        onset_g=onset_g,
+        offset_g=offset_g,
+        offset_min_s=offset_min_s,
+        min_duration_s=min_duration_s,
+        smooth_s=smooth_s,
+    )
+
+
+def movements_from_envelope(
+    env: np.ndarray,
+    block_time: np.ndarray,
+    env_fs: float,
+    stretches: list[Stretch],
+    *,
+    onset_g: float,
+    offset_g: float,
+    offset_min_s: float,
+    min_duration_s: float,
+    smooth_s: float,
+) -> tuple[LegMovements, np.ndarray, np.ndarray]:
+    """Bouts from an activity envelope (the second half of accelerometer detection).
+
+    Parameters
+    ----------
+    env : ndarray, shape (M,)
+        Output of :func:`activity_envelope`, possibly joined from chunks.
+    block_time : ndarray, shape (M,)
+        Seconds from the first sample at the start of each envelope block.
+    env_fs : float
+        Nominal envelope rate in Hz.
+    stretches : list of Stretch
+        Stretches in which no bout may start.
+    onset_g, offset_g, offset_min_s, min_duration_s, smooth_s : float
+        As for :func:`detect_accel_movements`.
+
+    Returns
+    -------
+    movements : LegMovements
+    excess : ndarray
+        Envelope above the resting level.
+    block_time : ndarray
+        As given.
+    """
     env = moving_mean(env, max(1, round(smooth_s * env_fs)))
     base = resting_baseline(env, env_fs)
     excess = env - base
-    block_time = recording.time[: env.size * block : block]
-    for s in recording.stretches:
+    for s in stretches:
         if s.kind in {"idle", "corrupt", "nonwear"}:
             i0, i1 = np.searchsorted(block_time, [s.start, s.end])
             excess[i0:i1] = 0.0
@@ -186,7 +233,8 @@ def _accel_pass(
     # Map block indices back to recording time, so that gaps are respected.
     on_idx = np.round(onset_b * env_fs).astype(np.int64)
     off_idx = np.round(offset_b * env_fs).astype(np.int64)
-    t_end = np.append(block_time, block_time[-1] + block / fs) if block_time.size else block_time
+    step = 1.0 / env_fs
+    t_end = np.append(block_time, block_time[-1] + step) if block_time.size else block_time
     onset = t_end[on_idx] if on_idx.size else np.empty(0)
     offset = t_end[off_idx] if off_idx.size else np.empty(0)
     keep = (offset - onset) >= min_duration_s - 1e-9

@@ -45,16 +45,29 @@ def emg_envelope(
     """
     block = max(1, round(resolution_s * fs))
     width = max(2, round(0.443 * fs / highpass_hz))
-    x = np.asarray(emg, dtype=np.float64)
-    c = np.cumsum(x)
-    c = np.concatenate(([0.0], c))
     half = width // 2
+    x = np.asarray(emg, dtype=np.float64)
     n = x.size
-    lo = np.clip(np.arange(n) - half, 0, n)
-    hi = np.clip(lo + width, 0, n)
-    hp = np.abs(x - (c[hi] - c[lo]) / (hi - lo)).astype(np.float32)
     m = n // block
-    env = hp[: m * block].reshape(m, block).mean(axis=1)
+    env = np.empty(m, dtype=np.float32)
+    # Work in cache-sized segments: the moving mean of sample i is the mean of
+    # x[i - half : i - half + width], with the first/last value repeated at the edges.
+    seg_blocks = max(1, (1 << 17) // block)
+    for b0 in range(0, m, seg_blocks):
+        b1 = min(m, b0 + seg_blocks)
+        s0, s1 = b0 * block, b1 * block
+        lo, hi = s0 - half, s1 - half + width - 1
+        xs = x[max(lo, 0) : min(hi, n)]
+        if lo < 0 or hi > n:
+            xs = np.pad(xs, (max(0, -lo), max(0, hi - n)), mode="edge")
+        c = np.empty(xs.size + 1)
+        c[0] = 0.0
+        np.cumsum(xs, out=c[1:])
+        hp = c[width:] - c[:-width]
+        hp *= -1.0 / width
+        hp += x[s0:s1]
+        np.abs(hp, out=hp)
+        env[b0:b1] = hp.reshape(-1, block).mean(axis=1)
     return env, fs / block
 
 

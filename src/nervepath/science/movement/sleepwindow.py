@@ -9,7 +9,7 @@ import numpy as np
 
 from nervepath.science.movement.context import StudyEvents
 
-__all__ = ["SleepWindow", "hdcza_sleep_window", "window_from_staging"]
+__all__ = ["SleepWindow", "hdcza_from_epochs", "hdcza_sleep_window", "window_from_staging"]
 
 
 @dataclass(frozen=True)
@@ -123,19 +123,67 @@ def hdcza_sleep_window(
     sleep diary. Sci Rep 2018;8:12975. doi:10.1038/s41598-018-31266-z
     """
     duration = float(time[-1] - time[0] + 1.0 / fs) if time.size else 0.0
-    whole = SleepWindow(
-        0.0,
-        duration,
-        "whole recording (too short for HDCZA)",
-        np.array([[0.0, duration]]),
-    )
     step = round(epoch_s * fs)
     n_epochs = accel.shape[0] // step
+    # Epoch means of the axes (a low-pass, as GGIR's 5-s rolling median).
+    mean = accel[: n_epochs * step].reshape(n_epochs, step, 3).mean(axis=1)
+    return hdcza_from_epochs(
+        mean,
+        time[: n_epochs * step : step],
+        duration,
+        epoch_s=epoch_s,
+        median_window_min=median_window_min,
+        percentile=percentile,
+        multiplier=multiplier,
+        threshold_range=threshold_range,
+        min_block_min=min_block_min,
+        max_gap_min=max_gap_min,
+    )
+
+
+def hdcza_from_epochs(
+    mean: np.ndarray,
+    t_epoch: np.ndarray,
+    duration: float,
+    *,
+    epoch_s: float = 5.0,
+    median_window_min: float = 5.0,
+    percentile: float = 10.0,
+    multiplier: float = 15.0,
+    threshold_range: tuple[float, float] = (0.13, 0.50),
+    min_block_min: float = 30.0,
+    max_gap_min: float = 60.0,
+) -> SleepWindow:
+    """HDCZA from per-epoch mean acceleration (see :func:`hdcza_sleep_window`).
+
+    Parameters
+    ----------
+    mean : ndarray, shape (E, 3)
+        Mean acceleration of each ``epoch_s`` epoch, in g.
+    t_epoch : ndarray, shape (E,)
+        Start of each epoch in seconds from the first sample.
+    duration : float
+        Recording length in seconds.
+    epoch_s, median_window_min, percentile, multiplier, threshold_range,
+    min_block_min, max_gap_min : optional
+        As for :func:`hdcza_sleep_window`.
+
+    Returns
+    -------
+    SleepWindow
+
+    References
+    ----------
+    van Hees VT, et al. Estimating sleep parameters using an accelerometer without
+    sleep diary. Sci Rep 2018;8:12975. doi:10.1038/s41598-018-31266-z
+    """
+    whole = SleepWindow(
+        0.0, duration, "whole recording (too short for HDCZA)", np.array([[0.0, duration]])
+    )
+    n_epochs = mean.shape[0]
     per_block = round(min_block_min * 60 / epoch_s)
     if n_epochs < per_block + 2:
         return whole
-    # Epoch means of the axes (a low-pass, as GGIR's 5-s rolling median).
-    mean = accel[: n_epochs * step].reshape(n_epochs, step, 3).mean(axis=1)
     angle = np.degrees(np.arctan2(mean[:, 2], np.hypot(mean[:, 0], mean[:, 1])))
     change = np.abs(np.diff(angle, prepend=angle[0]))
     w = max(1, round(median_window_min * 60 / epoch_s))
@@ -164,7 +212,6 @@ def hdcza_sleep_window(
         else:
             joined.append([s, e])
     s, e = max(joined, key=lambda b: b[1] - b[0])
-    t_epoch = time[: n_epochs * step : step]
     start = float(t_epoch[s])
     end = float(t_epoch[e - 1] + epoch_s) if e - 1 < t_epoch.size else duration
     return SleepWindow(start, end, "HDCZA (van Hees 2018)", np.array([[start, end]]))

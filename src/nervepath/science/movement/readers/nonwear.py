@@ -7,7 +7,7 @@ import numpy as np
 
 from nervepath.science.movement.recording import Stretch
 
-__all__ = ["detect_nonwear"]
+__all__ = ["block_stats", "detect_nonwear", "nonwear_from_stats"]
 
 
 def detect_nonwear(
@@ -51,17 +51,80 @@ def detect_nonwear(
     6:e22922. doi:10.1371/journal.pone.0022922
     """
     step = round(step_s * fs)
-    per_window = round(window_s / step_s)
     n_steps = accel.shape[0] // step if step > 0 else 0
-    if n_steps < per_window:
+    if n_steps < round(window_s / step_s):
         return []
+    return nonwear_from_stats(
+        *block_stats(accel[: n_steps * step], step),
+        step=step,
+        fs=fs,
+        window_s=window_s,
+        step_s=step_s,
+        sd_threshold_g=sd_threshold_g,
+        range_threshold_g=range_threshold_g,
+        min_axes=min_axes,
+    )
+
+
+def block_stats(
+    accel: np.ndarray, step: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per-block sum, sum of squares, maximum and minimum of each axis.
+
+    Parameters
+    ----------
+    accel : ndarray, shape (K * step, 3)
+        Acceleration in g, a whole number of blocks.
+    step : int
+        Samples per block.
+
+    Returns
+    -------
+    s1, s2, bmax, bmin : ndarray, shape (K, 3)
+    """
+    n_steps = accel.shape[0] // step
     # Axis-major copy: per-block reductions then run over contiguous memory.
     blocks = np.ascontiguousarray(accel[: n_steps * step].T).reshape(3, n_steps, step)
     s1 = blocks.sum(axis=2, dtype=np.float64).T
     s2 = np.einsum("ijk,ijk->ij", blocks, blocks, dtype=np.float64).T
-    bmax = blocks.max(axis=2).T
-    bmin = blocks.min(axis=2).T
-    del blocks
+    return s1, s2, blocks.max(axis=2).T, blocks.min(axis=2).T
+
+
+def nonwear_from_stats(
+    s1: np.ndarray,
+    s2: np.ndarray,
+    bmax: np.ndarray,
+    bmin: np.ndarray,
+    *,
+    step: int,
+    fs: float,
+    window_s: float = 3600.0,
+    step_s: float = 900.0,
+    sd_threshold_g: float = 0.013,
+    range_threshold_g: float = 0.050,
+    min_axes: int = 2,
+) -> list[Stretch]:
+    """Non-wear stretches from per-block statistics (see :func:`detect_nonwear`).
+
+    Parameters
+    ----------
+    s1, s2, bmax, bmin : ndarray, shape (K, 3)
+        Output of :func:`block_stats` for consecutive ``step_s`` blocks.
+    step : int
+        Samples per block.
+    fs : float
+        Sampling rate in Hz.
+    window_s, step_s, sd_threshold_g, range_threshold_g, min_axes : optional
+        As for :func:`detect_nonwear`.
+
+    Returns
+    -------
+    list of Stretch
+    """
+    per_window = round(window_s / step_s)
+    n_steps = s1.shape[0]
+    if n_steps < per_window:
+        return []
     kernel = np.ones(per_window)
     n_win = n_steps - per_window + 1
     ws1 = np.stack([np.convolve(s1[:, k], kernel, "valid") for k in range(3)], axis=1)
