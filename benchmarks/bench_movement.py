@@ -11,7 +11,7 @@ what ``/usr/bin/time -v`` reports as "Maximum resident set size") minus its resi
 size after imports; wall time is the median of ``--repeat`` runs after one warm-up.
 
 Inputs are made here: an 8-hour 100 Hz AX3 .cwa (real blocks of
-``ax3_testfile.cwa`` re-stamped, see ``bench_movement_cwa.py``), a 7-day one the same
+``ax3_testfile.cwa`` re-stamped, see ``tests/science/movement/cwa_writer.py``), a 7-day one the same
 way, and simulated 8-hour two-leg EMG nights at 256 and 1000 Hz (the simulator of the
 test suite). Peer readers: scikit-digital-health (the library nervepath uses for
 .cwa), actipy and pygt3x. Peer scorer: psgscoring's ``plm`` module (AASM rules) on
@@ -36,7 +36,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 WEARABLES = (ROOT / ".." / "shared" / "data" / "wearables").resolve()
-SIMULATOR = ROOT / "tests" / "science" / "movement" / "simulate.py"
+SUPPORT = ROOT / "tests" / "science" / "movement"
 
 
 def _rss_mb() -> float:
@@ -51,8 +51,9 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _simulator():
-    spec = importlib.util.spec_from_file_location("nervepath_bench_simulate", SIMULATOR)
+def _support(name: str):
+    """A test-support module (simulator, .cwa writer) loaded from the test suite."""
+    spec = importlib.util.spec_from_file_location(f"nervepath_bench_{name}", SUPPORT / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
@@ -123,7 +124,7 @@ def run_case(case: str, arg: str, repeat: int) -> dict:
         from nervepath.science.movement import analyze_recording
 
         fs = float(arg)
-        rec, _ = _simulator().simulate_emg_night(1, hours=8.0, fs=fs)
+        rec, _ = _support("simulate").simulate_emg_night(1, hours=8.0, fs=fs)
         peak, wall, report = _timed(lambda: analyze_recording(rec), repeat)
         out.update(wall_s=wall, peak_mb=peak, n_plm=report.n_plm)
     elif case == "psg_compare":
@@ -155,7 +156,7 @@ def _psgscoring_compare(fs: float, repeat: int) -> dict:
         plm_series,
     )
 
-    sim = _simulator()
+    sim = _support("simulate")
     rec, truth = sim.simulate_emg_night(2, hours=8.0, fs=fs)
     hypno = ["N2"] * int(np.ceil(rec.duration / 30))
     rules = get_rules("aasm2012")
@@ -244,8 +245,7 @@ def main() -> int:
         print(json.dumps(run_case(args.case, args.arg, args.repeat)))
         return 0
 
-    sys.path.insert(0, str(HERE))
-    from bench_movement_cwa import write_cwa_night
+    write_cwa_night = _support("cwa_writer").write_cwa_night
 
     tmp = Path(tempfile.mkdtemp(prefix="nervepath-bench-"))
     night = tmp / "night-8h.cwa"

@@ -60,6 +60,10 @@ _EMG_DEFAULTS: dict[str, float] = {
 }
 
 
+#: .cwa files larger than this are analysed chunk by chunk (about 2.5 days at 100 Hz).
+STREAM_ABOVE_BYTES = 100 * 2**20
+
+
 def analyze_file(
     path: str | Path, *, rules: str | ScoringRules = "wasm2016", **detector: float
 ) -> NightReport:
@@ -85,8 +89,22 @@ def analyze_file(
     ------
     MovementInputError
         Unsupported, damaged or unusable file (see :mod:`.errors`).
+
+    Notes
+    -----
+    A ``.cwa`` file larger than :data:`STREAM_ABOVE_BYTES` is decoded and analysed
+    chunk by chunk (:func:`~nervepath.science.movement.stream.analyze_cwa_stream`), so
+    memory stays bounded for multi-day recordings; the results are the same.
     """
     path = Path(path)
+    if (
+        path.suffix.lower() == ".cwa"
+        and path.is_file()
+        and path.stat().st_size > STREAM_ABOVE_BYTES
+    ):
+        from nervepath.science.movement.stream import analyze_cwa_stream
+
+        return analyze_cwa_stream(path, rules=rules, **detector)
     recording = read_night(path)
     return analyze_recording(recording, rules=rules, file=path.name, **detector)
 

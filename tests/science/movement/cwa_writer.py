@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Write long Axivity .cwa files for the benchmark by re-stamping real AX3 blocks.
+"""Write long Axivity .cwa files (tests and benchmark) by re-stamping real AX3 blocks.
 
 The data blocks of the real ``ax3_testfile.cwa`` (100 Hz, packed 3x10-bit samples,
 120 per block) are repeated in a cycle; each copy gets a new sequence number, a new
