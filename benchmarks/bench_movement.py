@@ -63,8 +63,12 @@ def _support(name: str):
 def _timed(fn, repeat: int) -> tuple[float, float, object]:
     """Peak memory increment of the first run (MB) and median wall time of the rest."""
     base = _rss_mb()
+    t0 = time.perf_counter()
     result = fn()
+    first = time.perf_counter() - t0
     peak = _peak_mb() - base
+    if repeat == 0:
+        return peak, first, result
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -77,9 +81,7 @@ def run_case(case: str, arg: str, repeat: int) -> dict:
     """One measurement, in this (fresh) process."""
     warnings.simplefilter("ignore")
     out: dict = {"case": case}
-    if case.startswith("read_") or case == "cwa_e2e" or case == "week_stream":
-        import skdh.io
-
+    if case.startswith(("read_", "week_")) or case == "cwa_e2e":
         from nervepath.science.movement import analyze_file
         from nervepath.science.movement.readers import read_cwa, read_gt3x
     if case == "cwa_e2e":
@@ -135,11 +137,9 @@ def run_case(case: str, arg: str, repeat: int) -> dict:
         peak, wall, report = _timed(lambda: analyze_cwa_stream(arg), 0)
         out.update(wall_s=wall, peak_mb=peak, n_candidates=report.n_candidates)
     elif case == "week_full":
-        import skdh.io  # noqa: F401
+        from nervepath.science.movement import analyze_recording
 
-        from nervepath.science.movement import analyze_file as full
-
-        peak, wall, report = _timed(lambda: full(arg), 0)
+        peak, wall, report = _timed(lambda: analyze_recording(read_cwa(arg)), 0)
         out.update(wall_s=wall, peak_mb=peak, n_candidates=report.n_candidates)
     return out
 

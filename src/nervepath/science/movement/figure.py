@@ -4,15 +4,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nervepath.science.movement.report import NightReport
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 __all__ = ["plot_night", "save_figure"]
 
 
-def plot_night(report: NightReport):
+def plot_night(report: NightReport) -> Figure:
     """Draw the night: trace with movements and series, hourly rate, interval histogram.
 
     Parameters

@@ -104,7 +104,7 @@ def analyze_file(
     ):
         from nervepath.science.movement.stream import analyze_cwa_stream
 
-        return analyze_cwa_stream(path, rules=rules, **detector)
+        return analyze_cwa_stream(path, rules=rules, chunk_blocks=3000, **detector)
     recording = read_night(path)
     return analyze_recording(recording, rules=rules, file=path.name, **detector)
 

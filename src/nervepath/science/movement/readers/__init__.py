@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from nervepath.science.movement.errors import UnsupportedFormatError
@@ -27,7 +28,7 @@ __all__ = [
     "read_night",
 ]
 
-_READERS = {
+_READERS: dict[str, Callable[[Path], AccelRecording | EmgRecording]] = {
     ".cwa": read_cwa,
     ".bin": read_bin,
     ".gt3x": read_gt3x,
