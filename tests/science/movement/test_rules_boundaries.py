@@ -300,3 +300,15 @@ def test_rules_are_selectable_by_name():
     assert get_rules("wasm2016") is WASM_2016
     with pytest.raises(ValueError, match="Unknown scoring rules"):
         get_rules("aasm2007")
+
+
+def test_moving_mean_equals_the_naive_mean_of_the_available_samples():
+    from nervepath.science.movement.events import moving_mean
+
+    rng = np.random.default_rng(0)
+    for size in (1, 3, 10, 101):
+        for n in (2, 3, 10, 200):
+            x = rng.normal(size=size)
+            half = n // 2
+            naive = [x[max(0, i - half) : max(0, i - half + n)].mean() for i in range(size)]
+            np.testing.assert_allclose(moving_mean(x, n), naive)

@@ -58,12 +58,21 @@ def moving_mean(x: np.ndarray, n: int) -> np.ndarray:
     """Centred moving mean over ``n`` samples (edges use the samples available)."""
     if n <= 1 or x.size == 0:
         return x.astype(np.float64, copy=False)
-    c = np.concatenate(([0.0], np.cumsum(x, dtype=np.float64)))
+    c = np.empty(x.size + 1)
+    c[0] = 0.0
+    np.cumsum(x, dtype=np.float64, out=c[1:])
     half = n // 2
-    idx = np.arange(x.size)
-    lo = np.clip(idx - half, 0, x.size)
-    hi = np.clip(idx - half + n, 0, x.size)
-    return (c[hi] - c[lo]) / (hi - lo)
+    size = x.size
+    out = np.empty(size)
+    # Interior: full windows [i - half, i - half + n).
+    first, last = half, size - n + half  # indices with a full window
+    if last >= first:
+        out[first : last + 1] = (c[n:] - c[: size - n + 1]) / n
+    edge = np.r_[0 : min(first, size), max(last + 1, 0) : size]
+    lo = np.clip(edge - half, 0, size)
+    hi = np.clip(edge - half + n, 0, size)
+    out[edge] = (c[hi] - c[lo]) / (hi - lo)
+    return out
 
 
 def hysteresis_events(

@@ -117,15 +117,16 @@ def analyze_cwa_stream(
         )
         lo = 0 if first else margin
         hi = max(lo, env.size - margin)
-        envelopes.append(env[lo:hi])
-        env_times.append(data_t[lo * block : hi * block : block])
+        # Copies, so that no slice keeps a chunk's raw samples alive.
+        envelopes.append(env[lo:hi].copy())
+        env_times.append(data_t[lo * block : hi * block : block].copy())
         keep_from = max(0, hi - margin) * block
         carry_t, carry_a = data_t[keep_from:], data_a[keep_from:]
         et, ea = epochs.feed(time, chunk.accel)
         if ea.size:
             n_ep = ea.shape[0] // epochs.step
             epoch_means.append(ea.reshape(n_ep, epochs.step, 3).mean(axis=1))
-            epoch_times.append(et[:: epochs.step])
+            epoch_times.append(et[:: epochs.step].copy())
         _, na = nonwear_blocks.feed(time, chunk.accel)
         if na.size:
             stats.append(block_stats(na, nonwear_blocks.step))
@@ -137,8 +138,8 @@ def analyze_cwa_stream(
             carry_a, fs, gravity_window_s=params["gravity_window_s"], resolution_s=resolution_s
         )
         skip = margin if len(envelopes) else 0
-        envelopes.append(env[skip:])
-        env_times.append(carry_t[skip * block : env.size * block : block])
+        envelopes.append(env[skip:].copy())
+        env_times.append(carry_t[skip * block : env.size * block : block].copy())
     env_all = np.concatenate(envelopes)
     t_all = np.concatenate(env_times)[: env_all.size]
     duration = last_t + 1.0 / fs
