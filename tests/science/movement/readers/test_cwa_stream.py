@@ -16,7 +16,6 @@ from ..cwa_writer import write_cwa_night
 CWA_FILES = [
     "ax3_testfile.cwa",  # packed samples, compared with scikit-digital-health
     "ax6_testfile.cwa",  # unpacked 16-bit with gyroscope, scikit-digital-health
-    "ax3_testfile_corrupt_blocks_0_13_14_142_143_144.cwa",  # compared with actipy
 ]
 
 

@@ -96,3 +96,44 @@ def test_genea_reader_matches_the_published_ggirread_values(wearables):
     rec = read_genea(wearables / "genea_testfile.bin")
     assert np.round(rec.accel[:1329] * 1000).sum() == 1_374_990
     assert rec.start == pytest.approx(1_269_950_917, abs=2)
+
+
+def test_geneactiv_page_decoder_gives_the_library_samples(wearables, tmp_path):
+    from skdh.io import ReadBin
+
+    from nervepath.science.movement.readers.geneactiv import read_geneactiv_pages
+
+    # scikit-digital-health rejects the real file for its truncated last page; on the
+    # same file without that page both decoders must agree sample for sample.
+    raw = (wearables / "GENEActiv_testfile.bin").read_bytes()
+    whole_pages = tmp_path / "pages.bin"
+    whole_pages.write_bytes(raw[: raw.rfind(b"Recorded Data")])
+    library = ReadBin().predict(file=str(whole_pages))
+    notes: list[str] = []
+    time, accel, fs = read_geneactiv_pages(whole_pages, notes)
+    np.testing.assert_array_equal(accel, library["accel"])
+    np.testing.assert_allclose(time, library["time"], atol=1e-6)
+    assert fs == library["fs"] and notes == []
+
+
+def test_truncated_geneactiv_page_is_reported(wearables):
+    rec = read_night(wearables / "GENEActiv_testfile.bin")
+    assert any("page numbers 16" in n for n in rec.notes)
+
+
+def test_corrupt_cwa_matches_actipy_where_installed(wearables):
+    actipy = pytest.importorskip("actipy")
+    import shutil
+
+    if shutil.which("java") is None:
+        pytest.skip("actipy needs Java")
+    path = wearables / "ax3_testfile_corrupt_blocks_0_13_14_142_143_144.cwa"
+    data, _ = actipy.read_device(
+        str(path),
+        lowpass_hz=None,
+        calibrate_gravity=False,
+        detect_nonwear=False,
+        resample_hz=None,
+        verbose=False,
+    )
+    np.testing.assert_array_equal(read_cwa(path).accel, data[["x", "y", "z"]].to_numpy())

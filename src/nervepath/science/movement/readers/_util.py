@@ -6,12 +6,8 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import os
-import shutil
-import tempfile
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 
@@ -24,12 +20,7 @@ from nervepath.science.movement.recording import (
     stretches_from_mask,
 )
 
-__all__ = [
-    "build_accel_recording",
-    "captured_messages",
-    "java_available",
-    "read_with_actipy",
-]
+__all__ = ["build_accel_recording", "captured_messages"]
 
 
 @contextlib.contextmanager
@@ -63,77 +54,6 @@ def captured_messages(notes: list[str]) -> Iterator[None]:
         line = line.strip()
         if line and not line.startswith("[INFO]") and "Entering" not in line and line not in notes:
             notes.append(line)
-
-
-@contextlib.contextmanager
-def _captured_fds(notes: list[str]) -> Iterator[None]:
-    """Collect what a child process (actipy's Java parser) writes to fd 1 and 2."""
-    with tempfile.TemporaryFile(mode="w+b") as sink:
-        saved = [os.dup(1), os.dup(2)]
-        try:
-            os.dup2(sink.fileno(), 1)
-            os.dup2(sink.fileno(), 2)
-            yield
-        finally:
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            for fd in saved:
-                os.close(fd)
-            sink.seek(0)
-            for line in sink.read().decode("utf-8", "replace").splitlines():
-                line = line.strip()
-                if line and line not in notes:
-                    notes.append(line)
-
-
-def java_available() -> bool:
-    """Whether a Java runtime (needed by actipy) is on PATH."""
-    return shutil.which("java") is not None
-
-
-def read_with_actipy(path: Path, notes: list[str]) -> tuple[np.ndarray, np.ndarray, float, int]:
-    """Read a device file with actipy, which skips damaged blocks instead of failing.
-
-    Returns
-    -------
-    time : ndarray, shape (N,)
-        POSIX seconds (device clock).
-    accel : ndarray, shape (N, 3)
-        Acceleration in g.
-    fs : float
-        Sampling rate in Hz.
-    read_errors : int
-        Number of damaged blocks or pages actipy skipped.
-    """
-    if not java_available():
-        raise CorruptFileError(
-            f"{path.name}: the file has damaged blocks and the reader that can skip them "
-            "(actipy) needs a Java runtime, which is not installed. Install Java "
-            "(e.g. 'apt-get install default-jre-headless') or re-export the file from "
-            "the device software."
-        )
-    import actipy
-
-    try:
-        with captured_messages(notes), _captured_fds(notes):
-            data, info = actipy.read_device(
-                str(path),
-                lowpass_hz=None,
-                calibrate_gravity=False,
-                detect_nonwear=False,
-                resample_hz=None,
-                verbose=False,
-            )
-    except Exception as exc:  # actipy raises plain exceptions from its Java parser
-        raise CorruptFileError(
-            f"{path.name}: the file is damaged and could not be read ({exc}). "
-            "Re-export it from the device software or upload another night."
-        ) from exc
-    if len(data) == 0:
-        raise CorruptFileError(f"{path.name}: no readable samples in the file.")
-    time = data.index.values.astype("datetime64[ns]").astype(np.int64) / 1e9
-    accel = data[["x", "y", "z"]].to_numpy(dtype=np.float64)
-    return time, accel, float(info["SampleRate"]), int(info.get("ReadErrors", 0))
 
 
 def build_accel_recording(

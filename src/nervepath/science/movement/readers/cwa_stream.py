@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Chunked decoding of Axivity ``.cwa`` files, for recordings too long to hold in memory.
 
-scikit-digital-health and actipy decode a whole file at once, so memory grows with
-the recording (a 7-day 100 Hz file is 1.5 GB as float64 samples). This decoder walks
-the memory-mapped file a fixed number of blocks at a time. It gives the same samples
-as scikit-digital-health on every real .cwa file (AX3 packed, AX6 unpacked) and as
-actipy on the file with damaged blocks (see ``tests/science/movement/readers``).
+scikit-digital-health decodes a whole file at once (memory grows with the recording:
+a 7-day 100 Hz file is 1.5 GB as float64 samples) and stops at a damaged block. This
+decoder walks the memory-mapped file a fixed number of blocks at a time and skips
+damaged blocks. It gives the same samples as scikit-digital-health on every real
+.cwa file (AX3 packed, AX6 unpacked), and on the file with damaged blocks the same
+samples as scikit-digital-health gives for those blocks of the intact file (see
+``tests/science/movement/readers``).
 """
 
 from __future__ import annotations

@@ -1,28 +1,26 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """GENEActiv and original GENEA ``.bin`` files.
 
-GENEActiv files are decoded by scikit-digital-health; files it rejects (e.g. fewer
-pages than its minimum, or damaged pages) are decoded by actipy, which skips bad
-pages. The original GENEA (2010) binary layout is read by :func:`read_genea`: no
-maintained Python library reads it.
+GENEActiv files are decoded by scikit-digital-health. Files it rejects (a truncated
+or damaged page stops it) are decoded page by page by :func:`read_geneactiv_pages`,
+which skips and reports the bad pages; on intact files it gives the same samples as
+scikit-digital-health (tested). The original GENEA (2010) binary layout is read by
+:func:`read_genea`: no maintained Python library reads it.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from nervepath.science.movement.errors import CorruptFileError, UnsupportedFormatError
-from nervepath.science.movement.readers._util import (
-    build_accel_recording,
-    captured_messages,
-    read_with_actipy,
-)
+from nervepath.science.movement.readers._util import build_accel_recording, captured_messages
 from nervepath.science.movement.recording import AccelRecording
 
-__all__ = ["read_bin", "read_genea"]
+__all__ = ["read_bin", "read_genea", "read_geneactiv_pages"]
 
 _GENEA_PAGE = 2048
 _GENEA_CHUNKS = 341  # 6-byte chunks per page, 2 padding bytes
@@ -72,11 +70,108 @@ def read_bin(path: str | Path) -> AccelRecording:
         OSError,
         KeyError,
     ) as exc:  # short or damaged files
-        notes.append(f"scikit-digital-health could not decode the file ({exc}); used actipy.")
-        time, accel, fs, errors = read_with_actipy(path, notes)
-        if errors:
-            notes.append(f"{errors} unreadable page(s) skipped.")
+        notes.append(f"scikit-digital-health could not decode the file ({exc}); read page by page.")
+        time, accel, fs = read_geneactiv_pages(path, notes)
     return build_accel_recording(time, accel, fs, "GENEActiv (.bin)", notes)
+
+
+def read_geneactiv_pages(
+    path: str | Path, notes: list[str]
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Decode a GENEActiv ``.bin`` file page by page, skipping damaged pages.
+
+    Each page is a text block (``Recorded Data``, ``Page Time``, ...,
+    ``Measurement Frequency``) followed by 3600 hexadecimal characters: 300 samples
+    of 48 bits (x, y, z as 12-bit two's complement, light, button). Acceleration in g
+    is ``(raw * 100 - offset) / gain`` with the header's calibration.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.bin`` file.
+    notes : list of str
+        Receives a note for every skipped page.
+
+    Returns
+    -------
+    time : ndarray, shape (N,)
+        POSIX seconds of the device clock.
+    accel : ndarray, shape (N, 3)
+        Acceleration in g.
+    fs : float
+        Sampling rate in Hz.
+
+    Raises
+    ------
+    CorruptFileError
+        The calibration header is missing or no page is readable.
+
+    References
+    ----------
+    Activinsights. GENEActiv instructions for use, binary file format (pages of 300
+    samples in hexadecimal, 12-bit signed axes, header gains and offsets).
+    """
+    path = Path(path)
+    text = Path(path).read_bytes().decode("latin-1")
+    lines = text.split("\r\n") if "\r\n" in text else text.split("\n")
+    head: dict[str, str] = {}
+    for line in lines:
+        if line.startswith("Recorded Data"):
+            break
+        if ":" in line:
+            key, value = line.split(":", 1)
+            head.setdefault(key.strip().lower(), value.strip())
+    try:
+        gain = np.array([float(head[f"{a} gain"]) for a in "xyz"])
+        offset = np.array([float(head[f"{a} offset"]) for a in "xyz"])
+        fs = float(head["measurement frequency"].split()[0])
+    except (KeyError, ValueError, IndexError) as exc:
+        raise CorruptFileError(
+            f"{path.name}: the GENEActiv header has no calibration ({exc})."
+        ) from exc
+    starts = [i for i, line in enumerate(lines) if line.startswith("Recorded Data")]
+    hex_pages, page_times, skipped = [], [], []
+    for number, i in enumerate(starts):
+        fields = {}
+        for line in lines[i + 1 : i + 9]:
+            if ":" in line:
+                key, value = line.split(":", 1)
+                fields[key.strip().lower()] = value.strip()
+        payload = lines[i + 9] if i + 9 < len(lines) else ""
+        stamp = fields.get("page time", "")
+        if len(payload) != 3600 or len(stamp) < 19:
+            skipped.append(number)
+            continue
+        try:
+            bytes.fromhex(payload[:12])
+            seconds = datetime.strptime(stamp[:19], "%Y-%m-%d %H:%M:%S")
+            millis = float(stamp[20:]) / 1000 if len(stamp) > 20 else 0.0
+        except ValueError:
+            skipped.append(number)
+            continue
+        hex_pages.append(payload)
+        page_times.append(seconds.replace(tzinfo=UTC).timestamp() + millis)
+    if skipped:
+        notes.append(
+            f"{len(skipped)} damaged or incomplete page(s) skipped "
+            f"(page numbers {', '.join(map(str, skipped))})."
+        )
+    if not hex_pages:
+        raise CorruptFileError(f"{path.name}: no readable page in the GENEActiv file.")
+    try:
+        raw = np.frombuffer(bytes.fromhex("".join(hex_pages)), dtype=np.uint8)
+    except ValueError as exc:
+        raise CorruptFileError(f"{path.name}: a page holds non-hexadecimal data.") from exc
+    b = raw.reshape(-1, 6).astype(np.int32)
+    xyz = np.empty((b.shape[0], 3), dtype=np.int32)
+    xyz[:, 0] = (b[:, 0] << 4) | (b[:, 1] >> 4)
+    xyz[:, 1] = ((b[:, 1] & 15) << 8) | b[:, 2]
+    xyz[:, 2] = (b[:, 3] << 4) | (b[:, 4] >> 4)
+    xyz -= 4096 * (xyz > 2047)
+    accel = (xyz * 100.0 - offset) / gain
+    k = np.arange(300) / fs
+    time = (np.asarray(page_times)[:, None] + k[None, :]).ravel()
+    return time, accel, fs
 
 
 def read_genea(path: str | Path) -> AccelRecording:
