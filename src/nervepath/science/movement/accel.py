@@ -215,9 +215,9 @@ def movements_from_envelope(
     block_time : ndarray
         As given.
     """
-    env = moving_mean(env, max(1, round(smooth_s * env_fs)))
-    base = resting_baseline(env, env_fs)
-    excess = env - base
+    smooth = moving_mean(env, max(1, round(smooth_s * env_fs)))
+    excess = (smooth - resting_baseline(smooth, env_fs)).astype(np.float32)
+    del smooth
     for s in stretches:
         if s.kind in {"idle", "corrupt", "nonwear"}:
             i0, i1 = np.searchsorted(block_time, [s.start, s.end])

@@ -121,8 +121,10 @@ def hysteresis_events(
     empty = np.empty(0)
     if n == 0:
         return empty, empty, empty
-    quiet = excess <= offset_level
-    edges = np.diff(np.concatenate(([0], quiet.astype(np.int8), [0])))
+    padded = np.zeros(n + 2, dtype=np.int8)
+    padded[1:-1] = excess <= offset_level
+    edges = np.diff(padded)
+    del padded
     q_start = np.flatnonzero(edges == 1)
     q_end = np.flatnonzero(edges == -1)
     min_quiet = int(np.ceil(offset_min_s * fs - _EPS))

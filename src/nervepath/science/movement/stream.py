@@ -142,6 +142,7 @@ def analyze_cwa_stream(
         env_times.append(carry_t[skip * block : env.size * block : block].copy())
     env_all = np.concatenate(envelopes)
     t_all = np.concatenate(env_times)[: env_all.size]
+    del envelopes, env_times
     duration = last_t + 1.0 / fs
     stretches = list(gaps)
     if stats:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -110,16 +111,27 @@ def iter_cwa(path: str | Path, *, chunk_blocks: int = 3000) -> Iterator[CwaChunk
     time = packed time stamp - timestampOffset / rate.
     """
     path = Path(path)
-    mm = np.memmap(path, dtype=np.uint8, mode="r")
-    if mm.size < 2 * BLOCK or bytes(mm[:2]) != b"MD":
-        raise UnsupportedFormatError(f"{path.name}: not an Axivity .cwa recording.")
-    header = int(mm[2]) + (int(mm[3]) << 8) + 4
-    n_blocks = (mm.size - header) // BLOCK
-    data = mm[header : header + n_blocks * BLOCK].reshape(n_blocks, BLOCK)
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+        if size < 2 * BLOCK or head[:2] != b"MD":
+            raise UnsupportedFormatError(f"{path.name}: not an Axivity .cwa recording.")
+        header = head[2] + (head[3] << 8) + 4
+        n_blocks = (size - header) // BLOCK
+        yield from _chunks(fh, path, header, n_blocks, chunk_blocks)
+
+
+def _chunks(
+    fh: BinaryIO, path: Path, header: int, n_blocks: int, chunk_blocks: int
+) -> Iterator[CwaChunk]:
+    """Read and decode ``chunk_blocks`` blocks at a time (plain reads: no file mapping,
+    so resident memory stays at one chunk)."""
     fmt = None
     for first in range(0, n_blocks, chunk_blocks):
         stop = min(n_blocks, first + chunk_blocks)
-        blocks = np.asarray(data[first : stop + 1])  # one block more, for its time stamp
+        fh.seek(header + first * BLOCK)
+        n_read = min(n_blocks, stop + 1) - first  # one block more, for its time stamp
+        blocks = np.frombuffer(fh.read(n_read * BLOCK), dtype=np.uint8).reshape(-1, BLOCK)
         ok = (blocks.view("<u2").sum(axis=1, dtype=np.uint16) == 0) & (
             (blocks[:, 0] == ord("A")) & (blocks[:, 1] == ord("X"))
         )
