@@ -124,3 +124,31 @@ def test_aasm_rules_are_selectable(tmp_path, wearables):
     assert code == 0
     report = json.loads((tmp_path / "ISM_Disabled.gt3x.report.json").read_text())
     assert report["rules"] == "AASM 2012"
+
+
+def test_dask_scheduler_spreads_nights_over_a_cluster(tmp_path, wearables, capsys):
+    distributed = pytest.importorskip("distributed")
+    folder = tmp_path / "nights"
+    folder.mkdir()
+    for name in ("ISM_Disabled.gt3x", "ax6_testfile.cwa"):
+        shutil.copy(wearables / name, folder / name)
+    (folder / "bad.csv").write_text("x,y\n1,2\n")
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
+        code = main(
+            [
+                str(folder),
+                "--out",
+                str(tmp_path / "out"),
+                "--no-figure",
+                "--scheduler",
+                cluster.scheduler_address,
+            ]
+        )
+    assert code == 1
+    with open(tmp_path / "out" / "summary.csv", newline="") as fh:
+        rows = {r["file"]: r for r in csv.DictReader(fh)}
+    assert rows["ISM_Disabled.gt3x"]["error"] == ""
+    assert rows["ax6_testfile.cwa"]["error"] == ""
+    assert "MissingChannelError" in rows["bad.csv"]["error"]
