@@ -83,7 +83,9 @@ def simulate_emg_night(
         x = rng.normal(0.0, 1.0, n) * level
         x += 25 * np.sin(2 * np.pi * 0.05 * t + rng.random() * 6)  # electrode drift
         x += _ecg(beats, fs, n, amplitude=rng.uniform(10, 20))
-        for on, off in zip(truth.onset[truth.side == side], truth.offset[truth.side == side]):
+        for on, off in zip(
+            truth.onset[truth.side == side], truth.offset[truth.side == side], strict=True
+        ):
             i0, i1 = int(on * fs), int(off * fs)
             burst = rng.normal(0.0, rng.uniform(15, 60), i1 - i0)
             taper = min(int(0.05 * fs), (i1 - i0) // 2)
@@ -125,7 +127,7 @@ def simulate_accel_night(
     tilt = np.full(n, np.radians(rng.uniform(-20, 20)))
     roll = np.full(n, np.radians(rng.uniform(-30, 30)))
     tremor = np.zeros(n)
-    for on, off in zip(truth.onset, truth.offset):
+    for on, off in zip(truth.onset, truth.offset, strict=True):
         i0, i1 = int(on * fs), int(off * fs)
         phase = np.linspace(0, np.pi, i1 - i0)
         tilt[i0:i1] += np.radians(rng.uniform(10, 30)) * np.sin(phase)

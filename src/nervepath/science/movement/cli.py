@@ -73,7 +73,8 @@ def analyze_one(path: str | Path, out: str | Path, rules: str, figure: bool) -> 
         return row
     except (MovementInputError, OSError) as exc:
         return _error_row(path, f"{type(exc).__name__}: {exc}")
-    except Exception as exc:  # noqa: BLE001 - a batch reports every failure and goes on
+    except (ArithmeticError, LookupError, RuntimeError, TypeError, MemoryError) as exc:
+        # Anything else that goes wrong in one night is reported and the batch goes on.
         return _error_row(path, f"unexpected {type(exc).__name__}: {exc}")
 
 
