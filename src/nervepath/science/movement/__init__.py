@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Leg movements, periodic series and the night report, from wearables and sleep studies.
+
+The whole engine in one call::
+
+    from nervepath.science.movement import analyze_file
+    report = analyze_file("night.cwa")            # or .bin, .gt3x, .csv, .edf
+    report.summary()                              # readable table
+    report.to_dict()                              # JSON-ready, for storage
+    save_figure(report, "night.png")              # the night on one page
+
+Or step by step: :func:`read_night` -> :func:`detect_emg_movements` /
+:func:`detect_accel_movements` -> :func:`candidate_movements` -> :func:`plm_series`.
+No Django, no database: only the files it is handed.
+"""
+
+from __future__ import annotations
+
+from nervepath.science.movement.accel import detect_accel_movements
+from nervepath.science.movement.candidates import Candidates, candidate_movements
+from nervepath.science.movement.context import (
+    arousal_associated,
+    parse_annotations,
+    respiratory_related,
+)
+from nervepath.science.movement.emg import detect_emg_movements
+from nervepath.science.movement.errors import (
+    CorruptFileError,
+    MissingChannelError,
+    MovementInputError,
+    SamplingRateTooLowError,
+    UnsupportedFormatError,
+)
+from nervepath.science.movement.events import LegMovements
+from nervepath.science.movement.figure import plot_night, save_figure
+from nervepath.science.movement.periodic import (
+    interval_histogram,
+    periodicity_index,
+    plm_series,
+)
+from nervepath.science.movement.pipeline import analyze_file, analyze_recording
+from nervepath.science.movement.readers import SUPPORTED_SUFFIXES, read_night
+from nervepath.science.movement.recording import (
+    AccelRecording,
+    Annotation,
+    EmgRecording,
+    Stretch,
+)
+from nervepath.science.movement.report import MovementRow, NightReport
+from nervepath.science.movement.rules import AASM_2012, WASM_2016, ScoringRules, get_rules
+from nervepath.science.movement.sleepwindow import (
+    SleepWindow,
+    hdcza_sleep_window,
+    window_from_staging,
+)
+
+__all__ = [
+    "AASM_2012",
+    "SUPPORTED_SUFFIXES",
+    "WASM_2016",
+    "AccelRecording",
+    "Annotation",
+    "Candidates",
+    "CorruptFileError",
+    "EmgRecording",
+    "LegMovements",
+    "MissingChannelError",
+    "MovementInputError",
+    "MovementRow",
+    "NightReport",
+    "SamplingRateTooLowError",
+    "ScoringRules",
+    "SleepWindow",
+    "Stretch",
+    "UnsupportedFormatError",
+    "analyze_file",
+    "analyze_recording",
+    "arousal_associated",
+    "candidate_movements",
+    "detect_accel_movements",
+    "detect_emg_movements",
+    "get_rules",
+    "hdcza_sleep_window",
+    "interval_histogram",
+    "parse_annotations",
+    "periodicity_index",
+    "plm_series",
+    "plot_night",
+    "read_night",
+    "respiratory_related",
+    "save_figure",
+    "window_from_staging",
+]

@@ -1,0 +1,219 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""``nervepath analyze``: nights in, reports and figures out."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from nervepath.science.movement.errors import MovementInputError
+from nervepath.science.movement.readers import SUPPORTED_SUFFIXES
+from nervepath.science.movement.report import SUMMARY_FIELDS, NightReport
+
+__all__ = ["analyze_one", "main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="nervepath analyze",
+        description=(
+            "Find leg movements and periodic series in a night file (.cwa, .bin, .gt3x, "
+            ".csv, .edf) or in every night file of a folder."
+        ),
+    )
+    p.add_argument("night", type=Path, help="a night file, or a folder of night files")
+    p.add_argument(
+        "--out", type=Path, default=Path("nervepath-out"), help="output folder (nervepath-out)"
+    )
+    p.add_argument(
+        "--rules", default="wasm2016", choices=["wasm2016", "aasm2012"], help="scoring rules"
+    )
+    p.add_argument("--no-figure", action="store_true", help="do not draw the figures")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--workers", type=int, default=1, help="processes for a folder (1)")
+    group.add_argument(
+        "--scheduler", default=None, help="Dask scheduler address (needs nervepath[dask])"
+    )
+    return p
+
+
+def analyze_one(path: str | Path, out: str | Path, rules: str, figure: bool) -> dict[str, Any]:
+    """Analyse one night and write its files; never raises for a bad night file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The night file.
+    out : str or Path
+        Output folder; ``<name>.report.json``, ``<name>.movements.csv`` and
+        ``<name>.png``/``.svg`` are written there.
+    rules : str
+        ``"wasm2016"`` or ``"aasm2012"``.
+    figure : bool
+        Whether to draw the figure.
+
+    Returns
+    -------
+    dict
+        The summary row (:data:`~nervepath.science.movement.report.SUMMARY_FIELDS`);
+        ``error`` holds a message when the night could not be analysed.
+    """
+    from nervepath.science.movement.pipeline import analyze_file
+
+    path, out = Path(path), Path(out)
+    try:
+        report = analyze_file(path, rules=rules)
+        write_outputs(report, out, path.name, figure=figure)
+        row = report.summary_row()
+        row["_summary"] = report.summary()
+        return row
+    except (MovementInputError, OSError) as exc:
+        return _error_row(path, f"{type(exc).__name__}: {exc}")
+    except (ArithmeticError, LookupError, RuntimeError, TypeError, MemoryError) as exc:
+        # Anything else that goes wrong in one night is reported and the batch goes on.
+        return _error_row(path, f"unexpected {type(exc).__name__}: {exc}")
+
+
+def write_outputs(report: NightReport, out: Path, name: str, *, figure: bool) -> list[Path]:
+    """Write the report JSON, the movement CSV and (optionally) the PNG and SVG figure."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / f"{name}.report.json", out / f"{name}.movements.csv"]
+    written[0].write_text(report.to_json(), encoding="utf-8")
+    written[1].write_text(report.to_csv(), encoding="utf-8")
+    if figure:
+        from nervepath.science.movement.figure import plot_night
+
+        fig = plot_night(report)
+        for suffix in (".png", ".svg"):
+            target = out / f"{name}{suffix}"
+            fig.savefig(target, dpi=120)
+            written.append(target)
+    return written
+
+
+def _error_row(path: Path, message: str) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(SUMMARY_FIELDS, "")
+    row["file"] = path.name
+    row["error"] = message
+    return row
+
+
+def _night_files(folder: Path) -> list[Path]:
+    return sorted(
+        p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+    )
+
+
+def _run_local(
+    files: list[Path], out: Path, rules: str, figure: bool, workers: int
+) -> Iterator[dict[str, Any]]:
+    if workers <= 1:
+        for f in files:
+            yield analyze_one(f, out, rules, figure)
+        return
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(analyze_one, f, out, rules, figure) for f in files]
+        for fut in as_completed(futures):
+            yield fut.result()
+
+
+def _run_dask(
+    files: list[Path], out: Path, rules: str, figure: bool, address: str
+) -> Iterator[dict[str, Any]]:
+    try:
+        from dask.distributed import Client, as_completed
+    except ImportError as exc:
+        raise SystemExit(
+            "--scheduler needs Dask: pip install 'nervepath[dask]' (dask[distributed])."
+        ) from exc
+    with Client(address) as client:
+        futures = client.map(
+            analyze_one,
+            [str(f) for f in files],
+            out=str(out),
+            rules=rules,
+            figure=figure,
+            pure=False,
+        )
+        for fut in as_completed(futures):
+            yield fut.result()
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    cols = ("file", "plms_index", "n_plm", "moves_every_min", "sleep_window_h", "error")
+    heads = ("file", "PLMS/h", "PLM", "every (min)", "window (h)", "error")
+
+    def cell(v: Any) -> str:
+        if isinstance(v, float):
+            return f"{v:.1f}"
+        return "n/a" if v is None else str(v)
+
+    table = [heads] + [tuple(cell(r.get(c, "")) for c in cols) for r in rows]
+    widths = [max(len(t[i]) for t in table) for i in range(len(cols) - 1)]
+    for t in table:
+        print("  ".join(t[i].ljust(widths[i]) for i in range(len(cols) - 1)) + "  " + t[-1])
+
+
+def main(argv: list[str]) -> int:
+    """Run ``nervepath analyze``; returns the process exit code.
+
+    Parameters
+    ----------
+    argv : list of str
+        Arguments after ``analyze``.
+
+    Returns
+    -------
+    int
+        0 when every night was analysed, 1 when any failed, 2 on a usage error.
+    """
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0) if exc.code in (0, None) else 2
+    night: Path = args.night
+    figure = not args.no_figure
+    if night.is_file():
+        row = analyze_one(night, args.out, args.rules, figure)
+        if row["error"]:
+            print(f"error: {night.name}: {row['error']}", file=sys.stderr)
+            return 1
+        print(row["_summary"])
+        print(f"\nReport, movement table and figure written to {args.out}/")
+        return 0
+    if not night.is_dir():
+        print(f"error: no such file or folder: {night}", file=sys.stderr)
+        return 2
+    files = _night_files(night)
+    if not files:
+        print(
+            f"error: no night files ({', '.join(SUPPORTED_SUFFIXES)}) in {night}", file=sys.stderr
+        )
+        return 2
+    from tqdm import tqdm
+
+    if args.scheduler:
+        stream = _run_dask(files, args.out, args.rules, figure, args.scheduler)
+    else:
+        stream = _run_local(files, args.out, args.rules, figure, args.workers)
+    rows = []
+    for row in tqdm(stream, total=len(files), desc="nights", unit="night", file=sys.stderr):
+        row.pop("_summary", None)
+        rows.append(row)
+    rows.sort(key=lambda r: r["file"])
+    args.out.mkdir(parents=True, exist_ok=True)
+    summary = args.out / "summary.csv"
+    with open(summary, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=SUMMARY_FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+    _print_table(rows)
+    failed = [r for r in rows if r["error"]]
+    print(f"\n{len(rows) - len(failed)} of {len(rows)} nights analysed; summary in {summary}")
+    return 1 if failed else 0

@@ -1,0 +1,321 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""From a night file or recording to a :class:`NightReport`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nervepath.science.movement.accel import _accel_pass
+from nervepath.science.movement.candidates import Candidates, candidate_movements
+from nervepath.science.movement.context import (
+    StudyEvents,
+    arousal_associated,
+    parse_annotations,
+    respiratory_related,
+)
+from nervepath.science.movement.emg import _emg_pass
+from nervepath.science.movement.events import LegMovements
+from nervepath.science.movement.periodic import (
+    cluster_onsets,
+    intermovement_intervals,
+    interval_histogram,
+    periodicity_index,
+    plm_series,
+)
+from nervepath.science.movement.readers import read_night
+from nervepath.science.movement.recording import AccelRecording, EmgRecording, Stretch
+from nervepath.science.movement.report import MovementRow, NightReport, clock
+from nervepath.science.movement.rules import ScoringRules, get_rules
+from nervepath.science.movement.sleepwindow import (
+    SleepWindow,
+    hdcza_sleep_window,
+    window_from_staging,
+)
+
+__all__ = ["analyze_file", "analyze_recording"]
+
+_INVALID = {"gap", "corrupt", "nonwear"}
+_ACCEL_DEFAULTS: dict[str, float] = {
+    "gravity_window_s": 4.0,
+    "onset_g": 0.03,
+    "offset_g": 0.01,
+    "offset_min_s": 0.5,
+    "min_duration_s": 0.5,
+    "resolution_s": 0.1,
+    "smooth_s": 0.2,
+    "min_fs": 10.0,
+}
+_EMG_DEFAULTS: dict[str, float] = {
+    "onset_uv": 8.0,
+    "offset_uv": 2.0,
+    "offset_min_s": 0.5,
+    "min_duration_s": 0.5,
+    "highpass_hz": 10.0,
+    "resolution_s": 0.01,
+    "smooth_s": 0.05,
+    "min_fs": 100.0,
+}
+
+
+#: .cwa files larger than this are analysed chunk by chunk (about 2.5 days at 100 Hz).
+STREAM_ABOVE_BYTES = 100 * 2**20
+
+
+def analyze_file(
+    path: str | Path, *, rules: str | ScoringRules = "wasm2016", **detector: float
+) -> NightReport:
+    """Read a night file and analyse it.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.cwa``, ``.bin``, ``.gt3x``, ``.csv`` or ``.edf`` file.
+    rules : str or ScoringRules, optional
+        ``"wasm2016"`` (default) or ``"aasm2012"``, or a custom rule set.
+    **detector
+        Detector thresholds passed to
+        :func:`~nervepath.science.movement.emg.detect_emg_movements` (EMG) or
+        :func:`~nervepath.science.movement.accel.detect_accel_movements`
+        (accelerometer), e.g. ``onset_uv=8.0`` or ``onset_g=0.03``.
+
+    Returns
+    -------
+    NightReport
+
+    Raises
+    ------
+    MovementInputError
+        Unsupported, damaged or unusable file (see :mod:`.errors`).
+
+    Notes
+    -----
+    A ``.cwa`` file larger than :data:`STREAM_ABOVE_BYTES` is decoded and analysed
+    chunk by chunk (:func:`~nervepath.science.movement.stream.analyze_cwa_stream`), so
+    memory stays bounded for multi-day recordings; the results are the same.
+    """
+    path = Path(path)
+    if (
+        path.suffix.lower() == ".cwa"
+        and path.is_file()
+        and path.stat().st_size > STREAM_ABOVE_BYTES
+    ):
+        from nervepath.science.movement.stream import analyze_cwa_stream
+
+        return analyze_cwa_stream(path, rules=rules, chunk_blocks=3000, **detector)
+    recording = read_night(path)
+    return analyze_recording(recording, rules=rules, file=path.name, **detector)
+
+
+def analyze_recording(
+    recording: AccelRecording | EmgRecording,
+    *,
+    rules: str | ScoringRules = "wasm2016",
+    file: str = "",
+    **detector: float,
+) -> NightReport:
+    """Detect leg movements and periodic series in a recording and report the night.
+
+    Parameters
+    ----------
+    recording : AccelRecording or EmgRecording
+        What a reader returned (or one built from arrays).
+    rules : str or ScoringRules, optional
+        Scoring rules (WASM 2016 by default).
+    file : str, optional
+        Name shown in the report.
+    **detector
+        Detector thresholds (see :func:`analyze_file`).
+
+    Returns
+    -------
+    NightReport
+    """
+    rule_set = get_rules(rules)
+    if isinstance(recording, EmgRecording):
+        unknown = set(detector) - set(_EMG_DEFAULTS)
+        if unknown:
+            raise TypeError(f"Unknown EMG detector settings: {', '.join(sorted(unknown))}")
+        params = {**_EMG_DEFAULTS, **detector}
+        parts, traces = [], []
+        for side, emg in recording.channels.items():
+            found, excess, env_fs = _emg_pass(emg, recording.fs, side=side, **params)
+            parts.append(found)
+            traces.append(excess)
+        movements = LegMovements.concat(parts)
+        n = min(t.size for t in traces)
+        trace = np.max(np.stack([t[:n] for t in traces]), axis=0)
+        trace_time = np.arange(n) / env_fs
+        events = parse_annotations(recording.annotations)
+        window = window_from_staging(events, recording.duration)
+        unit = "µV above baseline"
+        signal = f"EMG ({', '.join(recording.channels)}), {recording.fs:g} Hz"
+    else:
+        unknown = set(detector) - set(_ACCEL_DEFAULTS)
+        if unknown:
+            raise TypeError(f"Unknown accelerometer settings: {', '.join(sorted(unknown))}")
+        params = {**_ACCEL_DEFAULTS, **detector}
+        movements, trace, trace_time = _accel_pass(recording, **params)
+        events = StudyEvents()
+        window = hdcza_sleep_window(recording.time, recording.accel, recording.fs)
+        unit = "g above rest"
+        signal = f"accelerometer, {recording.fs:g} Hz"
+    return _build_report(
+        recording,
+        movements,
+        window,
+        events,
+        rule_set,
+        file,
+        signal,
+        trace,
+        trace_time,
+        unit,
+    )
+
+
+def _invalid_seconds(stretches: list[Stretch], start: float, end: float) -> float:
+    total = 0.0
+    for s in stretches:
+        if s.kind in _INVALID:
+            total += max(0.0, min(s.end, end) - max(s.start, start))
+    return total
+
+
+def _rate(count: float, hours: float) -> float:
+    return float(count) / hours if hours > 0 else float("nan")
+
+
+def _build_report(
+    recording: AccelRecording | EmgRecording,
+    movements: LegMovements,
+    window: SleepWindow,
+    events: StudyEvents,
+    rules: ScoringRules,
+    file: str,
+    signal: str,
+    trace: np.ndarray,
+    trace_time: np.ndarray,
+    unit: str,
+) -> NightReport:
+    cands: Candidates = candidate_movements(movements, rules)
+    series = plm_series(cands.onset, cands.is_candidate, rules)
+    in_sleep = window.is_sleep(cands.onset)
+    resp = respiratory_related(cands.onset, cands.offset, events.respiratory, rules)
+    resp &= cands.is_candidate
+    arousal = arousal_associated(
+        cands.onset, cands.offset, events.arousals, gap_s=rules.arousal_gap_s
+    )
+    duration = recording.duration
+    invalid = _invalid_seconds(recording.stretches, 0.0, duration)
+    valid_h = (duration - invalid) / 3600
+    if window.method == "PSG staging":
+        sleep_h = window.sleep_time / 3600
+    else:
+        sleep_s = window.duration - _invalid_seconds(recording.stretches, window.start, window.end)
+        sleep_h = sleep_s / 3600
+    wake_h = max(0.0, valid_h - sleep_h)
+    plm = series >= 0
+    cand = cands.is_candidate
+    c_onset = cands.onset[cand]
+    intervals = intermovement_intervals(c_onset)
+    sleep_cand = cands.onset[cand & in_sleep]
+    clusters = cluster_onsets(sleep_cand, max_gap_s=rules.max_interval_s)
+    every = float(np.median(np.diff(clusters)) / 60) if clusters.size >= 2 else float("nan")
+    hours = max(1, int(np.ceil(duration / 3600)))
+    bins = np.arange(hours + 1) * 3600.0
+    bin_len = np.minimum(bins[1:], duration) - bins[:-1]
+    hourly = np.histogram(c_onset, bins)[0] / np.maximum(bin_len / 3600, 1e-9)
+    hourly_plm = np.histogram(cands.onset[plm], bins)[0] / np.maximum(bin_len / 3600, 1e-9)
+    edges, counts = interval_histogram(intervals)
+    per_leg: dict[str, int] = {}
+    if isinstance(recording, EmgRecording) and len(recording.channels) > 1:
+        for side in ("left", "right"):
+            per_leg[side] = int((movements.side == side).sum())
+        per_leg["bilateral"] = int((cands.side == "both").sum())
+    interval_all = intermovement_intervals(cands.onset)
+    rows = [
+        MovementRow(
+            onset_s=float(cands.onset[i]),
+            offset_s=float(cands.offset[i]),
+            duration_s=float(cands.offset[i] - cands.onset[i]),
+            side=str(cands.side[i]),
+            n_monolateral=int(cands.n_monolateral[i]),
+            candidate=bool(cand[i]),
+            not_candidate_reason=str(cands.reason[i]),
+            series=int(series[i]),
+            interval_s=float(interval_all[i]),
+            in_sleep=bool(in_sleep[i]),
+            respiratory_related=bool(resp[i]),
+            arousal_associated=bool(arousal[i]),
+            amplitude=float(cands.amplitude[i]),
+        )
+        for i in range(len(cands))
+    ]
+    step = max(1, trace.size // 20000)
+    usable = trace[: trace.size // step * step].reshape(-1, step).max(axis=1)
+    t_trace = trace_time[: usable.size * step : step]
+    stretch_rows: list[dict[str, Any]] = [
+        {"start_s": s.start, "end_s": s.end, "kind": s.kind, "duration_s": s.duration}
+        for s in recording.stretches
+    ]
+    notes = list(recording.notes)
+    kinds = {
+        k: sum(s.duration for s in recording.stretches if s.kind == k)
+        for k in ("gap", "idle", "corrupt", "nonwear")
+    }
+    for kind, seconds in kinds.items():
+        if seconds > 0:
+            notes.append(
+                f"{kind}: {seconds / 60:.1f} min in "
+                f"{sum(1 for s in recording.stretches if s.kind == kind)} stretch(es)"
+            )
+    return NightReport(
+        file=file,
+        device=recording.device,
+        signal=signal,
+        rules=rules.name,
+        recording_start=clock(recording.start),
+        total_recording_h=duration / 3600,
+        valid_recording_h=valid_h,
+        sleep_window_start=clock(recording.start + window.start),
+        sleep_window_end=clock(recording.start + window.end),
+        sleep_window_h=window.duration / 3600,
+        sleep_window_method=window.method,
+        sleep_h=sleep_h,
+        wake_h=wake_h,
+        n_leg_movements=len(movements),
+        n_candidates=int(cand.sum()),
+        n_plm_series=int(series.max() + 1) if series.size else 0,
+        n_plm=int(plm.sum()),
+        n_plms=int((plm & in_sleep).sum()),
+        n_plmw=int((plm & ~in_sleep).sum()),
+        n_respiratory_related=int(resp.sum()),
+        n_arousal_associated=int((arousal & cand).sum()),
+        plms_index=_rate(int((plm & in_sleep).sum()), sleep_h),
+        plms_index_no_respiratory=_rate(int((plm & in_sleep & ~resp).sum()), sleep_h),
+        plmw_index=_rate(int((plm & ~in_sleep).sum()), wake_h),
+        plmw_index_no_respiratory=_rate(int((plm & ~in_sleep & ~resp).sum()), wake_h),
+        lm_index_sleep=_rate(int((cand & in_sleep).sum()), sleep_h),
+        periodicity_index=periodicity_index(
+            sleep_cand,
+            min_interval_s=rules.min_interval_s,
+            max_interval_s=rules.max_interval_s,
+        ),
+        median_interval_s=float(np.nanmedian(intervals)) if c_onset.size >= 2 else float("nan"),
+        moves_every_min=every,
+        movements_per_hour=_rate(int(cand.sum()), valid_h),
+        per_leg_counts=per_leg,
+        hourly_rate=hourly.tolist(),
+        hourly_plm_rate=hourly_plm.tolist(),
+        interval_histogram_edges_s=edges.tolist(),
+        interval_histogram_counts=counts.tolist(),
+        stretches=stretch_rows,
+        notes=notes,
+        movements=rows,
+        trace_time_s=t_trace.tolist(),
+        trace_value=usable.astype(np.float64).tolist(),
+        trace_unit=unit,
+    )

@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Helpers shared by the device readers."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import warnings
+from collections.abc import Iterator
+
+import numpy as np
+
+from nervepath.science.movement.errors import CorruptFileError
+from nervepath.science.movement.readers.nonwear import detect_nonwear
+from nervepath.science.movement.recording import (
+    AccelRecording,
+    Stretch,
+    gap_stretches,
+    stretches_from_mask,
+)
+
+__all__ = ["build_accel_recording", "captured_messages"]
+
+
+@contextlib.contextmanager
+def captured_messages(notes: list[str]) -> Iterator[None]:
+    """Collect warnings and stdout/stderr chatter of a reader library into ``notes``."""
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    root = logging.getLogger()
+    saved = [(h, h.level) for h in root.handlers]
+    for h, _ in saved:
+        h.setLevel(logging.CRITICAL + 1)
+    root.addHandler(handler)
+    try:
+        with (
+            warnings.catch_warnings(record=True) as caught,
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(out),
+        ):
+            warnings.simplefilter("always")
+            yield
+    finally:
+        root.removeHandler(handler)
+        for h, level in saved:
+            h.setLevel(level)
+    for w in caught:
+        text = str(w.message).strip()
+        lowered = text.lower()
+        if text and "deprecat" not in lowered and "naive" not in lowered and text not in notes:
+            notes.append(text)
+    for line in out.getvalue().splitlines():
+        line = line.strip()
+        if line and not line.startswith("[INFO]") and "Entering" not in line and line not in notes:
+            notes.append(line)
+
+
+def build_accel_recording(
+    time_posix: np.ndarray,
+    accel: np.ndarray,
+    fs: float,
+    device: str,
+    notes: list[str],
+    *,
+    idle_mask: np.ndarray | None = None,
+    corrupt: list[Stretch] | None = None,
+) -> AccelRecording:
+    """Assemble an :class:`AccelRecording` with its gap, idle and non-wear stretches."""
+    if time_posix.size == 0:
+        raise CorruptFileError("The file holds no accelerometer samples.")
+    order_ok = bool(np.all(np.diff(time_posix) > 0))
+    if not order_ok:
+        keep = np.concatenate(([True], np.diff(time_posix) > 0))
+        dropped = int((~keep).sum())
+        notes.append(f"{dropped} samples with repeated or backward time stamps were dropped.")
+        time_posix, accel = time_posix[keep], accel[keep]
+        if idle_mask is not None:
+            idle_mask = idle_mask[keep]
+    start = float(time_posix[0])
+    time = time_posix - start
+    stretches: list[Stretch] = list(corrupt or [])
+    gaps = gap_stretches(time, fs)
+    if corrupt:
+        gaps = [g for g in gaps if not any(c.start <= g.start < c.end for c in corrupt)]
+    stretches += gaps
+    if idle_mask is not None:
+        stretches += stretches_from_mask(idle_mask, time, fs, "idle")
+    stretches += detect_nonwear(accel, fs)
+    stretches.sort(key=lambda s: (s.start, s.kind))
+    return AccelRecording(
+        time=time,
+        accel=accel,
+        fs=fs,
+        start=start,
+        device=device,
+        stretches=stretches,
+        notes=notes,
+    )

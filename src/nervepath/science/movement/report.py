@@ -1,0 +1,227 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The night report: a plain data object with JSON and CSV writers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = ["SUMMARY_FIELDS", "MovementRow", "NightReport"]
+
+
+def clock(posix: float) -> str:
+    """ISO 8601 wall-clock time of the device or recording clock (no zone)."""
+    return datetime.fromtimestamp(posix, tz=UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+@dataclass
+class MovementRow:
+    """One leg movement (after bilateral merging) in the report's table.
+
+    ``onset_s``/``offset_s`` are seconds from the start of the recording; ``series`` is
+    the PLM series number or -1.
+    """
+
+    onset_s: float
+    offset_s: float
+    duration_s: float
+    side: str
+    n_monolateral: int
+    candidate: bool
+    not_candidate_reason: str
+    series: int
+    interval_s: float
+    in_sleep: bool
+    respiratory_related: bool
+    arousal_associated: bool
+    amplitude: float
+
+
+#: Columns of the one-line-per-night summary (batch CSV and the printed table).
+SUMMARY_FIELDS = (
+    "file",
+    "device",
+    "rules",
+    "recording_start",
+    "total_recording_h",
+    "sleep_window_start",
+    "sleep_window_end",
+    "sleep_window_h",
+    "sleep_h",
+    "n_leg_movements",
+    "n_candidates",
+    "n_plm_series",
+    "n_plm",
+    "plms_index",
+    "plms_index_no_respiratory",
+    "plmw_index",
+    "plmw_index_no_respiratory",
+    "periodicity_index",
+    "moves_every_min",
+    "movements_per_hour",
+    "error",
+)
+
+
+@dataclass
+class NightReport:
+    """Everything measured about one night.
+
+    Times are seconds from the start of the recording unless named ``*_clock`` (ISO
+    wall-clock time of the device or sleep-study clock). Indices are per hour: PLMS
+    over hours of sleep (sleep window for an accelerometer, total sleep time for a
+    staged PSG), PLMW over hours awake in the recording. ``*_no_respiratory`` leave
+    out movements associated with respiratory events (WASM 2016 asks for both).
+    """
+
+    file: str
+    device: str
+    signal: str
+    rules: str
+    recording_start: str
+    total_recording_h: float
+    valid_recording_h: float
+    sleep_window_start: str
+    sleep_window_end: str
+    sleep_window_h: float
+    sleep_window_method: str
+    sleep_h: float
+    wake_h: float
+    n_leg_movements: int
+    n_candidates: int
+    n_plm_series: int
+    n_plm: int
+    n_plms: int
+    n_plmw: int
+    n_respiratory_related: int
+    n_arousal_associated: int
+    plms_index: float
+    plms_index_no_respiratory: float
+    plmw_index: float
+    plmw_index_no_respiratory: float
+    lm_index_sleep: float
+    periodicity_index: float
+    median_interval_s: float
+    moves_every_min: float
+    movements_per_hour: float
+    per_leg_counts: dict[str, int]
+    hourly_rate: list[float]
+    hourly_plm_rate: list[float]
+    interval_histogram_edges_s: list[float]
+    interval_histogram_counts: list[int]
+    stretches: list[dict[str, Any]]
+    notes: list[str]
+    movements: list[MovementRow] = field(default_factory=list)
+    trace_time_s: list[float] = field(default_factory=list, repr=False)
+    trace_value: list[float] = field(default_factory=list, repr=False)
+    trace_unit: str = ""
+
+    def to_dict(self, *, include_trace: bool = False) -> dict[str, Any]:
+        """A JSON-ready dict (NaN becomes None).
+
+        Parameters
+        ----------
+        include_trace : bool, optional
+            Include the downsampled activity/EMG trace used for the figure.
+        """
+        data = asdict(self)
+        if not include_trace:
+            for key in ("trace_time_s", "trace_value"):
+                data.pop(key)
+        return _clean(data)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The report as JSON text."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    def to_csv(self) -> str:
+        """The movement table as CSV text (one row per movement)."""
+        out = io.StringIO()
+        names = list(MovementRow.__dataclass_fields__)
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(names)
+        for row in self.movements:
+            values = asdict(row)
+            writer.writerow([_fmt(values[n]) for n in names])
+        return out.getvalue()
+
+    def summary_row(self) -> dict[str, Any]:
+        """One line per night, with the columns of :data:`SUMMARY_FIELDS`."""
+        data = self.to_dict()
+        row = {k: data.get(k, "") for k in SUMMARY_FIELDS}
+        row["error"] = ""
+        return row
+
+    def summary(self) -> str:
+        """A readable table of the main numbers."""
+
+        def num(x: float, unit: str = "", digits: int = 1) -> str:
+            if x is None or (isinstance(x, float) and math.isnan(x)):
+                return "n/a"
+            return f"{x:.{digits}f}{unit}"
+
+        rows = [
+            ("File", self.file),
+            ("Device", self.device),
+            ("Rules", self.rules),
+            (
+                "Recording",
+                f"{self.recording_start}, {num(self.total_recording_h, ' h', 2)}",
+            ),
+            (
+                "Sleep window",
+                (
+                    f"{self.sleep_window_start} to {self.sleep_window_end} "
+                    f"({num(self.sleep_window_h, ' h', 2)}, {self.sleep_window_method})"
+                ),
+            ),
+            ("Leg movements", str(self.n_leg_movements)),
+            ("Candidate movements", str(self.n_candidates)),
+            ("PLM series / PLM", f"{self.n_plm_series} / {self.n_plm}"),
+            (
+                "PLMS index",
+                (
+                    f"{num(self.plms_index, '/h')} "
+                    f"({num(self.plms_index_no_respiratory, '/h')} without respiratory-related)"
+                ),
+            ),
+            (
+                "PLMW index",
+                (
+                    f"{num(self.plmw_index, '/h')} "
+                    f"({num(self.plmw_index_no_respiratory, '/h')} without respiratory-related)"
+                ),
+            ),
+            ("Periodicity index", num(self.periodicity_index, digits=2)),
+            ("Moves every", num(self.moves_every_min, " min")),
+            ("Movements per hour", num(self.movements_per_hour, "/h")),
+            (
+                "Per leg",
+                ", ".join(f"{k} {v}" for k, v in self.per_leg_counts.items()) or "-",
+            ),
+        ]
+        width = max(len(k) for k, _ in rows)
+        lines = [f"{k.ljust(width)}  {v}" for k, v in rows]
+        lines += [f"{'Note'.ljust(width)}  {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def _fmt(value: Any) -> Any:
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:.3f}"
+    return value
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else round(value, 6)
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value

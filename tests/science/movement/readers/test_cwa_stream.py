@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The chunked .cwa decoder gives the libraries' samples; streaming gives the same night."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nervepath.science.movement import analyze_file
+from nervepath.science.movement.readers import read_cwa
+from nervepath.science.movement.readers.cwa_stream import iter_cwa
+from nervepath.science.movement.stream import analyze_cwa_stream
+
+from ..cwa_writer import write_cwa_night
+
+CWA_FILES = [
+    "ax3_testfile.cwa",  # packed samples, compared with scikit-digital-health
+    "ax6_testfile.cwa",  # unpacked 16-bit with gyroscope, scikit-digital-health
+]
+
+
+@pytest.mark.parametrize("name", CWA_FILES)
+@pytest.mark.parametrize("chunk_blocks", [7, 3000])
+def test_chunked_decoder_gives_the_library_samples(wearables, name, chunk_blocks):
+    library = read_cwa(wearables / name)
+    chunks = list(iter_cwa(wearables / name, chunk_blocks=chunk_blocks))
+    accel = np.concatenate([c.accel for c in chunks])
+    time = np.concatenate([c.time for c in chunks])
+    np.testing.assert_array_equal(accel, library.accel)
+    # Time stamps agree within two samples (the libraries interpolate differently).
+    np.testing.assert_allclose(time, library.time + library.start, atol=0.025)
+
+
+def test_chunked_decoder_lists_the_damaged_blocks(wearables):
+    path = wearables / "ax3_testfile_corrupt_blocks_0_13_14_142_143_144.cwa"
+    bad = [b for c in iter_cwa(path, chunk_blocks=10) for b in c.bad_blocks]
+    assert bad == [0, 13, 14, 142, 143, 144]
+
+
+@pytest.fixture(scope="module")
+def two_hours(tmp_path_factory, wearables):
+    path = tmp_path_factory.mktemp("cwa") / "two-hours.cwa"
+    n = write_cwa_night(wearables / "ax3_testfile.cwa", path, hours=2)
+    return path, n
+
+
+def test_written_long_file_is_valid_for_the_library(two_hours):
+    path, n = two_hours
+    rec = read_cwa(path)
+    assert rec.n_samples == n == 720_000
+    assert np.diff(rec.time).max() < 0.0101
+    assert not rec.stretches
+
+
+def test_streamed_analysis_equals_whole_file_analysis(two_hours):
+    path, _ = two_hours
+    whole = analyze_file(path)
+    streamed = analyze_cwa_stream(path, chunk_blocks=125)  # 15 s per chunk: many edges
+    assert streamed.n_leg_movements == whole.n_leg_movements
+    assert streamed.n_plm == whole.n_plm
+    np.testing.assert_allclose(
+        [m.onset_s for m in streamed.movements], [m.onset_s for m in whole.movements], atol=1e-6
+    )
+    assert streamed.sleep_window_start == whole.sleep_window_start

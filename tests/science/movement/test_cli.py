@@ -1,0 +1,154 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""``nervepath analyze`` on real device files, folders and bad files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import shutil
+
+import pytest
+
+from nervepath.science.movement.cli import main
+
+REAL_FILES = [
+    "ax3_testfile.cwa",
+    "ax3_testfile_corrupt_blocks_0_13_14_142_143_144.cwa",
+    "ax6_testfile.cwa",
+    "GENEActiv_testfile.bin",
+    "genea_testfile.bin",
+    "small.gt3x",
+    "neo.gt3x",
+    "ISM_Enabled.gt3x",
+    "ISM_Disabled.gt3x",
+    "ggir_actigraph_testfile.gt3x",
+]
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory, wearables):
+    """Every real file through ``nervepath analyze DIR`` once (two workers)."""
+    folder = tmp_path_factory.mktemp("nights")
+    for name in REAL_FILES:
+        shutil.copy(wearables / name, folder / name)
+    (folder / "broken.gt3x").write_bytes(b"this is not a gt3x file")
+    out = tmp_path_factory.mktemp("out")
+    code = main([str(folder), "--out", str(out), "--workers", "2", "--no-figure"])
+    with open(out / "summary.csv", newline="") as fh:
+        rows = {r["file"]: r for r in csv.DictReader(fh)}
+    return code, rows, out
+
+
+def test_folder_run_fails_only_the_broken_file_and_says_why(batch):
+    code, rows, _ = batch
+    assert code == 1
+    assert "UnsupportedFormatError" in rows["broken.gt3x"]["error"]
+    assert "zip" in rows["broken.gt3x"]["error"]
+
+
+@pytest.mark.parametrize("name", REAL_FILES)
+def test_every_real_file_is_analysed_with_plausible_numbers(batch, name):
+    _, rows, out = batch
+    row = rows[name]
+    assert row["error"] == ""
+    hours = float(row["total_recording_h"])
+    assert 0.01 < hours < 24
+    assert 0 < float(row["sleep_window_h"]) <= hours + 1e-6
+    n_lm, n_cand, n_plm = (int(row[k]) for k in ("n_leg_movements", "n_candidates", "n_plm"))
+    assert 0 <= n_plm <= n_cand <= n_lm
+    per_hour = float(row["movements_per_hour"])
+    assert 0 <= per_hour < 1200  # at most one movement every 3 s on average
+    report = json.loads((out / f"{name}.report.json").read_text())
+    assert report["file"] == name
+    assert sum(report["interval_histogram_counts"]) == max(0, report["n_candidates"] - 1)
+    lines = (out / f"{name}.movements.csv").read_text().splitlines()
+    assert len(lines) == 1 + len(report["movements"])
+
+
+def test_idle_sleep_night_reports_its_idle_time(batch):
+    _, _, out = batch
+    report = json.loads((out / "small.gt3x.report.json").read_text())
+    idle = sum(s["duration_s"] for s in report["stretches"] if s["kind"] == "idle")
+    assert math.isclose(idle, 657_540 / 30, rel_tol=1e-6)
+
+
+def test_single_file_prints_the_summary_and_writes_report_and_figures(tmp_path, wearables, capsys):
+    code = main([str(wearables / "ax3_testfile.cwa"), "--out", str(tmp_path)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "PLMS index" in printed
+    assert "Moves every" in printed
+    for suffix in (".report.json", ".movements.csv", ".png", ".svg"):
+        assert (tmp_path / f"ax3_testfile.cwa{suffix}").stat().st_size > 0
+    assert (tmp_path / "ax3_testfile.cwa.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_single_bad_file_exits_non_zero_with_a_clear_message(tmp_path, capsys):
+    bad = tmp_path / "night.cwa"
+    bad.write_bytes(b"\x00" * 2048)
+    assert main([str(bad), "--out", str(tmp_path / "o")]) == 1
+    assert "not a .cwa recording" in capsys.readouterr().err
+
+
+def test_missing_path_is_a_usage_error(tmp_path, capsys):
+    assert main([str(tmp_path / "nope")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_scheduler_without_dask_installed_says_how_to_install(tmp_path, wearables, capsys):
+    pytest.importorskip("nervepath")
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError:
+        folder = tmp_path / "n"
+        folder.mkdir()
+        shutil.copy(wearables / "ISM_Disabled.gt3x", folder)
+        with pytest.raises(SystemExit, match=r"nervepath\[dask\]"):
+            main([str(folder), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:1"])
+    else:
+        pytest.skip("dask is installed")
+
+
+def test_aasm_rules_are_selectable(tmp_path, wearables):
+    code = main(
+        [
+            str(wearables / "ISM_Disabled.gt3x"),
+            "--out",
+            str(tmp_path),
+            "--rules",
+            "aasm2012",
+            "--no-figure",
+        ]
+    )
+    assert code == 0
+    report = json.loads((tmp_path / "ISM_Disabled.gt3x.report.json").read_text())
+    assert report["rules"] == "AASM 2012"
+
+
+def test_dask_scheduler_spreads_nights_over_a_cluster(tmp_path, wearables, capsys):
+    distributed = pytest.importorskip("distributed")
+    folder = tmp_path / "nights"
+    folder.mkdir()
+    for name in ("ISM_Disabled.gt3x", "ax6_testfile.cwa"):
+        shutil.copy(wearables / name, folder / name)
+    (folder / "bad.csv").write_text("x,y\n1,2\n")
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
+        code = main(
+            [
+                str(folder),
+                "--out",
+                str(tmp_path / "out"),
+                "--no-figure",
+                "--scheduler",
+                cluster.scheduler_address,
+            ]
+        )
+    assert code == 1
+    with open(tmp_path / "out" / "summary.csv", newline="") as fh:
+        rows = {r["file"]: r for r in csv.DictReader(fh)}
+    assert rows["ISM_Disabled.gt3x"]["error"] == ""
+    assert rows["ax6_testfile.cwa"]["error"] == ""
+    assert "MissingChannelError" in rows["bad.csv"]["error"]
