@@ -15,5 +15,7 @@ WEARABLES = (REPO_ROOT / ".." / "shared" / "data" / "wearables").resolve()
 def wearables() -> Path:
     """The folder of real device recordings beside the checkout."""
     if not WEARABLES.is_dir():
-        pytest.skip(f"real wearable recordings not found at {WEARABLES}")
+        pytest.fail(
+            f"real wearable recordings not found at {WEARABLES} (shared/ beside the checkout)"
+        )
     return WEARABLES

@@ -119,21 +119,3 @@ def test_geneactiv_page_decoder_gives_the_library_samples(wearables, tmp_path):
 def test_truncated_geneactiv_page_is_reported(wearables):
     rec = read_night(wearables / "GENEActiv_testfile.bin")
     assert any("page numbers 16" in n for n in rec.notes)
-
-
-def test_corrupt_cwa_matches_actipy_where_installed(wearables):
-    actipy = pytest.importorskip("actipy")
-    import shutil
-
-    if shutil.which("java") is None:
-        pytest.skip("actipy needs Java")
-    path = wearables / "ax3_testfile_corrupt_blocks_0_13_14_142_143_144.cwa"
-    data, _ = actipy.read_device(
-        str(path),
-        lowpass_hz=None,
-        calibrate_gravity=False,
-        detect_nonwear=False,
-        resample_hz=None,
-        verbose=False,
-    )
-    np.testing.assert_array_equal(read_cwa(path).accel, data[["x", "y", "z"]].to_numpy())
