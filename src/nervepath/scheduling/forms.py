@@ -52,45 +52,47 @@ class WaitlistForm(forms.Form):
     email = forms.EmailField(required=False)
 
 
-class StaffBookingForm(PatientDetailsForm):
-    appointment_type = forms.ModelChoiceField(queryset=AppointmentType.objects.none())
+class MoveForm(forms.Form):
+    """A clinician and a wall-clock time at one location."""
+
     clinician = forms.ModelChoiceField(queryset=Clinician.objects.none())
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
+
+    def __init__(self, location: Location, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.location = location
+        self.fields["clinician"].queryset = Clinician.objects.filter(  # type: ignore[attr-defined]
+            active=True, hours__location=location
+        ).distinct()
+
+    def starts_at(self) -> datetime:
+        local = datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"])
+        return local.replace(tzinfo=self.location.tz)
+
+
+class StaffBookingForm(PatientDetailsForm, MoveForm):
+    appointment_type = forms.ModelChoiceField(queryset=AppointmentType.objects.none())
     note = forms.CharField(
         required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
+    field_order = [
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "appointment_type",
+        "clinician",
+        "date",
+        "time",
+        "note",
+    ]
 
     def __init__(self, location: Location, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.location = location
+        super().__init__(location, *args, **kwargs)
         self.fields["appointment_type"].queryset = AppointmentType.objects.filter(  # type: ignore[attr-defined]
             active=True, locations=location
         )
-        self.fields["clinician"].queryset = Clinician.objects.filter(  # type: ignore[attr-defined]
-            active=True, hours__location=location
-        ).distinct()
-
-    def starts_at(self) -> datetime:
-        local = datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"])
-        return local.replace(tzinfo=self.location.tz)
-
-
-class MoveForm(forms.Form):
-    clinician = forms.ModelChoiceField(queryset=Clinician.objects.none())
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
-
-    def __init__(self, location: Location, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.location = location
-        self.fields["clinician"].queryset = Clinician.objects.filter(  # type: ignore[attr-defined]
-            active=True, hours__location=location
-        ).distinct()
-
-    def starts_at(self) -> datetime:
-        local = datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"])
-        return local.replace(tzinfo=self.location.tz)
 
 
 class ExceptionForm(forms.Form):

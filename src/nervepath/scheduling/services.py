@@ -443,14 +443,19 @@ def offer_freed_slot(freed: Appointment, now: datetime | None = None) -> Waitlis
     return None
 
 
+def _open_offer(entry: WaitlistEntry) -> tuple[WaitlistEntry, Appointment]:
+    """Inside a transaction: the entry and its held appointment, locked, if still offered."""
+    entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
+    if entry.status != WaitlistStatus.OFFERED or entry.offered_appointment_id is None:
+        raise BookingError("This offer is no longer open.")
+    held = Appointment.objects.select_for_update().get(pk=entry.offered_appointment_id)
+    return entry, held
+
+
 def accept_offer(entry: WaitlistEntry, now: datetime | None = None) -> Appointment:
     now = now or timezone.now()
     with transaction.atomic():
-        entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
-        held = entry.offered_appointment
-        if entry.status != WaitlistStatus.OFFERED or held is None:
-            raise BookingError("This offer is no longer open.")
-        held = Appointment.objects.select_for_update().get(pk=held.pk)
+        entry, held = _open_offer(entry)
         if (
             held.status != Status.HELD
             or held.hold_expires_at is None
@@ -470,10 +475,7 @@ def decline_offer(entry: WaitlistEntry, now: datetime | None = None) -> None:
     """The patient does not want this time: release it and offer it to the next in line."""
     now = now or timezone.now()
     with transaction.atomic():
-        entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
-        held = entry.offered_appointment
-        if entry.status != WaitlistStatus.OFFERED or held is None:
-            raise BookingError("This offer is no longer open.")
+        entry, held = _open_offer(entry)
         freed = _freed_copy(held)
         _end_hold(held, now)
         entry.refresh_from_db()
