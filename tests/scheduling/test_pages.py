@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -325,3 +327,41 @@ def test_a_clinician_finds_their_feed_address_on_the_calendar(client, clinic, ha
     client.force_login(hale.user)
     html = client.get(reverse("scheduling:calendar", args=["fort-collins"])).content.decode()
     assert hale.calendar_token in html and okafor.calendar_token not in html
+
+
+def test_front_desk_records_an_outcome_once_the_visit_has_started(
+    client, clinic, hale, alice, frontdesk
+):
+    fc = clinic["fort-collins"]
+    appt = services.book(
+        services.Request(kind("follow-up"), fc, hale, at(fc, next_weekday(0), "10:00")),
+        alice,
+        by=None,
+    )
+    client.force_login(frontdesk)
+    url = reverse("scheduling:staff_outcome", args=[appt.pk])
+    response = client.post(url, {"status": "completed"}, follow=True)
+    assert "once it has started" in response.content.decode()
+    Appointment.objects.filter(pk=appt.pk).update(
+        starts_at=appt.starts_at - timedelta(days=7),
+        ends_at=appt.ends_at - timedelta(days=7),
+        blocked_from=appt.blocked_from - timedelta(days=7),
+        blocked_until=appt.blocked_until - timedelta(days=7),
+    )
+    assert (
+        "Mark no-show"
+        in client.get(reverse("scheduling:staff_appointment", args=[appt.pk])).content.decode()
+    )
+    client.post(url, {"status": "cancelled"})
+    appt.refresh_from_db()
+    assert appt.status == Status.BOOKED
+    client.post(url, {"status": "no_show"})
+    appt.refresh_from_db()
+    assert appt.status == Status.NO_SHOW
+    response = client.post(url, {"status": "completed"}, follow=True)
+    assert "already marked no-show" in response.content.decode()
+
+
+def test_the_api_docs_page_uses_local_assets(client, db):
+    html = client.get("/api/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html and "cdn." not in html

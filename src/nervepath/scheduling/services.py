@@ -341,6 +341,23 @@ def cancel(
     return current
 
 
+def record_outcome(appointment: Appointment, status: str, *, now: datetime | None = None) -> None:
+    """Mark a visit that has started as completed or as a no-show."""
+    now = now or timezone.now()
+    if status not in (Status.COMPLETED, Status.NO_SHOW):
+        raise BookingError("An appointment's outcome is either completed or no-show.")
+    with transaction.atomic():
+        current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if current.status != Status.BOOKED:
+            raise BookingError(
+                f"This appointment is already marked {current.get_status_display().lower()}."
+            )
+        if current.starts_at > now:
+            raise BookingError("An appointment's outcome can be recorded once it has started.")
+        current.status = status
+        current.save(update_fields=["status"])
+
+
 def _freed_copy(appointment: Appointment) -> Appointment:
     """An unsaved snapshot of the time an appointment is leaving."""
     return Appointment(

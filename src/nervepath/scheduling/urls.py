@@ -35,5 +35,6 @@ urlpatterns = [
     ),
     path("staff/appointments/<int:pk>/", staff.staff_appointment, name="staff_appointment"),
     path("staff/appointments/<int:pk>/cancel/", staff.staff_cancel, name="staff_cancel"),
+    path("staff/appointments/<int:pk>/outcome/", staff.staff_outcome, name="staff_outcome"),
     path("calendar/<str:token>.ics", staff.clinician_feed, name="clinician_feed"),
 ]

@@ -180,9 +180,26 @@ def staff_appointment(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "scheduling/staff_appointment.html",
-        {"appointment": appointment, "form": form},
+        {
+            "appointment": appointment,
+            "form": form,
+            "started": appointment.starts_at <= timezone.now(),
+        },
         status=status,
     )
+
+
+@staff_required
+@require_POST
+def staff_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = get_object_or_404(Appointment, pk=pk)
+    try:
+        services.record_outcome(appointment, request.POST.get("status", ""))
+    except BookingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Outcome recorded.")
+    return redirect("scheduling:staff_appointment", appointment.pk)
 
 
 @staff_required
