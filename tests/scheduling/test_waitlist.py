@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from helpers import at, kind, next_weekday
 from nervepath.accounts.models import Patient, Role, User
-from nervepath.scheduling import availability, services
+from nervepath.scheduling import availability, services, waitlist
 from nervepath.scheduling.errors import BookingError
 from nervepath.scheduling.models import Appointment, Status, WaitlistEntry, WaitlistStatus
 
@@ -33,8 +33,8 @@ def freed(clinic, hale, alice, bob, carol, django_capture_on_commit_callbacks): 
         alice,
         by=alice.user,
     )
-    services.join_waitlist(bob, kind("follow-up"), fc)
-    services.join_waitlist(carol, kind("follow-up"), fc)
+    waitlist.join_waitlist(bob, kind("follow-up"), fc)
+    waitlist.join_waitlist(carol, kind("follow-up"), fc)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         services.cancel(appt, by=alice.user)
@@ -43,8 +43,8 @@ def freed(clinic, hale, alice, bob, carol, django_capture_on_commit_callbacks): 
 
 def test_joining_twice_keeps_one_place(clinic, bob):
     fc = clinic["fort-collins"]
-    first = services.join_waitlist(bob, kind("follow-up"), fc)
-    again = services.join_waitlist(bob, kind("follow-up"), fc)
+    first = waitlist.join_waitlist(bob, kind("follow-up"), fc)
+    again = waitlist.join_waitlist(bob, kind("follow-up"), fc)
     assert first.pk == again.pk
     assert WaitlistEntry.objects.count() == 1
 
@@ -71,19 +71,19 @@ def test_a_cancellation_holds_the_slot_for_the_first_waiting(freed, bob, carol):
 
 def test_accepting_books_the_held_slot(freed, bob):
     entry = WaitlistEntry.objects.get(patient=bob)
-    appt = services.accept_offer(entry)
+    appt = waitlist.accept_offer(entry)
     assert appt.status == Status.BOOKED and appt.patient == bob
     entry.refresh_from_db()
     assert entry.status == WaitlistStatus.BOOKED
     with pytest.raises(BookingError):
-        services.accept_offer(entry)
+        waitlist.accept_offer(entry)
 
 
 def test_declining_offers_it_to_the_next_in_line(
     freed, bob, carol, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.decline_offer(WaitlistEntry.objects.get(patient=bob))
+        waitlist.decline_offer(WaitlistEntry.objects.get(patient=bob))
     assert WaitlistEntry.objects.get(patient=bob).status == WaitlistStatus.WITHDRAWN
     carols = WaitlistEntry.objects.get(patient=carol)
     assert carols.status == WaitlistStatus.OFFERED
@@ -95,16 +95,16 @@ def test_an_expired_hold_is_released_and_offered_on(
     freed, bob, carol, django_capture_on_commit_callbacks
 ):
     held = WaitlistEntry.objects.get(patient=bob).offered_appointment
-    assert services.expire_hold(held.id) is False  # not yet
+    assert waitlist.expire_hold(held.id) is False  # not yet
     later = held.hold_expires_at + timedelta(seconds=1)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.expire_hold(held.id, now=later) is True
+        assert waitlist.expire_hold(held.id, now=later) is True
     held.refresh_from_db()
     assert held.status == Status.CANCELLED
     assert WaitlistEntry.objects.get(patient=bob).status == WaitlistStatus.WAITING
     assert WaitlistEntry.objects.get(patient=carol).status == WaitlistStatus.OFFERED
     with pytest.raises(BookingError, match="no longer open"):
-        services.accept_offer(WaitlistEntry.objects.get(patient=bob))
+        waitlist.accept_offer(WaitlistEntry.objects.get(patient=bob))
 
 
 def test_an_expired_hold_does_not_block_a_new_booking(freed, bob, alice):

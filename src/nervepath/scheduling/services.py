@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Booking, moving and cancelling appointments, and the waitlist.
+"""Booking, moving and cancelling appointments (the waitlist is in ``waitlist.py``).
 
 Every operation checks the clinic's rules, then writes inside one transaction that
 first locks the clinician (and rooms) so that two bookings for the same time are
@@ -60,7 +60,7 @@ class Request:
         return self.ends_at + self.appointment_type.buffer_after
 
 
-class _Taken(Exception):
+class SlotClaimFailed(Exception):
     """Raised inside the transaction; turned into SlotTaken after the rollback."""
 
 
@@ -142,7 +142,7 @@ def _check_second_leg(req: Request, patient: Patient, ignore_id: int | None) -> 
             )
 
 
-def _lock(req: Request, extra_clinician: Clinician | None = None) -> None:
+def lock_slot(req: Request, extra_clinician: Clinician | None = None) -> None:
     """Row locks that serialise writers for this clinician and these rooms (PostgreSQL);
     on SQLite the transaction already holds the database write lock (BEGIN IMMEDIATE)."""
     ids = sorted({req.clinician.id} | ({extra_clinician.id} if extra_clinician else set()))
@@ -160,10 +160,10 @@ def _release_expired_holds(req: Request, now: datetime) -> None:
         req.blocked_from, req.blocked_until
     )
     for held in expired:
-        _end_hold(held, now)
+        end_hold(held, now)
 
 
-def _end_hold(held: Appointment, now: datetime) -> None:
+def end_hold(held: Appointment, now: datetime) -> None:
     held.status = Status.CANCELLED
     held.cancelled_at = now
     held.save(update_fields=["status", "cancelled_at"])
@@ -172,7 +172,9 @@ def _end_hold(held: Appointment, now: datetime) -> None:
     )
 
 
-def _claim(req: Request, patient: Patient, now: datetime, ignore_id: int | None) -> Resource | None:
+def claim_slot(
+    req: Request, patient: Patient, now: datetime, ignore_id: int | None
+) -> Resource | None:
     """Inside the transaction: refuse if the time is taken; return the room to use."""
     _release_expired_holds(req, now)
     clinician_busy = (
@@ -182,7 +184,7 @@ def _claim(req: Request, patient: Patient, now: datetime, ignore_id: int | None)
         .exclude(id=ignore_id)
     )
     if clinician_busy.exists():
-        raise _Taken
+        raise SlotClaimFailed
     if (
         Appointment.objects.active(now)
         .filter(patient=patient)
@@ -202,7 +204,7 @@ def _claim(req: Request, patient: Patient, now: datetime, ignore_id: int | None)
         ignore_appointment_id=ignore_id,
     )
     if room is None:
-        raise _Taken
+        raise SlotClaimFailed
     return room
 
 
@@ -234,8 +236,8 @@ def book(
     _check_request(req, online=online, now=now)
     try:
         with transaction.atomic():
-            _lock(req)
-            room = _claim(req, patient, now, None)
+            lock_slot(req)
+            room = claim_slot(req, patient, now, None)
             try:
                 with transaction.atomic():
                     appointment = Appointment.objects.create(
@@ -255,9 +257,9 @@ def book(
                     )
             except IntegrityError as exc:
                 log.info("Database refused an overlapping booking: %s", exc)
-                raise _Taken from exc
-            transaction.on_commit(lambda: _after_booking(appointment, "confirmed"))
-    except _Taken:
+                raise SlotClaimFailed from exc
+            transaction.on_commit(lambda: after_booking(appointment, "confirmed"))
+    except SlotClaimFailed:
         raise _taken(req, online, now) from None
     return appointment
 
@@ -286,12 +288,12 @@ def reschedule(
     _check_request(req, online=online, now=now)
     try:
         with transaction.atomic():
-            _lock(req, extra_clinician=appointment.clinician)
+            lock_slot(req, extra_clinician=appointment.clinician)
             current = Appointment.objects.get(pk=appointment.pk)
             if current.status != Status.BOOKED:
                 raise BookingError("This appointment was cancelled meanwhile.")
-            room = _claim(req, appointment.patient, now, appointment.id)
-            freed = _freed_copy(current)
+            room = claim_slot(req, appointment.patient, now, appointment.id)
+            freed = freed_copy(current)
             current.clinician = req.clinician
             current.resource = room
             current.starts_at, current.ends_at = req.starts_at, req.ends_at
@@ -301,10 +303,10 @@ def reschedule(
                 with transaction.atomic():
                     current.save()
             except IntegrityError as exc:
-                raise _Taken from exc
-            transaction.on_commit(lambda: _after_booking(current, "moved"))
-            transaction.on_commit(lambda: offer_freed_slot(freed))
-    except _Taken:
+                raise SlotClaimFailed from exc
+            transaction.on_commit(lambda: after_booking(current, "moved"))
+            transaction.on_commit(lambda: _offer(freed))
+    except SlotClaimFailed:
         raise _taken(req, online, now, appointment.id) from None
     return current
 
@@ -333,7 +335,7 @@ def cancel(
         current = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if current.status != Status.BOOKED:
             raise BookingError("This appointment was already cancelled.")
-        freed = _freed_copy(current)
+        freed = freed_copy(current)
         current.status = Status.CANCELLED
         current.cancelled_at = now
         current.save(update_fields=["status", "cancelled_at"])
@@ -358,7 +360,7 @@ def record_outcome(appointment: Appointment, status: str, *, now: datetime | Non
         current.save(update_fields=["status"])
 
 
-def _freed_copy(appointment: Appointment) -> Appointment:
+def freed_copy(appointment: Appointment) -> Appointment:
     """An unsaved snapshot of the time an appointment is leaving."""
     return Appointment(
         patient=appointment.patient,
@@ -373,7 +375,7 @@ def _freed_copy(appointment: Appointment) -> Appointment:
     )
 
 
-def _after_booking(appointment: Appointment, kind: str) -> None:
+def after_booking(appointment: Appointment, kind: str) -> None:
     from nervepath.scheduling import notifications, tasks
 
     notifications.appointment_email(appointment, kind)
@@ -384,135 +386,10 @@ def _after_cancel(appointment: Appointment, freed: Appointment) -> None:
     from nervepath.scheduling import notifications
 
     notifications.appointment_email(appointment, "cancelled")
-    offer_freed_slot(freed)
+    _offer(freed)
 
 
-# --- Waitlist -------------------------------------------------------------------
+def _offer(freed: Appointment) -> None:
+    from nervepath.scheduling import waitlist  # it builds on this module
 
-
-def join_waitlist(patient: Patient, kind: AppointmentType, location: Location) -> WaitlistEntry:
-    if not kind.locations.filter(id=location.id).exists():
-        raise BookingError(f"“{kind.name}” is not offered at {location.name}.")
-    with transaction.atomic():
-        entry = WaitlistEntry.objects.filter(
-            patient=patient,
-            appointment_type=kind,
-            location=location,
-            status__in=[WaitlistStatus.WAITING, WaitlistStatus.OFFERED],
-        ).first()
-        if entry is None:
-            entry = WaitlistEntry.objects.create(
-                patient=patient, appointment_type=kind, location=location
-            )
-    return entry
-
-
-def offer_freed_slot(freed: Appointment, now: datetime | None = None) -> WaitlistEntry | None:
-    """Hold the freed time for the first patient waiting for that type at that location."""
-    now = now or timezone.now()
-    location = freed.location
-    if freed.starts_at < availability.online_window(location, now).earliest:
-        return None
-    waiting = WaitlistEntry.objects.filter(
-        appointment_type=freed.appointment_type,
-        location=location,
-        status=WaitlistStatus.WAITING,
-    ).exclude(patient=freed.patient)
-    req = Request(freed.appointment_type, location, freed.clinician, freed.starts_at)
-    for entry in waiting.select_related("patient__user"):
-        expires = min(
-            now + timedelta(hours=location.waitlist_offer_hours),
-            freed.starts_at - timedelta(hours=location.min_notice_hours),
-        )
-        try:
-            with transaction.atomic():
-                _lock(req)
-                entry = WaitlistEntry.objects.get(pk=entry.pk)
-                if entry.status != WaitlistStatus.WAITING:
-                    continue
-                room = _claim(req, entry.patient, now, None)
-                held = Appointment.objects.create(
-                    patient=entry.patient,
-                    clinician=req.clinician,
-                    location=location,
-                    appointment_type=req.appointment_type,
-                    resource=room,
-                    starts_at=req.starts_at,
-                    ends_at=req.ends_at,
-                    blocked_from=req.blocked_from,
-                    blocked_until=req.blocked_until,
-                    status=Status.HELD,
-                    source=Source.WAITLIST,
-                    hold_expires_at=expires,
-                )
-                entry.status = WaitlistStatus.OFFERED
-                entry.offered_appointment = held
-                entry.save(update_fields=["status", "offered_appointment"])
-        except (_Taken, IntegrityError):
-            return None  # someone booked the time already; nothing to offer
-        except BookingError:
-            continue  # this patient cannot take it (clash, second-leg rule): ask the next
-        from nervepath.scheduling import notifications, tasks
-
-        notifications.waitlist_offer_email(entry, held)
-        tasks.schedule_hold_expiry(held)
-        return entry
-    return None
-
-
-def _open_offer(entry: WaitlistEntry) -> tuple[WaitlistEntry, Appointment]:
-    """Inside a transaction: the entry and its held appointment, locked, if still offered."""
-    entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
-    if entry.status != WaitlistStatus.OFFERED or entry.offered_appointment_id is None:
-        raise BookingError("This offer is no longer open.")
-    held = Appointment.objects.select_for_update().get(pk=entry.offered_appointment_id)
-    return entry, held
-
-
-def accept_offer(entry: WaitlistEntry, now: datetime | None = None) -> Appointment:
-    now = now or timezone.now()
-    with transaction.atomic():
-        entry, held = _open_offer(entry)
-        if (
-            held.status != Status.HELD
-            or held.hold_expires_at is None
-            or held.hold_expires_at <= now
-        ):
-            raise BookingError("Sorry, this offer has expired and the time was released.")
-        held.status = Status.BOOKED
-        held.hold_expires_at = None
-        held.save(update_fields=["status", "hold_expires_at"])
-        entry.status = WaitlistStatus.BOOKED
-        entry.save(update_fields=["status"])
-        transaction.on_commit(lambda: _after_booking(held, "confirmed"))
-    return held
-
-
-def decline_offer(entry: WaitlistEntry, now: datetime | None = None) -> None:
-    """The patient does not want this time: release it and offer it to the next in line."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        entry, held = _open_offer(entry)
-        freed = _freed_copy(held)
-        _end_hold(held, now)
-        entry.refresh_from_db()
-        entry.status = WaitlistStatus.WITHDRAWN
-        entry.save(update_fields=["status"])
-        transaction.on_commit(lambda: offer_freed_slot(freed))
-
-
-def expire_hold(appointment_id: int, now: datetime | None = None) -> bool:
-    """Release a hold nobody accepted in time, and offer it to the next in line."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        held = Appointment.objects.select_for_update().filter(pk=appointment_id).first()
-        if held is None or held.status != Status.HELD or held.hold_expires_at is None:
-            return False
-        if held.hold_expires_at > now:
-            return False
-        freed = _freed_copy(held)
-        _end_hold(held, now)
-        # The patient who let it lapse keeps their place for a later slot but is not
-        # offered this one again.
-        transaction.on_commit(lambda: offer_freed_slot(freed, now))
-    return True
+    waitlist.offer_freed_slot(freed)

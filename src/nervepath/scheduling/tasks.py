@@ -44,7 +44,7 @@ def send_reminder(appointment_id: int, starts_at_iso: str) -> bool:
 
 @task()
 def release_hold(appointment_id: int) -> bool:
-    from nervepath.scheduling.services import expire_hold
+    from nervepath.scheduling.waitlist import expire_hold
 
     return expire_hold(appointment_id)
 

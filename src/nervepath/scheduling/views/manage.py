@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from nervepath.scheduling import availability, services
+from nervepath.scheduling import availability, services, waitlist
 from nervepath.scheduling.errors import BookingError, SlotTaken
 from nervepath.scheduling.forms import ChosenSlotForm
 from nervepath.scheduling.ical import patient_ics
@@ -163,13 +163,13 @@ def waitlist_offer(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("answer") == "accept":
-                appointment = services.accept_offer(entry)
+                appointment = waitlist.accept_offer(entry)
                 messages.success(
                     request, "The earlier time is yours. A confirmation is on its way."
                 )
                 return redirect(appointment.get_absolute_url())
             if request.POST.get("answer") == "decline":
-                services.decline_offer(entry)
+                waitlist.decline_offer(entry)
                 messages.info(request, "Thank you, we have offered the time to someone else.")
                 return redirect("site:home")
             raise Http404

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from nervepath.accounts.models import Patient
 from nervepath.accounts.services import AccountError, patient_for_email
-from nervepath.scheduling import availability, services
+from nervepath.scheduling import availability, services, waitlist
 from nervepath.scheduling.errors import BookingError, SlotTaken
 from nervepath.scheduling.forms import BookingForm, PatientDetailsForm, WaitlistForm
 from nervepath.scheduling.models import AppointmentType, Clinician, Location, Source
@@ -185,7 +185,7 @@ def join_waitlist(request: HttpRequest, location_slug: str, type_slug: str) -> H
             )
         except AccountError as exc:
             return _slots_page(request, location, kind, error=str(exc), status=400)
-    services.join_waitlist(patient, kind, location)
+    waitlist.join_waitlist(patient, kind, location)
     messages.success(
         request,
         f"You are on the waitlist for {kind.name} at {location.name}. If an earlier time "

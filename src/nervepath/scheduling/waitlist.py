@@ -1,0 +1,161 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The waitlist: a freed time is held for the first patient waiting for that appointment
+type at that location, offered by email, and passed down the line when declined or
+left to expire."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from nervepath.accounts.models import Patient
+from nervepath.scheduling import availability
+from nervepath.scheduling.errors import BookingError
+from nervepath.scheduling.models import (
+    Appointment,
+    AppointmentType,
+    Location,
+    Source,
+    Status,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+from nervepath.scheduling.services import (
+    Request,
+    SlotClaimFailed,
+    after_booking,
+    claim_slot,
+    end_hold,
+    freed_copy,
+    lock_slot,
+)
+
+
+def join_waitlist(patient: Patient, kind: AppointmentType, location: Location) -> WaitlistEntry:
+    if not kind.locations.filter(id=location.id).exists():
+        raise BookingError(f"“{kind.name}” is not offered at {location.name}.")
+    with transaction.atomic():
+        entry = WaitlistEntry.objects.filter(
+            patient=patient,
+            appointment_type=kind,
+            location=location,
+            status__in=[WaitlistStatus.WAITING, WaitlistStatus.OFFERED],
+        ).first()
+        if entry is None:
+            entry = WaitlistEntry.objects.create(
+                patient=patient, appointment_type=kind, location=location
+            )
+    return entry
+
+
+def offer_freed_slot(freed: Appointment, now: datetime | None = None) -> WaitlistEntry | None:
+    """Hold the freed time for the first patient waiting for that type at that location."""
+    now = now or timezone.now()
+    location = freed.location
+    if freed.starts_at < availability.online_window(location, now).earliest:
+        return None
+    waiting = WaitlistEntry.objects.filter(
+        appointment_type=freed.appointment_type,
+        location=location,
+        status=WaitlistStatus.WAITING,
+    ).exclude(patient=freed.patient)
+    req = Request(freed.appointment_type, location, freed.clinician, freed.starts_at)
+    for entry in waiting.select_related("patient__user"):
+        expires = min(
+            now + timedelta(hours=location.waitlist_offer_hours),
+            freed.starts_at - timedelta(hours=location.min_notice_hours),
+        )
+        try:
+            with transaction.atomic():
+                lock_slot(req)
+                entry = WaitlistEntry.objects.get(pk=entry.pk)
+                if entry.status != WaitlistStatus.WAITING:
+                    continue
+                room = claim_slot(req, entry.patient, now, None)
+                held = Appointment.objects.create(
+                    patient=entry.patient,
+                    clinician=req.clinician,
+                    location=location,
+                    appointment_type=req.appointment_type,
+                    resource=room,
+                    starts_at=req.starts_at,
+                    ends_at=req.ends_at,
+                    blocked_from=req.blocked_from,
+                    blocked_until=req.blocked_until,
+                    status=Status.HELD,
+                    source=Source.WAITLIST,
+                    hold_expires_at=expires,
+                )
+                entry.status = WaitlistStatus.OFFERED
+                entry.offered_appointment = held
+                entry.save(update_fields=["status", "offered_appointment"])
+        except (SlotClaimFailed, IntegrityError):
+            return None  # someone booked the time already; nothing to offer
+        except BookingError:
+            continue  # this patient cannot take it (clash, second-leg rule): ask the next
+        from nervepath.scheduling import notifications, tasks
+
+        notifications.waitlist_offer_email(entry, held)
+        tasks.schedule_hold_expiry(held)
+        return entry
+    return None
+
+
+def _open_offer(entry: WaitlistEntry) -> tuple[WaitlistEntry, Appointment]:
+    """Inside a transaction: the entry and its held appointment, locked, if still offered."""
+    entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
+    if entry.status != WaitlistStatus.OFFERED or entry.offered_appointment_id is None:
+        raise BookingError("This offer is no longer open.")
+    held = Appointment.objects.select_for_update().get(pk=entry.offered_appointment_id)
+    return entry, held
+
+
+def accept_offer(entry: WaitlistEntry, now: datetime | None = None) -> Appointment:
+    now = now or timezone.now()
+    with transaction.atomic():
+        entry, held = _open_offer(entry)
+        if (
+            held.status != Status.HELD
+            or held.hold_expires_at is None
+            or held.hold_expires_at <= now
+        ):
+            raise BookingError("Sorry, this offer has expired and the time was released.")
+        held.status = Status.BOOKED
+        held.hold_expires_at = None
+        held.save(update_fields=["status", "hold_expires_at"])
+        entry.status = WaitlistStatus.BOOKED
+        entry.save(update_fields=["status"])
+        transaction.on_commit(lambda: after_booking(held, "confirmed"))
+    return held
+
+
+def decline_offer(entry: WaitlistEntry, now: datetime | None = None) -> None:
+    """The patient does not want this time: release it and offer it to the next in line."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        entry, held = _open_offer(entry)
+        freed = freed_copy(held)
+        end_hold(held, now)
+        entry.refresh_from_db()
+        entry.status = WaitlistStatus.WITHDRAWN
+        entry.save(update_fields=["status"])
+        transaction.on_commit(lambda: offer_freed_slot(freed))
+
+
+def expire_hold(appointment_id: int, now: datetime | None = None) -> bool:
+    """Release a hold nobody accepted in time, and offer it to the next in line."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        held = Appointment.objects.select_for_update().filter(pk=appointment_id).first()
+        if held is None or held.status != Status.HELD or held.hold_expires_at is None:
+            return False
+        if held.hold_expires_at > now:
+            return False
+        freed = freed_copy(held)
+        end_hold(held, now)
+        # The patient who let it lapse keeps their place for a later slot but is not
+        # offered this one again.
+        transaction.on_commit(lambda: offer_freed_slot(freed, now))
+    return True
