@@ -65,7 +65,35 @@ PATIENTS = [
     ("casey.nguyen@demo.nervepath.org", "Casey", "Nguyen"),
     ("taylor.brooks@demo.nervepath.org", "Taylor", "Brooks"),
     ("morgan.lee@demo.nervepath.org", "Morgan", "Lee"),
+    ("riley.chen@demo.nervepath.org", "Riley", "Chen"),
+    ("avery.patel@demo.nervepath.org", "Avery", "Patel"),
+    ("quinn.oconnor@demo.nervepath.org", "Quinn", "O'Connor"),
+    ("jamie.schultz@demo.nervepath.org", "Jamie", "Schultz"),
+    ("drew.martinez@demo.nervepath.org", "Drew", "Martinez"),
 ]
+
+# Each demo patient's care so far and ahead: (days from today, type, location). A visit
+# lands on the first day from there with a free slot.
+STORIES = [
+    [(-28, "new-patient", "fort-collins"), (-14, "follow-up", "fort-collins"),
+     (4, "follow-up", "fort-collins"), (11, "estim", "fort-collins"),
+     (18, "estim", "fort-collins")],
+    [(-21, "new-patient", "broomfield"), (-7, "estim", "broomfield"),
+     (6, "estim", "broomfield"), (13, "follow-up", "broomfield")],
+    [(-10, "new-patient", "fort-collins"), (9, "follow-up", "fort-collins")],
+    # Both legs decompressed, the second about three weeks after the first.
+    [(-60, "new-patient", "fort-collins"), (-45, "nerve-block", "fort-collins"),
+     (-12, "surgery-right", "fort-collins"), (-5, "post-op", "fort-collins"),
+     (12, "surgery-left", "fort-collins"), (20, "post-op", "fort-collins")],
+    [(-35, "new-patient", "broomfield"), (-20, "follow-up", "broomfield"),
+     (3, "laser", "broomfield"), (10, "laser", "broomfield")],
+    [(2, "new-patient", "fort-collins")],
+    [(5, "new-patient", "broomfield")],
+    [(-16, "new-patient", "broomfield"), (1, "nerve-block", "broomfield"),
+     (8, "follow-up", "broomfield")],
+    [(7, "new-patient", "fort-collins")],
+    [(-3, "new-patient", "fort-collins"), (15, "follow-up", "fort-collins")],
+]  # fmt: skip
 
 # slug, name, minutes, before, after, resource kind, online, leg, who (clinician index)
 TYPES = [
@@ -215,45 +243,48 @@ class Command(BaseCommand):
     def _appointments(self, rng, patients, kinds, locations, today):  # type: ignore[no-untyped-def]
         """Past visits (completed) and future bookings, placed in real free slots."""
         made = 0
-        for offset in (-21, -14, -7, -3, 2, 5, 9, 16, 23):
-            day = today + timedelta(days=offset)
-            for loc in locations.values():
-                for slug in ("new-patient", "follow-up", "estim"):
-                    kind = kinds[slug]
-                    slots = availability.free_slots(
+        for patient, story in zip(patients, STORIES, strict=True):
+            for offset, slug, where in story:
+                kind, loc = kinds[slug], locations[where]
+                slot = self._free_slot(rng, kind, loc, today + timedelta(days=offset), patient)
+                if slot is None:
+                    continue
+                room = None
+                if kind.resource_kind:
+                    room = availability.pick_resource(
                         kind,
-                        [loc],
-                        day,
-                        1,
-                        window=availability.SearchWindow(
-                            datetime.combine(day, time.min, tzinfo=loc.tz),
-                            datetime.combine(day + timedelta(days=1), time.min, tzinfo=loc.tz),
-                        ),
+                        loc,
+                        slot.starts_at - kind.buffer_before,
+                        slot.ends_at + kind.buffer_after,
                     )
-                    if not slots:
-                        continue
-                    slot = rng.choice(slots)
-                    past = slot.starts_at < timezone.now()
-                    room = None
-                    if kind.resource_kind:
-                        room = availability.pick_resource(
-                            kind,
-                            loc,
-                            slot.starts_at - kind.buffer_before,
-                            slot.ends_at + kind.buffer_after,
-                        )
-                    Appointment.objects.create(
-                        patient=rng.choice(patients),
-                        clinician_id=slot.clinician_id,
-                        location=loc,
-                        appointment_type=kind,
-                        resource=room,
-                        starts_at=slot.starts_at,
-                        ends_at=slot.ends_at,
-                        blocked_from=slot.starts_at - kind.buffer_before,
-                        blocked_until=slot.ends_at + kind.buffer_after,
-                        status=Status.COMPLETED if past else Status.BOOKED,
-                        source=Source.STAFF,
-                    )
-                    made += 1
+                Appointment.objects.create(
+                    patient=patient,
+                    clinician_id=slot.clinician_id,
+                    location=loc,
+                    appointment_type=kind,
+                    resource=room,
+                    starts_at=slot.starts_at,
+                    ends_at=slot.ends_at,
+                    blocked_from=slot.starts_at - kind.buffer_before,
+                    blocked_until=slot.ends_at + kind.buffer_after,
+                    status=Status.COMPLETED if slot.starts_at < timezone.now() else Status.BOOKED,
+                    source=Source.STAFF,
+                )
+                made += 1
         self.stdout.write(f"Added {made} demo appointments.")
+
+    def _free_slot(self, rng, kind, loc, day, patient):  # type: ignore[no-untyped-def]
+        """A slot on ``day`` or the next days on which the patient has nothing booked."""
+        for extra in range(7):
+            when = day + timedelta(days=extra)
+            window = availability.SearchWindow(
+                datetime.combine(when, time.min, tzinfo=loc.tz),
+                datetime.combine(when + timedelta(days=1), time.min, tzinfo=loc.tz),
+            )
+            slots = availability.free_slots(kind, [loc], when, 1, window=window)
+            busy = Appointment.objects.filter(
+                patient=patient, starts_at__gte=window.earliest, starts_at__lt=window.latest
+            ).exists()
+            if slots and not busy:
+                return rng.choice(slots[: max(1, len(slots) // 2)])
+        return None
