@@ -72,6 +72,50 @@ PATIENTS = [
     ("drew.martinez@demo.nervepath.org", "Drew", "Martinez"),
 ]
 
+# More patients, so that the calendars look like a working week.
+FIRST_NAMES = [
+    "Ana",
+    "Ben",
+    "Carla",
+    "Dev",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hugo",
+    "Iris",
+    "Jonas",
+    "Kara",
+    "Liam",
+    "Maya",
+    "Nils",
+    "Olivia",
+    "Pavel",
+    "Rosa",
+    "Sam",
+    "Tess",
+    "Yusuf",
+]
+LAST_NAMES = [
+    "Abbott",
+    "Brennan",
+    "Castillo",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Larsen",
+    "Moreno",
+    "Novak",
+    "Okoye",
+    "Park",
+]
+MORE_PATIENTS = 40
+MORE_VISITS = ["new-patient", "follow-up", "follow-up", "post-op", "estim", "laser"]
+
 # Each demo patient's care so far and ahead: (days from today, type, location). A visit
 # lands on the first day from there with a free slot.
 STORIES = [
@@ -210,13 +254,17 @@ class Command(BaseCommand):
                 )
 
         if not options["no_appointments"] and not Appointment.objects.exists():
-            self._appointments(
-                random.Random(options["seed"]),  # noqa: S311
-                patients,
-                kinds,
-                locations,
-                today,
-            )
+            rng = random.Random(options["seed"])  # noqa: S311 (demo data, not security)
+            stories = list(zip(patients, STORIES, strict=True))
+            for number in range(MORE_PATIENTS):
+                first, last = FIRST_NAMES[number % 20], LAST_NAMES[(number * 7) % 16]
+                email = f"{first}.{last}.{number}@demo.nervepath.org".lower()
+                patient = Patient.objects.get_or_create(
+                    user=self._user(email, first, last, Role.PATIENT)
+                )[0]
+                slug, where = rng.choice(MORE_VISITS), rng.choice(list(locations))
+                stories.append((patient, [(rng.randint(-14, 21), slug, where)]))
+            self._appointments(rng, stories, kinds, locations, today)
 
         self.stdout.write(self.style.SUCCESS("Demo clinic ready."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
@@ -240,10 +288,10 @@ class Command(BaseCommand):
             )
         return user
 
-    def _appointments(self, rng, patients, kinds, locations, today):  # type: ignore[no-untyped-def]
+    def _appointments(self, rng, stories, kinds, locations, today):  # type: ignore[no-untyped-def]
         """Past visits (completed) and future bookings, placed in real free slots."""
         made = 0
-        for patient, story in zip(patients, STORIES, strict=True):
+        for patient, story in stories:
             for offset, slug, where in story:
                 kind, loc = kinds[slug], locations[where]
                 slot = self._free_slot(rng, kind, loc, today + timedelta(days=offset), patient)
