@@ -59,6 +59,21 @@ class Request:
     def blocked_until(self) -> datetime:
         return self.ends_at + self.appointment_type.buffer_after
 
+    def create(self, patient: Patient, room: Resource | None, **fields: object) -> Appointment:
+        """The appointment row for this request (the caller has claimed the time)."""
+        return Appointment.objects.create(
+            patient=patient,
+            clinician=self.clinician,
+            location=self.location,
+            appointment_type=self.appointment_type,
+            resource=room,
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            blocked_from=self.blocked_from,
+            blocked_until=self.blocked_until,
+            **fields,
+        )
+
 
 class SlotClaimFailed(Exception):
     """Raised inside the transaction; turned into SlotTaken after the rollback."""
@@ -240,16 +255,9 @@ def book(
             room = claim_slot(req, patient, now, None)
             try:
                 with transaction.atomic():
-                    appointment = Appointment.objects.create(
-                        patient=patient,
-                        clinician=req.clinician,
-                        location=req.location,
-                        appointment_type=req.appointment_type,
-                        resource=room,
-                        starts_at=req.starts_at,
-                        ends_at=req.ends_at,
-                        blocked_from=req.blocked_from,
-                        blocked_until=req.blocked_until,
+                    appointment = req.create(
+                        patient,
+                        room,
                         status=Status.BOOKED,
                         source=source,
                         created_by=by,

@@ -74,16 +74,9 @@ def offer_freed_slot(freed: Appointment, now: datetime | None = None) -> Waitlis
                 if entry.status != WaitlistStatus.WAITING:
                     continue
                 room = claim_slot(req, entry.patient, now, None)
-                held = Appointment.objects.create(
-                    patient=entry.patient,
-                    clinician=req.clinician,
-                    location=location,
-                    appointment_type=req.appointment_type,
-                    resource=room,
-                    starts_at=req.starts_at,
-                    ends_at=req.ends_at,
-                    blocked_from=req.blocked_from,
-                    blocked_until=req.blocked_until,
+                held = req.create(
+                    entry.patient,
+                    room,
                     status=Status.HELD,
                     source=Source.WAITLIST,
                     hold_expires_at=expires,
