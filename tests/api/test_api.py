@@ -203,3 +203,22 @@ def test_reschedule_through_the_api(client, clinic, hale, alice):
     )
     assert response.status_code == 200
     assert Appointment.objects.get().starts_at == new
+
+
+@pytest.mark.parametrize("start", ["9999-12-31", "0001-01-01"])
+def test_availability_refuses_dates_far_away(client, clinic, start):
+    response = client.get("/api/availability", {"appointment_type": "follow-up", "start": start})
+    assert response.status_code == 400
+    assert "ten years" in response.json()["error"]
+
+
+def test_staff_cannot_book_centuries_ahead(client, clinic, hale, alice, frontdesk):
+    client.force_login(frontdesk)
+    body = _body(clinic, hale, next_weekday(0), "10:00") | {
+        "starts_at": "9999-12-31T10:00:00-07:00",
+        "patient_id": alice.id,
+    }
+    response = client.post("/api/bookings", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "too far ahead" in response.json()["error"]
+    assert not Appointment.objects.exists()

@@ -365,3 +365,31 @@ def test_front_desk_records_an_outcome_once_the_visit_has_started(
 def test_the_api_docs_page_uses_local_assets(client, db):
     html = client.get("/api/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html and "cdn." not in html
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01", "2026-02-30", "x"])
+def test_odd_dates_in_query_strings_never_break_a_page(
+    client, clinic, alice, frontdesk, hale, value
+):
+    fc = clinic["fort-collins"]
+    assert (
+        client.get(
+            reverse("scheduling:book_slots", args=[fc.slug, "follow-up"]), {"from": value}
+        ).status_code
+        == 200
+    )
+    appt = services.book(
+        services.Request(kind("follow-up"), fc, hale, at(fc, next_weekday(0), "10:00")),
+        alice,
+        by=None,
+    )
+    assert (
+        client.get(
+            reverse("scheduling:move", args=[appt.manage_token]), {"from": value}
+        ).status_code
+        == 200
+    )
+    client.force_login(frontdesk)
+    for view in ("day", "week"):
+        url = reverse("scheduling:calendar", args=[fc.slug])
+        assert client.get(url, {"date": value, "view": view}).status_code == 200

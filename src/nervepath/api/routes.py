@@ -208,6 +208,8 @@ def get_availability(request: HttpRequest, query: Query[AvailabilityQuery]) -> l
     staff = user.is_authenticated and user.can_manage_schedule  # type: ignore[union-attr]
     if not staff and not kind.online_bookable:
         raise HttpError(400, f"“{kind.name}” is booked by the clinic, not online.")
+    if query.start is not None and abs((query.start - date.today()).days) > 3650:
+        raise HttpError(400, "start: must be within ten years of today.")
     by_id = {loc.id: loc for loc in locations}
     out: list[SlotOut] = []
     for location in locations:

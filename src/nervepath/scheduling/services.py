@@ -97,6 +97,8 @@ def _check_request(req: Request, *, online: bool, now: datetime) -> None:
         raise BookingError("The appointment time must include a time zone.")
     if req.starts_at <= now:
         raise BookingError("That time has already passed. Please choose a time in the future.")
+    if req.starts_at > availability.staff_window(now).latest:
+        raise BookingError("That date is too far ahead to book.")
     if online:
         window = availability.online_window(location, now)
         if req.starts_at < window.earliest:

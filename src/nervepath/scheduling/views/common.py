@@ -53,15 +53,15 @@ def slot_days(slots: list[Slot], location: Location, *, one_per_time: bool = Tru
     ]
 
 
-def requested_day(request: HttpRequest, earliest: date) -> date:
-    """The ``from`` query parameter as a date no earlier than ``earliest``; bad values are
-    ignored (the page shows the first week instead)."""
+def requested_day(request: HttpRequest, earliest: date, latest: date) -> date:
+    """The ``from`` query parameter as a date between ``earliest`` and ``latest``; bad
+    values are ignored (the page shows the first week instead)."""
     raw = request.GET.get("from", "")
     try:
         chosen = date.fromisoformat(raw)
     except ValueError:
         return earliest
-    return max(chosen, earliest)
+    return min(max(chosen, earliest), max(latest, earliest))
 
 
 def week_links(first: date, earliest: date, days: int) -> dict[str, date | None]:

@@ -106,7 +106,7 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
     location = appointment.location
     window = availability.online_window(location)
     earliest = window.earliest.astimezone(location.tz).date()
-    first = requested_day(request, earliest)
+    first = requested_day(request, earliest, window.latest.astimezone(location.tz).date())
     slots = availability.free_slots(
         appointment.appointment_type,
         [location],

@@ -69,7 +69,7 @@ def _slots_page(
 ) -> HttpResponse:
     window = availability.online_window(location)
     earliest = window.earliest.astimezone(location.tz).date()
-    first = requested_day(request, earliest)
+    first = requested_day(request, earliest, window.latest.astimezone(location.tz).date())
     offering = list(
         Clinician.objects.filter(active=True, appointment_types=kind, hours__location=location)
         .select_related("user")

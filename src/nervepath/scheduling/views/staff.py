@@ -55,10 +55,13 @@ def staff_home(request: HttpRequest) -> HttpResponse:
 
 
 def _day_param(request: HttpRequest, location: Location) -> date:
+    """The ``date`` query parameter, within ten years of today (else today)."""
+    today = timezone.now().astimezone(location.tz).date()
     try:
-        return date.fromisoformat(request.GET.get("date", ""))
+        day = date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
-        return timezone.now().astimezone(location.tz).date()
+        return today
+    return day if abs((day - today).days) <= 3650 else today
 
 
 @staff_required
