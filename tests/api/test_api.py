@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from helpers import at, kind, next_weekday
 from nervepath.scheduling import availability, services
@@ -222,3 +223,15 @@ def test_staff_cannot_book_centuries_ahead(client, clinic, hale, alice, frontdes
     assert response.status_code == 400
     assert "too far ahead" in response.json()["error"]
     assert not Appointment.objects.exists()
+
+
+def test_a_multipart_body_without_a_boundary_is_a_400(clinic, alice):
+    # With CSRF checks on, as in production, the check itself reads the broken body.
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice.user)
+    client.cookies["csrftoken"] = "a" * 32
+    response = client.generic(
+        "POST", "/api/bookings", b"x", content_type="multipart/form-data", HTTP_X_CSRFTOKEN="a" * 32
+    )
+    assert response.status_code == 400
+    assert "could not be read" in response.json()["error"]

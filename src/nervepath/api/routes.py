@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Query, Schema
 from ninja import Status as WithStatus
@@ -137,6 +138,13 @@ def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(request, {"error": "Sign in first."}, status=401)
+
+
+@api.exception_handler(MultiPartParserError)
+def _unreadable_body(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return api.create_response(
+        request, {"error": "The request body could not be read; send JSON."}, status=400
+    )
 
 
 @api.exception_handler(HttpError)
