@@ -62,6 +62,8 @@ _EMG_DEFAULTS: dict[str, float] = {
 
 #: .cwa files larger than this are analysed chunk by chunk (about 2.5 days at 100 Hz).
 STREAM_ABOVE_BYTES = 100 * 2**20
+#: Data blocks decoded at a time when streaming (1 h at 100 Hz: 360,000 samples).
+STREAM_CHUNK_BLOCKS = 3000
 
 
 def analyze_file(
@@ -104,7 +106,7 @@ def analyze_file(
     ):
         from nervepath.science.movement.stream import analyze_cwa_stream
 
-        return analyze_cwa_stream(path, rules=rules, chunk_blocks=3000, **detector)
+        return analyze_cwa_stream(path, rules=rules, chunk_blocks=STREAM_CHUNK_BLOCKS, **detector)
     recording = read_night(path)
     return analyze_recording(recording, rules=rules, file=path.name, **detector)
 

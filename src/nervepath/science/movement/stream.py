@@ -10,11 +10,12 @@ so memory is a fixed chunk budget plus about 12 bytes per 0.1 s of recording
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 
-from nervepath.science.movement.accel import activity_envelope, movements_from_envelope
+from nervepath.science.movement.accel import activity_envelope
 from nervepath.science.movement.context import StudyEvents
 from nervepath.science.movement.errors import CorruptFileError
 from nervepath.science.movement.pipeline import _ACCEL_DEFAULTS, _build_report
@@ -24,6 +25,7 @@ from nervepath.science.movement.recording import AccelRecording, Stretch
 from nervepath.science.movement.report import NightReport
 from nervepath.science.movement.rules import ScoringRules, get_rules
 from nervepath.science.movement.sleepwindow import hdcza_from_epochs
+from nervepath.science.movement.stream_detect import EnvelopeDetector
 
 __all__ = ["analyze_cwa_stream"]
 
@@ -75,21 +77,23 @@ def analyze_cwa_stream(
     path = Path(path)
     params = {**_ACCEL_DEFAULTS, **detector}
     resolution_s = params["resolution_s"]
-    envelopes: list[np.ndarray] = []
-    env_times: list[np.ndarray] = []
     epochs = _Blocker(1)
     nonwear_blocks = _Blocker(1)
     epoch_means: list[np.ndarray] = []
     epoch_times: list[np.ndarray] = []
     stats: list[tuple[np.ndarray, ...]] = []
     carry_t, carry_a = np.empty(0), np.empty((0, 3))
+    carry_start = 0  # sample index of carry_t[0]
+    env_done = 0  # envelope blocks handed to the detector
     t0: float | None = None
     fs = 0.0
     last_t = 0.0
     bad_total: list[int] = []
     gaps: list[Stretch] = []
+    detector_: EnvelopeDetector | None = None
+    nonwear: list[Stretch] = []
+    block = margin = align = n_stats = 0
     first = True
-    block = margin = 0
     for chunk in iter_cwa(path, chunk_blocks=chunk_blocks):
         bad_total += chunk.bad_blocks
         if chunk.time.size == 0:
@@ -98,30 +102,29 @@ def analyze_cwa_stream(
             t0 = float(chunk.time[0])
             fs = chunk.fs
             block = max(1, round(resolution_s * fs))
-            margin = round(5.0 / resolution_s)  # envelope blocks kept back at each edge
+            margin = round(5.0 / resolution_s)  # envelope blocks recomputed at each edge
+            # Carried samples start on the grid of both the envelope blocks and the
+            # 0.5-s gravity blocks, so every block is the whole-file path's block.
+            align = math.lcm(block, max(1, round(0.5 * fs)))
             epochs.step = round(5.0 * fs)
             nonwear_blocks.step = round(900.0 * fs)
+            detector_ = EnvelopeDetector(
+                fs / block,
+                onset_g=params["onset_g"],
+                offset_g=params["offset_g"],
+                offset_min_s=params["offset_min_s"],
+                min_duration_s=params["min_duration_s"],
+                smooth_s=params["smooth_s"],
+            )
         time = chunk.time - t0
-        prev = last_t if not first else None
-        if prev is not None and time[0] - prev > 1.5 / fs:
+        if not first and time[0] - last_t > 1.5 / fs:
             kind = "corrupt" if chunk.bad_blocks else "gap"
-            gaps.append(Stretch(prev + 1.0 / fs, float(time[0]), kind))
+            gaps.append(Stretch(last_t + 1.0 / fs, float(time[0]), kind))
+        first = False
         steps = np.diff(time)
         for i in np.flatnonzero(steps > 1.5 / fs):
             gaps.append(Stretch(float(time[i] + 1.0 / fs), float(time[i + 1]), "gap"))
         last_t = float(time[-1])
-        data_t = np.concatenate((carry_t, time))
-        data_a = np.concatenate((carry_a, chunk.accel))
-        env, _ = activity_envelope(
-            data_a, fs, gravity_window_s=params["gravity_window_s"], resolution_s=resolution_s
-        )
-        lo = 0 if first else margin
-        hi = max(lo, env.size - margin)
-        # Copies, so that no slice keeps a chunk's raw samples alive.
-        envelopes.append(env[lo:hi].copy())
-        env_times.append(data_t[lo * block : hi * block : block].copy())
-        keep_from = max(0, hi - margin) * block
-        carry_t, carry_a = data_t[keep_from:], data_a[keep_from:]
         et, ea = epochs.feed(time, chunk.accel)
         if ea.size:
             n_ep = ea.shape[0] // epochs.step
@@ -130,36 +133,36 @@ def analyze_cwa_stream(
         _, na = nonwear_blocks.feed(time, chunk.accel)
         if na.size:
             stats.append(block_stats(na, nonwear_blocks.step))
-        first = False
-    if t0 is None:
+            n_stats += stats[-1][0].shape[0]
+            nonwear = _nonwear(stats, nonwear_blocks.step, fs)
+        data_t = np.concatenate((carry_t, time))
+        data_a = np.concatenate((carry_a, chunk.accel))
+        del time, chunk
+        env, _ = activity_envelope(
+            data_a, fs, gravity_window_s=params["gravity_window_s"], resolution_s=resolution_s
+        )
+        lo = env_done - carry_start // block
+        hi = max(lo, env.size - margin)
+        assert detector_ is not None
+        # Non-wear is final up to three 15-min blocks before the last complete one.
+        horizon = (n_stats - 3) * 900.0
+        detector_.feed(env[lo:hi], data_t[lo * block : hi * block : block], gaps + nonwear, horizon)
+        env_done = carry_start // block + hi
+        keep_from = max(0, (hi - margin) * block) // align * align
+        carry_t, carry_a = data_t[keep_from:].copy(), data_a[keep_from:].copy()
+        carry_start += keep_from
+        del data_t, data_a, env
+    if t0 is None or detector_ is None:
         raise CorruptFileError(f"{path.name}: no readable data block in the .cwa file.")
-    if carry_t.size and not first:
+    stretches = sorted(gaps + nonwear, key=lambda s: (s.start, s.kind))
+    if carry_t.size:
         env, _ = activity_envelope(
             carry_a, fs, gravity_window_s=params["gravity_window_s"], resolution_s=resolution_s
         )
-        skip = margin if len(envelopes) else 0
-        envelopes.append(env[skip:].copy())
-        env_times.append(carry_t[skip * block : env.size * block : block].copy())
-    env_all = np.concatenate(envelopes)
-    t_all = np.concatenate(env_times)[: env_all.size]
-    del envelopes, env_times
+        lo = env_done - carry_start // block
+        detector_.feed(env[lo:], carry_t[lo * block :: block], stretches, math.inf)
+    movements, excess, trace_time = detector_.finish(stretches)
     duration = last_t + 1.0 / fs
-    stretches = list(gaps)
-    if stats:
-        s1, s2, mx, mn = (np.concatenate([s[k] for s in stats]) for k in range(4))
-        stretches += nonwear_from_stats(s1, s2, mx, mn, step=nonwear_blocks.step, fs=fs)
-    stretches.sort(key=lambda s: (s.start, s.kind))
-    movements, excess, trace_time = movements_from_envelope(
-        env_all,
-        t_all,
-        fs / block,
-        stretches,
-        onset_g=params["onset_g"],
-        offset_g=params["offset_g"],
-        offset_min_s=params["offset_min_s"],
-        min_duration_s=params["min_duration_s"],
-        smooth_s=params["smooth_s"],
-    )
     if epoch_means:
         window = hdcza_from_epochs(
             np.concatenate(epoch_means), np.concatenate(epoch_times), duration
@@ -190,3 +193,8 @@ def analyze_cwa_stream(
         trace_time,
         "g above rest",
     )
+
+
+def _nonwear(stats: list[tuple[np.ndarray, ...]], step: int, fs: float) -> list[Stretch]:
+    s1, s2, mx, mn = (np.concatenate([s[k] for s in stats]) for k in range(4))
+    return nonwear_from_stats(s1, s2, mx, mn, step=step, fs=fs)
