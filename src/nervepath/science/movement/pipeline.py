@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -243,10 +244,10 @@ def _build_report(
             onset_s=float(cands.onset[i]),
             offset_s=float(cands.offset[i]),
             duration_s=float(cands.offset[i] - cands.onset[i]),
-            side=str(cands.side[i]),
+            side=sys.intern(str(cands.side[i])),
             n_monolateral=int(cands.n_monolateral[i]),
             candidate=bool(cand[i]),
-            not_candidate_reason=str(cands.reason[i]),
+            not_candidate_reason=sys.intern(str(cands.reason[i])),
             series=int(series[i]),
             interval_s=float(interval_all[i]),
             in_sleep=bool(in_sleep[i]),

@@ -42,7 +42,8 @@ class _Blocker:
         t = np.concatenate((self.carry_t, time))
         a = np.concatenate((self.carry, accel))
         whole = (a.shape[0] // self.step) * self.step
-        self.carry, self.carry_t = a[whole:], t[whole:]
+        # Copies: a view would keep the whole joined chunk alive until the next call.
+        self.carry, self.carry_t = a[whole:].copy(), t[whole:].copy()
         return t[:whole], a[:whole]
 
 
