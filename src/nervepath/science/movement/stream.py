@@ -93,15 +93,20 @@ def analyze_cwa_stream(
     gaps: list[Stretch] = []
     detector_: EnvelopeDetector | None = None
     nonwear: list[Stretch] = []
-    block = margin = align = n_stats = 0
+    block = margin = align = n_stats = per = 0
+    corrupt: list[Stretch] = []
     first = True
     for chunk in iter_cwa(path, chunk_blocks=chunk_blocks):
         bad_total += chunk.bad_blocks
+        if chunk.bad_blocks and per:
+            corrupt = _corrupt(bad_total, per, fs)
         if chunk.time.size == 0:
             continue
         if t0 is None:
             t0 = float(chunk.time[0])
             fs = chunk.fs
+            per = chunk.block_samples
+            corrupt = _corrupt(bad_total, per, fs)
             block = max(1, round(resolution_s * fs))
             margin = round(5.0 / resolution_s)  # envelope blocks recomputed at each edge
             # Carried samples start on the grid of both the envelope blocks and the
@@ -119,8 +124,7 @@ def analyze_cwa_stream(
             )
         time = chunk.time - t0
         if not first and time[0] - last_t > 1.5 / fs:
-            kind = "corrupt" if chunk.bad_blocks else "gap"
-            gaps.append(Stretch(last_t + 1.0 / fs, float(time[0]), kind))
+            gaps.append(Stretch(last_t + 1.0 / fs, float(time[0]), "gap"))
         first = False
         steps = np.diff(time)
         for i in np.flatnonzero(steps > 1.5 / fs):
@@ -147,7 +151,9 @@ def analyze_cwa_stream(
         assert detector_ is not None
         # Non-wear is final up to three 15-min blocks before the last complete one.
         horizon = (n_stats - 3) * 900.0
-        detector_.feed(env[lo:hi], data_t[lo * block : hi * block : block], gaps + nonwear, horizon)
+        detector_.feed(
+            env[lo:hi], data_t[lo * block : hi * block : block], gaps + nonwear + corrupt, horizon
+        )
         env_done = carry_start // block + hi
         keep_from = max(0, (hi - margin) * block) // align * align
         carry_t, carry_a = data_t[keep_from:].copy(), data_a[keep_from:].copy()
@@ -155,7 +161,9 @@ def analyze_cwa_stream(
         del data_t, data_a, env
     if t0 is None or detector_ is None:
         raise CorruptFileError(f"{path.name}: no readable data block in the .cwa file.")
-    stretches = sorted(gaps + nonwear, key=lambda s: (s.start, s.kind))
+    # As the whole-file reader: a time-stamp gap that starts in damaged blocks is theirs.
+    gaps = [g for g in gaps if not any(c.start <= g.start < c.end for c in corrupt)]
+    stretches = sorted(corrupt + gaps + nonwear, key=lambda s: (s.start, s.kind))
     if carry_t.size:
         env, _ = activity_envelope(
             carry_a, fs, gravity_window_s=params["gravity_window_s"], resolution_s=resolution_s
@@ -172,7 +180,10 @@ def analyze_cwa_stream(
         window = hdcza_from_epochs(np.empty((0, 3)), np.empty(0), duration)
     notes = []
     if bad_total:
-        notes.append(f"{len(bad_total)} damaged data block(s) skipped.")
+        notes.append(
+            f"{len(bad_total)} damaged data block(s) skipped "
+            f"(block numbers {', '.join(map(str, bad_total))})."
+        )
     summary = AccelRecording(
         time=np.array([0.0, last_t]),
         accel=np.zeros((2, 3)),
@@ -199,3 +210,24 @@ def analyze_cwa_stream(
 def _nonwear(stats: list[tuple[np.ndarray, ...]], step: int, fs: float) -> list[Stretch]:
     s1, s2, mx, mn = (np.concatenate([s[k] for s in stats]) for k in range(4))
     return nonwear_from_stats(s1, s2, mx, mn, step=step, fs=fs)
+
+
+def _corrupt(bad: list[int], per: int, fs: float) -> list[Stretch]:
+    """Stretches of damaged blocks, placed by sample counts as the whole-file reader does
+    (every good block holds ``per`` samples; damaged ones are counted as such)."""
+    if not bad:
+        return []
+    blocks = np.asarray(bad)
+    # Damaged blocks before the first good one are blocks 0, 1, ... in the list.
+    later = np.flatnonzero(blocks != np.arange(blocks.size))
+    first_good = int(later[0]) if later.size else blocks.size
+    breaks = np.flatnonzero(np.diff(blocks) != 1)
+    run_start = blocks[np.r_[0, breaks + 1]]
+    run_end = blocks[np.r_[breaks, blocks.size - 1]] + 1
+    out = []
+    for s, e in zip(run_start.tolist(), run_end.tolist(), strict=True):
+        start = (s - first_good) * per / fs
+        end = (e - 1 - first_good) * per / fs + per / fs
+        if end > 0:
+            out.append(Stretch(max(start, 0.0), end, "corrupt"))
+    return out

@@ -65,3 +65,19 @@ def test_streamed_analysis_equals_whole_file_analysis(two_hours, chunk_blocks):
     # Every number and every movement row (onset, offset, amplitude, series, flags) is
     # the whole-file path's, exactly.
     assert a == b
+
+
+@pytest.mark.parametrize("chunk_blocks", [7, 14, 3000])
+def test_streamed_damaged_file_reports_what_the_whole_file_path_reports(wearables, chunk_blocks):
+    path = wearables / "ax3_testfile_corrupt_blocks_0_13_14_142_143_144.cwa"
+    whole = analyze_file(path).to_dict()
+    streamed = analyze_cwa_stream(path, chunk_blocks=chunk_blocks).to_dict()
+    # Damaged blocks 13-14 and 142-144 are corrupt stretches (block 0 precedes the
+    # first sample), placed by sample counts, whatever the chunk edges.
+    assert [(s["start_s"], s["end_s"], s["kind"]) for s in streamed["stretches"]] == [
+        (14.4, 16.8, "corrupt"),
+        (169.2, 172.8, "corrupt"),
+    ]
+    whole.pop("device")
+    streamed.pop("device")
+    assert streamed == whole
