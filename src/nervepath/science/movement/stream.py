@@ -7,8 +7,8 @@ needs and dropped: the 0.1-s activity envelope goes to an
 the last hour or two of it and keeps the bouts it finds; 5-s epoch means are kept for
 the sleep window (32 bytes per epoch) and 15-min statistics for non-wear. What grows
 with the recording is those epoch means, a 5-s trace for the figure and the movement
-table itself (about 1.2 MB a day for a very active recording): 1-, 3- and 7-day
-files peak at about +74, +77 and +82 MB (``benchmarks/bench_movement.py``).
+table itself (about 2.5 MB a day for a very active recording): 1-, 3- and 7-day
+files peak at about +75, +83 and +85 MB (``benchmarks/bench_movement.py``).
 """
 
 from __future__ import annotations
