@@ -17,7 +17,9 @@ envelope, while holding only a few hours of it at a time:
   known one hour late, so the caller passes a horizon).
 
 What is kept for the whole recording is the bouts and a 5-s maximum of the envelope
-above rest (for the figure): 12 bytes per 5 s.
+above rest (for the figure): 12 bytes per 5 s. The excess waits for a quiet run of
+``offset_min_s``, which the resting level (a low percentile of 10-s blocks) makes
+frequent; only hours of unbroken activity would hold more of it.
 """
 
 from __future__ import annotations
