@@ -10,14 +10,13 @@ that process's own high-water mark (``resource.getrusage(RUSAGE_SELF).ru_maxrss`
 what ``/usr/bin/time -v`` reports as "Maximum resident set size") minus its resident
 size after imports; wall time is the median of ``--repeat`` runs after one warm-up.
 
-Inputs are made here: an 8-hour 100 Hz AX3 .cwa (real blocks of
-``ax3_testfile.cwa`` re-stamped, see ``tests/science/movement/cwa_writer.py``),
-1-, 3- and 7-day ones the same way, and simulated 8-hour two-leg EMG nights at 256 and
-1000 Hz (the simulator of the
-test suite). Peer readers: scikit-digital-health (the library nervepath uses for
-.cwa), pygt3x, and actipy where installed (not a nervepath dependency: its Academic
-Use Licence is not AGPL-compatible). Peer scorer: psgscoring's ``plm`` module (AASM rules) on
-the same simulated EMG, with agreement against the known movements.
+Inputs are made here: an 8-hour 100 Hz AX3 .cwa (real blocks of ``ax3_testfile.cwa``
+re-stamped, see ``tests/science/movement/cwa_writer.py``), 1-, 3- and 7-day ones the
+same way, and simulated 8-hour two-leg EMG nights at 256 and 1000 Hz (the simulator of
+the test suite). Peer readers: scikit-digital-health (the library nervepath uses for
+.cwa), pygt3x, and actipy where installed (not a nervepath dependency: its Academic Use
+Licence is not AGPL-compatible). Peer scorer: psgscoring's ``plm`` module (AASM rules)
+on the same simulated EMG, with agreement against the known movements.
 """
 
 from __future__ import annotations
