@@ -3,20 +3,20 @@
 
 Run on demand (never in CI)::
 
-    .venv/bin/python benchmarks/bench_movement.py [--repeat 5] [--skip-week]
+    .venv/bin/python benchmarks/bench_movement.py [--repeat 5] [--skip-week | --only-long]
 
 Each measurement runs in a fresh Python process (``--case NAME``), so peak memory is
 that process's own high-water mark (``resource.getrusage(RUSAGE_SELF).ru_maxrss``,
 what ``/usr/bin/time -v`` reports as "Maximum resident set size") minus its resident
 size after imports; wall time is the median of ``--repeat`` runs after one warm-up.
 
-Inputs are made here: an 8-hour 100 Hz AX3 .cwa (real blocks of
-``ax3_testfile.cwa`` re-stamped, see ``tests/science/movement/cwa_writer.py``), a 7-day one the same
-way, and simulated 8-hour two-leg EMG nights at 256 and 1000 Hz (the simulator of the
-test suite). Peer readers: scikit-digital-health (the library nervepath uses for
-.cwa), pygt3x, and actipy where installed (not a nervepath dependency: its Academic
-Use Licence is not AGPL-compatible). Peer scorer: psgscoring's ``plm`` module (AASM rules) on
-the same simulated EMG, with agreement against the known movements.
+Inputs are made here: an 8-hour 100 Hz AX3 .cwa (real blocks of ``ax3_testfile.cwa``
+re-stamped, see ``tests/science/movement/cwa_writer.py``), 1-, 3- and 7-day ones the
+same way, and simulated 8-hour two-leg EMG nights at 256 and 1000 Hz (the simulator of
+the test suite). Peer readers: scikit-digital-health (the library nervepath uses for
+.cwa), pygt3x, and actipy where installed (not a nervepath dependency: its Academic Use
+Licence is not AGPL-compatible). Peer scorer: psgscoring's ``plm`` module (AASM rules)
+on the same simulated EMG, with agreement against the known movements.
 """
 
 from __future__ import annotations
@@ -151,12 +151,27 @@ def run_case(case: str, arg: str, repeat: int) -> dict:
 
         peak, wall, report = _timed(lambda: analyze_cwa_stream(arg), 0)
         out.update(wall_s=wall, peak_mb=peak, n_candidates=report.n_candidates)
+        out.update(table_mb=_report_mb(report), n_movements=report.n_leg_movements)
     elif case == "week_full":
         from nervepath.science.movement import analyze_recording
 
         peak, wall, report = _timed(lambda: analyze_recording(read_cwa(arg)), 0)
         out.update(wall_s=wall, peak_mb=peak, n_candidates=report.n_candidates)
     return out
+
+
+def _report_mb(report) -> float:
+    """Memory held by a report, measured by unpickling a copy of it under tracemalloc
+    (unpickling makes new float objects, which a deep copy would share)."""
+    import pickle
+
+    blob = pickle.dumps(report)
+    tracemalloc.start()
+    clone = pickle.loads(blob)
+    size = tracemalloc.get_traced_memory()[0] / 2**20
+    tracemalloc.stop()
+    del clone
+    return size
 
 
 def _psgscoring_compare(fs: float, repeat: int) -> dict:
@@ -234,6 +249,76 @@ def _wall(fn) -> float:
     return time.perf_counter() - t0
 
 
+#: Python module each peer case needs (absent peers are reported as "not installed").
+_PEER_MODULE = {
+    "read_skdh_cwa": "skdh",
+    "read_actipy_cwa": "actipy",
+    "read_actipy_gt3x": "actipy",
+    "read_pygt3x_gt3x": "pygt3x",
+    "psg_compare": "psgscoring",
+}
+
+
+def _installed(case: str) -> bool:
+    module = _PEER_MODULE.get(case)
+    return module is None or importlib.util.find_spec(module) is not None
+
+
+def _long_recordings(tmp: Path, write_cwa_night) -> list[tuple[str, str, str]]:
+    """Streamed peak memory for 1-, 3- and 7-day files side by side; 7 days read whole."""
+    from nervepath.science.movement.pipeline import STREAM_CHUNK_BLOCKS
+
+    rows = []
+    peaks, walls, tables = [], [], []
+    week = tmp / "week-7d.cwa"
+    n_week = 0
+    for days in (1, 3, 7):
+        path = tmp / f"long-{days}d.cwa"
+        n = write_cwa_night(WEARABLES / "ax3_testfile.cwa", path, hours=24 * days)
+        # Three fresh processes each: the allocator's high-water mark varies a little.
+        runs = [_child("week_stream", str(path), 0) for _ in range(3)]
+        peaks.append(statistics.median(r.get("peak_mb", float("nan")) for r in runs))
+        walls.append(statistics.median(r.get("wall_s", float("nan")) for r in runs))
+        tables.append(runs[0].get("table_mb", float("nan")))
+        if days == 7:
+            week, n_week = path, n
+        else:
+            path.unlink()
+    chunk_mb = STREAM_CHUNK_BLOCKS * 120 * 4 * 8 / 2**20
+    rows.append(
+        (
+            "1 / 3 / 7-day .cwa streamed: peak memory (median of 3)",
+            " / ".join(f"+{p:.0f} MB" for p in peaks),
+            (
+                f"chunk budget {STREAM_CHUNK_BLOCKS} blocks = 1 h at 100 Hz "
+                f"(~{chunk_mb:.0f} MB of samples and times as float64); "
+                f"wall {' / '.join(f'{w:.1f}' for w in walls)} s"
+            ),
+        )
+    )
+    rows.append(
+        (
+            "  of which the report itself (mostly the movement table)",
+            " / ".join(f"{t:.1f} MB" for t in tables),
+            "inherent output: grows with the number of movements, not with samples",
+        )
+    )
+    week_raw = n_week * 3 * 8 / 2**20
+    res = _child("week_full", str(week), 0)
+    rows.append(
+        (
+            f"7-day .cwa ({week.stat().st_size / 2**20:.0f} MB), read whole",
+            f"{res.get('wall_s', float('nan')):.2f} s",
+            (
+                f"peak +{res.get('peak_mb', float('nan')):.0f} MB "
+                f"(raw samples {week_raw:.0f} MB) {res.get('error', '')}"
+            ).rstrip(),
+        )
+    )
+    week.unlink()
+    return rows
+
+
 def _child(case: str, arg: str, repeat: int) -> dict:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     proc = subprocess.run(
@@ -254,7 +339,8 @@ def main() -> int:
     parser.add_argument("--case")
     parser.add_argument("--arg", default="")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--skip-week", action="store_true", help="skip the 7-day file")
+    parser.add_argument("--skip-week", action="store_true", help="skip the multi-day files")
+    parser.add_argument("--only-long", action="store_true", help="only the 1-, 3- and 7-day files")
     args = parser.parse_args()
     if args.case:
         print(json.dumps(run_case(args.case, args.arg, args.repeat)))
@@ -263,6 +349,9 @@ def main() -> int:
     write_cwa_night = _support("cwa_writer").write_cwa_night
 
     tmp = Path(tempfile.mkdtemp(prefix="nervepath-bench-"))
+    if args.only_long:
+        _print_rows(_long_recordings(tmp, write_cwa_night))
+        return 0
     night = tmp / "night-8h.cwa"
     n = write_cwa_night(WEARABLES / "ax3_testfile.cwa", night, hours=8)
     raw_mb = n * 3 * 8 / 2**20
@@ -286,6 +375,9 @@ def main() -> int:
     )
     ours = _child("read_nervepath_cwa", str(night), args.repeat)
     for case, name in (("read_skdh_cwa", "scikit-digital-health"), ("read_actipy_cwa", "actipy")):
+        if not _installed(case):
+            rows.append((f"read 8-h .cwa: {name}", "not installed", ""))
+            continue
         peer = _child(case, str(night), args.repeat)
         ratio = peer.get("wall_s", float("nan")) / ours.get("wall_s", float("nan"))
         rows.append(
@@ -294,8 +386,8 @@ def main() -> int:
                 f"{peer.get('wall_s', float('nan')):.3f} s",
                 (
                     f"{ratio:.2f}x nervepath's reader ({ours.get('wall_s', 0):.3f} s), "
-                    f"{peer.get('samples', '?')} samples"
-                ),
+                    f"{peer.get('samples', '?')} samples {peer.get('error', '')}"
+                ).rstrip(),
             )
         )
     small = WEARABLES / "small.gt3x"
@@ -308,6 +400,9 @@ def main() -> int:
         )
     )
     for case, name in (("read_pygt3x_gt3x", "pygt3x to_pandas"), ("read_actipy_gt3x", "actipy")):
+        if not _installed(case):
+            rows.append((f"read small.gt3x: {name}", "not installed", ""))
+            continue
         peer = _child(case, str(small), args.repeat)
         ratio = peer.get("wall_s", float("nan")) / ours_g.get("wall_s", float("nan"))
         rows.append(
@@ -326,7 +421,11 @@ def main() -> int:
                 f"peak +{emg.get('peak_mb', float('nan')):.0f} MB traced (target <1 s)",
             )
         )
-    cmp_ = _child("psg_compare", "256", max(1, args.repeat // 2))
+    cmp_ = (
+        _child("psg_compare", "256", max(1, args.repeat // 2))
+        if _installed("psg_compare")
+        else {"error": "not installed"}
+    )
     if "ours_s" in cmp_:
         rows.append(
             (
@@ -353,31 +452,21 @@ def main() -> int:
             )
         )
     else:
-        rows.append(("psgscoring comparison", "failed", str(cmp_.get("error"))))
+        status = "not installed" if cmp_["error"] == "not installed" else "failed"
+        rows.append(("psgscoring comparison", status, "" if status != "failed" else str(cmp_)))
     if not args.skip_week:
-        week = tmp / "week-7d.cwa"
-        n_week = write_cwa_night(WEARABLES / "ax3_testfile.cwa", week, hours=7 * 24)
-        week_raw = n_week * 3 * 8 / 2**20
-        for case, label in (("week_stream", "streamed"), ("week_full", "read whole")):
-            res = _child(case, str(week), 0)
-            rows.append(
-                (
-                    f"7-day .cwa ({week.stat().st_size / 2**20:.0f} MB), {label}",
-                    f"{res.get('wall_s', float('nan')):.2f} s",
-                    (
-                        f"peak +{res.get('peak_mb', float('nan')):.0f} MB "
-                        f"(raw samples {week_raw:.0f} MB) {res.get('error', '')}"
-                    ),
-                )
-            )
-        week.unlink()
+        rows += _long_recordings(tmp, write_cwa_night)
     night.unlink()
+    _print_rows(rows)
+    return 0
+
+
+def _print_rows(rows: list[tuple[str, str, str]]) -> None:
     width = max(len(r[0]) for r in rows)
     w2 = max(len(r[1]) for r in rows)
     print(f"{'measurement'.ljust(width)}  {'median'.ljust(w2)}  notes")
     for a, b, c in rows:
-        print(f"{a.ljust(width)}  {b.ljust(w2)}  {c}")
-    return 0
+        print(f"{a.ljust(width)}  {b.ljust(w2)}  {c}".rstrip())
 
 
 if __name__ == "__main__":

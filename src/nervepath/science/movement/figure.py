@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,13 +12,17 @@ import numpy as np
 from nervepath.science.movement.report import NightReport
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["plot_night", "save_figure"]
+__all__ = ["NO_DATA_SHADES", "plot_night", "save_figure"]
 
 
 def plot_night(report: NightReport) -> Figure:
     """Draw the night: trace with movements and series, hourly rate, interval histogram.
+
+    Stretches in which the device recorded nothing usable (idle sleep, non-wear, gaps,
+    damaged blocks) are shaded grey in the top panel, with a legend entry per kind.
 
     Parameters
     ----------
@@ -71,7 +76,7 @@ def plot_night(report: NightReport) -> Figure:
             ms=8,
             label="not a candidate (too long)",
         )
-        ax_trace.set_ylim(top=top * 1.4)
+        ax_trace.set_ylim(top=top * 1.5)
         for sid in np.unique(series[series >= 0]):
             members = np.flatnonzero(series == sid)
             ax_trace.axvspan(
@@ -82,10 +87,8 @@ def plot_night(report: NightReport) -> Figure:
                 lw=0,
                 label="PLM series" if sid == 0 else None,
             )
+    _shade_no_data(ax_trace, report)
     ax_trace.legend(loc="upper left", fontsize=7, ncols=4)
-    for s in report.stretches:
-        if s["kind"] in {"gap", "corrupt", "nonwear"}:
-            ax_trace.axvspan(s["start_s"] / 3600, s["end_s"] / 3600, color="0.85", lw=0)
 
     centres = np.arange(len(report.hourly_rate)) + 0.5
     ax_hour.bar(centres, report.hourly_rate, width=0.9, color="#9ecae1", label="candidates/h")
@@ -104,10 +107,55 @@ def plot_night(report: NightReport) -> Figure:
     ax_hist.set_ylabel("count")
 
     ax_text.axis("off")
-    lines = [line[:95] for line in report.summary().splitlines() if not line.startswith("Note")]
+    lines = [
+        part
+        for line in report.summary().splitlines()
+        if not line.startswith("Note")
+        for part in textwrap.wrap(line, _TEXT_WIDTH, subsequent_indent=" " * 21) or [""]
+    ]
     text = ax_text.text(0, 1, "\n".join(lines), va="top", family="monospace", fontsize=7)
     text.set_in_layout(False)
     return fig
+
+
+#: Characters per line of the summary box (7-pt monospace in the right half of A4).
+_TEXT_WIDTH = 78
+
+#: Stretches without usable data: legend label and shade of grey.
+NO_DATA_SHADES = {
+    "idle": ("idle sleep (device recorded nothing)", "0.70"),
+    "nonwear": ("not worn", "0.60"),
+    "gap": ("gap (no data)", "0.50"),
+    "corrupt": ("damaged blocks", "0.40"),
+}
+
+
+def _shade_no_data(ax: Axes, report: NightReport) -> None:
+    """Grey bands over idle-sleep, non-wear, gap and damaged stretches, one legend entry each.
+
+    Each kind is one collection (``gid`` ``"no-data-<kind>"``), so that a week with
+    thousands of short gaps is still one artist per kind.
+    """
+    for kind, (label, grey) in NO_DATA_SHADES.items():
+        spans = [
+            (s["start_s"] / 3600, max(s["end_s"] - s["start_s"], 0.0) / 3600)
+            for s in report.stretches
+            if s["kind"] == kind
+        ]
+        if not spans:
+            continue
+        bars = ax.broken_barh(
+            spans,
+            (0, 1),
+            transform=ax.get_xaxis_transform(),
+            facecolors=grey,
+            edgecolors=grey,
+            linewidths=0.2,
+            alpha=0.45,
+            zorder=0.5,
+            label=label,
+        )
+        bars.set_gid(f"no-data-{kind}")
 
 
 def _window_hours(report: NightReport) -> tuple[float, float]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,8 @@ _EMG_DEFAULTS: dict[str, float] = {
 
 #: .cwa files larger than this are analysed chunk by chunk (about 2.5 days at 100 Hz).
 STREAM_ABOVE_BYTES = 100 * 2**20
+#: Data blocks decoded at a time when streaming (1 h at 100 Hz: 360,000 samples).
+STREAM_CHUNK_BLOCKS = 3000
 
 
 def analyze_file(
@@ -104,7 +107,7 @@ def analyze_file(
     ):
         from nervepath.science.movement.stream import analyze_cwa_stream
 
-        return analyze_cwa_stream(path, rules=rules, chunk_blocks=3000, **detector)
+        return analyze_cwa_stream(path, rules=rules, chunk_blocks=STREAM_CHUNK_BLOCKS, **detector)
     recording = read_night(path)
     return analyze_recording(recording, rules=rules, file=path.name, **detector)
 
@@ -241,10 +244,10 @@ def _build_report(
             onset_s=float(cands.onset[i]),
             offset_s=float(cands.offset[i]),
             duration_s=float(cands.offset[i] - cands.onset[i]),
-            side=str(cands.side[i]),
+            side=sys.intern(str(cands.side[i])),
             n_monolateral=int(cands.n_monolateral[i]),
             candidate=bool(cand[i]),
-            not_candidate_reason=str(cands.reason[i]),
+            not_candidate_reason=sys.intern(str(cands.reason[i])),
             series=int(series[i]),
             interval_s=float(interval_all[i]),
             in_sleep=bool(in_sleep[i]),

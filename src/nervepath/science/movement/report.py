@@ -19,7 +19,7 @@ def clock(posix: float) -> str:
     return datetime.fromtimestamp(posix, tz=UTC).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
-@dataclass
+@dataclass(slots=True)
 class MovementRow:
     """One leg movement (after bilateral merging) in the report's table.
 

@@ -188,7 +188,11 @@ def hdcza_from_epochs(
     change = np.abs(np.diff(angle, prepend=angle[0]))
     w = max(1, round(median_window_min * 60 / epoch_s))
     padded = np.pad(change, (w // 2, w - 1 - w // 2), mode="edge")
-    smooth = np.median(np.lib.stride_tricks.sliding_window_view(padded, w), axis=1)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, w)
+    smooth = np.empty(change.size)
+    # In slices: np.median copies its input, and a week of 5-s epochs x 60 is 58 MB.
+    for a in range(0, change.size, 4096):
+        smooth[a : a + 4096] = np.median(windows[a : a + 4096], axis=1)
     threshold = float(np.percentile(smooth, percentile) * multiplier)
     threshold = float(np.clip(threshold, *threshold_range))
     rest = smooth < threshold

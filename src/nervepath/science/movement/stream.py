@@ -1,20 +1,24 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Analyse a long ``.cwa`` recording chunk by chunk, in bounded memory.
 
-Each chunk of raw samples is reduced to what the analysis needs: the 0.1-s activity
-envelope (4 bytes per block plus its 8-byte time), 5-s epoch means for the sleep
-window and 15-min statistics for non-wear. Raw samples are dropped after each chunk,
-so memory is a fixed chunk budget plus about 12 bytes per 0.1 s of recording
-(about 70 MB for 7 days).
+Each chunk of raw samples (1 h by default) is reduced at once to what the analysis
+needs and dropped: the 0.1-s activity envelope goes to an
+:class:`~nervepath.science.movement.stream_detect.EnvelopeDetector`, which holds only
+the last hour or two of it and keeps the bouts it finds; 5-s epoch means are kept for
+the sleep window (32 bytes per epoch) and 15-min statistics for non-wear. What grows
+with the recording is those epoch means, a 5-s trace for the figure and the movement
+table itself (about 2.5 MB a day for a very active recording): 1-, 3- and 7-day
+files peak at about +75, +83 and +85 MB (``benchmarks/bench_movement.py``).
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 
-from nervepath.science.movement.accel import activity_envelope, movements_from_envelope
+from nervepath.science.movement.accel import activity_envelope
 from nervepath.science.movement.context import StudyEvents
 from nervepath.science.movement.errors import CorruptFileError
 from nervepath.science.movement.pipeline import _ACCEL_DEFAULTS, _build_report
@@ -24,6 +28,7 @@ from nervepath.science.movement.recording import AccelRecording, Stretch
 from nervepath.science.movement.report import NightReport
 from nervepath.science.movement.rules import ScoringRules, get_rules
 from nervepath.science.movement.sleepwindow import hdcza_from_epochs
+from nervepath.science.movement.stream_detect import EnvelopeDetector
 
 __all__ = ["analyze_cwa_stream"]
 
@@ -40,7 +45,8 @@ class _Blocker:
         t = np.concatenate((self.carry_t, time))
         a = np.concatenate((self.carry, accel))
         whole = (a.shape[0] // self.step) * self.step
-        self.carry, self.carry_t = a[whole:], t[whole:]
+        # Copies: a view would keep the whole joined chunk alive until the next call.
+        self.carry, self.carry_t = a[whole:].copy(), t[whole:].copy()
         return t[:whole], a[:whole]
 
 
@@ -53,9 +59,12 @@ def analyze_cwa_stream(
 ) -> NightReport:
     """Analyse a ``.cwa`` recording of any length in bounded memory.
 
-    Gives the same movements as :func:`~nervepath.science.movement.analyze_file` up
-    to the edges of chunks (the envelope is computed with a 10-s overlap, so no
-    movement is lost at a chunk boundary).
+    Gives the report of :func:`~nervepath.science.movement.analyze_file` on the same
+    samples exactly, whatever the chunk size: envelope blocks are recomputed with 5 s
+    of overlap on the grid of the whole file, the detector carries its state across
+    chunk edges, and damaged blocks, gaps and non-wear are placed as the whole-file
+    reader places them. (For a file without damaged blocks, the whole-file reader takes
+    time stamps from scikit-digital-health, which can differ by a few ms.)
 
     Parameters
     ----------
@@ -75,53 +84,58 @@ def analyze_cwa_stream(
     path = Path(path)
     params = {**_ACCEL_DEFAULTS, **detector}
     resolution_s = params["resolution_s"]
-    envelopes: list[np.ndarray] = []
-    env_times: list[np.ndarray] = []
     epochs = _Blocker(1)
     nonwear_blocks = _Blocker(1)
     epoch_means: list[np.ndarray] = []
     epoch_times: list[np.ndarray] = []
     stats: list[tuple[np.ndarray, ...]] = []
     carry_t, carry_a = np.empty(0), np.empty((0, 3))
+    carry_start = 0  # sample index of carry_t[0]
+    env_done = 0  # envelope blocks handed to the detector
     t0: float | None = None
     fs = 0.0
     last_t = 0.0
     bad_total: list[int] = []
     gaps: list[Stretch] = []
+    detector_: EnvelopeDetector | None = None
+    nonwear: list[Stretch] = []
+    block = margin = align = n_stats = per = 0
+    corrupt: list[Stretch] = []
     first = True
-    block = margin = 0
     for chunk in iter_cwa(path, chunk_blocks=chunk_blocks):
         bad_total += chunk.bad_blocks
+        if chunk.bad_blocks and per:
+            corrupt = _corrupt(bad_total, per, fs)
         if chunk.time.size == 0:
             continue
         if t0 is None:
             t0 = float(chunk.time[0])
             fs = chunk.fs
+            per = chunk.block_samples
+            corrupt = _corrupt(bad_total, per, fs)
             block = max(1, round(resolution_s * fs))
-            margin = round(5.0 / resolution_s)  # envelope blocks kept back at each edge
+            margin = round(5.0 / resolution_s)  # envelope blocks recomputed at each edge
+            # Carried samples start on the grid of both the envelope blocks and the
+            # 0.5-s gravity blocks, so every block is the whole-file path's block.
+            align = math.lcm(block, max(1, round(0.5 * fs)))
             epochs.step = round(5.0 * fs)
             nonwear_blocks.step = round(900.0 * fs)
+            detector_ = EnvelopeDetector(
+                fs / block,
+                onset_g=params["onset_g"],
+                offset_g=params["offset_g"],
+                offset_min_s=params["offset_min_s"],
+                min_duration_s=params["min_duration_s"],
+                smooth_s=params["smooth_s"],
+            )
         time = chunk.time - t0
-        prev = last_t if not first else None
-        if prev is not None and time[0] - prev > 1.5 / fs:
-            kind = "corrupt" if chunk.bad_blocks else "gap"
-            gaps.append(Stretch(prev + 1.0 / fs, float(time[0]), kind))
+        if not first and time[0] - last_t > 1.5 / fs:
+            gaps.append(Stretch(last_t + 1.0 / fs, float(time[0]), "gap"))
+        first = False
         steps = np.diff(time)
         for i in np.flatnonzero(steps > 1.5 / fs):
             gaps.append(Stretch(float(time[i] + 1.0 / fs), float(time[i + 1]), "gap"))
         last_t = float(time[-1])
-        data_t = np.concatenate((carry_t, time))
-        data_a = np.concatenate((carry_a, chunk.accel))
-        env, _ = activity_envelope(
-            data_a, fs, gravity_window_s=params["gravity_window_s"], resolution_s=resolution_s
-        )
-        lo = 0 if first else margin
-        hi = max(lo, env.size - margin)
-        # Copies, so that no slice keeps a chunk's raw samples alive.
-        envelopes.append(env[lo:hi].copy())
-        env_times.append(data_t[lo * block : hi * block : block].copy())
-        keep_from = max(0, hi - margin) * block
-        carry_t, carry_a = data_t[keep_from:], data_a[keep_from:]
         et, ea = epochs.feed(time, chunk.accel)
         if ea.size:
             n_ep = ea.shape[0] // epochs.step
@@ -130,36 +144,40 @@ def analyze_cwa_stream(
         _, na = nonwear_blocks.feed(time, chunk.accel)
         if na.size:
             stats.append(block_stats(na, nonwear_blocks.step))
-        first = False
-    if t0 is None:
+            n_stats += stats[-1][0].shape[0]
+            nonwear = _nonwear(stats, nonwear_blocks.step, fs)
+        data_t = np.concatenate((carry_t, time))
+        data_a = np.concatenate((carry_a, chunk.accel))
+        del time, chunk
+        env, _ = activity_envelope(
+            data_a, fs, gravity_window_s=params["gravity_window_s"], resolution_s=resolution_s
+        )
+        lo = env_done - carry_start // block
+        hi = max(lo, env.size - margin)
+        assert detector_ is not None
+        # Non-wear is final up to three 15-min blocks before the last complete one.
+        horizon = (n_stats - 3) * 900.0
+        detector_.feed(
+            env[lo:hi], data_t[lo * block : hi * block : block], gaps + nonwear + corrupt, horizon
+        )
+        env_done = carry_start // block + hi
+        keep_from = max(0, (hi - margin) * block) // align * align
+        carry_t, carry_a = data_t[keep_from:].copy(), data_a[keep_from:].copy()
+        carry_start += keep_from
+        del data_t, data_a, env
+    if t0 is None or detector_ is None:
         raise CorruptFileError(f"{path.name}: no readable data block in the .cwa file.")
-    if carry_t.size and not first:
+    # As the whole-file reader: a time-stamp gap that starts in damaged blocks is theirs.
+    gaps = [g for g in gaps if not any(c.start <= g.start < c.end for c in corrupt)]
+    stretches = sorted(corrupt + gaps + nonwear, key=lambda s: (s.start, s.kind))
+    if carry_t.size:
         env, _ = activity_envelope(
             carry_a, fs, gravity_window_s=params["gravity_window_s"], resolution_s=resolution_s
         )
-        skip = margin if len(envelopes) else 0
-        envelopes.append(env[skip:].copy())
-        env_times.append(carry_t[skip * block : env.size * block : block].copy())
-    env_all = np.concatenate(envelopes)
-    t_all = np.concatenate(env_times)[: env_all.size]
-    del envelopes, env_times
+        lo = env_done - carry_start // block
+        detector_.feed(env[lo:], carry_t[lo * block :: block], stretches, math.inf)
+    movements, excess, trace_time = detector_.finish(stretches)
     duration = last_t + 1.0 / fs
-    stretches = list(gaps)
-    if stats:
-        s1, s2, mx, mn = (np.concatenate([s[k] for s in stats]) for k in range(4))
-        stretches += nonwear_from_stats(s1, s2, mx, mn, step=nonwear_blocks.step, fs=fs)
-    stretches.sort(key=lambda s: (s.start, s.kind))
-    movements, excess, trace_time = movements_from_envelope(
-        env_all,
-        t_all,
-        fs / block,
-        stretches,
-        onset_g=params["onset_g"],
-        offset_g=params["offset_g"],
-        offset_min_s=params["offset_min_s"],
-        min_duration_s=params["min_duration_s"],
-        smooth_s=params["smooth_s"],
-    )
     if epoch_means:
         window = hdcza_from_epochs(
             np.concatenate(epoch_means), np.concatenate(epoch_times), duration
@@ -168,7 +186,10 @@ def analyze_cwa_stream(
         window = hdcza_from_epochs(np.empty((0, 3)), np.empty(0), duration)
     notes = []
     if bad_total:
-        notes.append(f"{len(bad_total)} damaged data block(s) skipped.")
+        notes.append(
+            f"{len(bad_total)} damaged data block(s) skipped "
+            f"(block numbers {', '.join(map(str, bad_total))})."
+        )
     summary = AccelRecording(
         time=np.array([0.0, last_t]),
         accel=np.zeros((2, 3)),
@@ -190,3 +211,29 @@ def analyze_cwa_stream(
         trace_time,
         "g above rest",
     )
+
+
+def _nonwear(stats: list[tuple[np.ndarray, ...]], step: int, fs: float) -> list[Stretch]:
+    s1, s2, mx, mn = (np.concatenate([s[k] for s in stats]) for k in range(4))
+    return nonwear_from_stats(s1, s2, mx, mn, step=step, fs=fs)
+
+
+def _corrupt(bad: list[int], per: int, fs: float) -> list[Stretch]:
+    """Stretches of damaged blocks, placed by sample counts as the whole-file reader does
+    (every good block holds ``per`` samples; damaged ones are counted as such)."""
+    if not bad:
+        return []
+    blocks = np.asarray(bad)
+    # Damaged blocks before the first good one are blocks 0, 1, ... in the list.
+    later = np.flatnonzero(blocks != np.arange(blocks.size))
+    first_good = int(later[0]) if later.size else blocks.size
+    breaks = np.flatnonzero(np.diff(blocks) != 1)
+    run_start = blocks[np.r_[0, breaks + 1]]
+    run_end = blocks[np.r_[breaks, blocks.size - 1]] + 1
+    out = []
+    for s, e in zip(run_start.tolist(), run_end.tolist(), strict=True):
+        start = (s - first_good) * per / fs
+        end = (e - 1 - first_good) * per / fs + per / fs
+        if end > 0:
+            out.append(Stretch(max(start, 0.0), end, "corrupt"))
+    return out

@@ -52,13 +52,32 @@ def test_written_long_file_is_valid_for_the_library(two_hours):
     assert not rec.stretches
 
 
-def test_streamed_analysis_equals_whole_file_analysis(two_hours):
+@pytest.mark.parametrize("chunk_blocks", [125, 1111, 3000])
+def test_streamed_analysis_equals_whole_file_analysis(two_hours, chunk_blocks):
     path, _ = two_hours
     whole = analyze_file(path)
-    streamed = analyze_cwa_stream(path, chunk_blocks=125)  # 15 s per chunk: many edges
-    assert streamed.n_leg_movements == whole.n_leg_movements
-    assert streamed.n_plm == whole.n_plm
-    np.testing.assert_allclose(
-        [m.onset_s for m in streamed.movements], [m.onset_s for m in whole.movements], atol=1e-6
-    )
-    assert streamed.sleep_window_start == whole.sleep_window_start
+    # 125 blocks = 15 s per chunk: many edges; 1111 blocks: edges off the 10-s grid.
+    streamed = analyze_cwa_stream(path, chunk_blocks=chunk_blocks)
+    assert streamed.n_leg_movements == whole.n_leg_movements > 100
+    a, b = streamed.to_dict(), whole.to_dict()
+    assert a.pop("device") == "Axivity (.cwa, streamed)"
+    b.pop("device")
+    # Every number and every movement row (onset, offset, amplitude, series, flags) is
+    # the whole-file path's, exactly.
+    assert a == b
+
+
+@pytest.mark.parametrize("chunk_blocks", [7, 14, 3000])
+def test_streamed_damaged_file_reports_what_the_whole_file_path_reports(wearables, chunk_blocks):
+    path = wearables / "ax3_testfile_corrupt_blocks_0_13_14_142_143_144.cwa"
+    whole = analyze_file(path).to_dict()
+    streamed = analyze_cwa_stream(path, chunk_blocks=chunk_blocks).to_dict()
+    # Damaged blocks 13-14 and 142-144 are corrupt stretches (block 0 precedes the
+    # first sample), placed by sample counts, whatever the chunk edges.
+    assert [(s["start_s"], s["end_s"], s["kind"]) for s in streamed["stretches"]] == [
+        (14.4, 16.8, "corrupt"),
+        (169.2, 172.8, "corrupt"),
+    ]
+    whole.pop("device")
+    streamed.pop("device")
+    assert streamed == whole

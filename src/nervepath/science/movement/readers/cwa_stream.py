@@ -40,12 +40,15 @@ class CwaChunk:
         Sampling rate declared by the blocks, Hz.
     bad_blocks : list of int
         Damaged blocks in this chunk (counted from the first data block of the file).
+    block_samples : int
+        Samples per good block (0 when the chunk has none).
     """
 
     time: np.ndarray
     accel: np.ndarray
     fs: float
     bad_blocks: list[int] = field(default_factory=list)
+    block_samples: int = 0
 
 
 def _packed_to_posix(v: np.ndarray) -> np.ndarray:
@@ -170,4 +173,4 @@ def _chunks(
         accel = _decode(gb, n_axes, packed, scale)
         k = np.arange(per, dtype=np.float64)
         time = (start[:, None] + step[:, None] * k[None, :]).ravel()
-        yield CwaChunk(time, accel, fs, bad)
+        yield CwaChunk(time, accel, fs, bad, per)
