@@ -235,3 +235,17 @@ def test_a_multipart_body_without_a_boundary_is_a_400(clinic, alice):
     )
     assert response.status_code == 400
     assert "could not be read" in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"appointment_type": "follow\x00up"}, {"location": "\x00"}, {"note": "a\x00b"}],
+)
+def test_nul_characters_are_refused_before_any_query(client, clinic, hale, alice, change):
+    client.force_login(alice.user)
+    body = _body(clinic, hale, next_weekday(0), "10:00") | change
+    response = client.post("/api/bookings", body, content_type="application/json")
+    assert response.status_code == 400
+    assert not Appointment.objects.exists()
+    query = {"appointment_type": "follow\x00up"}
+    assert client.get("/api/availability", query).status_code == 400

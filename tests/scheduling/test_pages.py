@@ -311,7 +311,7 @@ def test_the_clinician_feed_is_a_calendar_without_patient_names(client, clinic, 
     body = response.content.decode()
     assert "BEGIN:VCALENDAR" in body and "Follow-up visit at Fort Collins" in body
     assert "Alice" not in body and "alice@example.org" not in body
-    assert client.get(reverse("scheduling:clinician_feed", args=["wrong"])).status_code == 404
+    assert client.get(reverse("scheduling:clinician_feed", args=["wrong-token"])).status_code == 404
 
 
 def test_a_patient_can_ask_for_one_clinician(client, clinic, hale, lindqvist):
@@ -393,3 +393,10 @@ def test_odd_dates_in_query_strings_never_break_a_page(
     for view in ("day", "week"):
         url = reverse("scheduling:calendar", args=[fc.slug])
         assert client.get(url, {"date": value, "view": view}).status_code == 200
+
+
+@pytest.mark.parametrize("token", ["%00", "abc%00defghijk", "..%2F..%2Fetc", "a" * 200])
+def test_malformed_tokens_in_urls_are_404(client, clinic, token):
+    for prefix in ("/appointments/", "/waitlist/"):
+        assert client.get(f"{prefix}{token}/").status_code == 404
+    assert client.get(f"/calendar/{token}.ics").status_code == 404

@@ -9,6 +9,7 @@ was just taken; ``alternatives`` lists the nearest free ones).
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Annotated
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -19,7 +20,7 @@ from ninja import Status as WithStatus
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from nervepath.accounts.models import Patient
 from nervepath.scheduling import availability, services
@@ -36,6 +37,10 @@ from nervepath.scheduling.models import (
 api = NinjaAPI(title="nervepath API", version="1", urls_namespace="api")
 
 MAX_DAYS = 92
+# Slugs as the models define them; anything else (NUL bytes included, which PostgreSQL
+# refuses in text) is a 400 before it reaches a query.
+SLUG = r"^[-a-zA-Z0-9_]+$"
+Slug = Annotated[str, Field(min_length=1, max_length=50, pattern=SLUG)]
 
 
 class ErrorOut(Schema):
@@ -87,12 +92,19 @@ class AppointmentOut(Schema):
 
 
 class BookingIn(Schema):
-    appointment_type: str = Field(min_length=1, max_length=50)
-    location: str = Field(min_length=1, max_length=50)
+    appointment_type: Slug
+    location: Slug
     clinician_id: int = Field(gt=0)
     starts_at: datetime
     patient_id: int | None = Field(default=None, gt=0, description="Staff only")
     note: str = Field(default="", max_length=1000)
+
+    @field_validator("note")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        if "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class MoveIn(Schema):
@@ -189,8 +201,8 @@ def list_types(request: HttpRequest) -> list[TypeOut]:
 
 
 class AvailabilityQuery(Schema):
-    appointment_type: str = Field(min_length=1, max_length=50)
-    location: list[str] = Field(default_factory=list, description="Slugs; all when omitted")
+    appointment_type: Slug
+    location: list[Slug] = Field(default_factory=list, description="Slugs; all when omitted")
     start: date | None = None
     days: int = Field(default=14, ge=1, le=MAX_DAYS)
 

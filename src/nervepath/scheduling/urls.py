@@ -1,7 +1,23 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-from django.urls import path
+from django.urls import path, register_converter
 
 from nervepath.scheduling.views import manage, public, staff
+
+
+class TokenConverter:
+    """The URL-safe base64 alphabet of ``secrets.token_urlsafe``: anything else is a 404
+    before it reaches the database."""
+
+    regex = "[A-Za-z0-9_-]{8,128}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(TokenConverter, "token")
 
 app_name = "scheduling"
 
@@ -18,11 +34,11 @@ urlpatterns = [
         public.join_waitlist,
         name="join_waitlist",
     ),
-    path("appointments/<str:token>/", manage.manage, name="manage"),
-    path("appointments/<str:token>/cancel/", manage.cancel, name="cancel"),
-    path("appointments/<str:token>/move/", manage.move, name="move"),
-    path("appointments/<str:token>/appointment.ics", manage.appointment_ics, name="ics"),
-    path("waitlist/<str:token>/", manage.waitlist_offer, name="waitlist_offer"),
+    path("appointments/<token:token>/", manage.manage, name="manage"),
+    path("appointments/<token:token>/cancel/", manage.cancel, name="cancel"),
+    path("appointments/<token:token>/move/", manage.move, name="move"),
+    path("appointments/<token:token>/appointment.ics", manage.appointment_ics, name="ics"),
+    path("waitlist/<token:token>/", manage.waitlist_offer, name="waitlist_offer"),
     path("portal/", manage.portal, name="portal"),
     path("staff/", staff.staff_home, name="staff_home"),
     path("staff/calendar/<slug:location_slug>/", staff.calendar, name="calendar"),
@@ -36,5 +52,5 @@ urlpatterns = [
     path("staff/appointments/<int:pk>/", staff.staff_appointment, name="staff_appointment"),
     path("staff/appointments/<int:pk>/cancel/", staff.staff_cancel, name="staff_cancel"),
     path("staff/appointments/<int:pk>/outcome/", staff.staff_outcome, name="staff_outcome"),
-    path("calendar/<str:token>.ics", staff.clinician_feed, name="clinician_feed"),
+    path("calendar/<token:token>.ics", staff.clinician_feed, name="clinician_feed"),
 ]
