@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Generated requests for every API route (schemathesis, from the OpenAPI schema): none
-answers with a server error, signed in as a patient or as front desk."""
+answers with a server error, signed in as a patient or as front desk.
+
+The examples are fixed (derandomized) so that a run is repeatable; a wider random
+search is run by hand with the schemathesis command line against a running server."""
 
 from __future__ import annotations
 
@@ -37,6 +40,7 @@ def signed_in(clinic, request):  # type: ignore[no-untyped-def]
 @settings(
     max_examples=15,
     deadline=None,
+    derandomize=True,  # the same examples every run: CI never fails by chance
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_no_route_answers_with_a_server_error(case, signed_in):  # type: ignore[no-untyped-def]
