@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import NinjaAPI, Query, Schema
 from ninja import Status as WithStatus
 from ninja.errors import AuthenticationError, HttpError
@@ -264,8 +264,6 @@ def list_bookings(request: HttpRequest) -> list[AppointmentOut]:
     """The signed-in patient's appointments (staff: the next 30 days' at all locations)."""
     qs = _visible(request)
     if request.user.can_manage_schedule:  # type: ignore[union-attr]
-        from django.utils import timezone
-
         now = timezone.now()
         qs = qs.filter(starts_at__gte=now, starts_at__lt=now + timedelta(days=30))
     return [_appointment_out(a) for a in qs]
@@ -302,18 +300,17 @@ def create_booking(request: HttpRequest, body: BookingIn) -> WithStatus[Appointm
             raise HttpError(404, "Unknown patient.")
         source = Source.STAFF
     else:
-        if body.patient_id is not None and body.patient_id != _patient_of(request).id:
-            raise HttpError(404, "Unknown patient.")
         patient = _patient_of(request)
+        if body.patient_id is not None and body.patient_id != patient.id:
+            raise HttpError(404, "Unknown patient.")
         source = Source.API
-    with transaction.atomic():
-        appointment = services.book(
-            services.Request(kind, location, clinician, body.starts_at),
-            patient,
-            by=user,  # type: ignore[arg-type]
-            source=source,
-            note=body.note,
-        )
+    appointment = services.book(
+        services.Request(kind, location, clinician, body.starts_at),
+        patient,
+        by=user,  # type: ignore[arg-type]
+        source=source,
+        note=body.note,
+    )
     return WithStatus(201, _appointment_out(appointment))
 
 
