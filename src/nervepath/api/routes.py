@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import NinjaAPI, Query, Schema
 from ninja import Status as WithStatus
@@ -22,7 +22,11 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
 from pydantic import Field, field_validator
 
+from nervepath.access import policy
+from nervepath.access.policy import Scope
 from nervepath.accounts.models import Patient
+from nervepath.audit import log as audit
+from nervepath.audit.models import Action
 from nervepath.scheduling import availability, services
 from nervepath.scheduling.errors import BookingError, SlotTaken
 from nervepath.scheduling.models import (
@@ -250,13 +254,30 @@ def _patient_of(request: HttpRequest) -> Patient:
 
 
 def _visible(request: HttpRequest):  # type: ignore[no-untyped-def]
-    """Appointments this user may see: their own, or every one for clinic staff."""
-    qs = Appointment.objects.select_related(
-        "location", "appointment_type", "clinician__user"
-    ).exclude(status=Status.HELD)
-    if request.user.can_manage_schedule:  # type: ignore[union-attr]
-        return qs
-    return qs.filter(patient__user=request.user)
+    """Appointments of the patients this user may see (``access.policy``)."""
+    patients = policy.visible_patients(request.user, Scope.APPOINTMENTS)
+    return (
+        Appointment.objects.select_related("location", "appointment_type", "clinician__user")
+        .exclude(status=Status.HELD)
+        .filter(patient__in=patients)
+    )
+
+
+def _booking(request: HttpRequest, booking_id: int, action: str) -> Appointment:
+    """One appointment, through the policy: 404 for another account's id, 403 for a role
+    without appointments, audited either way."""
+    appointment = Appointment.objects.filter(pk=booking_id).exclude(status=Status.HELD).first()
+    if appointment is None:
+        raise HttpError(404, "No such booking.")
+    try:
+        policy.require(
+            request, appointment.patient_id, Scope.APPOINTMENTS, action=action, obj=appointment
+        )
+    except Http404:
+        raise HttpError(404, "No such booking.") from None
+    except PermissionDenied:
+        raise HttpError(403, "Your role does not give access to bookings.") from None
+    return _visible(request).get(pk=booking_id)
 
 
 @api.get("/bookings", response=list[AppointmentOut], auth=django_auth, tags=["bookings"])
@@ -266,7 +287,9 @@ def list_bookings(request: HttpRequest) -> list[AppointmentOut]:
     if request.user.can_manage_schedule:  # type: ignore[union-attr]
         now = timezone.now()
         qs = qs.filter(starts_at__gte=now, starts_at__lt=now + timedelta(days=30))
-    return [_appointment_out(a) for a in qs]
+    rows = list(qs)
+    policy.record_listed(request, {a.patient_id for a in rows}, what="bookings")
+    return [_appointment_out(a) for a in rows]
 
 
 @api.get(
@@ -276,7 +299,7 @@ def list_bookings(request: HttpRequest) -> list[AppointmentOut]:
     tags=["bookings"],
 )
 def get_booking(request: HttpRequest, booking_id: int) -> AppointmentOut:
-    return _appointment_out(get_object_or_404(_visible(request), pk=booking_id))
+    return _appointment_out(_booking(request, booking_id, Action.VIEW))
 
 
 @api.post(
@@ -296,7 +319,7 @@ def create_booking(request: HttpRequest, body: BookingIn) -> WithStatus[Appointm
         if body.patient_id is None:
             raise HttpError(400, "patient_id: staff must say which patient the booking is for.")
         patient = Patient.objects.filter(id=body.patient_id).first()
-        if patient is None:
+        if patient is None or not policy.decide(user, patient.pk, Scope.APPOINTMENTS).allowed:
             raise HttpError(404, "Unknown patient.")
         source = Source.STAFF
     else:
@@ -311,6 +334,7 @@ def create_booking(request: HttpRequest, body: BookingIn) -> WithStatus[Appointm
         source=source,
         note=body.note,
     )
+    audit.record(request, Action.CREATE, patient_id=patient.pk, obj=appointment)
     return WithStatus(201, _appointment_out(appointment))
 
 
@@ -321,7 +345,7 @@ def create_booking(request: HttpRequest, body: BookingIn) -> WithStatus[Appointm
     tags=["bookings"],
 )
 def cancel_booking(request: HttpRequest, booking_id: int) -> AppointmentOut:
-    appointment = get_object_or_404(_visible(request), pk=booking_id)
+    appointment = _booking(request, booking_id, Action.UPDATE)
     return _appointment_out(services.cancel(appointment, by=request.user))  # type: ignore[arg-type]
 
 
@@ -332,7 +356,7 @@ def cancel_booking(request: HttpRequest, booking_id: int) -> AppointmentOut:
     tags=["bookings"],
 )
 def reschedule_booking(request: HttpRequest, booking_id: int, body: MoveIn) -> AppointmentOut:
-    appointment = get_object_or_404(_visible(request), pk=booking_id)
+    appointment = _booking(request, booking_id, Action.UPDATE)
     clinician = None
     if body.clinician_id is not None:
         clinician = Clinician.objects.filter(id=body.clinician_id).first()

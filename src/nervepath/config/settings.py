@@ -36,18 +36,24 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "simple_history",
+    "axes",
     "nervepath.accounts",
+    "nervepath.audit",
+    "nervepath.access",
     "nervepath.site",
     "nervepath.scheduling",
 ]
 
 MIDDLEWARE = [
+    "nervepath.audit.log.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -155,6 +161,8 @@ NERVEPATH = {
     "SECOND_LEG_MIN_DAYS": env_int("NERVEPATH_SECOND_LEG_MIN_DAYS", 21, minimum=0),
     "SLOT_STEP_MINUTES": env_int("NERVEPATH_SLOT_STEP_MINUTES", 15, minimum=5),
     "CLINIC_NAME": env_str("NERVEPATH_CLINIC_NAME", "Nervepath Clinic"),
+    # Small practices may open every record to every clinician (see access/policy.py).
+    "ALL_CLINICIANS_SEE_ALL": env_bool("NERVEPATH_ALL_CLINICIANS_SEE_ALL", False),
 }
 
 LOGGING = {

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from nervepath.accounts.models import Patient, Role, User
 
@@ -325,6 +326,8 @@ class Appointment(models.Model):
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
 
     objects = AppointmentQuerySet.as_manager()
+    # Who changed what and when; the manage link is a secret and stays out of history.
+    history = HistoricalRecords(excluded_fields=["manage_token"])
 
     class Meta:
         ordering = ["starts_at"]

@@ -14,6 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from nervepath.access import policy
+from nervepath.audit.models import Action
 from nervepath.scheduling import availability, services, waitlist
 from nervepath.scheduling.errors import BookingError, SlotTaken
 from nervepath.scheduling.forms import ChosenSlotForm
@@ -30,14 +32,16 @@ from nervepath.scheduling.views.common import requested_day, slot_days, week_lin
 DAYS_SHOWN = 7
 
 
-def _by_token(token: str) -> Appointment:
-    return get_object_or_404(
+def _by_token(request: HttpRequest, token: str, action: str = Action.VIEW) -> Appointment:
+    appointment = get_object_or_404(
         Appointment.objects.select_related(
             "location", "clinician__user", "appointment_type", "patient__user"
         ),
         manage_token=token,
         status__in=[Status.BOOKED, Status.CANCELLED, Status.COMPLETED, Status.NO_SHOW],
     )
+    policy.record_link_use(request, appointment.patient_id, obj=appointment, action=action)
+    return appointment
 
 
 def _user(request: HttpRequest):  # type: ignore[no-untyped-def]
@@ -45,7 +49,7 @@ def _user(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 
 def manage(request: HttpRequest, token: str) -> HttpResponse:
-    appointment = _by_token(token)
+    appointment = _by_token(request, token)
     now = timezone.now()
     return render(
         request,
@@ -58,7 +62,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def appointment_ics(request: HttpRequest, token: str) -> HttpResponse:
-    appointment = _by_token(token)
+    appointment = _by_token(request, token, Action.DOWNLOAD)
     response = HttpResponse(patient_ics(appointment), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="appointment.ics"'
     return response
@@ -66,7 +70,7 @@ def appointment_ics(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 def cancel(request: HttpRequest, token: str) -> HttpResponse:
-    appointment = _by_token(token)
+    appointment = _by_token(request, token, Action.UPDATE)
     try:
         services.cancel(appointment, by=_user(request))
     except BookingError as exc:
@@ -77,7 +81,8 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def move(request: HttpRequest, token: str) -> HttpResponse:
-    appointment = _by_token(token)
+    action = Action.UPDATE if request.method == "POST" else Action.VIEW
+    appointment = _by_token(request, token, action)
     error, alternatives, status = "", [], 200
     if request.method == "POST":
         form = ChosenSlotForm(request.POST)
@@ -136,6 +141,8 @@ def portal(request: HttpRequest) -> HttpResponse:
     if not user.is_patient:  # type: ignore[union-attr]
         return redirect("accounts:home")
     patient = getattr(user, "patient", None)
+    if patient is not None:
+        policy.record_own(request, patient)
     now = timezone.now()
     appointments = (
         Appointment.objects.filter(patient=patient)
@@ -160,6 +167,8 @@ def waitlist_offer(request: HttpRequest, token: str) -> HttpResponse:
         WaitlistEntry.objects.select_related("appointment_type", "location", "patient__user"),
         token=token,
     )
+    action = Action.UPDATE if request.method == "POST" else Action.VIEW
+    policy.record_link_use(request, entry.patient_id, obj=entry, action=action)
     if request.method == "POST":
         try:
             if request.POST.get("answer") == "accept":

@@ -10,8 +10,10 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from nervepath.accounts.models import Patient
+from nervepath.accounts.models import Patient, User
 from nervepath.accounts.services import AccountError, patient_for_email
+from nervepath.audit import log as audit
+from nervepath.audit.models import Action
 from nervepath.scheduling import availability, services, waitlist
 from nervepath.scheduling.errors import BookingError, SlotTaken
 from nervepath.scheduling.forms import BookingForm, PatientDetailsForm, WaitlistForm
@@ -135,6 +137,9 @@ def book_confirm(request: HttpRequest, location_slug: str, type_slug: str) -> Ht
         return render(request, "scheduling/book_confirm.html", context)
     if details is not None and not details.is_valid():
         return render(request, "scheduling/book_confirm.html", context, status=400)
+    known_email = details is not None and (
+        User.objects.filter(email=details.cleaned_data["email"].strip().lower()).exists()
+    )
     try:
         with transaction.atomic():
             if details is not None:
@@ -155,6 +160,14 @@ def book_confirm(request: HttpRequest, location_slug: str, type_slug: str) -> Ht
     except (BookingError, AccountError) as exc:
         context["error"] = str(exc)
         return render(request, "scheduling/book_confirm.html", context, status=400)
+    audit.record(
+        request, Action.CREATE, patient_id=appointment.patient_id, obj=appointment, detail="online"
+    )
+    if known_email:
+        # Someone not signed in typed the email of an existing record: the visit is booked
+        # and the patient emailed, but the manage link (and whatever the record holds) goes
+        # only to that mailbox, so nobody learns about another person by typing an address.
+        return render(request, "scheduling/book_done.html", {**context, "appointment": appointment})
     messages.success(request, "Your appointment is booked. A confirmation is on its way by email.")
     return redirect(appointment.get_absolute_url())
 
@@ -185,7 +198,8 @@ def join_waitlist(request: HttpRequest, location_slug: str, type_slug: str) -> H
             )
         except AccountError as exc:
             return _slots_page(request, location, kind, error=str(exc), status=400)
-    waitlist.join_waitlist(patient, kind, location)
+    entry = waitlist.join_waitlist(patient, kind, location)
+    audit.record(request, Action.CREATE, patient_id=patient.pk, obj=entry, detail="waitlist")
     messages.success(
         request,
         f"You are on the waitlist for {kind.name} at {location.name}. If an earlier time "

@@ -18,7 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from nervepath.access import policy
+from nervepath.access.policy import Scope
 from nervepath.accounts.services import AccountError, patient_for_email
+from nervepath.audit import log as audit
+from nervepath.audit.models import Action
 from nervepath.scheduling import services
 from nervepath.scheduling.errors import BookingError, SlotTaken
 from nervepath.scheduling.forms import ExceptionForm, MoveForm, StaffBookingForm
@@ -79,6 +83,7 @@ def calendar(request: HttpRequest, location_slug: str) -> HttpResponse:
         .exclude(status=Status.CANCELLED)
         .select_related("patient__user", "clinician__user", "appointment_type", "resource")
     )
+    _mark_visible(request, appointments, what="calendar")
     clinicians = list(Clinician.objects.filter(hours__location=location).distinct())
     if week:
         columns = [
@@ -105,6 +110,31 @@ def calendar(request: HttpRequest, location_slug: str) -> HttpResponse:
             "today": timezone.now().astimezone(tz).date(),
         },
     )
+
+
+def _mark_visible(request: HttpRequest, appointments: list[Appointment], *, what: str) -> None:
+    """Set ``a.shown`` on each appointment: whether this user may see whose it is. A
+    clinician sees other clinicians' visits in the day's plan, but not the patient's
+    name, unless the patient is in their care. The names shown are audited."""
+    ids = {a.patient_id for a in appointments}
+    visible = set(
+        policy.visible_patients(request.user, Scope.APPOINTMENTS)
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+    )
+    for a in appointments:
+        a.shown = a.patient_id in visible  # type: ignore[attr-defined]
+    policy.record_listed(request, visible, what=what)
+
+
+def _appointment(request: HttpRequest, pk: int, action: str) -> Appointment:
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("location", "patient__user", "clinician__user"), pk=pk
+    )
+    policy.require(
+        request, appointment.patient_id, Scope.APPOINTMENTS, action=action, obj=appointment
+    )
+    return appointment
 
 
 @staff_required
@@ -136,6 +166,7 @@ def staff_book(request: HttpRequest, location_slug: str) -> HttpResponse:
         except (BookingError, AccountError) as exc:
             form.add_error(None, str(exc))
         else:
+            audit.record(request, Action.CREATE, patient_id=patient.pk, obj=appointment)
             messages.success(request, f"Booked {appointment}.")
             url = reverse("scheduling:calendar", args=[location.slug])
             return redirect(f"{url}?date={appointment.local_start.date().isoformat()}")
@@ -147,9 +178,8 @@ def staff_book(request: HttpRequest, location_slug: str) -> HttpResponse:
 
 @staff_required
 def staff_appointment(request: HttpRequest, pk: int) -> HttpResponse:
-    appointment = get_object_or_404(
-        Appointment.objects.select_related("location", "patient__user", "clinician__user"), pk=pk
-    )
+    action = Action.UPDATE if request.method == "POST" else Action.VIEW
+    appointment = _appointment(request, pk, action)
     location = appointment.location
     form = MoveForm(
         location,
@@ -195,7 +225,7 @@ def staff_appointment(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def staff_outcome(request: HttpRequest, pk: int) -> HttpResponse:
-    appointment = get_object_or_404(Appointment, pk=pk)
+    appointment = _appointment(request, pk, Action.UPDATE)
     try:
         services.record_outcome(appointment, request.POST.get("status", ""))
     except BookingError as exc:
@@ -208,7 +238,7 @@ def staff_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def staff_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    appointment = get_object_or_404(Appointment, pk=pk)
+    appointment = _appointment(request, pk, Action.UPDATE)
     try:
         services.cancel(appointment, by=request.user)
     except BookingError as exc:
@@ -266,6 +296,7 @@ def time_off(request: HttpRequest, location_slug: str) -> HttpResponse:
         .order_by("starts_at")
     )
     rows = [(e, _appointments_during(e)) for e in upcoming]
+    _mark_visible(request, [a for _, clashes in rows for a in clashes], what="time off")
     status = 400 if request.method == "POST" else 200
     return render(
         request,

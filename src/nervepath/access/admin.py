@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Admins see every emergency access (who, which record number, why, how long) and the
+care assignments."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils import timezone
+
+from nervepath.access.models import CareAssignment, EmergencyAccess
+
+
+class ActiveFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return [("active", "Active now"), ("expired", "Expired")]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        now = timezone.now()
+        if self.value() == "active":
+            return queryset.filter(started_at__lte=now, expires_at__gt=now)
+        if self.value() == "expired":
+            return queryset.filter(expires_at__lte=now)
+        return queryset
+
+
+@admin.register(EmergencyAccess)
+class EmergencyAccessAdmin(admin.ModelAdmin):
+    list_display = ["started_at", "user", "patient_id", "expires_at", "reason"]
+    list_filter = [ActiveFilter, "user"]
+    readonly_fields = ["user", "patient", "reason", "started_at"]
+    fields = ["user", "patient", "reason", "started_at", "expires_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(CareAssignment)
+class CareAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["clinician", "patient_id", "created_at", "ended_at", "assigned_by"]
+    list_filter = ["clinician"]
+    raw_id_fields = ["patient"]

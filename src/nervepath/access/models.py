@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Care assignments (who looks after whom) and emergency ("break-the-glass") access."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from nervepath.accounts.models import Patient
+
+
+class CareAssignment(models.Model):
+    """A clinician looks after a patient even without an appointment with them (e.g. the
+    surgeon who takes over from the consulting clinician)."""
+
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="care_assignments"
+    )
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="care_team")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinician", "patient"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_open_assignment_per_pair",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinician} cares for patient {self.patient_id}"
+
+
+class EmergencyAccess(models.Model):
+    """A clinician opened a record outside their list, with a reason, for a limited time.
+    Every use is flagged in the audit trail and the grants are listed for admins."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="emergency_grants"
+    )
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    started_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name_plural = "emergency access grants"
+
+    def __str__(self) -> str:
+        return f"{self.user} → patient {self.patient_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+    def active_at(self, when: datetime) -> bool:
+        return self.started_at <= when < self.expires_at

@@ -1,0 +1,217 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Staff pages for patient records: the list, the record, the care team and emergency
+access. Each goes through ``policy`` and so through the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from nervepath.access import policy
+from nervepath.access.models import CareAssignment, EmergencyAccess
+from nervepath.access.policy import Scope
+from nervepath.accounts.models import Patient, Role, User
+from nervepath.audit.models import Action
+from nervepath.scheduling.models import Appointment
+
+PAGE_SIZE = 50
+
+
+def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed-in staff whose role reaches patient records at all; others 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if request.user.role == Role.PATIENT or not policy.role_may(  # type: ignore[union-attr]
+            request.user, Scope.DEMOGRAPHICS
+        ):
+            raise PermissionDenied("Patient records are for the clinic's care team.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@staff_only
+def patient_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100].replace("\x00", "")
+    patients = policy.visible_patients(request.user, Scope.DEMOGRAPHICS).select_related("user")
+    if query:
+        words = query.split()
+        for word in words:
+            patients = patients.filter(
+                Q(user__first_name__icontains=word)
+                | Q(user__last_name__icontains=word)
+                | Q(user__email__icontains=word)
+            )
+    shown = list(patients.order_by("user__last_name", "user__first_name", "pk")[:PAGE_SIZE])
+    policy.record_listed(request, [p.pk for p in shown], what="patient list")
+    return render(
+        request,
+        "access/patient_list.html",
+        {
+            "patients": shown,
+            "query": query,
+            "more": len(shown) == PAGE_SIZE,
+            "is_clinician": request.user.role == Role.CLINICIAN,  # type: ignore[union-attr]
+        },
+    )
+
+
+def _history(patient: Patient) -> list[dict[str, object]]:
+    """What changed in the patient's record and appointments, newest first."""
+    changes: list[dict[str, object]] = []
+    records = list(patient.history.select_related("history_user").all()[:50])  # type: ignore[attr-defined]
+    records += list(
+        Appointment.history.filter(patient_id=patient.pk).select_related("history_user")[:100]  # type: ignore[attr-defined]
+    )
+    for rec in records:
+        prev = rec.prev_record
+        fields = []
+        if prev is not None:
+            fields = [c.field for c in rec.diff_against(prev).changes]
+        changes.append(
+            {
+                "when": rec.history_date,
+                "who": rec.history_user or "the system or the patient online",
+                "what": rec._meta.model._meta.verbose_name.replace("historical ", ""),
+                "kind": rec.get_history_type_display(),
+                "fields": fields,
+                "object_id": rec.id,
+            }
+        )
+    changes.sort(key=lambda c: c["when"], reverse=True)  # type: ignore[arg-type,return-value]
+    return changes
+
+
+class AssignForm(forms.Form):
+    clinician = forms.ModelChoiceField(
+        queryset=User.objects.filter(role=Role.CLINICIAN, is_active=True),
+        empty_label="Choose a clinician",
+    )
+
+
+@staff_only
+def patient_record(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = policy.require(request, pk, Scope.DEMOGRAPHICS)
+    patient = Patient.objects.select_related("user").get(pk=pk)
+    appointments = (
+        Appointment.objects.filter(patient=patient)
+        .select_related("appointment_type", "location", "clinician__user")
+        .order_by("-starts_at")[:100]
+    )
+    clinical = policy.role_may(request.user, Scope.CLINICAL)
+    now = timezone.now()
+    grant = None
+    if decision.emergency:
+        grant = (
+            EmergencyAccess.objects.filter(user=request.user, patient=patient, expires_at__gt=now)
+            .order_by("-expires_at")
+            .first()
+        )
+    return render(
+        request,
+        "access/patient_record.html",
+        {
+            "patient": patient,
+            "appointments": appointments,
+            "care_team": CareAssignment.objects.filter(patient=patient, ended_at__isnull=True)
+            .select_related("clinician")
+            .order_by("clinician__last_name"),
+            "history": _history(patient) if clinical else None,
+            "assign_form": AssignForm(),
+            "grant": grant,
+            "now": now,
+        },
+    )
+
+
+@staff_only
+@require_POST
+def assign_clinician(request: HttpRequest, pk: int) -> HttpResponse:
+    policy.require(request, pk, Scope.DEMOGRAPHICS, action=Action.UPDATE)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a clinician from the list.")
+        return redirect("access:patient", pk)
+    clinician = form.cleaned_data["clinician"]
+    try:
+        with transaction.atomic():
+            CareAssignment.objects.create(
+                clinician=clinician, patient_id=pk, assigned_by=request.user
+            )
+    except IntegrityError:
+        messages.info(request, f"{clinician} already looks after this patient.")
+    else:
+        messages.success(request, f"{clinician} now looks after this patient.")
+    return redirect("access:patient", pk)
+
+
+@staff_only
+@require_POST
+def end_assignment(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
+    policy.require(request, pk, Scope.DEMOGRAPHICS, action=Action.UPDATE)
+    ended = CareAssignment.objects.filter(
+        pk=assignment_pk, patient_id=pk, ended_at__isnull=True
+    ).update(ended_at=timezone.now())
+    if ended:
+        messages.success(request, "The clinician no longer has this patient on their list.")
+    else:
+        messages.error(request, "That assignment was already ended.")
+    return redirect("access:patient", pk)
+
+
+class EmergencyForm(forms.Form):
+    record_number = forms.IntegerField(min_value=1, label="Patient record number")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text="Why you need this record now. Admins review every emergency access.",
+    )
+    minutes = forms.TypedChoiceField(
+        coerce=int,
+        choices=[(m, f"{m} minutes") for m in policy.EMERGENCY_MINUTES],
+        initial=60,
+        label="For",
+    )
+
+
+@staff_only
+def emergency_access(request: HttpRequest) -> HttpResponse:
+    if request.user.role != Role.CLINICIAN:  # type: ignore[union-attr]
+        raise PermissionDenied("Only clinicians can open emergency access.")
+    form = EmergencyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        patient = Patient.objects.filter(pk=form.cleaned_data["record_number"]).first()
+        if patient is None:
+            form.add_error("record_number", "No patient has this record number.")
+        else:
+            try:
+                grant = policy.open_emergency_access(
+                    request,
+                    patient,
+                    reason=form.cleaned_data["reason"],
+                    minutes=form.cleaned_data["minutes"],
+                )
+            except ValidationError as exc:
+                form.add_error("reason", exc.messages[0])
+            else:
+                local = timezone.localtime(grant.expires_at)
+                messages.warning(
+                    request,
+                    f"Emergency access open until {local:%H:%M}. It is recorded and reviewed.",
+                )
+                return redirect("access:patient", patient.pk)
+    return render(request, "access/emergency.html", {"form": form})

@@ -1,0 +1,127 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Writing audit events: ``record`` for one, ``record_many`` for a page listing patients.
+
+Call these only through ``nervepath.access`` for patient data (it decides and records in
+one step); sign-in events come from the receivers in ``signals.py``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+
+from nervepath.audit.models import Action, AuditEvent
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,32}$")
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The peer address. Behind a proxy, ``NERVEPATH_TRUSTED_PROXY`` is honoured by the
+    middleware that rewrites REMOTE_ADDR (see config), never the raw header here."""
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def request_id(request: HttpRequest | None) -> str:
+    if request is None:
+        return ""
+    return getattr(request, "request_id", "")
+
+
+def _route(request: HttpRequest | None) -> str:
+    match = getattr(request, "resolver_match", None)
+    return (match.view_name if match else "")[:100]
+
+
+def _event(
+    request: HttpRequest | None,
+    action: str,
+    *,
+    actor: Any = None,
+    patient_id: int | None = None,
+    obj: models.Model | None = None,
+    detail: str = "",
+    emergency: bool = False,
+) -> AuditEvent:
+    if actor is None and request is not None:
+        actor = getattr(request, "user", None)
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEvent(
+        actor_id=actor.pk if authenticated else None,
+        actor_role=getattr(actor, "role", "") if authenticated else "",
+        action=action,
+        patient_id=patient_id,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        route=_route(request),
+        method=(request.method or "")[:8] if request is not None else "",
+        ip=client_ip(request),
+        request_id=request_id(request),
+        emergency=emergency,
+        detail=detail[:200],
+    )
+
+
+def record(
+    request: HttpRequest | None,
+    action: str,
+    *,
+    actor: Any = None,
+    patient_id: int | None = None,
+    obj: models.Model | None = None,
+    detail: str = "",
+    emergency: bool = False,
+) -> AuditEvent:
+    event = _event(
+        request,
+        action,
+        actor=actor,
+        patient_id=patient_id,
+        obj=obj,
+        detail=detail,
+        emergency=emergency,
+    )
+    event.save()
+    return event
+
+
+def record_many(
+    request: HttpRequest | None,
+    action: str,
+    patient_ids: Iterable[int],
+    *,
+    detail: str = "",
+    emergency_ids: frozenset[int] = frozenset(),
+) -> int:
+    """One event per distinct patient shown (a calendar day, a patient list)."""
+    events = [
+        _event(request, action, patient_id=pid, detail=detail, emergency=pid in emergency_ids)
+        for pid in sorted(set(patient_ids))
+    ]
+    AuditEvent.objects.bulk_create(events)
+    return len(events)
+
+
+class RequestIdMiddleware:
+    """Gives each request an id (or keeps a well-formed one from the proxy) that ties its
+    audit events to the server's logs; echoed in the ``X-Request-ID`` response header."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        rid = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = rid  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response["X-Request-ID"] = rid
+        return response
+
+
+__all__ = ["Action", "RequestIdMiddleware", "client_ip", "record", "record_many"]
