@@ -41,7 +41,7 @@ test: $(STAMP)
 
 test-postgres: $(STAMP)
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
-	  $(BIN)/python -m pytest -m booking -p no:cacheprovider
+	  $(BIN)/python -m pytest -m "booking or postgres" -p no:cacheprovider
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not e2e"

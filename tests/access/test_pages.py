@@ -1,0 +1,125 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The patient list and record pages, the care team, emergency access and the calendar
+as each role sees them."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from nervepath.access.models import CareAssignment, EmergencyAccess
+from nervepath.audit.models import Action, AuditEvent
+
+
+def test_a_clinician_lists_only_their_patients(client, alice_record, bob, lindqvist, hale):  # type: ignore[no-untyped-def]
+    client.force_login(hale.user)
+    page = client.get(reverse("access:patients"))
+    assert "Archer" in page.content.decode() and "Baker" not in page.content.decode()
+    client.force_login(lindqvist.user)
+    assert "Archer" not in client.get(reverse("access:patients")).content.decode()
+
+
+def test_the_front_desk_finds_any_patient_and_each_listing_is_audited(
+    client, alice_record, bob, frontdesk
+):  # type: ignore[no-untyped-def]
+    client.force_login(frontdesk)
+    page = client.get(reverse("access:patients"), {"q": "bak"})
+    assert "Baker" in page.content.decode() and "Archer" not in page.content.decode()
+    listed = AuditEvent.objects.filter(action=Action.LIST, actor_id=frontdesk.pk)
+    assert list(listed.values_list("patient_id", flat=True)) == [bob.pk]
+
+
+def test_the_record_shows_history_to_clinicians_only(client, alice_record, hale, frontdesk):  # type: ignore[no-untyped-def]
+    alice = alice_record["patient"]
+    url = reverse("access:patient", args=[alice.pk])
+    client.force_login(hale.user)
+    page = client.get(url).content.decode()
+    assert "970-555-0199" in page and "Changes to this record" in page
+    client.force_login(frontdesk)
+    page = client.get(url).content.decode()
+    assert "970-555-0199" in page and "Changes to this record" not in page
+
+
+def test_the_front_desk_assigns_a_clinician_who_then_sees_the_record(
+    client, alice_record, lindqvist, frontdesk
+):  # type: ignore[no-untyped-def]
+    alice = alice_record["patient"]
+    url = reverse("access:patient", args=[alice.pk])
+    client.force_login(lindqvist.user)
+    assert client.get(url).status_code == 404
+    client.force_login(frontdesk)
+    client.post(reverse("access:assign", args=[alice.pk]), {"clinician": lindqvist.user.pk})
+    assignment = CareAssignment.objects.get(clinician=lindqvist.user, ended_at__isnull=True)
+    client.force_login(lindqvist.user)
+    assert client.get(url).status_code == 200
+    client.force_login(frontdesk)
+    client.post(reverse("access:unassign", args=[alice.pk, assignment.pk]))
+    client.force_login(lindqvist.user)
+    assert client.get(url).status_code == 404
+
+
+def test_assigning_a_non_clinician_is_refused(client, alice_record, frontdesk, bob):  # type: ignore[no-untyped-def]
+    alice = alice_record["patient"]
+    client.force_login(frontdesk)
+    client.post(reverse("access:assign", args=[alice.pk]), {"clinician": bob.user.pk})
+    assert not CareAssignment.objects.filter(clinician=bob.user).exists()
+
+
+def test_emergency_access_through_the_page(client, alice_record, lindqvist):  # type: ignore[no-untyped-def]
+    alice = alice_record["patient"]
+    client.force_login(lindqvist.user)
+    url = reverse("access:emergency")
+    short = client.post(url, {"record_number": alice.pk, "reason": "need it", "minutes": 30})
+    assert "at least" in short.content.decode()
+    unknown = client.post(
+        url, {"record_number": 999999, "reason": "ER visit, acute weakness", "minutes": 30}
+    )
+    assert "No patient has this record number" in unknown.content.decode()
+    assert not EmergencyAccess.objects.exists()
+    opened = client.post(
+        url, {"record_number": alice.pk, "reason": "ER visit, acute weakness", "minutes": 30}
+    )
+    assert opened.status_code == 302
+    page = client.get(opened["Location"]).content.decode()
+    assert "Emergency access until" in page and "970-555-0199" in page
+    view = AuditEvent.objects.filter(action=Action.VIEW, actor_id=lindqvist.user.pk).last()
+    assert view is not None and view.emergency and view.patient_id == alice.pk
+
+
+def test_front_desk_cannot_break_the_glass(client, alice_record, frontdesk):  # type: ignore[no-untyped-def]
+    client.force_login(frontdesk)
+    assert client.get(reverse("access:emergency")).status_code == 403
+
+
+def test_the_calendar_hides_names_of_patients_outside_a_clinicians_care(
+    client, alice_record, lindqvist, hale
+):  # type: ignore[no-untyped-def]
+    url = reverse("scheduling:calendar", args=["fort-collins"])
+    day = alice_record["appointment"].local_start.date().isoformat()
+    client.force_login(lindqvist.user)
+    page = client.get(url, {"date": day}).content.decode()
+    assert "Archer" not in page and "Booked" in page
+    client.force_login(hale.user)
+    assert "Archer" in client.get(url, {"date": day}).content.decode()
+
+
+def test_a_stranger_typing_a_known_email_books_but_learns_nothing(client, alice_record):  # type: ignore[no-untyped-def]
+    alice = alice_record["patient"]
+    appointment = alice_record["appointment"]
+    start = appointment.starts_at.replace(hour=appointment.starts_at.hour + 2)
+    confirm = reverse("scheduling:book_confirm", args=["fort-collins", "follow-up"])
+    response = client.post(
+        confirm,
+        {
+            "start": start.isoformat(),
+            "clinician": appointment.clinician_id,
+            "first_name": "Mallory",
+            "last_name": "Someone",
+            "email": alice.email,
+            "phone": "",
+            "note": "",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200, page
+    assert "already uses the email" in page
+    assert "Archer" not in page and "/appointments/" not in page

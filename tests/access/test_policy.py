@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The access policy's decisions, role by role."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.test import RequestFactory, override_settings
+from django.utils import timezone
+
+from nervepath.access import policy
+from nervepath.access.models import EmergencyAccess
+from nervepath.access.policy import Scope
+from nervepath.audit.models import Action, AuditEvent
+from nervepath.scheduling import services
+
+
+def _request(user):  # type: ignore[no-untyped-def]
+    request = RequestFactory().get("/staff/patients/1/", REMOTE_ADDR="203.0.113.9")
+    request.user = user
+    request.request_id = "req-test-0001"
+    return request
+
+
+@pytest.mark.parametrize("scope", list(Scope))
+def test_a_patient_sees_only_their_own_record(alice_record, bob, scope):  # type: ignore[no-untyped-def]
+    alice = alice_record["patient"]
+    assert policy.decide(alice.user, alice.pk, scope).allowed
+    refused = policy.decide(bob.user, alice.pk, scope)
+    assert (refused.allowed, refused.status) == (False, 404)
+    assert list(policy.visible_patients(bob.user, scope)) == [bob]
+
+
+def test_clinicians_see_patients_in_their_care_only(alice_record, hale, okafor, lindqvist):  # type: ignore[no-untyped-def]
+    alice = alice_record["patient"]
+    assert policy.decide(hale.user, alice.pk, Scope.CLINICAL).allowed  # a visit with her
+    assert policy.decide(okafor.user, alice.pk, Scope.CLINICAL).allowed  # assigned
+    outsider = policy.decide(lindqvist.user, alice.pk, Scope.CLINICAL)
+    assert (outsider.allowed, outsider.status) == (False, 404)
+    assert alice not in policy.visible_patients(lindqvist.user, Scope.DEMOGRAPHICS)
+    assert alice in policy.visible_patients(hale.user, Scope.CLINICAL)
+
+
+def test_a_cancelled_visit_or_an_ended_assignment_takes_the_patient_off_the_list(
+    alice_record, hale, okafor
+):  # type: ignore[no-untyped-def]
+    alice = alice_record["patient"]
+    services.cancel(alice_record["appointment"], by=None)
+    assert not policy.decide(hale.user, alice.pk, Scope.CLINICAL).allowed
+    assignment = alice_record["assignment"]
+    assignment.ended_at = timezone.now()
+    assignment.save()
+    assert not policy.decide(okafor.user, alice.pk, Scope.CLINICAL).allowed
+
+
+def test_a_small_practice_can_open_all_records_to_all_clinicians(alice_record, lindqvist):  # type: ignore[no-untyped-def]
+    alice = alice_record["patient"]
+    with override_settings(NERVEPATH={**_nervepath(), "ALL_CLINICIANS_SEE_ALL": True}):
+        assert policy.decide(lindqvist.user, alice.pk, Scope.CLINICAL).allowed
+        assert alice in policy.visible_patients(lindqvist.user, Scope.CLINICAL)
+
+
+def _nervepath() -> dict:  # type: ignore[type-arg]
+    from django.conf import settings
+
+    return dict(settings.NERVEPATH)
+
+
+@pytest.mark.parametrize("role_user", ["frontdesk", "admin_user"])
+def test_front_desk_and_admins_see_demographics_and_visits_but_not_clinical_detail(
+    alice_record, role_user, request
+):  # type: ignore[no-untyped-def]
+    user = request.getfixturevalue(role_user)
+    alice = alice_record["patient"]
+    assert policy.decide(user, alice.pk, Scope.DEMOGRAPHICS).allowed
+    assert policy.decide(user, alice.pk, Scope.APPOINTMENTS).allowed
+    clinical = policy.decide(user, alice.pk, Scope.CLINICAL)
+    assert (clinical.allowed, clinical.status) == (False, 403)
+
+
+@pytest.mark.parametrize("scope", list(Scope))
+def test_researchers_reach_no_identifiable_record(alice_record, researcher, scope):  # type: ignore[no-untyped-def]
+    decision = policy.decide(researcher, alice_record["patient"].pk, scope)
+    assert (decision.allowed, decision.status) == (False, 403)
+    assert not policy.visible_patients(researcher, scope).exists()
+
+
+def test_an_unknown_id_is_a_404_like_any_other_patients(alice_record, hale, frontdesk):  # type: ignore[no-untyped-def]
+    assert policy.decide(hale.user, 999_999, Scope.CLINICAL).status == 404
+    assert policy.decide(frontdesk, 999_999, Scope.DEMOGRAPHICS).status == 404
+
+
+def test_require_audits_both_the_read_and_the_refusal(alice_record, hale, lindqvist):  # type: ignore[no-untyped-def]
+    alice = alice_record["patient"]
+    policy.require(_request(hale.user), alice, Scope.CLINICAL, obj=alice_record["appointment"])
+    read = AuditEvent.objects.get(action=Action.VIEW)
+    assert (read.actor_id, read.actor_role, read.patient_id) == (
+        hale.user.pk,
+        "clinician",
+        alice.pk,
+    )
+    assert read.object_type == "scheduling.appointment"
+    assert read.object_id == str(alice_record["appointment"].pk)
+    assert (read.ip, read.request_id, read.emergency) == ("203.0.113.9", "req-test-0001", False)
+    with pytest.raises(Http404):
+        policy.require(_request(lindqvist.user), alice, Scope.CLINICAL)
+    denied = AuditEvent.objects.get(action=Action.DENIED)
+    assert (denied.actor_id, denied.patient_id) == (lindqvist.user.pk, alice.pk)
+
+
+def test_require_raises_403_for_a_role_without_the_scope(alice_record, frontdesk):  # type: ignore[no-untyped-def]
+    with pytest.raises(PermissionDenied):
+        policy.require(_request(frontdesk), alice_record["patient"], Scope.CLINICAL)
+    assert AuditEvent.objects.filter(action=Action.DENIED, actor_id=frontdesk.pk).count() == 1
+
+
+def test_emergency_access_opens_a_record_for_a_limited_time_and_flags_every_read(
+    alice_record, lindqvist
+):  # type: ignore[no-untyped-def]
+    alice = alice_record["patient"]
+    grant = policy.open_emergency_access(
+        _request(lindqvist.user),
+        alice,
+        reason="Seen in the ER tonight with acute weakness",
+        minutes=30,
+    )
+    assert grant.expires_at - grant.started_at == timedelta(minutes=30)
+    decision = policy.require(_request(lindqvist.user), alice, Scope.CLINICAL)
+    assert decision.emergency
+    assert AuditEvent.objects.filter(action=Action.EMERGENCY, emergency=True).count() == 1
+    assert AuditEvent.objects.get(action=Action.VIEW).emergency
+    assert policy.emergency_patient_ids(lindqvist.user) == {alice.pk}
+    # When the time is up, the record closes again.
+    EmergencyAccess.objects.filter(pk=grant.pk).update(expires_at=timezone.now())
+    assert not policy.decide(lindqvist.user, alice.pk, Scope.CLINICAL).allowed
+
+
+@pytest.mark.parametrize(
+    ("reason", "minutes", "message"),
+    [("because", 30, "at least"), ("Seen in the ER tonight with weakness", 600, "durations")],
+)
+def test_emergency_access_needs_a_real_reason_and_a_short_time(
+    alice_record, lindqvist, reason, minutes, message
+):  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationError, match=message):
+        policy.open_emergency_access(
+            _request(lindqvist.user), alice_record["patient"], reason=reason, minutes=minutes
+        )
+    assert not EmergencyAccess.objects.exists()
+    assert not AuditEvent.objects.exists()
+
+
+def test_only_clinicians_break_the_glass(alice_record, frontdesk, bob):  # type: ignore[no-untyped-def]
+    for user in (frontdesk, bob.user):
+        with pytest.raises(PermissionDenied):
+            policy.open_emergency_access(
+                _request(user), alice_record["patient"], reason="x" * 40, minutes=30
+            )
+    assert not EmergencyAccess.objects.exists()

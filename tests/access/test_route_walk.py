@@ -1,0 +1,135 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Walk every route with the first patient's ids as people who must not reach her record.
+
+Alice (the first patient) has a visit with Dr Hale, is assigned to Dr Okafor and waits
+for an earlier consult. The walkers are: another patient, a clinician not caring for
+her, a researcher, an anonymous visitor (none of whom may read or change anything of
+hers), and the front desk (who may see her demographics and visits but never clinical
+detail, nor change it). Every URL pattern from the resolver and every API operation
+from the OpenAPI schema is tried with GET and POST (forms and JSON bodies built from
+the schema), with each of her object ids in each id slot. A route added later without
+an access check fails this test.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from nervepath.api.routes import api
+from nervepath.audit.models import Action, AuditEvent
+
+from . import walker
+
+# Statuses that reveal nothing by themselves; 200s are checked for her data.
+REFUSALS = {301, 302, 400, 401, 403, 404, 405, 409, 422, 429}
+CLINICAL_LABELS: set[str] = set()  # model labels holding clinical detail (see clinical.py)
+
+
+def _markers(patient) -> list[str]:  # type: ignore[no-untyped-def]
+    """Strings that appear only in Alice's record."""
+    return [patient.user.email, patient.user.last_name, patient.phone, "Legs jerk every night"]
+
+
+def _walk(
+    client: Client, fp: walker.Footprint, slugs: list[str], markers: list[str], user=None
+) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    """Request everything; return {url: status} and fail on any leak. A walker whose
+    session a route ended (sign-out, expiry) is signed in again before the next call."""
+
+    def signed_in() -> None:
+        if user is not None and client.session.get("_auth_user_id") != str(user.pk):
+            client.force_login(user)
+
+    signed_in()
+    seen: dict[str, int] = {}
+    leaks: list[str] = []
+    for route, url in walker.urls(fp, slugs):
+        for method in ("get", "post"):
+            cache.clear()  # rate limits must not hide a leak behind a 429
+            signed_in()
+            response = getattr(client, method)(url)
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            text = body.decode("utf-8", "replace")
+            seen[f"{method.upper()} {url}"] = response.status_code
+            found = [m for m in markers if m and m in text]
+            if found:
+                leaks.append(
+                    f"{method.upper()} {url} [{route.name}] → {response.status_code} shows {found}"
+                )
+    schema = api.get_openapi_schema()
+    for method, path, body in walker.api_calls(schema, fp, slugs):
+        cache.clear()
+        signed_in()
+        url = "/api" + path if not path.startswith("/api") else path
+        kwargs = {"data": json.dumps(body), "content_type": "application/json"} if body else {}
+        response = client.generic(method, url, **kwargs)
+        seen[f"{method} {url} (api)"] = response.status_code
+        text = response.content.decode("utf-8", "replace")
+        found = [m for m in markers if m and m in text]
+        if found:
+            leaks.append(f"{method} {url} (api) → {response.status_code} shows {found}")
+    assert not leaks, "\n".join(leaks)
+    return seen
+
+
+def _identity(name: str, request):  # type: ignore[no-untyped-def]
+    if name == "anonymous":
+        return None
+    if name == "bob":
+        return request.getfixturevalue("bob").user
+    if name == "lindqvist":
+        return request.getfixturevalue("lindqvist").user
+    return request.getfixturevalue(name)
+
+
+@pytest.mark.parametrize("who", ["bob", "lindqvist", "researcher", "anonymous"])
+def test_nobody_outside_her_care_reads_or_changes_her_record(walk_setup, who, request):  # type: ignore[no-untyped-def]
+    alice, fp, slugs = walk_setup
+    assert {"accounts.patient", "scheduling.appointment", "scheduling.waitlistentry"} <= set(fp.ids)
+    before = walker.snapshot(alice)
+    client = Client()
+    user = _identity(who, request)
+    seen = _walk(client, fp, slugs, _markers(alice), user)
+    assert walker.snapshot(alice) == before
+    assert len(seen) > 150  # the walk really covered the project's routes
+    # Her record page and her bookings answer 404 to other accounts and 403 to a role
+    # without the right, never 200.
+    record = f"GET /staff/patients/{alice.pk}/"
+    booking = f"GET /api/bookings/{alice_record_id(fp)} (api)"
+    expected_record = {"bob": 403, "lindqvist": 404, "researcher": 403, "anonymous": 302}[who]
+    assert seen[record] == expected_record
+    expected_booking = {"bob": 404, "lindqvist": 404, "researcher": 403, "anonymous": 401}[who]
+    assert seen[booking] == expected_booking
+    if user is not None:
+        assert AuditEvent.objects.filter(
+            action=Action.DENIED, actor_id=user.pk, patient_id=alice.pk
+        ).exists()
+
+
+def alice_record_id(fp: walker.Footprint) -> str:
+    (appointment_id,) = fp.ids["scheduling.appointment"]
+    return appointment_id
+
+
+def test_the_front_desk_never_reads_or_changes_clinical_detail(walk_setup, frontdesk):  # type: ignore[no-untyped-def]
+    alice, fp, slugs = walk_setup
+    from . import clinical
+
+    markers = clinical.make_clinical_records(alice)
+    labels = set(clinical.CLINICAL_MODELS)
+    before = walker.snapshot(alice, labels=labels)
+    fp = walker.footprint(alice)
+    _walk(Client(), fp, slugs, markers, frontdesk)
+    assert walker.snapshot(alice, labels=labels) == before
+
+
+def test_the_walker_finds_a_route_that_forgets_its_check(walk_setup, bob, settings):  # type: ignore[no-untyped-def]
+    """The walk itself must catch a leaky route: add one and watch it fail."""
+    alice, fp, slugs = walk_setup
+    settings.ROOT_URLCONF = "access.leaky_urls"
+    with pytest.raises(AssertionError, match="leaky"):
+        _walk(Client(), fp, slugs, _markers(alice), bob.user)
