@@ -18,6 +18,8 @@ def value_for(item: Item) -> st.SearchStrategy[object]:
         return st.sampled_from(values)
     if item.type == "multi_choice":
         return st.lists(st.sampled_from(values), unique=True)
+    if item.type == "text":
+        return st.text(min_size=1, max_size=40).filter(lambda s: "\x00" not in s and s.strip())
     assert item.min is not None and item.max is not None
     if item.type == "integer":
         return st.integers(int(item.min), int(item.max))
@@ -27,7 +29,7 @@ def value_for(item: Item) -> st.SearchStrategy[object]:
         low, high = int(item.min), int(item.max)
         dates = st.dates(dt.date(low, 1, 1), dt.date(high, 12, 31)).map(dt.date.isoformat)
         return st.integers(low, high) | dates
-    return st.text(min_size=1, max_size=40).filter(lambda s: "\x00" not in s and s.strip())
+    raise ValueError(f"no strategy for item type {item.type}")
 
 
 @st.composite
