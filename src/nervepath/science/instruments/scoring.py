@@ -113,10 +113,8 @@ def validate(
     missing: list[str] = []
     for item in inst.items:
         value = answers.get(item.id)
-        if isinstance(value, str) and item.type != "text" and not value.strip():
-            value = None
-        if isinstance(value, str) and item.type == "text" and not value.strip():
-            value = None
+        if isinstance(value, str) and not value.strip():
+            value = None  # a blank form field is an unanswered question
         visible = item.show_if is None or evaluate(item.show_if, clean)
         if not visible:
             if value is not None:
