@@ -1,0 +1,208 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The plain, immutable objects a questionnaire definition becomes once loaded.
+
+Nothing here knows YAML or Django: the loader builds these from a definition file and the
+scorer reads them, so the web layer and a notebook see the same objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+KINDS = ("severity_scale", "diagnostic", "screen", "clinic_questionnaire", "history")
+ITEM_TYPES = (
+    "single_choice",
+    "yes_no",
+    "integer",
+    "decimal",
+    "multi_choice",
+    "text",
+    "date_or_year",
+)
+SEVERITIES = ("urgent", "warning", "info")
+
+OptionValue = int | str
+Condition = dict[str, Any]
+
+
+class AnswerError(ValueError):
+    """An answer set that cannot be scored; `item_id` names the offending item."""
+
+    def __init__(self, item_id: str, message: str) -> None:
+        super().__init__(f"{item_id}: {message}")
+        self.item_id = item_id
+
+
+class DefinitionError(ValueError):
+    """A definition (or wording) file that breaks the format; names the file and the field."""
+
+    def __init__(self, path: str, field_name: str, message: str) -> None:
+        super().__init__(f"{path}: {field_name}: {message}")
+        self.path = path
+        self.field = field_name
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an instrument, a band or a rule comes from, and on what terms it may be used."""
+
+    citation: str
+    licence: str
+    url: str | None = None
+
+    def __str__(self) -> str:
+        return self.citation
+
+
+@dataclass(frozen=True)
+class Option:
+    value: OptionValue
+    label: str
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question. `show_if` is None when the item is always asked."""
+
+    id: str
+    type: str
+    label: str
+    required: bool = True
+    options: tuple[Option, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    unit: str | None = None
+    max_length: int | None = None
+    show_if: Condition | None = None
+
+    def option(self, value: object) -> Option | None:
+        for option in self.options:
+            if type(option.value) is type(value) and option.value == value:
+                return option
+        return None
+
+
+@dataclass(frozen=True)
+class Score:
+    """A named score. `method` is sum, count or max; `range` is checked against the items."""
+
+    id: str
+    label: str
+    method: str
+    items: tuple[str, ...] = ()
+    scores: tuple[str, ...] = ()
+    value_map: dict[str, dict[OptionValue, float]] = field(default_factory=dict)
+    where: Condition | None = None
+    range: tuple[float, float] = (0, 0)
+
+
+@dataclass(frozen=True)
+class Band:
+    code: str
+    label: str
+    min: float
+    max: float
+
+
+@dataclass(frozen=True)
+class Cutoff:
+    """A threshold on a score (`score >= gte`); the primary one sets Result.positive."""
+
+    id: str
+    score: str
+    gte: float
+    label: str
+    source: str
+    primary: bool = False
+
+
+@dataclass(frozen=True)
+class MissingRule:
+    """`refuse`: every required visible item must be answered. `prorate`: up to
+    `max_missing` of `items` may be missing and sums are scaled up, as the source says."""
+
+    rule: str = "refuse"
+    max_missing: int = 0
+    items: tuple[str, ...] = ()
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class FlagRule:
+    code: str
+    severity: str
+    message: str
+    source: str
+    when: Condition
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A red flag raised by answers. It informs the clinician; it is not a diagnosis."""
+
+    code: str
+    severity: str
+    message: str
+    source: str
+    instrument_id: str = ""
+
+
+@dataclass(frozen=True)
+class Instrument:
+    id: str
+    version: str
+    title: str
+    kind: str
+    source: Source
+    wording_licensed: bool
+    wording_loaded: bool
+    items: tuple[Item, ...]
+    scores: tuple[Score, ...] = ()
+    main_score: str | None = None
+    band_score: str | None = None
+    bands: tuple[Band, ...] = ()
+    band_source: str | None = None
+    cutoffs: tuple[Cutoff, ...] = ()
+    missing: MissingRule = MissingRule()
+    flags: tuple[FlagRule, ...] = ()
+    path: str = ""
+
+    def item(self, item_id: str) -> Item:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(item_id)
+
+    def score_def(self, score_id: str) -> Score:
+        for score in self.scores:
+            if score.id == score_id:
+                return score
+        raise KeyError(score_id)
+
+    def visible_items(self, answers: Any) -> list[Item]:
+        """The items a respondent is asked given `answers`, branching applied."""
+        from nervepath.science.instruments.conditions import evaluate
+
+        return [i for i in self.items if i.show_if is None or evaluate(i.show_if, answers)]
+
+    def with_wording(self, path: Any) -> Instrument:
+        """A copy with item text read from a clinic's licensed wording file."""
+        from nervepath.science.instruments.loader import apply_wording
+
+        return apply_wording(self, path)
+
+
+@dataclass(frozen=True)
+class Result:
+    instrument_id: str
+    version: str
+    scores: dict[str, float | int | None]
+    total: float | int | None
+    band: str | None
+    band_label: str | None
+    positive: bool | None
+    cutoffs: dict[str, bool | None]
+    flags: list[Flag]
+    missing_items: list[str]
+    summary: str
