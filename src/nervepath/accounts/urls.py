@@ -7,13 +7,14 @@ from nervepath.accounts import views
 app_name = "accounts"
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(template_name="accounts/login.html"),
-        name="login",
-    ),
+    path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("home/", views.home, name="home"),
+    path("two-factor/", views.two_factor, name="two_factor"),
+    path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
+    path("security/", views.security, name="security"),
+    path("security/recovery-codes/", views.recovery_codes, name="recovery_codes"),
+    path("security/disable/", views.disable_two_factor, name="disable_two_factor"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(
