@@ -14,8 +14,11 @@ def username_from_request(request: HttpRequest, credentials: dict[str, Any] | No
     Without this, ``Alice@…`` and ``alice@…`` would be counted as two accounts and an
     attacker could double the number of guesses by varying the case.
     """
+    raw = ""
     if credentials:
-        raw = credentials.get("username") or ""
-    else:
+        # django-axes passes the form's ``username`` on failure, but the backend sees it
+        # under the user model's USERNAME_FIELD (``email``).
+        raw = credentials.get("username") or credentials.get("email") or ""
+    if not raw:
         raw = request.POST.get("username", "")
     return str(raw).strip().lower()
