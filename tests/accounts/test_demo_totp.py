@@ -26,9 +26,7 @@ def test_it_prints_the_code_that_signs_a_demo_account_in(client, frontdesk):
     code = run("FrontDesk@demo.nervepath.org")
     assert len(code) == 6 and code.isdigit()
     assert code == current_code(twofactor.confirmed_totp(frontdesk))
-    client.post(
-        "/accounts/login/", {"username": frontdesk.email, "password": "demo-password-2026"}
-    )
+    client.post("/accounts/login/", {"username": frontdesk.email, "password": "demo-password-2026"})
     assert client.post("/accounts/two-factor/", {"code": code}).status_code == 302
 
 
