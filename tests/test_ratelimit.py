@@ -98,3 +98,11 @@ def test_the_booking_api_is_limited_per_user(client, clinic, alice, bob):
     # Bob, from the same address, has his own count.
     login(client, bob.user)
     assert client.post("/api/bookings", body, content_type="application/json").status_code == 404
+
+
+@limits(login=(2, 60))
+def test_password_reset_emails_are_limited_per_address(client, alice, mailoutbox):
+    for _ in range(2):
+        assert client.post("/accounts/password-reset/", {"email": alice.email}).status_code == 302
+    assert client.post("/accounts/password-reset/", {"email": alice.email}).status_code == 429
+    assert len(mailoutbox) == 2

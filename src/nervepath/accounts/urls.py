@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from nervepath.accounts import views
+from nervepath.ratelimit import rate_limit
 
 app_name = "accounts"
 
@@ -17,10 +18,13 @@ urlpatterns = [
     path("security/disable/", views.disable_two_factor, name="disable_two_factor"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            template_name="accounts/password_reset.html",
-            email_template_name="accounts/password_reset_email.txt",
-            success_url=reverse_lazy("accounts:password_reset_done"),
+        # Counted with sign-in: each POST sends an email, so it is worth limiting too.
+        rate_limit("login", key="ip")(
+            auth_views.PasswordResetView.as_view(
+                template_name="accounts/password_reset.html",
+                email_template_name="accounts/password_reset_email.txt",
+                success_url=reverse_lazy("accounts:password_reset_done"),
+            )
         ),
         name="password_reset",
     ),
