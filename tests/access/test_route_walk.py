@@ -19,6 +19,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from helpers import login
 from nervepath.api.routes import api
 from nervepath.audit.models import Action, AuditEvent
 
@@ -42,7 +43,7 @@ def _walk(
 
     def signed_in() -> None:
         if user is not None and client.session.get("_auth_user_id") != str(user.pk):
-            client.force_login(user)
+            login(client, user)
 
     signed_in()
     seen: dict[str, int] = {}

@@ -1,21 +1,40 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
-from django.http import HttpRequest
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
+from django.urls import reverse
 
 from nervepath.accounts.models import Patient, Role, User
 
 
 def _admins_only(request: HttpRequest) -> bool:
     user = request.user
-    return bool(user.is_active and user.is_staff and getattr(user, "role", None) == Role.ADMIN)
+    verified = getattr(user, "is_verified", None)
+    return bool(
+        user.is_active
+        and user.is_staff
+        and getattr(user, "role", None) == Role.ADMIN
+        and verified is not None
+        and verified()
+    )
 
 
-# The Django admin is for the admin role only, whatever other flags a user carries.
+def _our_login(request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    """The admin's own login form would skip our two-factor step: send people to ours."""
+    target = request.GET.get("next") or reverse("admin:index")
+    return redirect_to_login(target, resolve_url(settings.LOGIN_URL))
+
+
+# The Django admin is for the admin role only, whatever other flags a user carries, and
+# only in a session that passed the two-factor step.
 admin.site.has_permission = _admins_only  # type: ignore[method-assign]
+admin.site.login = _our_login  # type: ignore[method-assign,assignment]
 
 
 class UserCreateForm(UserCreationForm):
