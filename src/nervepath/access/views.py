@@ -131,6 +131,7 @@ def patient_record(request: HttpRequest, pk: int) -> HttpResponse:
             .select_related("clinician")
             .order_by("clinician__last_name"),
             "history": _history(patient) if clinical else None,
+            "clinical": clinical,
             "assign_form": AssignForm(),
             "grant": grant,
             "now": now,

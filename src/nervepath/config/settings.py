@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "nervepath.accounts",
     "nervepath.audit",
     "nervepath.access",
+    "nervepath.documents",
     "nervepath.site",
     "nervepath.scheduling",
 ]
@@ -212,6 +213,8 @@ NERVEPATH = {
     "CLINIC_NAME": env_str("NERVEPATH_CLINIC_NAME", "Nervepath Clinic"),
     # Small practices may open every record to every clinician (see access/policy.py).
     "ALL_CLINICIANS_SEE_ALL": env_bool("NERVEPATH_ALL_CLINICIANS_SEE_ALL", False),
+    # Largest document a patient or clinician may add (referral letters, lab results).
+    "MAX_DOCUMENT_MB": env_int("NERVEPATH_MAX_DOCUMENT_MB", 20, minimum=1),
     # Sessions end after this long without a request, by role, and this long after
     # sign-in whatever happens (accounts/middleware.py).
     "STAFF_IDLE_MINUTES": env_int("NERVEPATH_STAFF_IDLE_MINUTES", 15, minimum=1),
