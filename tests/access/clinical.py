@@ -18,7 +18,8 @@ def make_clinical_records(patient: Patient) -> list[str]:
     # The record's change history is shown to clinicians only (access/patient_record.html).
     markers: list[str] = ["Changes to this record"]
 
-    upload = SimpleUploadedFile("ferritin.pdf", b"%PDF-1.4\nferritin 31 ng/mL MARKER-FILE-5K\n%%EOF\n")
+    content = b"%PDF-1.4\nferritin 31 ng/mL MARKER-FILE-5K\n%%EOF\n"
+    upload = SimpleUploadedFile("ferritin.pdf", content)
     upload.detected_type = "application/pdf"  # type: ignore[attr-defined]
     add_document(patient, upload, kind="lab", title="Ferritin result MARKER-7Q2", by=patient.user)
     markers += ["MARKER-7Q2", "MARKER-FILE-5K"]

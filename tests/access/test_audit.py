@@ -141,3 +141,21 @@ def test_the_second_sign_in_step_is_audited_both_ways(client, frontdesk):  # typ
         .values_list("action", flat=True)
     )
     assert actions == [Action.LOGIN, Action.TWO_FACTOR_FAILED, Action.TWO_FACTOR]
+
+
+def test_the_django_admin_audits_what_it_shows_of_patients(client, admin_user, alice_record):  # type: ignore[no-untyped-def]
+    alice = alice_record["patient"]
+    login(client, admin_user)
+    page = client.get(reverse("admin:accounts_patient_change", args=[alice.pk]))
+    assert page.status_code == 200
+    assert AuditEvent.objects.filter(
+        action=Action.VIEW, actor_id=admin_user.pk, patient_id=alice.pk
+    ).exists()
+    listing = client.get(reverse("admin:scheduling_appointment_changelist"))
+    assert listing.status_code == 200
+    assert AuditEvent.objects.filter(
+        action=Action.LIST, actor_id=admin_user.pk, patient_id=alice.pk, detail="admin"
+    ).exists()
+    appointment = alice_record["appointment"]
+    change = client.get(reverse("admin:scheduling_appointment_change", args=[appointment.pk]))
+    assert appointment.manage_token not in change.content.decode()

@@ -11,6 +11,7 @@ from django.shortcuts import resolve_url
 from django.urls import reverse
 
 from nervepath.accounts.models import Patient, Role, User
+from nervepath.audit.admin import AuditedAdminMixin
 
 
 def _admins_only(request: HttpRequest) -> bool:
@@ -50,7 +51,7 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     form = UserEditForm
     add_form = UserCreateForm
     ordering = ["email"]
@@ -67,8 +68,15 @@ class UserAdmin(BaseUserAdmin):
     )
     readonly_fields = ["last_login", "date_joined"]
 
+    def patient_id_of(self, obj: User) -> int | None:
+        patient = Patient.objects.filter(user=obj).only("pk").first()
+        return patient.pk if patient else None
+
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "phone", "date_of_birth"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
+
+    def patient_id_of(self, obj: Patient) -> int | None:
+        return obj.pk
