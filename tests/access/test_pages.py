@@ -23,7 +23,7 @@ def test_the_front_desk_finds_any_patient_and_each_listing_is_audited(
     client, alice_record, bob, frontdesk
 ):  # type: ignore[no-untyped-def]
     login(client, frontdesk)
-    page = client.get(reverse("access:patients"), {"q": "bak"})
+    page = client.post(reverse("access:patients"), {"q": "bak"})
     assert "Baker" in page.content.decode() and "Archer" not in page.content.decode()
     listed = AuditEvent.objects.filter(action=Action.LIST, actor_id=frontdesk.pk)
     assert list(listed.values_list("patient_id", flat=True)) == [bob.pk]
