@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
+from csp.constants import SELF
+from csp.decorators import csp_update
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404
@@ -34,7 +36,13 @@ from nervepath.scheduling.models import (
     Status,
 )
 
-api = NinjaAPI(title="nervepath API", version="1", urls_namespace="api")
+api = NinjaAPI(
+    title="nervepath API",
+    version="1",
+    urls_namespace="api",
+    # Swagger UI (served from our static files) draws its icons as data: images.
+    docs_decorator=csp_update({"img-src": [SELF, "data:"]}),
+)
 
 MAX_DAYS = 92
 # Slugs as the models define them; anything else (NUL bytes included, which PostgreSQL
