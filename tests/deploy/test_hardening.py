@@ -183,9 +183,8 @@ def test_production_passes_the_deployment_checklist(tmp_path) -> None:
 
 def test_s3_storage_is_configured_from_the_environment(tmp_path) -> None:
     code = (
-        "from django.conf import settings; from django.core.files.storage import default_storage;"
-        "print(type(default_storage).__name__, default_storage.bucket_name,"
-        " default_storage.endpoint_url, default_storage.location)"
+        "from django.core.files.storage import storages; s = storages['default'];"
+        "print(type(s).__name__, s.bucket_name, s.endpoint_url, s.location)"
     )
     env = nervepath_env(
         DJANGO_SETTINGS_MODULE="nervepath.config.production",
