@@ -272,13 +272,17 @@ def unpack(archive: Path, folder: Path, *, fernet: Any = None) -> Unpacked:
         with tarfile.open(source, "r:gz") as tar:
             for info in tar:
                 _extract(tar, info, members)
+            # tarfile stops at the first unreadable header as if the archive ended there;
+            # reading the compressed stream to its end makes gzip check its CRC too.
+            while tar.fileobj is not None and tar.fileobj.read(_READ):
+                pass
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
         raise ArchiveError(f"The archive is damaged or incomplete ({exc}).") from None
     if source != archive:
         source.unlink()
     manifest_path = members / MANIFEST
     if not manifest_path.is_file():
-        raise ArchiveError("The archive is incomplete: it has no manifest.")
+        raise ArchiveError("The archive is damaged or incomplete: it has no manifest.")
     try:
         manifest = json.loads(manifest_path.read_text("utf-8"))
     except (ValueError, UnicodeDecodeError):
