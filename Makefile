@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NERVEPATH_DEV ?= 1
 
-.PHONY: demo test install lint test-postgres test-fast clean
+.PHONY: demo test install lint check-deploy test-postgres test-fast clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+	$(MAKE) check-deploy
+
+# The production settings pass Django's deployment checklist with nothing to report.
+check-deploy: $(STAMP)
+	DJANGO_SETTINGS_MODULE=nervepath.config.production \
+	  SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	  ALLOWED_HOSTS=clinic.example.org NERVEPATH_VAR_DIR=$$(mktemp -d) \
+	  $(BIN)/nervepath check --deploy --fail-level WARNING
 
 test: $(STAMP)
 	bash scripts/ensure-test-services.sh

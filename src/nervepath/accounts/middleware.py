@@ -34,6 +34,10 @@ class SessionExpiryMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Without a session cookie nobody is signed in: don't touch the session (so a
+        # public response stays cacheable, see config/middleware.py).
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return self.get_response(request)
         if request.user.is_authenticated:
             expired = sessions.check(request)
             if expired is not None:
@@ -64,6 +68,8 @@ class TwoFactorMiddleware:
         return self._open
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return self.get_response(request)
         user = request.user
         if (
             user.is_authenticated

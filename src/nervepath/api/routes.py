@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
+from csp.constants import SELF
+from csp.decorators import csp_update
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
@@ -41,7 +43,13 @@ from nervepath.scheduling.models import (
     Status,
 )
 
-api = NinjaAPI(title="nervepath API", version="1", urls_namespace="api")
+api = NinjaAPI(
+    title="nervepath API",
+    version="1",
+    urls_namespace="api",
+    # Swagger UI (served from our static files) draws its icons as data: images.
+    docs_decorator=csp_update({"img-src": [SELF, "data:"]}),
+)
 
 MAX_DAYS = 92
 # Slugs as the models define them; anything else (NUL bytes included, which PostgreSQL

@@ -68,3 +68,22 @@ def env_rate(name: str, default: str) -> tuple[int, int]:
             f"e.g. '20/60'; got {text!r}"
         )
     return limit, seconds
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of a fixed set of words (case-insensitive), so a typo is refused at start-up."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}; got {raw!r}")
+    return value
+
+
+def env_required(name: str, why: str) -> str:
+    """A value production cannot run without; ``why`` ends the error message."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ImproperlyConfigured(f"{name} must be set: {why}")
+    return value

@@ -7,9 +7,18 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from nervepath.config.env import env_bool, env_int, env_list, env_rate, env_str
+from nervepath.config.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_rate,
+    env_required,
+    env_str,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("NERVEPATH_VAR_DIR", str(Path.cwd() / "var")))
@@ -43,18 +52,23 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "csp",
     "nervepath.accounts",
     "nervepath.audit",
     "nervepath.access",
     "nervepath.documents",
     "nervepath.site",
     "nervepath.scheduling",
+    "nervepath.backup",
 ]
 
 MIDDLEWARE = [
     "nervepath.audit.log.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Above the session middleware, so it sees the session cookie being set.
+    "nervepath.config.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -144,8 +158,43 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Uploads and reports go through Django's storage API (never open() on a path), so
+# several web and worker machines can share them. The folder is outside the web root
+# and there is deliberately no MEDIA_URL route: files reach people only through views
+# that check who is asking.
+MEDIA_ROOT = Path(env_str("NERVEPATH_MEDIA_ROOT", str(VAR_DIR / "uploads")))
+STORAGE_KIND = env_choice("NERVEPATH_STORAGE", "filesystem", ("filesystem", "s3"))
+if STORAGE_KIND == "s3":
+    # django-storages' S3 backend (pip install 'nervepath[s3]'); works with any
+    # S3-compatible service through NERVEPATH_S3_ENDPOINT_URL. Without access keys
+    # boto3 uses its own chain (instance role, ~/.aws).
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_required(
+                "NERVEPATH_S3_BUCKET", "the bucket that holds uploads when NERVEPATH_STORAGE=s3"
+            ),
+            "endpoint_url": env_str("NERVEPATH_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("NERVEPATH_S3_REGION") or None,
+            "access_key": env_str("NERVEPATH_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("NERVEPATH_S3_SECRET_ACCESS_KEY") or None,
+            "location": env_str("NERVEPATH_S3_PREFIX", "").strip("/"),
+            # Private objects, reached only through short-lived signed URLs, and never
+            # silently replaced by an upload with the same name.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "file_overwrite": False,
+        },
+    }
+else:
+    DEFAULT_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # No location: FileSystemStorage follows MEDIA_ROOT (also when tests override it).
+        "OPTIONS": {"base_url": None},
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -154,7 +203,6 @@ STORAGES = {
         )
     },
 }
-MEDIA_ROOT = VAR_DIR / "uploads"
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Nervepath Clinic <appointments@localhost>")
@@ -204,6 +252,27 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Sessions live in the database (Django's default engine), so any web machine sharing
+# the database can serve any signed-in person.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Content-Security-Policy (django-csp 4). The pages have no inline scripts or styles, so
+# the policy is strict everywhere, development and tests included; the API docs page
+# widens only what Swagger UI needs (see nervepath.api.routes).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+    }
+}
 
 NERVEPATH = {
     # Days between decompression of one leg and the other (DESIGN.md: about three
@@ -233,9 +302,26 @@ NERVEPATH = {
 # The session cookie and row never outlive the absolute limit.
 SESSION_COOKIE_AGE = NERVEPATH["SESSION_MAX_HOURS"] * 3600
 
+LOG_LEVEL = env_choice("LOG_LEVEL", "warning", ("debug", "info", "warning", "error")).upper()
+# Logs never carry request bodies or query strings (they may hold patient data): no
+# mail_admins handler (it attaches the whole request), and every message passes a
+# filter that cuts query strings out of quoted paths (nervepath.config.logfilters).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "filters": {"no_query_strings": {"()": "nervepath.config.logfilters.RedactQueryStrings"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["no_query_strings"],
+            "formatter": "plain",
+        }
+    },
+    "loggers": {
+        # Replace Django's defaults (which add mail_admins and a request-line format).
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }

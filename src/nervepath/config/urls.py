@@ -5,10 +5,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from nervepath.api.routes import api
+from nervepath.config.health import healthz
 
 admin.site.site_header = "nervepath administration"
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("accounts/", include("nervepath.accounts.urls")),

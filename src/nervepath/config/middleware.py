@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Keep pages that may carry patient data out of every cache.
+
+A signed-in person's pages (and the JSON API, which signs in with the same session)
+may show names, appointments and answers. Browsers keep such pages in their disk cache
+and back/forward history unless told not to, and a shared proxy could hand them to the
+next person. ``no-store`` forbids both; ``private`` also covers caches that only
+understand that word. Static files are never touched: WhiteNoise answers them before
+this middleware runs, with their own long-lived, immutable cache headers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
+
+
+class NoStoreMiddleware:
+    """Add ``Cache-Control: no-store, private`` to responses that use a session.
+
+    It sits above ``SessionMiddleware`` in ``MIDDLEWARE`` so it sees the response after
+    the session cookie has been written.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith(settings.STATIC_URL or "/static/"):
+            return response
+        if self._personal(request, response):
+            patch_cache_control(response, no_store=True, private=True)
+        return response
+
+    @staticmethod
+    def _personal(request: HttpRequest, response: HttpResponse) -> bool:
+        if settings.SESSION_COOKIE_NAME in response.cookies:
+            return True
+        session = getattr(request, "session", None)
+        if session is not None and (session.accessed or session.modified):
+            return True
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return False
+        user = getattr(request, "user", None)
+        return bool(user is not None and user.is_authenticated)

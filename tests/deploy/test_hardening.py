@@ -1,0 +1,206 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Headers, caching, the health endpoint, logs and the production settings' refusals."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from unittest import mock
+
+import pytest
+from deploy_stack import checked, nervepath, nervepath_env
+from django.db import OperationalError
+from django.test import override_settings
+
+from nervepath.config.logfilters import RedactQueryStrings
+
+
+def test_pages_carry_a_strict_content_security_policy(client, clinic) -> None:
+    csp = client.get("/").headers["Content-Security-Policy"]
+    for directive in (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+    ):
+        assert directive in csp
+    assert "unsafe-inline" not in csp and "data:" not in csp
+
+
+def test_api_docs_page_gets_only_what_swagger_needs(client) -> None:
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    csp = response.headers["Content-Security-Policy"]
+    assert "img-src 'self' data:" in csp
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    # Swagger UI is served from our own static files, with no inline script.
+    assert "/static/ninja/swagger-ui-bundle.js" in response.content.decode()
+
+
+def test_signed_in_pages_are_never_stored(client, alice) -> None:
+    client.force_login(alice.user)
+    for url in ("/portal/", "/", "/api/bookings"):
+        cache = client.get(url).headers.get("Cache-Control", "")
+        assert "no-store" in cache and "private" in cache, url
+
+
+def test_sessionless_response_may_be_cached_but_login_may_not(client, clinic) -> None:
+    # The public list of locations reads no session: nothing personal, no no-store.
+    assert "no-store" not in client.get("/api/locations").headers.get("Cache-Control", "")
+    # Pages whose template reads the session (who is signed in) are never stored.
+    assert "no-store" in client.get("/").headers["Cache-Control"]
+    login = client.post("/accounts/login/", {"username": "nobody@example.org", "password": "x"})
+    assert "no-store" in login.headers["Cache-Control"]
+
+
+def test_response_that_sets_the_session_cookie_is_not_stored(client, alice) -> None:
+    response = client.post(
+        "/accounts/login/", {"username": "alice@example.org", "password": "correct-horse-battery"}
+    )
+    assert response.status_code == 302
+    assert "sessionid" in response.cookies
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_static_files_keep_their_cache_headers(client, alice) -> None:
+    client.force_login(alice.user)
+    with override_settings(STATIC_URL="/static/"):
+        response = client.get("/static/nervepath/site.css")
+    assert "no-store" not in response.headers.get("Cache-Control", "")
+
+
+@pytest.mark.django_db
+def test_health_ok(client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "sessionid" not in response.cookies
+
+
+@pytest.mark.django_db
+def test_health_reports_a_database_that_is_down(client) -> None:
+    with mock.patch(
+        "django.db.backends.utils.CursorWrapper.execute",
+        side_effect=OperationalError("connection refused"),
+    ):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable"}
+
+
+@pytest.mark.django_db
+def test_health_is_exempt_from_the_https_redirect(client) -> None:
+    with override_settings(SECURE_SSL_REDIRECT=True, SECURE_REDIRECT_EXEMPT=[r"^healthz$"]):
+        assert client.get("/healthz").status_code == 200
+        redirected = client.get("/locations/")
+    assert redirected.status_code == 301
+    assert redirected["Location"].startswith("https://")
+
+
+def test_log_filter_cuts_query_strings() -> None:
+    record = logging.LogRecord(
+        "django.server", logging.INFO, __file__, 1,
+        '"%s" %s', ("GET /api/availability?patient=Alice+Archer&dob=1961-02-03 HTTP/1.1", 200),
+        None,
+    )  # fmt: skip
+    assert RedactQueryStrings().filter(record) is True
+    message = record.getMessage()
+    assert "Alice" not in message and "1961" not in message
+    assert '"GET /api/availability?[query removed] HTTP/1.1" 200' == message
+
+
+def test_gunicorn_access_log_has_no_query_string() -> None:
+    from deploy_stack import REPO
+
+    config: dict[str, object] = {}
+    exec(
+        compile((REPO / "deploy/gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), config
+    )
+    log_format = str(config["access_log_format"])
+    assert "%(U)s" in log_format
+    for atom in ("%(r)s", "%(q)s", "%(f)s"):
+        assert atom not in log_format
+
+
+def _production(**env: str):  # type: ignore[no-untyped-def]
+    settings_env = nervepath_env(DJANGO_SETTINGS_MODULE="nervepath.config.production", **env)
+    return nervepath("check", env=settings_env)
+
+
+def test_production_refuses_to_start_without_secret_key(tmp_path) -> None:
+    result = _production(ALLOWED_HOSTS="clinic.example.org", NERVEPATH_VAR_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_a_short_secret_key(tmp_path) -> None:
+    result = _production(
+        SECRET_KEY="short", ALLOWED_HOSTS="clinic.example.org", NERVEPATH_VAR_DIR=str(tmp_path)
+    )
+    assert result.returncode != 0
+    assert "at least 50 random characters" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts(tmp_path) -> None:
+    result = _production(SECRET_KEY=secrets.token_urlsafe(50), NERVEPATH_VAR_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS must be set" in result.stderr
+
+
+def test_bad_storage_choice_is_refused(tmp_path) -> None:
+    result = _production(
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="clinic.example.org",
+        NERVEPATH_VAR_DIR=str(tmp_path),
+        NERVEPATH_STORAGE="ftp",
+    )
+    assert result.returncode != 0
+    assert "NERVEPATH_STORAGE must be one of filesystem, s3" in result.stderr
+
+
+def test_production_passes_the_deployment_checklist(tmp_path) -> None:
+    result = _production(
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="clinic.example.org",
+        NERVEPATH_VAR_DIR=str(tmp_path),
+    )
+    checked(result)
+    deploy = nervepath(
+        "check", "--deploy", "--fail-level", "WARNING",
+        env=nervepath_env(
+            DJANGO_SETTINGS_MODULE="nervepath.config.production",
+            SECRET_KEY=secrets.token_urlsafe(50),
+            ALLOWED_HOSTS="clinic.example.org",
+            NERVEPATH_VAR_DIR=str(tmp_path),
+        ),
+    )  # fmt: skip
+    checked(deploy)
+    assert "no issues" in deploy.stdout
+
+
+def test_s3_storage_is_configured_from_the_environment(tmp_path) -> None:
+    code = (
+        "from django.core.files.storage import storages; s = storages['default'];"
+        "print(type(s).__name__, s.bucket_name, s.endpoint_url, s.location)"
+    )
+    env = nervepath_env(
+        DJANGO_SETTINGS_MODULE="nervepath.config.production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="clinic.example.org",
+        NERVEPATH_VAR_DIR=str(tmp_path),
+        NERVEPATH_STORAGE="s3",
+        NERVEPATH_S3_BUCKET="clinic-uploads",
+        NERVEPATH_S3_ENDPOINT_URL="https://objects.example.org",
+        NERVEPATH_S3_PREFIX="/uploads/",
+    )
+    result = checked(nervepath("shell", "-c", code, env=env))
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "S3Storage", "clinic-uploads", "https://objects.example.org", "uploads"
+    ]  # fmt: skip
+    missing = dict(env)
+    del missing["NERVEPATH_S3_BUCKET"]
+    result = nervepath("check", env=missing)
+    assert result.returncode != 0 and "NERVEPATH_S3_BUCKET must be set" in result.stderr
