@@ -341,11 +341,13 @@ def create_booking(request: HttpRequest, body: BookingIn) -> WithStatus[Appointm
             raise HttpError(400, "patient_id: staff must say which patient the booking is for.")
         patient = Patient.objects.filter(id=body.patient_id).first()
         if patient is None or not policy.decide(user, patient.pk, Scope.APPOINTMENTS).allowed:
+            audit.record(request, Action.DENIED, patient_id=body.patient_id, detail="booking")
             raise HttpError(404, "Unknown patient.")
         source = Source.STAFF
     else:
         patient = _patient_of(request)
         if body.patient_id is not None and body.patient_id != patient.id:
+            audit.record(request, Action.DENIED, patient_id=body.patient_id, detail="booking")
             raise HttpError(404, "Unknown patient.")
         source = Source.API
     appointment = services.book(
