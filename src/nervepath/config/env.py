@@ -8,6 +8,7 @@ message that names the variable, instead of a confusing failure later.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -51,3 +52,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_dir(name: str) -> Path | None:
+    """An existing folder, or None when the variable is unset or empty."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    path = Path(raw).expanduser()
+    if not path.is_dir():
+        raise ImproperlyConfigured(f"{name} must name an existing folder; got {raw!r}")
+    return path

@@ -8,7 +8,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from nervepath.config.env import env_bool, env_int, env_list, env_str
+from nervepath.config.env import env_bool, env_dir, env_int, env_list, env_str
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("NERVEPATH_VAR_DIR", str(Path.cwd() / "var")))
@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "nervepath.access",
     "nervepath.site",
     "nervepath.scheduling",
+    "nervepath.assessment",
 ]
 
 MIDDLEWARE = [
@@ -163,6 +164,9 @@ NERVEPATH = {
     "CLINIC_NAME": env_str("NERVEPATH_CLINIC_NAME", "Nervepath Clinic"),
     # Small practices may open every record to every clinician (see access/policy.py).
     "ALL_CLINICIANS_SEE_ALL": env_bool("NERVEPATH_ALL_CLINICIANS_SEE_ALL", False),
+    # A folder of licensed questionnaire wording, <instrument_id>.yaml or .json (see
+    # docs/assessment.md); empty: the shipped text (placeholders for licensed items).
+    "INSTRUMENT_WORDING_DIR": env_dir("NERVEPATH_INSTRUMENT_WORDING_DIR"),
 }
 
 LOGGING = {

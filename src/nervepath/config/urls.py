@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("accounts/", include("nervepath.accounts.urls")),
     path("staff/patients/", include("nervepath.access.urls")),
+    path("", include("nervepath.assessment.urls")),
     path("", include("nervepath.scheduling.urls")),
     path("", include("nervepath.site.urls")),
 ]
