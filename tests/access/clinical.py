@@ -4,14 +4,42 @@ maker that gives the first patient one record with text found nowhere else."""
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from nervepath.accounts.models import Patient
 
 # Model labels (app_label.model) whose rows are clinical detail.
-CLINICAL_MODELS: list[str] = []
+CLINICAL_MODELS: list[str] = [
+    "assessment.request",
+    "assessment.response",
+    "assessment.schedule",
+]
+
+QUESTIONNAIRE_MARKER = "Marker-side-effect-7f3a9c"
 
 
 def make_clinical_records(patient: Patient) -> list[str]:
     """Create clinical records for ``patient``; return marker strings they show."""
+    from nervepath.assessment import demo, services
+    from nervepath.assessment.models import Schedule
+
     # The record's change history is shown to clinicians only (access/patient_record.html).
     markers: list[str] = ["Changes to this record"]
+    # Questionnaires: a submitted symptom history whose free text is the marker, an open
+    # request with a draft, and a schedule (so their ids are walked too).
+    services.record_response(
+        patient,
+        "symptom_history",
+        demo.history(medications=["gabapentin"], side_effects=QUESTIONNAIRE_MARKER),
+        by=patient.user,
+    )
+    (req,) = services.create_requests(patient, ["pain_nrs"], reason="staff")
+    services.save_draft(req, {"now_left": 7})
+    Schedule.objects.create(
+        patient=patient,
+        instrument_ids=["irls"],
+        every_days=30,
+        next_due=timezone.localdate(),
+    )
+    markers += [QUESTIONNAIRE_MARKER, "Questionnaires and scores"]
     return markers
