@@ -265,6 +265,10 @@ def _env(workdir: Path, database_url: str | None, sqlite_name: str) -> dict[str,
         NERVEPATH_VAR_DIR=str(workdir),
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         LOG_LEVEL="ERROR",
+        # The storm is deliberately hundreds of booking POSTs from one loopback address;
+        # the per-address booking limit (ratelimit.py) would answer most of them 429.
+        NERVEPATH_RATE_BOOKING="100000/60",
+        NERVEPATH_RATE_LOGIN="1000/60",
     )
     if database_url:
         env["DATABASE_URL"] = database_url

@@ -15,10 +15,19 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from nervepath.accounts.models import Patient, Role, User
 from nervepath.scheduling.models import AvailabilityException, Clinician, Location
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():  # type: ignore[no-untyped-def]
+    """Each test starts with no requests counted against the rate limits."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

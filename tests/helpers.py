@@ -1,11 +1,36 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Small helpers for tests: dates relative to today, instants in a location's zone."""
+"""Small helpers for tests: signing in, dates relative to today, instants in a location's
+zone."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from nervepath.accounts import twofactor
+from nervepath.accounts.models import User
 from nervepath.scheduling.models import AppointmentType, Location
+
+
+def login(client: Client, user: User) -> Client:
+    """Sign ``user`` in on the test client as if they had passed every sign-in step.
+
+    Staff (and patients who turned two-step sign-in on) also get a confirmed
+    authenticator if they have none, and the session is marked as having given its code
+    (django-otp keeps the device's ``persistent_id`` in the session).
+    """
+    client.force_login(user)
+    if twofactor.needs_two_factor(user):
+        device = twofactor.confirmed_totp(user) or TOTPDevice.objects.create(
+            user=user, name=twofactor.TOTP_NAME, confirmed=True
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
 
 
 def kind(slug: str) -> AppointmentType:

@@ -4,12 +4,15 @@ maker that gives the first patient one record with text found nowhere else."""
 
 from __future__ import annotations
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from nervepath.accounts.models import Patient
+from nervepath.documents.views import add_document
 
 # Model labels (app_label.model) whose rows are clinical detail.
 CLINICAL_MODELS: list[str] = [
+    "documents.document",
     "assessment.request",
     "assessment.response",
     "assessment.schedule",
@@ -25,6 +28,13 @@ def make_clinical_records(patient: Patient) -> list[str]:
 
     # The record's change history is shown to clinicians only (access/patient_record.html).
     markers: list[str] = ["Changes to this record"]
+
+    content = b"%PDF-1.4\nferritin 31 ng/mL MARKER-FILE-5K\n%%EOF\n"
+    upload = SimpleUploadedFile("ferritin.pdf", content)
+    upload.detected_type = "application/pdf"  # type: ignore[attr-defined]
+    add_document(patient, upload, kind="lab", title="Ferritin result MARKER-7Q2", by=patient.user)
+    markers += ["MARKER-7Q2", "MARKER-FILE-5K"]
+
     # Questionnaires: a submitted symptom history whose free text is the marker, an open
     # request with a draft, and a schedule (so their ids are walked too).
     services.record_response(
@@ -33,7 +43,8 @@ def make_clinical_records(patient: Patient) -> list[str]:
         demo.history(medications=["gabapentin"], side_effects=QUESTIONNAIRE_MARKER),
         by=patient.user,
     )
-    (req,) = services.create_requests(patient, ["pain_nrs"], reason="staff")
+    services.create_requests(patient, ["pain_nrs"], reason="staff")
+    req = patient.questionnaire_requests.get(instrument_id="pain_nrs")
     services.save_draft(req, {"now_left": 7})
     Schedule.objects.create(
         patient=patient,

@@ -13,7 +13,7 @@ from nervepath.access.models import CareAssignment
 from nervepath.scheduling import services, waitlist
 from nervepath.scheduling.models import Source
 
-from . import walker
+from . import clinical, walker
 
 
 @pytest.fixture
@@ -34,7 +34,9 @@ def alice_record(clinic, alice, hale, okafor, frontdesk):  # type: ignore[no-unt
         clinician=okafor.user, patient=alice, assigned_by=frontdesk
     )
     entry = waitlist.join_waitlist(alice, kind("new-patient"), fort)
+    clinical_markers = clinical.make_clinical_records(alice)
     return {
+        "clinical_markers": clinical_markers,
         "patient": alice,
         "appointment": appointment,
         "assignment": assignment,

@@ -11,6 +11,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
+from helpers import login
 from nervepath.audit import log
 from nervepath.audit.models import Action, AuditEvent
 from nervepath.exports import csv_text, safe_cell
@@ -65,7 +66,7 @@ def test_sign_in_sign_out_and_failures_are_recorded_without_the_typed_address(cl
 
 
 def test_each_response_carries_the_request_id_of_its_audit_events(client, alice):  # type: ignore[no-untyped-def]
-    client.force_login(alice.user)
+    login(client, alice.user)
     response = client.get(reverse("scheduling:portal"), HTTP_X_REQUEST_ID="proxy-id-123456")
     assert response["X-Request-ID"] == "proxy-id-123456"
     event = AuditEvent.objects.get(action=Action.VIEW, patient_id=alice.pk)
@@ -100,7 +101,7 @@ def test_csv_text_neutralises_every_cell_including_the_header():  # type: ignore
 def test_admins_filter_and_export_the_trail_but_cannot_edit_it(client, admin_user):  # type: ignore[no-untyped-def]
     first = log.record(None, Action.VIEW, patient_id=11, detail="=cmd|' /C calc'!A0")
     log.record(None, Action.DENIED, patient_id=12)
-    client.force_login(admin_user)
+    login(client, admin_user)
     changelist = reverse("admin:audit_auditevent_changelist")
     page = client.get(changelist, {"action__exact": "denied"})
     assert page.status_code == 200
@@ -117,3 +118,44 @@ def test_admins_filter_and_export_the_trail_but_cannot_edit_it(client, admin_use
     delete = reverse("admin:audit_auditevent_delete", args=[first.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
     assert AuditEvent.objects.get(pk=first.pk).detail.startswith("=cmd")
+
+
+def test_the_second_sign_in_step_is_audited_both_ways(client, frontdesk):  # type: ignore[no-untyped-def]
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from nervepath.accounts import twofactor
+    from nervepath.accounts.demo import current_code
+
+    device: TOTPDevice = twofactor.confirmed_totp(frontdesk)
+    client.post("/accounts/login/", {"username": frontdesk.email, "password": "demo-password-2026"})
+    wrong = "000000" if current_code(device) != "000000" else "111111"
+    client.post("/accounts/two-factor/", {"code": wrong})
+    device.refresh_from_db()
+    device.throttling_failure_count = 0
+    device.throttling_failure_timestamp = None
+    device.save()
+    client.post("/accounts/two-factor/", {"code": current_code(device)})
+    actions = list(
+        AuditEvent.objects.filter(actor_id=frontdesk.pk)
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == [Action.LOGIN, Action.TWO_FACTOR_FAILED, Action.TWO_FACTOR]
+
+
+def test_the_django_admin_audits_what_it_shows_of_patients(client, admin_user, alice_record):  # type: ignore[no-untyped-def]
+    alice = alice_record["patient"]
+    login(client, admin_user)
+    page = client.get(reverse("admin:accounts_patient_change", args=[alice.pk]))
+    assert page.status_code == 200
+    assert AuditEvent.objects.filter(
+        action=Action.VIEW, actor_id=admin_user.pk, patient_id=alice.pk
+    ).exists()
+    listing = client.get(reverse("admin:scheduling_appointment_changelist"))
+    assert listing.status_code == 200
+    assert AuditEvent.objects.filter(
+        action=Action.LIST, actor_id=admin_user.pk, patient_id=alice.pk, detail="admin"
+    ).exists()
+    appointment = alice_record["appointment"]
+    change = client.get(reverse("admin:scheduling_appointment_change", args=[appointment.pk]))
+    assert appointment.manage_token not in change.content.decode()

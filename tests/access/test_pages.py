@@ -6,23 +6,24 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from helpers import login
 from nervepath.access.models import CareAssignment, EmergencyAccess
 from nervepath.audit.models import Action, AuditEvent
 
 
 def test_a_clinician_lists_only_their_patients(client, alice_record, bob, lindqvist, hale):  # type: ignore[no-untyped-def]
-    client.force_login(hale.user)
+    login(client, hale.user)
     page = client.get(reverse("access:patients"))
     assert "Archer" in page.content.decode() and "Baker" not in page.content.decode()
-    client.force_login(lindqvist.user)
+    login(client, lindqvist.user)
     assert "Archer" not in client.get(reverse("access:patients")).content.decode()
 
 
 def test_the_front_desk_finds_any_patient_and_each_listing_is_audited(
     client, alice_record, bob, frontdesk
 ):  # type: ignore[no-untyped-def]
-    client.force_login(frontdesk)
-    page = client.get(reverse("access:patients"), {"q": "bak"})
+    login(client, frontdesk)
+    page = client.post(reverse("access:patients"), {"q": "bak"})
     assert "Baker" in page.content.decode() and "Archer" not in page.content.decode()
     listed = AuditEvent.objects.filter(action=Action.LIST, actor_id=frontdesk.pk)
     assert list(listed.values_list("patient_id", flat=True)) == [bob.pk]
@@ -31,10 +32,10 @@ def test_the_front_desk_finds_any_patient_and_each_listing_is_audited(
 def test_the_record_shows_history_to_clinicians_only(client, alice_record, hale, frontdesk):  # type: ignore[no-untyped-def]
     alice = alice_record["patient"]
     url = reverse("access:patient", args=[alice.pk])
-    client.force_login(hale.user)
+    login(client, hale.user)
     page = client.get(url).content.decode()
     assert "970-555-0199" in page and "Changes to this record" in page
-    client.force_login(frontdesk)
+    login(client, frontdesk)
     page = client.get(url).content.decode()
     assert "970-555-0199" in page and "Changes to this record" not in page
 
@@ -44,29 +45,29 @@ def test_the_front_desk_assigns_a_clinician_who_then_sees_the_record(
 ):  # type: ignore[no-untyped-def]
     alice = alice_record["patient"]
     url = reverse("access:patient", args=[alice.pk])
-    client.force_login(lindqvist.user)
+    login(client, lindqvist.user)
     assert client.get(url).status_code == 404
-    client.force_login(frontdesk)
+    login(client, frontdesk)
     client.post(reverse("access:assign", args=[alice.pk]), {"clinician": lindqvist.user.pk})
     assignment = CareAssignment.objects.get(clinician=lindqvist.user, ended_at__isnull=True)
-    client.force_login(lindqvist.user)
+    login(client, lindqvist.user)
     assert client.get(url).status_code == 200
-    client.force_login(frontdesk)
+    login(client, frontdesk)
     client.post(reverse("access:unassign", args=[alice.pk, assignment.pk]))
-    client.force_login(lindqvist.user)
+    login(client, lindqvist.user)
     assert client.get(url).status_code == 404
 
 
 def test_assigning_a_non_clinician_is_refused(client, alice_record, frontdesk, bob):  # type: ignore[no-untyped-def]
     alice = alice_record["patient"]
-    client.force_login(frontdesk)
+    login(client, frontdesk)
     client.post(reverse("access:assign", args=[alice.pk]), {"clinician": bob.user.pk})
     assert not CareAssignment.objects.filter(clinician=bob.user).exists()
 
 
 def test_emergency_access_through_the_page(client, alice_record, lindqvist):  # type: ignore[no-untyped-def]
     alice = alice_record["patient"]
-    client.force_login(lindqvist.user)
+    login(client, lindqvist.user)
     url = reverse("access:emergency")
     short = client.post(url, {"record_number": alice.pk, "reason": "need it", "minutes": 30})
     assert "at least" in short.content.decode()
@@ -86,7 +87,7 @@ def test_emergency_access_through_the_page(client, alice_record, lindqvist):  # 
 
 
 def test_front_desk_cannot_break_the_glass(client, alice_record, frontdesk):  # type: ignore[no-untyped-def]
-    client.force_login(frontdesk)
+    login(client, frontdesk)
     assert client.get(reverse("access:emergency")).status_code == 403
 
 
@@ -95,10 +96,10 @@ def test_the_calendar_hides_names_of_patients_outside_a_clinicians_care(
 ):  # type: ignore[no-untyped-def]
     url = reverse("scheduling:calendar", args=["fort-collins"])
     day = alice_record["appointment"].local_start.date().isoformat()
-    client.force_login(lindqvist.user)
+    login(client, lindqvist.user)
     page = client.get(url, {"date": day}).content.decode()
     assert "Archer" not in page and "Booked" in page
-    client.force_login(hale.user)
+    login(client, hale.user)
     assert "Archer" in client.get(url, {"date": day}).content.decode()
 
 

@@ -19,6 +19,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from helpers import login
 from nervepath.api.routes import api
 from nervepath.audit.models import Action, AuditEvent
 
@@ -42,7 +43,7 @@ def _walk(
 
     def signed_in() -> None:
         if user is not None and client.session.get("_auth_user_id") != str(user.pk):
-            client.force_login(user)
+            login(client, user)
 
     signed_in()
     seen: dict[str, int] = {}
@@ -87,13 +88,17 @@ def _identity(name: str, request):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("who", ["bob", "lindqvist", "researcher", "anonymous"])
-def test_nobody_outside_her_care_reads_or_changes_her_record(walk_setup, who, request):  # type: ignore[no-untyped-def]
+def test_nobody_outside_her_care_reads_or_changes_her_record(
+    walk_setup, alice_record, who, request
+):  # type: ignore[no-untyped-def]
     alice, fp, slugs = walk_setup
     assert {"accounts.patient", "scheduling.appointment", "scheduling.waitlistentry"} <= set(fp.ids)
     before = walker.snapshot(alice)
     client = Client()
     user = _identity(who, request)
-    seen = _walk(client, fp, slugs, _markers(alice), user)
+    # Her clinical records' own text (not the generic headings around them).
+    clinical = [m for m in alice_record["clinical_markers"] if "MARKER" in m]
+    seen = _walk(client, fp, slugs, _markers(alice) + clinical, user)
     assert walker.snapshot(alice) == before
     assert len(seen) > 150  # the walk really covered the project's routes
     # Her record page and her bookings answer 404 to other accounts and 403 to a role
@@ -121,6 +126,7 @@ def test_the_front_desk_never_reads_or_changes_clinical_detail(walk_setup, front
 
     markers = clinical.make_clinical_records(alice)
     labels = set(clinical.CLINICAL_MODELS)
+    assert all(label in walker.footprint(alice).ids for label in labels)
     before = walker.snapshot(alice, labels=labels)
     fp = walker.footprint(alice)
     _walk(Client(), fp, slugs, markers, frontdesk)

@@ -73,7 +73,12 @@ def footprint(patient: Patient) -> Footprint:
         q = _patient_filter(model, patient)
         if q is None:
             continue
-        pks = {str(pk) for pk in model._default_manager.filter(q).values_list("pk", flat=True)}
+        uuid_fields = [
+            f.name for f in model._meta.concrete_fields if isinstance(f, models.UUIDField)
+        ]
+        pks: set[str] = set()
+        for row in model._default_manager.filter(q).values_list("pk", *uuid_fields):
+            pks.update(str(v) for v in row if v is not None)
         if pks:
             fp.ids[model._meta.label_lower] = pks
     return fp

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import authenticate
+from django.test import RequestFactory
 
+from helpers import login
 from nervepath.accounts.models import Role, User
 from nervepath.accounts.services import AccountError, patient_for_email
 
@@ -11,17 +13,17 @@ from nervepath.accounts.services import AccountError, patient_for_email
 def test_only_the_admin_role_reaches_the_django_admin(client, clinic, alice, frontdesk, admin_user):
     hale = User.objects.get(role=Role.CLINICIAN, last_name="Hale")
     for user in (alice.user, frontdesk, hale):
-        client.force_login(user)
+        login(client, user)
         response = client.get("/admin/")
         assert response.status_code == 302 and "/admin/login/" in response["Location"]
-    client.force_login(admin_user)
+    login(client, admin_user)
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/scheduling/appointmenttype/").status_code == 200
 
 
 def test_a_promoted_flag_does_not_open_the_admin(client, clinic, frontdesk):
     User.objects.filter(pk=frontdesk.pk).update(is_staff=True)  # e.g. a stray database edit
-    client.force_login(User.objects.get(pk=frontdesk.pk))
+    login(client, User.objects.get(pk=frontdesk.pk))
     assert client.get("/admin/").status_code == 302
 
 
@@ -34,16 +36,18 @@ def test_is_staff_follows_the_role(clinic):
 
 
 def test_sign_in_is_by_email_case_insensitively(clinic, alice):
-    assert (
-        authenticate(username="alice@example.org", password="correct-horse-battery") == alice.user
+    request = RequestFactory().post("/accounts/login/")  # django-axes needs the request
+    signed_in = authenticate(
+        request, username="ALICE@example.org", password="correct-horse-battery"
     )
+    assert signed_in == alice.user
     user = User.objects.create_user("MiXeD@Example.org", "correct-horse-battery")
     assert user.email == "mixed@example.org"
 
 
 def test_each_role_lands_on_its_own_start_page(client, clinic, alice, frontdesk, researcher):
     for user, target in ((alice.user, "/portal/"), (frontdesk, "/staff/"), (researcher, "/")):
-        client.force_login(user)
+        login(client, user)
         response = client.get("/accounts/home/")
         assert response.status_code == 302 and response["Location"] == target
 

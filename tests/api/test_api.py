@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from helpers import at, kind, next_weekday
+from helpers import at, kind, login, next_weekday
 from nervepath.scheduling import availability, services
 from nervepath.scheduling.models import Appointment, Status
 
@@ -75,7 +75,7 @@ def test_booking_needs_a_signed_in_user(client, clinic, hale):
 
 
 def test_a_patient_books_lists_and_cancels_through_the_api(client, clinic, hale, alice):
-    client.force_login(alice.user)
+    login(client, alice.user)
     response = client.post(
         "/api/bookings",
         _body(clinic, hale, next_weekday(0), "10:00"),
@@ -100,7 +100,7 @@ def test_a_taken_slot_answers_409_with_alternatives(client, clinic, hale, alice,
         bob,
         by=None,
     )
-    client.force_login(alice.user)
+    login(client, alice.user)
     response = client.post(
         "/api/bookings",
         _body(clinic, hale, next_weekday(0), "10:00"),
@@ -129,7 +129,7 @@ def test_a_taken_slot_answers_409_with_alternatives(client, clinic, hale, alice,
 def test_malformed_or_forbidden_bookings_change_nothing(
     client, clinic, hale, alice, change, status, message
 ):
-    client.force_login(alice.user)
+    login(client, alice.user)
     response = client.post(
         "/api/bookings",
         _body(clinic, hale, next_weekday(0), "10:00") | change,
@@ -141,7 +141,7 @@ def test_malformed_or_forbidden_bookings_change_nothing(
 
 
 def test_a_body_that_is_not_json_is_a_400(client, clinic, alice):
-    client.force_login(alice.user)
+    login(client, alice.user)
     response = client.post("/api/bookings", "{not json", content_type="application/json")
     assert response.status_code == 400
     assert "error" in response.json()
@@ -158,7 +158,7 @@ def test_another_patients_booking_answers_404(client, clinic, hale, alice, bob):
         bob,
         by=None,
     )
-    client.force_login(alice.user)
+    login(client, alice.user)
     assert client.get(f"/api/bookings/{theirs.id}").status_code == 404
     assert client.post(f"/api/bookings/{theirs.id}/cancel").status_code == 404
     moved = client.post(
@@ -179,7 +179,7 @@ def test_another_patients_booking_answers_404(client, clinic, hale, alice, bob):
 
 
 def test_staff_book_for_a_named_patient(client, clinic, hale, alice, frontdesk):
-    client.force_login(frontdesk)
+    login(client, frontdesk)
     body = _body(clinic, hale, next_weekday(0), "10:00", type_slug="nerve-block")
     assert client.post("/api/bookings", body, content_type="application/json").status_code == 400
     response = client.post(
@@ -190,7 +190,7 @@ def test_staff_book_for_a_named_patient(client, clinic, hale, alice, frontdesk):
 
 
 def test_reschedule_through_the_api(client, clinic, hale, alice):
-    client.force_login(alice.user)
+    login(client, alice.user)
     booking = client.post(
         "/api/bookings",
         _body(clinic, hale, next_weekday(0), "10:00"),
@@ -214,7 +214,7 @@ def test_availability_refuses_dates_far_away(client, clinic, start):
 
 
 def test_staff_cannot_book_centuries_ahead(client, clinic, hale, alice, frontdesk):
-    client.force_login(frontdesk)
+    login(client, frontdesk)
     body = _body(clinic, hale, next_weekday(0), "10:00") | {
         "starts_at": "9999-12-31T10:00:00-07:00",
         "patient_id": alice.id,
@@ -228,7 +228,7 @@ def test_staff_cannot_book_centuries_ahead(client, clinic, hale, alice, frontdes
 def test_a_multipart_body_without_a_boundary_is_a_400(clinic, alice):
     # With CSRF checks on, as in production, the check itself reads the broken body.
     client = Client(enforce_csrf_checks=True)
-    client.force_login(alice.user)
+    login(client, alice.user)
     client.cookies["csrftoken"] = "a" * 32
     response = client.generic(
         "POST", "/api/bookings", b"x", content_type="multipart/form-data", HTTP_X_CSRFTOKEN="a" * 32
@@ -242,7 +242,7 @@ def test_a_multipart_body_without_a_boundary_is_a_400(clinic, alice):
     [{"appointment_type": "follow\x00up"}, {"location": "\x00"}, {"note": "a\x00b"}],
 )
 def test_nul_characters_are_refused_before_any_query(client, clinic, hale, alice, change):
-    client.force_login(alice.user)
+    login(client, alice.user)
     body = _body(clinic, hale, next_weekday(0), "10:00") | change
     response = client.post("/api/bookings", body, content_type="application/json")
     assert response.status_code == 400

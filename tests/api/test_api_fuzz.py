@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import openapi
 from schemathesis.checks import not_a_server_error
 
+from helpers import login
 from nervepath.config.wsgi import application
 
 pytestmark = pytest.mark.booking
@@ -25,7 +26,7 @@ def signed_in(clinic, request):  # type: ignore[no-untyped-def]
     from nervepath.accounts.models import User
 
     client = Client()
-    client.force_login(User.objects.get(email=request.param))
+    login(client, User.objects.get(email=request.param))
     token = "a" * 32
     return {"sessionid": client.cookies["sessionid"].value, "csrftoken": token}, token
 

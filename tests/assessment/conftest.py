@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import at, kind, next_weekday
+from helpers import at, kind, login, next_weekday
 from nervepath.assessment import demo
 from nervepath.assessment.models import Request
 from nervepath.scheduling import services
@@ -45,5 +45,5 @@ def form(answers: dict, **extra: str) -> dict:  # type: ignore[type-arg]
 
 @pytest.fixture
 def alice_client(client, alice):  # type: ignore[no-untyped-def]
-    client.force_login(alice.user)
+    login(client, alice.user)
     return client

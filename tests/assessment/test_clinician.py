@@ -13,6 +13,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
+from helpers import login
 from nervepath.assessment import demo, services
 from nervepath.assessment.models import (
     Request,
@@ -45,7 +46,7 @@ def answered(intake, alice):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def hale_client(client, hale):  # type: ignore[no-untyped-def]
-    client.force_login(hale.user)
+    login(client, hale.user)
     return client
 
 
@@ -72,14 +73,14 @@ def test_the_trend_plot_is_an_svg_behind_the_policy(
     answered, alice, client, hale, lindqvist, frontdesk, bob
 ):  # type: ignore[no-untyped-def]
     url = f"/staff/patients/{alice.pk}/assessment/trend/irls.svg"
-    client.force_login(hale.user)
+    login(client, hale.user)
     plot = client.get(url)
     assert plot.status_code == 200
     assert plot["Content-Type"] == "image/svg+xml"
     assert plot.content.lstrip().startswith(b"<?xml") and b"<svg" in plot.content
     assert client.get(f"/staff/patients/{alice.pk}/assessment/trend/nope.svg").status_code == 404
     for user, status in [(lindqvist.user, 404), (frontdesk, 403), (bob.user, 403)]:
-        client.force_login(user)
+        login(client, user)
         assert client.get(url).status_code == status
         assert client.get(f"/staff/patients/{alice.pk}/assessment/").status_code == status
 
@@ -184,10 +185,10 @@ def test_the_record_and_appointment_pages_link_the_summary_for_clinicians_only( 
 ):
     link = f"/staff/patients/{alice.pk}/assessment/"
     appointment = intake["appointment"]
-    client.force_login(hale.user)
+    login(client, hale.user)
     assert link in client.get(f"/staff/patients/{alice.pk}/").content.decode()
     assert link in client.get(f"/staff/appointments/{appointment.pk}/").content.decode()
-    client.force_login(frontdesk)
+    login(client, frontdesk)
     assert link not in client.get(f"/staff/patients/{alice.pk}/").content.decode()
 
 
@@ -210,7 +211,7 @@ def test_a_patients_responses_export_as_a_valid_fhir_bundle(  # type: ignore[no-
     url = f"/api/patients/{alice.pk}/questionnaire-responses"
     services.correct(answered["latest"], demo.irls(13), reason="typed in wrong", by=hale.user)
     for user in (alice.user, hale.user):
-        client.force_login(user)
+        login(client, user)
         got = client.get(url)
         assert got.status_code == 200
         bundle = Bundle.model_validate(got.json())
@@ -228,7 +229,7 @@ def test_a_patients_responses_export_as_a_valid_fhir_bundle(  # type: ignore[no-
         (frontdesk, 403),
         (researcher, 403),
     ]:
-        client.force_login(user)
+        login(client, user)
         assert client.get(url).status_code == status
     client.logout()
     assert client.get(url).status_code == 401

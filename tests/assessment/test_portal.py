@@ -8,6 +8,7 @@ import html
 
 import pytest
 
+from helpers import login
 from nervepath.assessment.models import RequestState, Response, ResponseStatus
 from nervepath.audit.models import Action, AuditEvent
 
@@ -102,7 +103,7 @@ def test_a_tampered_or_bad_post_is_refused_and_stores_nothing(  # type: ignore[n
 
 
 def test_another_patients_questionnaire_is_404_and_untouched(intake, alice, bob, client):  # type: ignore[no-untyped-def]
-    client.force_login(bob.user)
+    login(client, bob.user)
     url = f"/portal/questionnaires/{intake['irls'].pk}/"
     before = _snapshot(alice)
     assert client.get(url).status_code == 404
@@ -114,7 +115,7 @@ def test_another_patients_questionnaire_is_404_and_untouched(intake, alice, bob,
 
 
 def test_staff_do_not_fill_a_patients_form(intake, hale, client):  # type: ignore[no-untyped-def]
-    client.force_login(hale.user)
+    login(client, hale.user)
     assert client.get(f"/portal/questionnaires/{intake['irls'].pk}/").status_code == 403
 
 

@@ -14,7 +14,10 @@ import os
 from collections.abc import Callable
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
+
+from nervepath.accounts.demo import current_code
 
 # Playwright's sync API keeps an event loop running in the main thread, so Django's
 # async-safety guard would refuse ORM calls made by the test code (setting up data,
@@ -56,13 +59,21 @@ def site(live_server) -> str:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def sign_in(site: str) -> Callable[[Page, str, str], None]:
-    """Sign a browser page in through the real login form."""
+    """Sign a browser page in through the real login form and, for staff (or a patient
+    who turned it on), the two-step code page, typing the code an authenticator app
+    with the account's key would show now."""
 
     def _sign_in(page: Page, email: str, password: str) -> None:
         page.goto(f"{site}/accounts/login/")
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
+        device = TOTPDevice.objects.filter(user__email=email, confirmed=True).first()
+        if device is not None:
+            expect(page.get_by_role("heading", name="Two-step sign-in")).to_be_visible()
+            page.get_by_label("Code").fill(current_code(device))
+            page.get_by_role("button", name="Continue").click()
+            expect(page.get_by_role("heading", name="Two-step sign-in")).not_to_be_visible()
         expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
     return _sign_in

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from helpers import at, kind, next_weekday
+from helpers import at, kind, login, next_weekday
 from nervepath.accounts.models import User
 from nervepath.scheduling import availability, services
 from nervepath.scheduling.models import Appointment, Source, Status
@@ -149,7 +149,7 @@ def test_a_slot_taken_meanwhile_answers_409_with_the_nearest_times(client, clini
 
 
 def test_a_signed_in_patient_books_without_retyping_details(client, clinic, alice):
-    client.force_login(alice.user)
+    login(client, alice.user)
     fc = clinic["fort-collins"]
     slot = _first_online_slot(fc)
     response = client.post(
@@ -226,7 +226,7 @@ def test_the_portal_shows_only_the_patients_own_appointments(client, clinic, hal
     theirs = services.book(
         services.Request(kind("follow-up"), fc, hale, at(fc, monday, "11:00")), bob, by=None
     )
-    client.force_login(alice.user)
+    login(client, alice.user)
     html = client.get(reverse("scheduling:portal")).content.decode()
     assert mine.manage_token in html
     assert theirs.manage_token not in html
@@ -235,18 +235,18 @@ def test_the_portal_shows_only_the_patients_own_appointments(client, clinic, hal
 def test_staff_pages_are_for_staff(client, clinic, alice, frontdesk, researcher):
     url = reverse("scheduling:calendar", args=["fort-collins"])
     assert client.get(url).status_code == 302  # to sign in
-    client.force_login(alice.user)
+    login(client, alice.user)
     assert client.get(url).status_code == 403
-    client.force_login(researcher)
+    login(client, researcher)
     assert client.get(url).status_code == 403
-    client.force_login(frontdesk)
+    login(client, frontdesk)
     assert client.get(url).status_code == 200
     assert client.get(url + "?view=week&date=bogus").status_code == 200
 
 
 def test_front_desk_books_moves_and_cancels_from_the_calendar(client, clinic, hale, frontdesk):
     fc = clinic["fort-collins"]
-    client.force_login(frontdesk)
+    login(client, frontdesk)
     monday = next_weekday(0)
     response = client.post(
         reverse("scheduling:staff_book", args=[fc.slug]),
@@ -281,7 +281,7 @@ def test_front_desk_books_moves_and_cancels_from_the_calendar(client, clinic, ha
 
 def test_staff_booking_errors_are_shown_and_nothing_changes(client, clinic, hale, frontdesk):
     fc = clinic["fort-collins"]
-    client.force_login(frontdesk)
+    login(client, frontdesk)
     response = client.post(
         reverse("scheduling:staff_book", args=[fc.slug]),
         {
@@ -324,7 +324,7 @@ def test_a_patient_can_ask_for_one_clinician(client, clinic, hale, lindqvist):
 
 
 def test_a_clinician_finds_their_feed_address_on_the_calendar(client, clinic, hale, okafor):
-    client.force_login(hale.user)
+    login(client, hale.user)
     html = client.get(reverse("scheduling:calendar", args=["fort-collins"])).content.decode()
     assert hale.calendar_token in html and okafor.calendar_token not in html
 
@@ -338,7 +338,7 @@ def test_front_desk_records_an_outcome_once_the_visit_has_started(
         alice,
         by=None,
     )
-    client.force_login(frontdesk)
+    login(client, frontdesk)
     url = reverse("scheduling:staff_outcome", args=[appt.pk])
     response = client.post(url, {"status": "completed"}, follow=True)
     assert "once it has started" in response.content.decode()
@@ -389,7 +389,7 @@ def test_odd_dates_in_query_strings_never_break_a_page(
         ).status_code
         == 200
     )
-    client.force_login(frontdesk)
+    login(client, frontdesk)
     for view in ("day", "week"):
         url = reverse("scheduling:calendar", args=[fc.slug])
         assert client.get(url, {"date": value, "view": view}).status_code == 200

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from helpers import at, kind, next_weekday
+from helpers import at, kind, login, next_weekday
 from nervepath.scheduling import availability, services
 from nervepath.scheduling.models import AvailabilityException
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.booking
 def test_leave_entered_in_local_time_removes_slots(client, clinic, hale, frontdesk):
     fc = clinic["fort-collins"]
     monday = next_weekday(0)
-    client.force_login(frontdesk)
+    login(client, frontdesk)
     response = client.post(
         reverse("scheduling:time_off", args=[fc.slug]),
         {
@@ -42,7 +42,7 @@ def test_leave_over_a_booking_is_saved_and_lists_the_booking(
     appt = services.book(
         services.Request(kind("follow-up"), fc, hale, at(fc, monday, "10:00")), alice, by=None
     )
-    client.force_login(frontdesk)
+    login(client, frontdesk)
     response = client.post(
         reverse("scheduling:time_off", args=[fc.slug]),
         {
@@ -74,7 +74,7 @@ def test_leave_over_a_booking_is_saved_and_lists_the_booking(
     ],
 )
 def test_bad_time_off_is_refused_with_a_message(client, clinic, frontdesk, data, message):
-    client.force_login(frontdesk)
+    login(client, frontdesk)
     response = client.post(reverse("scheduling:time_off", args=["fort-collins"]), data)
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -82,12 +82,12 @@ def test_bad_time_off_is_refused_with_a_message(client, clinic, frontdesk, data,
 
 
 def test_patients_cannot_touch_time_off(client, clinic, alice):
-    client.force_login(alice.user)
+    login(client, alice.user)
     assert client.get(reverse("scheduling:time_off", args=["fort-collins"])).status_code == 403
 
 
 def test_removing_an_exception(client, clinic, frontdesk):
-    client.force_login(frontdesk)
+    login(client, frontdesk)
     day = next_weekday(3)
     fc = clinic["fort-collins"]
     holiday = AvailabilityException.objects.create(

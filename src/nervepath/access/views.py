@@ -46,7 +46,8 @@ def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 
 @staff_only
 def patient_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:100].replace("\x00", "")
+    # The search is a POST so that names never end up in URLs, browser history or logs.
+    query = request.POST.get("q", "").strip()[:100].replace("\x00", "")
     patients = policy.visible_patients(request.user, Scope.DEMOGRAPHICS).select_related("user")
     if query:
         words = query.split()
@@ -131,6 +132,7 @@ def patient_record(request: HttpRequest, pk: int) -> HttpResponse:
             .select_related("clinician")
             .order_by("clinician__last_name"),
             "history": _history(patient) if clinical else None,
+            "clinical": clinical,
             "assign_form": AssignForm(),
             "grant": grant,
             "now": now,

@@ -1,21 +1,41 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
-from django.http import HttpRequest
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
+from django.urls import reverse
 
 from nervepath.accounts.models import Patient, Role, User
+from nervepath.audit.admin import AuditedAdminMixin
 
 
 def _admins_only(request: HttpRequest) -> bool:
     user = request.user
-    return bool(user.is_active and user.is_staff and getattr(user, "role", None) == Role.ADMIN)
+    verified = getattr(user, "is_verified", None)
+    return bool(
+        user.is_active
+        and user.is_staff
+        and getattr(user, "role", None) == Role.ADMIN
+        and verified is not None
+        and verified()
+    )
 
 
-# The Django admin is for the admin role only, whatever other flags a user carries.
+def _our_login(request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    """The admin's own login form would skip our two-factor step: send people to ours."""
+    target = request.GET.get("next") or reverse("admin:index")
+    return redirect_to_login(target, resolve_url(settings.LOGIN_URL))
+
+
+# The Django admin is for the admin role only, whatever other flags a user carries, and
+# only in a session that passed the two-factor step.
 admin.site.has_permission = _admins_only  # type: ignore[method-assign]
+admin.site.login = _our_login  # type: ignore[method-assign,assignment]
 
 
 class UserCreateForm(UserCreationForm):
@@ -31,7 +51,7 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     form = UserEditForm
     add_form = UserCreateForm
     ordering = ["email"]
@@ -48,8 +68,15 @@ class UserAdmin(BaseUserAdmin):
     )
     readonly_fields = ["last_login", "date_joined"]
 
+    def patient_id_of(self, obj: User) -> int | None:
+        patient = Patient.objects.filter(user=obj).only("pk").first()
+        return patient.pk if patient else None
+
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "phone", "date_of_birth"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
+
+    def patient_id_of(self, obj: Patient) -> int | None:
+        return obj.pk

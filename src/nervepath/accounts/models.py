@@ -33,6 +33,10 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
+    def get_by_natural_key(self, username: str | None) -> User:
+        """Emails are stored lower-case, so sign-in ignores case and stray spaces."""
+        return self.get(email=(username or "").strip().lower())
+
     def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:
         extra.setdefault("role", Role.ADMIN)
         extra.setdefault("is_superuser", True)

@@ -1,9 +1,27 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
+"""Sign-in (password, then the two-factor step), two-factor set-up and the Security page."""
+
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from nervepath.accounts import twofactor
+from nervepath.accounts.forms import CodeForm, DisableForm, SetupCodeForm
+from nervepath.accounts.models import User
+from nervepath.audit import log as audit
+from nervepath.audit.models import Action
+from nervepath.ratelimit import rate_limit
 
 
 @login_required
@@ -15,3 +33,159 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.role == "researcher":  # type: ignore[union-attr]
         return redirect("site:home")
     return redirect("scheduling:portal")
+
+
+@method_decorator(rate_limit("login", key="ip"), name="dispatch")
+class SignInView(auth_views.LoginView):
+    """The password step. Who must use two factors goes on to the code step next."""
+
+    template_name = "accounts/login.html"
+
+    def get_success_url(self) -> str:
+        target = super().get_success_url()
+        if twofactor.needs_two_factor(self.request.user):  # type: ignore[arg-type]
+            return f"{reverse('accounts:two_factor')}?{urlencode({'next': target})}"
+        return target
+
+
+def _next(request: HttpRequest) -> str:
+    """The safe place to go after the two-factor step (``next``, else the start page)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def _with_next(name: str, request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next")
+    url = reverse(name)
+    return f"{url}?{urlencode({'next': target})}" if target else url
+
+
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Ask for the authenticator code (or a recovery code) after the password."""
+    user: User = request.user  # type: ignore[assignment]
+    if user.is_verified() or not twofactor.needs_two_factor(user):  # type: ignore[attr-defined]
+        return redirect(_next(request))
+    if twofactor.confirmed_totp(user) is None:
+        return redirect(_with_next("accounts:two_factor_setup", request))
+    form = CodeForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        result = twofactor.check_code(user, form.cleaned_data["code"])
+        if result.device is not None:
+            twofactor.mark_verified(request, result.device)
+            how = "recovery code" if result.device.name == twofactor.RECOVERY_NAME else "app"
+            audit.record(request, Action.TWO_FACTOR, detail=how)
+            if result.device.name == twofactor.RECOVERY_NAME:
+                left = twofactor.recovery_codes_left(user)
+                messages.warning(
+                    request,
+                    f"You signed in with a recovery code; {left} left. Make new ones on "
+                    "your Security page if you are running low.",
+                )
+            return redirect(_next(request))
+        error = result.error
+        audit.record(request, Action.TWO_FACTOR_FAILED)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "error": error, "next": _next(request)}
+    return render(request, "accounts/two_factor.html", context, status=status)
+
+
+@login_required
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Add an authenticator app: scan the QR code (or type the secret), confirm a code,
+    then see the recovery codes once. Refused while a confirmed one exists, so a stolen
+    password alone can never add a second authenticator."""
+    user: User = request.user  # type: ignore[assignment]
+    if twofactor.confirmed_totp(user) is not None:
+        if user.is_verified():  # type: ignore[attr-defined]
+            messages.info(request, "Two-step sign-in is already on for your account.")
+            return redirect("accounts:security")
+        return redirect(_with_next("accounts:two_factor", request))
+    device = twofactor.pending_totp(user)
+    form = SetupCodeForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        result = twofactor.check_code(user, form.cleaned_data["code"], device=device)
+        if result.device is not None:
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            codes = twofactor.new_recovery_codes(user)
+            twofactor.mark_verified(request, device)
+            audit.record(request, Action.TWO_FACTOR, detail="authenticator set up")
+            context = {"codes": codes, "next": _next(request), "first_time": True}
+            return render(request, "accounts/recovery_codes.html", context)
+        error = result.error
+    secret = twofactor.base32_secret(device)
+    context = {
+        "form": form,
+        "error": error,
+        "qr_svg": twofactor.qr_svg(device),
+        "secret": twofactor.grouped(secret),
+        "next": _next(request),
+        "required": twofactor.is_staff_role(user),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/two_factor_setup.html", context, status=status)
+
+
+@login_required
+def security(request: HttpRequest) -> HttpResponse:
+    """Two-step sign-in status, with the actions each role may take."""
+    user: User = request.user  # type: ignore[assignment]
+    context = {
+        "enabled": twofactor.confirmed_totp(user) is not None,
+        "required": twofactor.is_staff_role(user),
+        "codes_left": twofactor.recovery_codes_left(user),
+        "disable_form": DisableForm(),
+    }
+    return render(request, "accounts/security.html", context)
+
+
+@require_POST
+@login_required
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """Replace the recovery codes (the old ones stop working) and show the new ones once."""
+    user: User = request.user  # type: ignore[assignment]
+    if not user.is_verified() or twofactor.confirmed_totp(user) is None:  # type: ignore[attr-defined]
+        messages.error(request, "Turn on two-step sign-in first.")
+        return redirect("accounts:security")
+    codes = twofactor.new_recovery_codes(user)
+    return render(request, "accounts/recovery_codes.html", {"codes": codes, "first_time": False})
+
+
+@require_POST
+@login_required
+@rate_limit("login", key="user")
+def disable_two_factor(request: HttpRequest) -> HttpResponse:
+    """A patient turns two-step sign-in off with their password and a current code."""
+    user: User = request.user  # type: ignore[assignment]
+    if twofactor.is_staff_role(user):
+        messages.error(request, "Staff accounts must keep two-step sign-in on.")
+        return redirect("accounts:security")
+    if twofactor.confirmed_totp(user) is None:
+        return redirect("accounts:security")
+    form = DisableForm(request.POST)
+    error = "Enter your password and a code."
+    if form.is_valid():
+        if not user.check_password(form.cleaned_data["password"]):
+            error = "That password is not right."
+        else:
+            result = twofactor.check_code(user, form.cleaned_data["code"])
+            if result.device is not None:
+                twofactor.remove_two_factor(user)
+                messages.success(request, "Two-step sign-in is off.")
+                return redirect("accounts:security")
+            error = result.error
+    context = {
+        "enabled": True,
+        "required": False,
+        "codes_left": twofactor.recovery_codes_left(user),
+        "disable_form": form,
+        "disable_error": error,
+    }
+    return render(request, "accounts/security.html", context, status=400)

@@ -2,8 +2,10 @@
 """The JSON API (OpenAPI schema at /api/openapi.json, docs at /api/docs).
 
 The same services and rules as the pages. Errors are ``{"error": "one sentence"}`` with
-400 (bad input), 401 (not signed in), 404 (no such object, or not yours), 409 (the slot
-was just taken; ``alternatives`` lists the nearest free ones).
+400 (bad input), 401 (not signed in, or staff who have not given their two-factor code),
+404 (no such object, or not yours), 409 (the slot was just taken; ``alternatives`` lists
+the nearest free ones), 429 (too many booking changes in a short time; ``Retry-After``
+says how many seconds to wait).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from nervepath.access.policy import Scope
 from nervepath.accounts.models import Patient
 from nervepath.audit import log as audit
 from nervepath.audit.models import Action
+from nervepath.ratelimit import RateLimited, hit, too_many
 from nervepath.scheduling import availability, services
 from nervepath.scheduling.errors import BookingError, SlotTaken
 from nervepath.scheduling.models import (
@@ -182,6 +185,8 @@ def _booking_error(request: HttpRequest, exc: BookingError) -> HttpResponse:
 
 
 api.add_exception_handler(BookingError, _booking_error)
+# Booking changes are rate limited (per user; per address when anonymous): 429 + Retry-After.
+api.add_exception_handler(RateLimited, too_many)
 
 
 @api.get("/locations", response=list[LocationOut], tags=["booking"])
@@ -304,11 +309,19 @@ def get_booking(request: HttpRequest, booking_id: int) -> AppointmentOut:
 
 @api.post(
     "/bookings",
-    response={201: AppointmentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: TakenOut},
+    response={
+        201: AppointmentOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: TakenOut,
+        429: ErrorOut,
+    },
     auth=django_auth,
     tags=["bookings"],
 )
 def create_booking(request: HttpRequest, body: BookingIn) -> WithStatus[AppointmentOut]:
+    hit(request, "booking", key="user")
     user = request.user
     location = Location.objects.filter(slug=body.location).first()
     kind = AppointmentType.objects.filter(slug=body.appointment_type).first()
@@ -340,22 +353,24 @@ def create_booking(request: HttpRequest, body: BookingIn) -> WithStatus[Appointm
 
 @api.post(
     "/bookings/{booking_id}/cancel",
-    response={200: AppointmentOut, 400: ErrorOut, 404: ErrorOut},
+    response={200: AppointmentOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
     auth=django_auth,
     tags=["bookings"],
 )
 def cancel_booking(request: HttpRequest, booking_id: int) -> AppointmentOut:
+    hit(request, "booking", key="user")
     appointment = _booking(request, booking_id, Action.UPDATE)
     return _appointment_out(services.cancel(appointment, by=request.user))  # type: ignore[arg-type]
 
 
 @api.post(
     "/bookings/{booking_id}/reschedule",
-    response={200: AppointmentOut, 400: ErrorOut, 404: ErrorOut, 409: TakenOut},
+    response={200: AppointmentOut, 400: ErrorOut, 404: ErrorOut, 409: TakenOut, 429: ErrorOut},
     auth=django_auth,
     tags=["bookings"],
 )
 def reschedule_booking(request: HttpRequest, booking_id: int, body: MoveIn) -> AppointmentOut:
+    hit(request, "booking", key="user")
     appointment = _booking(request, booking_id, Action.UPDATE)
     clinician = None
     if body.clinician_id is not None:

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from nervepath.audit.log import record
+from nervepath.audit.log import record, record_many
 from nervepath.audit.models import Action, AuditEvent
 from nervepath.exports import csv_text
 
@@ -69,3 +71,38 @@ class AuditEventAdmin(admin.ModelAdmin):
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
         return response
+
+
+class AuditedAdminMixin:
+    """For models holding patient data in the Django admin: opening, listing, saving and
+    deleting a row are audited like the same actions in the app. ``patient_id_of`` says
+    whose row it is."""
+
+    def patient_id_of(self, obj: Any) -> int | None:
+        return getattr(obj, "patient_id", None)
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        response = super().changelist_view(request, extra_context)  # type: ignore[misc]
+        changelist = getattr(response, "context_data", {}) or {}
+        cl = changelist.get("cl")
+        if cl is not None:
+            ids = [self.patient_id_of(obj) for obj in cl.result_list]
+            record_many(request, Action.LIST, [i for i in ids if i is not None], detail="admin")
+        return response
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        obj = self.get_object(request, object_id)  # type: ignore[attr-defined]
+        if obj is not None and request.method == "GET":
+            record(request, Action.VIEW, patient_id=self.patient_id_of(obj), obj=obj)
+        return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        action = Action.UPDATE if change else Action.CREATE
+        record(request, action, patient_id=self.patient_id_of(obj), obj=obj, detail="admin")
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        record(request, Action.DELETE, patient_id=self.patient_id_of(obj), obj=obj)
+        super().delete_model(request, obj)  # type: ignore[misc]

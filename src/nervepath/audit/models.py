@@ -25,6 +25,8 @@ class Action(models.TextChoices):
     EMERGENCY = "emergency", "Emergency access opened"
     LOGIN = "login", "Signed in"
     LOGIN_FAILED = "login_failed", "Failed sign-in"
+    TWO_FACTOR = "2fa", "Gave the second factor"
+    TWO_FACTOR_FAILED = "2fa_failed", "Wrong second factor"
     LOCKED_OUT = "locked_out", "Account locked out"
     LOGOUT = "logout", "Signed out"
 

@@ -54,6 +54,23 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """A rate limit written ``"N/SECONDS"`` (e.g. ``"20/60"``: 20 requests a minute)."""
+    raw = os.environ.get(name)
+    text = default if raw is None or raw.strip() == "" else raw
+    count, slash, period = text.strip().partition("/")
+    try:
+        limit, seconds = int(count), int(period)
+    except ValueError:
+        limit = seconds = 0
+    if not slash or limit < 1 or seconds < 1:
+        raise ImproperlyConfigured(
+            f"{name} must be 'N/SECONDS' with whole numbers of at least 1, "
+            f"e.g. '20/60'; got {text!r}"
+        )
+    return limit, seconds
+
+
 def env_dir(name: str) -> Path | None:
     """An existing folder, or None when the variable is unset or empty."""
     raw = os.environ.get(name, "").strip()

@@ -3,20 +3,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from nervepath.config.env import env_bool, env_dir, env_int, env_list, env_str
+from nervepath.config.env import env_bool, env_dir, env_int, env_list, env_rate, env_str
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("NERVEPATH_VAR_DIR", str(Path.cwd() / "var")))
 
 DEBUG = env_bool("DEBUG", False)
+DEV = env_bool("NERVEPATH_DEV", False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG and not env_bool("NERVEPATH_DEV", False):
+    if not DEBUG and not DEV:
         raise ImproperlyConfigured("SECRET_KEY must be set (or DEBUG=1 / NERVEPATH_DEV=1 for dev)")
     SECRET_KEY = "dev-only-not-secret-nervepath-key-change-me"  # noqa: S105 (dev only)
 
@@ -37,10 +39,14 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "axes",
     "nervepath.accounts",
     "nervepath.audit",
     "nervepath.access",
+    "nervepath.documents",
     "nervepath.site",
     "nervepath.scheduling",
     "nervepath.assessment",
@@ -55,9 +61,16 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After OTP and messages: expiry logs out idle sessions with a message, then the
+    # two-factor gate keeps unverified staff on the 2FA pages.
+    "nervepath.accounts.middleware.SessionExpiryMiddleware",
+    "nervepath.accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "nervepath.config.urls"
@@ -103,6 +116,11 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first: it refuses a locked-out account before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "site:home"
@@ -150,6 +168,38 @@ TASKS = {
     }
 }
 
+# Sign-in hardening (README "Sign-in and sessions").
+AXES_FAILURE_LIMIT = env_int("NERVEPATH_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("NERVEPATH_LOCKOUT_MINUTES", 15, minimum=1))
+# Per account, whether or not it exists: an unknown email locks out the same way, so the
+# lock-out page tells an attacker nothing.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 asks for the address in the lock-out too; guessing from one address across
+# many accounts is limited by NERVEPATH_RATE_LOGIN instead (ratelimit.py), so a clinic's
+# shared address (one NAT for the whole front desk) never locks everyone out.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_USERNAME_CALLABLE = "nervepath.accounts.lockout.username_from_request"
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+OTP_TOTP_ISSUER = env_str("NERVEPATH_CLINIC_NAME", "Nervepath Clinic")
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600, minimum=60)
+
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    # A table every web machine shares (created by migration accounts/0002).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "nervepath_cache",
+        }
+    }
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -164,10 +214,28 @@ NERVEPATH = {
     "CLINIC_NAME": env_str("NERVEPATH_CLINIC_NAME", "Nervepath Clinic"),
     # Small practices may open every record to every clinician (see access/policy.py).
     "ALL_CLINICIANS_SEE_ALL": env_bool("NERVEPATH_ALL_CLINICIANS_SEE_ALL", False),
+    # Largest document a patient or clinician may add (referral letters, lab results).
+    "MAX_DOCUMENT_MB": env_int("NERVEPATH_MAX_DOCUMENT_MB", 20, minimum=1),
+    # Sessions end after this long without a request, by role, and this long after
+    # sign-in whatever happens (accounts/middleware.py).
+    "STAFF_IDLE_MINUTES": env_int("NERVEPATH_STAFF_IDLE_MINUTES", 15, minimum=1),
+    "PATIENT_IDLE_MINUTES": env_int("NERVEPATH_PATIENT_IDLE_MINUTES", 30, minimum=1),
+    "SESSION_MAX_HOURS": env_int("NERVEPATH_SESSION_MAX_HOURS", 12, minimum=1),
+    # (requests, seconds) for the POSTs that ratelimit.py guards.
+    "RATE_LIMITS": {
+        "login": env_rate("NERVEPATH_RATE_LOGIN", "30/60"),
+        "booking": env_rate("NERVEPATH_RATE_BOOKING", "30/60"),
+        "upload": env_rate("NERVEPATH_RATE_UPLOAD", "20/60"),
+    },
+    # Reverse proxies in front of the app that append to X-Forwarded-For; 0 trusts
+    # only REMOTE_ADDR (the client address used by rate limits).
+    "PROXY_COUNT": env_int("NERVEPATH_PROXY_COUNT", 0, minimum=0),
     # A folder of licensed questionnaire wording, <instrument_id>.yaml or .json (see
     # docs/assessment.md); empty: the shipped text (placeholders for licensed items).
     "INSTRUMENT_WORDING_DIR": env_dir("NERVEPATH_INSTRUMENT_WORDING_DIR"),
 }
+# The session cookie and row never outlive the absolute limit.
+SESSION_COOKIE_AGE = NERVEPATH["SESSION_MAX_HOURS"] * 3600
 
 LOGGING = {
     "version": 1,

@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("accounts/", include("nervepath.accounts.urls")),
+    path("", include("nervepath.documents.urls")),
     path("staff/patients/", include("nervepath.access.urls")),
     path("", include("nervepath.assessment.urls")),
     path("", include("nervepath.scheduling.urls")),

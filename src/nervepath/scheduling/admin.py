@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from nervepath.audit.admin import AuditedAdminMixin
 from nervepath.scheduling import models
 
 
@@ -59,7 +60,7 @@ class AvailabilityExceptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["starts_at", "appointment_type", "patient", "clinician", "location", "status"]
     list_filter = ["status", "location", "appointment_type"]
     search_fields = ["patient__user__email", "patient__user__last_name"]
@@ -71,12 +72,12 @@ class AppointmentAdmin(admin.ModelAdmin):
         "blocked_until",
         "clinician",
         "resource",
-        "manage_token",
         "created_by",
     ]
+    exclude = ["manage_token"]  # the patient's secret link is not for anyone else's eyes
 
 
 @admin.register(models.WaitlistEntry)
-class WaitlistEntryAdmin(admin.ModelAdmin):
+class WaitlistEntryAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "patient", "appointment_type", "location", "status"]
     list_filter = ["status", "location"]

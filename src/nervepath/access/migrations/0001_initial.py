@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("accounts", "0002_historicalpatient"),
+        ("accounts", "0003_historicalpatient"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("accounts", "0002_historicalpatient"),
+        ("accounts", "0003_historicalpatient"),
         ("scheduling", "0003_historicalappointment"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0002_historicalpatient"),
+        ("accounts", "0003_historicalpatient"),
         ("scheduling", "0002_no_overlapping_appointments"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

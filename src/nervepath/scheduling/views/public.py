@@ -14,6 +14,7 @@ from nervepath.accounts.models import Patient, User
 from nervepath.accounts.services import AccountError, patient_for_email
 from nervepath.audit import log as audit
 from nervepath.audit.models import Action
+from nervepath.ratelimit import rate_limit
 from nervepath.scheduling import availability, services, waitlist
 from nervepath.scheduling.errors import BookingError, SlotTaken
 from nervepath.scheduling.forms import BookingForm, PatientDetailsForm, WaitlistForm
@@ -110,6 +111,7 @@ def _slots_page(
     return render(request, "scheduling/book_slots.html", context, status=status)
 
 
+@rate_limit("booking", key="user")
 def book_confirm(request: HttpRequest, location_slug: str, type_slug: str) -> HttpResponse:
     location, kind = _bookable(location_slug, type_slug)
     patient = _current_patient(request)
@@ -172,6 +174,7 @@ def book_confirm(request: HttpRequest, location_slug: str, type_slug: str) -> Ht
     return redirect(appointment.get_absolute_url())
 
 
+@rate_limit("booking", key="user")
 def join_waitlist(request: HttpRequest, location_slug: str, type_slug: str) -> HttpResponse:
     location, kind = _bookable(location_slug, type_slug)
     if request.method != "POST":

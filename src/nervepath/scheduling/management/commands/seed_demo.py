@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from nervepath.accounts import demo
 from nervepath.accounts.models import Patient, Role, User
 from nervepath.scheduling import availability
 from nervepath.scheduling.models import (
@@ -216,6 +217,10 @@ class Command(BaseCommand):
                     )
         for email, first, last, role in STAFF:
             self._user(email, first, last, role)
+        # Staff sign in with two factors; the demo staff share one published secret.
+        staff_emails = [row[0] for row in STAFF + CLINICIANS]
+        for user in User.objects.filter(email__in=staff_emails).exclude(role=Role.PATIENT):
+            demo.give_demo_authenticator(user)
         patients = []
         for email, first, last in PATIENTS:
             user = self._user(email, first, last, Role.PATIENT)
@@ -278,6 +283,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  {role:<12} {email}")
         for email, *_rest in CLINICIANS:
             self.stdout.write(f"  clinician    {email}")
+        self.stdout.write(
+            "Staff then give a code from an authenticator app set up with the demo key "
+            f"{demo.DEMO_TOTP_SECRET} (time-based, 6 digits), or from "
+            "`nervepath demo_totp EMAIL`."
+        )
 
     def _user(self, email: str, first: str, last: str, role: str) -> User:
         user = User.objects.filter(email=email).first()

@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+from django.contrib import admin
+
+from nervepath.documents.models import Document
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    """Administrators see that a document exists (for storage housekeeping), not its
+    content: the download goes through the clinical access policy."""
+
+    list_display = ["public_id", "patient_id", "kind", "size", "uploaded_at"]
+    readonly_fields = [f.name for f in Document._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+from django.urls import path
+
+from nervepath.documents import views
+
+app_name = "documents"
+
+urlpatterns = [
+    path("portal/documents/", views.my_documents, name="mine"),
+    path("staff/patients/<int:pk>/documents/", views.patient_documents, name="patient"),
+    path("documents/<uuid:public_id>/", views.download, name="download"),
+]
