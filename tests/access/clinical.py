@@ -5,16 +5,27 @@ maker that gives the first patient one record with text found nowhere else."""
 from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from nervepath.accounts.models import Patient
 from nervepath.documents.views import add_document
 
 # Model labels (app_label.model) whose rows are clinical detail.
-CLINICAL_MODELS: list[str] = ["documents.document"]
+CLINICAL_MODELS: list[str] = [
+    "documents.document",
+    "assessment.request",
+    "assessment.response",
+    "assessment.schedule",
+]
+
+QUESTIONNAIRE_MARKER = "Marker-side-effect-7f3a9c"
 
 
 def make_clinical_records(patient: Patient) -> list[str]:
     """Create clinical records for ``patient``; return marker strings they show."""
+    from nervepath.assessment import demo, services
+    from nervepath.assessment.models import Schedule
+
     # The record's change history is shown to clinicians only (access/patient_record.html).
     markers: list[str] = ["Changes to this record"]
 
@@ -23,4 +34,23 @@ def make_clinical_records(patient: Patient) -> list[str]:
     upload.detected_type = "application/pdf"  # type: ignore[attr-defined]
     add_document(patient, upload, kind="lab", title="Ferritin result MARKER-7Q2", by=patient.user)
     markers += ["MARKER-7Q2", "MARKER-FILE-5K"]
+
+    # Questionnaires: a submitted symptom history whose free text is the marker, an open
+    # request with a draft, and a schedule (so their ids are walked too).
+    services.record_response(
+        patient,
+        "symptom_history",
+        demo.history(medications=["gabapentin"], side_effects=QUESTIONNAIRE_MARKER),
+        by=patient.user,
+    )
+    services.create_requests(patient, ["pain_nrs"], reason="staff")
+    req = patient.questionnaire_requests.get(instrument_id="pain_nrs")
+    services.save_draft(req, {"now_left": 7})
+    Schedule.objects.create(
+        patient=patient,
+        instrument_ids=["irls"],
+        every_days=30,
+        next_due=timezone.localdate(),
+    )
+    markers += [QUESTIONNAIRE_MARKER, "Questionnaires and scores"]
     return markers

@@ -394,3 +394,9 @@ def reschedule_booking(request: HttpRequest, booking_id: int, body: MoveIn) -> A
         clinician=clinician,
     )
     return _appointment_out(moved)
+
+
+# FHIR questionnaires and answers (nervepath.assessment).
+from nervepath.assessment.api import router as assessment_router  # noqa: E402
+
+api.add_router("/", assessment_router)

@@ -8,6 +8,7 @@ message that names the variable, instead of a confusing failure later.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -87,3 +88,14 @@ def env_required(name: str, why: str) -> str:
     if not value:
         raise ImproperlyConfigured(f"{name} must be set: {why}")
     return value
+
+
+def env_dir(name: str) -> Path | None:
+    """An existing folder, or None when the variable is unset or empty."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    path = Path(raw).expanduser()
+    if not path.is_dir():
+        raise ImproperlyConfigured(f"{name} must name an existing folder; got {raw!r}")
+    return path

@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from nervepath.config.env import (
     env_bool,
     env_choice,
+    env_dir,
     env_int,
     env_list,
     env_rate,
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "nervepath.site",
     "nervepath.scheduling",
     "nervepath.backup",
+    "nervepath.assessment",
 ]
 
 MIDDLEWARE = [
@@ -298,6 +300,9 @@ NERVEPATH = {
     # Reverse proxies in front of the app that append to X-Forwarded-For; 0 trusts
     # only REMOTE_ADDR (the client address used by rate limits).
     "PROXY_COUNT": env_int("NERVEPATH_PROXY_COUNT", 0, minimum=0),
+    # A folder of licensed questionnaire wording, <instrument_id>.yaml or .json (see
+    # docs/assessment.md); empty: the shipped text (placeholders for licensed items).
+    "INSTRUMENT_WORDING_DIR": env_dir("NERVEPATH_INSTRUMENT_WORDING_DIR"),
 }
 # The session cookie and row never outlive the absolute limit.
 SESSION_COOKIE_AGE = NERVEPATH["SESSION_MAX_HOURS"] * 3600

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("nervepath.accounts.urls")),
     path("", include("nervepath.documents.urls")),
     path("staff/patients/", include("nervepath.access.urls")),
+    path("", include("nervepath.assessment.urls")),
     path("", include("nervepath.scheduling.urls")),
     path("", include("nervepath.site.urls")),
 ]

@@ -270,6 +270,10 @@ class Command(BaseCommand):
                 slug, where = rng.choice(MORE_VISITS), rng.choice(list(locations))
                 stories.append((patient, [(rng.randint(-14, 21), slug, where)]))
             self._appointments(rng, stories, kinds, locations, today)
+            # Questionnaires: after the bookings, so the demo's own visits send no email.
+            from nervepath.assessment.demo import seed as seed_questionnaires
+
+            self.stdout.write(seed_questionnaires())
 
         self.stdout.write(self.style.SUCCESS("Demo clinic ready."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")

@@ -1,0 +1,429 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Sending questionnaires, saving drafts, submitting and correcting answers.
+
+Every write here either happens whole or not at all: answers are checked by the
+instrument engine before anything is stored, and a refusal raises ``AssessmentError``
+with a sentence for the person who sent them.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from nervepath.accounts.models import Patient, User
+from nervepath.assessment.models import (
+    OPEN_STATES,
+    Reason,
+    Request,
+    RequestState,
+    Response,
+    ResponseStatus,
+    Schedule,
+    TypeQuestionnaires,
+)
+from nervepath.science import instruments
+from nervepath.science.instruments import AnswerError, Instrument
+
+# A questionnaire answered this recently is not asked again for a new booking.
+RECENT_DAYS = 30
+
+
+class AssessmentError(Exception):
+    """Refused input; ``status`` is the HTTP status a page answers with."""
+
+    def __init__(self, message: str, *, status: int = 400, item_id: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.item_id = item_id
+
+
+def wording_dir() -> Path | None:
+    return settings.NERVEPATH.get("INSTRUMENT_WORDING_DIR")
+
+
+@functools.cache
+def _with_wording(instrument_id: str, folder: str) -> Instrument:
+    inst = instruments.load(instrument_id)
+    for suffix in (".yaml", ".yml", ".json"):
+        path = Path(folder) / f"{instrument_id}{suffix}"
+        if path.is_file():
+            return inst.with_wording(path)
+    return inst
+
+
+def instrument(instrument_id: str) -> Instrument:
+    """The instrument as patients and clinicians read it: with the clinic's licensed
+    wording when ``NERVEPATH_INSTRUMENT_WORDING_DIR`` holds a file for it."""
+    folder = wording_dir()
+    if folder is None:
+        return instruments.load(instrument_id)
+    return _with_wording(instrument_id, str(folder))
+
+
+def describe(inst: Instrument, exc: AnswerError) -> str:
+    """An engine refusal in words that name the question."""
+    try:
+        label = inst.item(exc.item_id).label
+    except KeyError:
+        return str(exc)
+    reason = str(exc).split(": ", 1)[-1]
+    return f"“{label}” ({exc.item_id}): {reason}."
+
+
+def result_json(result: instruments.Result) -> dict[str, Any]:
+    data = asdict(result)
+    data["flags"] = [asdict(f) for f in result.flags]
+    return data
+
+
+# -- sending ---------------------------------------------------------------------------
+
+
+def _skip(patient: Patient, instrument_id: str, *, recent: bool) -> bool:
+    """Whether the patient already has this questionnaire open (or, with ``recent``,
+    answered it in the last RECENT_DAYS days)."""
+    if Request.objects.filter(
+        patient=patient, instrument_id=instrument_id, state__in=OPEN_STATES
+    ).exists():
+        return True
+    if recent:
+        since = timezone.now() - timedelta(days=RECENT_DAYS)
+        return (
+            Response.objects.submitted()
+            .filter(patient=patient, instrument_id=instrument_id, submitted_at__gte=since)
+            .exists()
+        )
+    return False
+
+
+def create_requests(
+    patient: Patient,
+    instrument_ids: Iterable[str],
+    *,
+    reason: str,
+    by: User | None = None,
+    appointment: Any = None,
+    schedule: Schedule | None = None,
+    due: date | None = None,
+    skip_recent: bool = True,
+) -> list[Request]:
+    """Open one request per questionnaire the patient does not already have open."""
+    made = []
+    for instrument_id in instrument_ids:
+        if _skip(patient, instrument_id, recent=skip_recent):
+            continue
+        made.append(
+            Request.objects.create(
+                patient=patient,
+                instrument_id=instrument_id,
+                instrument_version=instruments.load(instrument_id).version,
+                reason=reason,
+                appointment=appointment,
+                schedule=schedule,
+                due_date=due,
+                created_by=by,
+            )
+        )
+    return made
+
+
+def notify(patient: Patient, count: int) -> None:
+    """Email the patient (through the task worker) once the requests are committed."""
+    if count <= 0:
+        return
+    from nervepath.assessment.tasks import send_questionnaire_email
+
+    transaction.on_commit(lambda: send_questionnaire_email.enqueue(patient.pk, count))
+
+
+def intake_for_appointment(appointment_id: int) -> list[Request]:
+    """The questionnaires the appointment's type sends, for a booked visit."""
+    from nervepath.scheduling.models import Appointment, Status
+
+    with transaction.atomic():
+        appointment = (
+            Appointment.objects.select_related("patient", "appointment_type", "location")
+            .filter(pk=appointment_id, status=Status.BOOKED)
+            .first()
+        )
+        if appointment is None:
+            return []
+        config = TypeQuestionnaires.objects.filter(
+            appointment_type_id=appointment.appointment_type_id
+        ).first()
+        if config is None:
+            return []
+        due = appointment.local_start.date()
+        made = create_requests(
+            appointment.patient,
+            config.instrument_ids,
+            reason=Reason.INTAKE,
+            by=appointment.created_by,
+            appointment=appointment,
+            due=due,
+        )
+        notify(appointment.patient, len(made))
+    return made
+
+
+def send_now(patient: Patient, instrument_ids: list[str], *, by: User) -> list[Request]:
+    """A clinician asks for questionnaires now."""
+    if not instrument_ids:
+        raise AssessmentError("Choose at least one questionnaire to send.")
+    unknown = [i for i in instrument_ids if i not in instruments.available()]
+    if unknown:
+        raise AssessmentError(f"{unknown[0]!r} is not a questionnaire.")
+    with transaction.atomic():
+        made = create_requests(
+            patient, instrument_ids, reason=Reason.STAFF, by=by, due=timezone.localdate()
+        )
+        notify(patient, len(made))
+    return made
+
+
+def withdraw(req: Request) -> None:
+    with transaction.atomic():
+        locked = Request.objects.select_for_update().get(pk=req.pk)
+        if locked.state not in OPEN_STATES:
+            raise AssessmentError("Only a questionnaire not yet submitted can be withdrawn.")
+        locked.state = RequestState.WITHDRAWN
+        locked.save(update_fields=["state"])
+        Response.objects.filter(request=locked, status=ResponseStatus.DRAFT).delete()
+
+
+# -- schedules -------------------------------------------------------------------------
+
+
+def add_schedule(
+    patient: Patient,
+    instrument_ids: list[str],
+    *,
+    every_days: int,
+    first_due: date,
+    until: date | None,
+    by: User,
+) -> Schedule:
+    if not instrument_ids:
+        raise AssessmentError("Choose at least one questionnaire for the schedule.")
+    if not 1 <= every_days <= 366:
+        raise AssessmentError("Repeat every 1 to 366 days.")
+    if until is not None and until < first_due:
+        raise AssessmentError("The schedule must end on or after its first date.")
+    if first_due < timezone.localdate():
+        raise AssessmentError("The first date cannot be in the past.")
+    schedule = Schedule(
+        patient=patient,
+        instrument_ids=instrument_ids,
+        every_days=every_days,
+        next_due=first_due,
+        until=until,
+        created_by=by,
+    )
+    schedule.full_clean()
+    with transaction.atomic():
+        schedule.save()
+        from nervepath.assessment.tasks import enqueue_schedule_run
+
+        transaction.on_commit(lambda: enqueue_schedule_run(schedule.next_due))
+    return schedule
+
+
+def run_due_schedules(today: date | None = None) -> int:
+    """Open the requests of every schedule due by ``today``; returns how many."""
+    today = today or timezone.localdate()
+    total = 0
+    for schedule_id in Schedule.objects.filter(active=True, next_due__lte=today).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            schedule = (
+                Schedule.objects.select_for_update()
+                .select_related("patient")
+                .filter(pk=schedule_id, active=True, next_due__lte=today)
+                .first()
+            )
+            if schedule is None:
+                continue
+            if schedule.until is not None and schedule.next_due > schedule.until:
+                schedule.active = False
+                schedule.save(update_fields=["active"])
+                continue
+            made = create_requests(
+                schedule.patient,
+                schedule.instrument_ids,
+                reason=Reason.SCHEDULED,
+                by=schedule.created_by,
+                schedule=schedule,
+                due=schedule.next_due,
+                skip_recent=False,
+            )
+            notify(schedule.patient, len(made))
+            total += len(made)
+            while schedule.next_due <= today:
+                schedule.next_due += timedelta(days=schedule.every_days)
+            if schedule.until is not None and schedule.next_due > schedule.until:
+                schedule.active = False
+            schedule.save(update_fields=["next_due", "active"])
+    return total
+
+
+# -- answering -------------------------------------------------------------------------
+
+
+def prune(inst: Instrument, answers: Mapping[str, Any], shown: set[str]) -> dict[str, Any]:
+    """Drop answers to questions that the new answers hide, but only for questions the
+    form showed: the patient changed an earlier answer and the later question no longer
+    applies. An answer to a question never shown stays, so the engine refuses it."""
+    kept: dict[str, Any] = {}
+    for item in inst.items:
+        if item.id not in answers:
+            continue
+        visible = any(v.id == item.id for v in inst.visible_items(kept))
+        if visible or item.id not in shown:
+            kept[item.id] = answers[item.id]
+    return {k: v for k, v in kept.items() if v is not None}
+
+
+def _open_request(req_id: int, patient: Patient) -> Request:
+    locked = Request.objects.select_for_update().filter(pk=req_id, patient=patient).first()
+    if locked is None:
+        raise AssessmentError("No such questionnaire.", status=404)
+    if locked.state == RequestState.SUBMITTED:
+        raise AssessmentError(
+            "This questionnaire was already submitted; your answers were not changed.",
+            status=409,
+        )
+    if locked.state == RequestState.WITHDRAWN:
+        raise AssessmentError("The clinic withdrew this questionnaire.", status=409)
+    return locked
+
+
+def draft_of(req: Request) -> Response | None:
+    return req.responses.filter(status=ResponseStatus.DRAFT).first()
+
+
+def save_draft(req: Request, answers: Mapping[str, Any]) -> Response:
+    """Keep partial answers; every given answer is checked."""
+    inst = instrument(req.instrument_id)
+    try:
+        clean, _ = instruments.validate(inst, answers, complete=False)
+    except AnswerError as exc:
+        raise AssessmentError(describe(inst, exc), item_id=exc.item_id) from None
+    with transaction.atomic():
+        locked = _open_request(req.pk, req.patient)
+        draft = draft_of(locked)
+        if draft is None:
+            draft = Response(
+                patient=locked.patient,
+                request=locked,
+                instrument_id=locked.instrument_id,
+                instrument_version=inst.version,
+            )
+        draft.answers = clean
+        draft.save()
+        if locked.state != RequestState.DRAFT:
+            locked.state = RequestState.DRAFT
+            locked.save(update_fields=["state"])
+    return draft
+
+
+def submit(req: Request, answers: Mapping[str, Any], *, by: User) -> Response:
+    """Score the answers with the engine and store them for good, once."""
+    inst = instrument(req.instrument_id)
+    try:
+        result = instruments.score(inst, answers)
+        clean, _ = instruments.validate(inst, answers)
+    except AnswerError as exc:
+        raise AssessmentError(describe(inst, exc), item_id=exc.item_id) from None
+    with transaction.atomic():
+        locked = _open_request(req.pk, req.patient)
+        response = draft_of(locked) or Response(
+            patient=locked.patient, request=locked, instrument_id=locked.instrument_id
+        )
+        response.instrument_version = inst.version
+        response.answers = clean
+        response.result = result_json(result)
+        response.status = ResponseStatus.SUBMITTED
+        response.submitted_at = timezone.now()
+        response.submitted_by = by
+        response.save()
+        locked.state = RequestState.SUBMITTED
+        locked.save(update_fields=["state"])
+    return response
+
+
+def record_response(
+    patient: Patient,
+    instrument_id: str,
+    answers: Mapping[str, Any],
+    *,
+    by: User,
+    when: Any = None,
+) -> Response:
+    """A submitted response without a request (demo data, paper forms typed in)."""
+    inst = instrument(instrument_id)
+    try:
+        result = instruments.score(inst, answers)
+        clean, _ = instruments.validate(inst, answers)
+    except AnswerError as exc:
+        raise AssessmentError(describe(inst, exc), item_id=exc.item_id) from None
+    return Response.objects.create(
+        patient=patient,
+        instrument_id=instrument_id,
+        instrument_version=inst.version,
+        answers=clean,
+        result=result_json(result),
+        status=ResponseStatus.SUBMITTED,
+        submitted_at=when or timezone.now(),
+        submitted_by=by,
+    )
+
+
+def correct(original: Response, answers: Mapping[str, Any], *, reason: str, by: User) -> Response:
+    """A new submitted response replacing ``original``; the original stays as it was."""
+    reason = " ".join(reason.split())
+    if len(reason) < 5:
+        raise AssessmentError("Say why the answers are corrected (at least 5 characters).")
+    if len(reason) > 1000:
+        raise AssessmentError("Keep the reason under 1000 characters.")
+    if "\x00" in reason:
+        raise AssessmentError("The reason contains a character that is not allowed.")
+    inst = instrument(original.instrument_id)
+    try:
+        result = instruments.score(inst, answers)
+        clean, _ = instruments.validate(inst, answers)
+    except AnswerError as exc:
+        raise AssessmentError(describe(inst, exc), item_id=exc.item_id) from None
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().get(pk=original.pk)
+        if locked.status != ResponseStatus.SUBMITTED:
+            raise AssessmentError("Only a submitted response can be corrected.", status=409)
+        if Response.objects.filter(corrects=locked).exists():
+            raise AssessmentError(
+                "This response was already corrected; correct the latest version.", status=409
+            )
+        if clean == locked.answers:
+            raise AssessmentError("Nothing changed: the answers are the same as before.")
+        return Response.objects.create(
+            patient=locked.patient,
+            request=locked.request,
+            instrument_id=locked.instrument_id,
+            instrument_version=inst.version,
+            answers=clean,
+            result=result_json(result),
+            status=ResponseStatus.SUBMITTED,
+            submitted_at=timezone.now(),
+            submitted_by=by,
+            corrects=locked,
+            correction_reason=reason,
+        )

@@ -1,0 +1,200 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The patient's questionnaire pages: the list, the form (save a draft, submit once) and
+their own past answers. Each goes through ``access.policy`` (own record only, audited).
+
+Branching works without JavaScript: the form shows the questions that apply to the
+answers saved so far; "Save draft" stores the answers and shows the page again with the
+questions they open. The small static script only saves the draft for the patient when
+an answer that opens or closes questions changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from nervepath.access import policy
+from nervepath.access.policy import Scope
+from nervepath.accounts.models import Patient
+from nervepath.assessment import forms, services, summary
+from nervepath.assessment.models import (
+    OPEN_STATES,
+    Request,
+    RequestState,
+    Response,
+    ResponseStatus,
+)
+from nervepath.assessment.services import AssessmentError
+from nervepath.audit.models import Action
+from nervepath.science.instruments import Instrument
+
+SHOWN_KEY = "assessment-shown-{}"
+
+
+def patient_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.is_patient:  # type: ignore[union-attr]
+            raise PermissionDenied("These pages are for patients; staff use the record.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _own_patient(request: HttpRequest) -> Patient:
+    patient = Patient.objects.filter(user=request.user).first()
+    if patient is None:
+        raise Http404("No patient record.")
+    return patient
+
+
+@patient_only
+def portal_list(request: HttpRequest) -> HttpResponse:
+    patient = _own_patient(request)
+    policy.require(request, patient, Scope.CLINICAL)
+    requests = list(
+        Request.objects.filter(patient=patient, state__in=OPEN_STATES).select_related(
+            "appointment__appointment_type", "appointment__location"
+        )
+    )
+    done = list(
+        Response.objects.submitted()
+        .filter(patient=patient)
+        .select_related("corrects")
+        .order_by("-submitted_at")[:100]
+    )
+    return render(request, "assessment/portal_list.html", {"requests": requests, "responses": done})
+
+
+def branching_items(inst: Instrument) -> set[str]:
+    """Items other questions depend on (their answer may open or close questions)."""
+    found: set[str] = set()
+
+    def walk(cond: Any) -> None:
+        if isinstance(cond, dict):
+            if "item" in cond:
+                found.add(cond["item"])
+            for value in cond.values():
+                walk(value)
+        elif isinstance(cond, list):
+            for value in cond:
+                walk(value)
+
+    for item in inst.items:
+        walk(item.show_if)
+    return found
+
+
+def _form_page(
+    request: HttpRequest,
+    req: Request,
+    inst: Instrument,
+    answers: dict[str, Any],
+    *,
+    error: AssessmentError | None = None,
+) -> HttpResponse:
+    fields = forms.fields(
+        inst,
+        answers,
+        error_item=error.item_id if error else None,
+        error=error.message if error else "",
+    )
+    request.session[SHOWN_KEY.format(req.pk)] = [f.item.id for f in fields]
+    context = {
+        "req": req,
+        "inst": inst,
+        "fields": fields,
+        "branching": branching_items(inst),
+        "error": error.message if error else "",
+        "none_chosen": forms.NONE_CHOSEN,
+    }
+    return render(request, "assessment/fill.html", context, status=error.status if error else 200)
+
+
+def _request_for(request: HttpRequest, pk: int, action: str) -> Request:
+    req = Request.objects.select_related("patient").filter(pk=pk).first()
+    if req is None:
+        raise Http404("No such questionnaire.")
+    policy.require(request, req.patient_id, Scope.CLINICAL, action=action, obj=req)
+    return req
+
+
+@patient_only
+def fill(request: HttpRequest, pk: int) -> HttpResponse:
+    action = Action.UPDATE if request.method == "POST" else Action.VIEW
+    req = _request_for(request, pk, action)
+    inst = services.instrument(req.instrument_id)
+    if req.state not in OPEN_STATES:
+        message = (
+            "This questionnaire was already submitted; your answers were not changed."
+            if req.state == RequestState.SUBMITTED
+            else "The clinic withdrew this questionnaire."
+        )
+        if request.method == "POST":
+            return render(
+                request, "assessment/closed.html", {"req": req, "message": message}, status=409
+            )
+        messages.info(request, message)
+        return redirect("assessment:portal_list")
+    draft = services.draft_of(req)
+    stored: dict[str, Any] = dict(draft.answers) if draft else {}
+    if request.method != "POST":
+        return _form_page(request, req, inst, stored)
+
+    shown = set(
+        request.session.get(SHOWN_KEY.format(req.pk)) or [i.id for i in inst.visible_items(stored)]
+    )
+    merged = dict(stored)
+    try:
+        posted = forms.parse(inst, request.POST)
+        merged = forms.merge(inst, stored, posted, shown)
+        answers = services.prune(inst, merged, shown)
+        if "submit" in request.POST:
+            response = services.submit(req, answers, by=request.user)  # type: ignore[arg-type]
+            request.session.pop(SHOWN_KEY.format(req.pk), None)
+            messages.success(request, f"Thank you: {inst.title} is submitted.")
+            return redirect("assessment:portal_answers", response.pk)
+        services.save_draft(req, answers)
+    except AssessmentError as exc:
+        if exc.status == 409:
+            return render(
+                request, "assessment/closed.html", {"req": req, "message": exc.message}, status=409
+            )
+        return _form_page(request, req, inst, merged, error=exc)
+    messages.success(request, "Draft saved. Questions that now apply are shown below.")
+    focus = request.POST.get("focus", "")
+    anchor = f"#q-{focus}" if focus in {i.id for i in inst.items} else ""
+    return redirect(reverse("assessment:fill", args=[req.pk]) + anchor)
+
+
+@patient_only
+def portal_answers(request: HttpRequest, pk: int) -> HttpResponse:
+    response = (
+        Response.objects.filter(pk=pk, status=ResponseStatus.SUBMITTED)
+        .select_related("patient")
+        .first()
+    )
+    if response is None:
+        raise Http404("No such response.")
+    policy.require(request, response.patient_id, Scope.CLINICAL, obj=response)
+    inst = services.instrument(response.instrument_id)
+    return render(
+        request,
+        "assessment/portal_answers.html",
+        {
+            "response": response,
+            "inst": inst,
+            "rows": summary.answer_rows(inst, response.answers),
+            "corrected_by": Response.objects.filter(corrects=response).first(),
+        },
+    )

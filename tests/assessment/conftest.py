@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Alice has a new-patient visit with Dr Hale (so he cares for her) and the intake
+questionnaires it sends; the visit types send the demo's questionnaire sets."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import at, kind, login, next_weekday
+from nervepath.assessment import demo
+from nervepath.assessment.models import Request
+from nervepath.scheduling import services
+from nervepath.scheduling.models import Source
+
+IRLS_15 = {f"q{n}": v for n, v in enumerate([2, 2, 1, 1, 2, 2, 1, 1, 2, 1], start=1)}  # 15
+
+
+@pytest.fixture
+def configured(clinic):  # type: ignore[no-untyped-def]
+    demo.configure_types()
+    return clinic
+
+
+@pytest.fixture
+def intake(configured, alice, hale, frontdesk, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    fort = configured["fort-collins"]
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment = services.book(
+            services.Request(kind("new-patient"), fort, hale, at(fort, next_weekday(0), "09:00")),
+            alice,
+            by=frontdesk,
+            source=Source.STAFF,
+        )
+    return {r.instrument_id: r for r in Request.objects.filter(appointment=appointment)} | {
+        "appointment": appointment
+    }
+
+
+def form(answers: dict, **extra: str) -> dict:  # type: ignore[type-arg]
+    """Answers as the questionnaire form posts them."""
+    data: dict = {f"a-{k}": (v if isinstance(v, list) else str(v)) for k, v in answers.items()}  # type: ignore[type-arg]
+    data.update(extra)
+    return data
+
+
+@pytest.fixture
+def alice_client(client, alice):  # type: ignore[no-untyped-def]
+    login(client, alice.user)
+    return client

@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The demo has questionnaires: the types' sets, trends, red flags and an intake to fill."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.management import call_command
+
+from nervepath.accounts.models import Patient
+from nervepath.assessment import summary
+from nervepath.assessment.models import Request, Response, TypeQuestionnaires
+from nervepath.science import instruments
+
+
+def test_the_demo_seeds_questionnaires_whose_scores_match_the_engine(db):  # type: ignore[no-untyped-def]
+    call_command("seed_demo", stdout=io.StringIO())
+    count = Response.objects.count()
+    call_command("seed_demo", stdout=io.StringIO())  # repeatable
+    assert Response.objects.count() == count > 20
+    sets = {t.appointment_type.slug: t.instrument_ids for t in TypeQuestionnaires.objects.all()}
+    assert sets["follow-up"] == ["irls", "pain_nrs", "clinic_sleep"]
+    assert len(sets["new-patient"]) == 7
+    demo = Patient.objects.get(user__email="patient@demo.nervepath.org")
+    assert Request.objects.filter(patient=demo, state="pending").count() == 7
+    for response in Response.objects.all():
+        result = instruments.score(instruments.load(response.instrument_id), response.answers)
+        assert response.result["total"] == result.total
+        assert response.result["band"] == result.band
+    trends = [
+        p for p in Patient.objects.all() if len(summary.points(p, "irls").get("irls", [])) >= 2
+    ]
+    assert len(trends) >= 3
+    flagged = [p for p in trends if any(f.severity == "urgent" for f, _ in summary.build(p).flags)]
+    assert len(flagged) == 1
