@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "nervepath.scheduling",
     "nervepath.backup",
     "nervepath.assessment",
+    "nervepath.wearables",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +207,10 @@ STORAGES = {
     },
 }
 
+# Uploads above 2.5 MB go to a temp file, never whole into the web process's memory;
+# the upload views then stream that file into storage in 1 MB chunks.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Nervepath Clinic <appointments@localhost>")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
@@ -286,6 +291,11 @@ NERVEPATH = {
     "ALL_CLINICIANS_SEE_ALL": env_bool("NERVEPATH_ALL_CLINICIANS_SEE_ALL", False),
     # Largest document a patient or clinician may add (referral letters, lab results).
     "MAX_DOCUMENT_MB": env_int("NERVEPATH_MAX_DOCUMENT_MB", 20, minimum=1),
+    # Largest night file (a 7-day 100 Hz .cwa is several hundred MB); streamed to storage.
+    "MAX_RECORDING_MB": env_int("NERVEPATH_MAX_RECORDING_MB", 1024, minimum=1),
+    # A running analysis whose worker has not renewed its lease for this long (the
+    # worker died) is queued again (wearables/services.py).
+    "ANALYSIS_LEASE_SECONDS": env_int("NERVEPATH_ANALYSIS_LEASE_SECONDS", 120, minimum=2),
     # Sessions end after this long without a request, by role, and this long after
     # sign-in whatever happens (accounts/middleware.py).
     "STAFF_IDLE_MINUTES": env_int("NERVEPATH_STAFF_IDLE_MINUTES", 15, minimum=1),

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("nervepath.documents.urls")),
     path("staff/patients/", include("nervepath.access.urls")),
     path("", include("nervepath.assessment.urls")),
+    path("", include("nervepath.wearables.urls")),
     path("", include("nervepath.scheduling.urls")),
     path("", include("nervepath.site.urls")),
 ]

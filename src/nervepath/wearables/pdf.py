@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""A one-page PDF night report for the chart (ReportLab, BSD licence): who, which night,
+the key numbers with the clinical cut-off, and the engine's figure."""
+
+from __future__ import annotations
+
+import io
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen.canvas import Canvas
+
+from nervepath.wearables.clinical import CUTOFF_SOURCE, above_cutoff
+from nervepath.wearables.engine import png_size
+
+
+def _fmt(value: float | None, unit: str, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:.{digits}f}{unit}"
+
+
+def night_pdf(
+    *, patient_name: str, record_number: int, night, figure_png: bytes, clinic: str
+) -> bytes:  # type: ignore[no-untyped-def]
+    buf = io.BytesIO()
+    width, height = A4
+    pdf = Canvas(buf, pagesize=A4, pageCompression=1)
+    pdf.setTitle(f"Night report {night.night_of}")
+    pdf.setAuthor(clinic)
+    y = height - 20 * mm
+    pdf.setFont("Helvetica-Bold", 15)
+    pdf.drawString(18 * mm, y, f"{clinic}: night report")
+    pdf.setFont("Helvetica", 10)
+    y -= 8 * mm
+    pdf.drawString(18 * mm, y, f"Patient: {patient_name} (record {record_number})")
+    y -= 5 * mm
+    report = night.report
+    pdf.drawString(
+        18 * mm,
+        y,
+        f"Night of {night.night_of:%B %-d, %Y} · {report.get('device', '')} · "
+        f"rules {report.get('rules', '')}",
+    )
+    y -= 9 * mm
+    window = "—"
+    if night.sleep_window_start and night.sleep_window_end:
+        start, end = report.get("sleep_window_start", ""), report.get("sleep_window_end", "")
+        window = f"{start[11:16]} – {end[11:16]}"
+    rows = [
+        ("PLMS index", _fmt(night.plms_index, " /h")
+         + ("  (above the cut-off)" if above_cutoff(night.plms_index) else "")),
+        ("Movements per hour", _fmt(night.movements_per_hour, " /h")),
+        ("Moves every", _fmt(night.moves_every_min, " min", 0)),
+        ("Sleep window (device clock)", window),
+        ("Sleep time", _fmt(night.total_sleep_h, " h")),
+        ("Leg movements / PLM in sleep",
+         f"{report.get('n_leg_movements', '—')} / {report.get('n_plms', '—')}"),
+    ]  # fmt: skip
+    for label, value in rows:
+        pdf.setFont("Helvetica", 10)
+        pdf.drawString(18 * mm, y, label)
+        pdf.setFont("Helvetica-Bold", 10)
+        pdf.drawString(80 * mm, y, value)
+        y -= 5.5 * mm
+    pdf.setFont("Helvetica-Oblique", 8)
+    pdf.drawString(18 * mm, y, f"Cut-off: {CUTOFF_SOURCE}. Supports decisions; not a diagnosis.")
+    y -= 4 * mm
+    if figure_png:
+        w_px, h_px = png_size(figure_png)
+        box_w = width - 36 * mm
+        box_h = y - 15 * mm
+        scale = min(box_w / w_px, box_h / h_px)
+        draw_w, draw_h = w_px * scale, h_px * scale
+        pdf.drawImage(ImageReader(io.BytesIO(figure_png)), 18 * mm, y - draw_h, draw_w, draw_h)
+    pdf.setFont("Helvetica", 7)
+    pdf.drawString(18 * mm, 10 * mm, f"nervepath engine {night.engine_version}")
+    pdf.showPage()
+    pdf.save()
+    return buf.getvalue()

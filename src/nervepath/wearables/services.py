@@ -1,0 +1,353 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Uploads, the analysis lifecycle and the atomic write of its nights.
+
+- An upload is streamed into storage (``documents.storage.store``: generated name,
+  SHA-256, size limit while streaming); the same bytes for the same patient point to
+  the first recording and are not analysed again.
+- The analysis runs in a worker. While it runs, a thread beats ``heartbeat_at`` every
+  quarter lease; a worker that dies stops beating, and :func:`recover_stale` (called by
+  every status poll and night list, and by ``nervepath recover_nights``) queues the
+  analysis again once the lease has passed.
+- Results are computed whole, their files written under new names, and then the
+  recording's nights are replaced in ONE transaction that also marks the analysis done,
+  but only if this attempt still holds the lease. A crash before that commit leaves the
+  previous state visible (queued or running), never half a result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, close_old_connections, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from nervepath.accounts.models import Patient
+from nervepath.documents import storage
+from nervepath.science.movement import MovementInputError
+from nervepath.wearables import engine, formats
+from nervepath.wearables.models import Analysis, Night, Recording, State
+
+log = logging.getLogger(__name__)
+
+
+def max_bytes() -> int:
+    return int(settings.NERVEPATH["MAX_RECORDING_MB"]) * 1024 * 1024
+
+
+def lease() -> timedelta:
+    return timedelta(seconds=int(settings.NERVEPATH["ANALYSIS_LEASE_SECONDS"]))
+
+
+# --- upload ---------------------------------------------------------------------------
+
+
+def add_recording(patient: Patient, upload: UploadedFile, *, by) -> tuple[Recording, bool]:  # type: ignore[no-untyped-def]
+    """Store an uploaded night file and queue its analysis.
+
+    Returns (recording, created); created is False when the patient already has these
+    exact bytes (the stored copy of the new upload is removed again). Raises
+    ``storage.UploadRefused`` with a plain reason for a file the engine cannot read.
+    """
+    name = upload.name or "night"
+    head = upload.read(16)
+    upload.seek(0)
+    try:
+        suffix = formats.check(name, head)
+    except ValueError as exc:
+        raise storage.UploadRefused(str(exc)) from None
+    stored = storage.store(upload, prefix=f"recordings/{patient.pk}", max_bytes=max_bytes())
+    existing = Recording.objects.filter(patient=patient, sha256=stored.sha256).first()
+    if existing is not None:
+        default_storage.delete(stored.name)
+        return existing, False
+    try:
+        with transaction.atomic():
+            recording = Recording.objects.create(
+                patient=patient,
+                uploaded_by=by,
+                original_name=storage.safe_display_name(name),
+                storage_name=stored.name,
+                size=stored.size,
+                sha256=stored.sha256,
+                file_format=suffix,
+            )
+            analysis = Analysis.objects.create(recording=recording)
+            _enqueue(analysis)
+    except IntegrityError:
+        # The same bytes arrived twice at once: the other upload won.
+        default_storage.delete(stored.name)
+        return Recording.objects.get(patient=patient, sha256=stored.sha256), False
+    except Exception:
+        default_storage.delete(stored.name)
+        raise
+    return recording, True
+
+
+def _enqueue(analysis: Analysis) -> None:
+    """Queue (again); call inside a transaction holding the analysis row."""
+    from nervepath.wearables.tasks import analyze_recording
+
+    analysis.state = State.QUEUED
+    analysis.queued_at = timezone.now()
+    analysis.heartbeat_at = None
+    analysis.save(update_fields=["state", "queued_at", "heartbeat_at"])
+    pk = analysis.pk
+
+    def send() -> None:
+        result = analyze_recording.enqueue(pk)
+        Analysis.objects.filter(pk=pk).update(task_id=str(result.id))
+
+    transaction.on_commit(send)
+
+
+def rerun(analysis: Analysis) -> bool:
+    """Queue a finished (done or failed) analysis again; False if it is still going."""
+    with transaction.atomic():
+        fresh = Analysis.objects.select_for_update().get(pk=analysis.pk)
+        if fresh.state not in (State.DONE, State.FAILED):
+            return False
+        fresh.error_code = fresh.error_message = ""
+        fresh.save(update_fields=["error_code", "error_message"])
+        _enqueue(fresh)
+    return True
+
+
+# --- the lease ------------------------------------------------------------------------
+
+
+def _mark_task_dead(task_id: str) -> None:
+    """The task row of a worker that died stays RUNNING in django-tasks-db; close it."""
+    if not task_id or "DatabaseBackend" not in settings.TASKS["default"]["BACKEND"]:
+        return
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.filter(id=task_id, status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.FAILED, finished_at=timezone.now()
+    )
+
+
+def recover_stale(analyses: Iterator[Analysis] | None = None) -> int:
+    """Queue again every running analysis whose worker stopped beating for a lease.
+
+    Returns how many were queued again."""
+    cutoff = timezone.now() - lease()
+    stale = Analysis.objects.filter(state=State.RUNNING, heartbeat_at__lt=cutoff)
+    if analyses is not None:
+        stale = stale.filter(pk__in=[a.pk for a in analyses])
+    count = 0
+    for pk in list(stale.values_list("pk", flat=True)):
+        with transaction.atomic():
+            row = Analysis.objects.select_for_update().get(pk=pk)
+            if row.state != State.RUNNING or row.heartbeat_at is None or row.heartbeat_at >= cutoff:
+                continue
+            log.warning("Analysis %s lost its worker (attempt %s); queued again", pk, row.attempts)
+            _mark_task_dead(row.task_id)
+            _enqueue(row)
+            count += 1
+    return count
+
+
+class _Heartbeat(threading.Thread):
+    """Renews the lease of one attempt until stopped."""
+
+    def __init__(self, analysis_id: int, attempt: int) -> None:
+        super().__init__(daemon=True, name=f"heartbeat-{analysis_id}")
+        self.analysis_id, self.attempt = analysis_id, attempt
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        every = max(0.5, lease().total_seconds() / 4)
+        try:
+            while not self.stopped.wait(every):
+                Analysis.objects.filter(
+                    pk=self.analysis_id, state=State.RUNNING, attempts=self.attempt
+                ).update(heartbeat_at=timezone.now())
+        finally:
+            close_old_connections()
+
+
+# --- running --------------------------------------------------------------------------
+
+
+def _claim(analysis_id: int) -> Analysis | None:
+    """Take the analysis for this worker: queued, or running with an expired lease."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = Analysis.objects.select_for_update().filter(pk=analysis_id).first()
+        if row is None or row.state in (State.DONE, State.FAILED):
+            return None
+        if row.state == State.RUNNING and row.heartbeat_at and row.heartbeat_at >= now - lease():
+            return None  # another worker holds it
+        row.state = State.RUNNING
+        row.attempts += 1
+        row.started_at = row.heartbeat_at = now
+        row.finished_at = None
+        row.save(update_fields=["state", "attempts", "started_at", "heartbeat_at", "finished_at"])
+        return row
+
+
+@contextmanager
+def local_copy(recording: Recording) -> Iterator[Path]:
+    """The stored file as a local temp file (the engine reads paths), checksum checked."""
+    fd, name = tempfile.mkstemp(suffix=recording.file_format, prefix="nervepath-night-")
+    try:
+        digest = hashlib.sha256()
+        with os.fdopen(fd, "wb") as out, default_storage.open(recording.storage_name, "rb") as src:
+            for chunk in iter(lambda: src.read(storage.CHUNK), b""):
+                digest.update(chunk)
+                out.write(chunk)
+        if digest.hexdigest() != recording.sha256:
+            raise storage.StoredFileDamaged(recording.storage_name)
+        yield Path(name)
+    finally:
+        os.unlink(name)
+
+
+def _analyzer() -> engine.Analyzer:
+    return import_string(
+        getattr(settings, "WEARABLES_ANALYZER", "nervepath.science.movement.analyze_file")
+    )
+
+
+def device_now() -> datetime:
+    """'Now' on a device clock set to the clinic's wall time (for the future check)."""
+    return timezone.localtime().replace(tzinfo=None)
+
+
+def run_analysis(analysis_id: int) -> str:
+    """Analyse one recording (the task body). Returns the final state."""
+    row = _claim(analysis_id)
+    if row is None:
+        return "skipped"
+    beat = _Heartbeat(row.pk, row.attempts)
+    beat.start()
+    try:
+        recording = row.recording
+        try:
+            with local_copy(recording) as path:
+                results = engine.analyze_path(path, now=device_now(), analyzer=_analyzer())
+        except MovementInputError as exc:
+            code, message = engine.explain(exc)
+            return _finish_failed(row, code, message)
+        except (storage.StoredFileDamaged, FileNotFoundError):
+            log.error("Stored recording %s is missing or damaged", recording.pk)
+            return _finish_failed(
+                row,
+                "stored_file_damaged",
+                "The stored copy of this file is missing or no longer matches its checksum. "
+                "Upload the file from the device again.",
+            )
+        except Exception:
+            log.exception("Analysis %s failed", row.pk)
+            return _finish_failed(
+                row,
+                "internal",
+                "The analysis stopped because of a fault in nervepath, not in the file. "
+                "The file is kept; staff can run the analysis again once the fault is fixed.",
+            )
+        return save_nights(row.pk, results, attempt=row.attempts)
+    finally:
+        beat.stopped.set()
+        beat.join()
+
+
+def _finish_failed(row: Analysis, code: str, message: str) -> str:
+    with transaction.atomic():
+        updated = Analysis.objects.filter(
+            pk=row.pk, state=State.RUNNING, attempts=row.attempts
+        ).update(
+            state=State.FAILED,
+            error_code=code,
+            error_message=message,
+            finished_at=timezone.now(),
+            engine_version=engine.ENGINE_VERSION,
+        )
+    return State.FAILED if updated else "superseded"
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # The device clock is the clinic's wall clock (devices are set to local time).
+    return timezone.make_aware(value) if value is not None else None
+
+
+def save_nights(analysis_id: int, results: list[engine.NightResult], *, attempt: int | None) -> str:
+    """Replace the recording's nights with ``results`` in one transaction.
+
+    ``attempt`` is the attempt that computed them (None for a batch re-run, which does
+    not hold the lease); if another attempt took over meanwhile, nothing is written."""
+    analysis = Analysis.objects.select_related("recording").get(pk=analysis_id)
+    recording = analysis.recording
+    written: list[str] = []
+    try:
+        files = []
+        for result in results:
+            base = f"nights/{recording.patient_id}/{recording.public_id.hex}-{result.night_of}"
+            figure = default_storage.save(f"{base}.png", ContentFile(result.figure_png))
+            written.append(figure)
+            csv = default_storage.save(f"{base}.csv", ContentFile(result.csv.encode()))
+            written.append(csv)
+            files.append((figure, csv))
+        with transaction.atomic():
+            row = Analysis.objects.select_for_update().get(pk=analysis_id)
+            if attempt is not None and (row.state != State.RUNNING or row.attempts != attempt):
+                raise _Superseded
+            old = list(
+                Night.objects.filter(recording=recording).values_list("figure_name", "csv_name")
+            )
+            Night.objects.filter(recording=recording).delete()
+            for result, (figure, csv) in zip(results, files, strict=True):
+                Night.objects.create(
+                    recording=recording,
+                    patient_id=recording.patient_id,
+                    night_of=result.night_of,
+                    plms_index=result.plms_index,
+                    movements_per_hour=result.movements_per_hour,
+                    moves_every_min=result.moves_every_min,
+                    sleep_window_start=_aware(result.sleep_window_start),
+                    sleep_window_end=_aware(result.sleep_window_end),
+                    total_sleep_h=result.total_sleep_h,
+                    report=result.report,
+                    figure_name=figure,
+                    csv_name=csv,
+                    engine_version=engine.ENGINE_VERSION,
+                )
+            row.state = State.DONE
+            row.finished_at = timezone.now()
+            row.error_code = row.error_message = ""
+            row.engine_version = engine.ENGINE_VERSION
+            row.save()
+            transaction.on_commit(lambda: _delete_files([n for pair in old for n in pair]))
+    except _Superseded:
+        _delete_files(written)
+        return "superseded"
+    except Exception:
+        _delete_files(written)
+        raise
+    return State.DONE
+
+
+class _Superseded(Exception):
+    pass
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        if name:
+            try:
+                default_storage.delete(name)
+            except OSError:
+                log.warning("Could not delete %s from storage", name)
