@@ -27,3 +27,8 @@ STORAGES = {
 
 # Rate-limit counters live in this process only; tests/conftest.py clears them per test.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The killed-worker test (tests/wearables/test_worker_killed.py) starts real workers
+# with a slowed analyzer, so it can kill one mid-analysis.
+if os.environ.get("NERVEPATH_TEST_ANALYSIS_DELAY"):
+    WEARABLES_ANALYZER = "tests.wearables.slow.analyze_slowly"

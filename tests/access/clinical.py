@@ -4,6 +4,8 @@ maker that gives the first patient one record with text found nowhere else."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -16,6 +18,8 @@ CLINICAL_MODELS: list[str] = [
     "assessment.request",
     "assessment.response",
     "assessment.schedule",
+    "wearables.recording",
+    "wearables.night",
 ]
 
 QUESTIONNAIRE_MARKER = "Marker-side-effect-7f3a9c"
@@ -53,4 +57,15 @@ def make_clinical_records(patient: Patient) -> list[str]:
         next_due=timezone.localdate(),
     )
     markers += [QUESTIONNAIRE_MARKER, "Questionnaires and scores"]
+
+    # A night: a real device file under a marker name, analysed, so its night page,
+    # figure, reports and the raw file are walked (the night's device text is unique).
+    from nervepath.wearables import services as nights
+
+    cwa = (Path(__file__).resolve().parents[3] / "shared/data/wearables/ax3_testfile.cwa")
+    recording, _ = nights.add_recording(
+        patient, SimpleUploadedFile("MARKER-NIGHT-4D.cwa", cwa.read_bytes()), by=patient.user
+    )
+    nights.run_analysis(recording.analysis.pk)
+    markers += ["MARKER-NIGHT-4D", "163.6"]
     return markers

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 import logging
 import os
 import tempfile
@@ -295,7 +296,7 @@ def save_nights(analysis_id: int, results: list[engine.NightResult], *, attempt:
     try:
         files = []
         for result in results:
-            base = f"nights/{recording.patient_id}/{recording.public_id.hex}-{result.night_of}"
+            base = f"nights/{recording.patient_id}/{secrets.token_hex(16)}"
             figure = default_storage.save(f"{base}.png", ContentFile(result.figure_png))
             written.append(figure)
             csv = default_storage.save(f"{base}.csv", ContentFile(result.csv.encode()))

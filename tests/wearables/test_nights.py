@@ -1,0 +1,251 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Upload to night page: storage, the task, duplicates, failures, re-runs, downloads."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from nervepath.wearables import compare, engine, services
+from nervepath.wearables.events import TreatmentEvent
+from nervepath.wearables.models import Analysis, Night, Recording, State
+from tests.helpers import login
+
+pytestmark = pytest.mark.django_db
+
+
+def _upload(client, url, name, data):  # type: ignore[no-untyped-def]
+    return client.post(url, {"file": SimpleUploadedFile(name, data)})
+
+
+def _run_all() -> None:
+    for pk in Analysis.objects.filter(state=State.QUEUED).values_list("pk", flat=True):
+        services.run_analysis(pk)
+
+
+def test_patient_uploads_and_sees_the_night(client, alice, real_file, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    login(client, alice.user)
+    data = real_file("ax3_testfile.cwa")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _upload(client, reverse("wearables:mine"), "night.cwa", data)
+    assert response.status_code == 302
+    recording = Recording.objects.get(patient=alice)
+    assert recording.size == len(data)
+    assert recording.file_format == ".cwa"
+    assert recording.original_name == "night.cwa"
+    assert "night" not in recording.storage_name
+    assert recording.analysis.state == State.QUEUED
+    assert recording.analysis.task_id  # enqueued in the database backend
+    status = client.get(reverse("wearables:status", args=[recording.public_id])).json()
+    assert status["state"] == "queued" and not status["finished"]
+
+    assert services.run_analysis(recording.analysis.pk) == State.DONE
+    night = Night.objects.get(recording=recording)
+    assert night.plms_index == pytest.approx(163.6, abs=0.1)
+    assert night.report["device"].startswith("Axivity")
+    status = client.get(reverse("wearables:status", args=[recording.public_id])).json()
+    assert status["finished"] and status["nights"] == [
+        reverse("wearables:night", args=[night.public_id])
+    ]
+    page = client.get(reverse("wearables:night", args=[night.public_id]))
+    body = page.content.decode()
+    assert "163.6 per hour" in body and "above the cut-off of 15/h" in body
+    assert "ICSD-3" in body
+    figure = client.get(reverse("wearables:figure", args=[night.public_id]))
+    assert figure["Content-Type"] == "image/png" and figure.content.startswith(b"\x89PNG")
+    js = client.get(reverse("wearables:download", args=[night.public_id, "json"]))
+    assert js["Content-Disposition"].startswith("attachment")
+    assert js["X-Content-Type-Options"] == "nosniff"
+    assert json.loads(js.content)["plms_index"] == pytest.approx(night.plms_index)
+    csv = client.get(reverse("wearables:download", args=[night.public_id, "csv"]))
+    assert csv.content.decode().splitlines()[0].startswith("onset_s")
+    pdf = client.get(reverse("wearables:download", args=[night.public_id, "pdf"]))
+    assert pdf.content.startswith(b"%PDF-") and pdf.content.count(b"/Type /Page\n") + pdf.content.count(b"/Type /Page ") + pdf.content.count(b"/Type /Page>") >= 1
+    assert b"/Count 1" in pdf.content  # one page
+    raw = client.get(reverse("wearables:file", args=[recording.public_id]))
+    assert b"".join(raw.streaming_content) == data
+
+
+def test_same_bytes_twice_are_recognised(client, alice, real_file, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    login(client, alice.user)
+    data = real_file("GENEActiv_testfile.bin")
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(client, reverse("wearables:mine"), "a.bin", data)
+    _run_all()
+    files_before = sorted(default_storage.listdir(f"recordings/{alice.pk}")[1])
+    response = _upload(client, reverse("wearables:mine"), "again.bin", data)
+    assert response.status_code == 302
+    assert Recording.objects.filter(patient=alice).count() == 1
+    assert Analysis.objects.get().attempts == 1
+    assert sorted(default_storage.listdir(f"recordings/{alice.pk}")[1]) == files_before
+    page = client.get(reverse("wearables:mine")).content.decode()
+    assert "already uploaded" in page
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("night.txt", b"hello", "not one of them"),
+        ("night.cwa", b"", "empty"),
+        ("night.cwa", b"%PDF-1.4 not a recording", "contents are not a .cwa recording"),
+        ("night.gt3x", b"MD\x00\x00", "contents are not a .gt3x recording"),
+    ],
+)
+def test_wrong_or_empty_files_are_refused(client, alice, name, data, message):  # type: ignore[no-untyped-def]
+    login(client, alice.user)
+    response = _upload(client, reverse("wearables:mine"), name, data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Recording.objects.exists()
+    assert not default_storage.exists(f"recordings/{alice.pk}") or not any(
+        default_storage.listdir(f"recordings/{alice.pk}")[1]
+    )
+
+
+def test_too_large_is_refused_while_streaming(client, alice, settings, real_file):  # type: ignore[no-untyped-def]
+    settings.NERVEPATH = {**settings.NERVEPATH, "MAX_RECORDING_MB": 1}
+    login(client, alice.user)
+    response = _upload(client, reverse("wearables:mine"), "small.gt3x", real_file("small.gt3x"))
+    assert response.status_code == 400
+    assert "larger than 1 MB" in response.content.decode()
+    assert not Recording.objects.exists()
+
+
+def test_truncated_file_fails_with_a_reason_and_is_kept_then_rerun(client, alice, hale, real_file, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    login(client, alice.user)
+    data = real_file("ggir_actigraph_testfile.gt3x")[:20000]
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(client, reverse("wearables:mine"), "cut.gt3x", data)
+    _run_all()
+    analysis = Analysis.objects.get()
+    assert analysis.state == State.FAILED
+    assert analysis.error_code in {"corrupt_file", "unsupported_format", "unusable_file"}
+    assert "damaged" in analysis.error_message or "not a file" in analysis.error_message
+    assert default_storage.exists(analysis.recording.storage_name)
+    page = client.get(reverse("wearables:mine")).content.decode()
+    assert analysis.error_message.split(".")[0] in page
+    # A patient cannot ask for a re-run; a clinician in care can.
+    assert client.post(reverse("wearables:rerun", args=[analysis.recording.public_id])).status_code == 403
+    from nervepath.access.models import CareAssignment
+
+    CareAssignment.objects.create(patient=alice, clinician=hale.user, assigned_by=hale.user)
+    login(client, hale.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("wearables:rerun", args=[analysis.recording.public_id]))
+    assert response.status_code == 302
+    analysis.refresh_from_db()
+    assert analysis.state == State.QUEUED and analysis.error_message == ""
+    _run_all()
+    analysis.refresh_from_db()
+    assert analysis.state == State.FAILED and analysis.attempts == 2
+
+
+def test_rerun_replaces_nights_never_duplicates(alice, real_file, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    upload = SimpleUploadedFile("n.cwa", real_file("ax3_testfile.cwa"))
+    recording, _ = services.add_recording(alice, upload, by=alice.user)
+    services.run_analysis(recording.analysis.pk)
+    first = Night.objects.get(recording=recording)
+    old_figure = first.figure_name
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.rerun(recording.analysis)
+            services.run_analysis(recording.analysis.pk)
+    assert Night.objects.filter(recording=recording).count() == 1
+    assert not default_storage.exists(old_figure)  # replaced files are removed
+    assert Analysis.objects.get().attempts == 3
+
+
+@pytest.mark.parametrize(
+    ("start", "words"), [("2000-01-01T22:00:00", "never set"), ("2099-05-01T22:00:00", "future")]
+)
+def test_device_clock_off_is_refused(start, words):  # type: ignore[no-untyped-def]
+    report = engine.analyze_path(engine_path := str(_real("ax3_testfile.cwa")))[0]
+    assert report.night_of == date(2019, 2, 25)
+
+    def analyzer(path, **kw):  # type: ignore[no-untyped-def]
+        from nervepath.science.movement import analyze_file
+
+        r = analyze_file(path, **kw)
+        r.recording_start = start
+        return r
+
+    with pytest.raises(engine.ImplausibleClockError, match=words):
+        engine.analyze_path(engine_path, analyzer=analyzer)
+
+
+def _real(name):  # type: ignore[no-untyped-def]
+    from tests.wearables.conftest import WEARABLES
+
+    return WEARABLES / name
+
+
+def test_clock_error_reads_as_a_clinician_sentence(alice, real_file, settings):  # type: ignore[no-untyped-def]
+    upload = SimpleUploadedFile("n.cwa", real_file("ax3_testfile.cwa"))
+    recording, _ = services.add_recording(alice, upload, by=alice.user)
+    # The file says 2019; pretend the device clock ran far behind the clinic's.
+    settings.WEARABLES_ANALYZER = "tests.wearables.test_nights.analyze_as_1999"
+    services.run_analysis(recording.analysis.pk)
+    recording.analysis.refresh_from_db()
+    assert recording.analysis.error_code == "device_clock"
+    assert recording.analysis.error_message.startswith("The device clock was wrong.")
+    assert not Night.objects.exists()
+
+
+def analyze_as_1999(path, **kw):  # type: ignore[no-untyped-def]
+    from nervepath.science.movement import analyze_file
+
+    report = analyze_file(path, **kw)
+    report.recording_start = "1999-12-31T23:00:00"
+    return report
+
+
+def test_before_after_sentence_and_numbers():  # type: ignore[no-untyped-def]
+    class N:
+        def __init__(self, day, plms):  # type: ignore[no-untyped-def]
+            self.night_of, self.plms_index = day, plms
+            self.movements_per_hour, self.moves_every_min, self.total_sleep_h = plms * 2, 20, 7
+
+    day = date(2026, 3, 10)
+    nights = [N(day - timedelta(days=d), v) for d, v in [(1, 40), (3, 36), (5, 38), (30, 90)]]
+    nights += [N(day + timedelta(days=d), v) for d, v in [(0, 14), (2, 12), (4, 10)]]
+    event = TreatmentEvent("appointment-1", day, "Diagnostic nerve block", "block")
+    result = compare.compare(nights, event, days=14)
+    plms = result.rows[0]
+    assert (plms.before.n, plms.before.median, plms.before.low, plms.before.high) == (3, 38, 36, 40)
+    assert (plms.after.n, plms.after.median) == (3, 12)
+    assert plms.change == -26
+    assert result.sentence == (
+        "PLMS index fell from a median of 38/h over 3 nights before the diagnostic nerve "
+        "block on March 10, 2026 to 12/h over 3 nights after."
+    )
+
+
+def test_clinician_sees_timeline_and_comparison(client, alice, hale, clinic, real_file):  # type: ignore[no-untyped-def]
+    from nervepath.scheduling.models import Appointment, AppointmentType, Status
+
+    recording, _ = services.add_recording(
+        alice, SimpleUploadedFile("n.cwa", real_file("ax3_testfile.cwa")), by=alice.user
+    )
+    services.run_analysis(recording.analysis.pk)
+    night = Night.objects.get()
+    block = AppointmentType.objects.get(slug="nerve-block")
+    when = timezone.make_aware(timezone.datetime.combine(night.night_of - timedelta(days=2), timezone.datetime.min.time().replace(hour=10)))
+    appt = Appointment.objects.create(
+        patient=alice, clinician=hale, location=clinic["fort-collins"], appointment_type=block,
+        starts_at=when, ends_at=when + timedelta(minutes=45), blocked_from=when,
+        blocked_until=when + timedelta(minutes=45), status=Status.COMPLETED,
+    )  # fmt: skip
+    login(client, hale.user)
+    url = reverse("wearables:patient", args=[alice.pk])
+    page = client.get(url, {"event": f"appointment-{appt.pk}", "days": 14}).content.decode()
+    assert "Diagnostic nerve block" in page
+    assert "No night with a PLMS index was recorded before" in page
+    svg = client.get(reverse("wearables:timeline", args=[alice.pk]))
+    assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
+    assert b"Diagnostic nerve block" in svg.content
