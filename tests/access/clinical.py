@@ -62,7 +62,7 @@ def make_clinical_records(patient: Patient) -> list[str]:
     # figure, reports and the raw file are walked (the night's device text is unique).
     from nervepath.wearables import services as nights
 
-    cwa = (Path(__file__).resolve().parents[3] / "shared/data/wearables/ax3_testfile.cwa")
+    cwa = Path(__file__).resolve().parents[3] / "shared/data/wearables/ax3_testfile.cwa"
     recording, _ = nights.add_recording(
         patient, SimpleUploadedFile("MARKER-NIGHT-4D.cwa", cwa.read_bytes()), by=patient.user
     )

@@ -11,11 +11,11 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from tests.helpers import login
 
 from nervepath.wearables import compare, engine, services
 from nervepath.wearables.events import TreatmentEvent
 from nervepath.wearables.models import Analysis, Night, Recording, State
-from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,9 @@ def _run_all() -> None:
         services.run_analysis(pk)
 
 
-def test_patient_uploads_and_sees_the_night(client, alice, real_file, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def test_patient_uploads_and_sees_the_night(
+    client, alice, real_file, django_capture_on_commit_callbacks
+):  # type: ignore[no-untyped-def]
     login(client, alice.user)
     data = real_file("ax3_testfile.cwa")
     with django_capture_on_commit_callbacks(execute=True):
@@ -66,13 +68,21 @@ def test_patient_uploads_and_sees_the_night(client, alice, real_file, django_cap
     csv = client.get(reverse("wearables:download", args=[night.public_id, "csv"]))
     assert csv.content.decode().splitlines()[0].startswith("onset_s")
     pdf = client.get(reverse("wearables:download", args=[night.public_id, "pdf"]))
-    assert pdf.content.startswith(b"%PDF-") and pdf.content.count(b"/Type /Page\n") + pdf.content.count(b"/Type /Page ") + pdf.content.count(b"/Type /Page>") >= 1
+    assert (
+        pdf.content.startswith(b"%PDF-")
+        and pdf.content.count(b"/Type /Page\n")
+        + pdf.content.count(b"/Type /Page ")
+        + pdf.content.count(b"/Type /Page>")
+        >= 1
+    )
     assert b"/Count 1" in pdf.content  # one page
     raw = client.get(reverse("wearables:file", args=[recording.public_id]))
     assert b"".join(raw.streaming_content) == data
 
 
-def test_same_bytes_twice_are_recognised(client, alice, real_file, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def test_same_bytes_twice_are_recognised(
+    client, alice, real_file, django_capture_on_commit_callbacks
+):  # type: ignore[no-untyped-def]
     login(client, alice.user)
     data = real_file("GENEActiv_testfile.bin")
     with django_capture_on_commit_callbacks(execute=True):
@@ -117,7 +127,9 @@ def test_too_large_is_refused_while_streaming(client, alice, settings, real_file
     assert not Recording.objects.exists()
 
 
-def test_truncated_file_fails_with_a_reason_and_is_kept_then_rerun(client, alice, hale, real_file, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def test_truncated_file_fails_with_a_reason_and_is_kept_then_rerun(
+    client, alice, hale, real_file, django_capture_on_commit_callbacks
+):  # type: ignore[no-untyped-def]
     login(client, alice.user)
     data = real_file("ggir_actigraph_testfile.gt3x")[:20000]
     with django_capture_on_commit_callbacks(execute=True):
@@ -131,7 +143,10 @@ def test_truncated_file_fails_with_a_reason_and_is_kept_then_rerun(client, alice
     page = client.get(reverse("wearables:mine")).content.decode()
     assert analysis.error_message.split(".")[0] in page
     # A patient cannot ask for a re-run; a clinician in care can.
-    assert client.post(reverse("wearables:rerun", args=[analysis.recording.public_id])).status_code == 403
+    assert (
+        client.post(reverse("wearables:rerun", args=[analysis.recording.public_id])).status_code
+        == 403
+    )
     from nervepath.access.models import CareAssignment
 
     CareAssignment.objects.create(patient=alice, clinician=hale.user, assigned_by=hale.user)
@@ -146,7 +161,9 @@ def test_truncated_file_fails_with_a_reason_and_is_kept_then_rerun(client, alice
     assert analysis.state == State.FAILED and analysis.attempts == 2
 
 
-def test_rerun_replaces_nights_never_duplicates(alice, real_file, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def test_rerun_replaces_nights_never_duplicates(
+    alice, real_file, django_capture_on_commit_callbacks
+):  # type: ignore[no-untyped-def]
     upload = SimpleUploadedFile("n.cwa", real_file("ax3_testfile.cwa"))
     recording, _ = services.add_recording(alice, upload, by=alice.user)
     services.run_analysis(recording.analysis.pk)
@@ -235,7 +252,11 @@ def test_clinician_sees_timeline_and_comparison(client, alice, hale, clinic, rea
     services.run_analysis(recording.analysis.pk)
     night = Night.objects.get()
     block = AppointmentType.objects.get(slug="nerve-block")
-    when = timezone.make_aware(timezone.datetime.combine(night.night_of - timedelta(days=2), timezone.datetime.min.time().replace(hour=10)))
+    when = timezone.make_aware(
+        timezone.datetime.combine(
+            night.night_of - timedelta(days=2), timezone.datetime.min.time().replace(hour=10)
+        )
+    )
     appt = Appointment.objects.create(
         patient=alice, clinician=hale, location=clinic["fort-collins"], appointment_type=block,
         starts_at=when, ends_at=when + timedelta(minutes=45), blocked_from=when,

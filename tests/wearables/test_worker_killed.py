@@ -42,7 +42,7 @@ def _worker(tmp_path: Path, media: str, *, delay: float, batch: bool) -> subproc
     }
     args = [sys.executable, "-m", "nervepath.cli", "db_worker", "--no-startup-delay"]
     args += ["--interval", "0.2"] + (["--batch"] if batch else [])
-    log = open(tmp_path / f"worker-{time.monotonic_ns()}.log", "wb")  # noqa: SIM115
+    log = open(tmp_path / f"worker-{time.monotonic_ns()}.log", "wb")
     return subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -84,9 +84,7 @@ def test_killed_worker_task_is_picked_up_again(alice, settings, tmp_path, real_f
     assert analysis.state == State.QUEUED and analysis.attempts == 1
     task.refresh_from_db()
     assert task.status == TaskResultStatus.FAILED
-    _wait(
-        lambda: Analysis.objects.get(pk=analysis.pk).task_id != str(task.id), 10, "a new task"
-    )
+    _wait(lambda: Analysis.objects.get(pk=analysis.pk).task_id != str(task.id), 10, "a new task")
 
     second = _worker(tmp_path, media, delay=0, batch=True)
     try:

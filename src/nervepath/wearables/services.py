@@ -17,9 +17,9 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
 import logging
 import os
+import secrets
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -141,6 +141,11 @@ def _mark_task_dead(task_id: str) -> None:
     )
 
 
+#: A file that kills the worker every time (a device reader crashing on damaged bytes)
+#: is not retried for ever: after this many attempts the analysis fails with a reason.
+MAX_ATTEMPTS = 3
+
+
 def recover_stale(analyses: Iterator[Analysis] | None = None) -> int:
     """Queue again every running analysis whose worker stopped beating for a lease.
 
@@ -155,9 +160,23 @@ def recover_stale(analyses: Iterator[Analysis] | None = None) -> int:
             row = Analysis.objects.select_for_update().get(pk=pk)
             if row.state != State.RUNNING or row.heartbeat_at is None or row.heartbeat_at >= cutoff:
                 continue
-            log.warning("Analysis %s lost its worker (attempt %s); queued again", pk, row.attempts)
             _mark_task_dead(row.task_id)
-            _enqueue(row)
+            if row.attempts >= MAX_ATTEMPTS:
+                log.error("Analysis %s stopped its worker %s times; failed", pk, row.attempts)
+                row.state = State.FAILED
+                row.error_code = "worker_crashed"
+                row.error_message = (
+                    f"The analysis stopped the background worker {row.attempts} times: the "
+                    "file is probably damaged in a way the device reader cannot handle. The "
+                    "file is kept; export it from the device software again and upload it."
+                )
+                row.finished_at = timezone.now()
+                row.save()
+            else:
+                log.warning(
+                    "Analysis %s lost its worker (attempt %s); queued again", pk, row.attempts
+                )
+                _enqueue(row)
             count += 1
     return count
 

@@ -57,6 +57,7 @@ def read_bin(path: str | Path) -> AccelRecording:
         )
     notes: list[str] = []
     from skdh.io import ReadBin
+    from skdh.utility.exceptions import FileSizeError
 
     try:
         with captured_messages(notes):
@@ -69,6 +70,7 @@ def read_bin(path: str | Path) -> AccelRecording:
         ValueError,
         OSError,
         KeyError,
+        FileSizeError,  # under 1 kB (found by the upload fuzz test)
     ) as exc:  # short or damaged files
         notes.append(f"scikit-digital-health could not decode the file ({exc}); read page by page.")
         time, accel, fs = read_geneactiv_pages(path, notes)
