@@ -26,13 +26,21 @@ ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5
 COMMAND_TIMEOUT = 600
 
 
+# Switches of the test process that a child must not inherit. DJANGO_ALLOW_ASYNC_UNSAFE
+# is the browser tests' own; a deployment never has it (check --deploy refuses it).
+TEST_ONLY = {
+    "DJANGO_SETTINGS_MODULE",
+    "NERVEPATH_DEV",
+    "DEBUG",
+    "DATABASE_URL",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
+
+
 def nervepath_env(**extra: str) -> dict[str, str]:
     """The environment of a child process: our sources first, no test or dev switches."""
     env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DJANGO_SETTINGS_MODULE", "NERVEPATH_DEV", "DEBUG", "DATABASE_URL"}
-        and not k.startswith("NERVEPATH_")
+        k: v for k, v in os.environ.items() if k not in TEST_ONLY and not k.startswith("NERVEPATH_")
     }
     env["PYTHONPATH"] = os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env.update(extra)
