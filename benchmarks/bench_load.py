@@ -72,8 +72,10 @@ ONE_READ = {
     "documents": "documents:mine",
     "staff-record": "access:patient",
     "manage": "scheduling:manage",
+    "questionnaires": "assessment:portal_list",
+    "staff-assessment": "assessment:summary",
 }
-PORTAL_CLASSES = ("portal", "documents")
+PORTAL_CLASSES = ("portal", "documents", "questionnaires")
 TARGET_PORTAL_P95_MS = 200.0
 MANAGE_LINK = re.compile(r'href="/appointments/([A-Za-z0-9_-]{8,128})/"')
 RECORD_LINK = re.compile(r'href="/staff/patients/(\d+)/"')
@@ -92,6 +94,7 @@ class Visitor(threading.Thread):
         self.tokens: list[str] = []
         self.patients: list[str] = []
         self.appointments: list[str] = []
+        self.clinician = False  # set for staff visitors signed in as a clinician
         self.ready = False
 
     # --- set-up (before the clock starts) ---
@@ -171,7 +174,15 @@ class Visitor(threading.Thread):
     def _patient(self) -> None:
         b = self.browser
         what = self._pick(
-            {"portal": 3, "documents": 2, "manage": 2, "slots": 1, "api": 1, "book": 0.4}
+            {
+                "portal": 3,
+                "documents": 2,
+                "questionnaires": 2,
+                "manage": 2,
+                "slots": 1,
+                "api": 1,
+                "book": 0.4,
+            }
         )
         if what == "portal" or (what == "manage" and not self.tokens):
             page = b.get("/portal/", "portal")
@@ -179,6 +190,8 @@ class Visitor(threading.Thread):
                 self.tokens = sorted(set(MANAGE_LINK.findall(page.text)))
         elif what == "documents":
             b.get("/portal/documents/", "documents")
+        elif what == "questionnaires":
+            b.get("/portal/questionnaires/", "questionnaires")
         elif what == "manage":
             b.get(f"/appointments/{self.rng.choice(self.tokens)}/", "manage")
         elif what == "slots":
@@ -210,7 +223,10 @@ class Visitor(threading.Thread):
 
     def _staff(self) -> None:
         b = self.browser
-        what = self._pick({"day": 3, "week": 1, "list": 1, "record": 3, "appointment": 1})
+        weights = {"day": 3, "week": 1, "list": 1, "record": 3, "appointment": 1}
+        if self.clinician:
+            weights["assessment"] = 2  # the questionnaire summary: clinicians only
+        what = self._pick(weights)
         if what in ("day", "week") or (what == "appointment" and not self.appointments):
             where = self.rng.choice(LOCATIONS)
             view = "&view=week" if what == "week" else ""
@@ -223,6 +239,9 @@ class Visitor(threading.Thread):
                 self.patients = RECORD_LINK.findall(page.text)
         elif what == "record":
             b.get(f"/staff/patients/{self.rng.choice(self.patients)}/", "staff-record")
+        elif what == "assessment":
+            patient = self.rng.choice(self.patients)
+            b.get(f"/staff/patients/{patient}/assessment/", "staff-assessment")
         else:
             b.get(f"/staff/appointments/{self.rng.choice(self.appointments)}/", "staff-appointment")
 
@@ -262,7 +281,9 @@ class Run:
                 raise SystemExit(f"staff sign-in failed for {email}")
             sessions[email] = signer.session.cookies
         for i, visitor in enumerate(staff):
-            visitor.browser.session.cookies.update(sessions[accounts[i % len(accounts)]])
+            account = accounts[i % len(accounts)]
+            visitor.browser.session.cookies.update(sessions[account])
+            visitor.clinician = not account.startswith("frontdesk@")
 
 
 def _stats(hits: list[Hit], seconds: float) -> dict[str, object]:
