@@ -124,3 +124,12 @@ def test_a_stranger_typing_a_known_email_books_but_learns_nothing(client, alice_
     assert response.status_code == 200, page
     assert "already uses the email" in page
     assert "Archer" not in page and "/appointments/" not in page
+
+
+def test_the_history_covers_every_clinical_record_of_the_patient(client, alice_record, hale):  # type: ignore[no-untyped-def]
+    """Models added by later apps (documents, questionnaires) appear without being listed."""
+    alice = alice_record["patient"]
+    login(client, hale.user)
+    history = client.get(reverse("access:patient", args=[alice.pk])).context["history"]
+    kinds = {h["what"] for h in history}
+    assert {"patient", "appointment", "document"} <= kinds

@@ -26,13 +26,21 @@ ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5
 COMMAND_TIMEOUT = 600
 
 
+# Switches of the test process that a child must not inherit. DJANGO_ALLOW_ASYNC_UNSAFE
+# is the browser tests' own; a deployment never has it (check --deploy refuses it).
+TEST_ONLY = {
+    "DJANGO_SETTINGS_MODULE",
+    "NERVEPATH_DEV",
+    "DEBUG",
+    "DATABASE_URL",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
+
+
 def nervepath_env(**extra: str) -> dict[str, str]:
     """The environment of a child process: our sources first, no test or dev switches."""
     env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DJANGO_SETTINGS_MODULE", "NERVEPATH_DEV", "DEBUG", "DATABASE_URL"}
-        and not k.startswith("NERVEPATH_")
+        k: v for k, v in os.environ.items() if k not in TEST_ONLY and not k.startswith("NERVEPATH_")
     }
     env["PYTHONPATH"] = os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env.update(extra)
@@ -133,3 +141,87 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 60) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=timeout)
+
+
+def wait_until_up(
+    base: str, cert: str | Path, web: subprocess.Popen[bytes], timeout: float = 180
+) -> None:
+    """Poll ``/healthz`` until gunicorn answers 200 (or fail when it exits or times out)."""
+    import time
+
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert web.poll() is None, "gunicorn exited during start-up"
+        try:
+            if requests.get(f"{base}/healthz", verify=str(cert), timeout=10).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"gunicorn did not answer within {timeout} s")
+
+
+@contextlib.contextmanager
+def serve(
+    env: dict[str, str],
+    folder: Path,
+    *,
+    workers: int = 2,
+    threads: int = 1,
+    worker_interval: float = 2,
+    log_tail: int = 5000,
+    start_timeout: float = 180,
+) -> Iterator[dict[str, object]]:
+    """gunicorn (``deploy/gunicorn.conf.py``) over HTTPS with a self-signed certificate,
+    plus the task worker, as separate processes with ``env``; stopped at the end, when
+    the last ``log_tail`` characters of each log are printed. More than one thread per
+    worker makes gunicorn use its threaded worker (which keeps connections alive)."""
+    cert, key = self_signed_cert(folder)
+    port = free_port()
+    web_env = {
+        **env,
+        "NERVEPATH_BIND": f"127.0.0.1:{port}",
+        "NERVEPATH_WEB_WORKERS": str(workers),
+        "NERVEPATH_TLS_CERT": str(cert),
+        "NERVEPATH_TLS_KEY": str(key),
+    }
+    paths = {name: folder / f"{name}.log" for name in ("web", "worker")}
+    logs = {name: open(path, "wb") for name, path in paths.items()}
+    processes: list[subprocess.Popen[bytes]] = []
+    interval = worker_interval
+    try:
+        web = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                str(REPO / "deploy/gunicorn.conf.py"),
+                "--threads",
+                str(threads),
+            ],
+            env=web_env,
+            stdout=logs["web"],
+            stderr=subprocess.STDOUT,
+        )
+        processes.append(web)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "nervepath.cli", "db_worker", "--interval", f"{interval}"],
+            env=env,
+            stdout=logs["worker"],
+            stderr=subprocess.STDOUT,
+        )
+        processes.append(worker)
+        base = f"https://127.0.0.1:{port}"
+        wait_until_up(base, cert, web, start_timeout)
+        yield {"base": base, "cert": str(cert), "web": web, "worker": worker, "logs": paths}
+    finally:
+        for process in processes:
+            stop(process)
+        for name, log in logs.items():
+            log.close()
+            if log_tail:
+                text = paths[name].read_text(errors="replace")
+                print(f"----- {name} log -----\n{text[-log_tail:]}")

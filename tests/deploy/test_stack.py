@@ -12,24 +12,12 @@ from __future__ import annotations
 
 import html
 import re
-import subprocess
-import sys
-import time
 from datetime import datetime
 
 import psycopg
 import pytest
 import requests
-from deploy_stack import (
-    REPO,
-    checked,
-    free_port,
-    fresh_database,
-    nervepath,
-    production_env,
-    self_signed_cert,
-    stop,
-)
+from deploy_stack import checked, fresh_database, nervepath, production_env, serve
 
 PATIENT = "patient@demo.nervepath.org"
 PASSWORD = "demo-password-2026"
@@ -39,61 +27,12 @@ START_TIMEOUT = 180
 @pytest.fixture
 def stack(tmp_path):  # type: ignore[no-untyped-def]
     with fresh_database() as database_url:
-        var = tmp_path / "var"
-        env = production_env(database_url, var)
+        env = production_env(database_url, tmp_path / "var")
         checked(nervepath("migrate", "--noinput", env=env))
         checked(nervepath("collectstatic", "--noinput", env=env))
         checked(nervepath("seed_demo", "--no-appointments", env=env))
-        cert, key = self_signed_cert(tmp_path)
-        port = free_port()
-        web_env = {
-            **env,
-            "NERVEPATH_BIND": f"127.0.0.1:{port}",
-            "NERVEPATH_WEB_WORKERS": "2",
-            "NERVEPATH_TLS_CERT": str(cert),
-            "NERVEPATH_TLS_KEY": str(key),
-        }
-        logs = {name: open(tmp_path / f"{name}.log", "wb") for name in ("web", "worker")}
-        processes: list[subprocess.Popen[bytes]] = []
-        try:
-            web = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", str(REPO / "deploy/gunicorn.conf.py")],
-                env=web_env,
-                stdout=logs["web"],
-                stderr=subprocess.STDOUT,
-            )
-            processes.append(web)
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "nervepath.cli", "db_worker", "--interval", "2"],
-                env=env,
-                stdout=logs["worker"],
-                stderr=subprocess.STDOUT,
-            )
-            processes.append(worker)
-            base = f"https://127.0.0.1:{port}"
-            _wait_until_up(base, cert, web)
-            yield {"base": base, "cert": str(cert), "web": web, "worker": worker,
-                   "database_url": database_url}  # fmt: skip
-        finally:
-            for process in processes:
-                stop(process)
-            for name, log in logs.items():
-                log.close()
-                text = (tmp_path / f"{name}.log").read_text(errors="replace")
-                print(f"----- {name} log -----\n{text[-5000:]}")
-
-
-def _wait_until_up(base: str, cert: str, web: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        assert web.poll() is None, "gunicorn exited during start-up"
-        try:
-            if requests.get(f"{base}/healthz", verify=cert, timeout=10).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"gunicorn did not answer within {START_TIMEOUT} s")
+        with serve(env, tmp_path, workers=2, start_timeout=START_TIMEOUT) as running:
+            yield {**running, "database_url": database_url}
 
 
 def _hardened(response: requests.Response) -> None:

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from simple_history.models import registered_models
 
 from nervepath.access import policy
 from nervepath.access.models import CareAssignment, EmergencyAccess
@@ -71,28 +72,35 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _historied_models() -> list[type]:
+    """Every model with a change history that belongs to a patient (a ``patient`` field),
+    plus the patient itself: new clinical apps are picked up without listing them here."""
+    models = []
+    for model in registered_models.values():
+        if model is Patient or any(f.name == "patient" for f in model._meta.concrete_fields):
+            models.append(model)
+    return sorted(models, key=lambda m: m._meta.label)
+
+
 def _history(patient: Patient) -> list[dict[str, object]]:
-    """What changed in the patient's record and appointments, newest first."""
+    """What changed in the patient's record, newest first (50 per kind of record)."""
     changes: list[dict[str, object]] = []
-    records = list(patient.history.select_related("history_user").all()[:50])  # type: ignore[attr-defined]
-    records += list(
-        Appointment.history.filter(patient_id=patient.pk).select_related("history_user")[:100]  # type: ignore[attr-defined]
-    )
-    for rec in records:
-        prev = rec.prev_record
-        fields = []
-        if prev is not None:
-            fields = [c.field for c in rec.diff_against(prev).changes]
-        changes.append(
-            {
-                "when": rec.history_date,
-                "who": rec.history_user or "the system or the patient online",
-                "what": rec._meta.model._meta.verbose_name.replace("historical ", ""),
-                "kind": rec.get_history_type_display(),
-                "fields": fields,
-                "object_id": rec.id,
-            }
-        )
+    for model in _historied_models():
+        mine = {"id": patient.pk} if model is Patient else {"patient_id": patient.pk}
+        records = model.history.filter(**mine).select_related("history_user")[:50]  # type: ignore[attr-defined]
+        for rec in records:
+            prev = rec.prev_record
+            fields = [c.field for c in rec.diff_against(prev).changes] if prev else []
+            changes.append(
+                {
+                    "when": rec.history_date,
+                    "who": rec.history_user or "the system or the patient online",
+                    "what": model._meta.verbose_name,
+                    "kind": rec.get_history_type_display(),
+                    "fields": fields,
+                    "object_id": rec.id,
+                }
+            )
     changes.sort(key=lambda c: c["when"], reverse=True)  # type: ignore[arg-type,return-value]
     return changes
 

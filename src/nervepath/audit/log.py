@@ -68,25 +68,10 @@ def _event(
     )
 
 
-def record(
-    request: HttpRequest | None,
-    action: str,
-    *,
-    actor: Any = None,
-    patient_id: int | None = None,
-    obj: models.Model | None = None,
-    detail: str = "",
-    emergency: bool = False,
-) -> AuditEvent:
-    event = _event(
-        request,
-        action,
-        actor=actor,
-        patient_id=patient_id,
-        obj=obj,
-        detail=detail,
-        emergency=emergency,
-    )
+def record(request: HttpRequest | None, action: str, **fields: Any) -> AuditEvent:
+    """Write one event; ``fields`` are those of ``_event`` (actor, patient_id, obj,
+    detail, emergency)."""
+    event = _event(request, action, **fields)
     event.save()
     return event
 
