@@ -47,7 +47,6 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
     from django.test.utils import setup_test_environment
-
     from tests.science.movement.cwa_writer import write_cwa_night
 
     setup_test_environment()
