@@ -172,6 +172,16 @@ def _holidays(today: date) -> list[tuple[date, str]]:
     return [(day, reason) for day, reason in out if day >= today]
 
 
+def _demographics(number: int) -> dict[str, object]:
+    """A made-up date of birth (ages about 35 to 80) and a phone number from the range kept
+    for fiction (555-0100 to 555-0199), the same on every run."""
+    area = "970" if number % 2 == 0 else "303"
+    return {
+        "phone": f"({area}) 555-01{number % 100:02d}",
+        "date_of_birth": date(1946 + (number * 7) % 45, 1 + number % 12, 1 + (number * 5) % 28),
+    }
+
+
 class Command(BaseCommand):
     help = "Create the demo clinic (two locations, clinicians, staff, patients, appointments)."
 
@@ -222,9 +232,11 @@ class Command(BaseCommand):
         for user in User.objects.filter(email__in=staff_emails).exclude(role=Role.PATIENT):
             demo.give_demo_authenticator(user)
         patients = []
-        for email, first, last in PATIENTS:
+        for number, (email, first, last) in enumerate(PATIENTS):
             user = self._user(email, first, last, Role.PATIENT)
-            patients.append(Patient.objects.get_or_create(user=user)[0])
+            patients.append(
+                Patient.objects.get_or_create(user=user, defaults=_demographics(number))[0]
+            )
 
         kinds = {}
         for slug, name, minutes, before, after, resource, online, leg, who in TYPES:
@@ -265,7 +277,8 @@ class Command(BaseCommand):
                 first, last = FIRST_NAMES[number % 20], LAST_NAMES[(number * 7) % 16]
                 email = f"{first}.{last}.{number}@demo.nervepath.org".lower()
                 patient = Patient.objects.get_or_create(
-                    user=self._user(email, first, last, Role.PATIENT)
+                    user=self._user(email, first, last, Role.PATIENT),
+                    defaults=_demographics(len(PATIENTS) + number),
                 )[0]
                 slug, where = rng.choice(MORE_VISITS), rng.choice(list(locations))
                 stories.append((patient, [(rng.randint(-14, 21), slug, where)]))
