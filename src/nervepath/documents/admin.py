@@ -10,7 +10,9 @@ class DocumentAdmin(admin.ModelAdmin):
     content: the download goes through the clinical access policy."""
 
     list_display = ["public_id", "patient_id", "kind", "size", "uploaded_at"]
-    readonly_fields = [f.name for f in Document._meta.fields]
+    # No title or file name: those describe the patient's health.
+    fields = ["public_id", "patient", "kind", "content_type", "size", "sha256", "uploaded_at"]
+    readonly_fields = fields
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
