@@ -120,8 +120,12 @@ def alice_record_id(fp: walker.Footprint) -> str:
     return appointment_id
 
 
-def test_the_front_desk_never_reads_or_changes_clinical_detail(walk_setup, frontdesk):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("who", ["frontdesk", "admin_user"])
+def test_front_desk_and_admins_never_read_or_change_clinical_detail(walk_setup, who, request):  # type: ignore[no-untyped-def]
+    """They see demographics and visits (the Django admin too, for admins), never a
+    questionnaire answer, a document's title or content, or a night."""
     alice, fp, slugs = walk_setup
+    user = request.getfixturevalue(who)
     from . import clinical
 
     markers = clinical.make_clinical_records(alice)
@@ -129,7 +133,7 @@ def test_the_front_desk_never_reads_or_changes_clinical_detail(walk_setup, front
     assert all(label in walker.footprint(alice).ids for label in labels)
     before = walker.snapshot(alice, labels=labels)
     fp = walker.footprint(alice)
-    _walk(Client(), fp, slugs, markers, frontdesk)
+    _walk(Client(), fp, slugs, markers, user)
     assert walker.snapshot(alice, labels=labels) == before
 
 

@@ -9,6 +9,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from nervepath.accounts.models import Patient, Role, User
 from nervepath.audit.admin import AuditedAdminMixin
@@ -80,3 +82,27 @@ class PatientAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def patient_id_of(self, obj: Patient) -> int | None:
         return obj.pk
+
+
+# django-otp's own device admins can show a device's secret key and QR code (letting an
+# administrator clone someone's second factor) and fail on unknown ids. Ours lists the
+# devices and lets an administrator delete one (the person then sets up a new device at
+# their next sign-in); nothing else.
+for _device in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device):
+        admin.site.unregister(_device)
+
+
+@admin.register(TOTPDevice, StaticDevice)
+class DeviceAdmin(admin.ModelAdmin):
+    list_display = ["user", "name", "confirmed"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__email"]
+    fields = ["user", "name", "confirmed"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
