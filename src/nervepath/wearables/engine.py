@@ -171,8 +171,7 @@ def analyze_path(
     dates = [r.night_of for r in results]
     if len(set(dates)) != len(dates):  # two parts of one night: cannot be stored apart
         raise CorruptFileError(
-            "The recording's time stamps put two parts in the same night; "
-            "check the device clock."
+            "The recording's time stamps put two parts in the same night; check the device clock."
         )
     return results
 
