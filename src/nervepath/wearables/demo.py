@@ -112,7 +112,7 @@ def seed() -> str:
         if not treatments:
             continue
         kind = next(
-            k for k in PREFERRED + (treatments[0].kind,) if any(t.kind == k for t in treatments)
+            k for k in (*PREFERRED, treatments[0].kind) if any(t.kind == k for t in treatments)
         )
         day = min(t.day for t in treatments if t.kind == kind)
         nights = around(day, before=NIGHTS_BEFORE, after=NIGHTS_AFTER, today=today)

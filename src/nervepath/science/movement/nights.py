@@ -14,6 +14,7 @@ was put on, the morning it came off) are left out, and each night's notes say so
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import numpy as np
 
@@ -74,9 +75,7 @@ def night_periods(
     edges.append(duration)
     if len(edges) == 2:
         return [(0.0, duration)]
-    periods = [
-        (a, b) for a, b in zip(edges[:-1], edges[1:], strict=True) if b - a >= min_hours * 3600
-    ]
+    periods = [(a, b) for a, b in pairwise(edges) if b - a >= min_hours * 3600]
     return periods or [(0.0, duration)]
 
 
