@@ -74,8 +74,12 @@ ONE_READ = {
     "manage": "scheduling:manage",
     "questionnaires": "assessment:portal_list",
     "staff-assessment": "assessment:summary",
+    "nights": "wearables:mine",
+    "staff-nights": "wearables:patient",
+    "night": "wearables:night",
 }
-PORTAL_CLASSES = ("portal", "documents", "questionnaires")
+PORTAL_CLASSES = ("portal", "documents", "questionnaires", "nights", "night")
+NIGHT_LINK = re.compile(r'href="/nights/([0-9a-f-]{36})/"')
 TARGET_PORTAL_P95_MS = 200.0
 MANAGE_LINK = re.compile(r'href="/appointments/([A-Za-z0-9_-]{8,128})/"')
 RECORD_LINK = re.compile(r'href="/staff/patients/(\d+)/"')
@@ -178,6 +182,7 @@ class Visitor(threading.Thread):
                 "portal": 3,
                 "documents": 2,
                 "questionnaires": 2,
+                "nights": 2,
                 "manage": 2,
                 "slots": 1,
                 "api": 1,
@@ -192,6 +197,8 @@ class Visitor(threading.Thread):
             b.get("/portal/documents/", "documents")
         elif what == "questionnaires":
             b.get("/portal/questionnaires/", "questionnaires")
+        elif what == "nights":
+            self._nights("/portal/nights/", "nights")
         elif what == "manage":
             b.get(f"/appointments/{self.rng.choice(self.tokens)}/", "manage")
         elif what == "slots":
@@ -200,6 +207,14 @@ class Visitor(threading.Thread):
             self._availability()
         else:
             self._book_and_cancel()
+
+    def _nights(self, url: str, label: str) -> None:
+        """The nights list; half the time, one of the nights it links to."""
+        page = self.browser.get(url, label)
+        if page is not None and page.status_code == 200:
+            links = NIGHT_LINK.findall(page.text)
+            if links and self.rng.random() < 0.5:
+                self.browser.get(f"/nights/{self.rng.choice(links)}/", "night")
 
     def _book_and_cancel(self) -> None:
         b = self.browser
@@ -226,6 +241,7 @@ class Visitor(threading.Thread):
         weights = {"day": 3, "week": 1, "list": 1, "record": 3, "appointment": 1}
         if self.clinician:
             weights["assessment"] = 2  # the questionnaire summary: clinicians only
+            weights["nights"] = 2  # the patient's nights: clinicians only
         what = self._pick(weights)
         if what in ("day", "week") or (what == "appointment" and not self.appointments):
             where = self.rng.choice(LOCATIONS)
@@ -242,6 +258,9 @@ class Visitor(threading.Thread):
         elif what == "assessment":
             patient = self.rng.choice(self.patients)
             b.get(f"/staff/patients/{patient}/assessment/", "staff-assessment")
+        elif what == "nights":
+            patient = self.rng.choice(self.patients)
+            self._nights(f"/staff/patients/{patient}/nights/", "staff-nights")
         else:
             b.get(f"/staff/appointments/{self.rng.choice(self.appointments)}/", "staff-appointment")
 
