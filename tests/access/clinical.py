@@ -19,6 +19,7 @@ CLINICAL_MODELS: list[str] = [
     "assessment.response",
     "assessment.schedule",
     "wearables.recording",
+    "wearables.analysis",
     "wearables.night",
 ]
 

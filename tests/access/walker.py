@@ -41,14 +41,15 @@ class Footprint:
 
 def _patient_filter(model: type[models.Model], patient: Patient) -> models.Q | None:
     """A filter selecting the rows of ``model`` that belong to ``patient`` (one or two
-    foreign-key hops from Patient or the patient's User), or None."""
+    foreign-key or one-to-one hops from Patient or the patient's User, e.g. Analysis ->
+    Recording -> Patient), or None."""
     if model is Patient:
         return models.Q(pk=patient.pk)
     if model is patient.user.__class__:
         return models.Q(pk=patient.user_id)
     hops: list[models.Q] = []
     for f in model._meta.get_fields():
-        if not (f.is_relation and f.many_to_one and f.concrete):
+        if not (f.is_relation and (f.many_to_one or f.one_to_one) and f.concrete):
             continue
         target = f.related_model
         if target is Patient:
@@ -57,7 +58,12 @@ def _patient_filter(model: type[models.Model], patient: Patient) -> models.Q | N
             hops.append(models.Q(**{f"{f.name}_id": patient.user_id}))
         elif target is not None and target is not model:
             for g in target._meta.get_fields():
-                if g.is_relation and g.many_to_one and g.concrete and g.related_model is Patient:
+                if (
+                    g.is_relation
+                    and (g.many_to_one or g.one_to_one)
+                    and g.concrete
+                    and g.related_model is Patient
+                ):
                     hops.append(models.Q(**{f"{f.name}__{g.name}_id": patient.pk}))
     if not hops:
         return None

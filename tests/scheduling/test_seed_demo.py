@@ -40,3 +40,10 @@ def test_seed_demo_builds_a_two_location_clinic_and_is_repeatable(db):
     }
     assert set(legs) == {"right", "left"}
     assert (legs["left"] - legs["right"]).days >= 21
+
+
+def test_seed_demo_without_appointments_adds_no_nights(db):  # type: ignore[no-untyped-def]
+    from nervepath.wearables.models import Night, Recording
+
+    call_command("seed_demo", "--no-appointments", stdout=io.StringIO())
+    assert not Recording.objects.exists() and not Night.objects.exists()

@@ -270,3 +270,54 @@ def test_clinician_sees_timeline_and_comparison(client, alice, hale, clinic, rea
     svg = client.get(reverse("wearables:timeline", args=[alice.pk]))
     assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
     assert b"Diagnostic nerve block" in svg.content
+
+
+def test_a_three_night_file_gives_three_nights_and_reruns_keep_three(
+    alice, tmp_path, django_capture_on_commit_callbacks
+):  # type: ignore[no-untyped-def]
+    from nervepath.science.movement.simulate import simulate_accel_night, write_accel_csv
+    from nervepath.wearables.demo import night_start
+
+    first = date(2026, 3, 1)
+    parts = [
+        simulate_accel_night(
+            k, hours=3.0, fs=10.0, start=night_start(first + timedelta(days=k), 0)
+        )[0]
+        for k in range(3)
+    ]
+    path = write_accel_csv(parts, tmp_path / "three.csv")
+    upload = SimpleUploadedFile("three.csv", path.read_bytes())
+    recording, _ = services.add_recording(alice, upload, by=alice.user)
+    assert services.run_analysis(recording.analysis.pk) == State.DONE
+    nights = list(Night.objects.filter(recording=recording).order_by("night_of"))
+    assert [n.night_of for n in nights] == [first + timedelta(days=k) for k in range(3)]
+    assert len({n.figure_name for n in nights}) == 3
+    assert all(default_storage.exists(n.figure_name) for n in nights)
+    assert all(n.report["total_recording_h"] == pytest.approx(3.0, abs=0.01) for n in nights)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.rerun(recording.analysis)
+        services.run_analysis(recording.analysis.pk)
+    assert Night.objects.filter(recording=recording).count() == 3
+    assert not any(default_storage.exists(n.figure_name) for n in nights)  # replaced
+
+
+def test_demo_patient_has_nights_before_and_after_a_treatment(db, settings, tmp_path):  # type: ignore[no-untyped-def]
+    import io
+
+    from django.core.management import call_command
+
+    from nervepath.accounts.models import Patient
+    from nervepath.wearables import demo, events
+
+    call_command("seed_demo", stdout=io.StringIO())
+    patient = Patient.objects.get(user__email=demo.PATIENTS[0])
+    surgery = next(e for e in events.completed_treatments(patient) if e.kind == "surgery")
+    nights = list(Night.objects.filter(patient=patient).order_by("night_of"))
+    before, after = compare.split(nights, surgery.day, 14)
+    assert len(before) >= 5 and len(after) >= 5
+    assert all(n.recording.analysis.state == State.DONE for n in nights)
+    assert all(default_storage.exists(n.figure_name) for n in nights)
+    result = compare.compare(nights, surgery)
+    plms = result.rows[0]
+    assert plms.before.median > 40 and plms.after.median < plms.before.median - 20
+    assert result.sentence.startswith("PLMS index fell from a median of")

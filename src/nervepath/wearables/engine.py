@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import nervepath
-from nervepath.science.movement import MovementInputError, NightReport, analyze_file
+from nervepath.science.movement import MovementInputError, NightReport, analyze_nights
 from nervepath.science.movement.errors import (
     CorruptFileError,
     MissingChannelError,
@@ -144,23 +144,36 @@ def result_from_report(report: NightReport, *, figure: bool = True) -> NightResu
     )
 
 
-Analyzer = Callable[..., NightReport]
+#: The engine call: a path in, the night's report or the reports of each night out.
+Analyzer = Callable[..., NightReport | list[NightReport]]
 
 
 def analyze_path(
     path: str | os.PathLike[str],
     *,
     now: datetime | None = None,
-    analyzer: Analyzer = analyze_file,
+    analyzer: Analyzer = analyze_nights,
 ) -> list[NightResult]:
     """Analyse a night file; raise :class:`MovementInputError` when it cannot be used.
 
-    ``now`` is the device-clock "now" for the future check (the machine's clock by
-    default). Large ``.cwa`` files are streamed by the engine itself.
+    A file of several days gives one result per night (cut noon to noon on the device
+    clock by the engine's ``analyze_nights``), one night date each. ``now`` is the
+    device-clock "now" for the future check (the machine's clock by default). Large
+    ``.cwa`` files are streamed by the engine itself.
     """
-    report = analyzer(path, rules=RULES)
-    check_clock(report, now=now or datetime.now())
-    return [result_from_report(report)]
+    found = analyzer(path, rules=RULES)
+    reports = found if isinstance(found, list) else [found]
+    if not reports:
+        raise CorruptFileError("The recording holds no night that could be analysed.")
+    for report in reports:
+        check_clock(report, now=now or datetime.now())
+    results = [result_from_report(report) for report in reports]
+    dates = [r.night_of for r in results]
+    if len(set(dates)) != len(dates):  # two parts of one night: cannot be stored apart
+        raise CorruptFileError(
+            "The recording's time stamps put two parts in the same night; check the device clock."
+        )
+    return results
 
 
 def analyze_bytes(data: bytes, suffix: str) -> list[NightResult]:

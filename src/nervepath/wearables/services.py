@@ -55,12 +55,16 @@ def lease() -> timedelta:
 # --- upload ---------------------------------------------------------------------------
 
 
-def add_recording(patient: Patient, upload: UploadedFile, *, by) -> tuple[Recording, bool]:  # type: ignore[no-untyped-def]
+def add_recording(  # type: ignore[no-untyped-def]
+    patient: Patient, upload: UploadedFile, *, by, queue: bool = True
+) -> tuple[Recording, bool]:
     """Store an uploaded night file and queue its analysis.
 
     Returns (recording, created); created is False when the patient already has these
     exact bytes (the stored copy of the new upload is removed again). Raises
     ``storage.UploadRefused`` with a plain reason for a file the engine cannot read.
+    ``queue=False`` leaves the analysis queued without sending a task, for a caller that
+    runs :func:`run_analysis` itself (the demo seed).
     """
     name = upload.name or "night"
     head = upload.read(16)
@@ -85,8 +89,9 @@ def add_recording(patient: Patient, upload: UploadedFile, *, by) -> tuple[Record
                 sha256=stored.sha256,
                 file_format=suffix,
             )
-            analysis = Analysis.objects.create(recording=recording)
-            _enqueue(analysis)
+            analysis = Analysis.objects.create(recording=recording, queued_at=timezone.now())
+            if queue:
+                _enqueue(analysis)
     except IntegrityError:
         # The same bytes arrived twice at once: the other upload won.
         default_storage.delete(stored.name)
@@ -239,7 +244,7 @@ def local_copy(recording: Recording) -> Iterator[Path]:
 
 def _analyzer() -> engine.Analyzer:
     return import_string(
-        getattr(settings, "WEARABLES_ANALYZER", "nervepath.science.movement.analyze_file")
+        getattr(settings, "WEARABLES_ANALYZER", "nervepath.science.movement.analyze_nights")
     )
 
 

@@ -38,7 +38,12 @@ from nervepath.science.movement.periodic import (
     periodicity_index,
     plm_series,
 )
-from nervepath.science.movement.pipeline import analyze_file, analyze_recording
+from nervepath.science.movement.pipeline import (
+    analyze_file,
+    analyze_nights,
+    analyze_recording,
+    analyze_recording_nights,
+)
 from nervepath.science.movement.readers import SUPPORTED_SUFFIXES, read_night
 from nervepath.science.movement.recording import (
     AccelRecording,
@@ -74,7 +79,9 @@ __all__ = [
     "Stretch",
     "UnsupportedFormatError",
     "analyze_file",
+    "analyze_nights",
     "analyze_recording",
+    "analyze_recording_nights",
     "arousal_associated",
     "candidate_movements",
     "detect_accel_movements",

@@ -19,6 +19,14 @@ from nervepath.science.movement.context import (
 )
 from nervepath.science.movement.emg import _emg_pass
 from nervepath.science.movement.events import LegMovements
+from nervepath.science.movement.nights import (
+    night_periods,
+    slice_accel,
+    slice_emg,
+    slice_movements,
+    slice_trace,
+    split_note,
+)
 from nervepath.science.movement.periodic import (
     cluster_onsets,
     intermovement_intervals,
@@ -36,7 +44,7 @@ from nervepath.science.movement.sleepwindow import (
     window_from_staging,
 )
 
-__all__ = ["analyze_file", "analyze_recording"]
+__all__ = ["analyze_file", "analyze_nights", "analyze_recording", "analyze_recording_nights"]
 
 _INVALID = {"gap", "corrupt", "nonwear"}
 _ACCEL_DEFAULTS: dict[str, float] = {
@@ -110,6 +118,87 @@ def analyze_file(
         return analyze_cwa_stream(path, rules=rules, chunk_blocks=STREAM_CHUNK_BLOCKS, **detector)
     recording = read_night(path)
     return analyze_recording(recording, rules=rules, file=path.name, **detector)
+
+
+def analyze_nights(
+    path: str | Path, *, rules: str | ScoringRules = "wasm2016", **detector: float
+) -> list[NightReport]:
+    """Read a night file and report each night in it (a week's file gives a week).
+
+    As :func:`analyze_file`, but a recording that spans several noon-to-noon periods of
+    the device clock gives one report per night
+    (:func:`analyze_recording_nights`); a recording within one period gives the one
+    report :func:`analyze_file` gives. Large ``.cwa`` files are streamed.
+
+    Returns
+    -------
+    list of NightReport
+        In time order, at least one.
+    """
+    path = Path(path)
+    if (
+        path.suffix.lower() == ".cwa"
+        and path.is_file()
+        and path.stat().st_size > STREAM_ABOVE_BYTES
+    ):
+        from nervepath.science.movement.stream import analyze_cwa_stream_nights
+
+        return analyze_cwa_stream_nights(
+            path, rules=rules, chunk_blocks=STREAM_CHUNK_BLOCKS, **detector
+        )
+    recording = read_night(path)
+    return analyze_recording_nights(recording, rules=rules, file=path.name, **detector)
+
+
+def analyze_recording_nights(
+    recording: AccelRecording | EmgRecording,
+    *,
+    rules: str | ScoringRules = "wasm2016",
+    file: str = "",
+    **detector: float,
+) -> list[NightReport]:
+    """One report per noon-to-noon night of a recording (see :mod:`.nights`).
+
+    Accelerometer movements are detected once over the whole recording and then shared
+    out by onset; each night gets its own HDCZA sleep window from its own samples. A
+    sleep study (EMG) is cut first and each part analysed as a recording.
+    """
+    periods = night_periods(recording.start, recording.duration)
+    if len(periods) == 1 and periods[0] == (0.0, recording.duration):
+        return [analyze_recording(recording, rules=rules, file=file, **detector)]
+    reports = []
+    if isinstance(recording, EmgRecording):
+        for a, b in periods:
+            reports.append(
+                analyze_recording(slice_emg(recording, a, b), rules=rules, file=file, **detector)
+            )
+    else:
+        unknown = set(detector) - set(_ACCEL_DEFAULTS)
+        if unknown:
+            raise TypeError(f"Unknown accelerometer settings: {', '.join(sorted(unknown))}")
+        params = {**_ACCEL_DEFAULTS, **detector}
+        movements, trace, trace_time = _accel_pass(recording, **params)
+        rule_set = get_rules(rules)
+        for a, b in periods:
+            part, shift = slice_accel(recording, a, b)
+            value, when = slice_trace(trace, trace_time, a, b, shift)
+            reports.append(
+                _build_report(
+                    part,
+                    slice_movements(movements, a, b, shift),
+                    hdcza_sleep_window(part.time, part.accel, part.fs),
+                    StudyEvents(),
+                    rule_set,
+                    file,
+                    f"accelerometer, {recording.fs:g} Hz",
+                    value,
+                    when,
+                    "g above rest",
+                )
+            )
+    for i, report in enumerate(reports):
+        report.notes.append(split_note(i, periods, recording.duration))
+    return reports
 
 
 def analyze_recording(

@@ -14,6 +14,7 @@ files peak at about +75, +83 and +85 MB (``benchmarks/bench_movement.py``).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,14 @@ import numpy as np
 from nervepath.science.movement.accel import activity_envelope
 from nervepath.science.movement.context import StudyEvents
 from nervepath.science.movement.errors import CorruptFileError
+from nervepath.science.movement.events import LegMovements
+from nervepath.science.movement.nights import (
+    night_periods,
+    slice_movements,
+    slice_stretches,
+    slice_trace,
+    split_note,
+)
 from nervepath.science.movement.pipeline import _ACCEL_DEFAULTS, _build_report
 from nervepath.science.movement.readers.cwa_stream import iter_cwa
 from nervepath.science.movement.readers.nonwear import block_stats, nonwear_from_stats
@@ -30,7 +39,7 @@ from nervepath.science.movement.rules import ScoringRules, get_rules
 from nervepath.science.movement.sleepwindow import hdcza_from_epochs
 from nervepath.science.movement.stream_detect import EnvelopeDetector
 
-__all__ = ["analyze_cwa_stream"]
+__all__ = ["analyze_cwa_stream", "analyze_cwa_stream_nights"]
 
 
 class _Blocker:
@@ -82,6 +91,22 @@ def analyze_cwa_stream(
     NightReport
     """
     path = Path(path)
+    return _whole_report(_stream(path, chunk_blocks=chunk_blocks, **detector), path, rules)
+
+
+@dataclass
+class _Streamed:
+    """What the streamed pass keeps of a whole file: enough for one report or several."""
+
+    summary: AccelRecording  # start, length, stretches and notes; no samples
+    movements: LegMovements
+    excess: np.ndarray
+    trace_time: np.ndarray
+    epoch_means: np.ndarray
+    epoch_times: np.ndarray
+
+
+def _stream(path: Path, *, chunk_blocks: int, **detector: float) -> _Streamed:
     params = {**_ACCEL_DEFAULTS, **detector}
     resolution_s = params["resolution_s"]
     epochs = _Blocker(1)
@@ -177,38 +202,93 @@ def analyze_cwa_stream(
         lo = env_done - carry_start // block
         detector_.feed(env[lo:], carry_t[lo * block :: block], stretches, math.inf)
     movements, excess, trace_time = detector_.finish(stretches)
-    duration = last_t + 1.0 / fs
-    if epoch_means:
-        window = hdcza_from_epochs(
-            np.concatenate(epoch_means), np.concatenate(epoch_times), duration
-        )
-    else:
-        window = hdcza_from_epochs(np.empty((0, 3)), np.empty(0), duration)
     notes = []
     if bad_total:
         notes.append(
             f"{len(bad_total)} damaged data block(s) skipped "
             f"(block numbers {', '.join(map(str, bad_total))})."
         )
-    summary = AccelRecording(
-        time=np.array([0.0, last_t]),
-        accel=np.zeros((2, 3)),
-        fs=fs,
-        start=t0,
-        device="Axivity (.cwa, streamed)",
-        stretches=stretches,
-        notes=notes,
+    return _Streamed(
+        summary=AccelRecording(
+            time=np.array([0.0, last_t]),
+            accel=np.zeros((2, 3)),
+            fs=fs,
+            start=t0,
+            device="Axivity (.cwa, streamed)",
+            stretches=stretches,
+            notes=notes,
+        ),
+        movements=movements,
+        excess=excess,
+        trace_time=trace_time,
+        epoch_means=np.concatenate(epoch_means) if epoch_means else np.empty((0, 3)),
+        epoch_times=np.concatenate(epoch_times) if epoch_times else np.empty(0),
     )
+
+
+def analyze_cwa_stream_nights(
+    path: str | Path,
+    *,
+    rules: str | ScoringRules = "wasm2016",
+    chunk_blocks: int = 3000,
+    **detector: float,
+) -> list[NightReport]:
+    """One report per noon-to-noon night of a long ``.cwa`` file, in bounded memory.
+
+    Movements are detected over the whole file as :func:`analyze_cwa_stream` does, then
+    shared out by night (:mod:`~nervepath.science.movement.nights`); each night's sleep
+    window is HDCZA on that night's 5-s epochs. A file within one period gives the
+    report of :func:`analyze_cwa_stream`.
+    """
+    path = Path(path)
+    got = _stream(path, chunk_blocks=chunk_blocks, **detector)
+    whole = got.summary
+    periods = night_periods(whole.start, whole.duration)
+    if len(periods) == 1 and periods[0] == (0.0, whole.duration):
+        return [_whole_report(got, path, rules)]
+    reports = []
+    for i, (a, b) in enumerate(periods):
+        lo, hi = np.searchsorted(got.epoch_times, [a, b])
+        value, when = slice_trace(got.excess, got.trace_time, a, b, a)
+        part = AccelRecording(
+            time=np.array([0.0, b - a - 1.0 / whole.fs]),
+            accel=np.zeros((2, 3)),
+            fs=whole.fs,
+            start=whole.start + a,
+            device=whole.device,
+            stretches=slice_stretches(whole.stretches, a, b, a),
+            notes=list(whole.notes),
+        )
+        report = _build_report(
+            part,
+            slice_movements(got.movements, a, b, a),
+            hdcza_from_epochs(got.epoch_means[lo:hi], got.epoch_times[lo:hi] - a, b - a),
+            StudyEvents(),
+            get_rules(rules),
+            path.name,
+            f"accelerometer, {whole.fs:g} Hz",
+            value,
+            when,
+            "g above rest",
+        )
+        report.notes.append(split_note(i, periods, whole.duration))
+        reports.append(report)
+    return reports
+
+
+def _whole_report(got: _Streamed, path: Path, rules: str | ScoringRules) -> NightReport:
+    whole = got.summary
+    window = hdcza_from_epochs(got.epoch_means, got.epoch_times, whole.duration)
     return _build_report(
-        summary,
-        movements,
+        whole,
+        got.movements,
         window,
         StudyEvents(),
         get_rules(rules),
         path.name,
-        f"accelerometer, {fs:g} Hz",
-        excess,
-        trace_time,
+        f"accelerometer, {whole.fs:g} Hz",
+        got.excess,
+        got.trace_time,
         "g above rest",
     )
 

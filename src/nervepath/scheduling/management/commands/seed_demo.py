@@ -287,6 +287,10 @@ class Command(BaseCommand):
             from nervepath.assessment.demo import seed as seed_questionnaires
 
             self.stdout.write(seed_questionnaires())
+            # Nights before and after a treatment, analysed by the real engine.
+            from nervepath.wearables.demo import seed as seed_nights
+
+            self.stdout.write(seed_nights())
 
         self.stdout.write(self.style.SUCCESS("Demo clinic ready."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
