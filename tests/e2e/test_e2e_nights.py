@@ -1,0 +1,119 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""A night from upload to night page, in Chromium, with a real task worker.
+
+The patient uploads a real Axivity file from ``../shared/data/wearables`` on the portal;
+a real ``nervepath db_worker`` process (on this test's database file) analyses it while
+the page polls its status; the patient opens the night. Then the clinician who gave the
+patient a nerve block sees the same night and the before/after comparison around the
+block (three earlier nights come from the demo's simulator, analysed by the engine).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from playwright.sync_api import Browser, Page, expect
+
+from nervepath.scheduling.models import Appointment, AppointmentType, Status
+from nervepath.wearables import demo
+from nervepath.wearables.models import Night
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+REAL_FILE = REPO.parent / "shared" / "data" / "wearables" / "ax3_testfile.cwa"
+NIGHT_OF = date(2019, 2, 25)  # the night this recording holds (tests/wearables)
+
+
+@pytest.fixture
+def media(settings, tmp_path: Path) -> Path:
+    settings.MEDIA_ROOT = tmp_path / "uploads"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def worker(site: str, media: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A real task worker on the live server's database file and storage folder."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.test_settings",
+        "PYTHONPATH": f"{REPO / 'src'}{os.pathsep}{REPO}",
+        "SQLITE_PATH": str(connection.settings_dict["NAME"]),
+        "NERVEPATH_MEDIA_ROOT": str(media),
+        "NERVEPATH_VAR_DIR": str(tmp_path / "worker-var"),
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    args = [sys.executable, "-m", "nervepath.cli", "db_worker", "--no-startup-delay"]
+    with open(tmp_path / "worker.log", "wb") as log:
+        process = subprocess.Popen(
+            [*args, "--interval", "0.5"], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=30)
+
+
+def test_a_night_goes_from_upload_to_the_night_page_and_the_comparison(
+    page: Page, browser: Browser, site: str, sign_in, worker, alice, hale, clinic
+):  # type: ignore[no-untyped-def]
+    assert REAL_FILE.is_file(), f"missing {REAL_FILE}: the shared recordings must sit beside"
+
+    # The patient uploads and watches the analysis finish.
+    sign_in(page, alice.email, "correct-horse-battery")
+    page.goto(f"{site}/portal/nights/")
+    page.get_by_label("Night file").set_input_files(str(REAL_FILE))
+    page.get_by_role("button", name="Upload").click()
+    night_link = page.get_by_role("link", name="Mon Feb 25, 2019")
+    expect(night_link).to_be_visible(timeout=120_000)
+    assert worker.poll() is None, "the worker stopped"
+    night = Night.objects.get(patient=alice)
+    assert night.night_of == NIGHT_OF
+    night_link.click()
+    expect(page.get_by_role("heading", name="Night of")).to_be_visible()
+    expect(page.get_by_text("PLMS index").first).to_be_visible()
+    figure = page.locator("img.night-figure")
+    expect(figure).to_be_visible()
+    assert figure.evaluate("img => img.naturalWidth") > 0
+
+    # The clinician who gave a nerve block two days earlier; three restless nights before it.
+    block_day = NIGHT_OF - timedelta(days=2)
+    when = timezone.make_aware(datetime.combine(block_day, datetime.min.time()).replace(hour=10))
+    Appointment.objects.create(
+        patient=alice, clinician=hale, location=clinic["fort-collins"],
+        appointment_type=AppointmentType.objects.get(slug="nerve-block"),
+        starts_at=when, ends_at=when + timedelta(minutes=45), blocked_from=when,
+        blocked_until=when + timedelta(minutes=45), status=Status.COMPLETED,
+    )  # fmt: skip
+    demo.add_nights(alice, demo.around(block_day, before=3, after=0, today=date.today()))
+    assert Night.objects.filter(patient=alice).count() == 4
+
+    staff = browser.new_context().new_page()
+    sign_in(staff, hale.user.email, "demo-password-2026")
+    staff.goto(f"{site}/staff/patients/{alice.pk}/")
+    staff.get_by_role("link", name="Nights").click()
+    expect(staff.get_by_role("link", name="Mon Feb 25, 2019")).to_be_visible()
+    staff.get_by_role("button", name="Compare").click()
+    sentence = staff.locator("p.sentence")
+    expect(sentence).to_contain_text("nerve block on February 23, 2019")
+    # The PLMS index row: 3 nights before the block, 1 after (n is the cells' first number).
+    cells = staff.locator("tr", has=staff.locator("td", has_text="PLMS index")).first
+    cells = cells.locator("td")
+    expect(cells.nth(1)).to_have_text(re.compile(r"^3, "))
+    expect(cells.nth(2)).to_have_text(re.compile(r"^1, "))
+    staff.get_by_role("link", name="Mon Feb 25, 2019").click()
+    expect(staff.get_by_role("heading", name="Night of")).to_be_visible()
+    expect(staff.locator("img.night-figure")).to_be_visible()
