@@ -21,6 +21,9 @@ from nervepath.scheduling.models import Source
 
 from .conftest import IRLS_15
 
+# Also run on PostgreSQL (make test-postgres).
+pytestmark = pytest.mark.postgres
+
 
 def test_booking_a_new_patient_visit_opens_the_intake_and_emails_the_patient(intake, alice):
     appointment = intake.pop("appointment")

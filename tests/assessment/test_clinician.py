@@ -26,6 +26,9 @@ from nervepath.science import instruments
 
 from .conftest import form
 
+# Also run on PostgreSQL (make test-postgres).
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture
 def answered(intake, alice):  # type: ignore[no-untyped-def]

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from django.core.management import call_command
 
 from nervepath.accounts.models import Patient
 from nervepath.assessment import summary
 from nervepath.assessment.models import Request, Response, TypeQuestionnaires
 from nervepath.science import instruments
+
+# Also run on PostgreSQL (make test-postgres).
+pytestmark = pytest.mark.postgres
 
 
 def test_the_demo_seeds_questionnaires_whose_scores_match_the_engine(db):  # type: ignore[no-untyped-def]

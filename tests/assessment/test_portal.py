@@ -14,6 +14,9 @@ from nervepath.audit.models import Action, AuditEvent
 
 from .conftest import IRLS_15, form
 
+# Also run on PostgreSQL (make test-postgres).
+pytestmark = pytest.mark.postgres
+
 
 def _state(req):  # type: ignore[no-untyped-def]
     req.refresh_from_db()

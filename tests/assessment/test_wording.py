@@ -12,6 +12,9 @@ from django.core.exceptions import ImproperlyConfigured
 from nervepath.config.env import env_dir
 from nervepath.science import instruments
 
+# Also run on PostgreSQL (make test-postgres).
+pytestmark = pytest.mark.postgres
+
 
 def test_the_form_shows_the_clinics_wording(intake, alice_client, settings, tmp_path):  # type: ignore[no-untyped-def]
     inst = instruments.load("irls")

@@ -17,7 +17,8 @@ from nervepath.wearables import compare, engine, services
 from nervepath.wearables.events import TreatmentEvent
 from nervepath.wearables.models import Analysis, Night, Recording, State
 
-pytestmark = pytest.mark.django_db
+# Also run on PostgreSQL (make test-postgres): uniqueness and atomic replacement.
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 def _upload(client, url, name, data):  # type: ignore[no-untyped-def]

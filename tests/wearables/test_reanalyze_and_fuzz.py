@@ -4,6 +4,7 @@ through the real upload endpoint and the task: each ends done or failed with a r
 
 from __future__ import annotations
 
+import faulthandler
 import io
 import os
 from datetime import timedelta
@@ -68,7 +69,15 @@ def _run_in_child(pk: int) -> int:
     kills only the child. Returns the child's exit code."""
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
-        connections.close_all()
+        # A crash here is expected and judged by the parent: no crash report on stderr.
+        faulthandler.disable()
+        # The parent's database connections are not the child's: drop them WITHOUT
+        # closing (closing would end the parent's PostgreSQL session on the shared socket)
+        # and keep them referenced so no garbage collection closes them either.
+        inherited = []
+        for conn in connections.all(initialized_only=True):
+            inherited.append(conn.connection)
+            conn.connection = None
         try:
             services.run_analysis(pk)
         finally:
