@@ -159,3 +159,14 @@ def test_the_django_admin_audits_what_it_shows_of_patients(client, admin_user, a
     appointment = alice_record["appointment"]
     change = client.get(reverse("admin:scheduling_appointment_change", args=[appointment.pk]))
     assert appointment.manage_token not in change.content.decode()
+
+
+def test_the_address_behind_trusted_proxies_is_recorded_and_a_forged_one_is_dropped(
+    client, alice, settings
+):  # type: ignore[no-untyped-def]
+    settings.NERVEPATH = {**settings.NERVEPATH, "PROXY_COUNT": 1}
+    login(client, alice.user)
+    client.get(reverse("scheduling:portal"), HTTP_X_FORWARDED_FOR="198.51.100.7")
+    client.get(reverse("scheduling:portal"), HTTP_X_FORWARDED_FOR="not-an-address")
+    views = AuditEvent.objects.filter(action=Action.VIEW).order_by("id")
+    assert [e.ip for e in views] == ["198.51.100.7", None]

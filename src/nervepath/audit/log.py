@@ -7,6 +7,7 @@ one step); sign-in events come from the receivers in ``signals.py``.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import uuid
 from collections.abc import Callable, Iterable
@@ -15,17 +16,22 @@ from typing import Any
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 
+from nervepath import ratelimit
 from nervepath.audit.models import Action, AuditEvent
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,32}$")
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """The peer address. Behind a proxy, ``NERVEPATH_TRUSTED_PROXY`` is honoured by the
-    middleware that rewrites REMOTE_ADDR (see config), never the raw header here."""
+    """The client's address as the rate limits see it (``REMOTE_ADDR``, or behind
+    ``NERVEPATH_PROXY_COUNT`` trusted proxies the address the outermost one saw); None
+    when it is not a valid IP address (a forged header must not break the write)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    try:
+        return str(ipaddress.ip_address(ratelimit.client_ip(request)))
+    except ValueError:
+        return None
 
 
 def request_id(request: HttpRequest | None) -> str:
