@@ -40,6 +40,8 @@ accesslog = os.environ.get("NERVEPATH_ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("NERVEPATH_WEB_LOG_LEVEL", "info")
 # %(U)s is the path without the query string; %(r)s (the request line) is never used.
+# The path is cleaned again by this logger: secret link segments are replaced.
+logger_class = "nervepath.config.gunicorn_logger.Logger"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
 # Trust X-Forwarded-* only from the proxy on this machine.
 forwarded_allow_ips = os.environ.get("NERVEPATH_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

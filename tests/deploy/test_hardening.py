@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 import secrets
 from unittest import mock
@@ -112,6 +113,45 @@ def test_log_filter_cuts_query_strings() -> None:
     assert '"GET /api/availability?[query removed] HTTP/1.1" 200' == message
 
 
+def test_log_filter_hides_the_secret_segment_of_emailed_links() -> None:
+    token = "Zq3x9LkP0aB-_c7dE5fG"
+    lines = [
+        f"GET /appointments/{token}/cancel/ HTTP/1.1",
+        f"GET /waitlist/{token}/ HTTP/1.1",
+        f"GET /calendar/{token}.ics HTTP/1.1",
+        f"GET /accounts/reset/MTc/{token}/ HTTP/1.1",
+    ]
+    for line in lines:
+        record = logging.LogRecord("django.server", logging.INFO, __file__, 1, line, (), None)
+        assert RedactQueryStrings().filter(record) is True
+        assert token not in record.getMessage() and "[hidden]" in record.getMessage()
+
+
+def test_gunicorn_logger_hides_secrets_in_the_access_log() -> None:
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from nervepath.config.gunicorn_logger import Logger
+
+    token = "Zq3x9LkP0aB-_c7dE5fG"
+    request = SimpleNamespace(
+        method="GET", path=f"/appointments/{token}/", query="", version=(1, 1), headers=[]
+    )
+    response = SimpleNamespace(status="200 OK", headers=[], sent=10, response_length=10)
+    environ = {
+        "REMOTE_ADDR": "127.0.0.1",
+        "RAW_URI": f"/appointments/{token}/?x=1",
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": f"/appointments/{token}/",
+        "QUERY_STRING": "x=1",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+    }
+    atoms = Logger(Config()).atoms(response, request, environ, datetime.timedelta(seconds=0.01))
+    assert token not in atoms["U"] and token not in atoms["r"]
+    assert atoms["U"] == "/appointments/[hidden]/"
+
+
 def test_gunicorn_access_log_has_no_query_string() -> None:
     from deploy_stack import REPO
 
@@ -121,6 +161,7 @@ def test_gunicorn_access_log_has_no_query_string() -> None:
     )
     log_format = str(config["access_log_format"])
     assert "%(U)s" in log_format
+    assert config["logger_class"] == "nervepath.config.gunicorn_logger.Logger"
     for atom in ("%(r)s", "%(q)s", "%(f)s"):
         assert atom not in log_format
 

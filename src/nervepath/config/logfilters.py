@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Keep query strings out of the logs.
+"""Keep query strings and secret links out of the logs.
 
 Query strings can carry patient data (a search by name, a date of birth, a token in a
 link), and logs are kept longer and read by more people than the database. Django never
@@ -16,10 +16,23 @@ import re
 # A path or URL (it contains a slash) followed by ``?`` and the query.
 _QUERY = re.compile(r"(/[^\s?\"'<>]*)\?[^\s\"'<>]*")
 REDACTED = "?[query removed]"
+# Paths whose segment is a bearer secret: the emailed manage and waitlist links, the
+# clinicians' calendar feeds, password-set links (see scheduling/urls.py, accounts/urls.py).
+_SECRET_PATH = re.compile(
+    r"(/(?:appointments|waitlist|calendar)/)[A-Za-z0-9_-]{8,128}"
+    r"|(/accounts/reset/)[A-Za-z0-9_-]+/[A-Za-z0-9_-]+"
+)
+HIDDEN = "[hidden]"
 
 
 def redact_query_strings(text: str) -> str:
     return _QUERY.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def redact_secrets(text: str) -> str:
+    """Query strings removed and secret link segments replaced."""
+    text = redact_query_strings(text)
+    return _SECRET_PATH.sub(lambda m: (m.group(1) or m.group(2)) + HIDDEN, text)
 
 
 class RedactQueryStrings(logging.Filter):
@@ -27,7 +40,7 @@ class RedactQueryStrings(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = redact_query_strings(message)
+        cleaned = redact_secrets(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
