@@ -23,7 +23,7 @@ demo: $(STAMP)
 	$(BIN)/nervepath migrate --noinput
 	$(BIN)/nervepath seed_demo
 	@echo "Starting the task worker and the web server at http://127.0.0.1:8000 (Ctrl-C stops both)"
-	@trap 'kill 0' INT TERM EXIT; \
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	  $(BIN)/nervepath db_worker --interval 2 & \
 	  DEBUG=1 $(BIN)/nervepath runserver 127.0.0.1:8000
 
