@@ -177,6 +177,21 @@ def get_patient(
     return Patient.objects.select_related("user").get(pk=pk)
 
 
+def own_patient(request: HttpRequest, scope: Scope, *, action: str = Action.VIEW) -> Patient:
+    """The signed-in person's own patient record, for portal pages: 404 when the account
+    has none; checked and audited like any other record."""
+    user = getattr(request, "user", None)
+    patient = (
+        Patient.objects.select_related("user").filter(user=user).first()
+        if user is not None and user.is_authenticated
+        else None
+    )
+    if patient is None:
+        raise Http404("This account has no patient record.")
+    require(request, patient, scope, action=action)
+    return patient
+
+
 def record_listed(request: HttpRequest, patient_ids: Iterable[int], *, what: str = "") -> int:
     """Audit a page or API response that shows several patients' data (one event each)."""
     ids = [pid for pid in patient_ids if pid is not None]

@@ -22,6 +22,7 @@ from typing import IO
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpResponse
+from django.utils.http import content_disposition_header
 
 CHUNK = 1024 * 1024
 
@@ -93,6 +94,15 @@ def sha256_of(name: str) -> str:
     return digest.hexdigest()
 
 
+def _as_download(response: HttpResponse) -> HttpResponse:
+    """Headers every download of patient data carries: never sniffed, never cached,
+    never run as a page."""
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store, private"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
 def attachment(name: str, *, sha256: str, filename: str, content_type: str) -> HttpResponse:
     """The stored file as a download, after checking it still has its checksum."""
     if sha256_of(name) != sha256:
@@ -103,7 +113,11 @@ def attachment(name: str, *, sha256: str, filename: str, content_type: str) -> H
         filename=filename,
         content_type=content_type,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store, private"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return _as_download(response)
+
+
+def attachment_of(body: bytes | str, *, filename: str, content_type: str) -> HttpResponse:
+    """Bytes made on the fly (a report, a PDF) as a download with the same headers."""
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return _as_download(response)

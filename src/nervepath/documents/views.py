@@ -91,11 +91,8 @@ def _page(
 @login_required
 @rate_limit("upload", key="user")
 def my_documents(request: HttpRequest) -> HttpResponse:
-    patient = Patient.objects.filter(user=request.user).first()
-    if patient is None:
-        raise Http404("Documents are kept in a patient's own record.")
     action = Action.CREATE if request.method == "POST" else Action.VIEW
-    policy.require(request, patient.pk, Scope.CLINICAL, action=action)
+    patient = policy.own_patient(request, Scope.CLINICAL, action=action)
     form = DocumentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and _upload(request, patient, form):
         messages.success(request, "Document added to your record.")

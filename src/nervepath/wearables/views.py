@@ -37,13 +37,6 @@ from nervepath.wearables.pdf import night_pdf
 log = logging.getLogger(__name__)
 
 
-def _own_patient(request: HttpRequest) -> Patient:
-    patient = Patient.objects.filter(user=request.user).first()
-    if patient is None:
-        raise Http404("Nights are kept in a patient's own record.")
-    return patient
-
-
 def _upload(request: HttpRequest, patient: Patient, form: UploadForm) -> bool:
     if not form.is_valid():
         return False
@@ -99,9 +92,8 @@ def _list_page(
 @login_required
 @rate_limit("upload", key="user")
 def my_nights(request: HttpRequest) -> HttpResponse:
-    patient = _own_patient(request)
     action = Action.CREATE if request.method == "POST" else Action.VIEW
-    policy.require(request, patient.pk, Scope.CLINICAL, action=action)
+    patient = policy.own_patient(request, Scope.CLINICAL, action=action)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and _upload(request, patient, form):
         return redirect("wearables:mine")
@@ -183,24 +175,17 @@ def night_figure(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return response
 
 
-def _attachment(body: bytes | str, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store, private"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
-
-
 @login_required
 def night_download(request: HttpRequest, public_id: uuid.UUID, kind: str) -> HttpResponse:
     night = _night(request, public_id, action=Action.DOWNLOAD)
     stem = f"night-{night.night_of}"
     if kind == "json":
         body = json.dumps(night.report, indent=2)
-        return _attachment(body, f"{stem}.json", "application/json")
+        return storage.attachment_of(body, filename=f"{stem}.json", content_type="application/json")
     if kind == "csv":
-        return _attachment(_stored_bytes(night.csv_name), f"{stem}.csv", "text/csv")
+        return storage.attachment_of(
+            _stored_bytes(night.csv_name), filename=f"{stem}.csv", content_type="text/csv"
+        )
     if kind == "pdf":
         pdf = night_pdf(
             patient_name=night.patient.user.get_full_name() or str(night.patient),
@@ -209,7 +194,7 @@ def night_download(request: HttpRequest, public_id: uuid.UUID, kind: str) -> Htt
             figure_png=_stored_bytes(night.figure_name) if night.figure_name else b"",
             clinic=settings.NERVEPATH["CLINIC_NAME"],
         )
-        return _attachment(pdf, f"{stem}.pdf", "application/pdf")
+        return storage.attachment_of(pdf, filename=f"{stem}.pdf", content_type="application/pdf")
     raise Http404("No such report.")
 
 

@@ -23,7 +23,6 @@ from django.urls import reverse
 
 from nervepath.access import policy
 from nervepath.access.policy import Scope
-from nervepath.accounts.models import Patient
 from nervepath.assessment import forms, services, summary
 from nervepath.assessment.models import (
     OPEN_STATES,
@@ -51,17 +50,9 @@ def patient_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     return wrapper
 
 
-def _own_patient(request: HttpRequest) -> Patient:
-    patient = Patient.objects.filter(user=request.user).first()
-    if patient is None:
-        raise Http404("No patient record.")
-    return patient
-
-
 @patient_only
 def portal_list(request: HttpRequest) -> HttpResponse:
-    patient = _own_patient(request)
-    policy.require(request, patient, Scope.CLINICAL)
+    patient = policy.own_patient(request, Scope.CLINICAL)
     requests = list(
         Request.objects.filter(patient=patient, state__in=OPEN_STATES).select_related(
             "appointment__appointment_type", "appointment__location"
