@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "nervepath.backup",
     "nervepath.assessment",
     "nervepath.wearables",
+    "nervepath.pathway",
 ]
 
 MIDDLEWARE = [
@@ -313,6 +314,28 @@ NERVEPATH = {
     # A folder of licensed questionnaire wording, <instrument_id>.yaml or .json (see
     # docs/assessment.md); empty: the shipped text (placeholders for licensed items).
     "INSTRUMENT_WORDING_DIR": env_dir("NERVEPATH_INSTRUMENT_WORDING_DIR"),
+    # Care pathway (pathway/). A diagnostic block's diary lasts DIARY_DAYS (day 1 = the
+    # block); a day counts as relief at RELIEF_THRESHOLD % or more, and CANDIDATE_MIN_DAYS
+    # such days in a row mark a likely surgical candidate (the clinic's practice: 5-7
+    # days of relief; science/nerves/relief.py).
+    "DIARY_DAYS": env_int("NERVEPATH_DIARY_DAYS", 14, minimum=1),
+    "RELIEF_THRESHOLD": env_int("NERVEPATH_RELIEF_THRESHOLD", 50, minimum=1),
+    "CANDIDATE_MIN_DAYS": env_int("NERVEPATH_CANDIDATE_MIN_DAYS", 5, minimum=1),
+    # Diary reminders go out once a day from this local hour while days are missing.
+    "DIARY_REMINDER_HOUR": env_int("NERVEPATH_DIARY_REMINDER_HOUR", 18, minimum=0),
+    # Post-operative follow-ups, as days after surgery:label (DESIGN.md step 6: 2 weeks,
+    # 3, 6 and 12 months), the appointment type they are booked as, how many days either
+    # side of the due date the visit may fall, and the outcome questionnaires sent
+    # QUESTIONNAIRE_LEAD_DAYS before it is due.
+    "FOLLOW_UPS": env_list(
+        "NERVEPATH_FOLLOW_UPS", ["14:2 weeks", "91:3 months", "182:6 months", "365:12 months"]
+    ),
+    "FOLLOW_UP_TYPE": env_str("NERVEPATH_FOLLOW_UP_TYPE", "post-op"),
+    "FOLLOW_UP_WINDOW_DAYS": env_int("NERVEPATH_FOLLOW_UP_WINDOW_DAYS", 7, minimum=0),
+    "QUESTIONNAIRE_LEAD_DAYS": env_int("NERVEPATH_QUESTIONNAIRE_LEAD_DAYS", 5, minimum=0),
+    "OUTCOME_INSTRUMENTS": env_list(
+        "NERVEPATH_OUTCOME_INSTRUMENTS", ["irls", "pain_nrs", "clinic_sleep"]
+    ),
 }
 # The session cookie and row never outlive the absolute limit.
 SESSION_COOKIE_AGE = NERVEPATH["SESSION_MAX_HOURS"] * 3600

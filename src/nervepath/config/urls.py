@@ -18,6 +18,7 @@ urlpatterns = [
     path("staff/patients/", include("nervepath.access.urls")),
     path("", include("nervepath.assessment.urls")),
     path("", include("nervepath.wearables.urls")),
+    path("", include("nervepath.pathway.urls")),
     path("", include("nervepath.scheduling.urls")),
     path("", include("nervepath.site.urls")),
 ]

@@ -1,0 +1,8 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+from django.apps import AppConfig
+
+
+class PathwayConfig(AppConfig):
+    name = "nervepath.pathway"
+    label = "pathway"
+    verbose_name = "Care pathway"
