@@ -164,8 +164,7 @@ def changes(readings: Iterable[Reading]) -> list[NerveChange]:
         key = (reading.nerve, reading.phase)
         if key in by_key:
             raise MonitoringError(
-                f"{NERVE_LABELS[reading.nerve]} has two readings {reading.phase} release; "
-                "keep one."
+                f"{NERVE_LABELS[reading.nerve]} has two readings {reading.phase} release; keep one."
             )
         by_key[key] = reading
     found = []
@@ -173,8 +172,7 @@ def changes(readings: Iterable[Reading]) -> list[NerveChange]:
         before, after = by_key.get((nerve, "before")), by_key.get((nerve, "after"))
         if after is not None and before is None:
             raise MonitoringError(
-                f"{NERVE_LABELS[nerve]}: a reading after release needs a baseline before "
-                "release."
+                f"{NERVE_LABELS[nerve]}: a reading after release needs a baseline before release."
             )
         if before is not None:
             found.append(NerveChange(nerve=nerve, before=before, after=after))
