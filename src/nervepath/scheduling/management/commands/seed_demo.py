@@ -71,6 +71,7 @@ PATIENTS = [
     ("quinn.oconnor@demo.nervepath.org", "Quinn", "O'Connor"),
     ("jamie.schultz@demo.nervepath.org", "Jamie", "Schultz"),
     ("drew.martinez@demo.nervepath.org", "Drew", "Martinez"),
+    ("robin.alvarez@demo.nervepath.org", "Robin", "Alvarez"),
 ]
 
 # More patients, so that the calendars look like a working week.
@@ -120,24 +121,35 @@ MORE_VISITS = ["new-patient", "follow-up", "follow-up", "post-op", "estim", "las
 # Each demo patient's care so far and ahead: (days from today, type, location). A visit
 # lands on the first day from there with a free slot.
 STORIES = [
+    # A nerve block four days ago; the relief diary is under way (pathway/demo.py).
     [(-28, "new-patient", "fort-collins"), (-14, "follow-up", "fort-collins"),
-     (4, "follow-up", "fort-collins"), (11, "estim", "fort-collins"),
-     (18, "estim", "fort-collins")],
-    [(-21, "new-patient", "broomfield"), (-7, "estim", "broomfield"),
-     (6, "estim", "broomfield"), (13, "follow-up", "broomfield")],
+     (-4, "nerve-block", "fort-collins"), (10, "follow-up", "fort-collins")],
+    # A course of electrical stimulation, one session missed.
+    [(-24, "new-patient", "broomfield"), (-17, "estim", "broomfield"),
+     (-14, "estim", "broomfield"), (-10, "estim", "broomfield"), (-7, "estim", "broomfield"),
+     (-3, "estim", "broomfield"), (4, "estim", "broomfield"), (11, "follow-up", "broomfield")],
     [(-10, "new-patient", "fort-collins"), (9, "follow-up", "fort-collins")],
     # Both legs decompressed, the second about three weeks after the first.
     [(-60, "new-patient", "fort-collins"), (-45, "nerve-block", "fort-collins"),
      (-12, "surgery-right", "fort-collins"), (-5, "post-op", "fort-collins"),
      (12, "surgery-left", "fort-collins"), (20, "post-op", "fort-collins")],
-    [(-35, "new-patient", "broomfield"), (-20, "follow-up", "broomfield"),
-     (3, "laser", "broomfield"), (10, "laser", "broomfield")],
+    # A block with little relief, then a laser course.
+    [(-35, "new-patient", "broomfield"), (-30, "nerve-block", "broomfield"),
+     (-20, "follow-up", "broomfield"), (3, "laser", "broomfield"), (10, "laser", "broomfield")],
     [(2, "new-patient", "fort-collins")],
     [(5, "new-patient", "broomfield")],
     [(-16, "new-patient", "broomfield"), (1, "nerve-block", "broomfield"),
      (8, "follow-up", "broomfield")],
     [(7, "new-patient", "fort-collins")],
     [(-3, "new-patient", "fort-collins"), (15, "follow-up", "fort-collins")],
+    # The whole path: block, right leg, left leg three weeks later, follow-ups of both
+    # legs at 2 weeks, 3, 6 and 12 months.
+    [(-440, "new-patient", "fort-collins"), (-420, "nerve-block", "fort-collins"),
+     (-396, "surgery-right", "fort-collins"), (-381, "post-op", "fort-collins"),
+     (-372, "surgery-left", "fort-collins"), (-360, "post-op", "fort-collins"),
+     (-304, "post-op", "fort-collins"), (-283, "post-op", "fort-collins"),
+     (-213, "post-op", "fort-collins"), (-192, "post-op", "fort-collins"),
+     (-30, "post-op", "fort-collins"), (-9, "post-op", "fort-collins")],
 ]  # fmt: skip
 
 # slug, name, minutes, before, after, resource kind, online, leg, who (clinician index)
@@ -291,6 +303,10 @@ class Command(BaseCommand):
             from nervepath.wearables.demo import seed as seed_nights
 
             self.stdout.write(seed_nights())
+            # Blocks, surgeries, therapy courses and medications tied to those visits.
+            from nervepath.pathway.demo import seed as seed_pathways
+
+            self.stdout.write(seed_pathways())
 
         self.stdout.write(self.style.SUCCESS("Demo clinic ready."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
