@@ -689,6 +689,7 @@ def course(patient: Patient, *, today: date | None = None) -> Course:
 
     rows: list[int] = []
     row_names: list[str] = []
+    labelled: set[int] = set()
     for med in medications:
         chain = root(med)
         if chain.pk not in rows:
@@ -747,6 +748,8 @@ def course(patient: Patient, *, today: date | None = None) -> Course:
                 )
             )
         end = med.stopped_on or max(today, med.started_on)
+        label = "" if row in labelled else med.name  # the medicine's name once per row
+        labelled.add(row)
         bars.append(
             Bar(
                 kind="medication",
@@ -757,7 +760,7 @@ def course(patient: Patient, *, today: date | None = None) -> Course:
                     f"{_med_text(med)}: {_day(med.started_on, today)} – "
                     + (_day(med.stopped_on, today) if med.stopped_on else "today")
                 ),
-                label=f"{med.name} {med.dose.normalize():f} {med.unit}",
+                label=label,
                 open_ended=med.stopped_on is None,
             )
         )
@@ -944,6 +947,8 @@ def _glance(
 # -- the swimlane figure -------------------------------------------------------------------
 
 WIDTH = 960
+HORIZON_DAYS = 92  # drawn to scale this far ahead of today
+LATER_W = 72  # the column for events due after the horizon
 LEFT = 118  # lane labels
 RIGHT = 16
 TOP = 22  # room for "today"
@@ -1004,14 +1009,25 @@ def course_svg(course: Course) -> str:
     today = course.today
     first, last = course.span
     start = (first - timedelta(days=7)).replace(day=1)
-    end = last + timedelta(days=10)
+    # Months ahead are drawn to scale up to the horizon; what is due later (the 6- and
+    # 12-month follow-ups) sits in a "later" column so it does not squeeze the past.
+    horizon = today + timedelta(days=HORIZON_DAYS)
+    later = [e for e in course.events if e.day > horizon]
+    end = min(last, horizon) + timedelta(days=10)
     span_days = max((end - start).days, 1)
-    plot_w = WIDTH - LEFT - RIGHT
+    plot_right = WIDTH - RIGHT - (LATER_W if later else 0)
+    plot_w = plot_right - LEFT
     heights = _lane_heights(course)
     height = TOP + sum(heights.values()) + AXIS
 
     def x(day: date) -> float:
-        return LEFT + plot_w * (day - start).days / span_days
+        return LEFT + plot_w * (min(day, end) - start).days / span_days
+
+    later_x: dict[str, float] = {}
+    for kind in KINDS:
+        mine = [e for e in later if e.kind == kind]
+        for n, event in enumerate(mine):
+            later_x[event.key] = plot_right + 14 + (n * 14) % max(LATER_W - 24, 14)
 
     counts = course.counts
     described = (
@@ -1022,6 +1038,11 @@ def course_svg(course: Course) -> str:
         f"Course of care of {course.patient}, {start:%b %Y} to {end:%b %Y}: {described}. "
         f"Today is {today:%b %-d, %Y}."
     )
+    if later:
+        label += (
+            f" {_plural(len(later), 'event')} after {horizon:%b %-d, %Y} "
+            "shown in the column marked later."
+        )
     svg = ET.Element(
         "svg",
         {
@@ -1051,6 +1072,29 @@ def course_svg(course: Course) -> str:
         y += h
     bottom = y
     _el(svg, "line", x1=LEFT, y1=TOP, x2=LEFT, y2=bottom, stroke="#c9d2da")
+    if later:
+        _el(
+            svg,
+            "rect",
+            f"Due after {horizon:%b %-d, %Y}",
+            x=plot_right,
+            y=TOP,
+            width=WIDTH - plot_right,
+            height=bottom - TOP,
+            fill="#eef1f4",
+            fill_opacity=0.7,
+        )
+        _el(
+            svg,
+            "line",
+            x1=plot_right,
+            y1=TOP,
+            x2=plot_right,
+            y2=bottom,
+            stroke="#9aa6b2",
+            stroke_dasharray="3 3",
+        )
+        _text(svg, plot_right + 6, bottom + 16, "later", fill="#5a6877", font_size=11)
 
     # Month ticks
     months = _months(start, end)
@@ -1109,7 +1153,8 @@ def course_svg(course: Course) -> str:
                 fill="#d9c7ad" if not bar.open_ended else "#c29a66",
                 class_="bar bar-medication",
             )
-            _text(svg, x1 + 2, row_y + 3, bar.label, font_size=9, fill="#5b4428")
+            if bar.label:
+                _text(svg, x1 + 2, row_y + 3, bar.label, font_size=10, fill="#5b4428")
 
     # IRLS line and the questionnaire points
     q_top, q_h = lane_top["questionnaire"], heights["questionnaire"]
@@ -1122,13 +1167,16 @@ def course_svg(course: Course) -> str:
         _el(
             svg,
             "polyline",
-            points=" ".join(f"{x(e.day):.1f},{q_y(e.value or 0):.1f}" for e in irls),
+            points=" ".join(
+                f"{later_x.get(e.key, x(e.day)):.1f},{q_y(e.value or 0):.1f}" for e in irls
+            ),
             fill="none",
             stroke=COLOURS["questionnaire"],
             stroke_width=1.5,
         )
     for e in irls[:1] + irls[-1:] if len(irls) > 1 else irls:
-        _text(svg, x(e.day) + 5, q_y(e.value or 0) - 4, _num(e.value), font_size=10)
+        ex = later_x.get(e.key, x(e.day))
+        _text(svg, ex + 5, q_y(e.value or 0) - 4, _num(e.value), font_size=10)
 
     # Nights: dots scaled by PLMS index, the clinical cut-off dashed
     n_top, n_h = lane_top["night"], heights["night"]
@@ -1145,16 +1193,17 @@ def course_svg(course: Course) -> str:
             f"PLMS index cut-off {PLMS_CUTOFF_ADULT:g}/h",
             x1=LEFT,
             y1=f"{cut:.1f}",
-            x2=WIDTH - RIGHT,
+            x2=plot_right,
             y2=f"{cut:.1f}",
             stroke="#9fb8ad",
             stroke_dasharray="4 3",
         )
-        _text(svg, WIDTH - RIGHT - 34, cut - 3, f"{PLMS_CUTOFF_ADULT:g}/h", font_size=9, fill=MUTED)
+        _text(svg, plot_right - 30, cut - 3, f"{PLMS_CUTOFF_ADULT:g}/h", font_size=9, fill=MUTED)
 
     # One mark per event
     for event in course.events:
-        _mark(svg, event, x(event.day), lane_top[event.kind], heights[event.kind], today, q_y, n_y)
+        mx = later_x.get(event.key, x(event.day))
+        _mark(svg, event, mx, lane_top[event.kind], heights[event.kind], today, q_y, n_y)
 
     # Today
     tx = x(today)
