@@ -6,3 +6,9 @@ class PathwayConfig(AppConfig):
     name = "nervepath.pathway"
     label = "pathway"
     verbose_name = "Care pathway"
+
+    def ready(self) -> None:
+        # The course's treatments on the nights timeline and before/after comparison.
+        from nervepath.pathway.timeline import register_treatment_events
+
+        register_treatment_events()
