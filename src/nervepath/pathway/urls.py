@@ -1,8 +1,15 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-from django.urls import path  # noqa: F401 (routes land with each part)
+from django.urls import path
+
+from nervepath.pathway.views import blocks, diary
 
 app_name = "pathway"
 
 # Staff pages: /staff/patients/<pk>/...; portal pages: /portal/...
 urlpatterns: list = [  # type: ignore[type-arg]
+    path("staff/patients/<int:pk>/blocks/", blocks.block_list, name="blocks"),
+    path("staff/patients/<int:pk>/blocks/new/", blocks.block_new, name="block_new"),
+    path("staff/patients/<int:pk>/blocks/<int:block_pk>/", blocks.block_detail, name="block"),
+    path("portal/diary/", diary.diary_list, name="diary_list"),
+    path("portal/diary/<int:block_pk>/", diary.diary, name="diary"),
 ]
