@@ -309,7 +309,7 @@ def _block_page(
         "pathway/blocks/detail.html",
         {
             "patient": patient,
-            "block": block,
+            "nerve_block": block,
             "summary": computed,
             "verdict_words": blocks.VERDICT_WORDS[computed.verdict],
             "rows": rows,

@@ -152,7 +152,7 @@ def diary(request: HttpRequest, block_pk: int) -> HttpResponse:
         "pathway/diary/fill.html",
         {
             "patient": patient,
-            "block": block,
+            "nerve_block": block,
             "form": form,
             "can_fill": bool(days),
             "editing": editing,
