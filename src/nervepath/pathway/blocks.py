@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -60,6 +60,11 @@ def _conf(name: str) -> Any:
 def _check(condition: bool, message: str) -> None:
     if not condition:
         raise PathwayError(message)
+
+
+def _is_day(value: Any) -> bool:
+    """A calendar day (a datetime is not one: it would compare by the instant)."""
+    return isinstance(value, date) and not isinstance(value, datetime)
 
 
 def _is_active_clinician(user: Any) -> bool:
@@ -123,7 +128,7 @@ def record_block(
 ) -> NerveBlock:
     """Record a block given to ``patient``; its diary opens the same day."""
     today = timezone.localdate()
-    _check(isinstance(given_on, date), "Give the day of the block.")
+    _check(_is_day(given_on), "Give the day of the block.")
     _check(given_on <= today, "A block cannot be recorded for a day that has not come yet.")
     _check(leg in Leg.values, "Choose the leg that was blocked.")
     rows = _clean_injections(injections)
@@ -229,7 +234,7 @@ def save_entry(
     a second save for the same day edits it, and its history keeps the earlier value."""
     today = timezone.localdate()
     _check(block.patient_id == patient.pk, "This diary belongs to another patient's block.")
-    _check(isinstance(day, date), "Choose the day you are describing.")
+    _check(_is_day(day), "Choose the day you are describing.")
     _check(day <= today, "You can only fill in a day that has already begun, not a future one.")
     _check(
         day >= block.given_on,

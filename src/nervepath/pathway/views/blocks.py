@@ -250,10 +250,12 @@ def relief_chart(rows: list[DiaryDay], summary: ReliefSummary) -> dict[str, Any]
         }
         if row.entry is not None:
             pct = row.entry.relief_pct
+            # A recorded 0 % keeps a sliver of a bar, so it reads apart from a day to come.
+            h = max(round(plot_h * pct / 100, 1), 1.5)
             item.update(
                 pct=pct,
-                y=y_of(pct),
-                h=round(plot_h * pct / 100, 1),
+                y=round(base - h, 1),
+                h=h,
                 meaningful=pct >= summary.rule.threshold,
                 in_run=row.number in run and pct >= summary.rule.threshold,
             )
