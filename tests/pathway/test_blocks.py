@@ -641,3 +641,30 @@ def test_clinicians_choose_the_giver_among_active_clinicians(hale_client, alice,
     assert not User.objects.filter(role=Role.CLINICIAN, pk=alice.user.pk).exists()
     other = Client()
     assert other.get(f"/staff/patients/{alice.pk}/blocks/new/").status_code == 302
+
+
+def test_the_diary_list_tells_open_complete_and_closed(in_care, alice, hale, alice_client):  # type: ignore[no-untyped-def]
+    open_one = give_block(alice, hale, days_ago=1)
+    complete = give_block(alice, hale, days_ago=13, leg="left")
+    for number in range(1, 15):
+        fill(complete, number, 30)
+    closed = give_block(alice, hale, days_ago=40)
+    text = alice_client.get("/portal/diary/").content.decode()
+    assert text.count("Open until") == 1 and "2 days to fill" in text
+    assert "Complete" in text and "14 of 14" in text
+    assert "Closed" in text and "0 of 14" in text
+    for block in (open_one, complete, closed):
+        assert f'href="/portal/diary/{block.pk}/"' in text
+
+
+def test_a_time_of_day_is_not_a_day(in_care, alice, hale):  # type: ignore[no-untyped-def]
+    with pytest.raises(PathwayError, match="day of the block"):
+        blocks.record_block(
+            alice,
+            given_on=timezone.now(),
+            leg="right",
+            injections=LIDOCAINE,
+            given_by=hale.user,
+            by=hale.user,
+        )
+    assert nothing_stored()
