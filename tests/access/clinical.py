@@ -21,6 +21,9 @@ CLINICAL_MODELS: list[str] = [
     "wearables.recording",
     "wearables.analysis",
     "wearables.night",
+    "pathway.nerveblock",
+    "pathway.reliefentry",
+    "pathway.candidacyreview",
 ]
 
 QUESTIONNAIRE_MARKER = "Marker-side-effect-7f3a9c"
@@ -69,4 +72,33 @@ def make_clinical_records(patient: Patient) -> list[str]:
     )
     nights.run_analysis(recording.analysis.pk)
     markers += ["MARKER-NIGHT-4D", "163.6"]
+
+    # A nerve block with a day of its relief diary and the clinician's decision.
+    from datetime import timedelta
+
+    from nervepath.accounts.models import Role, User
+    from nervepath.pathway import blocks
+
+    clinician = User.objects.filter(role=Role.CLINICIAN, is_active=True).order_by("pk").first()
+    assert clinician is not None
+    block = blocks.record_block(
+        patient,
+        given_on=timezone.localdate() - timedelta(days=2),
+        leg="right",
+        injections=[{"site": "tibial", "agent": "Lidocaine 1%", "volume_ml": 2.0}],
+        given_by=clinician,
+        notes="Spread to the arch MARKER-BLOCK-3E",
+        by=clinician,
+    )
+    blocks.save_entry(
+        block,
+        patient,
+        day=block.given_on,
+        relief_pct=80,
+        sleep_hours=6.5,
+        note="Slept through MARKER-DIARY-9W",
+        by=patient.user,
+    )
+    blocks.review(block, decision="candidate", reason="Clear relief MARKER-REVIEW-6K", by=clinician)
+    markers += ["MARKER-BLOCK-3E", "MARKER-DIARY-9W", "MARKER-REVIEW-6K"]
     return markers

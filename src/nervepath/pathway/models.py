@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from nervepath.accounts.models import Patient, User
@@ -86,6 +87,9 @@ class NerveBlock(models.Model):
 
     def __str__(self) -> str:
         return f"Nerve block, {self.get_leg_display().lower()}, {self.given_on:%b %-d, %Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("pathway:block", args=[self.patient_id, self.pk])
 
     @property
     def sites(self) -> list[str]:

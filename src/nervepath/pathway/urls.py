@@ -1,11 +1,16 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 from django.urls import path
 
-from nervepath.pathway.views import course
+from nervepath.pathway.views import blocks, course, diary
 
 app_name = "pathway"
 
 # Staff pages: /staff/patients/<pk>/...; portal pages: /portal/...
 urlpatterns: list = [  # type: ignore[type-arg]
     path("staff/patients/<int:pk>/course/", course.course_page, name="course"),
+    path("staff/patients/<int:pk>/blocks/", blocks.block_list, name="blocks"),
+    path("staff/patients/<int:pk>/blocks/new/", blocks.block_new, name="block_new"),
+    path("staff/patients/<int:pk>/blocks/<int:block_pk>/", blocks.block_detail, name="block"),
+    path("portal/diary/", diary.diary_list, name="diary_list"),
+    path("portal/diary/<int:block_pk>/", diary.diary, name="diary"),
 ]

@@ -1,0 +1,142 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Relief-diary reminders.
+
+Once a day, at ``NERVEPATH_DIARY_REMINDER_HOUR`` (local time), every patient whose diary
+is open and misses a day up to today gets one email, until the diary is complete or
+closes (its last day plus ``blocks.DIARY_GRACE_DAYS``). ``NerveBlock.reminded_on`` holds
+the day of the last reminder, so a second run the same day (the task and cron, or two
+workers) sends nothing more.
+
+The run re-enqueues itself for the next day while any diary is open, and recording a
+block starts it; ``nervepath send_diary_reminders`` does the same from cron.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Max, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks import task
+
+if TYPE_CHECKING:
+    from nervepath.pathway.models import NerveBlock
+
+TASK_PATH = "pathway.tasks.run_diary_reminders"
+
+
+def _earliest_open_block_day(day: date) -> date:
+    """Blocks given before this day have every diary closed by ``day`` (a bound for
+    the queries below)."""
+    from nervepath.pathway import blocks
+    from nervepath.pathway.models import NerveBlock
+
+    longest = NerveBlock.objects.aggregate(longest=Max("diary_days"))["longest"] or 0
+    return day - timedelta(days=longest + blocks.DIARY_GRACE_DAYS)
+
+
+def _reminder_time(day: date) -> datetime:
+    hour = min(int(settings.NERVEPATH["DIARY_REMINDER_HOUR"]), 23)
+    return datetime.combine(day, time(hour, 0), tzinfo=timezone.get_current_timezone())
+
+
+def send_diary_reminders(today: date | None = None) -> int:
+    """Email each patient with an open, incomplete diary (at most once a day per
+    diary); return how many emails went out."""
+    from nervepath.pathway import blocks
+    from nervepath.pathway.models import NerveBlock
+
+    today = today or timezone.localdate()
+    earliest = _earliest_open_block_day(today)
+    due = (
+        NerveBlock.objects.filter(given_on__lte=today, given_on__gte=earliest)
+        .filter(Q(reminded_on__isnull=True) | Q(reminded_on__lt=today))
+        .filter(patient__user__is_active=True)
+        .select_related("patient__user")
+        .order_by("pk")
+    )
+    sent = 0
+    for block in due:
+        if not blocks.diary_is_open(block, today):
+            continue
+        missing = blocks.missing_days(block, today)
+        if not missing:
+            continue
+        with transaction.atomic():
+            claimed = (
+                NerveBlock.objects.filter(pk=block.pk)
+                .filter(Q(reminded_on__isnull=True) | Q(reminded_on__lt=today))
+                .update(reminded_on=today)
+            )
+            if not claimed:
+                continue  # another run reminded this diary today
+            _send(block, missing, today)
+        sent += 1
+    return sent
+
+
+def _send(block: NerveBlock, missing: list[date], today: date) -> None:
+    from nervepath.pathway import blocks
+
+    patient = block.patient
+    context = {
+        "patient": patient,
+        "block": block,
+        "missing": missing,
+        "count": len(missing),
+        "closes_on": blocks.diary_closes_on(block),
+        "url": settings.SITE_URL + reverse("pathway:diary", args=[block.pk]),
+        "clinic": settings.NERVEPATH["CLINIC_NAME"],
+    }
+    body = render_to_string("pathway/email/diary_reminder.txt", context)
+    subject = f"Your relief diary: {len(missing)} day(s) to fill"
+    EmailMessage(subject=subject, body=body, to=[patient.email]).send()
+
+
+@task()
+def run_diary_reminders() -> int:
+    sent = send_diary_reminders()
+    enqueue_reminder_run()
+    return sent
+
+
+def _any_diary_open_from(day: date) -> bool:
+    from nervepath.pathway import blocks
+    from nervepath.pathway.models import NerveBlock
+
+    earliest = _earliest_open_block_day(day)
+    return any(
+        blocks.diary_closes_on(b) >= day
+        for b in NerveBlock.objects.filter(given_on__gte=earliest).only("given_on", "diary_days")
+    )
+
+
+def _queued_by(when: datetime) -> bool:
+    """Whether the database queue already holds a reminder run due by ``when`` (so the
+    self-re-enqueueing run stays one chain)."""
+    if "DatabaseBackend" not in settings.TASKS["default"]["BACKEND"]:
+        return False
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        task_path__endswith=TASK_PATH, status="READY", run_after__lte=when
+    ).exists()
+
+
+def enqueue_reminder_run() -> None:
+    """Queue the next reminder run (today's hour if still ahead, else tomorrow's) while
+    a diary is open then."""
+    now = timezone.now()
+    when = _reminder_time(timezone.localdate())
+    if when <= now:
+        when = _reminder_time(timezone.localdate() + timedelta(days=1))
+    if not _any_diary_open_from(timezone.localtime(when).date()):
+        return
+    if not _queued_by(when):
+        run_diary_reminders.using(run_after=when).enqueue()
