@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from nervepath.accounts.models import Patient, User
@@ -365,6 +366,9 @@ class TherapyCourse(models.Model):
     def __str__(self) -> str:
         return f"{self.get_modality_display()}, {self.planned_sessions} sessions"
 
+    def get_absolute_url(self) -> str:
+        return reverse("pathway:therapy_course", args=[self.patient_id, self.pk])
+
 
 class SessionStatus(models.TextChoices):
     PLANNED = "planned", "Planned"
@@ -464,6 +468,9 @@ class Medication(models.Model):
                     "medication that replaces this one."
                 )
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("pathway:medications", args=[self.patient_id])
 
     @property
     def current(self) -> bool:
