@@ -492,14 +492,14 @@ def record_session(
             f"The course started on {course.started_on:%b %-d, %Y}; a session cannot be "
             "dated before it."
         )
-    if day > timezone.localdate(now):
-        raise PathwayError("A session is recorded on or after its day, not ahead of it.")
     if appointment is not None and appointment.status == Status.BOOKED:
         if appointment.starts_at > now:
             raise PathwayError(
                 f"Session {session.number} is booked for "
                 f"{appointment.local_start:%b %-d, %Y %-I:%M %p}; record it once it has started."
             )
+    if day > timezone.localdate(now):
+        raise PathwayError("A session is recorded on or after its day, not ahead of it.")
     if status == SessionStatus.DONE:
         clean = validate_parameters(session_modalities(session), parameters or {})
     else:
@@ -511,7 +511,10 @@ def record_session(
         with transaction.atomic():
             current = TherapySession.objects.select_for_update().get(pk=session.pk)
             if current.status != SessionStatus.PLANNED:
-                raise PathwayError(f"Session {current.number} was recorded meanwhile.")
+                raise PathwayError(
+                    f"Session {current.number} is already recorded as "
+                    f"{current.get_status_display().lower()}."
+                )
             if appointment is not None:
                 stored = Appointment.objects.get(pk=appointment.pk)
                 if stored.status == Status.BOOKED:
