@@ -226,7 +226,9 @@ def test_an_offered_time_can_be_booked_and_is_then_no_longer_offered(course, lin
     assert first.starts_at not in [s.starts_at for s in therapy.session_slots(course, 5)]
 
 
-def test_booking_follows_the_booking_rules_and_refusals_store_nothing(course, lindqvist, fort, hale):  # type: ignore[no-untyped-def]
+def test_booking_follows_the_booking_rules_and_refusals_store_nothing(
+    course, lindqvist, fort, hale
+):  # type: ignore[no-untyped-def]
     monday = next_weekday(0)
     before = counts()
     with pytest.raises(PathwayError, match="not available"):
@@ -246,7 +248,9 @@ def test_booking_follows_the_booking_rules_and_refusals_store_nothing(course, li
     assert counts() == before
 
 
-def test_booking_beyond_the_planned_sessions_is_refused(alice, hale, lindqvist, fort, in_care, frontdesk):  # type: ignore[no-untyped-def]
+def test_booking_beyond_the_planned_sessions_is_refused(
+    alice, hale, lindqvist, fort, in_care, frontdesk
+):  # type: ignore[no-untyped-def]
     short = therapy.start_course(
         alice,
         modality="estim",
@@ -474,7 +478,9 @@ def test_a_therapy_visit_the_patient_books_online_becomes_a_session(  # type: ig
     assert not TherapySession.objects.filter(appointment=follow_up).exists()
 
 
-def test_an_online_booking_beyond_the_plan_stays_a_plain_visit(alice, hale, lindqvist, fort, in_care):  # type: ignore[no-untyped-def]
+def test_an_online_booking_beyond_the_plan_stays_a_plain_visit(
+    alice, hale, lindqvist, fort, in_care
+):  # type: ignore[no-untyped-def]
     short = therapy.start_course(
         alice,
         modality="estim",
@@ -486,7 +492,9 @@ def test_an_online_booking_beyond_the_plan_stays_a_plain_visit(alice, hale, lind
     monday = next_weekday(0)
     book(short, lindqvist, fort, monday)
     extra = services.book(
-        services.Request(kind("estim"), fort, lindqvist, at(fort, monday + timedelta(days=2), "10:00")),
+        services.Request(
+            kind("estim"), fort, lindqvist, at(fort, monday + timedelta(days=2), "10:00")
+        ),
         alice,
         by=alice.user,
     )
@@ -591,7 +599,9 @@ def test_a_taken_or_made_up_time_is_refused_with_a_message(hale_client, course):
     assert not Appointment.objects.filter(appointment_type__slug="estim").exists()
 
 
-def test_front_desk_gets_403_and_an_unrelated_clinician_404(client, course, alice, frontdesk, okafor):  # type: ignore[no-untyped-def]
+def test_front_desk_gets_403_and_an_unrelated_clinician_404(
+    client, course, alice, frontdesk, okafor
+):  # type: ignore[no-untyped-def]
     urls = [
         reverse("pathway:therapy", args=[alice.pk]),
         course.get_absolute_url(),
@@ -607,7 +617,9 @@ def test_front_desk_gets_403_and_an_unrelated_clinician_404(client, course, alic
     assert course.status == CourseStatus.ACTIVE
 
 
-def test_another_patients_course_and_session_ids_are_404(hale_client, course, alice, bob, hale, lindqvist, fort, clinic):  # type: ignore[no-untyped-def]
+def test_another_patients_course_and_session_ids_are_404(
+    hale_client, course, alice, bob, hale, lindqvist, fort, clinic
+):  # type: ignore[no-untyped-def]
     past_visit(bob, hale, fort, "new-patient", 20)
     theirs = therapy.start_course(
         bob,
@@ -653,7 +665,11 @@ def test_the_patient_sees_progress_and_the_next_session(alice_client, course, li
 
 def test_the_patient_reports_improvement_after_the_course(alice_client, course, alice, hale):  # type: ignore[no-untyped-def]
     therapy.end_course(
-        course, status="completed", ended_on=timezone.localdate(), improvement_pct=None, by=hale.user
+        course,
+        status="completed",
+        ended_on=timezone.localdate(),
+        improvement_pct=None,
+        by=hale.user,
     )
     url = reverse("pathway:my_therapy")
     assert "How much better" in alice_client.get(url).content.decode()
@@ -674,7 +690,11 @@ def test_the_patient_reports_improvement_after_the_course(alice_client, course, 
 
 def test_the_patient_cannot_report_on_another_patients_course(client, course, bob, hale):  # type: ignore[no-untyped-def]
     therapy.end_course(
-        course, status="completed", ended_on=timezone.localdate(), improvement_pct=None, by=hale.user
+        course,
+        status="completed",
+        ended_on=timezone.localdate(),
+        improvement_pct=None,
+        by=hale.user,
     )
     login(client, bob.user)
     response = client.post(
