@@ -185,6 +185,9 @@ def test_offered_times_are_free_therapy_chair_times_of_the_course_types(course, 
     assert all(s.starts_at > timezone.now() for s in slots)
     assert slots == sorted(slots, key=lambda s: s.starts_at)
     assert all(s.clinician.user.last_name == "Lindqvist" for s in slots)
+    spread = therapy.session_slots(course, 6, per_day=2)
+    days = [s.local_start.date() for s in spread]
+    assert len(spread) == 6 and all(days.count(d) <= 2 for d in days) and len(set(days)) >= 3
 
     both = therapy.start_course(
         alice,

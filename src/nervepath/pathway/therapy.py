@@ -243,11 +243,16 @@ class SessionSlot:
 
 
 def session_slots(
-    course: TherapyCourse, count: int, after: datetime | None = None
+    course: TherapyCourse,
+    count: int,
+    after: datetime | None = None,
+    *,
+    per_day: int | None = None,
 ) -> list[SessionSlot]:
     """The next ``count`` free times for the course's sessions (either type for a combined
     course), in a therapy chair, from ``after`` (default now) and not before the course
-    starts; times when the patient already has a visit are left out."""
+    starts; times when the patient already has a visit are left out. ``per_day`` keeps at
+    most that many a day, so that the times offered span several days."""
     if count <= 0:
         return []
     now = timezone.now()
@@ -291,9 +296,18 @@ def session_slots(
                         kind, location, clinicians[slot.clinician_id], slot.starts_at, slot.ends_at
                     )
                 )
+        found.sort(key=lambda s: (s.starts_at, s.appointment_type.slug, s.location.name))
+        if per_day is not None:
+            taken: dict[date, int] = {}
+            spread = []
+            for slot in found:
+                day = slot.local_start.date()
+                if taken.get(day, 0) < per_day:
+                    taken[day] = taken.get(day, 0) + 1
+                    spread.append(slot)
+            found = spread
         if len(found) >= count:
             break
-    found.sort(key=lambda s: (s.starts_at, s.appointment_type.slug, s.location.name))
     return found[:count]
 
 

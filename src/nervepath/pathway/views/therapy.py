@@ -340,7 +340,11 @@ def _course_context(
             }
         )
     room = therapy.has_room(course)
-    slots = therapy.session_slots(course, SLOTS_OFFERED, after=_slot_start(request)) if room else []
+    slots = (
+        therapy.session_slots(course, SLOTS_OFFERED, after=_slot_start(request), per_day=2)
+        if room
+        else []
+    )
     return {
         "patient": patient,
         "course": course,
