@@ -24,9 +24,15 @@ CLINICAL_MODELS: list[str] = [
     "pathway.nerveblock",
     "pathway.reliefentry",
     "pathway.candidacyreview",
+    "pathway.therapycourse",
+    "pathway.therapysession",
+    "pathway.medication",
 ]
 
 QUESTIONNAIRE_MARKER = "Marker-side-effect-7f3a9c"
+THERAPY_MARKER = "MARKER-THERAPY-2C"
+SESSION_MARKER = "MARKER-SESSION-9H"
+MEDICATION_MARKER = "MARKEROL-6K"
 
 
 def make_clinical_records(patient: Patient) -> list[str]:
@@ -101,4 +107,52 @@ def make_clinical_records(patient: Patient) -> list[str]:
     )
     blocks.review(block, decision="candidate", reason="Clear relief MARKER-REVIEW-6K", by=clinician)
     markers += ["MARKER-BLOCK-3E", "MARKER-DIARY-9W", "MARKER-REVIEW-6K"]
+
+    markers += _therapy_and_medication(patient)
+    return markers
+
+
+def _therapy_and_medication(patient: Patient) -> list[str]:
+    """A laser course with a recorded session, and a medication changed once (so both
+    records of its chain are walked). Made once per patient: the maker may run twice."""
+    from nervepath.accounts.models import Role, User
+    from nervepath.pathway import medications, therapy
+    from nervepath.pathway.models import TherapyCourse, TherapySession
+
+    markers = [THERAPY_MARKER, SESSION_MARKER, MEDICATION_MARKER, "Questionnaire flags"]
+    if TherapyCourse.objects.filter(patient=patient, notes=THERAPY_MARKER).exists():
+        return markers
+    clinician = User.objects.filter(role=Role.CLINICIAN, last_name="Hale").get()
+    today = timezone.localdate()
+    course = therapy.start_course(
+        patient,
+        modality="laser",
+        planned_sessions=6,
+        clinician=clinician,
+        started_on=today,
+        notes=THERAPY_MARKER,
+        by=clinician,
+    )
+    # A session given without a booking in the system (the walk must not give her a visit
+    # with another clinician, who would then be in her care).
+    session = TherapySession.objects.create(course=course, patient=patient, number=1, on_date=today)
+    therapy.record_session(
+        session,
+        status="done",
+        parameters={"wavelength_nm": 810, "power_mw": 500, "dose_j_cm2": 4, "minutes": 20},
+        notes=SESSION_MARKER,
+        by=clinician,
+    )
+    med = medications.add(
+        patient,
+        name=MEDICATION_MARKER,
+        dose="0.125",
+        unit="mg",
+        frequency="at bedtime",
+        started_on=today,
+        by=clinician,
+    )
+    medications.change(
+        med, dose="0.25", unit="mg", frequency="at bedtime", on=today, reason="walk", by=clinician
+    )
     return markers

@@ -369,6 +369,9 @@ class TherapyCourse(models.Model):
     def __str__(self) -> str:
         return f"{self.get_modality_display()}, {self.planned_sessions} sessions"
 
+    def get_absolute_url(self) -> str:
+        return reverse("pathway:therapy_course", args=[self.patient_id, self.pk])
+
 
 class SessionStatus(models.TextChoices):
     PLANNED = "planned", "Planned"
@@ -468,6 +471,9 @@ class Medication(models.Model):
                     "medication that replaces this one."
                 )
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("pathway:medications", args=[self.patient_id])
 
     @property
     def current(self) -> bool:

@@ -2,6 +2,8 @@
 from django.urls import path
 
 from nervepath.pathway.views import blocks, course, diary
+from nervepath.pathway.views import medications as medication_views
+from nervepath.pathway.views import therapy as therapy_views
 
 app_name = "pathway"
 
@@ -13,4 +15,17 @@ urlpatterns: list = [  # type: ignore[type-arg]
     path("staff/patients/<int:pk>/blocks/<int:block_pk>/", blocks.block_detail, name="block"),
     path("portal/diary/", diary.diary_list, name="diary_list"),
     path("portal/diary/<int:block_pk>/", diary.diary, name="diary"),
+    path("staff/patients/<int:pk>/therapy/", therapy_views.therapy_list, name="therapy"),
+    path(
+        "staff/patients/<int:pk>/therapy/<int:course_pk>/",
+        therapy_views.therapy_course,
+        name="therapy_course",
+    ),
+    path("portal/therapy/", therapy_views.my_therapy, name="my_therapy"),
+    path(
+        "staff/patients/<int:pk>/medications/",
+        medication_views.medication_list,
+        name="medications",
+    ),
+    path("portal/medications/", medication_views.my_medications, name="my_medications"),
 ]
