@@ -9,6 +9,7 @@ class PathwayConfig(AppConfig):
 
     def ready(self) -> None:
         from nervepath.pathway import therapy_signals  # noqa: F401 (links therapy bookings)
+
         # The course's treatments on the nights timeline and before/after comparison.
         from nervepath.pathway.timeline import register_treatment_events
 
