@@ -6,3 +6,6 @@ class PathwayConfig(AppConfig):
     name = "nervepath.pathway"
     label = "pathway"
     verbose_name = "Care pathway"
+
+    def ready(self) -> None:
+        from nervepath.pathway import signals  # noqa: F401 (connects the follow-up hooks)

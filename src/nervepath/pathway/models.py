@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from nervepath.accounts.models import Patient, User
@@ -227,6 +228,9 @@ class Surgery(models.Model):
 
     def __str__(self) -> str:
         return f"Decompression, {self.get_leg_display().lower()}, {self.operated_on:%b %-d, %Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("pathway:surgery", args=[self.patient_id, self.pk])
 
     @property
     def tunnel_labels(self) -> list[str]:
