@@ -119,7 +119,9 @@ def test_comma_semicolon_and_tab_separators(sep):  # type: ignore[no-untyped-def
 
 
 def test_decimal_comma_with_semicolons():
-    text = "Nerve;Phase;Amplitude (uV);Latency (ms)\nTibial;Baseline;52,5;5,2\nTibial;Post;80,25;4,9\n"
+    text = (
+        "Nerve;Phase;Amplitude (uV);Latency (ms)\nTibial;Baseline;52,5;5,2\nTibial;Post;80,25;4,9\n"
+    )
     readings = parse_csv(text)
     assert readings[0].amplitude_uv == 52.5 and readings[0].latency_ms == 5.2
     assert readings[1].amplitude_uv == 80.25

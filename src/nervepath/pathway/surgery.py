@@ -546,12 +546,16 @@ def enter_readings(
     return _write_readings(surgery, readings, source=ReadingSource.MANUAL, replace=True, by=by)
 
 
-def decode_csv(data: bytes) -> str:
-    if len(data) > MAX_CSV_BYTES:
+def check_csv_size(size: int) -> None:
+    if size > MAX_CSV_BYTES:
         raise PathwayError(
-            f"The file is {len(data) / 1_000_000:.1f} MB; a monitoring export is at most "
+            f"The file is {size / 1_000_000:.1f} MB; a monitoring export is at most "
             f"{MAX_CSV_BYTES // 1_000_000} MB."
         )
+
+
+def decode_csv(data: bytes) -> str:
+    check_csv_size(len(data))
     if b"\x00" in data:
         raise PathwayError("That is not a text (CSV) file.")
     for encoding in ("utf-8-sig", "cp1252"):

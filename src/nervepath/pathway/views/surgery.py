@@ -202,10 +202,7 @@ def surgery_detail(request: HttpRequest, pk: int, surgery_pk: int) -> HttpRespon
                 return redirect(surgery)
             if which == "import" and import_form.is_valid():
                 upload = import_form.cleaned_data["file"]
-                if upload.size > services.MAX_CSV_BYTES:
-                    raise PathwayError(
-                        "The file is over 1 MB; a monitoring export is a small text file."
-                    )
+                services.check_csv_size(upload.size)  # before reading it
                 made = services.import_csv(
                     surgery,
                     upload.read(),
