@@ -9,3 +9,6 @@ class PathwayConfig(AppConfig):
 
     def ready(self) -> None:
         from nervepath.pathway import signals  # noqa: F401 (connects the follow-up hooks)
+        from nervepath.pathway.surgery import follow_up_plan
+
+        follow_up_plan()  # a malformed NERVEPATH_FOLLOW_UPS stops the app at start
