@@ -176,6 +176,24 @@ def test_the_appointment_must_be_this_patients_surgery_of_that_leg(
     assert not Surgery.objects.exists()
 
 
+def test_a_planned_surgery_follows_its_visit_and_outlives_its_cancellation(
+    alice, hale, clinic, frontdesk
+):
+    day = next_weekday(0)
+    visit = _book_surgery(alice, hale, clinic, "surgery-right", day, frontdesk)
+    row = _record(alice, hale, clinic, appointment=visit, operated_on=None, status="planned")
+    fort = clinic["fort-collins"]
+    booking.reschedule(visit, at(fort, day + timedelta(days=7), "09:00"), by=frontdesk)
+    row.refresh_from_db()
+    assert row.operated_on == day + timedelta(days=7)
+    with pytest.raises(PathwayError, match="move the visit in the calendar"):
+        surgery.update_surgery(row, by=hale.user, operated_on=day + timedelta(days=8))
+    booking.cancel(visit, by=frontdesk)
+    surgery.update_surgery(row, by=hale.user, findings="Postponed", status="cancelled")
+    row.refresh_from_db()
+    assert row.status == "cancelled" and row.findings == "Postponed"
+
+
 def test_another_patients_appointment_is_404_on_the_page(hale_client, alice, bob, hale, clinic):
     bobs = _book_surgery(bob, hale, clinic, "surgery-right", next_weekday(0), hale.user)
     url = reverse("pathway:surgery_new", args=[alice.pk])

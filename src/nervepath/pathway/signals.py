@@ -2,7 +2,8 @@
 """Booking → post-operative follow-ups, whichever way the visit was booked (online by the
 patient, by the front desk, through the API): a booked visit of the follow-up type is
 linked to the follow-up whose window holds it once the booking is committed; a linked
-visit completed, cancelled or missed updates its follow-up at once."""
+visit completed, cancelled or missed updates its follow-up at once; a planned surgery's
+visit moved in the calendar moves the surgery's date."""
 
 from __future__ import annotations
 
@@ -20,9 +21,10 @@ def follow_up_on_booking(sender: type[Appointment], instance: Appointment, **kwa
     fields = kwargs.get("update_fields")
     if fields is not None and "status" not in fields and "starts_at" not in fields:
         return  # a reminder stamp, a note: nothing a follow-up depends on
-    from nervepath.pathway import follow_ups
+    from nervepath.pathway import follow_ups, surgery
 
     if instance.status == Status.BOOKED:
+        surgery.follow_visit(instance)
         appointment_id = instance.pk
         transaction.on_commit(lambda: follow_ups.link_booking(appointment_id))
     else:

@@ -168,7 +168,9 @@ def _check_appointment(surgery: Surgery, appointment: Appointment) -> None:
         )
 
 
-def _check(surgery: Surgery, *, surgeon_changed: bool, today: date) -> None:
+def _check(
+    surgery: Surgery, *, surgeon_changed: bool, today: date, check_visit: bool = True
+) -> None:
     if surgery.leg not in Leg.values:
         raise PathwayError("Choose the leg operated on.")
     if surgery.status not in SurgeryStatus.values:
@@ -186,7 +188,7 @@ def _check(surgery: Surgery, *, surgeon_changed: bool, today: date) -> None:
         limit = Surgery._meta.get_field(field).max_length
         if limit is not None and len(getattr(surgery, field)) > limit:
             raise PathwayError(f"The {field.replace('_', ' ')} are limited to {limit} characters.")
-    if surgery.appointment_id is not None:
+    if surgery.appointment_id is not None and check_visit:
         _check_appointment(surgery, surgery.appointment)  # type: ignore[arg-type]
     _check_repeat(surgery)
 
@@ -255,7 +257,24 @@ def update_surgery(
             if isinstance(value, str) and field != "status":
                 value = value.strip()
             setattr(current, field, value)
-        _check(current, surgeon_changed=current.surgeon_id != was_surgeon, today=today)
+        visit = current.appointment
+        _check(
+            current,
+            surgeon_changed=current.surgeon_id != was_surgeon,
+            today=today,
+            # A new date must still be the linked visit's (unless that was cancelled).
+            check_visit=False,
+        )
+        if (
+            visit is not None
+            and visit.status != Status.CANCELLED
+            and current.operated_on != was_day
+            and current.operated_on != visit.local_start.date()
+        ):
+            raise PathwayError(
+                f"The surgery visit is on {_day(visit.local_start.date())}: move the visit in "
+                "the calendar rather than the surgery's date."
+            )
         follow_ups = list(current.follow_ups.select_related("appointment__location"))
         kept = [f for f in follow_ups if f.status in (FollowUpStatus.BOOKED, FollowUpStatus.DONE)]
         if was_status == SurgeryStatus.DONE and current.status != SurgeryStatus.DONE and kept:
@@ -265,10 +284,10 @@ def update_surgery(
                 f"{current.get_status_display().lower()}."
             )
         for follow_up in kept:
-            visit = follow_up.appointment
-            if visit is not None and visit.local_start.date() <= current.operated_on:
+            seen = follow_up.appointment
+            if seen is not None and seen.local_start.date() <= current.operated_on:
                 raise PathwayError(
-                    f"The {follow_up.label} follow-up visit is on {_day(visit.local_start.date())}"
+                    f"The {follow_up.label} follow-up visit is on {_day(seen.local_start.date())}"
                     ": a follow-up cannot come before its surgery. Move that visit first."
                 )
         current.save()
@@ -276,11 +295,9 @@ def update_surgery(
             if was_status != SurgeryStatus.DONE or was_day != current.operated_on:
                 _sync_follow_ups(current)
         elif was_status == SurgeryStatus.DONE:
-            current.follow_ups.filter(status=FollowUpStatus.TO_BOOK).update(
-                status=FollowUpStatus.CANCELLED
-            )
-            for follow_up in current.follow_ups.filter(status=FollowUpStatus.CANCELLED):
-                follow_up.save()  # a history row for the cancellation
+            for follow_up in current.follow_ups.filter(status=FollowUpStatus.TO_BOOK):
+                follow_up.status = FollowUpStatus.CANCELLED
+                follow_up.save()
     return current
 
 
@@ -312,6 +329,16 @@ def _sync_follow_ups(surgery: Surgery) -> list[FollowUp]:
         lead = timedelta(days=settings.NERVEPATH["QUESTIONNAIRE_LEAD_DAYS"])
         transaction.on_commit(lambda: enqueue_questionnaire_run(first - lead))
     return made
+
+
+def follow_visit(appointment: Appointment) -> None:
+    """A planned surgery's visit moved in the calendar: the surgery's date follows it."""
+    day = appointment.local_start.date()
+    for planned in Surgery.objects.filter(
+        appointment_id=appointment.pk, status=SurgeryStatus.PLANNED
+    ).exclude(operated_on=day):
+        planned.operated_on = day
+        planned.save(update_fields=["operated_on"])
 
 
 # -- staged bilateral surgery ------------------------------------------------------------
