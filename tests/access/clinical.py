@@ -4,6 +4,7 @@ maker that gives the first patient one record with text found nowhere else."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from nervepath.accounts.models import Patient
 from nervepath.documents.views import add_document
+from nervepath.scheduling.models import Location
 
 # Model labels (app_label.model) whose rows are clinical detail.
 CLINICAL_MODELS: list[str] = [
@@ -27,6 +29,9 @@ CLINICAL_MODELS: list[str] = [
     "pathway.therapycourse",
     "pathway.therapysession",
     "pathway.medication",
+    "pathway.surgery",
+    "pathway.monitoringreading",
+    "pathway.followup",
 ]
 
 QUESTIONNAIRE_MARKER = "Marker-side-effect-7f3a9c"
@@ -80,7 +85,6 @@ def make_clinical_records(patient: Patient) -> list[str]:
     markers += ["MARKER-NIGHT-4D", "163.6"]
 
     # A nerve block with a day of its relief diary and the clinician's decision.
-    from datetime import timedelta
 
     from nervepath.accounts.models import Role, User
     from nervepath.pathway import blocks
@@ -107,6 +111,32 @@ def make_clinical_records(patient: Patient) -> list[str]:
     )
     blocks.review(block, decision="candidate", reason="Clear relief MARKER-REVIEW-6K", by=clinician)
     markers += ["MARKER-BLOCK-3E", "MARKER-DIARY-9W", "MARKER-REVIEW-6K"]
+
+    # A done decompression (no visit linked: her one appointment stays the walk's) with
+    # monitoring readings and its follow-ups; front desk may see a follow-up's due date,
+    # never the findings.
+    from nervepath.pathway import surgery
+    from nervepath.scheduling.models import Clinician
+
+    # (Called twice in one walk: the second call reuses the first's surgery.)
+    operated = patient.surgeries.first() or surgery.record_surgery(
+        patient,
+        leg="right",
+        operated_on=timezone.localdate() - timedelta(days=20),
+        surgeon=Clinician.objects.get(user__last_name="Hale"),
+        location=Location.objects.get(slug="fort-collins"),
+        tunnels=["common_peroneal", "tibial"],
+        status="done",
+        findings="Fibrous band MARKER-SURGERY-8B",
+        complications="MARKER-COMPLICATION-2E",
+        by=None,
+    )
+    surgery.enter_readings(
+        operated,
+        {("common_peroneal", "before"): (50.0, 4.1), ("common_peroneal", "after"): (141.7, 3.8)},
+        by=None,
+    )
+    markers += ["MARKER-SURGERY-8B", "MARKER-COMPLICATION-2E", "141.7"]
 
     markers += _therapy_and_medication(patient)
     return markers

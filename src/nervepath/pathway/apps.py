@@ -14,3 +14,7 @@ class PathwayConfig(AppConfig):
         from nervepath.pathway.timeline import register_treatment_events
 
         register_treatment_events()
+        from nervepath.pathway import signals  # noqa: F401 (connects the follow-up hooks)
+        from nervepath.pathway.surgery import follow_up_plan
+
+        follow_up_plan()  # a malformed NERVEPATH_FOLLOW_UPS stops the app at start

@@ -232,6 +232,9 @@ class Surgery(models.Model):
     def __str__(self) -> str:
         return f"Decompression, {self.get_leg_display().lower()}, {self.operated_on:%b %-d, %Y}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("pathway:surgery", args=[self.patient_id, self.pk])
+
     @property
     def tunnel_labels(self) -> list[str]:
         return [Nerve(t).label for t in Nerve.values if t in (self.tunnels or [])]

@@ -1,0 +1,233 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Post-operative follow-ups as booking requests.
+
+A done surgery has one follow-up per configured interval (settings FOLLOW_UPS). Each is
+"to book" until an appointment of the follow-up type (settings FOLLOW_UP_TYPE) is linked
+to it: booked by staff from the follow-ups list, or by anyone (the patient online, the
+front desk from the calendar) on a day in its window (due ± FOLLOW_UP_WINDOW_DAYS),
+which ``link_booking`` finds. The visit completed marks the follow-up done; cancelled
+(or missed) returns it to "to book". The outcome questionnaires open
+QUESTIONNAIRE_LEAD_DAYS before the due date, once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from nervepath.accounts.models import User
+from nervepath.pathway.errors import PathwayError
+from nervepath.pathway.models import FollowUp, FollowUpStatus, SurgeryStatus
+from nervepath.pathway.surgery import follow_up_type
+from nervepath.scheduling import availability
+from nervepath.scheduling.errors import BookingError, SlotTaken
+from nervepath.scheduling.models import Appointment, Clinician, Source, Status
+
+
+def _day(value: date) -> str:
+    return f"{value:%b %-d, %Y}"
+
+
+def bookable_window(follow_up: FollowUp, today: date) -> tuple[date, date]:
+    """The follow-up's window, never before the day after its surgery nor before today."""
+    start, end = follow_up.window
+    start = max(start, follow_up.surgery.operated_on + timedelta(days=1), today)
+    return start, end
+
+
+def slots(follow_up: FollowUp, count: int = 8, *, now: datetime | None = None) -> list:  # type: ignore[type-arg]
+    """The first free slots of the follow-up type at the surgery's location in the
+    follow-up's window (any clinician offering it)."""
+    now = now or timezone.now()
+    location = follow_up.surgery.location
+    start, end = bookable_window(follow_up, now.astimezone(location.tz).date())
+    if end < start:
+        return []
+    found = availability.free_slots(
+        follow_up_type(),
+        [location],
+        start,
+        (end - start).days + 1,
+        window=availability.staff_window(now),
+    )
+    return found[:count]
+
+
+def check_bookable(follow_up: FollowUp, day: date) -> None:
+    surgery = follow_up.surgery
+    if surgery.status != SurgeryStatus.DONE:
+        raise PathwayError("The surgery is not marked done: its follow-ups are not open.")
+    if follow_up.status != FollowUpStatus.TO_BOOK:
+        raise PathwayError(
+            f"The {follow_up.label} follow-up is {follow_up.get_status_display().lower()}, "
+            "not waiting to be booked."
+        )
+    if day <= surgery.operated_on:
+        # The issue: "a follow-up before the surgery is not [fine]".
+        raise PathwayError(
+            f"A follow-up cannot be before its surgery ({_day(surgery.operated_on)}): "
+            "choose a later day."
+        )
+
+
+def book_follow_up(
+    follow_up: FollowUp,
+    starts_at: datetime,
+    clinician: Clinician,
+    *,
+    by: User,
+    now: datetime | None = None,
+) -> Appointment:
+    """Book the follow-up visit through the booking system and link it."""
+    kind = follow_up_type()
+    location = follow_up.surgery.location
+    check_bookable(follow_up, starts_at.astimezone(location.tz).date())
+    from nervepath.scheduling import services as booking
+
+    req = booking.Request(kind, location, clinician, starts_at)
+    try:
+        with transaction.atomic():
+            current = (
+                FollowUp.objects.select_for_update().select_related("surgery").get(pk=follow_up.pk)
+            )
+            check_bookable(current, starts_at.astimezone(location.tz).date())
+            appointment = booking.book(req, current.patient, by=by, source=Source.STAFF, now=now)
+            current.appointment = appointment
+            current.status = FollowUpStatus.BOOKED
+            current.save()
+    except SlotTaken as exc:
+        times = ", ".join(
+            f"{s.starts_at.astimezone(location.tz):%a %b %-d %-I:%M %p}" for s in exc.alternatives
+        )
+        raise PathwayError(f"{exc.message} {times}".strip()) from None
+    except BookingError as exc:
+        raise PathwayError(exc.message) from None
+    return appointment
+
+
+# -- what the booking system tells us (signals.py) ---------------------------------------
+
+
+def link_booking(appointment_id: int) -> FollowUp | None:
+    """A booked visit of the follow-up type, however it was booked, takes the follow-up
+    to book whose window holds its day (the one due nearest), if it has none yet."""
+    slug = settings.NERVEPATH["FOLLOW_UP_TYPE"]
+    with transaction.atomic():
+        appointment = (
+            Appointment.objects.select_related("location")
+            .filter(pk=appointment_id, status=Status.BOOKED, appointment_type__slug=slug)
+            .first()
+        )
+        if appointment is None or FollowUp.objects.filter(appointment=appointment).exists():
+            return None
+        day = appointment.local_start.date()
+        slack = timedelta(days=settings.NERVEPATH["FOLLOW_UP_WINDOW_DAYS"])
+        candidates = (
+            FollowUp.objects.select_for_update()
+            .filter(
+                patient_id=appointment.patient_id,
+                status=FollowUpStatus.TO_BOOK,
+                surgery__status=SurgeryStatus.DONE,
+                surgery__operated_on__lt=day,
+                due_on__gte=day - slack,
+                due_on__lte=day + slack,
+            )
+            .order_by("due_on", "id")
+        )
+        chosen = min(candidates, key=lambda f: abs((f.due_on - day).days), default=None)
+        if chosen is None:
+            return None
+        chosen.appointment = appointment
+        chosen.status = FollowUpStatus.BOOKED
+        chosen.save()
+    return chosen
+
+
+def visit_changed(appointment: Appointment) -> None:
+    """The linked visit completed → the follow-up is done; cancelled or missed → it is
+    to book again (and free to take another visit)."""
+    follow_up = FollowUp.objects.filter(appointment_id=appointment.pk).first()
+    if follow_up is None:
+        return
+    if appointment.status == Status.COMPLETED and follow_up.status != FollowUpStatus.DONE:
+        follow_up.status = FollowUpStatus.DONE
+        follow_up.save()
+    elif appointment.status in (Status.CANCELLED, Status.NO_SHOW):
+        follow_up.appointment = None
+        if follow_up.status != FollowUpStatus.CANCELLED:
+            follow_up.status = FollowUpStatus.TO_BOOK
+        follow_up.save()
+
+
+# -- outcome questionnaires --------------------------------------------------------------
+
+
+def questionnaire_day(follow_up: FollowUp) -> date:
+    return follow_up.due_on - timedelta(days=settings.NERVEPATH["QUESTIONNAIRE_LEAD_DAYS"])
+
+
+def send_questionnaires(today: date | None = None) -> int:
+    """Open the outcome questionnaires (settings OUTCOME_INSTRUMENTS) of every follow-up
+    due within QUESTIONNAIRE_LEAD_DAYS, once each; returns how many were opened.
+
+    Every follow-up is its own time point of the outcome series, so a questionnaire
+    answered recently (e.g. at the previous visit) does not stand in for it; one still
+    open is not opened twice (assessment.services.create_requests)."""
+    from nervepath.assessment.models import Reason
+    from nervepath.assessment.services import create_requests, notify
+
+    today = today or timezone.localdate()
+    lead = timedelta(days=settings.NERVEPATH["QUESTIONNAIRE_LEAD_DAYS"])
+    instruments = list(settings.NERVEPATH["OUTCOME_INSTRUMENTS"])
+    total = 0
+    due = FollowUp.objects.filter(
+        status__in=[FollowUpStatus.TO_BOOK, FollowUpStatus.BOOKED],
+        surgery__status=SurgeryStatus.DONE,
+        questionnaires_sent_on__isnull=True,
+        due_on__lte=today + lead,
+        due_on__gte=today - timedelta(days=settings.NERVEPATH["FOLLOW_UP_WINDOW_DAYS"]),
+    ).values_list("pk", flat=True)
+    for pk in list(due):
+        with transaction.atomic():
+            follow_up = (
+                FollowUp.objects.select_for_update()
+                .select_related("patient__user")
+                .filter(pk=pk, questionnaires_sent_on__isnull=True)
+                .first()
+            )
+            if follow_up is None:
+                continue
+            made = create_requests(
+                follow_up.patient,
+                instruments,
+                reason=Reason.FOLLOW_UP,
+                appointment=follow_up.appointment,
+                due=follow_up.due_on,
+                skip_recent=False,
+            )
+            notify(follow_up.patient, len(made))
+            follow_up.questionnaires_sent_on = today
+            follow_up.save(update_fields=["questionnaires_sent_on"])
+            total += len(made)
+    return total
+
+
+def next_questionnaire_day(today: date | None = None) -> date | None:
+    """The next day after ``today`` on which a follow-up's questionnaires fall due."""
+    today = today or timezone.localdate()
+    lead = timedelta(days=settings.NERVEPATH["QUESTIONNAIRE_LEAD_DAYS"])
+    due = (
+        FollowUp.objects.filter(
+            status__in=[FollowUpStatus.TO_BOOK, FollowUpStatus.BOOKED],
+            surgery__status=SurgeryStatus.DONE,
+            questionnaires_sent_on__isnull=True,
+            due_on__gt=today + lead,
+        )
+        .order_by("due_on")
+        .values_list("due_on", flat=True)
+        .first()
+    )
+    return None if due is None else due - lead

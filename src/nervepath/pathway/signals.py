@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Booking → post-operative follow-ups, whichever way the visit was booked (online by the
+patient, by the front desk, through the API): a booked visit of the follow-up type is
+linked to the follow-up whose window holds it once the booking is committed; a linked
+visit completed, cancelled or missed updates its follow-up at once; a planned surgery's
+visit moved in the calendar moves the surgery's date."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from nervepath.scheduling.models import Appointment, Status
+
+
+@receiver(post_save, sender=Appointment, dispatch_uid="pathway_follow_up_on_booking")
+def follow_up_on_booking(sender: type[Appointment], instance: Appointment, **kwargs: Any) -> None:
+    fields = kwargs.get("update_fields")
+    if fields is not None and "status" not in fields and "starts_at" not in fields:
+        return  # a reminder stamp, a note: nothing a follow-up depends on
+    from nervepath.pathway import follow_ups, surgery
+
+    if instance.status == Status.BOOKED:
+        surgery.follow_visit(instance)
+        appointment_id = instance.pk
+        transaction.on_commit(lambda: follow_ups.link_booking(appointment_id))
+    else:
+        follow_ups.visit_changed(instance)
