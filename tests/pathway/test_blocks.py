@@ -83,7 +83,7 @@ def test_recording_a_block_opens_its_diary_and_queues_the_reminder_run(  # type:
     assert block.notes == "Good spread on ultrasound."
     assert block.created_by == hale.user
     assert block.get_absolute_url() == f"/staff/patients/{alice.pk}/blocks/{block.pk}/"
-    (run,) = DBTaskResult.objects.filter(task_path__endswith=tasks.TASK_PATH)
+    (run,) = DBTaskResult.objects.filter(task_path=tasks.run_diary_reminders.module_path)
     when = timezone.localtime(run.run_after)
     assert when.hour == 18 and when.minute == 0
     assert when > timezone.now() - timedelta(seconds=5)
@@ -91,7 +91,7 @@ def test_recording_a_block_opens_its_diary_and_queues_the_reminder_run(  # type:
     # A second block does not start a second chain.
     with django_capture_on_commit_callbacks(execute=True):
         give_block(alice, hale, leg="left")
-    assert DBTaskResult.objects.filter(task_path__endswith=tasks.TASK_PATH).count() == 1
+    assert DBTaskResult.objects.filter(task_path=tasks.run_diary_reminders.module_path).count() == 1
 
 
 def test_a_block_may_be_linked_to_the_patients_own_visit_only(in_care, alice, bob, hale, clinic):  # type: ignore[no-untyped-def]
@@ -553,7 +553,7 @@ def test_the_reminder_task_requeues_itself_and_the_command_sends(in_care, alice,
         call_command("send_diary_reminders", stdout=out)
         assert "Sent 1 diary reminder(s)." in out.getvalue()
         assert tasks.run_diary_reminders.call() == 0  # already reminded today
-        queued = DBTaskResult.objects.get(task_path__endswith=tasks.TASK_PATH)
+        queued = DBTaskResult.objects.get(task_path=tasks.run_diary_reminders.module_path)
         assert timezone.localtime(queued.run_after) == at_local(start + timedelta(days=1), 18)
     assert len(mail.outbox) == 1
     # Once every diary has closed the chain ends.

@@ -591,7 +591,7 @@ def test_outcome_questionnaires_open_five_days_before_once(clinic, alice, hale):
     assert DBTaskResult.objects.filter(task_path__endswith="send_questionnaire_email").exists()
     queued.delete()  # as if the worker had taken the queued run
     with freeze_time("2026-03-11 20:00:00"):
-        from nervepath.pathway.follow_up_tasks import send_follow_up_questionnaires
+        from nervepath.pathway.tasks import send_follow_up_questionnaires
 
         assert send_follow_up_questionnaires.call() == 0
         next_run = queued.get()

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from nervepath.accounts.models import Patient
+from nervepath.taskqueue import enqueue_once
 
 # Schedules are opened early in the clinic's morning.
 RUN_AT = time(6, 0)
@@ -60,23 +61,8 @@ def run_schedules() -> int:
     return made
 
 
-def _queued_at(when: datetime) -> bool:
-    """Whether the database queue already holds a schedule run due by ``when`` (so the
-    self-re-enqueueing run stays one chain)."""
-    if "DatabaseBackend" not in settings.TASKS["default"]["BACKEND"]:
-        return False
-    from django_tasks_db.models import DBTaskResult
-
-    return DBTaskResult.objects.filter(
-        task_path__endswith="assessment.tasks.run_schedules",
-        status="READY",
-        run_after__lte=when,
-    ).exists()
-
-
 def enqueue_schedule_run(due: date) -> None:
     when = max(
         datetime.combine(due, RUN_AT, tzinfo=timezone.get_current_timezone()), timezone.now()
     )
-    if not _queued_at(when):
-        run_schedules.using(run_after=when).enqueue()
+    enqueue_once(run_schedules, when)

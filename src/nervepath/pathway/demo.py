@@ -393,6 +393,14 @@ def seed() -> str:
             stage(patient)
             staged += 1
     made = robin_questionnaires()
+    # The task worker's daily runs: reminders for the open diary, and the questionnaires
+    # of the follow-ups still ahead.
+    from nervepath.pathway import follow_ups, tasks
+
+    transaction.on_commit(tasks.enqueue_reminder_run)
+    upcoming = follow_ups.next_questionnaire_day()
+    if upcoming is not None:
+        transaction.on_commit(lambda: tasks.enqueue_questionnaire_run(upcoming))
     return (
         f"Added care pathways for {staged} demo patients "
         f"({NerveBlock.objects.count()} blocks, {Surgery.objects.count()} surgeries, "

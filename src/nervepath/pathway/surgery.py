@@ -324,7 +324,7 @@ def _sync_follow_ups(surgery: Surgery) -> list[FollowUp]:
         made.append(follow_up)
     first = min((f.due_on for f in made if f.status == FollowUpStatus.TO_BOOK), default=None)
     if first is not None:
-        from nervepath.pathway.follow_up_tasks import enqueue_questionnaire_run
+        from nervepath.pathway.tasks import enqueue_questionnaire_run
 
         lead = timedelta(days=settings.NERVEPATH["QUESTIONNAIRE_LEAD_DAYS"])
         transaction.on_commit(lambda: enqueue_questionnaire_run(first - lead))

@@ -1,5 +1,8 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Relief-diary reminders.
+"""Background runs of the care pathway: relief-diary reminders and the outcome
+questionnaires before post-operative follow-ups.
+
+Relief-diary reminders:
 
 Once a day, at ``NERVEPATH_DIARY_REMINDER_HOUR`` (local time), every patient whose diary
 is open and misses a day up to today gets one email, until the diary is complete or
@@ -9,6 +12,12 @@ workers) sends nothing more.
 
 The run re-enqueues itself for the next day while any diary is open, and recording a
 block starts it; ``nervepath send_diary_reminders`` does the same from cron.
+
+Follow-up questionnaires: a run early on each morning a follow-up's questionnaires fall
+due (QUESTIONNAIRE_LEAD_DAYS before it) opens them (``follow_ups.send_questionnaires``)
+and queues itself for the next such day; marking a surgery done starts it, and
+``nervepath send_follow_up_questionnaires`` does the same from cron. Running it twice
+opens nothing twice (``FollowUp.questionnaires_sent_on``).
 """
 
 from __future__ import annotations
@@ -25,10 +34,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from nervepath.taskqueue import enqueue_once
+
 if TYPE_CHECKING:
     from nervepath.pathway.models import NerveBlock
 
-TASK_PATH = "pathway.tasks.run_diary_reminders"
+# Follow-up questionnaires open early in the clinic's morning, with the assessment
+# schedules.
+QUESTIONNAIRES_AT = time(6, 0)
 
 
 def _earliest_open_block_day(day: date) -> date:
@@ -117,18 +130,6 @@ def _any_diary_open_from(day: date) -> bool:
     )
 
 
-def _queued_by(when: datetime) -> bool:
-    """Whether the database queue already holds a reminder run due by ``when`` (so the
-    self-re-enqueueing run stays one chain)."""
-    if "DatabaseBackend" not in settings.TASKS["default"]["BACKEND"]:
-        return False
-    from django_tasks_db.models import DBTaskResult
-
-    return DBTaskResult.objects.filter(
-        task_path__endswith=TASK_PATH, status="READY", run_after__lte=when
-    ).exists()
-
-
 def enqueue_reminder_run() -> None:
     """Queue the next reminder run (today's hour if still ahead, else tomorrow's) while
     a diary is open then."""
@@ -138,5 +139,24 @@ def enqueue_reminder_run() -> None:
         when = _reminder_time(timezone.localdate() + timedelta(days=1))
     if not _any_diary_open_from(timezone.localtime(when).date()):
         return
-    if not _queued_by(when):
-        run_diary_reminders.using(run_after=when).enqueue()
+    enqueue_once(run_diary_reminders, when)
+
+
+@task()
+def send_follow_up_questionnaires() -> int:
+    from nervepath.pathway.follow_ups import next_questionnaire_day, send_questionnaires
+
+    made = send_questionnaires()
+    upcoming = next_questionnaire_day()
+    if upcoming is not None:
+        enqueue_questionnaire_run(upcoming)
+    return made
+
+
+def enqueue_questionnaire_run(day: date) -> None:
+    """Make sure a run happens on ``day`` (now, when that is today or past)."""
+    when = max(
+        datetime.combine(day, QUESTIONNAIRES_AT, tzinfo=timezone.get_current_timezone()),
+        timezone.now(),
+    )
+    enqueue_once(send_follow_up_questionnaires, when)
