@@ -40,6 +40,28 @@ def test_the_record_shows_history_to_clinicians_only(client, alice_record, hale,
     assert "970-555-0199" in page and "Changes to this record" not in page
 
 
+def test_the_record_names_the_fields_each_change_touched_in_a_flat_number_of_queries(
+    client, alice_record, hale, django_assert_max_num_queries
+):  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    alice = alice_record["patient"]
+    url = reverse("access:patient", args=[alice.pk])
+    login(client, hale.user)
+    alice.phone = "970-555-0100"
+    alice.save()
+    with CaptureQueriesContext(connection) as few:
+        page = client.get(url).content.decode()
+    assert "Changed: phone" in page
+    for n in range(12):  # a dozen more versions of her record, each one a change of phone
+        alice.phone = f"970-555-02{n:02d}"
+        alice.save()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url).content.decode()
+    assert page.count("Changed: phone") == 13
+
+
 def test_the_front_desk_assigns_a_clinician_who_then_sees_the_record(
     client, alice_record, lindqvist, frontdesk
 ):  # type: ignore[no-untyped-def]

@@ -4,8 +4,10 @@ access. Each goes through ``policy`` and so through the audit trail."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -83,13 +85,27 @@ def _historied_models() -> list[type]:
 
 
 def _history(patient: Patient) -> list[dict[str, object]]:
-    """What changed in the patient's record, newest first (50 per kind of record)."""
+    """What changed in the patient's record, newest first (50 per kind of record).
+
+    Each change is compared with the version before it; those earlier versions are read
+    with one query per kind of record (not one per change)."""
     changes: list[dict[str, object]] = []
     for model in _historied_models():
         mine = {"id": patient.pk} if model is Patient else {"patient_id": patient.pk}
-        records = model.history.filter(**mine).select_related("history_user")[:50]  # type: ignore[attr-defined]
+        records = list(model.history.filter(**mine).select_related("history_user")[:50])  # type: ignore[attr-defined]
+        if not records:
+            continue
+        versions: dict[object, list[Any]] = defaultdict(list)
+        earlier = model.history.filter(  # type: ignore[attr-defined]
+            id__in={rec.id for rec in records},
+            history_date__lte=max(rec.history_date for rec in records),
+        ).order_by("history_date", "history_id")
+        for version in earlier:
+            versions[version.id].append(version)
         for rec in records:
-            prev = rec.prev_record
+            chain = versions[rec.id]
+            at = next(i for i, v in enumerate(chain) if v.history_id == rec.history_id)
+            prev = chain[at - 1] if at > 0 else None
             fields = [c.field for c in rec.diff_against(prev).changes] if prev else []
             changes.append(
                 {
