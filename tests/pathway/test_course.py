@@ -261,7 +261,7 @@ def test_events_in_order_with_titles_and_details(alice, story):  # type: ignore[
     ]
     (block,) = course.of_kind("block")
     assert "6 days of relief" in block.detail
-    assert "likely candidate, confirmed by Dr Hale" in block.detail
+    assert "likely surgical candidate, confirmed by Dr Hale" in block.detail
     assert "Common peroneal nerve, Tibial nerve" in block.detail
     right, left = course.of_kind("surgery")
     assert "Common peroneal nerve: amplitude +180 % (50 → 140 µV)" in right.detail
@@ -320,7 +320,7 @@ def test_at_a_glance(alice, story):  # type: ignore[no-untyped-def]
     assert pain.text == "7 → 3 (-4)"
     assert plms.text == "41.5 → 9.5/h (-32)"
     assert glance.candidacy == [
-        f"Right leg: likely candidate — 6 days of relief after the block of "
+        f"Right leg: likely surgical candidate — 6 days of relief after the block of "
         f"{shown(t - timedelta(45))}, confirmed by Dr Hale"
     ]
     assert glance.next_follow_up == (
@@ -347,8 +347,8 @@ def test_stage_before_surgery_names_the_block(alice, hale):  # type: ignore[no-u
     )
     glance = timeline.course(alice).glance
     assert glance.stage == [
-        f"Nerve block {shown(t - timedelta(20))}, right: 6 days of relief — likely candidate, "
-        "confirmed by Dr Hale"
+        f"Nerve block {shown(t - timedelta(20))}, right: 6 days of relief — "
+        "likely surgical candidate, confirmed by Dr Hale"
     ]
 
 

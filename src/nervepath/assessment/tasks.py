@@ -52,13 +52,17 @@ def run_schedules() -> int:
     from nervepath.assessment.models import Schedule
     from nervepath.assessment.services import run_due_schedules
 
-    made = run_due_schedules()
-    upcoming = (
-        Schedule.objects.filter(active=True).order_by("next_due").values_list("next_due", flat=True)
-    ).first()
-    if upcoming is not None:
-        enqueue_schedule_run(upcoming)
-    return made
+    try:
+        return run_due_schedules()
+    finally:  # a failure today must not end the chain of runs
+        upcoming = (
+            Schedule.objects.filter(active=True)
+            .order_by("next_due")
+            .values_list("next_due", flat=True)
+            .first()
+        )
+        if upcoming is not None:
+            enqueue_schedule_run(upcoming)
 
 
 def enqueue_schedule_run(due: date) -> None:

@@ -337,6 +337,8 @@ NERVEPATH = {
         "NERVEPATH_OUTCOME_INSTRUMENTS", ["irls", "pain_nrs", "clinic_sleep"]
     ),
 }
+if not 1 <= NERVEPATH["RELIEF_THRESHOLD"] <= 100:
+    raise ImproperlyConfigured("NERVEPATH_RELIEF_THRESHOLD is a percentage from 1 to 100.")
 # The session cookie and row never outlive the absolute limit.
 SESSION_COOKIE_AGE = NERVEPATH["SESSION_MAX_HOURS"] * 3600
 

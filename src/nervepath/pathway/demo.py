@@ -28,7 +28,6 @@ from django.utils import timezone
 
 from nervepath.accounts.models import Patient
 from nervepath.pathway.models import (
-    CandidacyReview,
     CourseStatus,
     Decision,
     FollowUp,
@@ -45,7 +44,6 @@ from nervepath.pathway.models import (
     TherapySession,
 )
 from nervepath.scheduling.models import Appointment, Status
-from nervepath.science.nerves import relief
 
 ALL_TUNNELS = ["common_peroneal", "superficial_peroneal", "tibial"]
 INJECTIONS = [
@@ -79,7 +77,11 @@ def _visits(patient: Patient, slug: str) -> list[Appointment]:
     )
 
 
-def _block(patient: Patient, visit: Appointment, leg: str, relief_by_day: list[Any]) -> NerveBlock:
+def _block(
+    patient: Patient, visit: Appointment, leg: str, relief_by_day: list[Any]
+) -> NerveBlock | None:
+    if visit.status != Status.COMPLETED:  # the seed placed it later than planned
+        return None
     given_on = visit.local_start.date()
     block = NerveBlock.objects.create(
         patient=patient,
@@ -110,22 +112,9 @@ def _block(patient: Patient, visit: Appointment, leg: str, relief_by_day: list[A
 
 
 def _review(block: NerveBlock, decision: str, reason: str = "") -> None:
-    rule = relief.CandidateRule(
-        threshold=settings.NERVEPATH["RELIEF_THRESHOLD"],
-        min_days=settings.NERVEPATH["CANDIDATE_MIN_DAYS"],
-        length=block.diary_days,
-    )
-    entries = {block.day_number(e.day): e.relief_pct for e in block.diary.all()}
-    summary = relief.summarise(entries, rule)
-    CandidacyReview.objects.create(
-        block=block,
-        patient=block.patient,
-        computed=summary.verdict.value,
-        relief_days=summary.longest_run,
-        decision=decision,
-        reason=reason,
-        decided_by=block.given_by,
-    )
+    from nervepath.pathway import blocks
+
+    blocks.review(block, decision=decision, reason=reason, by=block.given_by)
 
 
 def _surgery(
@@ -174,7 +163,6 @@ def _surgery(
 def _follow_ups(surgery: Surgery) -> None:
     """The configured follow-ups; each linked to the patient's post-op visit in its window."""
     visits = _visits(surgery.patient, settings.NERVEPATH["FOLLOW_UP_TYPE"])
-    today = timezone.localdate()
     for spec in settings.NERVEPATH["FOLLOW_UPS"]:
         days, label = spec.split(":", 1)
         due = surgery.operated_on + timedelta(days=int(days))
@@ -196,8 +184,9 @@ def _follow_ups(surgery: Surgery) -> None:
             follow_up.status = (
                 FollowUpStatus.DONE if match.status == Status.COMPLETED else FollowUpStatus.BOOKED
             )
-        lead = timedelta(days=settings.NERVEPATH["QUESTIONNAIRE_LEAD_DAYS"])
-        if due - lead <= today:
+        if follow_up.status == FollowUpStatus.DONE:
+            # Long past: its questionnaires went out before the visit (Robin's answers).
+            lead = timedelta(days=settings.NERVEPATH["QUESTIONNAIRE_LEAD_DAYS"])
             follow_up.questionnaires_sent_on = due - lead
         follow_up.save()
 
@@ -291,9 +280,10 @@ def _taylor(patient: Patient) -> None:
         block = _block(
             patient, blocks[0], "right", [85, 80, 80, 75, 70, 70, 60, 40, 30, 20, None, 10, 10, 5]
         )
-        _review(block, Decision.CANDIDATE)
+        if block is not None:
+            _review(block, Decision.CANDIDATE)
     rights, lefts = _visits(patient, "surgery-right"), _visits(patient, "surgery-left")
-    if rights:
+    if rights and rights[0].status == Status.COMPLETED:
         right = _surgery(patient, rights[0], "right", MONITORING_RIGHT)
         if lefts:
             _surgery(patient, lefts[0], "left", MONITORING_LEFT, first_leg=right)
@@ -313,7 +303,8 @@ def _morgan(patient: Patient) -> None:
         block = _block(
             patient, blocks[0], "left", [60, 55, 40, 30, 20, 10, 10, 0, 0, 0, 0, 0, 0, 0]
         )
-        _review(block, Decision.NOT_CANDIDATE)
+        if block is not None:
+            _review(block, Decision.NOT_CANDIDATE)
     _therapy(patient, "laser", Modality.LASER, 8)
 
 
@@ -323,9 +314,10 @@ def _robin(patient: Patient) -> None:
         block = _block(
             patient, blocks[0], "right", [90, 90, 85, 80, 80, 75, 70, 65, 40, 30, 20, 20, 10, 10]
         )
-        _review(block, Decision.CANDIDATE)
+        if block is not None:
+            _review(block, Decision.CANDIDATE)
     rights, lefts = _visits(patient, "surgery-right"), _visits(patient, "surgery-left")
-    if rights and lefts:
+    if rights and lefts and rights[0].status == lefts[0].status == Status.COMPLETED:
         right = _surgery(patient, rights[0], "right", MONITORING_RIGHT)
         _surgery(patient, lefts[0], "left", MONITORING_LEFT, first_leg=right)
     _medication(
@@ -397,6 +389,7 @@ def seed() -> str:
     # of the follow-ups still ahead.
     from nervepath.pathway import follow_ups, tasks
 
+    made += follow_ups.send_questionnaires()  # any follow-up due within the lead days
     transaction.on_commit(tasks.enqueue_reminder_run)
     upcoming = follow_ups.next_questionnaire_day()
     if upcoming is not None:

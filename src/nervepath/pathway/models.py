@@ -4,7 +4,8 @@
 Every model keeps its full history (django-simple-history) and carries the patient, so
 its changes appear on the patient's record page for clinicians. Rules that span rows
 (a diary day within its block's window, a follow-up after its surgery, a second surgery
-on the same tunnel only with a reason) are checked in ``services``, inside the
+on the same tunnel only with a reason) are checked by the part's module (``blocks``,
+``surgery``, ``follow_ups``, ``therapy``, ``medications``) before or inside the
 transaction that writes, so a refused change stores nothing.
 """
 

@@ -114,9 +114,10 @@ def _send(block: NerveBlock, missing: list[date], today: date) -> None:
 
 @task()
 def run_diary_reminders() -> int:
-    sent = send_diary_reminders()
-    enqueue_reminder_run()
-    return sent
+    try:
+        return send_diary_reminders()
+    finally:  # an email that fails to send must not end the daily chain
+        enqueue_reminder_run()
 
 
 def _any_diary_open_from(day: date) -> bool:
@@ -146,11 +147,12 @@ def enqueue_reminder_run() -> None:
 def send_follow_up_questionnaires() -> int:
     from nervepath.pathway.follow_ups import next_questionnaire_day, send_questionnaires
 
-    made = send_questionnaires()
-    upcoming = next_questionnaire_day()
-    if upcoming is not None:
-        enqueue_questionnaire_run(upcoming)
-    return made
+    try:
+        return send_questionnaires()
+    finally:  # a failure today must not end the chain of runs
+        upcoming = next_questionnaire_day()
+        if upcoming is not None:
+            enqueue_questionnaire_run(upcoming)
 
 
 def enqueue_questionnaire_run(day: date) -> None:

@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from nervepath.accounts.models import Patient
 from nervepath.assessment import summary as assessment_summary
 from nervepath.assessment.services import instrument
+from nervepath.pathway import blocks
 from nervepath.pathway.models import (
     CourseStatus,
     FollowUp,
@@ -88,12 +88,11 @@ COLOURS = {
 MUTED = "#8a96a3"
 INK = "#1d2733"
 
+# nervepath's verdicts as the block pages word them, inside a sentence here.
 VERDICT_WORDS = {
-    relief.Verdict.CANDIDATE: "likely candidate",
-    relief.Verdict.NOT_CANDIDATE: "not a candidate",
-    relief.Verdict.UNDETERMINED: "undecided until the missing diary days are filled",
+    verdict: words[0].lower() + words[1:] for verdict, words in blocks.VERDICT_WORDS.items()
 }
-DECISION_WORDS = {"candidate": "likely candidate", "not_candidate": "not a candidate"}
+DECISION_WORDS = {"candidate": "likely surgical candidate", "not_candidate": "not a candidate"}
 DOCTOR_TITLES = {"MD", "DO", "DPM", "PHD", "DC"}
 
 
@@ -252,12 +251,7 @@ def _person(user: Any) -> str:
 def _url(obj: Any, fallback: str = "") -> str:
     """The record's own page when its model has one, else ``fallback``."""
     get = getattr(obj, "get_absolute_url", None)
-    if callable(get):
-        try:
-            return str(get())
-        except NoReverseMatch:  # a page not routed in this build
-            return fallback
-    return fallback
+    return str(get()) if callable(get) else fallback
 
 
 def _short(label: str) -> str:
@@ -275,18 +269,6 @@ def _leg(leg: str) -> str:
 
 def _leg_word(leg: str) -> str:
     return {"right": "right", "left": "left"}.get(leg, leg)
-
-
-def _rule(length: int) -> relief.CandidateRule | None:
-    conf = settings.NERVEPATH
-    try:
-        return relief.CandidateRule(
-            threshold=float(conf["RELIEF_THRESHOLD"]),
-            min_days=int(conf["CANDIDATE_MIN_DAYS"]),
-            length=length,
-        )
-    except ValueError:
-        return None
 
 
 # -- reading the records -----------------------------------------------------------------
@@ -321,21 +303,20 @@ class BlockView:
 
     @property
     def outcome(self) -> str:
-        """E.g. "6 days of relief — likely candidate, confirmed by Dr Hale"."""
+        """E.g. "6 days of relief — likely surgical candidate, confirmed by Dr Hale"."""
         text = f"{self.relief_text} — {self.verdict_text}"
         return f"{text}, {self.review_text}" if self.review_text else text
 
 
 def _block_view(block: NerveBlock) -> BlockView:
-    rule = _rule(block.diary_days)
-    summary = None
-    if rule is not None:
-        entries = {block.day_number(e.day): float(e.relief_pct) for e in block.diary.all()}
-        entries = {n: v for n, v in entries.items() if 1 <= n <= rule.length}
-        try:
-            summary = relief.summarise(entries, rule)
-        except ValueError:
-            summary = None
+    rule = blocks.rule_for(block)
+    entries = {block.day_number(e.day): float(e.relief_pct) for e in block.diary.all()}
+    entries = {n: v for n, v in entries.items() if 1 <= n <= rule.length}
+    summary: relief.ReliefSummary | None
+    try:
+        summary = relief.summarise(entries, rule)
+    except ValueError:
+        summary = None
     review_text, decision = "", ""
     if summary is not None:
         decision = str(summary.verdict)

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest
 from nervepath.access import policy
 from nervepath.access.policy import Scope
 from nervepath.accounts.models import Patient, Role
+from nervepath.audit.log import record
 from nervepath.audit.models import Action
 
 
@@ -21,6 +22,7 @@ def clinical_patient(request: HttpRequest, pk: int, *, action: str = Action.VIEW
     in the portal.
     """
     if getattr(request.user, "role", None) == Role.PATIENT:
+        record(request, Action.DENIED, patient_id=pk, detail=f"{action} staff page")
         raise Http404("No such page.")
     return policy.get_patient(request, pk, Scope.CLINICAL, action=action)
 
