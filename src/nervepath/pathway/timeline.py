@@ -549,9 +549,11 @@ def course(patient: Patient, *, today: date | None = None) -> Course:
     for follow_up in follow_ups:
         detail = f"due {_day(follow_up.due_on, today)}"
         url = ""
+        day = follow_up.due_on  # drawn on the day of its visit once one is booked
         if follow_up.appointment is not None:
             visit = follow_up.appointment
-            detail += f" · visit {_day(visit.local_start.date(), today)}"
+            day = visit.local_start.date()
+            detail += f" · visit {_day(day, today)}"
             url = reverse("scheduling:staff_appointment", args=[visit.pk])
         if (
             follow_up.status == FollowUpStatus.TO_BOOK
@@ -561,7 +563,7 @@ def course(patient: Patient, *, today: date | None = None) -> Course:
             detail += " · overdue"
         events.append(
             Event(
-                day=follow_up.due_on,
+                day=day,
                 kind="follow_up",
                 title=f"{follow_up.label} follow-up, {_leg(follow_up.surgery.leg).lower()}",
                 detail=detail,
@@ -1083,7 +1085,9 @@ def course_svg(course: Course) -> str:
     for n, month in enumerate(months):
         mx = x(month)
         _el(svg, "line", x1=f"{mx:.1f}", y1=TOP, x2=f"{mx:.1f}", y2=bottom, stroke="#e3e8ed")
-        if n % step == 0:
+        # A label needs about 50 px: none that would run into the "later" column's own
+        # label or off the figure.
+        if n % step == 0 and mx + 50 <= (plot_right if later else WIDTH):
             text = f"{month:%b %Y}" if n == 0 or month.month == 1 else f"{month:%b}"
             _text(svg, mx + 2, bottom + 16, text, fill="#5a6877", font_size=11)
 
@@ -1201,7 +1205,18 @@ def course_svg(course: Course) -> str:
         stroke_dasharray="5 3",
         class_="today",
     )
-    _text(svg, tx + 3, TOP - 8, "today", fill="#b3261e", font_size=11, font_weight="600")
+    # The label sits right of the line, or left of it near the figure's right edge.
+    near_edge = tx + 40 > WIDTH
+    _text(
+        svg,
+        tx - 3 if near_edge else tx + 3,
+        TOP - 8,
+        "today",
+        fill="#b3261e",
+        font_size=11,
+        font_weight="600",
+        text_anchor="end" if near_edge else "start",
+    )
     return ET.tostring(svg, encoding="unicode")
 
 
