@@ -363,3 +363,40 @@ def test_another_patient_sees_none_of_it(client, pramipexole, bob):  # type: ign
     login(client, bob.user)
     text = client.get(reverse("pathway:my_medications")).content.decode()
     assert "Pramipexole" not in text and "No current medication" in text
+
+
+# -- review fixes ------------------------------------------------------------------------
+
+
+def test_a_round_dose_reads_as_written_on_both_lists(hale_client, alice, hale):  # type: ignore[no-untyped-def]
+    # Decimal("300.000").normalize() is 3E+2: the lists once showed "3E+2 mg".
+    gabapentin = medications.add(
+        alice, name="Gabapentin", dose="300", unit="mg", started_on=TODAY() - timedelta(days=30),
+        by=hale.user,
+    )  # fmt: skip
+    medications.change(
+        gabapentin, dose="1200", unit="mg", frequency="", on=TODAY(), reason="still waking",
+        by=hale.user,
+    )  # fmt: skip
+    staff = hale_client.get(reverse("pathway:medications", args=[alice.pk]))
+    login(hale_client, alice.user)
+    portal = hale_client.get(reverse("pathway:my_medications"))
+    for page in (staff, portal):
+        text = page.content.decode()
+        assert page.status_code == 200
+        assert "<td>1200 mg<br>" in text and "was 300 mg" in text
+        assert "E+" not in text
+
+
+@pytest.mark.parametrize("raw", ["²", "١٢", "1e3", "-1", ""])
+def test_a_medication_id_that_is_not_a_plain_number_is_not_found(  # type: ignore[no-untyped-def]
+    hale_client, pramipexole, alice, raw
+):
+    # "²".isdigit() is true but int("²") raises: this was a 500.
+    before = stored()
+    response = hale_client.post(
+        reverse("pathway:medications", args=[alice.pk]),
+        {"op": "stop", "medication": raw, "on": TODAY().isoformat(), "reason": "x"},
+    )
+    assert response.status_code == 404
+    assert stored() == before
