@@ -368,8 +368,12 @@ def test_another_patient_sees_none_of_it(client, pramipexole, bob):  # type: ign
 # -- review fixes ------------------------------------------------------------------------
 
 
-def test_a_round_dose_reads_as_written_on_both_lists(hale_client, alice, hale):  # type: ignore[no-untyped-def]
-    # Decimal("300.000").normalize() is 3E+2: the lists once showed "3E+2 mg".
+@pytest.mark.parametrize("separator", [False, True])
+def test_a_round_dose_reads_as_written_on_both_lists(hale_client, alice, hale, settings, separator):  # type: ignore[no-untyped-def]
+    # A dose is written by medications.dose_text everywhere (never str() of a normalised
+    # Decimal, "3E+2"), so the list reads like the change history whatever the number
+    # formatting settings: "1200 mg", not "1,200 mg" above "300 mg → 1200 mg".
+    settings.USE_THOUSAND_SEPARATOR = separator
     gabapentin = medications.add(
         alice, name="Gabapentin", dose="300", unit="mg", started_on=TODAY() - timedelta(days=30),
         by=hale.user,
@@ -385,7 +389,8 @@ def test_a_round_dose_reads_as_written_on_both_lists(hale_client, alice, hale): 
         text = page.content.decode()
         assert page.status_code == 200
         assert "<td>1200 mg<br>" in text and "was 300 mg" in text
-        assert "E+" not in text
+        assert "300 mg → 1200 mg" in text
+        assert "E+" not in text and "1,200" not in text
 
 
 @pytest.mark.parametrize("raw", ["²", "١٢", "1e3", "-1", ""])
