@@ -90,7 +90,7 @@ def test_block_to_follow_up_questionnaires(  # type: ignore[no-untyped-def]
             patient.get_by_role("link", name="My diary").click()
             patient.get_by_role("link", name="Fill the diary").click()
             patient.get_by_label("Relief of your leg symptoms").fill(str(relief))
-            patient.get_by_label("Hours you slept that night").fill("7")
+            patient.get_by_label("Hours you slept the night after this day").fill("7")
             patient.get_by_role("button", name="Save").click()
             expect(patient.get_by_role("cell", name=f"{relief} %")).to_be_visible()
     assert ReliefEntry.objects.filter(block=block).count() == 6
@@ -101,7 +101,7 @@ def test_block_to_follow_up_questionnaires(  # type: ignore[no-untyped-def]
         patient.goto(f"{site}/portal/diary/{block.pk}/")
         patient.get_by_label("Day", exact=True).fill((start + timedelta(days=8)).isoformat())
         patient.get_by_label("Relief of your leg symptoms").fill("50")
-        patient.get_by_label("Hours you slept that night").fill("6")
+        patient.get_by_label("Hours you slept the night after this day").fill("6")
         patient.get_by_role("button", name="Save").click()
         expect(patient.get_by_role("alert").first).to_contain_text("future")
     assert ReliefEntry.objects.filter(block=block).count() == 6

@@ -5,14 +5,20 @@ portal pages, the daily reminders, who may see what, and the history kept."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
+from django.template.loader import get_template
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from freezegun import freeze_time
@@ -96,13 +102,13 @@ def test_recording_a_block_opens_its_diary_and_queues_the_reminder_run(  # type:
 
 def test_a_block_may_be_linked_to_the_patients_own_visit_only(in_care, alice, bob, hale, clinic):  # type: ignore[no-untyped-def]
     own = past_visit(alice, hale, clinic["fort-collins"], "nerve-block", 1)
-    block = give_block(alice, hale, appointment=own)
+    block = give_block(alice, hale, days_ago=1, appointment=own)
     assert block.appointment == own
     NerveBlock.objects.all().delete()
     NerveBlock.history.all().delete()  # type: ignore[attr-defined]
     theirs = past_visit(bob, hale, clinic["fort-collins"], "nerve-block", 1)
     with pytest.raises(PathwayError, match="not one of this patient's"):
-        give_block(alice, hale, appointment=theirs)
+        give_block(alice, hale, days_ago=1, appointment=theirs)
     assert nothing_stored()
 
 
@@ -668,3 +674,126 @@ def test_a_time_of_day_is_not_a_day(in_care, alice, hale):  # type: ignore[no-un
             by=hale.user,
         )
     assert nothing_stored()
+
+
+# -- review fixes ------------------------------------------------------------------------
+
+
+def test_a_linked_visit_on_another_day_is_refused(hale_client, alice, hale, clinic):  # type: ignore[no-untyped-def]
+    visit = past_visit(alice, hale, clinic["fort-collins"], "nerve-block", 2)
+    visit_day = visit.local_start.date()
+    with pytest.raises(PathwayError) as refused:
+        give_block(alice, hale, days_ago=0, appointment=visit)
+    assert str(refused.value) == (
+        f"The linked visit is on {visit_day:%b %-d, %Y}; the block date must be the visit's day."
+    )
+    assert nothing_stored()
+    response = hale_client.post(
+        f"/staff/patients/{alice.pk}/blocks/new/",
+        {
+            "given_on": (visit_day - timedelta(days=1)).isoformat(),
+            "leg": "right",
+            "given_by": hale.user.pk,
+            "appointment": visit.pk,
+            "site_1": "tibial",
+            "agent_1": "Lidocaine 1%",
+            "volume_1": "2",
+        },
+    )
+    assert response.status_code == 400
+    assert f"The linked visit is on {visit_day:%b %-d, %Y}" in response.content.decode()
+    assert nothing_stored()
+
+
+def _many_blocks(patient, clinician, count: int) -> None:  # type: ignore[no-untyped-def]
+    for i in range(count):
+        block = give_block(patient, clinician, days_ago=2 + i, leg=("right", "left")[i % 2])
+        fill(block, 1, 80)
+        fill(block, 2, 60)
+        if i % 2 == 0:
+            blocks.review(block, decision="not_candidate", reason="Too soon", by=clinician.user)
+
+
+def _queries(client, url: str) -> int:  # type: ignore[no-untyped-def]
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_block_list_reads_the_same_queries_for_one_block_or_six(  # type: ignore[no-untyped-def]
+    hale_client, alice, bob, hale, clinic, django_assert_max_num_queries
+):
+    past_visit(bob, hale, clinic["fort-collins"], "new-patient", 20)
+    _many_blocks(alice, hale, 1)
+    _many_blocks(bob, hale, 6)
+    one = _queries(hale_client, f"/staff/patients/{alice.pk}/blocks/")
+    with django_assert_max_num_queries(one):
+        text = hale_client.get(f"/staff/patients/{bob.pk}/blocks/").content.decode()
+    assert text.count("2 of 14 days") == 6
+    assert f"decided by {hale.user.get_full_name()}" in text
+
+
+def test_the_diary_list_reads_the_same_queries_for_one_block_or_six(  # type: ignore[no-untyped-def]
+    client, alice, bob, hale, clinic, in_care, django_assert_max_num_queries
+):
+    past_visit(bob, hale, clinic["fort-collins"], "new-patient", 20)
+    _many_blocks(alice, hale, 1)
+    _many_blocks(bob, hale, 6)
+    login(client, alice.user)
+    one = _queries(client, "/portal/diary/")
+    login(client, bob.user)
+    with django_assert_max_num_queries(one):
+        text = client.get("/portal/diary/").content.decode()
+    assert text.count("2 of 14") == 6
+
+
+def test_the_diary_form_says_the_sleep_is_the_night_after_the_day(  # type: ignore[no-untyped-def]
+    in_care, alice, hale, alice_client
+):
+    block = give_block(alice, hale, days_ago=1)
+    text = alice_client.get(f"/portal/diary/{block.pk}/").content.decode()
+    assert (
+        "Hours you slept the night after this day "
+        "(you can come back tomorrow morning to add or correct it)"
+    ) in text
+    assert "Hours you slept that night" not in text
+    assert "come back the next morning to correct them" in text
+
+
+def test_a_diary_not_begun_says_when_it_opens_and_a_closed_one_that_it_closed(  # type: ignore[no-untyped-def]
+    in_care, alice, hale, alice_client
+):
+    # A block dated ahead (written directly: recording one refuses a day to come).
+    ahead = NerveBlock.objects.create(
+        patient=alice,
+        given_on=timezone.localdate() + timedelta(days=2),
+        leg="right",
+        injections=LIDOCAINE,
+        given_by=hale.user,
+        diary_days=14,
+    )
+    text = alice_client.get(f"/portal/diary/{ahead.pk}/").content.decode()
+    assert f"Your diary opens on the day of the block, {ahead.given_on:%A, %b %-d}" in text
+    assert "closed on" not in text and 'name="relief_pct"' not in text
+    closed = give_block(alice, hale, days_ago=40)
+    text = alice_client.get(f"/portal/diary/{closed.pk}/").content.decode()
+    assert "This diary closed on" in text and "opens on" not in text
+
+
+def test_every_pathway_page_loads_the_one_pathway_stylesheet() -> None:
+    root = Path(blocks.__file__).parent / "templates" / "pathway"
+    assert sorted(p.name for p in (root.parent.parent / "static" / "pathway").iterdir()) == [
+        "pathway.css"
+    ]
+    pages = []
+    for path in sorted(root.rglob("*.html")):
+        text = path.read_text()
+        for name in re.findall(r'{% (?:include|extends) "([^"]+)"', text):
+            get_template(name)  # every partial referred to is there
+        for name in re.findall(r"{% static '([^']+)' %}", text):
+            assert finders.find(name), f"{path.name} refers to a missing {name}"
+        if '{% extends "base.html" %}' in text:
+            pages.append(path.relative_to(root).as_posix())
+            assert '{% block head %}{% include "pathway/_head.html" %}{% endblock %}' in text, path
+    assert {"therapy/list.html", "medications/list.html", "surgery/follow_ups.html"} <= set(pages)
+    assert "pathway/pathway.css" in (root / "_head.html").read_text()

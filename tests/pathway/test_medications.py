@@ -363,3 +363,45 @@ def test_another_patient_sees_none_of_it(client, pramipexole, bob):  # type: ign
     login(client, bob.user)
     text = client.get(reverse("pathway:my_medications")).content.decode()
     assert "Pramipexole" not in text and "No current medication" in text
+
+
+# -- review fixes ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("separator", [False, True])
+def test_a_round_dose_reads_as_written_on_both_lists(hale_client, alice, hale, settings, separator):  # type: ignore[no-untyped-def]
+    # A dose is written by medications.dose_text everywhere (never str() of a normalised
+    # Decimal, "3E+2"), so the list reads like the change history whatever the number
+    # formatting settings: "1200 mg", not "1,200 mg" above "300 mg → 1200 mg".
+    settings.USE_THOUSAND_SEPARATOR = separator
+    gabapentin = medications.add(
+        alice, name="Gabapentin", dose="300", unit="mg", started_on=TODAY() - timedelta(days=30),
+        by=hale.user,
+    )  # fmt: skip
+    medications.change(
+        gabapentin, dose="1200", unit="mg", frequency="", on=TODAY(), reason="still waking",
+        by=hale.user,
+    )  # fmt: skip
+    staff = hale_client.get(reverse("pathway:medications", args=[alice.pk]))
+    login(hale_client, alice.user)
+    portal = hale_client.get(reverse("pathway:my_medications"))
+    for page in (staff, portal):
+        text = page.content.decode()
+        assert page.status_code == 200
+        assert "<td>1200 mg<br>" in text and "was 300 mg" in text
+        assert "300 mg → 1200 mg" in text
+        assert "E+" not in text and "1,200" not in text
+
+
+@pytest.mark.parametrize("raw", ["²", "١٢", "1e3", "-1", ""])
+def test_a_medication_id_that_is_not_a_plain_number_is_not_found(  # type: ignore[no-untyped-def]
+    hale_client, pramipexole, alice, raw
+):
+    # "²".isdigit() is true but int("²") raises: this was a 500.
+    before = stored()
+    response = hale_client.post(
+        reverse("pathway:medications", args=[alice.pk]),
+        {"op": "stop", "medication": raw, "on": TODAY().isoformat(), "reason": "x"},
+    )
+    assert response.status_code == 404
+    assert stored() == before

@@ -8,9 +8,11 @@ Wednesdays and Fridays from 07:30); Alice is in Dr Hale's care.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
@@ -24,7 +26,7 @@ from nervepath.pathway.models import (
     TherapyCourse,
     TherapySession,
 )
-from nervepath.scheduling import services
+from nervepath.scheduling import availability, services
 from nervepath.scheduling.models import Appointment, ResourceKind, Source, Status
 
 from .conftest import past_visit
@@ -714,3 +716,92 @@ def test_history_is_on_the_patient_record(hale_client, course, alice):  # type: 
     assert "therapy course" in page
     assert reverse("pathway:therapy", args=[alice.pk]) in page
     assert reverse("pathway:medications", args=[alice.pk]) in page
+
+
+# -- review fixes ------------------------------------------------------------------------
+
+
+def test_a_far_off_or_past_from_day_is_kept_within_the_booking_horizon(hale_client, course):  # type: ignore[no-untyped-def]
+    url = course.get_absolute_url()
+    today = timezone.localdate()
+    # 9999-12-30 overflowed the calendar in the slot search: a 500.
+    far = hale_client.get(url, {"from": "9999-12-30"})
+    assert far.status_code == 200
+    horizon = timezone.localdate(availability.staff_window().latest)
+    assert far.context["from"] in {horizon.isoformat(), (horizon - timedelta(1)).isoformat()}
+    assert f'value="{far.context["from"]}"' in far.content.decode()
+    past = hale_client.get(url, {"from": "2000-01-01"})
+    assert past.status_code == 200
+    assert past.context["from"] == today.isoformat()
+    offered = past.context["slots"]
+    assert offered and all(s.starts_at > timezone.now() for s in offered)
+    for bad in ("²", "2026-02-30", "tomorrow", "+99999-01-01"):
+        page = hale_client.get(url, {"from": bad})
+        assert page.status_code == 200 and page.context["from"] == ""
+    # The service itself never searches past the horizon either.
+    end_of_time = datetime(9999, 12, 30, tzinfo=UTC)
+    assert therapy.session_slots(course, 2, after=end_of_time) == []
+
+
+def test_a_session_or_course_id_that_is_not_a_plain_number_is_not_found(  # type: ignore[no-untyped-def]
+    hale_client, course, alice
+):
+    # "²".isdigit() is true but int("²") raises: these were 500s.
+    before = counts()
+    for raw in ("²", "١", "-1"):
+        response = hale_client.post(
+            course.get_absolute_url(),
+            {"op": "record", "session": raw, "status": "missed",
+             "held_on": timezone.localdate().isoformat()},
+        )  # fmt: skip
+        assert response.status_code == 404
+    therapy.end_course(
+        course,
+        status=CourseStatus.COMPLETED,
+        ended_on=timezone.localdate(),
+        improvement_pct=None,
+        by=course.clinician,
+    )
+    login(hale_client, alice.user)
+    for raw in ("²", "", "x"):
+        response = hale_client.post(
+            reverse("pathway:my_therapy"), {"course": raw, "improvement_pct": "40"}
+        )
+        assert response.status_code == 404
+    course.refresh_from_db()
+    assert course.improvement_pct is None
+    assert counts()[:3] == before[:3]
+
+
+def _courses_with_sessions(patient, clinician, lindqvist, fort, count: int, clock: str) -> None:  # type: ignore[no-untyped-def]
+    for i in range(count):
+        # Written directly: starting one refuses a second course of a kind under way.
+        course = TherapyCourse.objects.create(
+            patient=patient,
+            modality="estim",
+            planned_sessions=4,
+            clinician=clinician.user,
+            started_on=timezone.localdate(),
+        )
+        book(course, lindqvist, fort, next_weekday(0, after_days=3 + 7 * i), clock)
+
+
+def test_the_course_lists_read_the_same_queries_for_one_course_or_five(  # type: ignore[no-untyped-def]
+    client, alice, bob, hale, lindqvist, fort, in_care, django_assert_max_num_queries
+):
+    past_visit(bob, hale, fort, "new-patient", 20)
+    _courses_with_sessions(alice, hale, lindqvist, fort, 1, "09:00")
+    _courses_with_sessions(bob, hale, lindqvist, fort, 5, "10:00")
+    login(client, hale.user)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(reverse("pathway:therapy", args=[alice.pk])).status_code == 200
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        text = client.get(reverse("pathway:therapy", args=[bob.pk])).content.decode()
+    assert text.count("0 of 4 done") == 5
+    login(client, alice.user)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(reverse("pathway:my_therapy")).status_code == 200
+    login(client, bob.user)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        text = client.get(reverse("pathway:my_therapy")).content.decode()
+    assert text.count("Next session") == 5

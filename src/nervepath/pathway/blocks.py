@@ -16,6 +16,7 @@ This module feeds it the diary and the clinic's settings (``NERVEPATH_DIARY_DAYS
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -141,6 +142,12 @@ def record_block(
             "That appointment is not one of this patient's.",
         )
         _check(appointment.status != Status.CANCELLED, "That appointment was cancelled.")
+        visit_day = appointment.local_start.date()
+        _check(
+            visit_day == given_on,
+            f"The linked visit is on {visit_day:%b %-d, %Y}; the block date must be the "
+            "visit's day.",
+        )
     with transaction.atomic():
         block = NerveBlock(
             patient=patient,
@@ -187,11 +194,18 @@ def fillable_days(block: NerveBlock, today: date | None = None) -> list[date]:
     return [block.given_on + timedelta(days=i) for i in range((last - block.given_on).days + 1)]
 
 
-def missing_days(block: NerveBlock, today: date | None = None) -> list[date]:
-    """Diary days up to today (or the diary's end) with no entry."""
+def missing_days(
+    block: NerveBlock, today: date | None = None, *, entries: Iterable[ReliefEntry] | None = None
+) -> list[date]:
+    """Diary days up to today (or the diary's end) with no entry. ``entries``: the
+    block's diary rows when already loaded (prefetched), which saves the query."""
     today = today or timezone.localdate()
     last = min(today, block.diary_last_day)
-    filled = set(block.diary.values_list("day", flat=True))
+    filled = (
+        {e.day for e in entries}
+        if entries is not None
+        else set(block.diary.values_list("day", flat=True))
+    )
     span = (last - block.given_on).days + 1
     days = [block.given_on + timedelta(days=i) for i in range(max(span, 0))]
     return [d for d in days if d not in filled]
@@ -292,14 +306,21 @@ def rule_for(block: NerveBlock) -> CandidateRule:
     )
 
 
-def summary(block: NerveBlock) -> ReliefSummary:
-    """Days of meaningful relief and nervepath's verdict from the block's diary."""
-    entries: dict[int, float | None] = {}
-    for day, relief in block.diary.values_list("day", "relief_pct"):
+def summary(block: NerveBlock, entries: Iterable[ReliefEntry] | None = None) -> ReliefSummary:
+    """Days of meaningful relief and nervepath's verdict from the block's diary.
+    ``entries``: the block's diary rows when already loaded (prefetched), which saves the
+    query; by default they are read afresh."""
+    pairs = (
+        [(e.day, e.relief_pct) for e in entries]
+        if entries is not None
+        else block.diary.values_list("day", "relief_pct")
+    )
+    relief_by_number: dict[int, float | None] = {}
+    for day, relief in pairs:
         number = block.day_number(day)
         if 1 <= number <= block.diary_days:
-            entries[number] = float(relief)
-    return summarise(entries, rule_for(block))
+            relief_by_number[number] = float(relief)
+    return summarise(relief_by_number, rule_for(block))
 
 
 def verdict_words(value: str) -> str:
@@ -370,14 +391,31 @@ class LegCandidacy:
         return self.verdict == Verdict.CANDIDATE
 
 
-def candidacy_by_leg(patient: Patient) -> dict[str, LegCandidacy]:
-    """{leg: LegCandidacy} for each leg the patient had a block on (latest block)."""
+def patient_blocks(patient: Patient) -> list[NerveBlock]:
+    """The patient's blocks, latest first, with their diary rows, review and reviewer
+    loaded (three queries, however many blocks): pass ``block.diary.all()`` to
+    ``summary`` and ``missing_days``."""
+    return list(
+        NerveBlock.objects.filter(patient=patient)
+        .select_related("given_by", "review__decided_by")
+        .prefetch_related("diary")
+        .order_by("-given_on", "-id")
+    )
+
+
+def candidacy_by_leg(
+    patient: Patient, summaries: Iterable[tuple[NerveBlock, ReliefSummary]] | None = None
+) -> dict[str, LegCandidacy]:
+    """{leg: LegCandidacy} for each leg the patient had a block on (latest block).
+    ``summaries``: the patient's blocks with their summaries when already computed (a
+    page that lists every block), so that no block is read or summarised twice."""
+    if summaries is None:
+        summaries = [(b, summary(b, b.diary.all())) for b in patient_blocks(patient)]
     found: dict[str, LegCandidacy] = {}
-    blocks = NerveBlock.objects.filter(patient=patient).select_related("review")
-    for block in blocks.order_by("-given_on", "-id"):
+    latest_first = sorted(summaries, key=lambda p: (p[0].given_on, p[0].pk), reverse=True)
+    for block, computed in latest_first:
         if block.leg in found:
             continue
-        computed = summary(block)
         current = getattr(block, "review", None)
         found[block.leg] = LegCandidacy(
             leg=block.leg,

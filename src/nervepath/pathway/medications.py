@@ -214,6 +214,8 @@ def note_side_effects(med: Medication, *, side_effects: str, by: User | None) ->
 
 
 def dose_text(med: Medication) -> str:
+    """The dose and its unit as written, e.g. "300 mg" or "0.125 mg" (never "3E+2 mg",
+    which is what a normalised Decimal turns into as text)."""
     return f"{med.dose.normalize():f} {med.unit}"
 
 
@@ -225,6 +227,14 @@ class Row:
     drug: drugs.DrugClass | None
     augmentation: bool = False
     changed_from: Medication | None = None
+
+    @property
+    def dose(self) -> str:
+        return dose_text(self.med)
+
+    @property
+    def was_dose(self) -> str:
+        return dose_text(self.changed_from) if self.changed_from is not None else ""
 
 
 @dataclass

@@ -256,7 +256,10 @@ def session_slots(
     if count <= 0:
         return []
     now = timezone.now()
-    after = max(after or now, now)
+    window = availability.staff_window(now)
+    # Never before now, never past the staff booking horizon (a far-off day would
+    # overflow the calendar and could offer nothing anyway).
+    after = min(max(after or now, now), window.latest)
     kinds = list(
         AppointmentType.objects.filter(
             slug__in=types_for(course), active=True, resource_kind=ResourceKind.THERAPY_CHAIR
@@ -282,7 +285,7 @@ def session_slots(
                 list(kind.locations.all()),
                 start_day,
                 days,
-                window=availability.staff_window(now),
+                window=window,
             ):
                 location = locations[slot.location_id]
                 if slot.starts_at <= after or slot.clinician_id not in clinicians:
@@ -674,8 +677,26 @@ def progress(course: TherapyCourse, sessions: list[TherapySession] | None = None
     )
 
 
-def next_booked(course: TherapyCourse, now: datetime | None = None) -> TherapySession | None:
+def next_booked(
+    course: TherapyCourse,
+    now: datetime | None = None,
+    *,
+    sessions: list[TherapySession] | None = None,
+) -> TherapySession | None:
+    """The course's next booked session to come. ``sessions``: the course's sessions with
+    their appointments when already loaded (a page listing courses), which saves the
+    query."""
     now = now or timezone.now()
+    if sessions is not None:
+        coming = [
+            s
+            for s in sessions
+            if s.status == SessionStatus.PLANNED
+            and s.appointment is not None
+            and s.appointment.status == Status.BOOKED
+            and s.appointment.starts_at >= now
+        ]
+        return min(coming, key=lambda s: s.appointment.starts_at, default=None)  # type: ignore[union-attr]
     return (
         TherapySession.objects.filter(
             course=course,

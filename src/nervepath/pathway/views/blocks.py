@@ -136,24 +136,25 @@ def _block_of(patient: Patient, block_pk: int) -> NerveBlock:
 @login_required
 def block_list(request: HttpRequest, pk: int) -> HttpResponse:
     patient = clinical_patient(request, pk)
-    rows = []
-    for block in NerveBlock.objects.filter(patient=patient).select_related("given_by", "review"):
-        computed = blocks.summary(block)
-        rows.append(
-            {
-                "block": block,
-                "summary": computed,
-                "words": blocks.VERDICT_WORDS[computed.verdict],
-                "review": getattr(block, "review", None),
-            }
-        )
+    # Every block once, with its diary, review and reviewer: the page's queries do not
+    # grow with the number of blocks.
+    summaries = [(b, blocks.summary(b, b.diary.all())) for b in blocks.patient_blocks(patient)]
+    rows = [
+        {
+            "block": block,
+            "summary": computed,
+            "words": blocks.VERDICT_WORDS[computed.verdict],
+            "review": getattr(block, "review", None),
+        }
+        for block, computed in summaries
+    ]
     return render(
         request,
         "pathway/blocks/list.html",
         {
             "patient": patient,
             "rows": rows,
-            "legs": blocks.candidacy_by_leg(patient).values(),
+            "legs": blocks.candidacy_by_leg(patient, summaries).values(),
         },
     )
 

@@ -37,7 +37,12 @@ class EntryForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "1", "inputmode": "numeric"}),
     )
     sleep_hours = forms.DecimalField(
-        label="Hours you slept that night",
+        # The model's meaning: the night after the day. On the evening of the day that
+        # night is still to come, so the label says so and the patient may come back.
+        label=(
+            "Hours you slept the night after this day "
+            "(you can come back tomorrow morning to add or correct it)"
+        ),
         min_value=0,
         max_value=24,
         decimal_places=1,
@@ -71,13 +76,14 @@ def diary_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = []
     for block in NerveBlock.objects.filter(patient=patient).prefetch_related("diary"):
-        filled = len(block.diary.all())
+        entries = block.diary.all()  # prefetched: no query per block
+        filled = len(entries)
         rows.append(
             {
                 "block": block,
                 "filled": filled,
                 "status": _status(block, filled, today),
-                "missing": len(blocks.missing_days(block, today)),
+                "missing": len(blocks.missing_days(block, today, entries=entries)),
                 "closes_on": blocks.diary_closes_on(block),
             }
         )
@@ -158,7 +164,7 @@ def diary(request: HttpRequest, block_pk: int) -> HttpResponse:
             "editing": editing,
             "rows": diary_days(block, today),
             "fillable": set(days),
-            "open": blocks.diary_is_open(block, today),
+            "not_yet_open": today < block.given_on,
             "closes_on": blocks.diary_closes_on(block),
         },
         status=status,

@@ -78,8 +78,10 @@ def _form_error(form: forms.Form) -> str:
 
 
 def _posted_id(request: HttpRequest) -> int:
+    """The posted medication id (0, which matches nothing, when it is not a number)."""
     raw = request.POST.get("medication", "")
-    return int(raw) if raw.isdigit() and len(raw) < 12 else 0
+    # ASCII digits only: "²".isdigit() is true, but int("²") raises.
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else 0
 
 
 def _apply(request: HttpRequest, patient: Patient, op: str) -> str:
@@ -142,11 +144,12 @@ def medication_list(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("pathway:medications", patient.pk)
     context = _context(patient, staff=True)
     context.update(add_form=add_form, error=error, op=op, posted=request.POST if error else {})
-    return render(request, "pathway/medications.html", context, status=400 if error else 200)
+    return render(request, "pathway/medications/list.html", context, status=400 if error else 200)
 
 
 @login_required
 @require_GET
 def my_medications(request: HttpRequest) -> HttpResponse:
     patient = portal_patient(request)
-    return render(request, "pathway/my_medications.html", _context(patient, staff=False))
+    context = _context(patient, staff=False)
+    return render(request, "pathway/medications/my_medications.html", context)

@@ -10,12 +10,13 @@ nothing (the services check first and write in one transaction).
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -32,6 +33,7 @@ from nervepath.pathway.models import (
     TherapySession,
 )
 from nervepath.pathway.views import clinical_patient, portal_patient
+from nervepath.scheduling import availability
 from nervepath.scheduling.models import AppointmentType, Clinician, Location, Status
 
 SLOTS_OFFERED = 8
@@ -146,22 +148,30 @@ def _form_error(form: forms.Form) -> str:
 def _posted_id(request: HttpRequest, name: str) -> int:
     """A posted object id (0, which matches nothing, when it is not a number)."""
     raw = request.POST.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 12 else 0
+    # ASCII digits only: "²".isdigit() is true, but int("²") raises.
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else 0
 
 
 def _courses(patient: Patient) -> list[dict[str, Any]]:
+    """The patient's courses with their progress and next session, from one query for
+    the courses and one for all their sessions (however many courses)."""
+    sessions = TherapySession.objects.select_related(
+        "appointment__location", "appointment__clinician__user"
+    )
+    courses = (
+        TherapyCourse.objects.filter(patient=patient)
+        .select_related("clinician")
+        .prefetch_related(Prefetch("sessions", queryset=sessions))
+    )
+    now = timezone.now()
     out = []
-    for course in TherapyCourse.objects.filter(patient=patient).select_related("clinician"):
-        sessions = list(
-            TherapySession.objects.filter(course=course).select_related(
-                "appointment__location", "appointment__clinician__user"
-            )
-        )
+    for course in courses:
+        rows = list(course.sessions.all())
         out.append(
             {
                 "course": course,
-                "progress": therapy.progress(course, sessions),
-                "next": therapy.next_booked(course),
+                "progress": therapy.progress(course, rows),
+                "next": therapy.next_booked(course, now, sessions=rows),
             }
         )
     return out
@@ -201,18 +211,28 @@ def therapy_list(request: HttpRequest, pk: int) -> HttpResponse:
             error = _form_error(form)
     return render(
         request,
-        "pathway/therapy_list.html",
+        "pathway/therapy/list.html",
         {"patient": patient, "courses": _courses(patient), "form": form, "error": error},
         status=400 if error else 200,
     )
 
 
-def _slot_start(request: HttpRequest) -> datetime | None:
+def _slot_from(request: HttpRequest) -> date | None:
+    """The day the offered times start from (``?from=``), kept between today and the
+    staff booking horizon; a day that is not one is ignored (None: from now)."""
     raw = request.GET.get("from", "")
     try:
-        day = datetime.strptime(raw, "%Y-%m-%d").date() if raw else None
+        day = date.fromisoformat(raw) if raw.isascii() and len(raw) == 10 else None
     except ValueError:
         return None
+    if day is None:
+        return None
+    today = timezone.localdate()
+    latest = timezone.localdate(availability.staff_window().latest)
+    return min(max(day, today), latest)
+
+
+def _slot_start(day: date | None) -> datetime | None:
     if day is None:
         return None
     return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
@@ -285,7 +305,7 @@ def therapy_course(request: HttpRequest, pk: int, course_pk: int) -> HttpRespons
         error = str(exc)
     return render(
         request,
-        "pathway/therapy_course.html",
+        "pathway/therapy/course.html",
         _course_context(request, patient, course, error, record_form, end_form, improvement_form),
         status=400 if error else 200,
     )
@@ -340,8 +360,9 @@ def _course_context(
             }
         )
     room = therapy.has_room(course)
+    day = _slot_from(request)
     slots = (
-        therapy.session_slots(course, SLOTS_OFFERED, after=_slot_start(request), per_day=2)
+        therapy.session_slots(course, SLOTS_OFFERED, after=_slot_start(day), per_day=2)
         if room
         else []
     )
@@ -356,7 +377,7 @@ def _course_context(
         "end_form": end_form,
         "improvement_form": improvement_form,
         "active": course.status == CourseStatus.ACTIVE,
-        "from": request.GET.get("from", ""),
+        "from": day.isoformat() if day is not None else "",
     }
 
 
@@ -388,7 +409,7 @@ def my_therapy(request: HttpRequest) -> HttpResponse:
             return redirect("pathway:my_therapy")
     return render(
         request,
-        "pathway/my_therapy.html",
+        "pathway/therapy/my_therapy.html",
         {"patient": patient, "courses": _courses(patient), "error": error},
         status=400 if error else 200,
     )
