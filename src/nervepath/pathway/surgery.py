@@ -289,7 +289,9 @@ def record_surgery(
             if surgery.status == SurgeryStatus.DONE:
                 _sync_follow_ups(surgery, by=by)
     except IntegrityError:
-        if surgery.appointment_id is None:
+        # The one-to-one link to the visit, should a record of it get past the checks.
+        visit = surgery.appointment_id
+        if visit is None or not Surgery.objects.filter(appointment_id=visit).exists():
             raise
         raise PathwayError(ALREADY_RECORDED) from None
     return surgery
@@ -393,11 +395,10 @@ def follow_visit(appointment: Appointment, *, by: User | None = None) -> None:
     """A planned surgery's visit moved in the calendar: the surgery's date follows it.
     The author in its history is ``by``, else whoever moved the visit (its history)."""
     day = appointment.local_start.date()
-    moved = list(
-        Surgery.objects.filter(appointment_id=appointment.pk, status=SurgeryStatus.PLANNED).exclude(
-            operated_on=day
-        )
+    planned_here = Surgery.objects.filter(
+        appointment_id=appointment.pk, status=SurgeryStatus.PLANNED
     )
+    moved = list(planned_here.exclude(operated_on=day))
     if not moved:
         return
     author = by or visit_author(appointment)
