@@ -5,13 +5,17 @@ questionnaires, and who may see what."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+import threading
+from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
 from pathlib import Path
 
 import pytest
+from django.core import serializers
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -656,3 +660,344 @@ def test_the_staff_list_shows_overdue_and_the_next_weeks(client, alice, hale, cl
 def test_the_record_page_links_the_surgeries(hale_client, alice):
     page = hale_client.get(reverse("access:patient", args=[alice.pk])).content.decode()
     assert reverse("pathway:surgeries", args=[alice.pk]) in page
+
+
+# -- review fixes: crafted input, windows, races, authors, fixtures ------------------------
+
+FAR_OFFSET = dt_timezone(timedelta(hours=5))
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        "0001-01-01T00:00+05:00",  # year 1: astimezone() overflowed (500)
+        "9999-12-31T23:59-05:00",
+        "2020-01-06T10:00-07:00",  # the past
+        "2999-01-06T10:00-07:00",  # beyond the staff booking window
+    ],
+)
+def test_a_slot_outside_the_booking_window_is_refused_on_both_pages(
+    client, alice, hale, clinic, frontdesk, in_care, start
+):  # type: ignore[no-untyped-def]
+    first = _record(alice, hale, clinic)
+    two_weeks = first.follow_ups.get(days_after=14)
+    login(client, frontdesk)
+    url = reverse("pathway:follow_up_book", args=[two_weeks.pk])
+    refused = client.post(url, {"slot": f"{start}|{hale.pk}"})
+    assert refused.status_code == 400
+    assert "Choose one of the offered times." in refused.content.decode()
+    login(client, hale.user)
+    refused = client.post(
+        _page(first),
+        {"form": "other_leg", "leg-slot": f"{start}|{hale.pk}", "leg-tunnels": ["tibial"]},
+    )
+    assert refused.status_code == 400
+    assert "Choose one of the offered times." in refused.content.decode()
+    assert not Appointment.objects.filter(appointment_type__slug__in=["post-op", "surgery-left"])
+    assert Surgery.objects.count() == 1
+    two_weeks.refresh_from_db()
+    assert two_weeks.status == FollowUpStatus.TO_BOOK
+
+
+def test_the_services_refuse_a_time_that_overflows(alice, hale, clinic, frontdesk):
+    first = _record(alice, hale, clinic)
+    two_weeks = first.follow_ups.get(days_after=14)
+    year_one = datetime(1, 1, 1, tzinfo=FAR_OFFSET)
+    with pytest.raises(PathwayError, match="out of range"):
+        follow_ups.book_follow_up(two_weeks, year_one, hale, by=frontdesk)
+    with pytest.raises(PathwayError, match="out of range"):
+        surgery.schedule_other_leg(first, year_one, by=frontdesk)
+    last = datetime(9999, 12, 31, 23, 59, tzinfo=dt_timezone(timedelta(hours=-5)))
+    with pytest.raises(PathwayError, match="out of range"):
+        surgery.schedule_other_leg(first, last, by=frontdesk)
+    assert not Appointment.objects.exists() and Surgery.objects.count() == 1
+
+
+WEEKS = [("²", 4), ("٣", 4), ("9" * 5000, 4), ("-3", 4), ("x", 4), ("0", 1), ("999", 52),
+         ("13", 13)]  # fmt: skip
+
+
+@pytest.mark.parametrize(("raw", "weeks"), WEEKS)
+def test_weeks_that_are_not_plain_digits_fall_back(client, frontdesk, clinic, raw, weeks):  # type: ignore[no-untyped-def]
+    login(client, frontdesk)
+    page = client.get(reverse("pathway:follow_ups"), {"weeks": raw})
+    assert page.status_code == 200 and page.context["weeks"] == weeks
+
+
+@pytest.mark.parametrize("raw", ["²", "٣", "0", "-1", "9" * 30, "1e3", " "])
+def test_an_appointment_id_that_is_no_id_is_404(hale_client, alice, raw):  # type: ignore[no-untyped-def]
+    url = reverse("pathway:surgery_new", args=[alice.pk])
+    assert hale_client.get(url, {"appointment": raw}).status_code == 404
+    assert hale_client.post(url, {"appointment": raw}).status_code == 404
+
+
+@pytest.mark.parametrize("clinician", ["²", "9" * 30, "-1", ""])
+def test_a_slot_with_a_clinician_that_is_no_id_is_refused(
+    client, alice, hale, clinic, frontdesk, clinician
+):  # type: ignore[no-untyped-def]
+    two_weeks = _record(alice, hale, clinic).follow_ups.get(days_after=14)
+    login(client, frontdesk)
+    start = at(clinic["fort-collins"], next_weekday(0), "10:00").isoformat()
+    url = reverse("pathway:follow_up_book", args=[two_weeks.pk])
+    refused = client.post(url, {"slot": f"{start}|{clinician}"})
+    assert (
+        refused.status_code == 400
+        and "Choose one of the offered times." in refused.content.decode()
+    )
+
+
+@freeze_time("2026-03-02 15:00:00")  # Monday 8:00 AM in Denver
+def test_a_follow_up_is_booked_only_in_its_window(client, alice, hale, clinic, frontdesk):
+    fort = clinic["fort-collins"]
+    row = _record(alice, hale, clinic, operated_on=date(2026, 2, 20))
+    year = row.follow_ups.get(days_after=365)  # due Feb 20, 2027: window Feb 13 to 27
+    with pytest.raises(
+        PathwayError,
+        match=r"The 12 months follow-up is due on Feb 20, 2027: book it between Feb 13, 2027 "
+        r"and Feb 27, 2027, not on Mar 3, 2026\.",
+    ):
+        follow_ups.book_follow_up(year, at(fort, date(2026, 3, 3), "10:00"), hale, by=frontdesk)
+    # A crafted POST of the page is refused the same way.
+    login(client, frontdesk)
+    start = at(fort, date(2026, 3, 3), "10:00").isoformat()
+    refused = client.post(
+        reverse("pathway:follow_up_book", args=[year.pk]), {"slot": f"{start}|{hale.pk}"}
+    )
+    assert refused.status_code == 400 and "book it between" in refused.content.decode()
+    assert not Appointment.objects.exists()
+    year.refresh_from_db()
+    assert year.status == FollowUpStatus.TO_BOOK
+    # Its window's first day (a Monday) is fine.
+    visit = follow_ups.book_follow_up(
+        year, at(fort, date(2027, 2, 15), "10:00"), hale, by=frontdesk
+    )
+    assert FollowUp.objects.get(pk=year.pk).appointment == visit
+
+
+@freeze_time("2026-03-02 15:00:00")  # Monday 8:00 AM in Denver
+def test_a_follow_up_visit_moved_out_of_its_window_is_unlinked(
+    alice, hale, clinic, frontdesk, django_capture_on_commit_callbacks
+):
+    fort = clinic["fort-collins"]
+    row = _record(alice, hale, clinic, operated_on=date(2026, 2, 20))
+    two_weeks = row.follow_ups.get(days_after=14)  # due Mar 6: window Feb 27 to Mar 13
+    visit = follow_ups.book_follow_up(
+        two_weeks, at(fort, date(2026, 3, 9), "10:00"), hale, by=frontdesk
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        booking.reschedule(visit, at(fort, date(2026, 3, 30), "10:00"), by=frontdesk)
+    two_weeks.refresh_from_db()
+    visit.refresh_from_db()
+    assert two_weeks.status == FollowUpStatus.TO_BOOK and two_weeks.appointment is None
+    assert visit.status == Status.BOOKED  # the visit itself stays booked
+    assert not FollowUp.objects.filter(appointment=visit).exists()  # no other window holds it
+    # History keeps the link it had.
+    assert two_weeks.history.filter(appointment_id=visit.pk, status="booked").exists()
+    # Moved back into the window, it is linked again once the move is committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        booking.reschedule(visit, at(fort, date(2026, 3, 12), "10:00"), by=frontdesk)
+    two_weeks.refresh_from_db()
+    assert two_weeks.status == FollowUpStatus.BOOKED and two_weeks.appointment == visit
+    # A move within the window keeps it.
+    booking.reschedule(visit, at(fort, date(2026, 3, 10), "10:00"), by=frontdesk)
+    two_weeks.refresh_from_db()
+    assert two_weeks.status == FollowUpStatus.BOOKED and two_weeks.appointment == visit
+
+
+@freeze_time("2026-03-02 15:00:00")  # Monday 8:00 AM in Denver
+def test_a_follow_up_visit_moved_to_its_surgery_day_is_unlinked(
+    alice, hale, clinic, frontdesk, settings, django_capture_on_commit_callbacks
+):
+    settings.NERVEPATH = settings.NERVEPATH | {"FOLLOW_UPS": ["2:2 days", "14:2 weeks"]}
+    fort = clinic["fort-collins"]
+    row = _record(alice, hale, clinic, operated_on=date(2026, 3, 2))
+    two_days = row.follow_ups.get(days_after=2)  # window Feb 25 to Mar 11 holds the surgery
+    visit = follow_ups.book_follow_up(
+        two_days, at(fort, date(2026, 3, 3), "10:00"), hale, by=frontdesk
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        booking.reschedule(visit, at(fort, date(2026, 3, 2), "15:00"), by=frontdesk)
+    two_days.refresh_from_db()
+    assert two_days.status == FollowUpStatus.TO_BOOK and two_days.appointment is None
+    assert not FollowUp.objects.filter(appointment=visit).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_records_of_one_visit_at_once_one_is_refused(
+    clinic, alice, hale, frontdesk, monkeypatch
+):  # type: ignore[no-untyped-def]
+    """Two clinicians record the same visit at the same moment (each choosing other
+    tunnels, so the repeat rule does not apply): both pass the checks before the
+    transaction; under the patient's lock the second finds the first's record."""
+    visit = _book_surgery(alice, hale, clinic, "surgery-right", next_weekday(0), frontdesk)
+    barrier = threading.Barrier(2)
+    checked = surgery._check
+
+    def check_then_wait(*args, **kwargs):  # type: ignore[no-untyped-def]
+        checked(*args, **kwargs)
+        barrier.wait(timeout=20)  # both have passed the checks before either writes
+
+    monkeypatch.setattr(surgery, "_check", check_then_wait)
+    outcomes: dict[str, str] = {}
+
+    def attempt(tunnel: str) -> None:
+        try:
+            _record(alice, hale, clinic, appointment=visit, operated_on=None,
+                    status="planned", tunnels=[tunnel])  # fmt: skip
+            outcomes[tunnel] = "recorded"
+        except PathwayError as exc:
+            outcomes[tunnel] = str(exc)
+        except Exception as exc:
+            outcomes[tunnel] = repr(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(t,)) for t in ("tibial", "common_peroneal")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes.values(), key=lambda v: v != "recorded") == [
+        "recorded",
+        f"That appointment already belongs to {Surgery.objects.get()}.",
+    ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_other_leg_scheduled_twice_at_once_is_booked_once(
+    clinic, alice, hale, frontdesk, monkeypatch
+):  # type: ignore[no-untyped-def]
+    first = _record(alice, hale, clinic)
+    offered = surgery.other_leg_slots(first, 2)
+    barrier = threading.Barrier(2)
+    local_day = surgery.local_day
+
+    def day_then_wait(*args, **kwargs):  # type: ignore[no-untyped-def]
+        day = local_day(*args, **kwargs)
+        barrier.wait(timeout=20)  # both have passed the checks before either books
+        return day
+
+    monkeypatch.setattr(surgery, "local_day", day_then_wait)
+    outcomes: dict[str, str] = {}
+
+    def attempt(slot, tunnel: str) -> None:  # type: ignore[no-untyped-def]
+        try:
+            surgery.schedule_other_leg(first, slot.starts_at, by=frontdesk, tunnels=[tunnel])
+            outcomes[tunnel] = "booked"
+        except PathwayError as exc:
+            outcomes[tunnel] = str(exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=attempt, args=(offered[0], "tibial")),
+        threading.Thread(target=attempt, args=(offered[1], "common_peroneal")),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    second = Surgery.objects.get(leg="left")
+    assert sorted(outcomes.values(), key=lambda v: v != "booked") == [
+        "booked",
+        f"The other leg already has a surgery: {second}.",
+    ]
+    assert Appointment.objects.filter(appointment_type__slug="surgery-left").count() == 1
+
+
+def test_a_visit_linked_behind_the_checks_back_is_a_message_not_a_500(
+    alice, hale, clinic, frontdesk, monkeypatch
+):  # type: ignore[no-untyped-def]
+    visit = _book_surgery(alice, hale, clinic, "surgery-right", next_weekday(0), frontdesk)
+    made = _record(alice, hale, clinic, appointment=visit, operated_on=None, status="planned")
+    # Only the database's one-to-one link is left to refuse it.
+    monkeypatch.setattr(surgery, "_check_appointment", lambda *args: None)
+    with pytest.raises(PathwayError, match=r"^This visit already has a surgery record\.$"):
+        _record(alice, hale, clinic, appointment=visit, operated_on=None, status="planned",
+                tunnels=["superficial_peroneal"])  # fmt: skip
+    assert list(Surgery.objects.all()) == [made]
+
+
+def test_every_write_names_its_author_in_history(alice, hale, okafor, clinic, frontdesk):
+    row = _record(alice, hale, clinic, status="planned", operated_on=TODAY() - timedelta(days=3))
+    assert row.history.get().history_user == hale.user
+    surgery.update_surgery(row, by=okafor.user, findings="Thick band", status="done")
+    assert row.history.first().history_user == okafor.user
+    assert {f.history.get().history_user for f in row.follow_ups.all()} == {okafor.user}
+    surgery.update_surgery(row, by=hale.user, operated_on=TODAY() - timedelta(days=4))
+    assert {f.history.first().history_user for f in row.follow_ups.all()} == {hale.user}
+    surgery.update_surgery(row, by=okafor.user, status="cancelled")
+    assert {f.history.first().history_user for f in row.follow_ups.all()} == {okafor.user}
+    assert {f.status for f in row.follow_ups.all()} == {FollowUpStatus.CANCELLED}
+    surgery.enter_readings(row, {("tibial", "before"): (80.0, None)}, by=hale.user)
+    assert MonitoringReading.history.get().history_user == hale.user
+
+
+def test_booking_a_follow_up_names_its_author(alice, hale, clinic, frontdesk):
+    row = _record(alice, hale, clinic, operated_on=TODAY() - timedelta(days=10))
+    two_weeks = row.follow_ups.get(days_after=14)
+    slot = follow_ups.slots(two_weeks, 1)[0]
+    follow_ups.book_follow_up(two_weeks, slot.starts_at, hale, by=frontdesk)
+    assert two_weeks.history.first().history_user == frontdesk
+    assert two_weeks.history.first().status == FollowUpStatus.BOOKED
+
+
+def test_a_surgery_following_its_visit_names_who_moved_the_visit(alice, hale, clinic, frontdesk):
+    day = next_weekday(0)
+    visit = _book_surgery(alice, hale, clinic, "surgery-right", day, frontdesk)
+    row = _record(alice, hale, clinic, appointment=visit, operated_on=None, status="planned")
+    moved = Appointment.objects.get(pk=visit.pk)
+    week = timedelta(days=7)
+    moved.starts_at, moved.ends_at = moved.starts_at + week, moved.ends_at + week
+    moved.blocked_from, moved.blocked_until = moved.blocked_from + week, moved.blocked_until + week
+    moved._history_user = frontdesk  # a change outside a request naming its author
+    moved.save()
+    row.refresh_from_db()
+    assert row.operated_on == day + week
+    assert row.history.first().history_user == frontdesk
+
+
+def test_loading_a_fixture_leaves_the_surgery_and_follow_ups_alone(
+    alice, hale, clinic, frontdesk, tmp_path
+):
+    day = next_weekday(0)
+    visit = _book_surgery(alice, hale, clinic, "surgery-right", day, frontdesk)
+    row = _record(alice, hale, clinic, appointment=visit, operated_on=None, status="planned")
+    histories = Surgery.history.count()
+    week = timedelta(days=7)
+    visit.starts_at, visit.ends_at = visit.starts_at + week, visit.ends_at + week
+    visit.blocked_from, visit.blocked_until = visit.blocked_from + week, visit.blocked_until + week
+    fixture = tmp_path / "visit.json"
+    fixture.write_text(serializers.serialize("json", [visit]))
+    call_command("loaddata", str(fixture), stdout=io.StringIO())
+    assert Appointment.objects.get(pk=visit.pk).local_start.date() == day + week  # loaded
+    row.refresh_from_db()
+    assert row.operated_on == day and Surgery.history.count() == histories
+
+
+def test_a_csv_for_the_other_leg_is_refused(hale_client, alice, hale, clinic):
+    left = _record(alice, hale, clinic, leg="left")
+    response = _upload(hale_client, left, SAMPLE.read_bytes())  # the sample is the right leg's
+    assert response.status_code == 400
+    assert (
+        "Line 2: this row is for the right leg; the surgery is on the left leg."
+        in response.content.decode()
+    )
+    assert not MonitoringReading.objects.exists()
+    right = _record(alice, hale, clinic, leg="right")
+    assert len(surgery.import_csv(right, SAMPLE.read_bytes(), replace=False, by=None)) == 6
+    with pytest.raises(PathwayError, match="Line 2: 'deep peroneal' is not a nerve"):
+        surgery.import_csv(
+            right, b"Nerve,Phase,Amplitude\ndeep peroneal,pre,5\n", replace=True, by=None
+        )
+
+
+def test_no_response_before_or_after_shows_as_such(hale_client, alice, hale, clinic):
+    row = _record(alice, hale, clinic)
+    surgery.enter_readings(
+        row, {("tibial", "before"): (0.0, None), ("tibial", "after"): (0.0, None)}, by=hale.user
+    )
+    page = hale_client.get(_page(row)).content.decode()
+    assert "no response before or after release" in page and "new response" not in page

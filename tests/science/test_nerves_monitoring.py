@@ -41,6 +41,12 @@ def test_zero_baseline_has_no_percentage_but_a_new_response():
     assert change.describe() == "new response (0 → 35 µV)"
 
 
+def test_no_response_before_or_after_is_not_a_new_response():
+    change = _pair(0, 0)
+    assert change.amplitude_change_pct is None and change.amplitude_change_uv == 0
+    assert change.describe() == "no response before or after release"
+
+
 def test_missing_latency_on_either_side_gives_no_latency_change():
     assert _pair(50, 140, 4.1, None).latency_change_ms is None
     assert _pair(50, 140, None, 3.8).latency_change_pct is None
@@ -190,3 +196,52 @@ def test_the_csv_refuses_after_without_before_and_duplicates():
         parse_csv("Nerve,Phase,Amplitude\ntibial,after,50\n")
     with pytest.raises(MonitoringError, match="two readings"):
         parse_csv("Nerve,Phase,Amplitude\ntibial,before,50\ntibial,baseline,51\n")
+
+
+@pytest.mark.parametrize("name", ["peroneal", "Fibular", "common fibular", "CPN"])
+def test_peroneal_and_fibular_alone_mean_the_common_peroneal(name):  # type: ignore[no-untyped-def]
+    readings = parse_csv(f"Nerve,Phase,Amplitude\n{name},before,50\n")
+    assert readings[0].nerve == "common_peroneal"
+
+
+def test_the_deep_peroneal_nerve_is_not_taken_for_the_common_peroneal():
+    with pytest.raises(MonitoringError, match=r"^Line 2: 'Deep peroneal' is not a nerve"):
+        parse_csv("Nerve,Phase,Amplitude\nDeep peroneal,before,50\n")
+
+
+def test_the_side_column_is_read_and_checked_against_the_leg():
+    text = "Nerve,Side,Phase,Amplitude\nCPN,R,before,50\nCPN,left,after,60\n"
+    with pytest.raises(
+        MonitoringError,
+        match=r"^Line 3: this row is for the left leg; the surgery is on the right leg\.$",
+    ):
+        parse_csv(text, leg="right")
+    with pytest.raises(MonitoringError, match=r"^Line 2: this row is for the right leg"):
+        parse_csv(text, leg="left")
+    # Without a leg to compare with, the side is only read.
+    assert [r.phase for r in parse_csv(text)] == ["before", "after"]
+
+
+@pytest.mark.parametrize("header", ["Side", "leg", "SIDE (L/R)", "Leg_side"])
+@pytest.mark.parametrize("value", ["right", "Right", "RIGHT", "r", "R", " r ", ""])
+def test_side_headers_and_values_that_match(header, value):  # type: ignore[no-untyped-def]
+    text = f"Nerve,{header},Phase,Amplitude\ntibial,{value},pre,80\ntibial,{value},post,96\n"
+    readings = parse_csv(text, leg="right")
+    assert [(r.nerve, r.amplitude_uv) for r in readings] == [("tibial", 80.0), ("tibial", 96.0)]
+
+
+def test_a_side_that_is_neither_left_nor_right_names_its_line():
+    with pytest.raises(MonitoringError, match=r"^Line 2: side 'both' should be left or right"):
+        parse_csv("Nerve,Side,Phase,Amplitude\nCPN,both,before,50\n", leg="right")
+
+
+def test_the_sample_file_is_for_the_right_leg():
+    text = SAMPLE.read_text(encoding="utf-8")
+    assert len(parse_csv(text, leg="right")) == 6
+    with pytest.raises(MonitoringError, match=r"^Line 2: this row is for the right leg; the "):
+        parse_csv(text, leg="left")
+
+
+def test_a_leg_that_is_not_a_leg_is_a_programming_error():
+    with pytest.raises(ValueError, match="leg must be"):
+        parse_csv("Nerve,Phase,Amplitude\nCPN,before,50\n", leg="Right leg")

@@ -6,8 +6,10 @@ A done surgery has one follow-up per configured interval (settings FOLLOW_UPS). 
 to it: booked by staff from the follow-ups list, or by anyone (the patient online, the
 front desk from the calendar) on a day in its window (due ± FOLLOW_UP_WINDOW_DAYS),
 which ``link_booking`` finds. The visit completed marks the follow-up done; cancelled
-(or missed) returns it to "to book". The outcome questionnaires open
-QUESTIONNAIRE_LEAD_DAYS before the due date, once.
+(or missed), or moved out of the window or to its surgery's day or before, returns it to
+"to book". The outcome questionnaires open QUESTIONNAIRE_LEAD_DAYS before the due date,
+once. What the booking system's changes write here names, in the history, whoever made
+them (``surgery.visit_author``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from django.utils import timezone
 from nervepath.accounts.models import User
 from nervepath.pathway.errors import PathwayError
 from nervepath.pathway.models import FollowUp, FollowUpStatus, SurgeryStatus
-from nervepath.pathway.surgery import follow_up_type
+from nervepath.pathway.surgery import authored, follow_up_type, local_day, visit_author
 from nervepath.scheduling import availability
 from nervepath.scheduling.errors import BookingError, SlotTaken
 from nervepath.scheduling.models import Appointment, Clinician, Source, Status
@@ -56,6 +58,12 @@ def slots(follow_up: FollowUp, count: int = 8, *, now: datetime | None = None) -
     return found[:count]
 
 
+def fits(follow_up: FollowUp, day: date) -> bool:
+    """A visit on ``day`` is this follow-up's: after the surgery, within the window."""
+    start, end = follow_up.window
+    return follow_up.surgery.operated_on < day and start <= day <= end
+
+
 def check_bookable(follow_up: FollowUp, day: date) -> None:
     surgery = follow_up.surgery
     if surgery.status != SurgeryStatus.DONE:
@@ -71,6 +79,13 @@ def check_bookable(follow_up: FollowUp, day: date) -> None:
             f"A follow-up cannot be before its surgery ({_day(surgery.operated_on)}): "
             "choose a later day."
         )
+    start, end = follow_up.window
+    if not start <= day <= end:
+        start = max(start, surgery.operated_on + timedelta(days=1))
+        raise PathwayError(
+            f"The {follow_up.label} follow-up is due on {_day(follow_up.due_on)}: book it "
+            f"between {_day(start)} and {_day(end)}, not on {_day(day)}."
+        )
 
 
 def book_follow_up(
@@ -84,7 +99,8 @@ def book_follow_up(
     """Book the follow-up visit through the booking system and link it."""
     kind = follow_up_type()
     location = follow_up.surgery.location
-    check_bookable(follow_up, starts_at.astimezone(location.tz).date())
+    day = local_day(starts_at, location.tz)
+    check_bookable(follow_up, day)
     from nervepath.scheduling import services as booking
 
     req = booking.Request(kind, location, clinician, starts_at)
@@ -93,11 +109,11 @@ def book_follow_up(
             current = (
                 FollowUp.objects.select_for_update().select_related("surgery").get(pk=follow_up.pk)
             )
-            check_bookable(current, starts_at.astimezone(location.tz).date())
+            check_bookable(current, day)
             appointment = booking.book(req, current.patient, by=by, source=Source.STAFF, now=now)
             current.appointment = appointment
             current.status = FollowUpStatus.BOOKED
-            current.save()
+            authored(current, by).save()
     except SlotTaken as exc:
         times = ", ".join(
             f"{s.starts_at.astimezone(location.tz):%a %b %-d %-I:%M %p}" for s in exc.alternatives
@@ -142,24 +158,34 @@ def link_booking(appointment_id: int) -> FollowUp | None:
             return None
         chosen.appointment = appointment
         chosen.status = FollowUpStatus.BOOKED
-        chosen.save()
+        authored(chosen, visit_author(appointment)).save()
     return chosen
 
 
 def visit_changed(appointment: Appointment) -> None:
     """The linked visit completed → the follow-up is done; cancelled or missed → it is
-    to book again (and free to take another visit)."""
-    follow_up = FollowUp.objects.filter(appointment_id=appointment.pk).first()
+    to book again (and free to take another visit); still booked but moved out of the
+    follow-up's window, or to its surgery's day or before → to book again as well (the
+    visit stays booked, and ``link_booking`` may give it to the follow-up whose window
+    now holds it)."""
+    follow_up = (
+        FollowUp.objects.select_related("surgery").filter(appointment_id=appointment.pk).first()
+    )
     if follow_up is None:
         return
     if appointment.status == Status.COMPLETED and follow_up.status != FollowUpStatus.DONE:
         follow_up.status = FollowUpStatus.DONE
-        follow_up.save()
-    elif appointment.status in (Status.CANCELLED, Status.NO_SHOW):
+    elif appointment.status in (Status.CANCELLED, Status.NO_SHOW) or (
+        appointment.status == Status.BOOKED
+        and follow_up.status == FollowUpStatus.BOOKED
+        and not fits(follow_up, appointment.local_start.date())
+    ):
         follow_up.appointment = None
         if follow_up.status != FollowUpStatus.CANCELLED:
             follow_up.status = FollowUpStatus.TO_BOOK
-        follow_up.save()
+    else:
+        return
+    authored(follow_up, visit_author(appointment)).save()
 
 
 # -- outcome questionnaires --------------------------------------------------------------

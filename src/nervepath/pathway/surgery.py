@@ -4,20 +4,23 @@
 post-operative follow-ups a done surgery creates.
 
 Every function checks everything first and writes inside one transaction, so a refused
-change (``PathwayError``, shown to the user as is) stores nothing. History is kept by
-django-simple-history on every model written here.
+change (``PathwayError``, shown to the user as is) stores nothing. A write that depends on
+the patient's other surgeries (a repeat of a tunnel, the other leg, a visit's one record)
+locks the patient's row first and checks again under that lock, so two submissions at
+once cannot both pass. History is kept by django-simple-history on every model written
+here, naming the user who made the change (``_history_user``), also outside a request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from nervepath.accounts.models import Patient, User
@@ -67,6 +70,44 @@ def other_leg(leg: str) -> str:
 
 def _day(value: date) -> str:
     return f"{value:%b %-d, %Y}"
+
+
+def local_day(starts_at: datetime, tz: tzinfo) -> date:
+    """The day of ``starts_at`` at the location; a time that cannot be one (a made-up
+    year 1 or 9999 with an offset) is refused rather than overflowing."""
+    try:
+        return starts_at.astimezone(tz).date()
+    except (OverflowError, ValueError):
+        raise PathwayError("That time is out of range: choose one of the offered times.") from None
+
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+def authored(obj: _M, user: User | None) -> _M:
+    """Name ``user`` as the author of ``obj``'s next save or delete in its history (else
+    django-simple-history takes the request's user, and outside a request no one)."""
+    if user is not None:
+        obj._history_user = user  # type: ignore[attr-defined]
+    return obj
+
+
+def visit_author(appointment: Appointment) -> User | None:
+    """Who changed ``appointment`` last, as its history says: the author of what the
+    pathway writes because of that change."""
+    named = getattr(appointment, "_history_user", None)
+    if named is not None:
+        return named  # type: ignore[no-any-return]
+    last = appointment.history.order_by("-history_id").select_related("history_user").first()  # type: ignore[attr-defined]
+    return None if last is None else last.history_user  # type: ignore[no-any-return]
+
+
+def _lock_patient(patient_id: int) -> None:
+    """Serialise the writes of one patient's surgeries (held until the transaction ends)."""
+    Patient.objects.select_for_update().get(pk=patient_id)
+
+
+ALREADY_RECORDED = "This visit already has a surgery record."
 
 
 # -- settings ----------------------------------------------------------------------------
@@ -168,6 +209,14 @@ def _check_appointment(surgery: Surgery, appointment: Appointment) -> None:
         )
 
 
+def _recheck(surgery: Surgery) -> None:
+    """What another submission may have changed meanwhile: checked again under the
+    patient's lock."""
+    if surgery.appointment_id is not None:
+        _check_appointment(surgery, surgery.appointment)  # type: ignore[arg-type]
+    _check_repeat(surgery)
+
+
 def _check(
     surgery: Surgery, *, surgeon_changed: bool, today: date, check_visit: bool = True
 ) -> None:
@@ -232,11 +281,19 @@ def record_surgery(
     if first_leg is not None and (first_leg.patient_id != patient.pk or first_leg.leg == leg):
         raise PathwayError("The first leg must be this patient's other leg.")
     _check(surgery, surgeon_changed=True, today=today)
-    with transaction.atomic():
-        _check_repeat(surgery)  # again, under the transaction
-        surgery.save()
-        if surgery.status == SurgeryStatus.DONE:
-            _sync_follow_ups(surgery)
+    try:
+        with transaction.atomic():
+            _lock_patient(patient.pk)
+            _recheck(surgery)  # again, under the patient's lock
+            authored(surgery, by).save()
+            if surgery.status == SurgeryStatus.DONE:
+                _sync_follow_ups(surgery, by=by)
+    except IntegrityError:
+        # The one-to-one link to the visit, should a record of it get past the checks.
+        visit = surgery.appointment_id
+        if visit is None or not Surgery.objects.filter(appointment_id=visit).exists():
+            raise
+        raise PathwayError(ALREADY_RECORDED) from None
     return surgery
 
 
@@ -251,6 +308,7 @@ def update_surgery(
     if unknown:
         raise PathwayError(f"{sorted(unknown)[0]!r} cannot be changed here.")
     with transaction.atomic():
+        _lock_patient(surgery.patient_id)
         current = Surgery.objects.select_for_update().get(pk=surgery.pk)
         was_status, was_day, was_surgeon = current.status, current.operated_on, current.surgeon_id
         for field, value in changes.items():
@@ -290,20 +348,21 @@ def update_surgery(
                     f"The {follow_up.label} follow-up visit is on {_day(seen.local_start.date())}"
                     ": a follow-up cannot come before its surgery. Move that visit first."
                 )
-        current.save()
+        authored(current, by).save()
         if current.status == SurgeryStatus.DONE:
             if was_status != SurgeryStatus.DONE or was_day != current.operated_on:
-                _sync_follow_ups(current)
+                _sync_follow_ups(current, by=by)
         elif was_status == SurgeryStatus.DONE:
             for follow_up in current.follow_ups.filter(status=FollowUpStatus.TO_BOOK):
                 follow_up.status = FollowUpStatus.CANCELLED
-                follow_up.save()
+                authored(follow_up, by).save()
     return current
 
 
-def _sync_follow_ups(surgery: Surgery) -> list[FollowUp]:
+def _sync_follow_ups(surgery: Surgery, *, by: User | None) -> list[FollowUp]:
     """The follow-ups of a done surgery, one per configured interval: created, or moved
-    to the surgery's date while still to book (cancelled ones are opened again)."""
+    to the surgery's date while still to book (cancelled ones are opened again); ``by``
+    is the author in their history."""
     plan = follow_up_plan()
     existing = {f.days_after: f for f in surgery.follow_ups.all()}
     made: list[FollowUp] = []
@@ -311,16 +370,17 @@ def _sync_follow_ups(surgery: Surgery) -> list[FollowUp]:
         due = surgery.operated_on + timedelta(days=days)
         follow_up = existing.get(days)
         if follow_up is None:
-            follow_up = FollowUp.objects.create(
+            follow_up = FollowUp(
                 surgery=surgery, patient_id=surgery.patient_id, label=label, days_after=days,
                 due_on=due,
             )  # fmt: skip
+            authored(follow_up, by).save()
         elif follow_up.status in (FollowUpStatus.TO_BOOK, FollowUpStatus.CANCELLED):
             if follow_up.due_on != due:
                 follow_up.questionnaires_sent_on = None
             follow_up.due_on, follow_up.label = due, label
             follow_up.status = FollowUpStatus.TO_BOOK
-            follow_up.save()
+            authored(follow_up, by).save()
         made.append(follow_up)
     first = min((f.due_on for f in made if f.status == FollowUpStatus.TO_BOOK), default=None)
     if first is not None:
@@ -331,14 +391,20 @@ def _sync_follow_ups(surgery: Surgery) -> list[FollowUp]:
     return made
 
 
-def follow_visit(appointment: Appointment) -> None:
-    """A planned surgery's visit moved in the calendar: the surgery's date follows it."""
+def follow_visit(appointment: Appointment, *, by: User | None = None) -> None:
+    """A planned surgery's visit moved in the calendar: the surgery's date follows it.
+    The author in its history is ``by``, else whoever moved the visit (its history)."""
     day = appointment.local_start.date()
-    for planned in Surgery.objects.filter(
+    planned_here = Surgery.objects.filter(
         appointment_id=appointment.pk, status=SurgeryStatus.PLANNED
-    ).exclude(operated_on=day):
+    )
+    moved = list(planned_here.exclude(operated_on=day))
+    if not moved:
+        return
+    author = by or visit_author(appointment)
+    for planned in moved:
         planned.operated_on = day
-        planned.save(update_fields=["operated_on"])
+        authored(planned, author).save(update_fields=["operated_on"])
 
 
 # -- staged bilateral surgery ------------------------------------------------------------
@@ -423,7 +489,7 @@ def schedule_other_leg(
     location = location or surgery.location
     clinician = clinician or surgery.surgeon
     chosen = _clean_tunnels(tunnels if tunnels is not None else surgery.tunnels)
-    day = starts_at.astimezone(location.tz).date()
+    day = local_day(starts_at, location.tz)
     has_visit = surgery.appointment is not None and surgery.appointment.status != Status.CANCELLED
     if not has_visit and (day - surgery.operated_on).days < kind.second_leg_gap.days:
         # The booking system checks the gap against booked surgeries only; a surgery
@@ -438,6 +504,13 @@ def schedule_other_leg(
     req = booking.Request(kind, location, clinician, starts_at)
     try:
         with transaction.atomic():
+            _lock_patient(surgery.patient_id)
+            # Again under the lock: a second submission waits here and finds the first's.
+            if Surgery.objects.filter(pk=surgery.pk, status=SurgeryStatus.CANCELLED).exists():
+                raise PathwayError("This surgery was cancelled; schedule from one that was not.")
+            existing = other_leg_surgery(surgery)
+            if existing is not None:
+                raise PathwayError(f"The other leg already has a surgery: {existing}.")
             appointment = booking.book(req, surgery.patient, by=by, source=Source.STAFF, now=now)
             second = Surgery(
                 patient_id=surgery.patient_id,
@@ -452,7 +525,7 @@ def schedule_other_leg(
                 created_by=by,
             )
             _check(second, surgeon_changed=True, today=timezone.localdate())
-            second.save()
+            authored(second, by).save()
     except SlotTaken as exc:
         times = ", ".join(
             f"{s.starts_at.astimezone(location.tz):%a %b %-d %-I:%M %p}" for s in exc.alternatives
@@ -528,7 +601,7 @@ def _write_readings(
         if replace:
             for key, row in current.items():
                 if key not in new_keys:
-                    row.delete()
+                    authored(row, by).delete()
         written = []
         for r in readings:
             row = current.get((r.nerve, r.phase))
@@ -541,7 +614,7 @@ def _write_readings(
                 continue
             row.amplitude_uv, row.latency_ms = r.amplitude_uv, r.latency_ms
             row.source, row.recorded_by = source, by
-            row.save()
+            authored(row, by).save()
             written.append(row)
     return written
 
@@ -596,10 +669,11 @@ def decode_csv(data: bytes) -> str:
 def import_csv(
     surgery: Surgery, data: bytes, *, replace: bool, by: User | None
 ) -> list[MonitoringReading]:
-    """Readings from the monitoring device's CSV export (docs/pathway-surgery.md)."""
+    """Readings from the monitoring device's CSV export (docs/pathway-surgery.md); a
+    row whose side column names the other leg is refused."""
     text = decode_csv(data)
     try:
-        readings = monitoring.parse_csv(text)
+        readings = monitoring.parse_csv(text, leg=surgery.leg)
     except monitoring.MonitoringError as exc:
         raise PathwayError(str(exc)) from None
     return _write_readings(surgery, readings, source=ReadingSource.CSV, replace=replace, by=by)

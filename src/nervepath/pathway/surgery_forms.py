@@ -12,7 +12,22 @@ from django.utils import timezone
 
 from nervepath.accounts.models import Role
 from nervepath.pathway.models import Nerve, Phase, SurgeryStatus
+from nervepath.scheduling import availability
 from nervepath.scheduling.models import Clinician, Leg, Location
+
+OFFERED = "Choose one of the offered times."
+# Ids are positive 64-bit integers: more digits than this is no id.
+MAX_ID_DIGITS = 18
+
+
+def parse_id(raw: str) -> int | None:
+    """``raw`` as a row id, or None: ASCII digits only ("²" and "٣" are digits to
+    ``str.isdigit`` but not to ``int`` or to a database), at most 18 of them."""
+    raw = raw.strip()
+    if not raw or len(raw) > MAX_ID_DIGITS or not (raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw)
+    return value if value > 0 else None
 
 
 def _clinicians() -> Any:
@@ -97,23 +112,30 @@ class ImportForm(forms.Form):
 
 
 class SlotForm(forms.Form):
-    """A slot offered on the page: "<ISO start>|<clinician id>"."""
+    """A slot offered on the page: "<ISO start>|<clinician id>". Only its shape and that
+    it lies in the staff booking window are checked here (so a made-up year 1 or 9999
+    never reaches the services); the booking system checks the rest."""
 
-    slot = forms.CharField(error_messages={"required": "Choose one of the offered times."})
+    slot = forms.CharField(
+        max_length=100, error_messages={"required": OFFERED, "max_length": OFFERED}
+    )
 
     def clean_slot(self) -> tuple[datetime, Clinician]:
         raw = self.cleaned_data["slot"]
         start_text, _, clinician_text = raw.partition("|")
         try:
             starts_at = datetime.fromisoformat(start_text)
-            clinician_id = int(clinician_text)
         except ValueError:
-            raise forms.ValidationError("Choose one of the offered times.") from None
-        if timezone.is_naive(starts_at):
-            raise forms.ValidationError("Choose one of the offered times.")
+            raise forms.ValidationError(OFFERED) from None
+        clinician_id = parse_id(clinician_text)
+        if clinician_id is None or timezone.is_naive(starts_at):
+            raise forms.ValidationError(OFFERED)
+        window = availability.staff_window(timezone.now())
+        if not window.earliest <= starts_at <= window.latest:
+            raise forms.ValidationError(OFFERED)
         clinician = _clinicians().filter(pk=clinician_id).first()
         if clinician is None:
-            raise forms.ValidationError("Choose one of the offered times.")
+            raise forms.ValidationError(OFFERED)
         return starts_at, clinician
 
 

@@ -33,6 +33,7 @@ from nervepath.pathway.views import portal_patient
 from nervepath.scheduling.views.common import slot_days
 
 DEFAULT_WEEKS = 4
+MAX_WEEKS = 52
 
 
 def _staff(request: HttpRequest) -> None:
@@ -41,8 +42,11 @@ def _staff(request: HttpRequest) -> None:
 
 
 def _weeks(request: HttpRequest) -> int:
-    raw = request.GET.get("weeks", "")
-    return min(max(int(raw), 1), 52) if raw.isdigit() else DEFAULT_WEEKS
+    """?weeks=N, 1 to 52; anything else (blank, "x", "²", a hundred digits) the default."""
+    raw = request.GET.get("weeks", "").strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 3:
+        return DEFAULT_WEEKS
+    return min(max(int(raw), 1), MAX_WEEKS)
 
 
 @login_required

@@ -24,7 +24,13 @@ from nervepath.audit.models import Action
 from nervepath.pathway import surgery as services
 from nervepath.pathway.errors import PathwayError
 from nervepath.pathway.models import Nerve, Phase, Surgery, SurgeryStatus
-from nervepath.pathway.surgery_forms import ImportForm, OtherLegForm, ReadingsForm, SurgeryForm
+from nervepath.pathway.surgery_forms import (
+    ImportForm,
+    OtherLegForm,
+    ReadingsForm,
+    SurgeryForm,
+    parse_id,
+)
 from nervepath.pathway.views import clinical_patient
 from nervepath.scheduling.models import Appointment, Leg, Status
 from nervepath.scheduling.views.common import slot_days
@@ -63,9 +69,10 @@ def surgery_new(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = None
     raw = (request.POST if posted else request.GET).get("appointment", "")
     if raw:
-        if not raw.isdigit():
+        appointment_id = parse_id(raw)
+        if appointment_id is None:
             raise Http404("No such appointment.")
-        appointment = get_object_or_404(_surgery_appointments(patient), pk=int(raw))
+        appointment = get_object_or_404(_surgery_appointments(patient), pk=appointment_id)
     initial: dict[str, Any] = {"status": SurgeryStatus.PLANNED}
     if appointment is not None:
         initial |= {

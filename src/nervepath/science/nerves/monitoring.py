@@ -15,15 +15,20 @@ one phase, or a reading after release with no baseline before it.
 Monitoring devices export CSV; ``parse_csv`` reads one table with a header row. The
 columns are found by name, case and spacing ignored:
 
-- nerve: ``nerve`` (``common peroneal``/``CPN``/``deep peroneal``..., see ``ALIASES``),
+- nerve: ``nerve`` (``common peroneal``/``CPN``/``peroneal``..., see ``ALIASES``; a bare
+  ``peroneal`` or ``fibular`` is the common peroneal nerve, as devices label it, while the
+  deep peroneal nerve is not monitored here),
 - phase: ``phase``/``stage``/``when`` (``before``/``pre``/``baseline`` or
   ``after``/``post``/``release``),
 - amplitude: ``amplitude``, with the unit in the header (``amplitude (uV)``,
   ``amp_mv``...) or µV when none is given,
-- latency (optional): ``latency`` with ``ms`` (or ``s``) in the header.
+- latency (optional): ``latency`` with ``ms`` (or ``s``) in the header,
+- side (optional): ``side`` or ``leg`` (``left``/``L`` or ``right``/``R``; blank: not
+  said). Given the leg operated on (``parse_csv(text, leg="right")``), a row for the
+  other leg is refused, naming its line.
 
-Other columns (time stamps, channel names, side) are ignored. A ``;`` or tab separator
-and a decimal comma are accepted, as European devices write them.
+Other columns (time stamps, channel names) are ignored. A ``;`` or tab separator and a
+decimal comma are accepted, as European devices write them.
 """
 
 from __future__ import annotations
@@ -50,8 +55,7 @@ MAX_LATENCY_MS = 200.0
 
 ALIASES = {
     "common_peroneal": (
-        "common peroneal", "common fibular", "cpn", "peroneal", "fibular", "deep peroneal",
-        "common_peroneal",
+        "common peroneal", "common fibular", "cpn", "peroneal", "fibular", "common_peroneal",
     ),
     "superficial_peroneal": (
         "superficial peroneal", "superficial fibular", "spn", "superficial_peroneal",
@@ -63,6 +67,8 @@ PHASE_ALIASES = {
     "after": ("after", "post", "release", "released", "post-release", "postrelease",
               "post release"),
 }  # fmt: skip
+LEGS = ("left", "right")
+SIDE_ALIASES: dict[str, tuple[str, ...]] = {"left": ("left", "l"), "right": ("right", "r")}
 
 
 class MonitoringError(ValueError):
@@ -146,7 +152,9 @@ class NerveChange:
         parts = []
         pct = self.amplitude_change_pct
         span = f"{self.before.amplitude_uv:g} → {self.after.amplitude_uv:g} µV"
-        if pct is None:
+        if self.before.amplitude_uv == 0 and self.after.amplitude_uv == 0:
+            parts.append("no response before or after release")
+        elif pct is None:
             parts.append(f"new response ({span})")
         else:
             parts.append(f"amplitude {pct:+.0f} % ({span})")
@@ -235,6 +243,8 @@ def _columns(header: list[str]) -> dict[str, int]:
             found["amplitude"] = index
         elif norm.startswith(("lat", "onset latency")) and "latency" not in found:
             found["latency"] = index
+        elif norm.split(" ")[0] in ("side", "leg") and "side" not in found:
+            found["side"] = index
     missing = [c for c in ("nerve", "phase", "amplitude") if c not in found]
     if missing:
         raise MonitoringError(
@@ -244,8 +254,13 @@ def _columns(header: list[str]) -> dict[str, int]:
     return found
 
 
-def parse_csv(text: str) -> list[Reading]:
-    """Readings from a device's CSV export; raises ``MonitoringError`` naming the line."""
+def parse_csv(text: str, *, leg: str | None = None) -> list[Reading]:
+    """Readings from a device's CSV export; raises ``MonitoringError`` naming the line.
+
+    ``leg`` ("left" or "right"), when known, is the leg operated on: a row whose side
+    column names the other leg is refused."""
+    if leg is not None and leg not in LEGS:
+        raise ValueError(f"leg must be 'left' or 'right', not {leg!r}")
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise MonitoringError("The file is empty.")
@@ -280,6 +295,16 @@ def parse_csv(text: str) -> list[Reading]:
         if amplitude is None:
             raise MonitoringError(f"Line {line}: the amplitude is missing.")
         latency = _number(cell("latency"), "latency", line)
+        if cell("side").strip():
+            side = _lookup(cell("side"), SIDE_ALIASES)
+            if side is None:
+                raise MonitoringError(
+                    f"Line {line}: side {cell('side')!r} should be left or right (L or R)."
+                )
+            if leg is not None and side != leg:
+                raise MonitoringError(
+                    f"Line {line}: this row is for the {side} leg; the surgery is on the {leg} leg."
+                )
         reading = Reading(
             nerve=nerve,
             phase=phase,
