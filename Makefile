@@ -44,12 +44,12 @@ check-deploy: $(STAMP)
 test: $(STAMP)
 	bash scripts/ensure-test-services.sh
 	$(MAKE) lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 	$(MAKE) test-postgres
 
 test-postgres: $(STAMP)
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
-	  $(BIN)/python -m pytest -m "booking or postgres" -p no:cacheprovider
+	  $(BIN)/python -m pytest -n 2 -m "booking or postgres" -p no:cacheprovider
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not e2e"
