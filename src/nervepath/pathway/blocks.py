@@ -34,6 +34,7 @@ from nervepath.pathway.models import (
     Decision,
     NerveBlock,
     ReliefEntry,
+    authored,
     validate_injections,
 )
 from nervepath.scheduling.models import Appointment, Leg, Status
@@ -69,10 +70,7 @@ def _is_day(value: Any) -> bool:
 
 
 def _is_active_clinician(user: Any) -> bool:
-    return (
-        isinstance(user, User)
-        and User.objects.filter(pk=user.pk, role=Role.CLINICIAN, is_active=True).exists()
-    )
+    return isinstance(user, User) and clinician_users().filter(pk=user.pk).exists()
 
 
 def clinician_users() -> Any:
@@ -160,8 +158,7 @@ def record_block(
             diary_days=_conf("DIARY_DAYS"),
             created_by=by,
         )
-        block._history_user = by  # type: ignore[attr-defined]
-        block.save()
+        authored(block, by).save()
         transaction.on_commit(_schedule_reminders)
     return block
 
@@ -288,8 +285,7 @@ def save_entry(
         entry.sleep_quality = quality
         entry.note = note
         entry.entered_by = by
-        entry._history_user = by  # type: ignore[attr-defined]
-        entry.save()
+        authored(entry, by).save()
     return entry
 
 
@@ -361,8 +357,7 @@ def review(block: NerveBlock, *, decision: str, reason: str, by: User) -> Candid
         row.decision = decision
         row.reason = reason
         row.decided_by = by
-        row._history_user = by  # type: ignore[attr-defined]
-        row.save()
+        authored(row, by).save()
     return row
 
 

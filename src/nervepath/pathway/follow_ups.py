@@ -22,15 +22,11 @@ from django.utils import timezone
 
 from nervepath.accounts.models import User
 from nervepath.pathway.errors import PathwayError
-from nervepath.pathway.models import FollowUp, FollowUpStatus, SurgeryStatus
-from nervepath.pathway.surgery import authored, follow_up_type, local_day, visit_author
+from nervepath.pathway.models import FollowUp, FollowUpStatus, SurgeryStatus, authored
+from nervepath.pathway.surgery import day_text, follow_up_type, local_day, visit_author
 from nervepath.scheduling import availability
 from nervepath.scheduling.errors import BookingError, SlotTaken
 from nervepath.scheduling.models import Appointment, Clinician, Source, Status
-
-
-def _day(value: date) -> str:
-    return f"{value:%b %-d, %Y}"
 
 
 def bookable_window(follow_up: FollowUp, today: date) -> tuple[date, date]:
@@ -76,15 +72,15 @@ def check_bookable(follow_up: FollowUp, day: date) -> None:
     if day <= surgery.operated_on:
         # The issue: "a follow-up before the surgery is not [fine]".
         raise PathwayError(
-            f"A follow-up cannot be before its surgery ({_day(surgery.operated_on)}): "
+            f"A follow-up cannot be before its surgery ({day_text(surgery.operated_on)}): "
             "choose a later day."
         )
     start, end = follow_up.window
     if not start <= day <= end:
         start = max(start, surgery.operated_on + timedelta(days=1))
         raise PathwayError(
-            f"The {follow_up.label} follow-up is due on {_day(follow_up.due_on)}: book it "
-            f"between {_day(start)} and {_day(end)}, not on {_day(day)}."
+            f"The {follow_up.label} follow-up is due on {day_text(follow_up.due_on)}: book it "
+            f"between {day_text(start)} and {day_text(end)}, not on {day_text(day)}."
         )
 
 

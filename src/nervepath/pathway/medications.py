@@ -25,7 +25,7 @@ from django.utils import timezone
 from nervepath.accounts.models import Patient, User
 from nervepath.pathway import drugs
 from nervepath.pathway.errors import PathwayError
-from nervepath.pathway.models import Medication
+from nervepath.pathway.models import Medication, authored
 
 # Units offered on the form (free text is accepted; these are suggestions).
 COMMON_UNITS = ("mg", "mcg", "g", "mg/24 h", "mL", "drops", "tablets")
@@ -76,11 +76,6 @@ def _started(value: Any, what: str = "start") -> date:
     return value
 
 
-def _by(obj: Medication, user: User | None) -> Medication:
-    obj._history_user = user  # type: ignore[attr-defined]
-    return obj
-
-
 def add(
     patient: Patient,
     *,
@@ -118,7 +113,7 @@ def add(
             side_effects=side_effects,
             created_by=by,
         )
-        _by(med, by).save()
+        authored(med, by).save()
     return med
 
 
@@ -172,7 +167,7 @@ def change(
         old = _still_current(med, "changed")
         old.stopped_on = day
         old.stop_reason = reason
-        _by(old, by).save(update_fields=["stopped_on", "stop_reason"])
+        authored(old, by).save(update_fields=["stopped_on", "stop_reason"])
         new = Medication(
             patient_id=old.patient_id,
             name=old.name,
@@ -183,7 +178,7 @@ def change(
             replaces=old,
             created_by=by,
         )
-        _by(new, by).save()
+        authored(new, by).save()
     return new
 
 
@@ -196,7 +191,7 @@ def stop(med: Medication, *, on: date, reason: str, by: User | None) -> Medicati
         current = _still_current(med, "stopped again")
         current.stopped_on = day
         current.stop_reason = reason
-        _by(current, by).save(update_fields=["stopped_on", "stop_reason"])
+        authored(current, by).save(update_fields=["stopped_on", "stop_reason"])
     return current
 
 
@@ -206,7 +201,7 @@ def note_side_effects(med: Medication, *, side_effects: str, by: User | None) ->
     with transaction.atomic():
         current = _still_current(med, "annotated")
         current.side_effects = text
-        _by(current, by).save(update_fields=["side_effects"])
+        authored(current, by).save(update_fields=["side_effects"])
     return current
 
 

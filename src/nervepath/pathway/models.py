@@ -12,7 +12,7 @@ transaction that writes, so a refused change stores nothing.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,6 +24,16 @@ from simple_history.models import HistoricalRecords
 from nervepath.accounts.models import Patient, User
 from nervepath.scheduling.models import Appointment, Clinician, Leg, Location
 from nervepath.science.nerves import monitoring
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+def authored(obj: _M, user: User | None) -> _M:
+    """Name ``user`` as the author of ``obj``'s next save or delete in its history (else
+    django-simple-history takes the request's user, and outside a request no one)."""
+    if user is not None:
+        obj._history_user = user  # type: ignore[attr-defined]
+    return obj
 
 
 class Nerve(models.TextChoices):

@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from nervepath.accounts.models import Patient, User
@@ -33,6 +33,7 @@ from nervepath.pathway.models import (
     ReadingSource,
     Surgery,
     SurgeryStatus,
+    authored,
     validate_nerves,
 )
 from nervepath.scheduling import availability
@@ -68,7 +69,7 @@ def other_leg(leg: str) -> str:
     return Leg.LEFT if leg == Leg.RIGHT else Leg.RIGHT
 
 
-def _day(value: date) -> str:
+def day_text(value: date) -> str:
     return f"{value:%b %-d, %Y}"
 
 
@@ -79,17 +80,6 @@ def local_day(starts_at: datetime, tz: tzinfo) -> date:
         return starts_at.astimezone(tz).date()
     except (OverflowError, ValueError):
         raise PathwayError("That time is out of range: choose one of the offered times.") from None
-
-
-_M = TypeVar("_M", bound=models.Model)
-
-
-def authored(obj: _M, user: User | None) -> _M:
-    """Name ``user`` as the author of ``obj``'s next save or delete in its history (else
-    django-simple-history takes the request's user, and outside a request no one)."""
-    if user is not None:
-        obj._history_user = user  # type: ignore[attr-defined]
-    return obj
 
 
 def visit_author(appointment: Appointment) -> User | None:
@@ -184,7 +174,7 @@ def _check_repeat(surgery: Surgery) -> None:
             verb = "released" if other.status == SurgeryStatus.DONE else "planned for release"
             raise PathwayError(
                 f"{names} on the {surgery.get_leg_display().lower()} was already {verb} "
-                f"on {_day(other.operated_on)}. Say why it is operated on again (reason for a "
+                f"on {day_text(other.operated_on)}. Say why it is operated on again (reason for a "
                 "repeat surgery), or choose other tunnels."
             )
 
@@ -204,8 +194,8 @@ def _check_appointment(surgery: Surgery, appointment: Appointment) -> None:
     day = appointment.local_start.date()
     if surgery.operated_on != day:
         raise PathwayError(
-            f"The surgery date ({_day(surgery.operated_on)}) is not the appointment's "
-            f"({_day(day)})."
+            f"The surgery date ({day_text(surgery.operated_on)}) is not the appointment's "
+            f"({day_text(day)})."
         )
 
 
@@ -231,7 +221,7 @@ def _check(
         raise PathwayError(f"{surgery.surgeon} is no longer an active clinician.")
     if surgery.status == SurgeryStatus.DONE and surgery.operated_on > today:
         raise PathwayError(
-            f"A surgery on {_day(surgery.operated_on)} cannot be done yet: mark it planned."
+            f"A surgery on {day_text(surgery.operated_on)} cannot be done yet: mark it planned."
         )
     for field in ("findings", "complications", "repeat_reason"):
         limit = Surgery._meta.get_field(field).max_length
@@ -330,7 +320,7 @@ def update_surgery(
             and current.operated_on != visit.local_start.date()
         ):
             raise PathwayError(
-                f"The surgery visit is on {_day(visit.local_start.date())}: move the visit in "
+                f"The surgery visit is on {day_text(visit.local_start.date())}: move the visit in "
                 "the calendar rather than the surgery's date."
             )
         follow_ups = list(current.follow_ups.select_related("appointment__location"))
@@ -345,8 +335,9 @@ def update_surgery(
             seen = follow_up.appointment
             if seen is not None and seen.local_start.date() <= current.operated_on:
                 raise PathwayError(
-                    f"The {follow_up.label} follow-up visit is on {_day(seen.local_start.date())}"
-                    ": a follow-up cannot come before its surgery. Move that visit first."
+                    f"The {follow_up.label} follow-up visit is on "
+                    f"{day_text(seen.local_start.date())}: a follow-up cannot come before its "
+                    "surgery. Move that visit first."
                 )
         authored(current, by).save()
         if current.status == SurgeryStatus.DONE:
@@ -496,8 +487,8 @@ def schedule_other_leg(
         # recorded without an appointment is checked here, by the same rule.
         raise PathwayError(
             f"Surgery on the {Leg(kind.surgery_leg).label.lower()} must be at least "
-            f"{kind.second_leg_gap.days} days after {_day(surgery.operated_on)} "
-            f"(not before {_day(earliest_other_leg_day(surgery, kind))})."
+            f"{kind.second_leg_gap.days} days after {day_text(surgery.operated_on)} "
+            f"(not before {day_text(earliest_other_leg_day(surgery, kind))})."
         )
     from nervepath.scheduling import services as booking
 

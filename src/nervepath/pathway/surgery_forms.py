@@ -11,23 +11,12 @@ from django import forms
 from django.utils import timezone
 
 from nervepath.accounts.models import Role
+from nervepath.pathway.forms import parse_id
 from nervepath.pathway.models import Nerve, Phase, SurgeryStatus
 from nervepath.scheduling import availability
 from nervepath.scheduling.models import Clinician, Leg, Location
 
 OFFERED = "Choose one of the offered times."
-# Ids are positive 64-bit integers: more digits than this is no id.
-MAX_ID_DIGITS = 18
-
-
-def parse_id(raw: str) -> int | None:
-    """``raw`` as a row id, or None: ASCII digits only ("²" and "٣" are digits to
-    ``str.isdigit`` but not to ``int`` or to a database), at most 18 of them."""
-    raw = raw.strip()
-    if not raw or len(raw) > MAX_ID_DIGITS or not (raw.isascii() and raw.isdigit()):
-        return None
-    value = int(raw)
-    return value if value > 0 else None
 
 
 def _clinicians() -> Any:

@@ -36,6 +36,7 @@ from nervepath.pathway.models import (
     SessionStatus,
     TherapyCourse,
     TherapySession,
+    authored,
 )
 from nervepath.scheduling import availability, services
 from nervepath.scheduling.errors import BookingError, SlotTaken
@@ -104,12 +105,6 @@ def _today() -> date:
     return timezone.localdate()
 
 
-def _by(obj: Any, user: User | None) -> Any:
-    """Name the author of the next save in the record's history."""
-    obj._history_user = user
-    return obj
-
-
 def _clean_text(value: str | None, limit: int, what: str) -> str:
     text = (value or "").replace("\x00", "").strip()
     if len(text) > limit:
@@ -174,7 +169,7 @@ def start_course(
                     f"{other.started_on:%b %-d, %Y}); end it before starting another "
                     "of the same kind."
                 )
-        course = _by(
+        course = authored(
             TherapyCourse(
                 patient=patient,
                 modality=modality,
@@ -223,7 +218,7 @@ def _attach(course: TherapyCourse, appointment: Appointment, by: User | None) ->
         )
     session.appointment = appointment
     session.on_date = local_day(appointment)
-    _by(session, by).save()
+    authored(session, by).save()
     return session
 
 
@@ -395,7 +390,7 @@ def link_appointment(appointment: Appointment) -> TherapySession | None:
             and linked.on_date != day
         ):
             linked.on_date = day
-            _by(linked, appointment.created_by).save(update_fields=["on_date"])
+            authored(linked, appointment.created_by).save(update_fields=["on_date"])
         return linked
     if appointment.status != Status.BOOKED:
         return None
@@ -542,7 +537,7 @@ def record_session(
             current.notes = notes
             current.on_date = day
             current.recorded_by = by
-            _by(current, by).save()
+            authored(current, by).save()
     except BookingError as exc:
         raise PathwayError(exc.message) from None
     return current
@@ -614,7 +609,7 @@ def end_course(
         current.status = status
         current.ended_on = ended_on
         current.improvement_pct = improvement
-        _by(current, by).save()
+        authored(current, by).save()
     return current
 
 
@@ -632,7 +627,7 @@ def report_improvement(course: TherapyCourse, *, improvement_pct: Any, by: User)
                 "course."
             )
         current.improvement_pct = improvement
-        _by(current, by).save(update_fields=["improvement_pct"])
+        authored(current, by).save(update_fields=["improvement_pct"])
     return current
 
 

@@ -309,12 +309,9 @@ class BlockView:
 
 
 def _block_view(block: NerveBlock) -> BlockView:
-    rule = blocks.rule_for(block)
-    entries = {block.day_number(e.day): float(e.relief_pct) for e in block.diary.all()}
-    entries = {n: v for n, v in entries.items() if 1 <= n <= rule.length}
     summary: relief.ReliefSummary | None
     try:
-        summary = relief.summarise(entries, rule)
+        summary = blocks.summary(block, block.diary.all())
     except ValueError:
         summary = None
     review_text, decision = "", ""

@@ -23,6 +23,7 @@ from nervepath.accounts.models import Patient, User
 from nervepath.audit.models import Action
 from nervepath.pathway import medications
 from nervepath.pathway.errors import PathwayError
+from nervepath.pathway.forms import form_error, posted_id
 from nervepath.pathway.models import Medication
 from nervepath.pathway.views import clinical_patient, portal_patient
 
@@ -69,36 +70,21 @@ OPS: dict[str, type[forms.Form]] = {
 }
 
 
-def _form_error(form: forms.Form) -> str:
-    for name, errors in form.errors.items():
-        field = form.fields.get(name)
-        label = field.label if field is not None and field.label else name.replace("_", " ")
-        return f"{str(label).capitalize()}: {' '.join(errors)}"
-    return "Check the form."
-
-
-def _posted_id(request: HttpRequest) -> int:
-    """The posted medication id (0, which matches nothing, when it is not a number)."""
-    raw = request.POST.get("medication", "")
-    # ASCII digits only: "²".isdigit() is true, but int("²") raises.
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else 0
-
-
 def _apply(request: HttpRequest, patient: Patient, op: str) -> str:
     """Carry out the posted change; return what to say about it (PathwayError if refused)."""
     user: User = request.user  # type: ignore[assignment]
     if op == "add":
         form: forms.Form = AddForm(request.POST)
         if not form.is_valid():
-            raise PathwayError(_form_error(form))
+            raise PathwayError(form_error(form))
         med = medications.add(patient, **form.cleaned_data, by=user)
         return f"Added {med}."
     if op not in OPS:
         raise PathwayError("Choose what to do: add, change or stop a medication.")
-    med = get_object_or_404(Medication, pk=_posted_id(request), patient=patient)
+    med = get_object_or_404(Medication, pk=posted_id(request, "medication"), patient=patient)
     form = OPS[op](request.POST)
     if not form.is_valid():
-        raise PathwayError(_form_error(form))
+        raise PathwayError(form_error(form))
     data = {k: v for k, v in form.cleaned_data.items() if k != "medication"}
     if op == "change":
         new = medications.change(med, **data, by=user)

@@ -23,14 +23,9 @@ from nervepath.accounts.models import Patient
 from nervepath.audit.models import Action
 from nervepath.pathway import surgery as services
 from nervepath.pathway.errors import PathwayError
+from nervepath.pathway.forms import parse_id
 from nervepath.pathway.models import Nerve, Phase, Surgery, SurgeryStatus
-from nervepath.pathway.surgery_forms import (
-    ImportForm,
-    OtherLegForm,
-    ReadingsForm,
-    SurgeryForm,
-    parse_id,
-)
+from nervepath.pathway.surgery_forms import ImportForm, OtherLegForm, ReadingsForm, SurgeryForm
 from nervepath.pathway.views import clinical_patient
 from nervepath.scheduling.models import Appointment, Leg, Status
 from nervepath.scheduling.views.common import slot_days

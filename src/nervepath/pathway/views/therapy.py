@@ -23,8 +23,9 @@ from django.utils import timezone
 
 from nervepath.accounts.models import Patient, Role, User
 from nervepath.audit.models import Action
-from nervepath.pathway import therapy
+from nervepath.pathway import blocks, therapy
 from nervepath.pathway.errors import PathwayError
+from nervepath.pathway.forms import form_error, posted_id
 from nervepath.pathway.models import (
     CourseStatus,
     Modality,
@@ -47,9 +48,7 @@ class StartForm(forms.Form):
         label="Planned sessions", widget=forms.NumberInput(attrs={"min": 1, "max": 60})
     )
     clinician = forms.ModelChoiceField(
-        queryset=User.objects.filter(role=Role.CLINICIAN, is_active=True).order_by(
-            "last_name", "first_name"
-        ),
+        queryset=blocks.clinician_users(),
         empty_label="Choose a clinician",
         label="Clinician in charge",
     )
@@ -137,21 +136,6 @@ class ImprovementForm(forms.Form):
     improvement_pct = forms.IntegerField(label="Improvement (%)", widget=PERCENT)
 
 
-def _form_error(form: forms.Form) -> str:
-    for name, errors in form.errors.items():
-        field = form.fields.get(name)
-        label = field.label if field is not None and field.label else name.replace("_", " ")
-        return f"{str(label).capitalize()}: {' '.join(errors)}" if name != "__all__" else errors[0]
-    return "Check the form."
-
-
-def _posted_id(request: HttpRequest, name: str) -> int:
-    """A posted object id (0, which matches nothing, when it is not a number)."""
-    raw = request.POST.get(name, "")
-    # ASCII digits only: "²".isdigit() is true, but int("²") raises.
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else 0
-
-
 def _courses(patient: Patient) -> list[dict[str, Any]]:
     """The patient's courses with their progress and next session, from one query for
     the courses and one for all their sessions (however many courses)."""
@@ -208,7 +192,7 @@ def therapy_list(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"Course started: {course}.")
                 return redirect(course)
         else:
-            error = _form_error(form)
+            error = form_error(form)
     return render(
         request,
         "pathway/therapy/list.html",
@@ -267,13 +251,13 @@ def therapy_course(request: HttpRequest, pk: int, course_pk: int) -> HttpRespons
         if op == "record":
             session = get_object_or_404(
                 TherapySession.objects.select_related("appointment__appointment_type"),
-                pk=_posted_id(request, "session"),
+                pk=posted_id(request, "session"),
                 course=course,
                 patient=patient,
             )
             record_form = RecordForm(therapy.session_modalities(session), request.POST)
             if not record_form.is_valid():
-                raise PathwayError(_form_error(record_form))
+                raise PathwayError(form_error(record_form))
             data = record_form.cleaned_data
             therapy.record_session(
                 session,
@@ -287,13 +271,13 @@ def therapy_course(request: HttpRequest, pk: int, course_pk: int) -> HttpRespons
             return redirect(course)
         if op == "end":
             if not end_form.is_valid():
-                raise PathwayError(_form_error(end_form))
+                raise PathwayError(form_error(end_form))
             therapy.end_course(course, **end_form.cleaned_data, by=user)
             messages.success(request, "Course ended.")
             return redirect(course)
         if op == "improvement":
             if not improvement_form.is_valid():
-                raise PathwayError(_form_error(improvement_form))
+                raise PathwayError(form_error(improvement_form))
             therapy.report_improvement(
                 course, improvement_pct=improvement_form.cleaned_data["improvement_pct"], by=user
             )
@@ -391,7 +375,7 @@ def my_therapy(request: HttpRequest) -> HttpResponse:
     error = ""
     form = ImprovementForm(request.POST if posting else None)
     if posting:
-        course = get_object_or_404(TherapyCourse, pk=_posted_id(request, "course"), patient=patient)
+        course = get_object_or_404(TherapyCourse, pk=posted_id(request, "course"), patient=patient)
         try:
             if not form.is_valid():
                 raise PathwayError(
