@@ -87,7 +87,12 @@ def test_a_night_goes_from_upload_to_the_night_page_and_the_comparison(
     expect(page.get_by_text("PLMS index").first).to_be_visible()
     figure = page.locator("img.night-figure")
     expect(figure).to_be_visible()
-    assert figure.evaluate("img => img.naturalWidth") > 0
+    # Visible is not loaded: the figure is drawn on request, so wait for the decoded image.
+    page.wait_for_function(
+        "() => { const img = document.querySelector('img.night-figure');"
+        " return img !== null && img.complete && img.naturalWidth > 0; }",
+        timeout=60_000,
+    )
 
     # The clinician who gave a nerve block two days earlier; three restless nights before it.
     block_day = NIGHT_OF - timedelta(days=2)
