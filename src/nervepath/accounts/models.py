@@ -85,12 +85,21 @@ class User(AbstractUser):
         return self.is_active and self.role in STAFF_ROLES
 
 
+class Sex(models.TextChoices):
+    """Sex as recorded by the clinic, for outcome tables; blank when not recorded."""
+
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+
+
 class Patient(models.Model):
     """The patient's own record; appointments and, later, clinical data hang off it."""
 
     user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="patient")
     phone = models.CharField(max_length=32, blank=True)
     date_of_birth = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=8, choices=Sex.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()

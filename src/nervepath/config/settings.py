@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "nervepath.assessment",
     "nervepath.wearables",
     "nervepath.pathway",
+    "nervepath.research",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,112 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Saved cohorts, the random study codes that stand in for patients, and analysis runs.
+
+Research pages never show who a patient is: a patient appears only by a `StudyCode`, a
+random code that is not derived from anything about the person (HIPAA Safe Harbor,
+45 CFR 164.514(c)), so the clinic can re-identify through this table while a reader of an
+export cannot.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Iterable
+
+from django.db import IntegrityError, models, transaction
+
+from nervepath.accounts.models import Patient, User
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: read aloud safely
+MAX_SHIFT_DAYS = 182
+
+
+def new_code() -> str:
+    return "S-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+def new_shift() -> int:
+    """A whole number of days in [-182, 182], never 0."""
+    shift = secrets.randbelow(MAX_SHIFT_DAYS) + 1
+    return shift if secrets.randbelow(2) else -shift
+
+
+class StudyCode(models.Model):
+    """A patient's random study code and date shift, made the first time research reads them."""
+
+    patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="study_code")
+    code = models.CharField(max_length=12, unique=True)
+    date_shift_days = models.SmallIntegerField(
+        help_text="Days added to every date of this patient in a date-shifted export."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @classmethod
+    def for_patients(cls, patient_ids: Iterable[int]) -> dict[int, StudyCode]:
+        """The codes of these patients, creating the missing ones in one insert."""
+        wanted = set(patient_ids)
+        found = {s.patient_id: s for s in cls.objects.filter(patient_id__in=wanted)}
+        missing = wanted - found.keys()
+        if missing:
+            for _attempt in range(5):
+                taken = set(cls.objects.values_list("code", flat=True)) if found else set()
+                rows = []
+                for pid in sorted(missing):
+                    code = new_code()
+                    while code in taken:
+                        code = new_code()
+                    taken.add(code)
+                    rows.append(cls(patient_id=pid, code=code, date_shift_days=new_shift()))
+                try:
+                    with transaction.atomic():
+                        cls.objects.bulk_create(rows)
+                    break
+                except IntegrityError:  # a concurrent request made some; read them again
+                    pass
+            found = {s.patient_id: s for s in cls.objects.filter(patient_id__in=wanted)}
+        return found
+
+
+class Cohort(models.Model):
+    """A named set of filters; who is in it is worked out each time it is read."""
+
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=2000)
+    filters = models.JSONField(default=dict)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AnalysisRun(models.Model):
+    """One run of the analysis: the definition, data time and code version it used, and
+    everything it found, so that its numbers can be shown and reproduced later."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="runs")
+    definition = models.JSONField(help_text="The cohort's name and filters at the time.")
+    snapshot_at = models.DateTimeField(help_text="When the data were read.")
+    code_version = models.CharField(max_length=80)
+    patients = models.PositiveIntegerField()
+    legs = models.PositiveIntegerField()
+    result = models.JSONField()
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.cohort} at {self.snapshot_at:%Y-%m-%d %H:%M}"
