@@ -1,0 +1,475 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Who is in a cohort: its filters, checked and read into the patients (and legs) they hold.
+
+A cohort is its filters, never a frozen list: reading it again after new surgeries or
+follow-ups gives the new members. Each member has an index procedure (day 0 of the
+analysis): the first decompression done in the cohort, or the first block or therapy course
+for those cohorts. Every filter is read in a few set-wise queries, so a clinic of tens of
+thousands of patients is selected in well under a second (benchmarks/bench_research.py).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+
+from nervepath.accounts.models import Patient, Sex
+from nervepath.assessment.models import Response
+from nervepath.pathway.models import (
+    CandidacyReview,
+    FollowUp,
+    FollowUpStatus,
+    Modality,
+    NerveBlock,
+    Nerve,
+    Surgery,
+    SurgeryStatus,
+    TherapyCourse,
+)
+from nervepath.pathway.surgery import follow_up_plan
+
+PROCEDURES = {
+    "decompression": "Decompression surgery",
+    "block": "Diagnostic nerve block",
+    "therapy": "Non-surgical therapy course",
+}
+DIAGNOSES = {
+    "rls": "Restless legs (all five IRLSSG essential criteria met)",
+    "neuropathy": "Neuropathy screen positive (MNSI questionnaire)",
+}
+YES_NO = {"yes": "Yes", "no": "No", "unknown": "Not recorded"}
+# Age bands at the index procedure; 90 and over is one band (HIPAA Safe Harbor groups it).
+AGE_BANDS = {
+    "under_40": ("Under 40", 0, 39),
+    "40_59": ("40-59", 40, 59),
+    "60_74": ("60-74", 60, 74),
+    "75_89": ("75-89", 75, 89),
+    "90_plus": ("90 and over", 90, 200),
+}
+SEXES = {**{value: label for value, label in Sex.choices}, "unknown": "Not recorded"}
+IRLS_BANDS = {
+    "none": "None (0)",
+    "mild": "Mild (1-10)",
+    "moderate": "Moderate (11-20)",
+    "severe": "Severe (21-30)",
+    "very_severe": "Very severe (31-40)",
+    "unknown": "No baseline IRLS",
+}
+BLOCK_RESPONSES = {
+    "candidate": "Likely surgical candidate (confirmed)",
+    "not_candidate": "Not a candidate (decided)",
+    "not_reviewed": "Block given, no decision yet",
+    "no_block": "No nerve block",
+}
+BASELINE_DAYS = 180  # the baseline is the last value in the 180 days up to the index day
+
+
+class FilterError(ValueError):
+    """A filter that cannot be read; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Member:
+    patient_id: int
+    index_date: date
+    index_kind: str  # a PROCEDURES key
+    legs: tuple[str, ...]  # legs decompressed (cohort surgeries), in order
+    surgery_ids: tuple[int, ...]
+    age: int | None
+    sex: str
+    diabetes: bool | None
+    block_response: str  # a BLOCK_RESPONSES key
+    baseline_band: str  # an IRLS_BANDS key
+    diagnoses: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class FollowUpState:
+    label: str
+    days_after: int
+    state: str  # "done", "missing", "booked", "to_book", "not_due", "none"
+    due_on: date | None
+
+
+@dataclass
+class Selection:
+    filters: dict[str, Any]
+    members: list[Member]
+    follow_ups: dict[int, list[FollowUpState]] = field(default_factory=dict)
+
+    @property
+    def patients(self) -> int:
+        return len(self.members)
+
+    @property
+    def legs(self) -> int:
+        return sum(len(m.legs) for m in self.members)
+
+    @property
+    def patient_ids(self) -> list[int]:
+        return [m.patient_id for m in self.members]
+
+    def follow_up_counts(self) -> list[tuple[str, dict[str, int]]]:
+        """Per follow-up label, how many members are in each state."""
+        counts: dict[str, dict[str, int]] = {}
+        for states in self.follow_ups.values():
+            for s in states:
+                counts.setdefault(s.label, defaultdict(int))[s.state] += 1  # type: ignore[arg-type]
+        return [(label, dict(c)) for label, c in counts.items()]
+
+
+# ---------------------------------------------------------------- the filters
+
+
+def _date(value: Any, name: str) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError as exc:
+        raise FilterError(f"{name}: {value!r} is not a date (YYYY-MM-DD).") from exc
+
+
+def _choices(value: Any, allowed: Iterable[str], name: str) -> list[str]:
+    if value in (None, ""):
+        return []
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise FilterError(f"{name}: a list of choices is expected.")
+    allowed = list(allowed)
+    for v in values:
+        if v not in allowed:
+            raise FilterError(f"{name}: {v!r} is not one of {', '.join(allowed)}.")
+    return sorted(set(values), key=allowed.index)
+
+
+def follow_up_labels() -> list[str]:
+    return [label for _days, label in follow_up_plan()]
+
+
+def clean_filters(raw: dict[str, Any]) -> dict[str, Any]:
+    """The filters in their one stored form, or FilterError naming the first bad one."""
+    if not isinstance(raw, dict):
+        raise FilterError("The cohort's filters must be a mapping.")
+    known = {
+        "procedure",
+        "tunnels",
+        "modalities",
+        "index_from",
+        "index_to",
+        "diagnoses",
+        "diabetes",
+        "age_bands",
+        "sexes",
+        "baseline_bands",
+        "block_responses",
+        "follow_up_reached",
+    }
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise FilterError(f"Unknown filter {unknown[0]!r}.")
+    procedure = raw.get("procedure") or "decompression"
+    if procedure not in PROCEDURES:
+        raise FilterError(f"procedure: {procedure!r} is not one of {', '.join(PROCEDURES)}.")
+    clean: dict[str, Any] = {"procedure": procedure}
+    clean["tunnels"] = _choices(raw.get("tunnels"), Nerve.values, "tunnels")
+    clean["modalities"] = _choices(raw.get("modalities"), Modality.values, "modalities")
+    if procedure != "decompression" and clean["tunnels"]:
+        raise FilterError("tunnels: only a decompression cohort is chosen by tunnels.")
+    if procedure != "therapy" and clean["modalities"]:
+        raise FilterError("modalities: only a therapy cohort is chosen by modality.")
+    clean["index_from"] = _date(raw.get("index_from"), "index_from")
+    clean["index_to"] = _date(raw.get("index_to"), "index_to")
+    if clean["index_from"] and clean["index_to"] and clean["index_from"] > clean["index_to"]:
+        raise FilterError("index_from: the first day is after the last day.")
+    clean["diagnoses"] = _choices(raw.get("diagnoses"), DIAGNOSES, "diagnoses")
+    diabetes = raw.get("diabetes") or ""
+    if diabetes not in ("", *YES_NO):
+        raise FilterError(f"diabetes: {diabetes!r} is not one of yes, no, unknown.")
+    clean["diabetes"] = diabetes
+    clean["age_bands"] = _choices(raw.get("age_bands"), AGE_BANDS, "age_bands")
+    clean["sexes"] = _choices(raw.get("sexes"), SEXES, "sexes")
+    clean["baseline_bands"] = _choices(raw.get("baseline_bands"), IRLS_BANDS, "baseline_bands")
+    clean["block_responses"] = _choices(
+        raw.get("block_responses"), BLOCK_RESPONSES, "block_responses"
+    )
+    reached = raw.get("follow_up_reached") or ""
+    if reached and procedure != "decompression":
+        raise FilterError("follow_up_reached: follow-ups belong to decompression cohorts.")
+    if reached and reached not in follow_up_labels():
+        raise FilterError(
+            f"follow_up_reached: {reached!r} is not one of {', '.join(follow_up_labels())}."
+        )
+    clean["follow_up_reached"] = reached
+    return clean
+
+
+def describe(filters: dict[str, Any]) -> list[tuple[str, str]]:
+    """The filters as (what, which) lines for pages, reports and exports."""
+    f = clean_filters(filters)
+    lines = [("Procedure", PROCEDURES[f["procedure"]])]
+    if f["tunnels"]:
+        lines.append(("Tunnels released (any of)", ", ".join(Nerve(t).label for t in f["tunnels"])))
+    if f["modalities"]:
+        lines.append(("Modality", ", ".join(Modality(m).label for m in f["modalities"])))
+    if f["index_from"] or f["index_to"]:
+        lines.append(("Index procedure", f"{f['index_from'] or '…'} to {f['index_to'] or '…'}"))
+    labels = {
+        "diagnoses": DIAGNOSES,
+        "age_bands": {k: v[0] for k, v in AGE_BANDS.items()},
+        "sexes": SEXES,
+        "baseline_bands": IRLS_BANDS,
+        "block_responses": BLOCK_RESPONSES,
+    }
+    names = {
+        "diagnoses": "Diagnosis (all of)",
+        "age_bands": "Age at index",
+        "sexes": "Sex",
+        "baseline_bands": "Baseline IRLS severity",
+        "block_responses": "Nerve-block response",
+    }
+    for key, choices in labels.items():
+        if f[key]:
+            lines.append((names[key], ", ".join(choices[v] for v in f[key])))
+    if f["diabetes"]:
+        lines.append(("Diabetes", YES_NO[f["diabetes"]]))
+    if f["follow_up_reached"]:
+        lines.append(("Follow-up reached", f["follow_up_reached"]))
+    return lines
+
+
+# ---------------------------------------------------------------- reading the members
+
+
+def chunks(ids: list[int], size: int = 5000) -> Iterator[list[int]]:
+    """Id lists in pieces, so `IN (...)` stays inside SQLite's parameter limit."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _index_procedures(f: dict[str, Any]) -> dict[int, tuple[date, list[tuple[int, str]]]]:
+    """patient id → (index day, [(surgery id, leg), ...] of the cohort's surgeries)."""
+    found: dict[int, tuple[date, list[tuple[int, str]]]] = {}
+    if f["procedure"] == "decompression":
+        rows = Surgery.objects.filter(status=SurgeryStatus.DONE).values_list(
+            "patient_id", "operated_on", "id", "leg", "tunnels"
+        )
+        wanted = set(f["tunnels"])
+        for pid, day, sid, leg, tunnels in sorted(rows, key=lambda r: (r[1], r[2])):
+            if wanted and not wanted.intersection(tunnels or []):
+                continue
+            if pid not in found:
+                found[pid] = (day, [])
+            found[pid][1].append((sid, leg))
+    elif f["procedure"] == "block":
+        for pid, day in NerveBlock.objects.values_list("patient_id", "given_on"):
+            if pid not in found or day < found[pid][0]:
+                found[pid] = (day, [])
+    else:
+        courses = TherapyCourse.objects.all()
+        if f["modalities"]:
+            courses = courses.filter(modality__in=f["modalities"])
+        for pid, day in courses.values_list("patient_id", "started_on"):
+            if pid not in found or day < found[pid][0]:
+                found[pid] = (day, [])
+    lo = date.fromisoformat(f["index_from"]) if f["index_from"] else None
+    hi = date.fromisoformat(f["index_to"]) if f["index_to"] else None
+    return {
+        pid: value
+        for pid, value in found.items()
+        if (lo is None or value[0] >= lo) and (hi is None or value[0] <= hi)
+    }
+
+
+def _age(born: date | None, on: date) -> int | None:
+    if born is None:
+        return None
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def age_band(age: int | None) -> str:
+    if age is None:
+        return ""
+    for key, (_label, low, high) in AGE_BANDS.items():
+        if low <= age <= high:
+            return key
+    return ""
+
+
+def _latest(instrument: str, ids: list[int], field: str) -> dict[int, Any]:
+    """patient id → `field` ("answers" or "result") of their latest current response."""
+    out: dict[int, tuple[Any, Any]] = {}
+    for part in chunks(ids):
+        rows = (
+            Response.objects.current()
+            .filter(instrument_id=instrument, patient_id__in=part)
+            .values_list("patient_id", "submitted_at", field)
+        )
+        for pid, at, value in rows:
+            if pid not in out or at > out[pid][0]:
+                out[pid] = (at, value)
+    return {pid: value for pid, (_at, value) in out.items()}
+
+
+def _baseline_bands(index: dict[int, tuple[date, Any]]) -> dict[int, str]:
+    """The IRLS band of the last IRLS in the 180 days up to each patient's index day."""
+    best: dict[int, tuple[Any, str]] = {}
+    ids = list(index)
+    for part in chunks(ids):
+        rows = (
+            Response.objects.current()
+            .filter(instrument_id="irls", patient_id__in=part)
+            .values_list("patient_id", "submitted_at", "result")
+        )
+        for pid, at, result in rows:
+            day = at.date()
+            start = index[pid][0]
+            if not start - timedelta(days=BASELINE_DAYS) <= day <= start:
+                continue
+            band = (result or {}).get("band") or ""
+            if band and (pid not in best or at > best[pid][0]):
+                best[pid] = (at, band)
+    return {pid: band for pid, (_at, band) in best.items()}
+
+
+def _block_responses(ids: list[int]) -> dict[int, str]:
+    """The decision on each patient's latest reviewed block, or that a block had none."""
+    out: dict[int, str] = {}
+    for part in chunks(ids):
+        for pid in NerveBlock.objects.filter(patient_id__in=part).values_list(
+            "patient_id", flat=True
+        ):
+            out[pid] = "not_reviewed"
+        rows = CandidacyReview.objects.filter(patient_id__in=part).values_list(
+            "patient_id", "block__given_on", "decision"
+        )
+        latest: dict[int, tuple[date, str]] = {}
+        for pid, day, decision in rows:
+            if pid not in latest or day > latest[pid][0]:
+                latest[pid] = (day, decision)
+        out.update({pid: decision for pid, (_day, decision) in latest.items()})
+    return out
+
+
+def _follow_up_states(
+    surgeries: dict[int, list[int]], today: date
+) -> dict[int, list[FollowUpState]]:
+    """Per patient, the state of each configured follow-up of the index surgery."""
+    plan = follow_up_plan()
+    slack = timedelta(days=settings.NERVEPATH["FOLLOW_UP_WINDOW_DAYS"])
+    index_surgery = {pid: ids[0] for pid, ids in surgeries.items() if ids}
+    rows: dict[int, dict[str, tuple[str, date]]] = defaultdict(dict)
+    by_surgery = {sid: pid for pid, sid in index_surgery.items()}
+    for part in chunks(list(by_surgery)):
+        for sid, label, status, due in FollowUp.objects.filter(surgery_id__in=part).values_list(
+            "surgery_id", "label", "status", "due_on"
+        ):
+            rows[by_surgery[sid]][label] = (status, due)
+    out: dict[int, list[FollowUpState]] = {}
+    for pid in index_surgery:
+        states = []
+        for days, label in plan:
+            status, due = rows[pid].get(label, ("", None))
+            if status == FollowUpStatus.DONE:
+                state = "done"
+            elif due is None:
+                state = "none"
+            elif due + slack < today:
+                state = "missing"
+            elif status == FollowUpStatus.BOOKED:
+                state = "booked"
+            elif due - slack > today:
+                state = "not_due"
+            else:
+                state = "to_book"
+            states.append(FollowUpState(label, days, state, due))
+        out[pid] = states
+    return out
+
+
+def select(filters: dict[str, Any], today: date | None = None) -> Selection:
+    """The cohort's members today, in study order (index day, then patient)."""
+    from django.utils import timezone
+
+    f = clean_filters(filters)
+    today = today or timezone.localdate()
+    index = _index_procedures(f)
+    ids = sorted(index)
+    people: dict[int, tuple[date | None, str]] = {}
+    for part in chunks(ids):
+        for pid, born, sex in Patient.objects.filter(pk__in=part).values_list(
+            "pk", "date_of_birth", "sex"
+        ):
+            people[pid] = (born, sex)
+    history = _latest("symptom_history", ids, "answers")
+    rls = _latest("rls_diagnosis", ids, "result")
+    mnsi = _latest("mnsi", ids, "result")
+    bands = _baseline_bands(index)
+    blocks = _block_responses(ids)
+    members = []
+    for pid in ids:
+        start, surgeries = index[pid]
+        born, sex = people[pid]
+        answer = (history.get(pid) or {}).get("diabetes")
+        diabetes = True if answer == "yes" else False if answer == "no" else None
+        diagnoses = set()
+        if ((rls.get(pid) or {}).get("cutoffs") or {}).get("all_criteria"):
+            diagnoses.add("rls")
+        if (mnsi.get(pid) or {}).get("positive"):
+            diagnoses.add("neuropathy")
+        legs: list[str] = []
+        for _sid, leg in surgeries:
+            if leg not in legs:
+                legs.append(leg)
+        members.append(
+            Member(
+                patient_id=pid,
+                index_date=start,
+                index_kind=f["procedure"],
+                legs=tuple(legs),
+                surgery_ids=tuple(sid for sid, _leg in surgeries),
+                age=_age(born, start),
+                sex=sex,
+                diabetes=diabetes,
+                block_response=blocks.get(pid, "no_block"),
+                baseline_band=bands.get(pid, "unknown"),
+                diagnoses=frozenset(diagnoses),
+            )
+        )
+    members = [m for m in members if _keeps(f, m)]
+    follow_ups = (
+        _follow_up_states({m.patient_id: list(m.surgery_ids) for m in members}, today)
+        if f["procedure"] == "decompression"
+        else {}
+    )
+    if f["follow_up_reached"]:
+        label = f["follow_up_reached"]
+        members = [
+            m
+            for m in members
+            if any(s.label == label and s.state == "done" for s in follow_ups[m.patient_id])
+        ]
+        follow_ups = {m.patient_id: follow_ups[m.patient_id] for m in members}
+    members.sort(key=lambda m: (m.index_date, m.patient_id))
+    return Selection(filters=f, members=members, follow_ups=follow_ups)
+
+
+def _keeps(f: dict[str, Any], m: Member) -> bool:
+    if f["diagnoses"] and not set(f["diagnoses"]) <= m.diagnoses:
+        return False
+    if f["diabetes"]:
+        wanted = {"yes": True, "no": False, "unknown": None}[f["diabetes"]]
+        if m.diabetes is not wanted:
+            return False
+    if f["age_bands"] and age_band(m.age) not in f["age_bands"]:
+        return False
+    if f["sexes"] and (m.sex or "unknown") not in f["sexes"]:
+        return False
+    if f["baseline_bands"] and m.baseline_band not in f["baseline_bands"]:
+        return False
+    return not (f["block_responses"] and m.block_response not in f["block_responses"])
