@@ -31,7 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.can_manage_schedule:  # type: ignore[union-attr]
         return redirect("scheduling:staff_home")
     if user.role == "researcher":  # type: ignore[union-attr]
-        return redirect("site:home")
+        return redirect("research:home")
     return redirect("scheduling:portal")
 
 

@@ -1,0 +1,272 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Research pages: cohorts, analyses and exports, for researchers and administrators only.
+
+No page here names a patient: members appear by study code. Every download (analysis
+report, figure file, de-identified CSV, FHIR bulk file) is an audit event saying who took
+which cohort; anyone else asking for a research page gets 404, audited as a refusal.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from nervepath.accounts.models import Role
+from nervepath.audit import log as audit
+from nervepath.audit.models import Action
+from nervepath.research import cohorts, dataset, deidentify, fhir_export, figures, report
+from nervepath.research.forms import CohortForm
+from nervepath.research.models import AnalysisRun, Cohort, StudyCode
+from nervepath.science.outcomes.analysis import analyse
+
+RESEARCH_ROLES = {Role.RESEARCHER, Role.ADMIN}
+ZIP = "application/zip"
+
+
+def research_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @login_required
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.role not in RESEARCH_ROLES:  # type: ignore[union-attr]
+            audit.record(request, Action.DENIED, detail="research page")
+            raise Http404("No such page.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@research_only
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "research/home.html",
+        {
+            "cohorts": Cohort.objects.select_related("created_by"),
+            "runs": AnalysisRun.objects.select_related("cohort", "created_by")[:10],
+        },
+    )
+
+
+def _edit(request: HttpRequest, cohort: Cohort | None) -> HttpResponse:
+    preview = None
+    if request.method == "POST":
+        form = CohortForm(request.POST)
+        if form.is_valid():
+            filters = form.cleaned_data["filters"]
+            if "preview" in request.POST:
+                preview = cohorts.select(filters)
+            else:
+                creating = cohort is None
+                if cohort is None:
+                    cohort = Cohort(created_by=request.user)
+                cohort.name = form.cleaned_data["name"]
+                cohort.description = form.cleaned_data["description"]
+                cohort.filters = filters
+                cohort.save()
+                audit.record(
+                    request,
+                    Action.CREATE if creating else Action.UPDATE,
+                    obj=cohort,
+                    detail=f"cohort {cohort.pk}",
+                )
+                return redirect("research:cohort", cohort.pk)
+    elif cohort is not None:
+        form = CohortForm(
+            initial=CohortForm.initial_from(cohort.name, cohort.description, cohort.filters)
+        )
+    else:
+        form = CohortForm()
+    return render(
+        request, "research/cohort_form.html", {"form": form, "cohort": cohort, "preview": preview}
+    )
+
+
+@research_only
+def cohort_new(request: HttpRequest) -> HttpResponse:
+    return _edit(request, None)
+
+
+@research_only
+def cohort_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _edit(request, get_object_or_404(Cohort, pk=pk))
+
+
+def _breakdown(selection: cohorts.Selection) -> list[tuple[str, list[tuple[str, int]]]]:
+    members = selection.members
+    diabetes = Counter(
+        {True: "Yes", False: "No", None: "Not recorded"}[m.diabetes] for m in members
+    )
+    sexes = Counter(cohorts.SEXES[m.sex or "unknown"] for m in members)
+    ages = Counter(
+        cohorts.AGE_BANDS[cohorts.age_band(m.age)][0] if m.age is not None else "Not recorded"
+        for m in members
+    )
+    legs = Counter(
+        {0: "None", 1: "One leg", 2: "Both legs"}.get(len(m.legs), "") for m in members
+    )
+    bands = Counter(cohorts.IRLS_BANDS[m.baseline_band] for m in members)
+    blocks = Counter(cohorts.BLOCK_RESPONSES[m.block_response] for m in members)
+    return [
+        ("Diabetes", sorted(diabetes.items())),
+        ("Sex", sorted(sexes.items())),
+        ("Age at index", sorted(ages.items())),
+        ("Legs decompressed", sorted(legs.items())),
+        ("Baseline IRLS severity", sorted(bands.items())),
+        ("Nerve-block response", sorted(blocks.items())),
+    ]
+
+
+@research_only
+def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = get_object_or_404(Cohort.objects.select_related("created_by"), pk=pk)
+    try:
+        selection = cohorts.select(cohort.filters)
+    except cohorts.FilterError as exc:
+        return render(
+            request, "research/cohort.html", {"cohort": cohort, "filter_error": str(exc)}
+        )
+    codes = StudyCode.for_patients(selection.patient_ids)
+    labels = cohorts.follow_up_labels() if selection.follow_ups else []
+    counts = dict(selection.follow_up_counts())
+    missing_rows = []
+    for member in selection.members:
+        states = selection.follow_ups.get(member.patient_id, [])
+        if any(s.state == "missing" for s in states):
+            missing_rows.append((codes[member.patient_id].code, member, states))
+    return render(
+        request,
+        "research/cohort.html",
+        {
+            "cohort": cohort,
+            "described": cohorts.describe(cohort.filters),
+            "selection": selection,
+            "breakdown": _breakdown(selection),
+            "labels": labels,
+            "follow_up_rows": [(label, counts.get(label, {})) for label in labels],
+            "missing_rows": missing_rows,
+            "runs": cohort.runs.select_related("created_by")[:20],
+        },
+    )
+
+
+@research_only
+@require_POST
+def run_analysis(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = get_object_or_404(Cohort, pk=pk)
+    selection = cohorts.select(cohort.filters)
+    snapshot_at = timezone.now()
+    data = dataset.build(cohort.name, selection, snapshot_at)
+    result = analyse(data).as_dict()
+    with transaction.atomic():
+        run = AnalysisRun.objects.create(
+            cohort=cohort,
+            definition=data.definition,
+            snapshot_at=snapshot_at,
+            code_version=data.code_version,
+            patients=selection.patients,
+            legs=selection.legs,
+            result=result,
+            created_by=request.user,
+        )
+        audit.record(
+            request,
+            Action.CREATE,
+            obj=run,
+            detail=f"analysis of cohort {cohort.pk}: {selection.patients} patients",
+        )
+    return redirect("research:analysis", run.public_id)
+
+
+def _run(public_id: str) -> AnalysisRun:
+    return get_object_or_404(AnalysisRun.objects.select_related("cohort", "created_by"), public_id=public_id)
+
+
+@research_only
+def analysis(request: HttpRequest, public_id: str) -> HttpResponse:
+    run = _run(public_id)
+    return render(
+        request,
+        "research/analysis.html",
+        {"run": run, "page": report.page(run), "figures": figures.available(run.result)},
+    )
+
+
+@research_only
+def analysis_figure(request: HttpRequest, public_id: str, name: str, fmt: str) -> HttpResponse:
+    run = _run(public_id)
+    try:
+        data = figures.render(run.result, name, fmt)
+    except KeyError as exc:
+        raise Http404("No such figure.") from exc
+    content_type = {"svg": "image/svg+xml", "png": "image/png"}[fmt]
+    if request.GET.get("download"):
+        audit.record(
+            request, Action.EXPORT, obj=run, detail=f"figure {name}.{fmt} of cohort {run.cohort_id}"
+        )
+        return _download(data, content_type, f"{name}.{fmt}")
+    response = HttpResponse(data, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@research_only
+def analysis_report(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
+    run = _run(public_id)
+    data, content_type = report.document(run, fmt)
+    audit.record(
+        request, Action.EXPORT, obj=run, detail=f"report ({fmt}) of cohort {run.cohort_id}"
+    )
+    stamp = run.snapshot_at.strftime("%Y%m%d-%H%M")
+    return _download(data, content_type, f"nervepath-analysis-{run.cohort_id}-{stamp}.{fmt}")
+
+
+@research_only
+@require_POST
+def export_deidentified(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = get_object_or_404(Cohort, pk=pk)
+    selection = cohorts.select(cohort.filters)
+    snapshot_at = timezone.now()
+    data = deidentify.deidentified_zip(
+        selection,
+        definition_lines=[("Cohort", cohort.name), *cohorts.describe(cohort.filters)],
+        snapshot_at=snapshot_at,
+        code_version=dataset.code_version(),
+    )
+    audit.record(
+        request,
+        Action.EXPORT,
+        obj=cohort,
+        detail=f"de-identified CSV of cohort {cohort.pk}: {selection.patients} patients",
+    )
+    return _download(data, ZIP, f"nervepath-cohort-{cohort.pk}-deidentified.zip")
+
+
+@research_only
+@require_POST
+def export_fhir(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = get_object_or_404(Cohort, pk=pk)
+    selection = cohorts.select(cohort.filters)
+    data = fhir_export.fhir_bulk_zip(selection, snapshot_at=timezone.now())
+    audit.record(
+        request,
+        Action.EXPORT,
+        obj=cohort,
+        detail=f"FHIR bulk export of cohort {cohort.pk}: {selection.patients} patients",
+    )
+    return _download(data, ZIP, f"nervepath-cohort-{cohort.pk}-fhir.zip")
