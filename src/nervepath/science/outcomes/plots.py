@@ -502,6 +502,10 @@ def render(fig: Figure, fmt: str) -> bytes:
         # These two exist only as rcParams; the lock keeps two renders from overlapping
         # while they are set (what they change matters only to an SVG being written).
         with _RENDER_LOCK, rc_context({"svg.hashsalt": SVG_HASH_SALT, "svg.fonttype": "none"}):
+            # Settle the constrained layout at the figure's own dpi first: after a PNG
+            # render at 200 dpi it would otherwise start from there, and the clip-path ids
+            # (hashes of the clip boxes) would differ from one SVG render to the next.
+            fig.draw_without_rendering()
             fig.savefig(out, format="svg", facecolor="white", metadata={"Date": None})
     else:
         raise ValueError(f"unsupported figure format {fmt!r}: use 'svg' or 'png'")
