@@ -214,6 +214,15 @@ def to_pdf(doc: Document, *, compress: bool = True) -> bytes:
     numeric_cell = ParagraphStyle("numeric_cell", parent=styles["cell"], alignment=TA_CENTER)
     numeric_head = ParagraphStyle("numeric_head", parent=head_cell, alignment=TA_CENTER)
 
+    class RuledTable(platypus.Table):
+        """A table that closes each page it runs over with the bottom rule."""
+
+        def split(self, avail_width: float, avail_height: float) -> list[Any]:
+            parts: list[Any] = super().split(avail_width, avail_height)
+            if len(parts) == 2:
+                parts[0].setStyle([("LINEBELOW", (0, -1), (-1, -1), 1.0, ink)])
+            return parts
+
     out = io.BytesIO()
     pdf = platypus.SimpleDocTemplate(
         out,
@@ -295,7 +304,7 @@ def to_pdf(doc: Document, *, compress: bool = True) -> bytes:
             ]
             if not grid:
                 continue
-            pdf_table = platypus.Table(
+            pdf_table = RuledTable(
                 grid,
                 colWidths=_column_widths(header, rows, frame_width),
                 repeatRows=1 if has_header else 0,
