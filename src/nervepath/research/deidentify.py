@@ -365,7 +365,7 @@ def _yes_no(flag: bool | None) -> str:
     return "" if flag is None else ("yes" if flag else "no")
 
 
-def _number(value: Any) -> float | int | Decimal | None:
+def as_number(value: Any) -> float | int | Decimal | None:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return None
     return value
@@ -383,7 +383,7 @@ class Days:
         return (local_day(value) - self.index[pid]).days
 
 
-def _rows(model: Any, ids: list[int], fields: Sequence[str], key: str = "patient_id") -> Iterator:
+def rows_of(model: Any, ids: list[int], fields: Sequence[str], key: str = "patient_id") -> Iterator:
     for part in chunks(ids):
         yield from model.objects.filter(**{f"{key}__in": part}).values_list(*fields)
 
@@ -414,7 +414,7 @@ def exported_answer(item: Item, value: Any) -> str | None:
             return None
         chosen = [str(v) for v in value if item.option(v) is not None]
         return ";".join(chosen) if chosen and len(chosen) == len(value) else None
-    number = _number(value)
+    number = as_number(value)
     if number is None:
         return None
     if item.id in AGE_ITEMS and number >= AGE_CAP:
@@ -422,7 +422,7 @@ def exported_answer(item: Item, value: Any) -> str | None:
     return _cell(number)
 
 
-def _load(instrument_id: str, cache: dict[str, Instrument | None]) -> Instrument | None:
+def load_instrument(instrument_id: str, cache: dict[str, Instrument | None]) -> Instrument | None:
     if instrument_id not in cache:
         try:
             cache[instrument_id] = instruments.load(instrument_id)
@@ -457,7 +457,7 @@ def _tables(selection: Selection, codes: dict[int, str]) -> dict[str, list[list[
 
     cohort_surgeries = {sid for m in members for sid in m.surgery_ids}
     surgeries = list(
-        _rows(
+        rows_of(
             Surgery,
             ids,
             ("id", "patient_id", "leg", "operated_on", "tunnels", "status", "complications"),
@@ -481,7 +481,7 @@ def _tables(selection: Selection, codes: dict[int, str]) -> dict[str, list[list[
             ]
         )
 
-    readings = _rows(
+    readings = rows_of(
         MonitoringReading,
         ids,
         ("patient_id", "surgery_id", "nerve", "phase", "amplitude_uv", "latency_ms"),
@@ -495,13 +495,13 @@ def _tables(selection: Selection, codes: dict[int, str]) -> dict[str, list[list[
     tables["monitoring.csv"] = sorted(rows, key=lambda r: (r[0], r[1], r[4], r[5]))
 
     blocks = list(
-        _rows(NerveBlock, ids, ("id", "patient_id", "leg", "given_on", "injections", "diary_days"))
+        rows_of(NerveBlock, ids, ("id", "patient_id", "leg", "given_on", "injections", "diary_days"))
     )
     block_no = _ordinals((b[1], (b[3], b[0]), b[0]) for b in blocks)
     block_of = {b[0]: b for b in blocks}
     reviews = {
         bid: (computed, relief, decision)
-        for bid, computed, relief, decision in _rows(
+        for bid, computed, relief, decision in rows_of(
             CandidacyReview, ids, ("block_id", "computed", "relief_days", "decision")
         )
     }
@@ -511,7 +511,7 @@ def _tables(selection: Selection, codes: dict[int, str]) -> dict[str, list[list[
         injections = injections if isinstance(injections, list) else []
         sites = {row.get("site") for row in injections if isinstance(row, dict)}
         volumes = [
-            _number(row.get("volume_ml")) for row in injections if isinstance(row, dict)
+            as_number(row.get("volume_ml")) for row in injections if isinstance(row, dict)
         ]
         total = sum(Decimal(str(v)) for v in volumes if v is not None)
         computed, relief, decision = reviews.get(bid, (None, None, None))
@@ -530,7 +530,7 @@ def _tables(selection: Selection, codes: dict[int, str]) -> dict[str, list[list[
                 decision,
             ]
         )
-    entries = _rows(
+    entries = rows_of(
         ReliefEntry,
         ids,
         ("patient_id", "block_id", "day", "relief_pct", "sleep_hours", "sleep_quality"),
@@ -553,7 +553,7 @@ def _tables(selection: Selection, codes: dict[int, str]) -> dict[str, list[list[
     tables["diary.csv"] = sorted(rows, key=lambda r: (r[0], r[1], r[4]))
 
     courses = list(
-        _rows(
+        rows_of(
             TherapyCourse,
             ids,
             (
@@ -570,7 +570,7 @@ def _tables(selection: Selection, codes: dict[int, str]) -> dict[str, list[list[
     )
     course_no = _ordinals((c[1], (c[4], c[0]), c[0]) for c in courses)
     sessions: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for cid, number, on, status, parameters in _rows(
+    for cid, number, on, status, parameters in rows_of(
         TherapySession, ids, ("course_id", "number", "on_date", "status", "parameters")
     ):
         sessions[cid].append((number, on, status, parameters))
@@ -596,13 +596,13 @@ def _tables(selection: Selection, codes: dict[int, str]) -> dict[str, list[list[
                     number,
                     day(pid, on),
                     s_status,
-                    *[_number(parameters.get(key)) for key in THERAPY_PARAMETERS],
+                    *[as_number(parameters.get(key)) for key in THERAPY_PARAMETERS],
                 ]
             )
     tables["therapy.csv"] = sorted(rows, key=lambda r: (r[0], r[1], r[8] or 0))
 
     rows = []
-    for pid, name, dose, unit, started, stopped, replaces in _rows(
+    for pid, name, dose, unit, started, stopped, replaces in rows_of(
         Medication,
         ids,
         ("patient_id", "name", "dose", "unit", "started_on", "stopped_on", "replaces_id"),
@@ -621,14 +621,14 @@ def _tables(selection: Selection, codes: dict[int, str]) -> dict[str, list[list[
     tables["medications.csv"] = sorted(rows, key=lambda r: (r[0], r[4], r[1]))
 
     rows = []
-    for pid, sid, label, days_after, due, status in _rows(
+    for pid, sid, label, days_after, due, status in rows_of(
         FollowUp, ids, ("patient_id", "surgery_id", "label", "days_after", "due_on", "status")
     ):
         rows.append([codes[pid], surgery_no[sid], label, days_after, day(pid, due), status])
     tables["follow_ups.csv"] = sorted(rows, key=lambda r: (r[0], r[1], r[3]))
 
     rows = []
-    for pid, slug, starts, status in _rows(
+    for pid, slug, starts, status in rows_of(
         Appointment, ids, ("patient_id", "appointment_type__slug", "starts_at", "status")
     ):
         rows.append([codes[pid], slug, day(pid, starts), status])
@@ -637,8 +637,8 @@ def _tables(selection: Selection, codes: dict[int, str]) -> dict[str, list[list[
     tables["scores.csv"], tables["answers.csv"] = _questionnaires(ids, codes, day)
 
     rows = []
-    for pid, night_of, *metrics in _rows(Night, ids, ("patient_id", "night_of", *NIGHT_METRICS)):
-        rows.append([codes[pid], day(pid, night_of), *[_number(v) for v in metrics]])
+    for pid, night_of, *metrics in rows_of(Night, ids, ("patient_id", "night_of", *NIGHT_METRICS)):
+        rows.append([codes[pid], day(pid, night_of), *[as_number(v) for v in metrics]])
     tables["nights.csv"] = sorted(rows, key=lambda r: (r[0], r[1]))
     return tables
 
@@ -674,7 +674,7 @@ def _questionnaires(
     loaded: dict[str, Instrument | None] = {}
     number: dict[tuple[int, str], int] = defaultdict(int)
     for pid, instrument_id, version, submitted, given, result in current_responses(ids):
-        inst = _load(instrument_id, loaded)
+        inst = load_instrument(instrument_id, loaded)
         if inst is None:
             continue
         number[(pid, instrument_id)] += 1
@@ -684,7 +684,7 @@ def _questionnaires(
         values = result.get("scores") if isinstance(result.get("scores"), dict) else {}
         band = result.get("band") if isinstance(result.get("band"), str) else ""
         for score in inst.scores:
-            value = _number(values.get(score.id))  # type: ignore[union-attr]
+            value = as_number(values.get(score.id))  # type: ignore[union-attr]
             if value is None:
                 continue
             scores.append(
