@@ -130,17 +130,24 @@ def records(clinic, alice, bob, hale) -> Records:  # type: ignore[no-untyped-def
         findings=f"Tight fascial band {FREETEXT}",
         complications=f"Superficial wound infection {FREETEXT}",
     )
-    left = surgery(alice, hale, fort, "left", index + timedelta(days=10), first_leg=right)
+    surgery(alice, hale, fort, "left", index + timedelta(days=10), first_leg=right)
     for nerve, before, after in (("tibial", 2100.0, 3050.0), ("common_peroneal", 48.0, 131.0)):
         MonitoringReading.objects.create(
-            surgery=right, patient=alice, nerve=nerve, phase="before", amplitude_uv=before,
+            surgery=right,
+            patient=alice,
+            nerve=nerve,
+            phase="before",
+            amplitude_uv=before,
             latency_ms=5.2,
         )
         MonitoringReading.objects.create(
             surgery=right, patient=alice, nerve=nerve, phase="after", amplitude_uv=after
         )
     FollowUp.objects.create(
-        surgery=right, patient=alice, label="3 months", days_after=90,
+        surgery=right,
+        patient=alice,
+        label="3 months",
+        days_after=90,
         due_on=index + timedelta(days=90),
     )
     block = NerveBlock.objects.create(
@@ -165,13 +172,23 @@ def records(clinic, alice, bob, hale) -> Records:  # type: ignore[no-untyped-def
             note=f"slept at my daughter's {FREETEXT}",
         )
     CandidacyReview.objects.create(
-        block=block, patient=alice, computed="candidate", relief_days=3,
-        decision="candidate", reason=f"Clear relief {FREETEXT}", decided_by=hale.user,
+        block=block,
+        patient=alice,
+        computed="candidate",
+        relief_days=3,
+        decision="candidate",
+        reason=f"Clear relief {FREETEXT}",
+        decided_by=hale.user,
     )
     Medication.objects.create(
-        patient=alice, name="Pramipexole", dose=Decimal("0.250"), unit="mg",
-        frequency=f"at bedtime {FREETEXT}", started_on=index - timedelta(days=200),
-        stopped_on=index - timedelta(days=20), stop_reason=f"Augmentation {FREETEXT}",
+        patient=alice,
+        name="Pramipexole",
+        dose=Decimal("0.250"),
+        unit="mg",
+        frequency=f"at bedtime {FREETEXT}",
+        started_on=index - timedelta(days=200),
+        stopped_on=index - timedelta(days=20),
+        stop_reason=f"Augmentation {FREETEXT}",
         side_effects=f"Nausea {FREETEXT}",
     )
     visit(alice, hale, fort, "new-patient", index - timedelta(days=90))
@@ -192,24 +209,42 @@ def records(clinic, alice, bob, hale) -> Records:  # type: ignore[no-untyped-def
         submitted,
     )
     recording = Recording.objects.create(
-        patient=alice, uploaded_by=hale.user, original_name="alice_archer_wrist.csv",
-        storage_name="r/abc.csv", size=10, sha256="0" * 64, file_format="csv",
+        patient=alice,
+        uploaded_by=hale.user,
+        original_name="alice_archer_wrist.csv",
+        storage_name="r/abc.csv",
+        size=10,
+        sha256="0" * 64,
+        file_format="csv",
     )
     for n in range(2):
         Night.objects.create(
-            recording=recording, patient=alice, night_of=index + timedelta(days=20 + n),
-            plms_index=12.5 + n, movements_per_hour=30.0, moves_every_min=2.0,
-            total_sleep_h=6.0, report={}, engine_version="t",
+            recording=recording,
+            patient=alice,
+            night_of=index + timedelta(days=20 + n),
+            plms_index=12.5 + n,
+            movements_per_hour=30.0,
+            moves_every_min=2.0,
+            total_sleep_h=6.0,
+            report={},
+            engine_version="t",
         )
 
     bob_index = index - timedelta(days=3)
     surgery(bob, hale, fort, "left", bob_index, tunnels=["superficial_peroneal"])
     course = TherapyCourse.objects.create(
-        patient=bob, modality="laser", planned_sessions=2, clinician=hale.user,
-        started_on=bob_index + timedelta(days=40), notes=f"Tolerates well {FREETEXT}",
+        patient=bob,
+        modality="laser",
+        planned_sessions=2,
+        clinician=hale.user,
+        started_on=bob_index + timedelta(days=40),
+        notes=f"Tolerates well {FREETEXT}",
     )
     TherapySession.objects.create(
-        course=course, patient=bob, number=1, on_date=course.started_on,
+        course=course,
+        patient=bob,
+        number=1,
+        on_date=course.started_on,
         status=SessionStatus.DONE,
         parameters={"wavelength_nm": 810, "power_mw": 500, "dose_j_cm2": 4, "note": FREETEXT},
         notes=f"Fine {FREETEXT}",

@@ -119,7 +119,11 @@ def test_dates_become_days_since_the_index_procedure(records):  # type: ignore[n
     )
     assert medication["stop_day"] == "-20"
     (visit,) = table(files, "visits.csv")
-    assert (visit["visit_type"], visit["day"], visit["status"]) == ("new-patient", "-90", "completed")
+    assert (visit["visit_type"], visit["day"], visit["status"]) == (
+        "new-patient",
+        "-90",
+        "completed",
+    )
     nights = table(files, "nights.csv")
     assert [(n["day"], n["plms_index"]) for n in nights] == [("20", "12.5"), ("21", "13.5")]
     therapy = [r for r in table(files, "therapy.csv") if r["study_code"] == bob]
@@ -238,7 +242,11 @@ def test_fhir_dates_are_shifted_by_the_patients_shift(records):  # type: ignore[
     files = fhir_files({"procedure": "decompression"})
     found = StudyCode.for_patients([records.alice.pk])[records.alice.pk]
     shift = timedelta(days=found.date_shift_days)
-    mine = [p for p in ndjson(files, "Procedure") if p["subject"]["reference"] == f"Patient/{found.code}"]
+    mine = [
+        p
+        for p in ndjson(files, "Procedure")
+        if p["subject"]["reference"] == f"Patient/{found.code}"
+    ]
     performed = sorted(date.fromisoformat(p["performedDateTime"]) for p in mine)
     assert performed == [
         records.index - timedelta(days=60) + shift,
@@ -253,7 +261,9 @@ def test_fhir_dates_are_shifted_by_the_patients_shift(records):  # type: ignore[
     assert appointment["participant"] == [
         {"actor": {"reference": f"Patient/{found.code}"}, "status": "accepted"}
     ]
-    nights = [o for o in ndjson(files, "Observation") if o["code"]["coding"][0]["code"] == "plms_index"]
+    nights = [
+        o for o in ndjson(files, "Observation") if o["code"]["coding"][0]["code"] == "plms_index"
+    ]
     assert sorted(o["effectiveDateTime"] for o in nights) == [
         (records.index + timedelta(days=20 + n) + shift).isoformat() for n in range(2)
     ]
@@ -281,7 +291,11 @@ def test_fhir_resources_carry_no_identifiers_or_free_text(records):  # type: ign
 
 def test_intraoperative_amplitudes_have_a_component_per_phase(records):  # type: ignore[no-untyped-def]
     files = fhir_files({"procedure": "decompression"})
-    monitoring = [o for o in ndjson(files, "Observation") if o["category"][0]["coding"][0]["code"] == "procedure"]
+    monitoring = [
+        o
+        for o in ndjson(files, "Observation")
+        if o["category"][0]["coding"][0]["code"] == "procedure"
+    ]
     tibial = next(o for o in monitoring if o["code"]["coding"][0]["code"] == "tibial")
     values = {c["code"]["text"]: c["valueQuantity"]["value"] for c in tibial["component"]}
     assert values == {
@@ -292,9 +306,7 @@ def test_intraoperative_amplitudes_have_a_component_per_phase(records):  # type:
     procedures = {p["id"] for p in ndjson(files, "Procedure")}
     assert tibial["partOf"][0]["reference"].removeprefix("Procedure/") in procedures
     irls = [
-        o
-        for o in ndjson(files, "Observation")
-        if o["code"]["coding"][0]["code"] == "irls.total"
+        o for o in ndjson(files, "Observation") if o["code"]["coding"][0]["code"] == "irls.total"
     ]
     assert sorted(o["valueQuantity"]["value"] for o in irls) == [12, 24]
     assert all(o["category"][0]["coding"][0]["code"] == "survey" for o in irls)
@@ -311,8 +323,6 @@ def test_the_queries_do_not_grow_with_the_cohort(records, procedure, django_asse
     selection = cohorts.select({"procedure": procedure})
     StudyCode.for_patients(selection.patient_ids)
     with django_assert_max_num_queries(20):
-        deidentified_zip(
-            selection, definition_lines=[], snapshot_at=SNAPSHOT, code_version="t"
-        )
+        deidentified_zip(selection, definition_lines=[], snapshot_at=SNAPSHOT, code_version="t")
     with django_assert_max_num_queries(15):
         fhir_bulk_zip(selection, snapshot_at=SNAPSHOT)

@@ -35,8 +35,8 @@ from nervepath.pathway.models import (
     Medication,
     Modality,
     MonitoringReading,
-    NerveBlock,
     Nerve,
+    NerveBlock,
     ReliefEntry,
     Surgery,
     TherapyCourse,
@@ -156,7 +156,9 @@ FILES: dict[str, list[Column]] = {
     ],
     "procedures.csv": [
         CODE,
-        Column("surgery_number", "integer", "", "Order of the patient's decompressions (1 = first)"),
+        Column(
+            "surgery_number", "integer", "", "Order of the patient's decompressions (1 = first)"
+        ),
         Column("leg", "code", "", "Leg operated", _legs()),
         _day_col("day", "Day of the operation"),
         Column("tunnels", "code list", "", "Tunnels released (';'-separated)", _nerves()),
@@ -271,9 +273,7 @@ FILES: dict[str, list[Column]] = {
         CODE,
         Column("visit_type", "code", "", "Appointment type (its slug)"),
         _day_col("day", "Day of the visit (clinic's local date)"),
-        Column(
-            "status", "code", "", "Visit status", "booked, held, cancelled, completed, no_show"
-        ),
+        Column("status", "code", "", "Visit status", "booked, held, cancelled, completed, no_show"),
     ],
     "scores.csv": [
         CODE,
@@ -495,7 +495,9 @@ def _tables(selection: Selection, codes: dict[int, str]) -> dict[str, list[list[
     tables["monitoring.csv"] = sorted(rows, key=lambda r: (r[0], r[1], r[4], r[5]))
 
     blocks = list(
-        rows_of(NerveBlock, ids, ("id", "patient_id", "leg", "given_on", "injections", "diary_days"))
+        rows_of(
+            NerveBlock, ids, ("id", "patient_id", "leg", "given_on", "injections", "diary_days")
+        )
     )
     block_no = _ordinals((b[1], (b[3], b[0]), b[0]) for b in blocks)
     block_of = {b[0]: b for b in blocks}
@@ -510,9 +512,7 @@ def _tables(selection: Selection, codes: dict[int, str]) -> dict[str, list[list[
     ):
         injections = injections if isinstance(injections, list) else []
         sites = {row.get("site") for row in injections if isinstance(row, dict)}
-        volumes = [
-            as_number(row.get("volume_ml")) for row in injections if isinstance(row, dict)
-        ]
+        volumes = [as_number(row.get("volume_ml")) for row in injections if isinstance(row, dict)]
         total = sum(Decimal(str(v)) for v in volumes if v is not None)
         computed, relief, decision = reviews.get(bid, (None, None, None))
         tables["blocks.csv"].append(
@@ -701,9 +701,9 @@ def _questionnaires(
             )
         given = given if isinstance(given, dict) else {}
         for item in inst.items:
-            value = exported_answer(item, given.get(item.id))
-            if value is not None:
-                answers.append([codes[pid], instrument_id, n, when, item.id, value])
+            answer = exported_answer(item, given.get(item.id))
+            if answer is not None:
+                answers.append([codes[pid], instrument_id, n, when, item.id, answer])
     return scores, answers
 
 

@@ -43,10 +43,10 @@ from nervepath.research.deidentify import (
     AGE_CAP,
     AGE_ITEMS,
     EXPORTED_ITEM_TYPES,
-    load_instrument,
     as_number,
-    rows_of,
     current_responses,
+    load_instrument,
+    rows_of,
 )
 from nervepath.research.models import StudyCode
 from nervepath.scheduling.models import Appointment, Status
@@ -443,7 +443,9 @@ def fhir_bulk_zip(selection: Selection, *, snapshot_at: dt.datetime) -> bytes:
         output = []
         for kind in RESOURCE_TYPES:
             name = f"{kind}.ndjson"
-            lines = [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in resources[kind]]
+            lines = [
+                json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in resources[kind]
+            ]
             put(name, "".join(line + "\n" for line in lines))
             output.append({"type": kind, "url": name, "count": len(lines)})
         manifest = {
