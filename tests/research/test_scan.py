@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The scan test: both exports of the full demo clinic, searched for every identifier of
+every demo patient (names, emails, phones, birth dates, real calendar dates, places,
+clinicians, file names, ids)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import date
+
+from django.core.management import call_command
+
+from nervepath.accounts.models import Patient, Role, User
+from nervepath.pathway.models import NerveBlock, Surgery
+from nervepath.research import cohorts
+from nervepath.research.deidentify import deidentified_zip
+from nervepath.research.fhir_export import fhir_bulk_zip
+from nervepath.scheduling.models import Appointment, Location
+from nervepath.wearables.models import Recording
+
+from .conftest import SNAPSHOT, unzip
+from .test_exports import ID_COLUMN, UUID
+
+
+def _date_forms(day: date) -> list[str]:
+    return [
+        day.isoformat(),
+        f"{day.month}/{day.day}/{day.year}",
+        f"{day.month:02d}/{day.day:02d}/{day.year}",
+        f"{day:%b} {day.day}, {day.year}",
+        f"{day:%B} {day.day}, {day.year}",
+    ]
+
+
+def _words(*values: str) -> set[str]:
+    return {v.strip() for v in values if v and v.strip()}
+
+
+def test_no_identifier_of_any_demo_patient_is_in_either_export(db):  # type: ignore[no-untyped-def]
+    call_command("seed_demo", stdout=io.StringIO())
+    patients = list(Patient.objects.select_related("user"))
+    assert len(patients) >= 7
+
+    names: set[str] = set()
+    emails: set[str] = set()
+    phones: set[str] = set()
+    births: set[str] = set()
+    for p in patients:
+        names |= _words(p.user.first_name, p.user.last_name)
+        emails.add(p.user.email)
+        if p.phone:
+            phones.add(p.phone)
+        if p.date_of_birth:
+            births.update(_date_forms(p.date_of_birth))
+    staff = User.objects.exclude(role=Role.PATIENT)
+    for u in staff:
+        names |= _words(u.first_name, u.last_name)
+        emails.add(u.email)
+    places: set[str] = set()
+    for loc in Location.objects.all():
+        places |= _words(loc.name, loc.city, loc.address, loc.postal_code)
+        phones.add(loc.phone)
+    files_names = set(Recording.objects.values_list("original_name", flat=True))
+    assert files_names
+    real_days = {
+        d.isoformat()
+        for d in [
+            *Surgery.objects.values_list("operated_on", flat=True),
+            *NerveBlock.objects.values_list("given_on", flat=True),
+            *(a.local_start.date() for a in Appointment.objects.select_related("location")),
+        ]
+    }
+
+    exports: dict[str, dict[str, str]] = {}
+    members = set()
+    for procedure in cohorts.PROCEDURES:
+        selection = cohorts.select({"procedure": procedure})
+        assert selection.members, procedure
+        members |= set(selection.patient_ids)
+        exports[f"csv-{procedure}"] = unzip(
+            deidentified_zip(
+                selection,
+                definition_lines=cohorts.describe(selection.filters),
+                snapshot_at=SNAPSHOT,
+                code_version="scan",
+            )
+        )
+        exports[f"fhir-{procedure}"] = unzip(fhir_bulk_zip(selection, snapshot_at=SNAPSHOT))
+    assert len(members) >= 5
+
+    for export, files in exports.items():
+        for name, text in files.items():
+            where = f"{export}/{name}"
+            lower = text.lower()
+            for word in names | places:
+                assert not re.search(rf"\b{re.escape(word)}\b", text, re.I), (where, word)
+            for email in emails:
+                assert email.lower() not in lower, (where, email)
+            assert "nervepath.org" not in lower, where
+            for phone in phones:
+                digits = re.sub(r"\D", "", phone)
+                assert phone not in text, (where, phone)
+                assert not re.search(rf"(?<!\d){digits}(?!\d)", text), (where, phone)
+            for born in births:
+                assert born not in text, (where, born)
+            for original in files_names:
+                assert original.lower() not in lower, (where, original)
+            assert not UUID.search(text), where
+            if export.startswith("csv"):
+                for day in real_days:
+                    assert day not in text, (where, day)
+            if name.endswith(".csv"):
+                header = next(csv.reader(io.StringIO(text)))
+                assert not [h for h in header if ID_COLUMN.search(h)], where
+            if name.endswith(".ndjson"):
+                for line in text.splitlines():
+                    resource = json.loads(line)
+                    assert not re.fullmatch(r"\d+", resource["id"]), where
+        ages = [r["age_years"] for r in csv.DictReader(io.StringIO(files.get("subjects.csv", "")))]
+        for age in ages:
+            assert age in ("", "90+") or int(age) < 90, (export, age)
