@@ -1,0 +1,195 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The figures of a stored analysis run, drawn from its saved result on request.
+
+A run's result holds every number the figures need (the per-subject pairs, the
+Kaplan-Meier steps, the monitoring changes), so a figure is the same whenever it is asked
+for, and no figure reads the clinic's records again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from nervepath.science.outcomes import plots
+
+FOLLOW_UP_ORDER = ("12m", "6m", "3m", "2w")
+
+
+def _measures(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {m["key"]: m for m in result.get("measures", [])}
+
+
+def _labels(result: dict[str, Any]) -> dict[str, str]:
+    return {t["key"]: t["label"] for t in result.get("timepoints", [])}
+
+
+def _follow_ups(result: dict[str, Any]) -> list[str]:
+    return [t["key"] for t in result.get("timepoints", []) if t["key"] != "baseline"]
+
+
+def headline_follow_up(result: dict[str, Any], measure: str) -> str | None:
+    """The latest follow-up with at least two pairs for this measure."""
+    pairs = result.get("pairs", {}).get(measure, {})
+    for key in reversed(_follow_ups(result)):
+        if len(pairs.get(key, [])) >= 2:
+            return key
+    return None
+
+
+def available(result: dict[str, Any]) -> list[dict[str, str]]:
+    """Name, title and caption of each figure this run can draw, in reading order."""
+    out = []
+    labels = _labels(result)
+    for key, m in _measures(result).items():
+        follow_up = headline_follow_up(result, key)
+        if follow_up is None:
+            continue
+        n = len(result["pairs"][key][follow_up])
+        out.append(
+            {
+                "name": f"paired-{key}",
+                "title": f"{m['label']}: baseline and {labels[follow_up]}",
+                "caption": (
+                    f"{m['label']} of each patient at baseline and at {labels[follow_up]} "
+                    f"(n = {n} with both); bold: mean with 95 % CI."
+                ),
+            }
+        )
+        out.append(
+            {
+                "name": f"boxes-{key}",
+                "title": f"{m['label']} at each follow-up",
+                "caption": (
+                    f"{m['label']} at baseline and each follow-up, patients with a baseline "
+                    "value; boxes: median and quartiles."
+                ),
+            }
+        )
+    if any(r.get("n") for r in result.get("responders", [])):
+        out.append(
+            {
+                "name": "responders",
+                "title": "Responders at each follow-up",
+                "caption": "Share of responders by definition and follow-up, with Wilson 95 % CI.",
+            }
+        )
+    recurrence = result.get("recurrence") or {}
+    if recurrence.get("km"):
+        out.append(
+            {
+                "name": "recurrence",
+                "title": "Time to symptom return after a response",
+                "caption": (
+                    "Kaplan-Meier estimate of remaining free of symptom return among IRLS "
+                    "responders, with 95 % CI (log-log); + marks censored patients."
+                ),
+            }
+        )
+    for nerve in (result.get("monitoring") or {}).get("nerves", []):
+        out.append(
+            {
+                "name": f"monitoring-{nerve['nerve']}",
+                "title": f"Amplitude change: {nerve['nerve'].replace('_', ' ')}",
+                "caption": (
+                    "Intraoperative amplitude change after release, % of the amplitude "
+                    "before, by subgroup."
+                ),
+            }
+        )
+    return out
+
+
+def figure(result: dict[str, Any], name: str) -> Figure:
+    """The named figure (KeyError for a name this run has not)."""
+    if name not in {f["name"] for f in available(result)}:
+        raise KeyError(name)
+    measures, labels = _measures(result), _labels(result)
+    kind, _sep, key = name.partition("-")
+    if kind == "paired":
+        m = measures[key]
+        follow_up = headline_follow_up(result, key) or ""
+        pairs = [tuple(p) for p in result["pairs"][key][follow_up]]
+        return plots.paired_lines(pairs, m["label"], m["unit"], after_label=labels[follow_up])
+    if kind == "boxes":
+        m = measures[key]
+        by_follow_up = result["pairs"][key]
+        baseline: dict[str, float] = {}
+        for pairs in by_follow_up.values():
+            baseline.update({code: before for code, before, _after in pairs})
+        series = [("Baseline", list(baseline.values()))]
+        series += [
+            (labels[t], [after for _code, _before, after in by_follow_up.get(t, [])])
+            for t in _follow_ups(result)
+        ]
+        return plots.boxes_by_timepoint(series, m["label"], m["unit"])
+    if kind == "responders":
+        names = {r["key"]: r["label"] for r in result.get("responder_definitions", [])}
+        rows = [
+            (
+                f"{names.get(r['responder'], r['responder'])}, {labels.get(r['timepoint'], '')}",
+                r["share"],
+                r["ci_low"],
+                r["ci_high"],
+                r["n"],
+            )
+            for r in result["responders"]
+            if r["n"]
+        ]
+        return plots.responder_bars(rows, "Responders")
+    if kind == "recurrence":
+        curves = {}
+        groups = result.get("recurrence_by_group") or {}
+        kms = groups.items() if groups else [("All responders", result["recurrence"]["km"])]
+        for label, km in kms:
+            curves[label] = _curve(km)
+        logrank = result.get("recurrence_logrank") or {}
+        p_text = ""
+        if logrank.get("p_value") is not None:
+            p_text = f"log-rank p = {_p(logrank['p_value'])}"
+        return plots.km_curve(
+            curves, "Free of symptom return", xlabel="Days since surgery", p_text=p_text
+        )
+    if kind == "monitoring":
+        nerve = next(n for n in result["monitoring"]["nerves"] if n["nerve"] == key)
+        return plots.change_distribution(
+            nerve["changes"], "Amplitude change", "%", title=key.replace("_", " ").capitalize()
+        )
+    raise KeyError(name)
+
+
+def _p(p: float) -> str:
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _curve(km: dict[str, Any]) -> dict[str, Any]:
+    """Steps of a stored Kaplan-Meier estimate as the plot wants them (starting at 1)."""
+    times, survival, low, high = [0.0], [1.0], [1.0], [1.0]
+    censored_times, censored_survival, at_risk = [], [], []
+    for step in km["steps"]:
+        at_risk.append((step["time"], step["at_risk"]))
+        if step["events"]:
+            times.append(step["time"])
+            survival.append(step["survival"])
+            low.append(step["ci_low"] if step["ci_low"] is not None else step["survival"])
+            high.append(step["ci_high"] if step["ci_high"] is not None else step["survival"])
+        if step["censored"]:
+            censored_times.append(step["time"])
+            censored_survival.append(step["survival"])
+    return {
+        "times": times,
+        "survival": survival,
+        "low": low,
+        "high": high,
+        "censored_times": censored_times,
+        "censored_survival": censored_survival,
+        "n": km["n"],
+        "at_risk": at_risk,
+    }
+
+
+def render(result: dict[str, Any], name: str, fmt: str) -> bytes:
+    if fmt not in ("svg", "png"):
+        raise KeyError(fmt)
+    return plots.render(figure(result, name), fmt)

@@ -1,0 +1,331 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""A stored analysis run as tables for its page, and as a PDF or Word document.
+
+The page and the documents show the same tables, built once here from the run's saved
+result, so what a researcher reads on screen is what the journal receives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from nervepath.research import figures
+from nervepath.research.models import AnalysisRun
+from nervepath.science.outcomes import report as doc
+
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@dataclass
+class Block:
+    """One section of the analysis: text, then tables."""
+
+    heading: str
+    paragraphs: list[str] = field(default_factory=list)
+    tables: list[doc.Table] = field(default_factory=list)
+
+
+def _p(p: float | None) -> str:
+    if p is None:
+        return "—"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _n(x: float | None, digits: int = 1) -> str:
+    return "—" if x is None else f"{x:.{digits}f}"
+
+
+def _ci(low: float | None, high: float | None) -> str:
+    return "—" if low is None or high is None else f"{_n(low)} to {_n(high)}"
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.1f}"
+
+
+def provenance(run: AnalysisRun) -> list[tuple[str, str]]:
+    result = run.result
+    versions = ", ".join(f"{k} {v}" for k, v in (result.get("versions") or {}).items())
+    lines = [("Cohort", str(run.definition.get("name", run.cohort.name)))]
+    lines += [(str(what), str(which)) for what, which in run.definition.get("described", [])]
+    lines += [
+        ("Patients / legs", f"{run.patients} / {run.legs}"),
+        ("Data snapshot", run.snapshot_at.strftime("%Y-%m-%d %H:%M UTC")),
+        ("Code version", run.code_version),
+        ("Software", versions),
+        ("Run by", str(run.created_by)),
+    ]
+    return lines
+
+
+def blocks(run: AnalysisRun) -> list[Block]:
+    r = run.result
+    labels = {t["key"]: t["label"] for t in r.get("timepoints", [])}
+    measures = {m["key"]: m for m in r.get("measures", [])}
+    out: list[Block] = []
+
+    windows = "; ".join(
+        f"{t['label']}: days {t['start']} to {t['end']}" for t in r.get("timepoints", [])
+    )
+    methods = Block(
+        "Methods",
+        [
+            "Day 0 is each patient's index procedure (the first decompression in the cohort, "
+            "or the first block or therapy course). The baseline is the last value in the "
+            "180 days up to day 0; each follow-up takes the value nearest its target day "
+            f"within its window ({windows}). Night measures take the mean of the nights in "
+            "the window.",
+            "Each follow-up is compared with baseline on patients with both values: a paired "
+            "t-test when the differences pass a Shapiro-Wilk test (p ≥ 0.05), otherwise the "
+            "Wilcoxon signed-rank test; the effect size is Cohen's d_z or the matched-pairs "
+            "rank-biserial correlation. Responder shares carry Wilson 95 % CIs. Subgroups "
+            "are compared on the change (Welch t-test or Mann-Whitney U).",
+        ],
+    )
+    gee = next(iter((r.get("models") or {}).values()), None)
+    if gee and gee.get("note"):
+        methods.paragraphs.append("Missing follow-ups: " + gee["note"])
+    for definition in r.get("responder_definitions", []):
+        cite = definition.get("citation") or ""
+        methods.paragraphs.append(
+            f"Responder “{definition['label']}”: {definition.get('rule', '')}"
+            + (f" ({cite})" if cite else "")
+        )
+    out.append(methods)
+
+    t1 = r.get("table1") or {}
+    if t1:
+        out.append(
+            Block(
+                "Table 1. Baseline characteristics",
+                tables=[
+                    doc.Table(
+                        "Baseline characteristics",
+                        t1["header"],
+                        t1["rows"],
+                        "Mean ± SD, median [IQR] or n (%). Ages of 90 and over are counted "
+                        "as 90.",
+                    )
+                ],
+            )
+        )
+    rt = r.get("results_table") or {}
+    if rt.get("rows"):
+        out.append(
+            Block(
+                "Table 2. Outcomes: baseline vs each follow-up",
+                tables=[
+                    doc.Table(
+                        "Paired comparison with baseline",
+                        rt["header"],
+                        rt["rows"],
+                        "Change = follow-up − baseline (negative is better for every "
+                        "measure here). Complete pairs only.",
+                    )
+                ],
+            )
+        )
+
+    model_rows = []
+    for key, model in (r.get("models") or {}).items():
+        label = measures.get(key, {}).get("label", key)
+        if not model.get("fitted"):
+            model_rows.append([label, "GEE", "—", "not fitted", "—", "—", "; ".join(model.get("messages") or [])])
+            continue
+        for e in model.get("estimates", []):
+            model_rows.append(
+                [
+                    label,
+                    model["method"],
+                    labels.get(e["timepoint"], e["timepoint"]),
+                    _n(e["change"]),
+                    _ci(e["ci_low"], e["ci_high"]),
+                    _p(e["p_value"]),
+                    f"{e['n_observations']} obs / {e['n_subjects']} patients",
+                ]
+            )
+    mixed = r.get("mixed")
+    mixed_note = ""
+    if mixed:
+        mixed_note = mixed.get("note", "")
+        for e in mixed.get("estimates", []) if mixed.get("fitted") else []:
+            model_rows.append(
+                [
+                    measures.get(mixed["measure"], {}).get("label", mixed["measure"]),
+                    "Mixed model",
+                    labels.get(e["timepoint"], e["timepoint"]),
+                    _n(e["change"]),
+                    _ci(e["ci_low"], e["ci_high"]),
+                    _p(e["p_value"]),
+                    f"{e['n_observations']} obs / {e['n_subjects']} patients",
+                ]
+            )
+    if model_rows:
+        out.append(
+            Block(
+                "All follow-ups together",
+                [p for p in (gee.get("note") if gee else "", mixed_note) if p],
+                [
+                    doc.Table(
+                        "Repeated-measures estimates of the change from baseline",
+                        ["Measure", "Model", "Follow-up", "Change", "95 % CI", "p", "Data"],
+                        model_rows,
+                    )
+                ],
+            )
+        )
+
+    names = {d["key"]: d["label"] for d in r.get("responder_definitions", [])}
+    responder_rows = [
+        [
+            names.get(s["responder"], s["responder"]),
+            labels.get(s["timepoint"], s["timepoint"]),
+            f"{s['responders']} / {s['n']}",
+            _pct(s["share"]),
+            "—" if s["ci_low"] is None else f"{_pct(s['ci_low'])} to {_pct(s['ci_high'])}",
+            str(s.get("not_evaluable", 0)),
+        ]
+        for s in r.get("responders", [])
+    ]
+    if responder_rows:
+        out.append(
+            Block(
+                "Responders",
+                tables=[
+                    doc.Table(
+                        "Responders by definition and follow-up",
+                        ["Definition", "Follow-up", "Responders / n", "%", "95 % CI (Wilson)", "Not evaluable"],
+                        responder_rows,
+                        "Not evaluable: both values present but the baseline makes the rule "
+                        "impossible (e.g. a baseline of 0 for a percentage rule).",
+                    )
+                ],
+            )
+        )
+
+    a, b = (r.get("compared") or ["", ""])[:2]
+    group_rows = []
+    for key, by_t in (r.get("subgroup_change") or {}).items():
+        for t, g in by_t.items():
+            if not (g["n_a"] or g["n_b"]):
+                continue
+            group_rows.append(
+                [
+                    measures.get(key, {}).get("label", key),
+                    labels.get(t, t),
+                    f"{g['n_a']}: {_n(g['mean_a'])} ± {_n(g['sd_a'])}",
+                    f"{g['n_b']}: {_n(g['mean_b'])} ± {_n(g['sd_b'])}",
+                    f"{_n(g['difference'])} [{_ci(g['ci_low'], g['ci_high'])}]",
+                    g["test"] or g["reason"],
+                    _p(g["p_value"]),
+                ]
+            )
+    if group_rows and a and b:
+        out.append(
+            Block(
+                f"Subgroups: {a} vs {b}",
+                tables=[
+                    doc.Table(
+                        f"Change from baseline, {a} vs {b}",
+                        ["Measure", "Follow-up", f"{a}: n, mean ± SD", f"{b}: n, mean ± SD", "Difference [95 % CI]", "Test", "p"],
+                        group_rows,
+                    )
+                ],
+            )
+        )
+
+    mon = r.get("monitoring") or {}
+    if mon.get("nerves"):
+        rows = []
+        for nerve in mon["nerves"]:
+            o = nerve["overall"]
+            comparison = nerve.get("comparison") or {}
+            rows.append(
+                [
+                    nerve["nerve"].replace("_", " "),
+                    str(o["n"]),
+                    f"{_n(o['median'])} [{_n(o['q1'])} to {_n(o['q3'])}]",
+                    f"{_n(o['mean'])} ± {_n(o['sd'])}",
+                    *[
+                        "—"
+                        if g not in nerve["by_group"]
+                        else f"{nerve['by_group'][g]['n']}: {_n(nerve['by_group'][g]['median'])}"
+                        for g in mon["compared"]
+                    ],
+                    comparison.get("test") or comparison.get("reason", "—"),
+                    _p(comparison.get("p_value")),
+                ]
+            )
+        out.append(
+            Block(
+                "Intraoperative nerve monitoring",
+                [mon.get("note", "")],
+                [
+                    doc.Table(
+                        "Amplitude change after release (%)",
+                        [
+                            "Nerve",
+                            "n",
+                            "Median [IQR]",
+                            "Mean ± SD",
+                            *[f"{g}: n, median" for g in mon["compared"]],
+                            "Test",
+                            "p",
+                        ],
+                        rows,
+                    )
+                ],
+            )
+        )
+
+    rec = r.get("recurrence") or {}
+    if rec:
+        km = rec.get("km") or {}
+        paragraphs = [rec.get("note", "")]
+        if km:
+            median = km.get("median")
+            paragraphs.append(
+                f"{km['n']} responders followed, {km['events']} with symptom return; median "
+                + ("not reached." if median is None else f"{median:.0f} days.")
+            )
+        logrank = r.get("recurrence_logrank") or {}
+        if logrank.get("p_value") is not None:
+            paragraphs.append(f"Log-rank test {a} vs {b}: p = {_p(logrank['p_value'])}.")
+        out.append(Block("Time to symptom return", [p for p in paragraphs if p]))
+    return out
+
+
+def page(run: AnalysisRun) -> dict[str, Any]:
+    return {"provenance": provenance(run), "blocks": blocks(run)}
+
+
+def document(run: AnalysisRun, fmt: str) -> tuple[bytes, str]:
+    """The whole analysis as PDF or Word (.docx) bytes and the content type."""
+    if fmt not in ("pdf", "docx"):
+        from django.http import Http404
+
+        raise Http404("No such format.")
+    sections = [
+        doc.Section(block.heading, [p for p in block.paragraphs if p], block.tables)
+        for block in blocks(run)
+    ]
+    pictures = [
+        doc.Figure(f["title"], figures.render(run.result, f["name"], "png"), f["caption"])
+        for f in figures.available(run.result)
+    ]
+    if pictures:
+        sections.append(doc.Section("Figures", figures=pictures))
+    document = doc.Document(
+        title=f"Outcomes: {run.definition.get('name', run.cohort.name)}",
+        subtitle=(
+            f"{run.patients} patients, {run.legs} legs · data as of "
+            f"{run.snapshot_at:%Y-%m-%d %H:%M} UTC · nervepath"
+        ),
+        sections=sections,
+        provenance=provenance(run),
+    )
+    if fmt == "pdf":
+        return doc.to_pdf(document), PDF
+    return doc.to_docx(document), DOCX
