@@ -90,7 +90,7 @@ def mean_ci(
     m = float(x.mean())
     se = float(x.std(ddof=1)) / np.sqrt(n)
     half = float(stats.t.ppf(1 - alpha / 2, n - 1)) * se
-    return m - half, m + half
+    return float(m - half), float(m + half)
 
 
 def compare_paired(
