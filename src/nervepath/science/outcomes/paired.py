@@ -38,6 +38,8 @@ class PairedResult:
     n: int
     mean_before: float | None
     mean_after: float | None
+    sd_before: float | None
+    sd_after: float | None
     mean_change: float | None
     sd_change: float | None
     ci_low: float | None
@@ -104,7 +106,7 @@ def compare_paired(
     n = int(d.size)
     if n == 0:
         return PairedResult(
-            0, None, None, None, None, None, None, None, None, None, None,
+            0, None, None, None, None, None, None, None, None, None, None, None, None,
             "No complete pairs: no test.",
         )  # fmt: skip
     q1, med, q3 = (float(q) for q in np.percentile(d, [25, 50, 75]))
@@ -114,6 +116,8 @@ def compare_paired(
         n=n,
         mean_before=float(b.mean()),
         mean_after=float(a.mean()),
+        sd_before=float(b.std(ddof=1)) if n > 1 else None,
+        sd_after=float(a.std(ddof=1)) if n > 1 else None,
         mean_change=float(d.mean()),
         sd_change=sd,
         ci_low=lo,
