@@ -4,8 +4,8 @@
 Primary: generalised estimating equations (Liang KY & Zeger SL, Biometrika 1986;73:13-22)
 with a Gaussian family, an exchangeable working correlation within a subject and robust
 (sandwich) standard errors, as statsmodels GEE computes it. The design is
-value ~ C(timepoint) with the baseline as reference, so each follow-up coefficient is the estimated mean change from
-baseline. It uses ALL available observations in long format.
+value ~ C(timepoint) with the baseline as reference, so each follow-up coefficient is the
+estimated mean change from baseline. It uses ALL available observations in long format.
 
 Speed: statsmodels' GEE loops over subjects in Python (about 0.5 s a measure for 3000
 subjects). Because the design is one indicator per timepoint, the same estimating equations
