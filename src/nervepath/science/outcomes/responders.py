@@ -37,7 +37,10 @@ def wilson(k: int, n: int, alpha: float = 0.05) -> tuple[float | None, float | N
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z / denom * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # Exactly 0 / 1 at k = 0 / k = n (rounding would otherwise leave 1e-17 there).
+    low = 0.0 if k == 0 else min(p, max(0.0, centre - half))
+    high = 1.0 if k == n else max(p, min(1.0, centre + half))
+    return low, high
 
 
 def is_responder(
