@@ -54,7 +54,8 @@ def cohort(
                 continue
             d = int(day + rng.integers(-5, 6)) if j > 0 else int(rng.integers(-60, 1))
             frac = 1.0 if j == 0 else (0.4 if not (relapse[i] and j >= 3) else 0.85)
-            add(i, "irls_total", d, float(np.clip(round(base_irls[i] * frac + rng.normal(0, 3)), 0, 40)))
+            irls = round(base_irls[i] * frac + rng.normal(0, 3))
+            add(i, "irls_total", d, float(np.clip(irls, 0, 40)))
             pain = base_pain[i] - (0 if j == 0 else 3) + rng.normal(0, 1.5)
             add(i, "pain_max", d, float(np.clip(round(pain), 0, 10)))
             add(i, "sleep_nights", d, float(rng.integers(0, 8)))

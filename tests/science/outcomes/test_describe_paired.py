@@ -129,11 +129,7 @@ def test_equal_nonzero_differences_use_wilcoxon():
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.integers(0, 40), st.integers(0, 40)), min_size=2, max_size=30
-    )
-)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), min_size=2, max_size=30))
 def test_ci_contains_the_mean_change(pairs):
     before, after = zip(*pairs, strict=True)
     r = compare_paired(before, after)

@@ -30,7 +30,7 @@ class Summary:
         return asdict(self)
 
     def mean_sd(self, digits: int = 1) -> str:
-        """"12.3 ± 4.5"; "—" with no values; the mean alone when n=1."""
+        """ "12.3 ± 4.5"; "—" with no values; the mean alone when n=1."""
         if self.mean is None:
             return "—"
         if self.sd is None:
@@ -38,7 +38,7 @@ class Summary:
         return f"{self.mean:.{digits}f} ± {self.sd:.{digits}f}"
 
     def median_iqr(self, digits: int = 1) -> str:
-        """"12.0 [8.0–15.0]"."""
+        """ "12.0 [8.0–15.0]"."""
         if self.median is None or self.q1 is None or self.q3 is None:
             return "—"
         return f"{self.median:.{digits}f} [{self.q1:.{digits}f}–{self.q3:.{digits}f}]"

@@ -10,7 +10,7 @@ import numpy as np
 
 
 def p_value(p: float | None) -> str:
-    """"<0.001" below 0.001, else three decimals; "—" when no test was run."""
+    """ "<0.001" below 0.001, else three decimals; "—" when no test was run."""
     if p is None or not math.isfinite(p):
         return "—"
     return "<0.001" if p < 0.001 else f"{p:.3f}"

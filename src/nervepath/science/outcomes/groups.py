@@ -130,9 +130,7 @@ def compare_groups(
         ci_high=hi,
     )
     if x.size < 2 or y.size < 2:
-        return GroupResult(
-            **base, test=None, reason="A group has fewer than 2 values: no test."
-        )
+        return GroupResult(**base, test=None, reason="A group has fewer than 2 values: no test.")
     if np.ptp(np.concatenate([x, y])) == 0:
         return GroupResult(**base, test=None, reason="Every value is the same: no test.")
     normal: list[float] = []

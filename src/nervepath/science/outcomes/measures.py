@@ -112,7 +112,7 @@ _UNIT_LETTER = {"day": "d", "week": "w", "month": "m", "year": "y"}
 
 
 def _key_of(day: int, label: str) -> str:
-    """"2 weeks" -> "2w", "12 months" -> "12m"; anything else -> "d<day>"."""
+    """ "2 weeks" -> "2w", "12 months" -> "12m"; anything else -> "d<day>"."""
     match = re.fullmatch(r"\s*(\d+)\s*(day|week|month|year)s?\s*", label.lower())
     return f"{match.group(1)}{_UNIT_LETTER[match.group(2)]}" if match else f"d{day}"
 

@@ -82,9 +82,7 @@ def rank_biserial_paired(diff: NDArray[np.float64]) -> float | None:
     return (r_plus - r_minus) / (r_plus + r_minus)
 
 
-def mean_ci(
-    x: NDArray[np.float64], alpha: float = 0.05
-) -> tuple[float | None, float | None]:
+def mean_ci(x: NDArray[np.float64], alpha: float = 0.05) -> tuple[float | None, float | None]:
     """t-based confidence interval of the mean (None when n < 2)."""
     n = x.size
     if n < 2:

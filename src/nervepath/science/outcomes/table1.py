@@ -114,21 +114,19 @@ def table1(
             rows.append(
                 [f"{label}, median [IQR]"] + [s.median_iqr() for s in summaries.values()] + [""]
             )
-        missing = [
-            int(df.shape[0] - summaries[name].n) for name, df in columns
-        ]
+        missing = [int(df.shape[0] - summaries[name].n) for name, df in columns]
         if any(missing):
             rows.append([f"{label}, missing"] + [str(m) for m in missing] + [""])
 
     def categorical(key: str, label: str, column: str, order: Sequence[str]) -> None:
         present = [c for c in order if (frame[column] == c).any()]
         present += sorted(set(frame[column]) - set(order))
-        counts = {
-            name: {c: int((df[column] == c).sum()) for c in present} for name, df in columns
-        }
+        counts = {name: {c: int((df[column] == c).sum()) for c in present} for name, df in columns}
         test = None
-        if len(known) >= 2 and column != "group" and not (
-            subgroup == "diabetes" and column == "diabetes"
+        if (
+            len(known) >= 2
+            and column != "group"
+            and not (subgroup == "diabetes" and column == "diabetes")
         ):
             table = [[counts[g][c] for c in present] for g in known]
             test = compare_counts(table)
