@@ -62,6 +62,10 @@ class Measure:
     bands: tuple[Band, ...] = ()  # severity bands, for "reached a lower band"
     mcid: float | None = None  # minimal clinically important difference, in the unit
     mcid_source: str = ""  # its citation
+    # How several values in one follow-up window become one: "nearest" (the value nearest
+    # the timepoint's day; the last one for the baseline) or "mean" (the mean of all values
+    # in the window, for measures recorded night by night).
+    aggregate: str = "nearest"
 
 
 @dataclass(frozen=True)
