@@ -30,7 +30,10 @@ addresses already exist.
 Known shortcuts, acceptable for synthetic data:
 
 - ``bulk_create`` writes no django-simple-history rows, so the synthetic records have no
-  change history (``bulk_create_with_history`` would double the rows written).
+  change history. ``bulk_create_with_history`` was measured at 1.8 times the time (2,000
+  patients: 6.7 s against 11.9 s on SQLite) and would date every history row today.
+- Speed: 20,000 patients (about 200,000 responses, 50,000 nights) take about 80 s on
+  SQLite, about 200 MB of memory (patients are planned and written 1,000 at a time).
 - Rows carry the dates they would have had (``created_at``, ``submitted_at``, ...): the
   ``auto_now``/``auto_now_add`` fields of the models written are switched off while the
   rows are inserted (:func:`_dated`), in this process, for the length of the call. A
