@@ -307,6 +307,10 @@ class Command(BaseCommand):
             from nervepath.pathway.demo import seed as seed_pathways
 
             self.stdout.write(seed_pathways())
+            # Years of made-up operated patients, saved cohorts and one analysis.
+            from nervepath.research.demo import seed as seed_research
+
+            self.stdout.write(seed_research())
 
         self.stdout.write(self.style.SUCCESS("Demo clinic ready."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")

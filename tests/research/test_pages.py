@@ -1,0 +1,237 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The research pages end to end on a made-up clinic history: build a cohort, run the
+analysis, read its tables and figures, download the documents and exports; who may not
+see any of it; bad filters refused with nothing saved."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from xml.etree import ElementTree
+
+import numpy as np
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from scipy import stats
+
+from helpers import login
+from nervepath.accounts.models import Role, User
+from nervepath.audit.models import Action, AuditEvent
+from nervepath.research import cohorts
+from nervepath.research.models import AnalysisRun, Cohort
+from nervepath.research.synthetic import make_history
+
+FILTERS = {"name": "Operated", "description": "", "procedure": "decompression"}
+
+
+@pytest.fixture
+def history(clinic):  # type: ignore[no-untyped-def]
+    return make_history(
+        90, seed=5, today=timezone.localdate(), surgical_share=0.5, prefix="pages"
+    )
+
+
+def _user(role: str, email: str) -> User:
+    return User.objects.create_user(email, "x" * 16, role=role, first_name="R", last_name=role)
+
+
+@pytest.fixture
+def researcher(clinic) -> User:  # type: ignore[no-untyped-def]
+    return _user(Role.RESEARCHER, "researcher@example.org")
+
+
+@pytest.fixture
+def research_client(researcher) -> Client:  # type: ignore[no-untyped-def]
+    return login(Client(), researcher)
+
+
+def _save(client: Client, **extra: object) -> Cohort:
+    response = client.post(reverse("research:cohort_new"), {**FILTERS, "save": "1", **extra})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return Cohort.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
+
+
+def _exports(researcher: User) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(actor_id=researcher.pk, action=Action.EXPORT))
+
+
+def test_a_researcher_builds_a_cohort_runs_the_analysis_and_downloads_it(
+    history, researcher, research_client
+):  # type: ignore[no-untyped-def]
+    client = research_client
+    expected = cohorts.select({"procedure": "decompression"})
+    assert expected.patients > 20
+
+    # The count before saving, and nothing saved by counting.
+    preview = client.post(reverse("research:cohort_new"), {**FILTERS, "preview": "1"})
+    assert f"{expected.patients} patients" in preview.content.decode()
+    assert not Cohort.objects.exists()
+
+    cohort = _save(client)
+    page = client.get(reverse("research:cohort", args=[cohort.pk])).content.decode()
+    assert f"{expected.patients} patients" in page
+    assert f"{expected.legs} legs" in page
+    missing = sum(
+        1
+        for states in expected.follow_ups.values()
+        if any(s.state == "missing" for s in states)
+    )
+    assert page.count("<code>S-") == missing > 0  # who misses a follow-up, by study code
+    for member in expected.members[:5]:
+        patient = member.patient_id
+        assert f"pages.{patient}" not in page
+
+    response = client.post(reverse("research:run", args=[cohort.pk]))
+    run = AnalysisRun.objects.get()
+    assert response["Location"] == reverse("research:analysis", args=[run.public_id])
+    assert run.patients == expected.patients and run.legs == expected.legs
+    assert run.definition["filters"] == cohort.filters
+    assert run.code_version.startswith("nervepath ")
+    assert run.result["snapshot_at"] == run.snapshot_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    html = client.get(reverse("research:analysis", args=[run.public_id])).content.decode()
+    for text in ("Table 1. Baseline characteristics", "Paired comparison with baseline",
+                 "Repeated-measures estimates", "Responders by definition", "IRLS total",
+                 "Amplitude change after release", "Missing follow-ups:"):  # fmt: skip
+        assert text in html, text
+    assert "paired-irls_total" in html
+
+    svg = client.get(reverse("research:figure", args=[run.public_id, "paired-irls_total", "svg"]))
+    assert svg["Content-Type"] == "image/svg+xml"
+    ElementTree.fromstring(svg.content)  # well-formed
+    assert not _exports(researcher)  # showing a figure on the page is not an export
+
+    png = client.get(
+        reverse("research:figure", args=[run.public_id, "recurrence", "png"]) + "?download=1"
+    )
+    assert png.content.startswith(b"\x89PNG") and "attachment" in png["Content-Disposition"]
+    missing_figure = client.get(reverse("research:figure", args=[run.public_id, "nope", "svg"]))
+    assert missing_figure.status_code == 404
+
+    pdf = client.get(reverse("research:report", args=[run.public_id, "pdf"]))
+    assert pdf.content.startswith(b"%PDF")
+    docx = client.get(reverse("research:report", args=[run.public_id, "docx"]))
+    with zipfile.ZipFile(io.BytesIO(docx.content)) as archive:
+        body = archive.read("word/document.xml").decode()
+    assert "Baseline characteristics" in body and "IRLS total" in body
+    assert client.get(reverse("research:report", args=[run.public_id, "exe"])).status_code == 404
+
+    csv = client.post(reverse("research:export_csv", args=[cohort.pk]))
+    with zipfile.ZipFile(io.BytesIO(csv.content)) as archive:
+        subjects = archive.read("subjects.csv").decode().strip().splitlines()
+    assert len(subjects) == expected.patients + 1
+    fhir = client.post(reverse("research:export_fhir", args=[cohort.pk]))
+    with zipfile.ZipFile(io.BytesIO(fhir.content)) as archive:
+        assert "Patient.ndjson" in archive.namelist()
+
+    details = sorted(e.detail for e in _exports(researcher))
+    assert len(details) == 5  # PNG, PDF, Word, CSV, FHIR; each says which cohort
+    assert all(f"cohort {cohort.pk}" in d for d in details)
+    assert any(d.startswith("de-identified CSV") and str(expected.patients) in d for d in details)
+    assert client.get(reverse("research:export_csv", args=[cohort.pk])).status_code == 405
+
+
+def test_the_stored_statistics_match_scipy_on_the_same_pairs(
+    history, research_client
+):  # type: ignore[no-untyped-def]
+    cohort = _save(research_client)
+    research_client.post(reverse("research:run", args=[cohort.pk]))
+    result = AnalysisRun.objects.get().result
+    checked = 0
+    for measure, by_follow_up in result["paired"].items():
+        for follow_up, paired in by_follow_up.items():
+            pairs = result["pairs"][measure][follow_up]
+            if paired["test"] is None:
+                continue
+            before = np.array([p[1] for p in pairs])
+            after = np.array([p[2] for p in pairs])
+            assert paired["n"] == len(pairs)
+            if paired["test"] == "paired t-test":
+                expected = stats.ttest_rel(after, before)
+            else:
+                expected = stats.wilcoxon(after - before)
+            assert paired["p_value"] == pytest.approx(expected.pvalue, rel=1e-9, abs=1e-300)
+            assert paired["mean_change"] == pytest.approx(float(np.mean(after - before)))
+            checked += 1
+    assert checked >= 8
+
+
+def test_an_analysis_is_reproducible_from_its_definition(history, research_client):  # type: ignore[no-untyped-def]
+    cohort = _save(research_client)
+    research_client.post(reverse("research:run", args=[cohort.pk]))
+    research_client.post(reverse("research:run", args=[cohort.pk]))
+    first, second = AnalysisRun.objects.order_by("created_at")
+    assert first.result["results_table"] == second.result["results_table"]
+    assert first.result["table1"] == second.result["table1"]
+
+
+@pytest.mark.parametrize(
+    "extra, field",
+    [
+        ({"index_from": "2026-05-01", "index_to": "2026-01-01"}, "index_from"),
+        ({"procedure": "block", "tunnels": ["tibial"]}, "tunnels"),
+        ({"procedure": "surgery"}, "procedure"),
+        ({"age_bands": ["100_plus"]}, "age_bands"),
+        ({"name": ""}, "name"),
+    ],
+)
+def test_bad_filters_are_refused_and_nothing_is_saved(research_client, extra, field):  # type: ignore[no-untyped-def]
+    response = research_client.post(
+        reverse("research:cohort_new"), {**FILTERS, "save": "1", **extra}
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert field in form.errors, form.errors
+    assert 'role="alert"' in response.content.decode()
+    assert not Cohort.objects.exists()
+
+
+def test_a_cohort_whose_stored_filters_no_longer_read_says_so(researcher, research_client):  # type: ignore[no-untyped-def]
+    cohort = Cohort.objects.create(
+        name="Old", filters={"procedure": "laser"}, created_by=researcher
+    )
+    page = research_client.get(reverse("research:cohort", args=[cohort.pk]))
+    assert page.status_code == 200
+    assert "can no longer be read" in page.content.decode()
+
+
+def test_editing_a_cohort_keeps_its_earlier_analyses_as_they_were(history, research_client):  # type: ignore[no-untyped-def]
+    cohort = _save(research_client)
+    research_client.post(reverse("research:run", args=[cohort.pk]))
+    run = AnalysisRun.objects.get()
+    response = research_client.post(
+        reverse("research:cohort_edit", args=[cohort.pk]),
+        {**FILTERS, "save": "1", "diabetes": "yes"},
+    )
+    assert response.status_code == 302
+    cohort.refresh_from_db()
+    assert cohort.filters["diabetes"] == "yes"
+    run.refresh_from_db()
+    assert run.definition["filters"]["diabetes"] == ""
+
+
+@pytest.mark.parametrize("role", [Role.PATIENT, Role.FRONT_DESK, Role.CLINICIAN])
+def test_only_researchers_and_admins_see_research_pages(history, researcher, role):  # type: ignore[no-untyped-def]
+    cohort = Cohort.objects.create(
+        name="Operated", filters=cohorts.clean_filters({}), created_by=researcher
+    )
+    outsider = login(Client(), _user(role, f"{role}@example.org"))
+    urls = [
+        reverse("research:home"),
+        reverse("research:cohort", args=[cohort.pk]),
+        reverse("research:cohort_new"),
+    ]
+    for url in urls:
+        assert outsider.get(url).status_code == 404
+    assert outsider.post(reverse("research:export_csv", args=[cohort.pk])).status_code == 404
+    denied = AuditEvent.objects.filter(action=Action.DENIED, detail="research page")
+    assert denied.count() == len(urls) + 1
+    assert not AuditEvent.objects.filter(action=Action.EXPORT).exists()
+
+    anonymous = Client().get(reverse("research:home"))
+    assert anonymous.status_code == 302 and "/accounts/" in anonymous["Location"]
+
+    admin = login(Client(), _user(Role.ADMIN, "admin@example.org"))
+    assert admin.get(reverse("research:cohort", args=[cohort.pk])).status_code == 200
