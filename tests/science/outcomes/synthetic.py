@@ -17,7 +17,11 @@ NERVES = ("common_peroneal", "superficial_peroneal", "tibial")
 
 
 def cohort(
-    n: int = 200, seed: int = 0, missing: float = 0.15, readings: int | None = None
+    n: int = 200,
+    seed: int = 0,
+    missing: float = 0.15,
+    readings: int | None = None,
+    nights: int = 2,
 ) -> Dataset:
     rng = np.random.default_rng(seed)
     codes = [f"S-{i:06d}" for i in range(n)]
@@ -59,7 +63,7 @@ def cohort(
             pain = base_pain[i] - (0 if j == 0 else 3) + rng.normal(0, 1.5)
             add(i, "pain_max", d, float(np.clip(round(pain), 0, 10)))
             add(i, "sleep_nights", d, float(rng.integers(0, 8)))
-            for night in range(2):
+            for night in range(nights):
                 plm = rng.gamma(2, 12) * (1 if j == 0 else 0.7)
                 add(i, "plms_index", d + night, float(plm))
                 add(i, "movements_per_hour", d + night, float(plm * 1.5 + rng.normal(0, 2)))

@@ -150,3 +150,11 @@ def test_jsonable():
     assert jsonable({"a": (np.float64(np.nan), np.int64(3), [np.inf, 1.5]), 2: np.bool_(True)}) == {
         "a": [None, 3, [None, 1.5]], "2": True
     }  # fmt: skip
+
+
+def test_another_subgroup_is_not_tested_against_itself():
+    r = analyse(cohort(60, seed=2, readings=40), subgroup="sex")
+    assert r.table1.numbers["sex"]["test"] is None
+    assert r.table1.numbers["diabetes"]["test"] is not None
+    assert r.compared == ("Female", "Male")
+    json.dumps(r.as_dict(), allow_nan=False)

@@ -23,7 +23,7 @@ shown per follow-up.
 Sensitivity (primary measure only, cohorts up to `MIXED_MAX_SUBJECTS` subjects): a linear
 mixed model with a random intercept per subject fitted by REML (Laird NM & Ware JH,
 Biometrics 1982;38:963-974; statsmodels MixedLM), valid when follow-ups are missing at
-random. Its fitting time grows with the number of subjects (2.7 s for 3000 subjects
+random. Its fitting time grows with the number of subjects (1.9-2.7 s for 3000 subjects
 measured on the clinic's 2-core server), so above the limit it is skipped and the reason
 given. Convergence warnings and errors of either model are reported as text; the analysis
 never stops because of them.
@@ -277,7 +277,7 @@ def fit_mixed(
         result.messages.append(
             f"Skipped: the cohort has {result.n_subjects} subjects, more than "
             f"{max_subjects}; the mixed model's fitting time grows with the number of "
-            "subjects (2.7 s measured for 3000 subjects), and GEE already uses every visit."
+            "subjects (1.9-2.7 s measured for 3000 subjects), and GEE already uses every visit."
         )
         return result
     design = _design(long, order)

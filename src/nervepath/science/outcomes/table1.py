@@ -27,6 +27,8 @@ from nervepath.science.outcomes.groups import compare_counts, compare_groups
 
 AGE_TOP = 90
 UNKNOWN = "Unknown"
+# The Table 1 row of a subgroup attribute: not tested against itself.
+SUBGROUP_COLUMN = {"diabetes": "diabetes", "sex": "sex", "legs": "legs", "block_response": "block"}
 SEX_LABELS = {"female": "Female", "male": "Male", "other": "Other", "": "Not recorded"}
 BLOCK_LABELS = {
     "candidate": "Candidate",
@@ -123,11 +125,7 @@ def table1(
         present += sorted(set(frame[column]) - set(order))
         counts = {name: {c: int((df[column] == c).sum()) for c in present} for name, df in columns}
         test = None
-        if (
-            len(known) >= 2
-            and column != "group"
-            and not (subgroup == "diabetes" and column == "diabetes")
-        ):
+        if len(known) >= 2 and column != SUBGROUP_COLUMN.get(subgroup):
             table = [[counts[g][c] for c in present] for g in known]
             test = compare_counts(table)
         numbers[key] = {"counts": counts, "test": test.as_dict() if test else None}
