@@ -28,9 +28,7 @@ FILTERS = {"name": "Operated", "description": "", "procedure": "decompression"}
 
 @pytest.fixture
 def history(clinic):  # type: ignore[no-untyped-def]
-    return make_history(
-        90, seed=5, today=timezone.localdate(), surgical_share=0.5, prefix="pages"
-    )
+    return make_history(90, seed=5, today=timezone.localdate(), surgical_share=0.5, prefix="pages")
 
 
 def _user(role: str, email: str) -> User:
@@ -74,9 +72,7 @@ def test_a_researcher_builds_a_cohort_runs_the_analysis_and_downloads_it(
     assert f"{expected.patients} patients" in page
     assert f"{expected.legs} legs" in page
     missing = sum(
-        1
-        for states in expected.follow_ups.values()
-        if any(s.state == "missing" for s in states)
+        1 for states in expected.follow_ups.values() if any(s.state == "missing" for s in states)
     )
     assert page.count("<code>S-") == missing > 0  # who misses a follow-up, by study code
     for member in expected.members[:5]:
@@ -133,9 +129,7 @@ def test_a_researcher_builds_a_cohort_runs_the_analysis_and_downloads_it(
     assert client.get(reverse("research:export_csv", args=[cohort.pk])).status_code == 405
 
 
-def test_the_stored_statistics_match_scipy_on_the_same_pairs(
-    history, research_client
-):  # type: ignore[no-untyped-def]
+def test_the_stored_statistics_match_scipy_on_the_same_pairs(history, research_client):  # type: ignore[no-untyped-def]
     cohort = _save(research_client)
     research_client.post(reverse("research:run", args=[cohort.pk]))
     result = AnalysisRun.objects.get().result

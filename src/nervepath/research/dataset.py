@@ -25,7 +25,7 @@ from nervepath.pathway.surgery import follow_up_plan
 from nervepath.research.cohorts import Selection, chunks, describe
 from nervepath.research.models import StudyCode
 from nervepath.science.outcomes import measures
-from nervepath.science.outcomes.data import Dataset, Observation, Reading, Subject
+from nervepath.science.outcomes.data import Dataset, Observation, Reading, Subject, Timepoint
 from nervepath.wearables.models import Night
 
 # Questionnaire scores the analysis reads: measure key → (instrument, score in `result`).
@@ -45,7 +45,7 @@ def code_version() -> str:
     version = f"nervepath {nervepath.__version__}"
     here = Path(__file__).resolve().parent
     try:
-        commit = subprocess.run(  # noqa: S603 (fixed arguments, no shell)
+        commit = subprocess.run(
             ["git", "rev-parse", "--short=12", "HEAD"],  # noqa: S607
             cwd=here,
             capture_output=True,
@@ -56,6 +56,15 @@ def code_version() -> str:
     except (OSError, subprocess.SubprocessError):
         return version
     return f"{version} (git {commit})" if commit else version
+
+
+def timepoints() -> tuple[Timepoint, ...]:
+    """The analysis windows: the defaults for the default follow-ups, else the halfway rule
+    over the clinic's own NERVEPATH_FOLLOW_UPS."""
+    setting = tuple(f"{days}:{label}" for days, label in follow_up_plan())
+    if setting == measures.DEFAULT_SETTING:
+        return measures.DEFAULT_TIMEPOINTS
+    return measures.timepoints_from_setting(setting)
 
 
 def definition(name: str, selection: Selection) -> dict[str, Any]:
@@ -119,7 +128,7 @@ def build(name: str, selection: Selection, snapshot_at: datetime | None = None) 
         observations=tuple(observations),
         readings=tuple(readings),
         measures=tuple(measures.DEFAULT_MEASURES),
-        timepoints=measures.timepoints_from_setting(f"{d}:{label}" for d, label in follow_up_plan()),
+        timepoints=timepoints(),
         definition=definition(name, selection),
         snapshot_at=snapshot_at.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ"),
         code_version=code_version(),
@@ -135,7 +144,9 @@ def _readings(selection: Selection, codes: dict[int, StudyCode]) -> list[Reading
         rows = (
             MonitoringReading.objects.filter(surgery_id__in=part)
             .order_by("recorded_at", "pk")
-            .values_list("surgery_id", "patient_id", "surgery__leg", "nerve", "phase", "amplitude_uv")
+            .values_list(
+                "surgery_id", "patient_id", "surgery__leg", "nerve", "phase", "amplitude_uv"
+            )
         )
         for sid, pid, leg, nerve, phase, amplitude in rows:
             pair = pairs.setdefault((sid, nerve), {"pid": pid, "leg": leg})

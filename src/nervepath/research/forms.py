@@ -40,9 +40,7 @@ class CohortForm(forms.Form):
     diagnoses = forms.MultipleChoiceField(
         choices=_choices(cohorts.DIAGNOSES), required=False, widget=forms.CheckboxSelectMultiple
     )
-    diabetes = forms.ChoiceField(
-        choices=[("", "Any"), *_choices(cohorts.YES_NO)], required=False
-    )
+    diabetes = forms.ChoiceField(choices=[("", "Any"), *_choices(cohorts.YES_NO)], required=False)
     age_bands = forms.MultipleChoiceField(
         choices=_choices(cohorts.AGE_BANDS), required=False, widget=forms.CheckboxSelectMultiple
     )

@@ -105,8 +105,7 @@ def blocks(run: AnalysisRun) -> list[Block]:
                         "Baseline characteristics",
                         t1["header"],
                         t1["rows"],
-                        "Mean ± SD, median [IQR] or n (%). Ages of 90 and over are counted "
-                        "as 90.",
+                        "Mean ± SD, median [IQR] or n (%). Ages of 90 and over are counted as 90.",
                     )
                 ],
             )
@@ -132,7 +131,9 @@ def blocks(run: AnalysisRun) -> list[Block]:
     for key, model in (r.get("models") or {}).items():
         label = measures.get(key, {}).get("label", key)
         if not model.get("fitted"):
-            model_rows.append([label, "GEE", "—", "not fitted", "—", "—", "; ".join(model.get("messages") or [])])
+            model_rows.append(
+                [label, "GEE", "—", "not fitted", "—", "—", "; ".join(model.get("messages") or [])]
+            )
             continue
         for e in model.get("estimates", []):
             model_rows.append(
@@ -196,7 +197,14 @@ def blocks(run: AnalysisRun) -> list[Block]:
                 tables=[
                     doc.Table(
                         "Responders by definition and follow-up",
-                        ["Definition", "Follow-up", "Responders / n", "%", "95 % CI (Wilson)", "Not evaluable"],
+                        [
+                            "Definition",
+                            "Follow-up",
+                            "Responders / n",
+                            "%",
+                            "95 % CI (Wilson)",
+                            "Not evaluable",
+                        ],
                         responder_rows,
                         "Not evaluable: both values present but the baseline makes the rule "
                         "impossible (e.g. a baseline of 0 for a percentage rule).",
@@ -229,7 +237,15 @@ def blocks(run: AnalysisRun) -> list[Block]:
                 tables=[
                     doc.Table(
                         f"Change from baseline, {a} vs {b}",
-                        ["Measure", "Follow-up", f"{a}: n, mean ± SD", f"{b}: n, mean ± SD", "Difference [95 % CI]", "Test", "p"],
+                        [
+                            "Measure",
+                            "Follow-up",
+                            f"{a}: n, mean ± SD",
+                            f"{b}: n, mean ± SD",
+                            "Difference [95 % CI]",
+                            "Test",
+                            "p",
+                        ],
                         group_rows,
                     )
                 ],

@@ -117,9 +117,7 @@ def _breakdown(selection: cohorts.Selection) -> list[tuple[str, list[tuple[str, 
         cohorts.AGE_BANDS[cohorts.age_band(m.age)][0] if m.age is not None else "Not recorded"
         for m in members
     )
-    legs = Counter(
-        {0: "None", 1: "One leg", 2: "Both legs"}.get(len(m.legs), "") for m in members
-    )
+    legs = Counter({0: "None", 1: "One leg", 2: "Both legs"}.get(len(m.legs), "") for m in members)
     bands = Counter(cohorts.IRLS_BANDS[m.baseline_band] for m in members)
     blocks = Counter(cohorts.BLOCK_RESPONSES[m.block_response] for m in members)
     return [
@@ -138,9 +136,7 @@ def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         selection = cohorts.select(cohort.filters)
     except cohorts.FilterError as exc:
-        return render(
-            request, "research/cohort.html", {"cohort": cohort, "filter_error": str(exc)}
-        )
+        return render(request, "research/cohort.html", {"cohort": cohort, "filter_error": str(exc)})
     codes = StudyCode.for_patients(selection.patient_ids)
     labels = cohorts.follow_up_labels() if selection.follow_ups else []
     counts = dict(selection.follow_up_counts())
@@ -194,7 +190,9 @@ def run_analysis(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _run(public_id: str) -> AnalysisRun:
-    return get_object_or_404(AnalysisRun.objects.select_related("cohort", "created_by"), public_id=public_id)
+    return get_object_or_404(
+        AnalysisRun.objects.select_related("cohort", "created_by"), public_id=public_id
+    )
 
 
 @research_only

@@ -4,20 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_historicalpatient'),
+        ("accounts", "0003_historicalpatient"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalpatient',
-            name='sex',
-            field=models.CharField(blank=True, choices=[('female', 'Female'), ('male', 'Male'), ('other', 'Other')], max_length=8),
+            model_name="historicalpatient",
+            name="sex",
+            field=models.CharField(
+                blank=True,
+                choices=[("female", "Female"), ("male", "Male"), ("other", "Other")],
+                max_length=8,
+            ),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='sex',
-            field=models.CharField(blank=True, choices=[('female', 'Female'), ('male', 'Male'), ('other', 'Other')], max_length=8),
+            model_name="patient",
+            name="sex",
+            field=models.CharField(
+                blank=True,
+                choices=[("female", "Female"), ("male", "Male"), ("other", "Other")],
+                max_length=8,
+            ),
         ),
     ]
