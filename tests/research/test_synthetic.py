@@ -211,3 +211,13 @@ def test_the_command_prints_the_counts(clinic):  # type: ignore[no-untyped-def]
     )  # fmt: skip
     assert "patients: 10" in out.getvalue() and "Done in" in out.getvalue()
     assert _mine("cmd").count() == 10
+
+
+@pytest.mark.django_db
+def test_the_command_refuses_outside_development(clinic, settings):  # type: ignore[no-untyped-def]
+    from django.core.management import CommandError, call_command
+
+    settings.DEBUG, settings.DEV = False, False
+    with pytest.raises(CommandError, match="NERVEPATH_DEV"):
+        call_command("seed_research_history", "--patients", "3", "--prefix", "prod")
+    assert _mine("prod").count() == 0

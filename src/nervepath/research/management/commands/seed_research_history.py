@@ -11,6 +11,7 @@ import time
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -32,6 +33,11 @@ class Command(BaseCommand):
         parser.add_argument("--today", default=None, help="YYYY-MM-DD (default: today)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Made-up patients never go into a clinic's real records.
+        if not (settings.DEBUG or getattr(settings, "DEV", False)):
+            raise CommandError(
+                "seed_research_history only runs with DEBUG=1 or NERVEPATH_DEV=1."
+            )
         try:
             today = (
                 date.fromisoformat(str(options["today"]))
