@@ -155,8 +155,7 @@ def test_a_researcher_builds_a_cohort_analyses_it_and_downloads_it(  # type: ign
     assert all(f"cohort {cohort.pk}" in d for d in details)
     assert any(d.startswith("report (pdf)") for d in details)
     assert any(
-        d.startswith("de-identified CSV") and f"{expected.patients} patients" in d
-        for d in details
+        d.startswith("de-identified CSV") and f"{expected.patients} patients" in d for d in details
     )
 
 

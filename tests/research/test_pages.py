@@ -23,6 +23,9 @@ from nervepath.research import cohorts
 from nervepath.research.models import AnalysisRun, Cohort
 from nervepath.research.synthetic import make_history
 
+# JSON lookups and date arithmetic differ between databases: run on PostgreSQL as well.
+pytestmark = pytest.mark.postgres
+
 FILTERS = {"name": "Operated", "description": "", "procedure": "decompression"}
 
 
