@@ -67,14 +67,18 @@ def available(result: dict[str, Any]) -> list[dict[str, str]]:
                 ),
             }
         )
-    if any(r.get("n") for r in result.get("responders", [])):
-        out.append(
-            {
-                "name": "responders",
-                "title": "Responders at each follow-up",
-                "caption": "Share of responders by definition and follow-up, with Wilson 95 % CI.",
-            }
-        )
+    for definition in result.get("responder_definitions", []):
+        if any(r["n"] for r in result.get("responders", []) if r["responder"] == definition["key"]):
+            out.append(
+                {
+                    "name": f"responders-{definition['key']}",
+                    "title": f"Responders: {definition['label']}",
+                    "caption": (
+                        f"Share of patients meeting “{definition['label']}” at each "
+                        "follow-up, with Wilson 95 % CI; n = patients evaluable."
+                    ),
+                }
+            )
     recurrence = result.get("recurrence") or {}
     if recurrence.get("km"):
         out.append(
@@ -125,19 +129,19 @@ def figure(result: dict[str, Any], name: str) -> Figure:
         ]
         return plots.boxes_by_timepoint(series, m["label"], m["unit"])
     if kind == "responders":
-        names = {r["key"]: r["label"] for r in result.get("responder_definitions", [])}
+        definition = next(d for d in result["responder_definitions"] if d["key"] == key)
         rows = [
             (
-                f"{names.get(r['responder'], r['responder'])}, {labels.get(r['timepoint'], '')}",
+                labels.get(r["timepoint"], r["timepoint"]),
                 r["share"],
                 r["ci_low"],
                 r["ci_high"],
                 r["n"],
             )
             for r in result["responders"]
-            if r["n"]
+            if r["responder"] == key and r["n"]
         ]
-        return plots.responder_bars(rows, "Responders")
+        return plots.responder_bars(rows, definition["label"])
     if kind == "recurrence":
         curves = {}
         groups = result.get("recurrence_by_group") or {}
@@ -163,12 +167,13 @@ def _p(p: float) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def _curve(km: dict[str, Any]) -> dict[str, Any]:
-    """Steps of a stored Kaplan-Meier estimate as the plot wants them (starting at 1)."""
+def _curve(km: dict[str, Any], every: int = 90) -> dict[str, Any]:
+    """Steps of a stored Kaplan-Meier estimate as the plot wants them (starting at 1), with
+    the number at risk every ``every`` days (at the first step on or after that day, since
+    patients enter the risk set only when they first respond)."""
     times, survival, low, high = [0.0], [1.0], [1.0], [1.0]
-    censored_times, censored_survival, at_risk = [], [], []
+    censored_times, censored_survival = [], []
     for step in km["steps"]:
-        at_risk.append((step["time"], step["at_risk"]))
         if step["events"]:
             times.append(step["time"])
             survival.append(step["survival"])
@@ -177,6 +182,11 @@ def _curve(km: dict[str, Any]) -> dict[str, Any]:
         if step["censored"]:
             censored_times.append(step["time"])
             censored_survival.append(step["survival"])
+    last = max((s["time"] for s in km["steps"]), default=0)
+    at_risk = []
+    for tick in range(0, int(last) + 1, every):
+        following = next((s for s in km["steps"] if s["time"] >= tick), None)
+        at_risk.append((tick, following["at_risk"] if following else 0))
     return {
         "times": times,
         "survival": survival,

@@ -160,7 +160,8 @@ class Analysis:
                 if r.effect_size is not None:
                     effect = f"{r.effect_size_name} = {r.effect_size:.2f}"
                 shares = [
-                    f"{_pct(s.share)} [{_pct(s.ci_low)}–{_pct(s.ci_high)}] ({s.responder})"
+                    f"{_pct(s.share)} [{_pct(s.ci_low)}–{_pct(s.ci_high)}]"
+                    f" ({self._responder_label(s.responder)})"
                     for s in self.responders
                     if s.timepoint == tkey
                     and s.share is not None
@@ -184,6 +185,9 @@ class Analysis:
 
     def _responder_measure(self, key: str) -> str:
         return next((r.measure for r in self.responder_definitions if r.key == key), "")
+
+    def _responder_label(self, key: str) -> str:
+        return next((r.label for r in self.responder_definitions if r.key == key), key)
 
 
 def _pct(x: float | None) -> str:
