@@ -113,7 +113,8 @@ def test_results_table(result):
     rows = result.results_table()
     assert len(rows) == 5 * 4 and all(len(r) == len(RESULTS_HEADER) for r in rows)
     irls_3m = next(r for r in rows if r[0] == "IRLS total" and r[1] == "3 months")
-    assert irls_3m[7] == "<0.001" and "irls_50" in irls_3m[9] and "irls_band" in irls_3m[9]
+    assert irls_3m[7] == "<0.001"
+    assert "(IRLS improved >= 50 %)" in irls_3m[9] and "(IRLS lower severity band)" in irls_3m[9]
     assert next(r for r in rows if r[0] == "PLMS index")[9] == "—"
 
 

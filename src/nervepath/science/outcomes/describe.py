@@ -8,11 +8,13 @@ Missing values (NaN, None) are left out. n=0 gives only n; n=1 gives no SD.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import stats
 
 
 @dataclass(frozen=True)
@@ -72,3 +74,15 @@ def describe(values: Iterable[float | None] | NDArray[np.floating]) -> Summary:
         min=float(arr.min()),
         max=float(arr.max()),
     )
+
+
+def shapiro_p(values: NDArray[np.float64]) -> float:
+    """The Shapiro-Wilk p-value of ``values`` (n ≥ 3, not constant).
+
+    SciPy warns that its p-value approximation is less accurate above 5,000 values; the
+    choice between a t-test and a rank test only asks whether p is below 0.05, which at that
+    size it nearly always is, so the warning is not passed on (docs/research-statistics.md).
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*N > 5000.*", category=UserWarning)
+        return float(stats.shapiro(values).pvalue)

@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from nervepath.science.outcomes.describe import clean
+from nervepath.science.outcomes.describe import clean, shapiro_p
 
 WELCH = "Welch t-test"
 MANN_WHITNEY = "Mann-Whitney U"
@@ -136,7 +136,7 @@ def compare_groups(
     normal: list[float] = []
     why = "a group has fewer than 3 values, so normality cannot be checked"
     if x.size >= 3 and y.size >= 3 and np.ptp(x) > 0 and np.ptp(y) > 0:
-        normal = [float(stats.shapiro(x).pvalue), float(stats.shapiro(y).pvalue)]
+        normal = [shapiro_p(x), shapiro_p(y)]
         why = f"Shapiro-Wilk p = {min(normal):.3f} in the less normal group"
     elif x.size >= 3 and y.size >= 3:
         why = "a group has no spread, so normality cannot be checked"

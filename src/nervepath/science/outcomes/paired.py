@@ -27,6 +27,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from nervepath.science.outcomes.describe import shapiro_p
+
 T_TEST = "paired t-test"
 WILCOXON = "Wilcoxon signed-rank"
 D_Z = "Cohen's d_z"
@@ -145,7 +147,7 @@ def compare_paired(
             effect_size=rank_biserial_paired(d),
             effect_size_name=RANK_BISERIAL,
         )
-    normal_p = float(stats.shapiro(d).pvalue)
+    normal_p = shapiro_p(d)
     if normal_p >= 0.05:
         t = stats.ttest_rel(a, b)
         return PairedResult(
