@@ -112,8 +112,9 @@ def test_dates_become_days_since_the_index_procedure(records):  # type: ignore[n
         "to_book",
     )
     (medication,) = table(files, "medications.csv")
+    assert medication["drug_class"] == "dopamine_agonist"
     assert (medication["drug"], medication["dose"], medication["start_day"]) == (
-        "Pramipexole",
+        "pramipexole",
         "0.25",
         "-200",
     )
@@ -192,15 +193,24 @@ def test_an_empty_selection_gives_headers_only(db):  # type: ignore[no-untyped-d
     assert all(fhir[f"{kind}.ndjson"] == "" for kind in RESOURCE_TYPES)
 
 
-def test_a_formula_in_a_drug_name_is_defused(records):  # type: ignore[no-untyped-def]
+def test_typed_drug_names_and_units_never_leave_as_typed(records):  # type: ignore[no-untyped-def]
     from nervepath.pathway.models import Medication
 
     Medication.objects.create(
         patient=records.bob, name="=HYPERLINK(1)", dose=1, unit="mg", started_on=records.bob_index
     )
+    Medication.objects.create(
+        patient=records.bob,
+        name=f"Ropinirole, per Dr {FREETEXT}",
+        dose=1,
+        unit=f"tabs {FREETEXT}",
+        started_on=records.bob_index,
+    )
     files = csv_zip(cohorts.select({"procedure": "decompression"}))
-    drugs = [r["drug"] for r in table(files, "medications.csv")]
-    assert "'=HYPERLINK(1)" in drugs
+    rows = table(files, "medications.csv")
+    assert [r["drug"] for r in rows].count("other") == 1  # the formula is no known drug
+    assert ("ropinirole", "other") in [(r["drug"], r["unit"]) for r in rows]
+    assert FREETEXT not in files["medications.csv"] and "HYPERLINK" not in files["medications.csv"]
     # A negative day is a number, not a formula: it is written as is.
     assert "-200" in [r["start_day"] for r in table(files, "medications.csv")]
 

@@ -19,7 +19,6 @@ from typing import Any
 from django.conf import settings
 
 from nervepath.accounts.models import Patient, Sex
-from nervepath.assessment.models import Response
 from nervepath.pathway.models import (
     CandidacyReview,
     FollowUp,
@@ -209,8 +208,10 @@ def clean_filters(raw: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def describe(filters: dict[str, Any]) -> list[tuple[str, str]]:
-    """The filters as (what, which) lines for pages, reports and exports."""
+def describe(filters: dict[str, Any], *, exact_dates: bool = True) -> list[tuple[str, str]]:
+    """The filters as (what, which) lines for pages, reports and exports. An export's lines
+    give the index dates' years only: a one-day range next to "days since the index" would
+    turn every day back into a calendar date."""
     f = clean_filters(filters)
     lines = [("Procedure", PROCEDURES[f["procedure"]])]
     if f["tunnels"]:
@@ -218,7 +219,10 @@ def describe(filters: dict[str, Any]) -> list[tuple[str, str]]:
     if f["modalities"]:
         lines.append(("Modality", ", ".join(Modality(m).label for m in f["modalities"])))
     if f["index_from"] or f["index_to"]:
-        lines.append(("Index procedure", f"{f['index_from'] or '…'} to {f['index_to'] or '…'}"))
+        first, last = f["index_from"] or "…", f["index_to"] or "…"
+        if not exact_dates:
+            first, last = first[:4], last[:4]
+        lines.append(("Index procedure", f"{first} to {last}"))
     labels = {
         "diagnoses": DIAGNOSES,
         "age_bands": {k: v[0] for k, v in AGE_BANDS.items()},
@@ -302,39 +306,24 @@ def age_band(age: int | None) -> str:
 
 
 def _latest(instrument: str, ids: list[int], field: str) -> dict[int, Any]:
-    """patient id → `field` ("answers" or "result") of their latest current response."""
-    out: dict[int, tuple[Any, Any]] = {}
-    for part in chunks(ids):
-        rows = (
-            Response.objects.current()
-            .filter(instrument_id=instrument, patient_id__in=part)
-            .values_list("patient_id", "submitted_at", field)
-        )
-        for pid, at, value in rows:
-            if pid not in out or at > out[pid][0]:
-                out[pid] = (at, value)
-    return {pid: value for pid, (_at, value) in out.items()}
+    """patient id → `field` (e.g. "answers__diabetes") of their latest current response."""
+    from nervepath.research import responses
+
+    # Oldest first: the last row of each patient wins.
+    return {pid: value for pid, _i, _at, value in responses.current(ids, [field], [instrument])}
 
 
 def _baseline_bands(index: dict[int, tuple[date, Any]]) -> dict[int, str]:
-    """The IRLS band of the last IRLS in the 180 days up to each patient's index day."""
-    best: dict[int, tuple[Any, str]] = {}
-    ids = list(index)
-    for part in chunks(ids):
-        rows = (
-            Response.objects.current()
-            .filter(instrument_id="irls", patient_id__in=part)
-            .values_list("patient_id", "submitted_at", "result")
-        )
-        for pid, at, result in rows:
-            day = at.date()
-            start = index[pid][0]
-            if not start - timedelta(days=BASELINE_DAYS) <= day <= start:
-                continue
-            band = (result or {}).get("band") or ""
-            if band and (pid not in best or at > best[pid][0]):
-                best[pid] = (at, band)
-    return {pid: band for pid, (_at, band) in best.items()}
+    """The IRLS band of the last IRLS in the 180 days up to each patient's index day (days
+    in the clinic's zone, as the analysis counts them)."""
+    from nervepath.research import responses
+
+    best: dict[int, str] = {}
+    for pid, _i, at, band in responses.current(list(index), ["result__band"], ["irls"]):
+        start = index[pid][0]
+        if band and start - timedelta(days=BASELINE_DAYS) <= responses.local_day(at) <= start:
+            best[pid] = band
+    return best
 
 
 def _block_responses(ids: list[int]) -> dict[int, str]:
@@ -406,21 +395,22 @@ def select(filters: dict[str, Any], today: date | None = None) -> Selection:
             "pk", "date_of_birth", "sex"
         ):
             people[pid] = (born, sex)
-    history = _latest("symptom_history", ids, "answers")
-    rls = _latest("rls_diagnosis", ids, "result")
-    mnsi = _latest("mnsi", ids, "result")
+    diabetes_answers = _latest("symptom_history", ids, "answers__diabetes")
+    rls = _latest("rls_diagnosis", ids, "result__cutoffs__all_criteria")
+    mnsi = _latest("mnsi", ids, "result__positive")
     bands = _baseline_bands(index)
     blocks = _block_responses(ids)
     members = []
     for pid in ids:
         start, surgeries = index[pid]
         born, sex = people[pid]
-        answer = (history.get(pid) or {}).get("diabetes")
+        answer = diabetes_answers.get(pid)
         diabetes = True if answer == "yes" else False if answer == "no" else None
         diagnoses = set()
-        if ((rls.get(pid) or {}).get("cutoffs") or {}).get("all_criteria"):
+        # JSON true comes back as True (PostgreSQL) or 1 (SQLite).
+        if rls.get(pid):
             diagnoses.add("rls")
-        if (mnsi.get(pid) or {}).get("positive"):
+        if mnsi.get(pid):
             diagnoses.add("neuropathy")
         legs: list[str] = []
         for _sid, leg in surgeries:

@@ -19,9 +19,9 @@ from django.conf import settings
 from django.utils import timezone
 
 import nervepath
-from nervepath.assessment.models import Response
 from nervepath.pathway.models import MonitoringReading, Phase
 from nervepath.pathway.surgery import follow_up_plan
+from nervepath.research import responses
 from nervepath.research.cohorts import Selection, chunks, describe
 from nervepath.research.models import StudyCode
 from nervepath.science.outcomes import measures
@@ -98,20 +98,16 @@ def build(name: str, selection: Selection, snapshot_at: datetime | None = None) 
     )
     observations: list[Observation] = []
     instruments = {instrument: key for key, (instrument, _score) in SCORES.items()}
+    answered = responses.current(ids, ["result__total"], list(instruments))
+    for pid, instrument, at, total in answered:
+        if total is None:
+            continue
+        day = (at.astimezone(zone).date() - members[pid].index_date).days
+        if FIRST_DAY <= day <= LAST_DAY:
+            observations.append(
+                Observation(codes[pid].code, instruments[instrument], day, float(total))
+            )
     for part in chunks(ids):
-        rows = (
-            Response.objects.current()
-            .filter(instrument_id__in=list(instruments), patient_id__in=part)
-            .values_list("patient_id", "instrument_id", "submitted_at", "result__total")
-        )
-        for pid, instrument, at, total in rows:
-            if total is None or at is None:
-                continue
-            day = (at.astimezone(zone).date() - members[pid].index_date).days
-            if FIRST_DAY <= day <= LAST_DAY:
-                observations.append(
-                    Observation(codes[pid].code, instruments[instrument], day, float(total))
-                )
         nights = Night.objects.filter(patient_id__in=part).values_list(
             "patient_id", "night_of", *NIGHT_METRICS
         )

@@ -29,6 +29,8 @@ from typing import Any
 from django.utils import timezone
 
 from nervepath.exports import safe_cell
+from nervepath.pathway.drugs import classify
+from nervepath.pathway.medications import COMMON_UNITS
 from nervepath.pathway.models import (
     CandidacyReview,
     FollowUp,
@@ -248,9 +250,17 @@ FILES: dict[str, list[Column]] = {
     ],
     "medications.csv": [
         CODE,
-        Column("drug", "text", "", "Medication name as recorded (a drug name)"),
+        Column(
+            "drug",
+            "code",
+            "",
+            "Generic name when the recorded name is a known RLS medicine (the AASM 2025 "
+            "guideline's list, nervepath.pathway.drugs), else 'other': the name is typed "
+            "by staff, so it is never exported as typed",
+        ),
+        Column("drug_class", "code", "", "Class of that medicine (empty for 'other')"),
         Column("dose", "decimal", "", "Dose, in the unit of the next column"),
-        Column("unit", "text", "", "Dose unit (mg, mcg, mg/24 h, ...)"),
+        Column("unit", "code", "", "Dose unit", ", ".join((*COMMON_UNITS, "other"))),
         _day_col("start_day", "First day"),
         _day_col("stop_day", "Last day (empty: still taken)"),
         Column(
@@ -607,12 +617,14 @@ def _tables(selection: Selection, codes: dict[int, str]) -> dict[str, list[list[
         ids,
         ("patient_id", "name", "dose", "unit", "started_on", "stopped_on", "replaces_id"),
     ):
+        drug = classify(name or "")
         rows.append(
             [
                 codes[pid],
-                name,
+                drug.generic if drug else "other",
+                drug.code if drug else "",
                 dose,
-                unit,
+                unit if unit in COMMON_UNITS else "other",
                 day(pid, started),
                 day(pid, stopped),
                 _yes_no(replaces is not None),
@@ -644,26 +656,17 @@ def _tables(selection: Selection, codes: dict[int, str]) -> dict[str, list[list[
 
 
 def current_responses(ids: list[int]) -> list[tuple[int, str, str, dt.datetime, Any, Any]]:
-    """(patient id, instrument, version, submitted at, answers, result) of every current
-    (submitted, not corrected) response of these patients, oldest first."""
-    from nervepath.assessment.models import Response
+    """(patient id, instrument, version, first answered at, answers, result) of every
+    current (submitted, not corrected) response of these patients, oldest first; a
+    corrected response is dated by the first submission of its chain."""
+    from nervepath.research import responses
 
-    out = []
-    for part in chunks(ids):
-        out.extend(
-            Response.objects.current()
-            .filter(patient_id__in=part)
-            .values_list(
-                "patient_id",
-                "instrument_id",
-                "instrument_version",
-                "submitted_at",
-                "answers",
-                "result",
-            )
+    return [
+        (pid, instrument, version, at, answers, result)
+        for pid, instrument, at, version, answers, result in responses.current(
+            ids, ["instrument_version", "answers", "result"]
         )
-    out.sort(key=lambda r: (r[0], r[1], r[3]))
-    return out
+    ]
 
 
 def _questionnaires(

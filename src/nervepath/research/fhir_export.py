@@ -83,14 +83,15 @@ LEG_TEXT = {"right": "Right lower leg", "left": "Left lower leg"}
 
 
 class Ids:
-    """Opaque, per-export resource ids: sha256(salt, study code, kind, ordinal)."""
+    """Opaque, per-export resource ids: "r" and sha256(salt, study code, kind, ordinal), so
+    an id never looks like a row number."""
 
     def __init__(self, salt: str | None = None) -> None:
         self.salt = salt or secrets.token_hex(16)
 
     def __call__(self, code: str, kind: str, ordinal: object) -> str:
         text = f"{self.salt}|{code}|{kind}|{ordinal}"
-        return hashlib.sha256(text.encode()).hexdigest()[:24]
+        return "r" + hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 def shift_date(value: dt.date, days: int) -> str:

@@ -80,8 +80,14 @@ class CohortForm(forms.Form):
         ]
 
     @classmethod
-    def initial_from(cls, name: str, description: str, filters: dict[str, Any]) -> dict[str, Any]:
-        return {"name": name, "description": description, **filters}
+    def initial_from(cls, name: str, description: str, filters: Any) -> dict[str, Any]:
+        """The form's starting values; stored filters that are not a mapping start empty."""
+        known = filters if isinstance(filters, dict) else {}
+        return {
+            "name": name,
+            "description": description,
+            **{k: v for k, v in known.items() if k in cls.FILTERS},
+        }
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

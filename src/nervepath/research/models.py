@@ -13,7 +13,7 @@ import secrets
 import uuid
 from collections.abc import Iterable
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, models
 
 from nervepath.accounts.models import Patient, User
 
@@ -52,24 +52,20 @@ class StudyCode(models.Model):
         """The codes of these patients, creating the missing ones in one insert."""
         wanted = set(patient_ids)
         found = {s.patient_id: s for s in cls.objects.filter(patient_id__in=wanted)}
-        missing = wanted - found.keys()
-        if missing:
-            for _attempt in range(5):
-                taken = set(cls.objects.values_list("code", flat=True)) if found else set()
-                rows = []
-                for pid in sorted(missing):
-                    code = new_code()
-                    while code in taken:
-                        code = new_code()
-                    taken.add(code)
-                    rows.append(cls(patient_id=pid, code=code, date_shift_days=new_shift()))
-                try:
-                    with transaction.atomic():
-                        cls.objects.bulk_create(rows)
-                    break
-                except IntegrityError:  # a concurrent request made some; read them again
-                    pass
+        for _attempt in range(5):
+            missing = wanted - found.keys()
+            if not missing:
+                break
+            rows = [
+                cls(patient_id=pid, code=new_code(), date_shift_days=new_shift())
+                for pid in sorted(missing)
+            ]
+            # A concurrent request may have coded some of them, or (rarely) drawn the same
+            # code: those rows are skipped and the next round makes the rest.
+            cls.objects.bulk_create(rows, ignore_conflicts=True)
             found = {s.patient_id: s for s in cls.objects.filter(patient_id__in=wanted)}
+        if wanted - found.keys():
+            raise IntegrityError("Study codes could not be made for every patient.")
         return found
 
 

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -58,7 +59,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "research/home.html",
         {
             "cohorts": Cohort.objects.select_related("created_by"),
-            "runs": AnalysisRun.objects.select_related("cohort", "created_by")[:10],
+            "runs": AnalysisRun.objects.select_related("cohort", "created_by").defer(
+                "result", "definition"
+            )[:10],
         },
     )
 
@@ -156,16 +159,28 @@ def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "labels": labels,
             "follow_up_rows": [(label, counts.get(label, {})) for label in labels],
             "missing_rows": missing_rows,
-            "runs": cohort.runs.select_related("created_by")[:20],
+            "runs": cohort.runs.select_related("created_by").defer("result", "definition")[:20],
         },
     )
+
+
+def _selection(request: HttpRequest, cohort: Cohort) -> cohorts.Selection | None:
+    """The cohort's members, or None with a message when its stored filters no longer read
+    (e.g. a follow-up label the clinic has since changed)."""
+    try:
+        return cohorts.select(cohort.filters)
+    except cohorts.FilterError as exc:
+        messages.error(request, f"This cohort's filters can no longer be read: {exc}")
+        return None
 
 
 @research_only
 @require_POST
 def run_analysis(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = get_object_or_404(Cohort, pk=pk)
-    selection = cohorts.select(cohort.filters)
+    selection = _selection(request, cohort)
+    if selection is None:
+        return redirect("research:cohort", cohort.pk)
     snapshot_at = timezone.now()
     data = dataset.build(cohort.name, selection, snapshot_at)
     result = analyse(data).as_dict()
@@ -238,11 +253,13 @@ def analysis_report(request: HttpRequest, public_id: str, fmt: str) -> HttpRespo
 @require_POST
 def export_deidentified(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = get_object_or_404(Cohort, pk=pk)
-    selection = cohorts.select(cohort.filters)
+    selection = _selection(request, cohort)
+    if selection is None:
+        return redirect("research:cohort", cohort.pk)
     snapshot_at = timezone.now()
     data = deidentify.deidentified_zip(
         selection,
-        definition_lines=[("Cohort", cohort.name), *cohorts.describe(cohort.filters)],
+        definition_lines=cohorts.describe(cohort.filters, exact_dates=False),
         snapshot_at=snapshot_at,
         code_version=dataset.code_version(),
     )
@@ -259,7 +276,9 @@ def export_deidentified(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def export_fhir(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = get_object_or_404(Cohort, pk=pk)
-    selection = cohorts.select(cohort.filters)
+    selection = _selection(request, cohort)
+    if selection is None:
+        return redirect("research:cohort", cohort.pk)
     data = fhir_export.fhir_bulk_zip(selection, snapshot_at=timezone.now())
     audit.record(
         request,

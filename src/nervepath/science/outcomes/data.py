@@ -21,7 +21,7 @@ class Subject:
     sex: str  # "female", "male", "other" or "" when not recorded
     diabetes: bool | None  # None: not asked / not answered
     legs: int = 1  # legs decompressed (0 for a cohort without surgery)
-    block_response: str = ""  # "candidate", "not_candidate", "undetermined" or ""
+    block_response: str = ""  # "candidate", "not_candidate", "not_reviewed", "no_block" or ""
 
 
 @dataclass(frozen=True)

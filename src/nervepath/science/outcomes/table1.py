@@ -30,10 +30,11 @@ UNKNOWN = "Unknown"
 # The Table 1 row of a subgroup attribute: not tested against itself.
 SUBGROUP_COLUMN = {"diabetes": "diabetes", "sex": "sex", "legs": "legs", "block_response": "block"}
 SEX_LABELS = {"female": "Female", "male": "Male", "other": "Other", "": "Not recorded"}
-BLOCK_LABELS = {
+BLOCK_LABELS = {  # Subject.block_response, as the clinic's cohorts record it
     "candidate": "Candidate",
     "not_candidate": "Not a candidate",
-    "undetermined": "Undetermined",
+    "not_reviewed": "Block, no decision",
+    "no_block": "No block",
     "": "Not recorded",
 }
 

@@ -35,9 +35,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         # Made-up patients never go into a clinic's real records.
         if not (settings.DEBUG or getattr(settings, "DEV", False)):
-            raise CommandError(
-                "seed_research_history only runs with DEBUG=1 or NERVEPATH_DEV=1."
-            )
+            raise CommandError("seed_research_history only runs with DEBUG=1 or NERVEPATH_DEV=1.")
         try:
             today = (
                 date.fromisoformat(str(options["today"]))
