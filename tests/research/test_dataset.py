@@ -83,3 +83,27 @@ def test_stored_filters_that_no_longer_read_are_refused_without_a_crash(clinic, 
     cohort.save()
     edit = client.get(reverse("research:cohort_edit", args=[cohort.pk]))
     assert edit.status_code == 200
+
+
+def test_diagnosis_and_diabetes_come_from_the_latest_answers(operated, alice):  # type: ignore[no-untyped-def]
+    when = timezone.now() - timedelta(days=150)
+    criteria = ["urge_to_move", "worse_at_rest", "relieved_by_movement", "evening_night"]
+    rls = {item: "yes" for item in [*criteria, "not_other_condition"]}
+    respond(alice, "rls_diagnosis", {**rls, "course": "chronic_persistent",
+                                     "clinically_significant": "yes"}, when)  # fmt: skip
+    respond(alice, "mnsi", answers.mnsi(8), when)
+    respond(alice, "symptom_history", answers.history(diabetes="no"), when)
+    respond(
+        alice,
+        "symptom_history",
+        answers.history(diabetes="yes", diabetes_type="type2"),
+        when + timedelta(days=1),
+    )
+
+    def count(**filters) -> int:  # type: ignore[no-untyped-def]
+        return cohorts.select({"procedure": "decompression", **filters}).patients
+
+    (member,) = cohorts.select({"procedure": "decompression"}).members
+    assert member.diagnoses == {"rls", "neuropathy"} and member.diabetes is True
+    assert count(diagnoses=["rls", "neuropathy"]) == 1 and count(diabetes="yes") == 1
+    assert count(diabetes="no") == 0 and count(diabetes="unknown") == 0

@@ -305,12 +305,14 @@ def age_band(age: int | None) -> str:
     return ""
 
 
-def _latest(instrument: str, ids: list[int], field: str) -> dict[int, Any]:
-    """patient id → `field` (e.g. "answers__diabetes") of their latest current response."""
+def _latest(instrument: str, ids: list[int], value: Any) -> dict[int, Any]:
+    """patient id → ``value`` (an expression on the response) of their latest current
+    response of this instrument."""
     from nervepath.research import responses
 
     # Oldest first: the last row of each patient wins.
-    return {pid: value for pid, _i, _at, value in responses.current(ids, [field], [instrument])}
+    rows = responses.current(ids, [instrument], value=value)
+    return {pid: found for pid, _i, _day, found in rows}
 
 
 def _baseline_bands(index: dict[int, tuple[date, Any]]) -> dict[int, str]:
@@ -319,9 +321,10 @@ def _baseline_bands(index: dict[int, tuple[date, Any]]) -> dict[int, str]:
     from nervepath.research import responses
 
     best: dict[int, str] = {}
-    for pid, _i, at, band in responses.current(list(index), ["result__band"], ["irls"]):
+    rows = responses.current(list(index), ["irls"], band=responses.json_text("band"))
+    for pid, _i, day, band in rows:
         start = index[pid][0]
-        if band and start - timedelta(days=BASELINE_DAYS) <= responses.local_day(at) <= start:
+        if band and start - timedelta(days=BASELINE_DAYS) <= day <= start:
             best[pid] = band
     return best
 
@@ -395,9 +398,11 @@ def select(filters: dict[str, Any], today: date | None = None) -> Selection:
             "pk", "date_of_birth", "sex"
         ):
             people[pid] = (born, sex)
-    diabetes_answers = _latest("symptom_history", ids, "answers__diabetes")
-    rls = _latest("rls_diagnosis", ids, "result__cutoffs__all_criteria")
-    mnsi = _latest("mnsi", ids, "result__positive")
+    from nervepath.research.responses import json_text, truthy
+
+    diabetes_answers = _latest("symptom_history", ids, json_text("diabetes", "answers"))
+    rls = _latest("rls_diagnosis", ids, json_text("cutoffs__all_criteria"))
+    mnsi = _latest("mnsi", ids, json_text("positive"))
     bands = _baseline_bands(index)
     blocks = _block_responses(ids)
     members = []
@@ -407,10 +412,9 @@ def select(filters: dict[str, Any], today: date | None = None) -> Selection:
         answer = diabetes_answers.get(pid)
         diabetes = True if answer == "yes" else False if answer == "no" else None
         diagnoses = set()
-        # JSON true comes back as True (PostgreSQL) or 1 (SQLite).
-        if rls.get(pid):
+        if truthy(rls.get(pid)):
             diagnoses.add("rls")
-        if mnsi.get(pid):
+        if truthy(mnsi.get(pid)):
             diagnoses.add("neuropathy")
         legs: list[str] = []
         for _sid, leg in surgeries:

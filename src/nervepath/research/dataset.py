@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.utils import timezone
 
 import nervepath
@@ -83,11 +82,11 @@ def build(name: str, selection: Selection, snapshot_at: datetime | None = None) 
     snapshot_at = snapshot_at or timezone.now()
     members = {m.patient_id: m for m in selection.members}
     ids = sorted(members)
-    codes = StudyCode.for_patients(ids)
-    zone = ZoneInfo(settings.TIME_ZONE)
+    codes = StudyCode.codes_for(ids)
+    index_dates = {pid: m.index_date for pid, m in members.items()}
     subjects = tuple(
         Subject(
-            code=codes[m.patient_id].code,
+            code=codes[m.patient_id],
             age=m.age,
             sex=m.sex,
             diabetes=m.diabetes,
@@ -98,26 +97,24 @@ def build(name: str, selection: Selection, snapshot_at: datetime | None = None) 
     )
     observations: list[Observation] = []
     instruments = {instrument: key for key, (instrument, _score) in SCORES.items()}
-    answered = responses.current(ids, ["result__total"], list(instruments))
-    for pid, instrument, at, total in answered:
+    answered = responses.current(ids, list(instruments), total=responses.json_number("total"))
+    for pid, instrument, on, total in answered:
         if total is None:
             continue
-        day = (at.astimezone(zone).date() - members[pid].index_date).days
+        day = (on - index_dates[pid]).days
         if FIRST_DAY <= day <= LAST_DAY:
-            observations.append(
-                Observation(codes[pid].code, instruments[instrument], day, float(total))
-            )
+            observations.append(Observation(codes[pid], instruments[instrument], day, total))
     for part in chunks(ids):
         nights = Night.objects.filter(patient_id__in=part).values_list(
             "patient_id", "night_of", *NIGHT_METRICS
         )
         for pid, night_of, *values in nights:
-            day = (night_of - members[pid].index_date).days
+            day = (night_of - index_dates[pid]).days
             if not FIRST_DAY <= day <= LAST_DAY:
                 continue
             for key, value in zip(NIGHT_METRICS, values, strict=True):
                 if value is not None:
-                    observations.append(Observation(codes[pid].code, key, day, float(value)))
+                    observations.append(Observation(codes[pid], key, day, value))
     readings = _readings(selection, codes)
     return Dataset(
         subjects=subjects,
@@ -131,7 +128,7 @@ def build(name: str, selection: Selection, snapshot_at: datetime | None = None) 
     )
 
 
-def _readings(selection: Selection, codes: dict[int, StudyCode]) -> list[Reading]:
+def _readings(selection: Selection, codes: dict[int, str]) -> list[Reading]:
     """Before/after amplitude pairs per nerve and leg of the cohort's surgeries (the last
     reading of each phase when a nerve was measured more than once)."""
     surgery_ids = [sid for m in selection.members for sid in m.surgery_ids]
@@ -149,7 +146,7 @@ def _readings(selection: Selection, codes: dict[int, StudyCode]) -> list[Reading
             pair[phase] = amplitude
     return [
         Reading(
-            code=codes[p["pid"]].code,
+            code=codes[p["pid"]],
             leg=p["leg"],
             nerve=nerve,
             before_uv=float(p[Phase.BEFORE]),

@@ -661,11 +661,12 @@ def current_responses(ids: list[int]) -> list[tuple[int, str, str, dt.datetime, 
     corrected response is dated by the first submission of its chain."""
     from nervepath.research import responses
 
+    rows = responses.current(
+        ids, when="time", version="instrument_version", answers="answers", result="result"
+    )
     return [
         (pid, instrument, version, at, answers, result)
-        for pid, instrument, at, version, answers, result in responses.current(
-            ids, ["instrument_version", "answers", "result"]
-        )
+        for pid, instrument, at, version, answers, result in rows
     ]
 
 

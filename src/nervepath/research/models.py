@@ -48,6 +48,18 @@ class StudyCode(models.Model):
         return self.code
 
     @classmethod
+    def codes_for(cls, patient_ids: Iterable[int]) -> dict[int, str]:
+        """patient id → code, reading only the two columns (made first where missing)."""
+        wanted = list(patient_ids)
+        found: dict[int, str] = {}
+        for start in range(0, len(wanted), 5000):
+            part = wanted[start : start + 5000]
+            found.update(cls.objects.filter(patient_id__in=part).values_list("patient_id", "code"))
+        if len(found) < len(set(wanted)):
+            found.update({pid: s.code for pid, s in cls.for_patients(wanted).items()})
+        return found
+
+    @classmethod
     def for_patients(cls, patient_ids: Iterable[int]) -> dict[int, StudyCode]:
         """The codes of these patients, creating the missing ones in one insert."""
         wanted = set(patient_ids)

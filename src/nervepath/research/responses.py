@@ -4,24 +4,54 @@
 A correction is a new row submitted later (`assessment.services.correct`); the clinic's
 own summary dates the corrected score by the first submission of its chain, and so must
 research, or a baseline corrected months later would move out of its window.
+
+Cohorts of thousands read tens of thousands of rows, so the values asked for are computed
+by the database (a JSON key as text or number, the clinic's calendar day of an instant)
+rather than decoded row by row in Python.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Expression, F, FloatField
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, TruncDate
 
 from nervepath.assessment.models import Response, ResponseStatus
 from nervepath.research.cohorts import chunks
 
 
+def json_text(path: str, field: str = "result") -> KT:
+    """A JSON key (or nested path, "cutoffs__all_criteria") of a response as text."""
+    return KT(f"{field}__{path}")
+
+
+def json_number(path: str, field: str = "result") -> Cast:
+    return Cast(KT(f"{field}__{path}"), FloatField())
+
+
 def current(
-    ids: list[int], fields: Iterable[str], instruments: Iterable[str] | None = None
+    ids: list[int],
+    instruments: Iterable[str] | None = None,
+    *,
+    when: str = "day",
+    **fields: str | Expression,
 ) -> list[tuple[Any, ...]]:
-    """(patient id, instrument, first answered at, *fields) of every current response of
-    these patients (oldest first, then by row), one query per 5,000 patients."""
-    fields = list(fields)
+    """(patient id, instrument, first answered, *fields) of every current response of these
+    patients, oldest first (then by row), one query per 5,000 patients.
+
+    ``when="day"`` gives the clinic's calendar day of the first submission (what the
+    analysis counts in), ``"time"`` the instant itself. ``fields`` name the values wanted:
+    a model field ("answers") or an expression (`json_text("band")`)."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    moment: Expression = (
+        TruncDate("submitted_at", tzinfo=zone) if when == "day" else F("submitted_at")
+    )
+    names = [f"v_{name}" for name in fields]
     wanted = list(instruments) if instruments is not None else None
     out: list[tuple[Any, ...]] = []
     for part in chunks(ids):
@@ -29,14 +59,22 @@ def current(
         if wanted is not None:
             rows = rows.filter(instrument_id__in=wanted)
         found = list(
-            rows.values_list(
+            rows.annotate(
+                moment=moment,
+                **{
+                    alias: F(value) if isinstance(value, str) else value
+                    for alias, value in zip(names, fields.values(), strict=True)
+                },
+            )
+            .order_by()
+            .values_list(
                 "pk",
                 "corrects_id",
                 "corrected_by",
-                "submitted_at",
+                "moment",
                 "patient_id",
                 "instrument_id",
-                *fields,
+                *names,
             )
         )
         earlier = {pk: (corrects, at) for pk, corrects, _by, at, *_rest in found}
@@ -53,8 +91,6 @@ def current(
     return [(pid, instrument, first, *values) for pid, instrument, first, _pk, *values in out]
 
 
-def local_day(at: dt.datetime) -> dt.date:
-    """The clinic's calendar day of an instant (the analysis counts days in that zone)."""
-    from django.utils import timezone
-
-    return timezone.localtime(at).date()
+def truthy(value: Any) -> bool:
+    """A JSON true read as text: "true" (PostgreSQL) or 1 (SQLite)."""
+    return value in (True, 1, "1", "true")
