@@ -33,7 +33,9 @@ def cohort(
             sex=str(rng.choice(["female", "male", "other", ""], p=[0.55, 0.4, 0.02, 0.03])),
             diabetes=None if d < 0.05 else bool(d < 0.4),
             legs=int(rng.integers(1, 3)),
-            block_response=str(rng.choice(["candidate", "not_candidate", "not_reviewed", "no_block"])),
+            block_response=str(
+                rng.choice(["candidate", "not_candidate", "not_reviewed", "no_block"])
+            ),
         )
         for c, d in zip(codes, diabetes, strict=True)
     )
