@@ -46,7 +46,11 @@ def test_sign_in_is_by_email_case_insensitively(clinic, alice):
 
 
 def test_each_role_lands_on_its_own_start_page(client, clinic, alice, frontdesk, researcher):
-    for user, target in ((alice.user, "/portal/"), (frontdesk, "/staff/"), (researcher, "/")):
+    for user, target in (
+        (alice.user, "/portal/"),
+        (frontdesk, "/staff/"),
+        (researcher, "/research/"),
+    ):
         login(client, user)
         response = client.get("/accounts/home/")
         assert response.status_code == 302 and response["Location"] == target
