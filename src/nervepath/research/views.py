@@ -117,8 +117,7 @@ def _breakdown(selection: cohorts.Selection) -> list[tuple[str, list[tuple[str, 
     )
     sexes = Counter(cohorts.SEXES[m.sex or "unknown"] for m in members)
     ages = Counter(
-        cohorts.AGE_BANDS[cohorts.age_band(m.age)][0] if m.age is not None else "Not recorded"
-        for m in members
+        cohorts.AGE_BANDS.get(cohorts.age_band(m.age), ("Not recorded",))[0] for m in members
     )
     legs = Counter({0: "None", 1: "One leg", 2: "Both legs"}.get(len(m.legs), "") for m in members)
     bands = Counter(cohorts.IRLS_BANDS[m.baseline_band] for m in members)
