@@ -12,12 +12,14 @@ rather than decoded row by row in Python.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Expression, F, FloatField
+from django.db import connection
+from django.db.models import CharField, Expression, F, FloatField
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, TruncDate
 
@@ -48,9 +50,24 @@ def current(
     analysis counts in), ``"time"`` the instant itself. ``fields`` name the values wanted:
     a model field ("answers") or an expression (`json_text("band")`)."""
     zone = ZoneInfo(settings.TIME_ZONE)
-    moment: Expression = (
-        TruncDate("submitted_at", tzinfo=zone) if when == "day" else F("submitted_at")
-    )
+    # PostgreSQL works out the clinic's day itself. SQLite would call back into Python for
+    # every row, so there the stored UTC text is read as it is and turned into the clinic's
+    # day here, once per distinct minute.
+    moment: Expression = F("submitted_at")
+    to_day = when == "day" and connection.vendor != "postgresql"
+    if when == "day" and not to_day:
+        moment = TruncDate("submitted_at", tzinfo=zone)
+    elif to_day:
+        moment = Cast("submitted_at", CharField())
+    days: dict[str, dt.date] = {}
+
+    def day_of(text: str) -> dt.date:
+        minute = text[:16]
+        if minute not in days:
+            at = dt.datetime.fromisoformat(minute).replace(tzinfo=dt.UTC)
+            days[minute] = at.astimezone(zone).date()
+        return days[minute]
+
     names = [f"v_{name}" for name in fields]
     wanted = list(instruments) if instruments is not None else None
     out: list[tuple[Any, ...]] = []
@@ -77,6 +94,11 @@ def current(
                 *names,
             )
         )
+        if to_day:
+            found = [
+                (pk, corrects, by, day_of(at) if at else None, *rest)
+                for pk, corrects, by, at, *rest in found
+            ]
         earlier = {pk: (corrects, at) for pk, corrects, _by, at, *_rest in found}
         for pk, corrects, corrected_by, at, pid, instrument, *values in found:
             if corrected_by is not None or at is None:
