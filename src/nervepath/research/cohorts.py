@@ -11,7 +11,7 @@ thousands of patients is selected in well under a second (benchmarks/bench_resea
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -256,6 +256,14 @@ def chunks(ids: list[int], size: int = 5000) -> Iterator[list[int]]:
         yield ids[start : start + size]
 
 
+def rows_of(
+    model: Any, ids: list[int], fields: Sequence[str], key: str = "patient_id"
+) -> Iterator[tuple[Any, ...]]:
+    """`fields` of the rows whose `key` is one of `ids`, read a chunk of ids at a time."""
+    for part in chunks(ids):
+        yield from model.objects.filter(**{f"{key}__in": part}).values_list(*fields)
+
+
 def _index_procedures(f: dict[str, Any]) -> dict[int, tuple[date, list[tuple[int, str]]]]:
     """patient id → (index day, [(surgery id, leg), ...] of the cohort's surgeries)."""
     found: dict[int, tuple[date, list[tuple[int, str]]]] = {}
@@ -332,19 +340,15 @@ def _baseline_bands(index: dict[int, tuple[date, Any]]) -> dict[int, str]:
 def _block_responses(ids: list[int]) -> dict[int, str]:
     """The decision on each patient's latest reviewed block, or that a block had none."""
     out: dict[int, str] = {}
-    for part in chunks(ids):
-        for pid in NerveBlock.objects.filter(patient_id__in=part).values_list(
-            "patient_id", flat=True
-        ):
-            out[pid] = "not_reviewed"
-        rows = CandidacyReview.objects.filter(patient_id__in=part).values_list(
-            "patient_id", "block__given_on", "decision"
-        )
-        latest: dict[int, tuple[date, str]] = {}
-        for pid, day, decision in rows:
-            if pid not in latest or day > latest[pid][0]:
-                latest[pid] = (day, decision)
-        out.update({pid: decision for pid, (_day, decision) in latest.items()})
+    for (pid,) in rows_of(NerveBlock, ids, ("patient_id",)):
+        out[pid] = "not_reviewed"
+    latest: dict[int, tuple[date, str]] = {}
+    for pid, day, decision in rows_of(
+        CandidacyReview, ids, ("patient_id", "block__given_on", "decision")
+    ):
+        if pid not in latest or day > latest[pid][0]:
+            latest[pid] = (day, decision)
+    out.update({pid: decision for pid, (_day, decision) in latest.items()})
     return out
 
 
@@ -357,11 +361,10 @@ def _follow_up_states(
     index_surgery = {pid: ids[0] for pid, ids in surgeries.items() if ids}
     rows: dict[int, dict[str, tuple[str, date]]] = defaultdict(dict)
     by_surgery = {sid: pid for pid, sid in index_surgery.items()}
-    for part in chunks(list(by_surgery)):
-        for sid, label, status, due in FollowUp.objects.filter(surgery_id__in=part).values_list(
-            "surgery_id", "label", "status", "due_on"
-        ):
-            rows[by_surgery[sid]][label] = (status, due)
+    for sid, label, status, due in rows_of(
+        FollowUp, list(by_surgery), ("surgery_id", "label", "status", "due_on"), "surgery_id"
+    ):
+        rows[by_surgery[sid]][label] = (status, due)
     out: dict[int, list[FollowUpState]] = {}
     for pid in index_surgery:
         states = []
@@ -392,12 +395,10 @@ def select(filters: dict[str, Any], today: date | None = None) -> Selection:
     today = today or timezone.localdate()
     index = _index_procedures(f)
     ids = sorted(index)
-    people: dict[int, tuple[date | None, str]] = {}
-    for part in chunks(ids):
-        for pid, born, sex in Patient.objects.filter(pk__in=part).values_list(
-            "pk", "date_of_birth", "sex"
-        ):
-            people[pid] = (born, sex)
+    people = {
+        pid: (born, sex)
+        for pid, born, sex in rows_of(Patient, ids, ("pk", "date_of_birth", "sex"), "pk")
+    }
     from nervepath.research.responses import json_text, truthy
 
     diabetes_answers = _latest("symptom_history", ids, json_text("diabetes", "answers"))

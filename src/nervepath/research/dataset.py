@@ -21,7 +21,7 @@ import nervepath
 from nervepath.pathway.models import MonitoringReading, Phase
 from nervepath.pathway.surgery import follow_up_plan
 from nervepath.research import responses
-from nervepath.research.cohorts import Selection, chunks, describe
+from nervepath.research.cohorts import Selection, chunks, describe, rows_of
 from nervepath.research.models import StudyCode
 from nervepath.science.outcomes import measures
 from nervepath.science.outcomes.data import Dataset, Observation, Reading, Subject, Timepoint
@@ -104,17 +104,13 @@ def build(name: str, selection: Selection, snapshot_at: datetime | None = None) 
         day = (on - index_dates[pid]).days
         if FIRST_DAY <= day <= LAST_DAY:
             observations.append(Observation(codes[pid], instruments[instrument], day, total))
-    for part in chunks(ids):
-        nights = Night.objects.filter(patient_id__in=part).values_list(
-            "patient_id", "night_of", *NIGHT_METRICS
-        )
-        for pid, night_of, *values in nights:
-            day = (night_of - index_dates[pid]).days
-            if not FIRST_DAY <= day <= LAST_DAY:
-                continue
-            for key, value in zip(NIGHT_METRICS, values, strict=True):
-                if value is not None:
-                    observations.append(Observation(codes[pid], key, day, value))
+    for pid, night_of, *values in rows_of(Night, ids, ("patient_id", "night_of", *NIGHT_METRICS)):
+        day = (night_of - index_dates[pid]).days
+        if not FIRST_DAY <= day <= LAST_DAY:
+            continue
+        for key, value in zip(NIGHT_METRICS, values, strict=True):
+            if value is not None:
+                observations.append(Observation(codes[pid], key, day, value))
     readings = _readings(selection, codes)
     return Dataset(
         subjects=subjects,

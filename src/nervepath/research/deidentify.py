@@ -21,7 +21,7 @@ import datetime as dt
 import io
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -51,7 +51,7 @@ from nervepath.research.cohorts import (
     PROCEDURES,
     Member,
     Selection,
-    chunks,
+    rows_of,
 )
 from nervepath.research.models import StudyCode
 from nervepath.scheduling.models import Appointment, Leg
@@ -391,11 +391,6 @@ class Days:
         if value is None:
             return None
         return (local_day(value) - self.index[pid]).days
-
-
-def rows_of(model: Any, ids: list[int], fields: Sequence[str], key: str = "patient_id") -> Iterator:
-    for part in chunks(ids):
-        yield from model.objects.filter(**{f"{key}__in": part}).values_list(*fields)
 
 
 def _ordinals(rows: Iterable[tuple[int, Any, Any]]) -> dict[Any, int]:

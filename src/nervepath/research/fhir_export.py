@@ -38,7 +38,7 @@ from nervepath.pathway.models import (
     Surgery,
     SurgeryStatus,
 )
-from nervepath.research.cohorts import Selection
+from nervepath.research.cohorts import Selection, rows_of
 from nervepath.research.deidentify import (
     AGE_CAP,
     AGE_ITEMS,
@@ -46,7 +46,6 @@ from nervepath.research.deidentify import (
     as_number,
     current_responses,
     load_instrument,
-    rows_of,
 )
 from nervepath.research.models import StudyCode
 from nervepath.scheduling.models import Appointment, Status

@@ -13,6 +13,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from nervepath.science.outcomes import plots
+from nervepath.science.outcomes.format import p_value
 
 FOLLOW_UP_ORDER = ("12m", "6m", "3m", "2w")
 
@@ -151,7 +152,7 @@ def figure(result: dict[str, Any], name: str) -> Figure:
         logrank = result.get("recurrence_logrank") or {}
         p_text = ""
         if logrank.get("p_value") is not None:
-            p_text = f"log-rank p = {_p(logrank['p_value'])}"
+            p_text = f"log-rank p = {p_value(logrank['p_value'])}"
         return plots.km_curve(
             curves, "Free of symptom return", xlabel="Days since surgery", p_text=p_text
         )
@@ -161,10 +162,6 @@ def figure(result: dict[str, Any], name: str) -> Figure:
             nerve["changes"], "Amplitude change", "%", title=key.replace("_", " ").capitalize()
         )
     raise KeyError(name)
-
-
-def _p(p: float) -> str:
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def _curve(km: dict[str, Any], every: int = 90) -> dict[str, Any]:

@@ -50,11 +50,10 @@ class StudyCode(models.Model):
     @classmethod
     def codes_for(cls, patient_ids: Iterable[int]) -> dict[int, str]:
         """patient id → code, reading only the two columns (made first where missing)."""
+        from nervepath.research.cohorts import rows_of
+
         wanted = list(patient_ids)
-        found: dict[int, str] = {}
-        for start in range(0, len(wanted), 5000):
-            part = wanted[start : start + 5000]
-            found.update(cls.objects.filter(patient_id__in=part).values_list("patient_id", "code"))
+        found: dict[int, str] = dict(rows_of(cls, wanted, ("patient_id", "code")))
         if len(found) < len(set(wanted)):
             found.update({pid: s.code for pid, s in cls.for_patients(wanted).items()})
         return found

@@ -13,6 +13,7 @@ from typing import Any
 from nervepath.research import figures
 from nervepath.research.models import AnalysisRun
 from nervepath.science.outcomes import report as doc
+from nervepath.science.outcomes.format import number, p_value
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -27,18 +28,8 @@ class Block:
     tables: list[doc.Table] = field(default_factory=list)
 
 
-def _p(p: float | None) -> str:
-    if p is None:
-        return "—"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def _n(x: float | None, digits: int = 1) -> str:
-    return "—" if x is None else f"{x:.{digits}f}"
-
-
 def _ci(low: float | None, high: float | None) -> str:
-    return "—" if low is None or high is None else f"{_n(low)} to {_n(high)}"
+    return "—" if low is None or high is None else f"{number(low)} to {number(high)}"
 
 
 def _pct(x: float | None) -> str:
@@ -141,9 +132,9 @@ def blocks(run: AnalysisRun) -> list[Block]:
                     label,
                     model["method"],
                     labels.get(e["timepoint"], e["timepoint"]),
-                    _n(e["change"]),
+                    number(e["change"]),
                     _ci(e["ci_low"], e["ci_high"]),
-                    _p(e["p_value"]),
+                    p_value(e["p_value"]),
                     f"{e['n_observations']} obs / {e['n_subjects']} patients",
                 ]
             )
@@ -157,9 +148,9 @@ def blocks(run: AnalysisRun) -> list[Block]:
                     measures.get(mixed["measure"], {}).get("label", mixed["measure"]),
                     "Mixed model",
                     labels.get(e["timepoint"], e["timepoint"]),
-                    _n(e["change"]),
+                    number(e["change"]),
                     _ci(e["ci_low"], e["ci_high"]),
-                    _p(e["p_value"]),
+                    p_value(e["p_value"]),
                     f"{e['n_observations']} obs / {e['n_subjects']} patients",
                 ]
             )
@@ -223,11 +214,11 @@ def blocks(run: AnalysisRun) -> list[Block]:
                 [
                     measures.get(key, {}).get("label", key),
                     labels.get(t, t),
-                    f"{g['n_a']}: {_n(g['mean_a'])} ± {_n(g['sd_a'])}",
-                    f"{g['n_b']}: {_n(g['mean_b'])} ± {_n(g['sd_b'])}",
-                    f"{_n(g['difference'])} [{_ci(g['ci_low'], g['ci_high'])}]",
+                    f"{g['n_a']}: {number(g['mean_a'])} ± {number(g['sd_a'])}",
+                    f"{g['n_b']}: {number(g['mean_b'])} ± {number(g['sd_b'])}",
+                    f"{number(g['difference'])} [{_ci(g['ci_low'], g['ci_high'])}]",
                     g["test"] or g["reason"],
-                    _p(g["p_value"]),
+                    p_value(g["p_value"]),
                 ]
             )
     if group_rows and a and b:
@@ -262,16 +253,18 @@ def blocks(run: AnalysisRun) -> list[Block]:
                 [
                     nerve["nerve"].replace("_", " "),
                     str(o["n"]),
-                    f"{_n(o['median'])} [{_n(o['q1'])} to {_n(o['q3'])}]",
-                    f"{_n(o['mean'])} ± {_n(o['sd'])}",
+                    f"{number(o['median'])} [{number(o['q1'])} to {number(o['q3'])}]",
+                    f"{number(o['mean'])} ± {number(o['sd'])}",
                     *[
                         "—"
                         if g not in nerve["by_group"]
-                        else f"{nerve['by_group'][g]['n']}: {_n(nerve['by_group'][g]['median'])}"
+                        else "{}: {}".format(
+                            nerve["by_group"][g]["n"], number(nerve["by_group"][g]["median"])
+                        )
                         for g in mon["compared"]
                     ],
                     comparison.get("test") or comparison.get("reason", "—"),
-                    _p(comparison.get("p_value")),
+                    p_value(comparison.get("p_value")),
                 ]
             )
         out.append(
@@ -308,7 +301,7 @@ def blocks(run: AnalysisRun) -> list[Block]:
             )
         logrank = r.get("recurrence_logrank") or {}
         if logrank.get("p_value") is not None:
-            paragraphs.append(f"Log-rank test {a} vs {b}: p = {_p(logrank['p_value'])}.")
+            paragraphs.append(f"Log-rank test {a} vs {b}: p = {p_value(logrank['p_value'])}.")
         out.append(Block("Time to symptom return", [p for p in paragraphs if p]))
     return out
 

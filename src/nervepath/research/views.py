@@ -248,41 +248,39 @@ def analysis_report(request: HttpRequest, public_id: str, fmt: str) -> HttpRespo
     return _download(data, content_type, f"nervepath-analysis-{run.cohort_id}-{stamp}.{fmt}")
 
 
-@research_only
-@require_POST
-def export_deidentified(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort = get_object_or_404(Cohort, pk=pk)
-    selection = _selection(request, cohort)
-    if selection is None:
-        return redirect("research:cohort", cohort.pk)
-    snapshot_at = timezone.now()
-    data = deidentify.deidentified_zip(
+def _deidentified(cohort: Cohort, selection: cohorts.Selection) -> bytes:
+    return deidentify.deidentified_zip(
         selection,
         definition_lines=cohorts.describe(cohort.filters, exact_dates=False),
-        snapshot_at=snapshot_at,
+        snapshot_at=timezone.now(),
         code_version=dataset.code_version(),
     )
-    audit.record(
-        request,
-        Action.EXPORT,
-        obj=cohort,
-        detail=f"de-identified CSV of cohort {cohort.pk}: {selection.patients} patients",
-    )
-    return _download(data, ZIP, f"nervepath-cohort-{cohort.pk}-deidentified.zip")
+
+
+def _fhir(_cohort: Cohort, selection: cohorts.Selection) -> bytes:
+    return fhir_export.fhir_bulk_zip(selection, snapshot_at=timezone.now())
+
+
+# Export kind → (what the audit trail calls it, file name ending, builder).
+EXPORTS: dict[str, tuple[str, str, Callable[[Cohort, cohorts.Selection], bytes]]] = {
+    "deidentified": ("de-identified CSV", "deidentified", _deidentified),
+    "fhir": ("FHIR bulk export", "fhir", _fhir),
+}
 
 
 @research_only
 @require_POST
-def export_fhir(request: HttpRequest, pk: int) -> HttpResponse:
+def export_cohort(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    what, ending, build = EXPORTS[kind]
     cohort = get_object_or_404(Cohort, pk=pk)
     selection = _selection(request, cohort)
     if selection is None:
         return redirect("research:cohort", cohort.pk)
-    data = fhir_export.fhir_bulk_zip(selection, snapshot_at=timezone.now())
+    data = build(cohort, selection)
     audit.record(
         request,
         Action.EXPORT,
         obj=cohort,
-        detail=f"FHIR bulk export of cohort {cohort.pk}: {selection.patients} patients",
+        detail=f"{what} of cohort {cohort.pk}: {selection.patients} patients",
     )
-    return _download(data, ZIP, f"nervepath-cohort-{cohort.pk}-fhir.zip")
+    return _download(data, ZIP, f"nervepath-cohort-{cohort.pk}-{ending}.zip")
