@@ -13,7 +13,7 @@ from typing import Any
 from nervepath.research import figures
 from nervepath.research.models import AnalysisRun
 from nervepath.science.outcomes import report as doc
-from nervepath.science.outcomes.format import number, p_value
+from nervepath.science.outcomes.format import number, p_value, percent
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -30,10 +30,6 @@ class Block:
 
 def _ci(low: float | None, high: float | None) -> str:
     return "—" if low is None or high is None else f"{number(low)} to {number(high)}"
-
-
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{100 * x:.1f}"
 
 
 def provenance(run: AnalysisRun) -> list[tuple[str, str]]:
@@ -175,8 +171,8 @@ def blocks(run: AnalysisRun) -> list[Block]:
             names.get(s["responder"], s["responder"]),
             labels.get(s["timepoint"], s["timepoint"]),
             f"{s['responders']} / {s['n']}",
-            _pct(s["share"]),
-            "—" if s["ci_low"] is None else f"{_pct(s['ci_low'])} to {_pct(s['ci_high'])}",
+            percent(s["share"]),
+            "—" if s["ci_low"] is None else f"{percent(s['ci_low'])} to {percent(s['ci_high'])}",
             str(s.get("not_evaluable", 0)),
         ]
         for s in r.get("responders", [])

@@ -21,7 +21,7 @@ import numpy as np
 
 from nervepath.science.outcomes.assemble import Assembled, assemble
 from nervepath.science.outcomes.data import Dataset, Measure, Timepoint
-from nervepath.science.outcomes.format import jsonable, number, p_value
+from nervepath.science.outcomes.format import jsonable, number, p_value, percent
 from nervepath.science.outcomes.groups import GroupResult, compare_groups
 from nervepath.science.outcomes.measures import (
     BASELINE_KEY,
@@ -160,7 +160,7 @@ class Analysis:
                 if r.effect_size is not None:
                     effect = f"{r.effect_size_name} = {r.effect_size:.2f}"
                 shares = [
-                    f"{_pct(s.share)} [{_pct(s.ci_low)}–{_pct(s.ci_high)}]"
+                    f"{percent(s.share)} [{percent(s.ci_low)}–{percent(s.ci_high)}]"
                     f" ({self._responder_label(s.responder)})"
                     for s in self.responders
                     if s.timepoint == tkey
@@ -188,10 +188,6 @@ class Analysis:
 
     def _responder_label(self, key: str) -> str:
         return next((r.label for r in self.responder_definitions if r.key == key), key)
-
-
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x * 100:.1f}"
 
 
 def _mean_sd(mean: float | None, sd: float | None) -> str:

@@ -22,6 +22,11 @@ def number(x: float | None, digits: int = 1) -> str:
     return f"{x:.{digits}f}"
 
 
+def percent(share: float | None) -> str:
+    """A share 0..1 as a percentage with one decimal, "—" when there is none."""
+    return "—" if share is None else f"{share * 100:.1f}"
+
+
 def opt(x: Any) -> float | None:
     """A finite float, or None for NaN/inf/None."""
     if x is None:
