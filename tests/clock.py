@@ -41,7 +41,7 @@ HOOK_DIR = Path(__file__).resolve().parent / "clockhook"
 REAL_TIME_MODULES = ["gunicorn"]
 # Compiled (Cython) modules that read datetime's C layout when first imported: they must
 # be imported before the travel starts, or they meet freezegun's classes and crash.
-COMPILED_FIRST = ["pandas", "psycopg_binary._psycopg"]
+COMPILED_FIRST = ["pandas", "psycopg"]
 
 _freezer = None
 
