@@ -548,6 +548,24 @@ def test_query_count_stays_flat(
         assert hale_client.get(url).status_code == 200
 
 
+def test_each_lane_has_one_registered_source():  # type: ignore[no-untyped-def]
+    """The pathway app registers one source per kind of record, in the lanes' order; a
+    lane that does not exist, or a second source for a lane, is refused."""
+    registered = timeline.registered_sources()
+    assert [kind for kind, _ in registered] == list(timeline.KINDS)
+    kind, source = registered[0]
+    assert timeline.register_source(kind, source) is source  # again: harmless
+
+    def other(patient, today):  # type: ignore[no-untyped-def]
+        return timeline.Found()
+
+    with pytest.raises(ValueError, match="No lane"):
+        timeline.register_source("x-ray", other)
+    with pytest.raises(ValueError, match="already come from"):
+        timeline.register_source("visit", other)
+    assert timeline.registered_sources() == registered
+
+
 # -- treatment events for the nights timeline ------------------------------------------
 
 

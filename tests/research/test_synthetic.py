@@ -15,6 +15,7 @@ from nervepath.assessment.services import instrument, result_json
 from nervepath.pathway.models import (
     CandidacyReview,
     FollowUp,
+    Modality,
     MonitoringReading,
     NerveBlock,
     ReliefEntry,
@@ -179,6 +180,41 @@ def test_the_plan_is_plausible():  # type: ignore[no-untyped-def]
             relapsed += after[-1] >= 0.8 * before[-1] and min(after) <= 0.6 * before[-1]
     assert improved / with_follow_up > 0.6
     assert relapsed > 0
+
+
+def test_the_plan_is_pure_and_the_configured_one_fills_in_the_clinic():  # type: ignore[no-untyped-def]
+    """The planner imports only the standard library and the science layer; given the
+    configured schedule, rule and zone it plans what ``synthetic.plan`` plans."""
+    import ast
+    import inspect
+    import sys
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    from nervepath.research.synthetic import planner
+
+    tree = ast.parse(inspect.getsource(planner))
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    outside = {
+        m
+        for m in imported
+        if m != "__future__"
+        and m.split(".")[0] not in sys.stdlib_module_names
+        and not m.startswith("nervepath.science")
+    }
+    assert not outside
+    pure = planner.plan(
+        40,
+        seed=2,
+        today=TODAY,
+        schedule=follow_up_plan(),
+        rule=synthetic.candidate_rule(),
+        zone=ZoneInfo(settings.TIME_ZONE),
+    )
+    assert pure == synthetic.plan(40, seed=2, today=TODAY)
+    assert list(synthetic.MODALITIES) == Modality.values  # drawn from by position
 
 
 @pytest.mark.django_db

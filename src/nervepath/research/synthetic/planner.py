@@ -1,94 +1,37 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""A synthetic clinic history for outcomes research: the demo seed and the benchmark.
+"""The synthetic clinic history as plain records: patients, questionnaires, blocks,
+surgeries, therapy courses and nights, planned from one ``random.Random(seed)``.
 
-``make_history(n, seed=..., today=...)`` invents ``n`` patients with a plausible path
-through the clinic and writes them through the real models with ``bulk_create``:
-
-- every patient: a user (role patient, unusable password, ``<prefix>.<n>@example.invalid``),
-  a ``Patient`` (age at the index procedure 25-95, a few over 89; sex about 60/38/1/1 %
-  female/male/other/not recorded) and the intake questionnaires (``symptom_history`` with
-  diabetes in about 30 %, ``rls_diagnosis``, ``mnsi``);
-- the surgical share: a diagnostic nerve block 30-60 days before surgery with its 14-day
-  relief diary and the clinician's ``CandidacyReview`` (the computed verdict is the real
-  one, ``science.nerves.relief``), decompression of one or both legs (the second three to
-  four weeks later) with intraoperative monitoring per nerve released, the configured
-  follow-ups (``pathway.surgery.follow_up_plan``) and the outcome questionnaires (``irls``,
-  ``pain_nrs``, ``clinic_sleep``) at baseline and around each follow-up that was attended;
-  about 85 % respond (less often and less in diabetics), about 10 % relapse at 6-12 months;
-- the others: questionnaires only, a block that did not make them candidates, or a
-  therapy course with its sessions;
-- nights (``wearables.Night``, one synthetic ``Recording`` with a done ``Analysis`` per
-  patient with nights) before and after surgery for a subset of the surgical patients.
-
-Every questionnaire result is the engine's own score of the generated answers
-(``science.instruments``; stored as ``assessment.services.record_response`` stores it).
-The generation is a pure function, :func:`plan`, of its arguments (one
-``random.Random(seed)``, no database): the same seed gives the same history. Writing
-(:func:`make_history`) adds only new rows, in one transaction, and refuses a prefix whose
-addresses already exist.
-
-Known shortcuts, acceptable for synthetic data:
-
-- ``bulk_create`` writes no django-simple-history rows, so the synthetic records have no
-  change history. ``bulk_create_with_history`` was measured at 1.8 times the time (2,000
-  patients: 6.7 s against 11.9 s on SQLite) and would date every history row today.
-- Speed: 20,000 patients (about 200,000 responses, 50,000 nights) take about 80 s on
-  SQLite, about 200 MB of memory (patients are planned and written 1,000 at a time).
-- Rows carry the dates they would have had (``created_at``, ``submitted_at``, ...): the
-  ``auto_now``/``auto_now_add`` fields of the models written are switched off while the
-  rows are inserted (:func:`_dated`), in this process, for the length of the call. A
-  submitted ``Response`` can be neither updated nor deleted, so this is the only way to
-  date one in the past.
-- Recordings point at no stored file (``storage_name`` ``synthetic/...``): their nights
-  have no figure or CSV, and re-analysing such a recording fails.
+Pure: no database, no settings, no Django. The clinic it is planned for (the follow-up
+schedule, the block-diary rule, the time zone, how many clinicians and locations) comes
+in as arguments (``configured`` reads them from the settings), so the same arguments
+always give the same history. Records name clinicians and locations by index; the writer
+(``writer``) turns them into rows.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import random
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.contrib.auth.hashers import make_password
-from django.db import models, transaction
-
-from nervepath.accounts.models import Patient, User
-from nervepath.assessment.models import Response
-from nervepath.assessment.services import instrument, result_json
-from nervepath.pathway.models import (
-    CandidacyReview,
-    FollowUp,
-    Modality,
-    MonitoringReading,
-    NerveBlock,
-    ReliefEntry,
-    Surgery,
-    TherapyCourse,
-    TherapySession,
-)
-from nervepath.pathway.surgery import follow_up_plan
-from nervepath.scheduling.models import Clinician, Location
-from nervepath.science import instruments
 from nervepath.science.nerves.relief import CandidateRule, Verdict, summarise
-from nervepath.wearables.models import Analysis, Night, Recording
 
 NERVES = ("common_peroneal", "superficial_peroneal", "tibial")
 OUTCOMES = ("irls", "pain_nrs", "clinic_sleep")
 INTAKE = ("symptom_history", "rls_diagnosis", "mnsi")
-BATCH = 2000
-PATIENTS_PER_CHUNK = 1000
+#: The therapy modalities, in the order of ``pathway.models.Modality`` (a test holds
+#: them equal): the plan draws from them by position.
+MODALITIES = ("estim", "laser", "both")
 NIGHTS_EACH = 18  # nights per patient with a device, on average
-ENGINE_VERSION = "synthetic"
 PREFIX = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
 
 FIRST_NAMES = (
     "Avery", "Blake", "Carmen", "Dana", "Elliot", "Frances", "Gale", "Harper", "Imani",
@@ -113,7 +56,7 @@ THERAPY_PARAMETERS = {
 }
 
 
-# ---------------------------------------------------------------- the plan (pure)
+# -- the records planned
 # Choice values are written as the stored strings ("done", "before", ...): the models'
 # TextChoices members read as tuples to mypy without Django's stubs.
 
@@ -554,7 +497,7 @@ def _nights(
 
 
 def _course(rng: random.Random, started_on: date, today: date, clinicians: int) -> PlannedCourse:
-    modality = rng.choice(Modality.values)
+    modality = rng.choice(MODALITIES)
     planned = rng.choice([6, 8, 10, 12, 16, 20])
     stops_at = rng.randint(2, planned - 1) if rng.random() < 0.1 else None
     sessions = []
@@ -632,14 +575,15 @@ def iter_plan(
     *,
     seed: int,
     today: date,
+    schedule: Sequence[tuple[int, str]],
+    rule: CandidateRule,
+    zone: ZoneInfo,
     surgical_share: float = 0.15,
     responses_per_patient: float = 10,
     nights_total: int | None = None,
     prefix: str = "synthetic",
     clinicians: int = 3,
     locations: int = 2,
-    schedule: Sequence[tuple[int, str]] | None = None,
-    rule: CandidateRule | None = None,
 ) -> Iterator[PlannedPatient]:
     """The patients of :func:`plan`, one at a time (the same sequence, less memory)."""
     if n_patients < 0:
@@ -648,14 +592,8 @@ def iter_plan(
         raise ValueError("surgical_share is a fraction from 0 to 1.")
     if clinicians < 1 or locations < 1:
         raise ValueError("At least one clinician and one location are needed.")
-    prefix = _check_prefix(prefix)
-    schedule = list(schedule if schedule is not None else follow_up_plan())
-    rule = rule or CandidateRule(
-        threshold=float(settings.NERVEPATH["RELIEF_THRESHOLD"]),
-        min_days=min(settings.NERVEPATH["CANDIDATE_MIN_DAYS"], settings.NERVEPATH["DIARY_DAYS"]),
-        length=settings.NERVEPATH["DIARY_DAYS"],
-    )
-    zone = ZoneInfo(settings.TIME_ZONE)
+    prefix = check_prefix(prefix)
+    schedule = list(schedule)
     rng = random.Random(seed)  # noqa: S311 (synthetic data, not security)
     total_nights = round(2.5 * n_patients) if nights_total is None else nights_total
     sketches = _sketches(n_patients, rng, today, surgical_share, total_nights)
@@ -681,11 +619,13 @@ def iter_plan(
 
 
 def plan(n_patients: int, **kwargs: Any) -> list[PlannedPatient]:
-    """The whole synthetic history as plain records, from ``seed`` alone (no database).
+    """The whole synthetic history as plain records, from its arguments alone.
 
-    Keyword arguments as :func:`make_history`, plus ``clinicians`` and ``locations`` (how
-    many there are: records name them by index), ``schedule`` (follow-up days and labels;
-    default the configured plan) and ``rule`` (the block-diary candidate rule)."""
+    Keyword arguments: ``seed`` and ``today``; the clinic: ``schedule`` (follow-up days
+    and labels), ``rule`` (the block-diary candidate rule), ``zone`` (the clinic's time
+    zone), ``clinicians`` and ``locations`` (how many there are: records name them by
+    index); the history: ``surgical_share``, ``responses_per_patient``, ``nights_total``
+    (default 2.5 a patient) and ``prefix`` (of the e-mail addresses)."""
     return list(iter_plan(n_patients, **kwargs))
 
 
@@ -834,10 +774,8 @@ def _other(
     return p
 
 
-# ---------------------------------------------------------------- writing
-
-
-def _check_prefix(prefix: str) -> str:
+def check_prefix(prefix: str) -> str:
+    """The e-mail prefix, lower-cased, or ValueError with what a prefix may be."""
     prefix = prefix.strip().lower()
     if not PREFIX.match(prefix):
         raise ValueError(
@@ -845,384 +783,3 @@ def _check_prefix(prefix: str) -> str:
             "starting with a letter or digit."
         )
     return prefix
-
-
-DATED = [
-    Patient, Response, NerveBlock, ReliefEntry, CandidacyReview, Surgery, MonitoringReading,
-    FollowUp, TherapyCourse, Recording, Night,
-]  # fmt: skip
-
-
-@contextmanager
-def _dated(model_list: Sequence[type[models.Model]]) -> Iterator[None]:
-    """Switch off ``auto_now``/``auto_now_add`` of these models while rows are inserted
-    with their own dates (restored afterwards, even on error)."""
-    saved = []
-    for model in model_list:
-        for f in model._meta.concrete_fields:
-            if isinstance(f, models.DateField) and (f.auto_now or f.auto_now_add):
-                saved.append((f, f.auto_now, f.auto_now_add))
-                f.auto_now = f.auto_now_add = False
-    try:
-        yield
-    finally:
-        for f, now, now_add in saved:
-            f.auto_now, f.auto_now_add = now, now_add
-
-
-def _scored(cache: dict[str, Any], instrument_id: str, answers: dict[str, Any]) -> tuple[Any, Any]:
-    """The checked answers and the engine's result, as ``record_response`` stores them."""
-    inst = cache.get(instrument_id)
-    if inst is None:
-        inst = cache[instrument_id] = instrument(instrument_id)
-    result = instruments.score(inst, answers)
-    clean, _ = instruments.validate(inst, answers)
-    return clean, result_json(result)
-
-
-COUNTED = (
-    "users", "patients", "responses", "blocks", "relief_entries", "reviews", "surgeries",
-    "readings", "follow_ups", "courses", "sessions", "recordings", "analyses", "nights",
-)  # fmt: skip
-
-
-def make_history(
-    n_patients: int,
-    *,
-    seed: int,
-    today: date,
-    surgical_share: float = 0.15,
-    responses_per_patient: float = 10,
-    nights_total: int | None = None,
-    prefix: str = "synthetic",
-) -> dict[str, int]:
-    """Write a synthetic history of ``n_patients`` new patients; returns the rows made.
-
-    Needs the clinic's clinicians and locations (``seed_demo --no-appointments`` creates
-    them). Refuses (ValueError) a prefix whose addresses are already taken."""
-    prefix = _check_prefix(prefix)
-    clinicians = list(
-        Clinician.objects.filter(active=True, user__is_active=True)
-        .order_by("pk")
-        .values_list("pk", "user_id")
-    )
-    locations = list(Location.objects.order_by("pk").values_list("pk", flat=True))
-    if not clinicians or not locations:
-        raise ValueError(
-            "No clinician or no location: create the clinic first (seed_demo --no-appointments)."
-        )
-    if User.objects.filter(
-        email__startswith=f"{prefix}.", email__endswith="@example.invalid"
-    ).exists():
-        raise ValueError(f"Patients with the prefix {prefix!r} exist already; choose another.")
-    counts = dict.fromkeys(COUNTED, 0)
-    patients = iter_plan(
-        n_patients,
-        seed=seed,
-        today=today,
-        surgical_share=surgical_share,
-        responses_per_patient=responses_per_patient,
-        nights_total=nights_total,
-        prefix=prefix,
-        clinicians=len(clinicians),
-        locations=len(locations),
-    )
-    cache: dict[str, Any] = {}
-    with transaction.atomic(), _dated(DATED):
-        chunk: list[PlannedPatient] = []
-        for p in patients:
-            chunk.append(p)
-            if len(chunk) == PATIENTS_PER_CHUNK:
-                _write(chunk, clinicians, locations, prefix, counts, cache)
-                chunk = []
-        if chunk:
-            _write(chunk, clinicians, locations, prefix, counts, cache)
-    return counts
-
-
-def _bulk(model: type[models.Model], rows: list[Any]) -> list[Any]:
-    return model._default_manager.bulk_create(rows, batch_size=BATCH) if rows else []
-
-
-def _write(
-    chunk: list[PlannedPatient],
-    clinicians: list[tuple[int, int]],
-    locations: list[int],
-    prefix: str,
-    counts: dict[str, int],
-    cache: dict[str, Any],
-) -> None:
-    unusable = make_password(None)
-    users = _bulk(
-        User,
-        [
-            User(
-                email=p.email,
-                first_name=p.first_name,
-                last_name=p.last_name,
-                role="patient",
-                password=unusable,
-                is_staff=False,
-                is_active=True,
-                date_joined=p.joined,
-            )
-            for p in chunk
-        ],
-    )
-    made = _bulk(
-        Patient,
-        [
-            Patient(user=u, date_of_birth=p.date_of_birth, sex=p.sex, created_at=p.joined)
-            for p, u in zip(chunk, users, strict=True)
-        ],
-    )
-    counts["users"] += len(users)
-    counts["patients"] += len(made)
-
-    responses = []
-    for p, patient, user in zip(chunk, made, users, strict=True):
-        for r in p.responses:
-            answers, result = _scored(cache, r.instrument_id, r.answers)
-            responses.append(
-                Response(
-                    patient=patient,
-                    instrument_id=r.instrument_id,
-                    instrument_version=result["version"],
-                    answers=answers,
-                    result=result,
-                    status="submitted",
-                    created_at=r.at,
-                    updated_at=r.at,
-                    submitted_at=r.at,
-                    submitted_by=user,
-                )
-            )
-    counts["responses"] += len(_bulk(Response, responses))
-
-    # Blocks, their diaries and reviews.
-    block_rows, block_plans = [], []
-    for p, patient in zip(chunk, made, strict=True):
-        for b in p.blocks:
-            by = clinicians[b.given_by][1]
-            block_rows.append(
-                NerveBlock(
-                    patient=patient,
-                    given_on=b.given_on,
-                    leg=b.leg,
-                    injections=b.injections,
-                    given_by_id=by,
-                    notes="",
-                    diary_days=b.diary_days,
-                    created_at=_noon(b.given_on),
-                    created_by_id=by,
-                )
-            )
-            block_plans.append(b)
-    blocks = _bulk(NerveBlock, block_rows)
-    counts["blocks"] += len(blocks)
-    entries, reviews = [], []
-    for block, b in zip(blocks, block_plans, strict=True):
-        for d in b.diary:
-            entries.append(
-                ReliefEntry(
-                    block=block,
-                    patient_id=block.patient_id,
-                    day=d.day,
-                    relief_pct=d.relief_pct,
-                    sleep_hours=d.sleep_hours,
-                    sleep_quality=d.sleep_quality,
-                    entered_at=_noon(d.day + timedelta(days=1)),
-                    entered_by_id=block.patient.user_id,
-                )
-            )
-        if b.decision is not None and b.computed is not None:
-            reviews.append(
-                CandidacyReview(
-                    block=block,
-                    patient_id=block.patient_id,
-                    computed=b.computed,
-                    relief_days=b.relief_days,
-                    decision=b.decision,
-                    reason=b.reason,
-                    decided_by_id=block.given_by_id,
-                    decided_at=_noon(b.given_on + timedelta(days=len(b.diary) + 1)),
-                )
-            )
-    counts["relief_entries"] += len(_bulk(ReliefEntry, entries))
-    counts["reviews"] += len(_bulk(CandidacyReview, reviews))
-
-    # Surgeries: first legs, then second legs pointing at them.
-    firsts: list[tuple[Surgery, PlannedSurgery]] = []
-    seconds: list[tuple[Surgery, PlannedSurgery]] = []
-    for p, patient in zip(chunk, made, strict=True):
-        for k, s in enumerate(p.surgeries):
-            surgeon_pk, surgeon_user = clinicians[s.surgeon]
-            row = Surgery(
-                patient=patient,
-                leg=s.leg,
-                operated_on=s.operated_on,
-                surgeon_id=surgeon_pk,
-                location_id=locations[s.location],
-                tunnels=s.tunnels,
-                status="done",
-                findings=s.findings,
-                created_at=_noon(s.operated_on - timedelta(days=14)),
-                created_by_id=surgeon_user,
-            )
-            (firsts if k == 0 else seconds).append((row, s))
-    _bulk(Surgery, [row for row, _ in firsts])
-    first_of = {row.patient_id: row for row, _ in firsts}
-    for row, _ in seconds:
-        row.first_leg = first_of[row.patient_id]
-    _bulk(Surgery, [row for row, _ in seconds])
-    counts["surgeries"] += len(firsts) + len(seconds)
-    readings, follow_ups = [], []
-    for row, s in firsts + seconds:
-        for rd in s.readings:
-            readings.append(
-                MonitoringReading(
-                    surgery=row,
-                    patient_id=row.patient_id,
-                    nerve=rd.nerve,
-                    phase=rd.phase,
-                    amplitude_uv=rd.amplitude_uv,
-                    latency_ms=rd.latency_ms,
-                    recorded_at=_noon(s.operated_on),
-                    recorded_by_id=row.created_by_id,
-                )
-            )
-        for f in s.follow_ups:
-            follow_ups.append(
-                FollowUp(
-                    surgery=row,
-                    patient_id=row.patient_id,
-                    label=f.label,
-                    days_after=f.days_after,
-                    due_on=f.due_on,
-                    status=f.status,
-                    created_at=_noon(s.operated_on),
-                )
-            )
-    counts["readings"] += len(_bulk(MonitoringReading, readings))
-    counts["follow_ups"] += len(_bulk(FollowUp, follow_ups))
-
-    # Therapy courses and their sessions.
-    course_rows, course_plans = [], []
-    for p, patient in zip(chunk, made, strict=True):
-        for c in p.courses:
-            course_rows.append(
-                TherapyCourse(
-                    patient=patient,
-                    modality=c.modality,
-                    planned_sessions=c.planned_sessions,
-                    clinician_id=clinicians[c.clinician][1],
-                    started_on=c.started_on,
-                    ended_on=c.ended_on,
-                    status=c.status,
-                    improvement_pct=c.improvement_pct,
-                    created_at=_noon(c.started_on - timedelta(days=7)),
-                )
-            )
-            course_plans.append(c)
-    courses = _bulk(TherapyCourse, course_rows)
-    counts["courses"] += len(courses)
-    sessions = [
-        TherapySession(
-            course=course,
-            patient_id=course.patient_id,
-            number=s.number,
-            on_date=s.on_date,
-            status=s.status,
-            parameters=s.parameters,
-            recorded_by_id=course.clinician_id if s.status != "planned" else None,
-        )
-        for course, c in zip(courses, course_plans, strict=True)
-        for s in c.sessions
-    ]
-    counts["sessions"] += len(_bulk(TherapySession, sessions))
-
-    # Nights: one recording (analysed) per patient who wore the device.
-    wearers = [(p, patient) for p, patient in zip(chunk, made, strict=True) if p.nights]
-    recordings = _bulk(
-        Recording,
-        [
-            Recording(
-                patient=patient,
-                uploaded_by_id=patient.user_id,
-                original_name=f"nights-{p.number}.csv",
-                storage_name=f"synthetic/{prefix}/{p.number}.csv",
-                size=8_000_000 * len(p.nights),
-                sha256=hashlib.sha256(f"{prefix}/{p.number}".encode()).hexdigest(),
-                file_format="csv",
-                uploaded_at=_noon(p.nights[-1].night_of + timedelta(days=1)),
-            )
-            for p, patient in wearers
-        ],
-    )
-    counts["recordings"] += len(recordings)
-    counts["analyses"] += len(
-        _bulk(
-            Analysis,
-            [
-                Analysis(
-                    recording=rec,
-                    state="done",
-                    attempts=1,
-                    queued_at=rec.uploaded_at,
-                    started_at=rec.uploaded_at,
-                    finished_at=rec.uploaded_at + timedelta(minutes=2),
-                    engine_version=ENGINE_VERSION,
-                )
-                for rec in recordings
-            ],
-        )
-    )
-    nights = []
-    for (p, patient), rec in zip(wearers, recordings, strict=True):
-        for n in p.nights:
-            end = n.sleep_start + timedelta(hours=n.total_sleep_h + 0.5)
-            nights.append(
-                Night(
-                    recording=rec,
-                    patient=patient,
-                    night_of=n.night_of,
-                    plms_index=n.plms_index,
-                    movements_per_hour=n.movements_per_hour,
-                    moves_every_min=n.moves_every_min,
-                    sleep_window_start=n.sleep_start,
-                    sleep_window_end=end,
-                    total_sleep_h=n.total_sleep_h,
-                    report=_report(rec.original_name, n, end),
-                    engine_version=ENGINE_VERSION,
-                    created_at=rec.uploaded_at,
-                )
-            )
-    counts["nights"] += len(_bulk(Night, nights))
-
-
-def _noon(day: date) -> datetime:
-    return datetime.combine(day, time(12, 0), tzinfo=ZoneInfo(settings.TIME_ZONE))
-
-
-def _report(name: str, n: PlannedNight, end: datetime) -> dict[str, Any]:
-    """A short NightReport-shaped summary (the fields the night page and PDF read)."""
-    start_clock = n.sleep_start.replace(tzinfo=None).isoformat(timespec="seconds")
-    end_clock = end.replace(tzinfo=None).isoformat(timespec="seconds")
-    window_h = round(n.total_sleep_h + 0.5, 2)
-    return {
-        "file": name,
-        "device": "synthetic",
-        "signal": "accelerometer",
-        "rules": "synthetic (no signal analysed)",
-        "recording_start": start_clock,
-        "sleep_window_start": start_clock,
-        "sleep_window_end": end_clock,
-        "sleep_window_h": window_h,
-        "sleep_h": n.total_sleep_h,
-        "n_leg_movements": round(n.movements_per_hour * window_h),
-        "n_plms": round(n.plms_index * n.total_sleep_h),
-        "plms_index": n.plms_index,
-        "movements_per_hour": n.movements_per_hour,
-        "moves_every_min": n.moves_every_min,
-        "notes": ["Synthetic night for research demonstration; no recording was analysed."],
-    }
