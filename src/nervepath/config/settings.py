@@ -337,6 +337,13 @@ NERVEPATH = {
     "OUTCOME_INSTRUMENTS": env_list(
         "NERVEPATH_OUTCOME_INSTRUMENTS", ["irls", "pain_nrs", "clinic_sleep"]
     ),
+    # --- issue 22 (findings 3, 4, 7): ceilings and limits -------------------------------
+    # One night analysis runs in a child process: stopped after this many seconds, or
+    # when it needs more than this many MB beyond what the worker already holds
+    # (wearables/sandbox.py); the night then says why and the queue moves on.
+    "ANALYSIS_TIMEOUT_SECONDS": env_int("NERVEPATH_ANALYSIS_TIMEOUT_SECONDS", 600, minimum=1),
+    "ANALYSIS_MEMORY_MB": env_int("NERVEPATH_ANALYSIS_MEMORY_MB", 3072, minimum=16),
+    # --- end issue 22 (findings 3, 4, 7) -------------------------------------------------
 }
 if not 1 <= NERVEPATH["RELIEF_THRESHOLD"] <= 100:
     raise ImproperlyConfigured("NERVEPATH_RELIEF_THRESHOLD is a percentage from 1 to 100.")

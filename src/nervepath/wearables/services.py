@@ -38,7 +38,7 @@ from django.utils.module_loading import import_string
 from nervepath.accounts.models import Patient
 from nervepath.documents import storage
 from nervepath.science.movement import MovementInputError
-from nervepath.wearables import engine, formats
+from nervepath.wearables import engine, formats, sandbox
 from nervepath.wearables.models import Analysis, Night, Recording, State
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,15 @@ def max_bytes() -> int:
 
 def lease() -> timedelta:
     return timedelta(seconds=int(settings.NERVEPATH["ANALYSIS_LEASE_SECONDS"]))
+
+
+def analysis_limits() -> tuple[float, int]:
+    """(seconds, MB) one analysis may take: ``NERVEPATH_ANALYSIS_TIMEOUT_SECONDS`` and
+    ``NERVEPATH_ANALYSIS_MEMORY_MB`` (see ``sandbox``)."""
+    return (
+        float(settings.NERVEPATH["ANALYSIS_TIMEOUT_SECONDS"]),
+        int(settings.NERVEPATH["ANALYSIS_MEMORY_MB"]),
+    )
 
 
 # --- upload ---------------------------------------------------------------------------
@@ -263,11 +272,25 @@ def run_analysis(analysis_id: int) -> str:
     try:
         recording = row.recording
         try:
+            timeout_s, memory_mb = analysis_limits()
             with local_copy(recording) as path:
-                results = engine.analyze_path(path, now=device_now(), analyzer=_analyzer())
+                # In a child process under a time and memory limit: a file that sends a
+                # device reader into a loop or a huge allocation fails alone, with a
+                # reason, and the worker moves on to the next night.
+                results = sandbox.run(
+                    engine.analyze_path,
+                    path,
+                    now=device_now(),
+                    analyzer=_analyzer(),
+                    timeout_s=timeout_s,
+                    memory_mb=memory_mb,
+                )
         except MovementInputError as exc:
             code, message = engine.explain(exc)
             return _finish_failed(row, code, message)
+        except sandbox.LimitExceeded as exc:
+            log.warning("Analysis %s stopped: %s", row.pk, exc)
+            return _finish_failed(row, exc.code, str(exc))
         except (storage.StoredFileDamaged, FileNotFoundError):
             log.error("Stored recording %s is missing or damaged", recording.pk)
             return _finish_failed(
