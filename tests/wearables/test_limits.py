@@ -8,16 +8,20 @@ from __future__ import annotations
 import io
 import time
 import zipfile
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from tests.helpers import login
 
+from nervepath.documents import storage
 from nervepath.science.movement.errors import OversizedArchiveError
 from nervepath.science.movement.readers.actigraph import check_archive, read_gt3x
 from nervepath.wearables import services
-from nervepath.wearables.models import Analysis, Night, State
+from nervepath.wearables.models import Analysis, Night, Recording, State
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +115,38 @@ def test_an_analysis_past_the_memory_limit_is_stopped(client, alice, settings, r
     assert analysis.error_code == "analysis_memory"
     assert "needed more than 64 MB" in analysis.error_message
     assert "needed more than 64 MB" in client.get(reverse("wearables:mine")).content.decode()
+
+
+# Finding 7: night-file bytes per patient per day (NERVEPATH_UPLOAD_BYTES_PER_PATIENT_PER_DAY).
+
+
+def test_upload_bytes_per_patient_per_day(client, alice, bob, frontdesk, settings, real_file):  # type: ignore[no-untyped-def]
+    first, second = real_file("ax3_testfile.cwa"), real_file("GENEActiv_testfile.bin")
+    settings.NERVEPATH = {
+        **settings.NERVEPATH,
+        "UPLOAD_BYTES_PER_PATIENT_PER_DAY": len(first) + len(second) - 1,
+    }
+    login(client, alice.user)
+    ok = client.post(reverse("wearables:mine"), {"file": SimpleUploadedFile("a.cwa", first)})
+    assert ok.status_code == 302
+    stored = sorted(p.name for p in (Path(settings.MEDIA_ROOT) / "recordings").rglob("*"))
+
+    refused = client.post(reverse("wearables:mine"), {"file": SimpleUploadedFile("b.bin", second)})
+    assert refused.status_code == 400
+    assert "Night files for one patient are limited to" in refused.content.decode()
+    assert Recording.objects.filter(patient=alice).count() == 1
+    assert sorted(p.name for p in (Path(settings.MEDIA_ROOT) / "recordings").rglob("*")) == stored
+    # Staff uploading for the patient are held to the same day's total ...
+    with pytest.raises(storage.UploadRefused, match="limited to"):
+        services.add_recording(alice, SimpleUploadedFile("b.bin", second), by=frontdesk)
+    # ... which is per patient: another patient's upload goes through.
+    recording, created = services.add_recording(
+        bob, SimpleUploadedFile("b.bin", second), by=frontdesk, queue=False
+    )
+    assert created and recording.patient == bob
+    # Uploads older than a day no longer count.
+    Recording.objects.filter(patient=alice).update(
+        uploaded_at=timezone.now() - timedelta(days=1, minutes=1)
+    )
+    again = client.post(reverse("wearables:mine"), {"file": SimpleUploadedFile("b.bin", second)})
+    assert again.status_code == 302

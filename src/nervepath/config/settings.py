@@ -343,6 +343,14 @@ NERVEPATH = {
     # (wearables/sandbox.py); the night then says why and the queue moves on.
     "ANALYSIS_TIMEOUT_SECONDS": env_int("NERVEPATH_ANALYSIS_TIMEOUT_SECONDS", 600, minimum=1),
     "ANALYSIS_MEMORY_MB": env_int("NERVEPATH_ANALYSIS_MEMORY_MB", 3072, minimum=16),
+    # Ceilings (finding 7): future visits a patient books online (signed in, by e-mail or
+    # by the API; staff bookings are not bound), new patient accounts the public forms
+    # create from one client address per day, and night-file bytes per patient per day.
+    "MAX_FUTURE_ONLINE_VISITS": env_int("NERVEPATH_MAX_FUTURE_ONLINE_VISITS", 4, minimum=1),
+    "NEW_ACCOUNTS_PER_IP_PER_DAY": env_int("NERVEPATH_NEW_ACCOUNTS_PER_IP_PER_DAY", 5, minimum=1),
+    "UPLOAD_BYTES_PER_PATIENT_PER_DAY": env_int(
+        "NERVEPATH_UPLOAD_BYTES_PER_PATIENT_PER_DAY", 2 * 1024**3, minimum=1
+    ),
     # --- end issue 22 (findings 3, 4, 7) -------------------------------------------------
 }
 if not 1 <= NERVEPATH["RELIEF_THRESHOLD"] <= 100:

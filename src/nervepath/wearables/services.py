@@ -32,6 +32,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, close_old_connections, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -64,6 +65,36 @@ def analysis_limits() -> tuple[float, int]:
 # --- upload ---------------------------------------------------------------------------
 
 
+def daily_upload_bytes() -> int:
+    return int(settings.NERVEPATH["UPLOAD_BYTES_PER_PATIENT_PER_DAY"])
+
+
+def _size_text(count: int) -> str:
+    if count >= 1024**3:
+        return f"{count / 1024**3:.1f} GB"
+    return f"{max(1, round(count / 1024**2))} MB"
+
+
+def check_daily_upload(patient: Patient, size: int) -> None:
+    """Refuse ``size`` more bytes of night files for ``patient`` when the last 24 hours'
+    uploads (by the patient or by staff for them) would pass
+    ``NERVEPATH_UPLOAD_BYTES_PER_PATIENT_PER_DAY``."""
+    limit = daily_upload_bytes()
+    since = timezone.now() - timedelta(days=1)
+    used = (
+        Recording.objects.filter(patient=patient, uploaded_at__gt=since).aggregate(
+            total=Sum("size")
+        )["total"]
+        or 0
+    )
+    if used + size > limit:
+        raise storage.UploadRefused(
+            f"Night files for one patient are limited to {_size_text(limit)} a day, and "
+            f"{_size_text(used)} came in during the last 24 hours. Please upload this file "
+            "tomorrow, or ask the clinic."
+        )
+
+
 def add_recording(  # type: ignore[no-untyped-def]
     patient: Patient, upload: UploadedFile, *, by, queue: bool = True
 ) -> tuple[Recording, bool]:
@@ -82,6 +113,7 @@ def add_recording(  # type: ignore[no-untyped-def]
         suffix = formats.check(name, head)
     except ValueError as exc:
         raise storage.UploadRefused(str(exc)) from None
+    check_daily_upload(patient, upload.size or 0)  # before anything is stored
     stored = storage.store(upload, prefix=f"recordings/{patient.pk}", max_bytes=max_bytes())
     existing = Recording.objects.filter(patient=patient, sha256=stored.sha256).first()
     if existing is not None:
@@ -89,6 +121,9 @@ def add_recording(  # type: ignore[no-untyped-def]
         return existing, False
     try:
         with transaction.atomic():
+            # Uploads for one patient in parallel: checked again under the patient's lock.
+            Patient.objects.select_for_update().filter(pk=patient.pk).first()
+            check_daily_upload(patient, stored.size)
             recording = Recording.objects.create(
                 patient=patient,
                 uploaded_by=by,
