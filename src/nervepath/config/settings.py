@@ -351,6 +351,15 @@ NERVEPATH = {
     "UPLOAD_BYTES_PER_PATIENT_PER_DAY": env_int(
         "NERVEPATH_UPLOAD_BYTES_PER_PATIENT_PER_DAY", 2 * 1024**3, minimum=1
     ),
+    # Research outputs (finding 3, research/disclosure.py): a cohort of fewer patients
+    # than this gets no analysis, figure, report, export or study-code list, and any
+    # count of 1 to this - 1 reads "<N" (CMS cell-size suppression policy: no cell of
+    # 1 to 10 is shown, so 11).
+    "RESEARCH_MIN_CELL": env_int("NERVEPATH_RESEARCH_MIN_CELL", 11, minimum=1),
+    # Administrators see identities, so they reach the research pages only when this is
+    # on or another administrator granted them research access (accounts.User
+    # research_access, audited; docs/security.md "research-access rule").
+    "ADMINS_DO_RESEARCH": env_bool("NERVEPATH_ADMINS_DO_RESEARCH", False),
     # --- end issue 22 (findings 3, 4, 7) -------------------------------------------------
 }
 if not 1 <= NERVEPATH["RELIEF_THRESHOLD"] <= 100:
