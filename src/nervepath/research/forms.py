@@ -39,14 +39,12 @@ class CohortForm(forms.Form):
     index_from = forms.CharField(
         required=False,
         max_length=10,
-        label="Index from (month)",
         widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
         help_text="The first month of index procedures (YYYY-MM).",
     )
     index_to = forms.CharField(
         required=False,
         max_length=10,
-        label="Index to (month)",
         widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
         help_text="The last month, included whole.",
     )
