@@ -20,7 +20,6 @@ that analyses stored before this rule are suppressed too.
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any
 
@@ -112,8 +111,8 @@ def disclosed(result: dict[str, Any], m: int | None = None) -> dict[str, Any]:
     shares, CIs, p-values) are left as they are; per-patient pairs are kept for the
     figures, which suppress their own counts (``min_cell``)."""
     m = min_cell() if m is None else m
-    out = copy.deepcopy(result)
-    pairs = out.pop("pairs", None)
+    out = dict(result)  # _walk builds new containers: the stored result is not touched
+    pairs = out.pop("pairs", None)  # per-patient values, not counts (and the bulk)
     out = _walk(out, m, False)
     if pairs is not None:
         out["pairs"] = pairs
