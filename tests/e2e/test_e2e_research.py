@@ -74,17 +74,20 @@ def test_a_researcher_builds_a_cohort_analyses_it_and_downloads_it(  # type: ign
     expect(page.get_by_label("Name", exact=True)).to_have_value(COHORT)  # the form is kept
     assert Cohort.objects.count() == 0  # counting saves nothing
 
-    # 3. The first day after the last day: refused, with the error, nothing saved.
-    page.get_by_label("Index from", exact=True).fill(today.isoformat())
-    page.get_by_label("Index to", exact=True).fill((today - timedelta(days=365)).isoformat())
+    # 3. The first month after the last month (months: the finest an index date is
+    # filtered by): refused, with the error, nothing saved.
+    page.get_by_label("Index from", exact=True).fill(f"{today:%Y-%m}")
+    page.get_by_label("Index to", exact=True).fill(f"{today - timedelta(days=365):%Y-%m}")
     page.get_by_role("button", name="Save cohort").click()
-    expect(page.get_by_role("alert").first).to_contain_text("the first day is after the last day")
+    expect(page.get_by_role("alert").first).to_contain_text(
+        "the first month is after the last month"
+    )
     expect(page.get_by_role("heading", name="New cohort")).to_be_visible()
     assert Cohort.objects.count() == 0
 
     # 4. Fixed (the range put the right way round, wide enough for everyone): saved.
-    page.get_by_label("Index from", exact=True).fill((today - timedelta(days=20 * 365)).isoformat())
-    page.get_by_label("Index to", exact=True).fill((today + timedelta(days=365)).isoformat())
+    page.get_by_label("Index from", exact=True).fill(f"{today - timedelta(days=20 * 365):%Y-%m}")
+    page.get_by_label("Index to", exact=True).fill(f"{today + timedelta(days=365):%Y-%m}")
     page.get_by_role("button", name="Save cohort").click()
     expect(page.get_by_role("heading", name=COHORT)).to_be_visible()
     cohort = Cohort.objects.get()

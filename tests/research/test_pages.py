@@ -20,7 +20,7 @@ from helpers import login
 from nervepath.accounts.models import Role, User
 from nervepath.audit.models import Action, AuditEvent
 from nervepath.research import cohorts
-from nervepath.research.models import AnalysisRun, Cohort
+from nervepath.research.models import AnalysisRun, Cohort, ResearchGrant
 from nervepath.research.synthetic import make_history
 
 # JSON lookups and date arithmetic differ between databases: run on PostgreSQL as well.
@@ -210,7 +210,7 @@ def test_editing_a_cohort_keeps_its_earlier_analyses_as_they_were(history, resea
 
 
 @pytest.mark.parametrize("role", [Role.PATIENT, Role.FRONT_DESK, Role.CLINICIAN])
-def test_only_researchers_and_admins_see_research_pages(history, researcher, role):  # type: ignore[no-untyped-def]
+def test_only_researchers_and_granted_admins_see_research_pages(history, researcher, role):  # type: ignore[no-untyped-def]
     cohort = Cohort.objects.create(
         name="Operated", filters=cohorts.clean_filters({}), created_by=researcher
     )
@@ -230,5 +230,11 @@ def test_only_researchers_and_admins_see_research_pages(history, researcher, rol
     anonymous = Client().get(reverse("research:home"))
     assert anonymous.status_code == 302 and "/accounts/" in anonymous["Location"]
 
-    admin = login(Client(), _user(Role.ADMIN, "admin@example.org"))
+    # Administrators see identities: research only with another administrator's grant.
+    admin_user = _user(Role.ADMIN, "admin@example.org")
+    admin = login(Client(), admin_user)
+    assert admin.get(reverse("research:cohort", args=[cohort.pk])).status_code == 404
+    ResearchGrant.objects.create(
+        user=admin_user, granted_by=_user(Role.ADMIN, "other@example.org"), reason="Outcomes paper"
+    )
     assert admin.get(reverse("research:cohort", args=[cohort.pk])).status_code == 200

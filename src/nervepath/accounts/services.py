@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 from __future__ import annotations
 
+import time
+
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -14,12 +18,60 @@ class AccountError(ValueError):
     """The email cannot be used for a patient record; the message says why."""
 
 
-def patient_for_email(email: str, first_name: str, last_name: str, phone: str = "") -> Patient:
+NEW_ACCOUNTS_REFUSED = (
+    "Too many bookings without signing in came from your internet address today. If you "
+    "have an account, please sign in to book; otherwise call the clinic or try again "
+    "tomorrow."
+)
+_DAY = 24 * 60 * 60
+
+
+def _new_accounts_key(client_ip: str) -> str:
+    return f"new-accounts:{client_ip}:{int(time.time() // _DAY)}"
+
+
+def check_new_accounts(client_ip: str) -> None:
+    """Refuse when ``client_ip`` has started ``NERVEPATH_NEW_ACCOUNTS_PER_IP_PER_DAY``
+    patient records today (a UTC day, counted in the shared cache like ratelimit.py).
+
+    Every anonymous request that names a patient by e-mail counts, whether the e-mail
+    is new or already has a record, and once the address has reached the ceiling every
+    such request from it is refused: neither the count nor the refusal tells which
+    e-mails have an account."""
+    limit = int(settings.NERVEPATH["NEW_ACCOUNTS_PER_IP_PER_DAY"])
+    if int(cache.get(_new_accounts_key(client_ip), 0)) >= limit:
+        raise AccountError(NEW_ACCOUNTS_REFUSED)
+
+
+def _count_new_account(client_ip: str) -> None:
+    key = _new_accounts_key(client_ip)
+    cache.add(key, 0, timeout=_DAY + 60)
+    try:
+        cache.incr(key)
+    except ValueError:  # the day ended between add and incr
+        cache.set(key, 1, timeout=_DAY + 60)
+
+
+def patient_for_email(
+    email: str,
+    first_name: str,
+    last_name: str,
+    phone: str = "",
+    *,
+    client_ip: str | None = None,
+) -> Patient:
     """The patient with this email, created (without a password) if new.
 
     An existing patient's details are not overwritten by whoever typed their email.
+    ``client_ip``: the address of an anonymous visitor (public booking and waitlist
+    forms); each call from it counts towards
+    ``NERVEPATH_NEW_ACCOUNTS_PER_IP_PER_DAY`` (:func:`check_new_accounts`). Staff pass
+    none and are not bound.
     """
     email = email.strip().lower()
+    if client_ip is not None:
+        check_new_accounts(client_ip)
+        _count_new_account(client_ip)
     with transaction.atomic():
         user = User.objects.filter(email=email).first()
         if user is None:

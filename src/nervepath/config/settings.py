@@ -337,6 +337,30 @@ NERVEPATH = {
     "OUTCOME_INSTRUMENTS": env_list(
         "NERVEPATH_OUTCOME_INSTRUMENTS", ["irls", "pain_nrs", "clinic_sleep"]
     ),
+    # --- issue 22 (findings 3, 4, 7): ceilings and limits -------------------------------
+    # One night analysis runs in a child process: stopped after this many seconds, or
+    # when it needs more than this many MB beyond what the worker already holds
+    # (wearables/sandbox.py); the night then says why and the queue moves on.
+    "ANALYSIS_TIMEOUT_SECONDS": env_int("NERVEPATH_ANALYSIS_TIMEOUT_SECONDS", 600, minimum=1),
+    "ANALYSIS_MEMORY_MB": env_int("NERVEPATH_ANALYSIS_MEMORY_MB", 3072, minimum=16),
+    # Ceilings (finding 7): future visits a patient books online (signed in, by e-mail or
+    # by the API; staff bookings are not bound), new patient accounts the public forms
+    # create from one client address per day, and night-file bytes per patient per day.
+    "MAX_FUTURE_ONLINE_VISITS": env_int("NERVEPATH_MAX_FUTURE_ONLINE_VISITS", 4, minimum=1),
+    "NEW_ACCOUNTS_PER_IP_PER_DAY": env_int("NERVEPATH_NEW_ACCOUNTS_PER_IP_PER_DAY", 5, minimum=1),
+    "UPLOAD_BYTES_PER_PATIENT_PER_DAY": env_int(
+        "NERVEPATH_UPLOAD_BYTES_PER_PATIENT_PER_DAY", 2 * 1024**3, minimum=1
+    ),
+    # Research outputs (finding 3, research/disclosure.py): a cohort of fewer patients
+    # than this gets no analysis, figure, report, export or study-code list, and any
+    # count of 1 to this - 1 reads "<N" (CMS cell-size suppression policy: no cell of
+    # 1 to 10 is shown, so 11).
+    "RESEARCH_MIN_CELL": env_int("NERVEPATH_RESEARCH_MIN_CELL", 11, minimum=1),
+    # Administrators see identities, so they reach the research pages only when this is
+    # on or another administrator granted them research access (accounts.User
+    # research_access, audited; docs/security.md "research-access rule").
+    "ADMINS_DO_RESEARCH": env_bool("NERVEPATH_ADMINS_DO_RESEARCH", False),
+    # --- end issue 22 (findings 3, 4, 7) -------------------------------------------------
 }
 if not 1 <= NERVEPATH["RELIEF_THRESHOLD"] <= 100:
     raise ImproperlyConfigured("NERVEPATH_RELIEF_THRESHOLD is a percentage from 1 to 100.")

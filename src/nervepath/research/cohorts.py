@@ -10,6 +10,7 @@ thousands of patients is selected in well under a second (benchmarks/bench_resea
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -125,13 +126,36 @@ class Selection:
 # ---------------------------------------------------------------- the filters
 
 
-def _date(value: Any, name: str) -> str | None:
+_MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
+
+
+def as_month(value: Any, name: str) -> str | None:
+    """An index-date bound as a month, "YYYY-MM": researchers filter by month at the
+    finest (a one-day cohort next to "days since index" would give back every date).
+    A day ("YYYY-MM-DD", as filters were stored before) is read as its month."""
     if value in (None, ""):
         return None
+    if isinstance(value, date):
+        value = value.isoformat()
+    match = _MONTH.match(str(value).strip())
     try:
-        return date.fromisoformat(str(value)).isoformat()
+        if match is None:
+            raise ValueError(value)
+        year, month, day = match.groups()
+        date(int(year), int(month), int(day or 1))  # a real month (and day, if given)
     except ValueError as exc:
-        raise FilterError(f"{name}: {value!r} is not a date (YYYY-MM-DD).") from exc
+        raise FilterError(f"{name}: {value!r} is not a month (YYYY-MM).") from exc
+    return f"{year}-{month}"
+
+
+def month_bounds(first: str | None, last: str | None) -> tuple[date | None, date | None]:
+    """The first day of the ``first`` month and the last day of the ``last`` month."""
+    lo = date.fromisoformat(f"{first}-01") if first else None
+    hi = None
+    if last:
+        year, month = (int(part) for part in last.split("-"))
+        hi = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    return lo, hi
 
 
 def _choices(value: Any, allowed: Iterable[str], name: str) -> list[str]:
@@ -182,10 +206,10 @@ def clean_filters(raw: dict[str, Any]) -> dict[str, Any]:
         raise FilterError("tunnels: only a decompression cohort is chosen by tunnels.")
     if procedure != "therapy" and clean["modalities"]:
         raise FilterError("modalities: only a therapy cohort is chosen by modality.")
-    clean["index_from"] = _date(raw.get("index_from"), "index_from")
-    clean["index_to"] = _date(raw.get("index_to"), "index_to")
+    clean["index_from"] = as_month(raw.get("index_from"), "index_from")
+    clean["index_to"] = as_month(raw.get("index_to"), "index_to")
     if clean["index_from"] and clean["index_to"] and clean["index_from"] > clean["index_to"]:
-        raise FilterError("index_from: the first day is after the last day.")
+        raise FilterError("index_from: the first month is after the last month.")
     clean["diagnoses"] = _choices(raw.get("diagnoses"), DIAGNOSES, "diagnoses")
     diabetes = raw.get("diabetes") or ""
     if diabetes not in ("", *YES_NO):
@@ -289,8 +313,7 @@ def _index_procedures(f: dict[str, Any]) -> dict[int, tuple[date, list[tuple[int
         for pid, day in courses.values_list("patient_id", "started_on"):
             if pid not in found or day < found[pid][0]:
                 found[pid] = (day, [])
-    lo = date.fromisoformat(f["index_from"]) if f["index_from"] else None
-    hi = date.fromisoformat(f["index_to"]) if f["index_to"] else None
+    lo, hi = month_bounds(f["index_from"], f["index_to"])
     return {
         pid: value
         for pid, value in found.items()

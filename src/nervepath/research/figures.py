@@ -12,6 +12,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from nervepath.research import disclosure
 from nervepath.science.outcomes import plots
 from nervepath.science.outcomes.format import p_value
 
@@ -54,7 +55,7 @@ def available(result: dict[str, Any]) -> list[dict[str, str]]:
                 "title": f"{m['label']}: baseline and {labels[follow_up]}",
                 "caption": (
                     f"{m['label']} of each patient at baseline and at {labels[follow_up]} "
-                    f"(n = {n} with both); bold: mean with 95 % CI."
+                    f"(n = {disclosure.count(n)} with both); bold: mean with 95 % CI."
                 ),
             }
         )
@@ -107,16 +108,20 @@ def available(result: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def figure(result: dict[str, Any], name: str) -> Figure:
-    """The named figure (KeyError for a name this run has not)."""
+    """The named figure (KeyError for a name this run has not); counts of 1 to
+    ``NERVEPATH_RESEARCH_MIN_CELL`` - 1 on it read "<min" (``disclosure``)."""
     if name not in {f["name"] for f in available(result)}:
         raise KeyError(name)
+    min_cell = disclosure.min_cell()
     measures, labels = _measures(result), _labels(result)
     kind, _sep, key = name.partition("-")
     if kind == "paired":
         m = measures[key]
         follow_up = headline_follow_up(result, key) or ""
         pairs = [tuple(p) for p in result["pairs"][key][follow_up]]
-        return plots.paired_lines(pairs, m["label"], m["unit"], after_label=labels[follow_up])
+        return plots.paired_lines(
+            pairs, m["label"], m["unit"], after_label=labels[follow_up], min_cell=min_cell
+        )
     if kind == "boxes":
         m = measures[key]
         by_follow_up = result["pairs"][key]
@@ -128,7 +133,7 @@ def figure(result: dict[str, Any], name: str) -> Figure:
             (labels[t], [after for _code, _before, after in by_follow_up.get(t, [])])
             for t in _follow_ups(result)
         ]
-        return plots.boxes_by_timepoint(series, m["label"], m["unit"])
+        return plots.boxes_by_timepoint(series, m["label"], m["unit"], min_cell=min_cell)
     if kind == "responders":
         definition = next(d for d in result["responder_definitions"] if d["key"] == key)
         rows = [
@@ -142,7 +147,7 @@ def figure(result: dict[str, Any], name: str) -> Figure:
             for r in result["responders"]
             if r["responder"] == key and r["n"]
         ]
-        return plots.responder_bars(rows, definition["label"])
+        return plots.responder_bars(rows, definition["label"], min_cell=min_cell)
     if kind == "recurrence":
         curves = {}
         groups = result.get("recurrence_by_group") or {}
@@ -154,12 +159,20 @@ def figure(result: dict[str, Any], name: str) -> Figure:
         if logrank.get("p_value") is not None:
             p_text = f"log-rank p = {p_value(logrank['p_value'])}"
         return plots.km_curve(
-            curves, "Free of symptom return", xlabel="Days since surgery", p_text=p_text
+            curves,
+            "Free of symptom return",
+            xlabel="Days since surgery",
+            p_text=p_text,
+            min_cell=min_cell,
         )
     if kind == "monitoring":
         nerve = next(n for n in result["monitoring"]["nerves"] if n["nerve"] == key)
         return plots.change_distribution(
-            nerve["changes"], "Amplitude change", "%", title=key.replace("_", " ").capitalize()
+            nerve["changes"],
+            "Amplitude change",
+            "%",
+            title=key.replace("_", " ").capitalize(),
+            min_cell=min_cell,
         )
     raise KeyError(name)
 

@@ -35,8 +35,19 @@ class CohortForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Therapy courses only; none ticked: any.",
     )
-    index_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    index_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # Months, never days: a one-day cohort next to "days since index" gives back dates.
+    index_from = forms.CharField(
+        required=False,
+        max_length=10,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
+        help_text="The first month of index procedures (YYYY-MM).",
+    )
+    index_to = forms.CharField(
+        required=False,
+        max_length=10,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
+        help_text="The last month, included whole.",
+    )
     diagnoses = forms.MultipleChoiceField(
         choices=_choices(cohorts.DIAGNOSES), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -82,7 +93,12 @@ class CohortForm(forms.Form):
     @classmethod
     def initial_from(cls, name: str, description: str, filters: Any) -> dict[str, Any]:
         """The form's starting values; stored filters that are not a mapping start empty."""
-        known = filters if isinstance(filters, dict) else {}
+        known = dict(filters) if isinstance(filters, dict) else {}
+        for key in ("index_from", "index_to"):
+            try:  # a day stored before months were the finest is shown as its month
+                known[key] = cohorts.as_month(known.get(key), key) or ""
+            except cohorts.FilterError:
+                pass  # shown as stored; saving asks for a month
         return {
             "name": name,
             "description": description,
@@ -94,8 +110,6 @@ class CohortForm(forms.Form):
         if self.errors:
             return data
         raw = {key: data.get(key) for key in self.FILTERS}
-        for key in ("index_from", "index_to"):
-            raw[key] = raw[key].isoformat() if raw[key] else None
         try:
             data["filters"] = cohorts.clean_filters(raw)
         except cohorts.FilterError as exc:

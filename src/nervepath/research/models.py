@@ -117,3 +117,44 @@ class AnalysisRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cohort} at {self.snapshot_at:%Y-%m-%d %H:%M}"
+
+
+class ResearchGrant(models.Model):
+    """An administrator's research access, granted by ANOTHER administrator.
+
+    The research-access rule (docs/security.md): no role both sees identities and takes
+    research outputs. Researchers see no identity; administrators see names, so they
+    reach the research pages only with an open grant (or when the clinic turns on
+    ``NERVEPATH_ADMINS_DO_RESEARCH`` for all of them). A grant and its end are audit
+    events; nobody grants themself."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="research_grants")
+    granted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=500)
+    granted_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-granted_at"]
+
+    def __str__(self) -> str:
+        return f"research access for {self.user} (granted by {self.granted_by})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from nervepath.accounts.models import Role
+
+        if self.user_id and self.user.role != Role.ADMIN:
+            raise ValidationError(
+                {
+                    "user": "Only administrators need a grant: researchers have research access "
+                    "and no other role may have it."
+                }
+            )
+        if self.user_id and self.user_id == self.granted_by_id:
+            raise ValidationError(
+                {"user": "Another administrator must grant your research access."}
+            )
+        if len(self.reason.strip()) < 10:
+            raise ValidationError({"reason": "Say why (at least 10 characters)."})

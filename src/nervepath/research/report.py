@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from nervepath.research import figures
+from nervepath.research import disclosure, figures
 from nervepath.research.models import AnalysisRun
 from nervepath.science.outcomes import report as doc
 from nervepath.science.outcomes.format import number, p_value, percent
@@ -38,7 +38,7 @@ def provenance(run: AnalysisRun) -> list[tuple[str, str]]:
     lines = [("Cohort", str(run.definition.get("name", run.cohort.name)))]
     lines += [(str(what), str(which)) for what, which in run.definition.get("described", [])]
     lines += [
-        ("Patients / legs", f"{run.patients} / {run.legs}"),
+        ("Patients / legs", f"{disclosure.count(run.patients)} / {disclosure.count(run.legs)}"),
         ("Data snapshot", run.snapshot_at.strftime("%Y-%m-%d %H:%M UTC")),
         ("Code version", run.code_version),
         ("Software", versions),
@@ -48,7 +48,8 @@ def provenance(run: AnalysisRun) -> list[tuple[str, str]]:
 
 
 def blocks(run: AnalysisRun) -> list[Block]:
-    r = run.result
+    # Small cells suppressed here, where the page and the documents receive the result.
+    r = disclosure.disclosed(run.result)
     labels = {t["key"]: t["label"] for t in r.get("timepoints", [])}
     measures = {m["key"]: m for m in r.get("measures", [])}
     out: list[Block] = []
@@ -325,7 +326,8 @@ def document(run: AnalysisRun, fmt: str) -> tuple[bytes, str]:
     document = doc.Document(
         title=f"Outcomes: {run.definition.get('name', run.cohort.name)}",
         subtitle=(
-            f"{run.patients} patients, {run.legs} legs · data as of "
+            f"{disclosure.count(run.patients)} patients, {disclosure.count(run.legs)} legs · "
+            "data as of "
             f"{run.snapshot_at:%Y-%m-%d %H:%M} UTC · nervepath"
         ),
         sections=sections,

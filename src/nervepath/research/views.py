@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Research pages: cohorts, analyses and exports, for researchers and administrators only.
+"""Research pages: cohorts, analyses and exports, for researchers (and administrators
+granted research access: ``research.access``, the research-access rule) only.
 
 No page here names a patient: members appear by study code. Every download (analysis
 report, figure file, de-identified CSV, FHIR bulk file) is an audit event saying who took
@@ -21,15 +22,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from nervepath.accounts.models import Role
 from nervepath.audit import log as audit
 from nervepath.audit.models import Action
-from nervepath.research import cohorts, dataset, deidentify, fhir_export, figures, report
+from nervepath.research import (
+    cohorts,
+    dataset,
+    deidentify,
+    disclosure,
+    fhir_export,
+    figures,
+    report,
+)
+from nervepath.research.access import may_do_research
 from nervepath.research.forms import CohortForm
 from nervepath.research.models import AnalysisRun, Cohort, StudyCode
 from nervepath.science.outcomes.analysis import analyse
 
-RESEARCH_ROLES = {Role.RESEARCHER, Role.ADMIN}
 ZIP = "application/zip"
 
 
@@ -37,12 +45,28 @@ def research_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     @login_required
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.role not in RESEARCH_ROLES:  # type: ignore[union-attr]
+        if not may_do_research(request.user):  # the research-access rule
             audit.record(request, Action.DENIED, detail="research page")
             raise Http404("No such page.")
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def _too_small(request: HttpRequest, patients: int, what: str, cohort_id: int) -> HttpResponse:
+    """The answer to any output of a cohort under ``NERVEPATH_RESEARCH_MIN_CELL``: a
+    page with the reason, nothing produced, the refusal in the audit trail."""
+    audit.record(
+        request,
+        Action.DENIED,
+        detail=f"{what} of cohort {cohort_id}: fewer than {disclosure.min_cell()} patients",
+    )
+    return render(
+        request,
+        "research/too_small.html",
+        {"message": disclosure.refusal(), "cohort_id": cohort_id},
+        status=403,
+    )
 
 
 def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -68,12 +92,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _edit(request: HttpRequest, cohort: Cohort | None) -> HttpResponse:
     preview = None
+    too_small = ""
     if request.method == "POST":
         form = CohortForm(request.POST)
         if form.is_valid():
             filters = form.cleaned_data["filters"]
             if "preview" in request.POST:
                 preview = cohorts.select(filters)
+                if not disclosure.enough(preview.patients):
+                    too_small = disclosure.refusal()
             else:
                 creating = cohort is None
                 if cohort is None:
@@ -96,7 +123,9 @@ def _edit(request: HttpRequest, cohort: Cohort | None) -> HttpResponse:
     else:
         form = CohortForm()
     return render(
-        request, "research/cohort_form.html", {"form": form, "cohort": cohort, "preview": preview}
+        request,
+        "research/cohort_form.html",
+        {"form": form, "cohort": cohort, "preview": preview, "too_small": too_small},
     )
 
 
@@ -122,13 +151,17 @@ def _breakdown(selection: cohorts.Selection) -> list[tuple[str, list[tuple[str, 
     legs = Counter({0: "None", 1: "One leg", 2: "Both legs"}.get(len(m.legs), "") for m in members)
     bands = Counter(cohorts.IRLS_BANDS[m.baseline_band] for m in members)
     blocks = Counter(cohorts.BLOCK_RESPONSES[m.block_response] for m in members)
+    tables = [
+        ("Diabetes", diabetes),
+        ("Sex", sexes),
+        ("Age at index", ages),
+        ("Legs decompressed", legs),
+        ("Baseline IRLS severity", bands),
+        ("Nerve-block response", blocks),
+    ]
     return [
-        ("Diabetes", sorted(diabetes.items())),
-        ("Sex", sorted(sexes.items())),
-        ("Age at index", sorted(ages.items())),
-        ("Legs decompressed", sorted(legs.items())),
-        ("Baseline IRLS severity", sorted(bands.items())),
-        ("Nerve-block response", sorted(blocks.items())),
+        (title, [(label, disclosure.count(n)) for label, n in sorted(counts.items())])
+        for title, counts in tables
     ]
 
 
@@ -139,28 +172,37 @@ def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
         selection = cohorts.select(cohort.filters)
     except cohorts.FilterError as exc:
         return render(request, "research/cohort.html", {"cohort": cohort, "filter_error": str(exc)})
+    context: dict[str, Any] = {
+        "cohort": cohort,
+        "described": cohorts.describe(cohort.filters),
+        "selection": selection,
+        "min_cell": disclosure.min_cell(),
+        "runs": cohort.runs.select_related("created_by").defer("result", "definition")[:20],
+    }
+    if not disclosure.enough(selection.patients):
+        # No breakdown, follow-up counts or study codes of a cohort this small.
+        context["too_small"] = disclosure.refusal()
+        return render(request, "research/cohort.html", context)
     codes = StudyCode.for_patients(selection.patient_ids)
     labels = cohorts.follow_up_labels() if selection.follow_ups else []
-    counts = dict(selection.follow_up_counts())
+    counts = {
+        label: {state: disclosure.count(n) for state, n in by_state.items()}
+        for label, by_state in selection.follow_up_counts()
+    }
     missing_rows = []
     for member in selection.members:
         states = selection.follow_ups.get(member.patient_id, [])
         if any(s.state == "missing" for s in states):
             missing_rows.append((codes[member.patient_id].code, member, states))
-    return render(
-        request,
-        "research/cohort.html",
+    context.update(
         {
-            "cohort": cohort,
-            "described": cohorts.describe(cohort.filters),
-            "selection": selection,
             "breakdown": _breakdown(selection),
             "labels": labels,
             "follow_up_rows": [(label, counts.get(label, {})) for label in labels],
             "missing_rows": missing_rows,
-            "runs": cohort.runs.select_related("created_by").defer("result", "definition")[:20],
-        },
+        }
     )
+    return render(request, "research/cohort.html", context)
 
 
 def _selection(request: HttpRequest, cohort: Cohort) -> cohorts.Selection | None:
@@ -180,6 +222,8 @@ def run_analysis(request: HttpRequest, pk: int) -> HttpResponse:
     selection = _selection(request, cohort)
     if selection is None:
         return redirect("research:cohort", cohort.pk)
+    if not disclosure.enough(selection.patients):
+        return _too_small(request, selection.patients, "analysis", cohort.pk)
     snapshot_at = timezone.now()
     data = dataset.build(cohort.name, selection, snapshot_at)
     result = analyse(data).as_dict()
@@ -209,9 +253,25 @@ def _run(public_id: str) -> AnalysisRun:
     )
 
 
+def _shown_run(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """A stored run's page, figures and reports: refused when it covers fewer than
+    ``NERVEPATH_RESEARCH_MIN_CELL`` patients (runs stored before the rule included)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, public_id: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        run = _run(public_id)
+        if not disclosure.enough(run.patients):
+            return _too_small(request, run.patients, view.__name__, run.cohort_id)
+        return view(request, run, *args, **kwargs)
+
+    return wrapped
+
+
 @research_only
-def analysis(request: HttpRequest, public_id: str) -> HttpResponse:
-    run = _run(public_id)
+@_shown_run
+def analysis(request: HttpRequest, run: AnalysisRun) -> HttpResponse:
     return render(
         request,
         "research/analysis.html",
@@ -220,8 +280,8 @@ def analysis(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @research_only
-def analysis_figure(request: HttpRequest, public_id: str, name: str, fmt: str) -> HttpResponse:
-    run = _run(public_id)
+@_shown_run
+def analysis_figure(request: HttpRequest, run: AnalysisRun, name: str, fmt: str) -> HttpResponse:
     try:
         data = figures.render(run.result, name, fmt)
     except KeyError as exc:
@@ -238,8 +298,8 @@ def analysis_figure(request: HttpRequest, public_id: str, name: str, fmt: str) -
 
 
 @research_only
-def analysis_report(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
-    run = _run(public_id)
+@_shown_run
+def analysis_report(request: HttpRequest, run: AnalysisRun, fmt: str) -> HttpResponse:
     data, content_type = report.document(run, fmt)
     audit.record(
         request, Action.EXPORT, obj=run, detail=f"report ({fmt}) of cohort {run.cohort_id}"
@@ -276,6 +336,8 @@ def export_cohort(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     selection = _selection(request, cohort)
     if selection is None:
         return redirect("research:cohort", cohort.pk)
+    if not disclosure.enough(selection.patients):
+        return _too_small(request, selection.patients, what, cohort.pk)
     data = build(cohort, selection)
     audit.record(
         request,

@@ -225,6 +225,32 @@ def claim_slot(
     return room
 
 
+#: Where a patient books for themself: these count towards the online ceiling.
+ONLINE_SOURCES = (Source.ONLINE, Source.API)
+
+
+def check_online_ceiling(patient: Patient, now: datetime) -> None:
+    """Refuse a further online booking once ``patient`` holds
+    ``NERVEPATH_MAX_FUTURE_ONLINE_VISITS`` future visits booked online (signed in, by
+    e-mail or by the API; booked or held). Staff bookings neither count nor are bound.
+    Call inside the booking's transaction, after :func:`lock_slot`."""
+    from django.conf import settings
+
+    ceiling = int(settings.NERVEPATH["MAX_FUTURE_ONLINE_VISITS"])
+    # Two bookings for one patient with two clinicians at once: counted one after the other.
+    list(Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk"))
+    held = (
+        Appointment.objects.active(now)
+        .filter(patient=patient, source__in=ONLINE_SOURCES, starts_at__gt=now)
+        .count()
+    )
+    if held >= ceiling:
+        raise BookingError(
+            f"You already have {held} upcoming visits booked online, the most the clinic "
+            "allows. Please cancel one you no longer need, or call the clinic to book more."
+        )
+
+
 def _taken(req: Request, online: bool, now: datetime, ignore_id: int | None = None) -> SlotTaken:
     return SlotTaken(
         TAKEN,
@@ -254,6 +280,8 @@ def book(
     try:
         with transaction.atomic():
             lock_slot(req)
+            if online:
+                check_online_ceiling(patient, now)
             room = claim_slot(req, patient, now, None)
             try:
                 with transaction.atomic():

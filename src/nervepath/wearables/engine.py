@@ -24,6 +24,7 @@ from nervepath.science.movement import MovementInputError, NightReport, analyze_
 from nervepath.science.movement.errors import (
     CorruptFileError,
     MissingChannelError,
+    OversizedArchiveError,
     SamplingRateTooLowError,
     UnsupportedFormatError,
 )
@@ -45,6 +46,10 @@ class ImplausibleClockError(MovementInputError):
 # Error code and what it means for the clinician, in front of the engine's own message.
 ERROR_TEXT: dict[type[BaseException], tuple[str, str]] = {
     UnsupportedFormatError: ("unsupported_format", "This is not a file nervepath can read."),
+    OversizedArchiveError: (
+        "archive_too_large",
+        "The file unpacks to far more data than a night recording holds.",
+    ),
     CorruptFileError: ("corrupt_file", "The file is damaged or was cut short."),
     MissingChannelError: ("missing_channel", "The recording lacks a signal the analysis needs."),
     SamplingRateTooLowError: (

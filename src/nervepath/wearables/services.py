@@ -32,13 +32,14 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, close_old_connections, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from nervepath.accounts.models import Patient
 from nervepath.documents import storage
 from nervepath.science.movement import MovementInputError
-from nervepath.wearables import engine, formats
+from nervepath.wearables import engine, formats, sandbox
 from nervepath.wearables.models import Analysis, Night, Recording, State
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,46 @@ def lease() -> timedelta:
     return timedelta(seconds=int(settings.NERVEPATH["ANALYSIS_LEASE_SECONDS"]))
 
 
+def analysis_limits() -> tuple[float, int]:
+    """(seconds, MB) one analysis may take: ``NERVEPATH_ANALYSIS_TIMEOUT_SECONDS`` and
+    ``NERVEPATH_ANALYSIS_MEMORY_MB`` (see ``sandbox``)."""
+    return (
+        float(settings.NERVEPATH["ANALYSIS_TIMEOUT_SECONDS"]),
+        int(settings.NERVEPATH["ANALYSIS_MEMORY_MB"]),
+    )
+
+
 # --- upload ---------------------------------------------------------------------------
+
+
+def daily_upload_bytes() -> int:
+    return int(settings.NERVEPATH["UPLOAD_BYTES_PER_PATIENT_PER_DAY"])
+
+
+def _size_text(count: int) -> str:
+    if count >= 1024**3:
+        return f"{count / 1024**3:.1f} GB"
+    return f"{max(1, round(count / 1024**2))} MB"
+
+
+def check_daily_upload(patient: Patient, size: int) -> None:
+    """Refuse ``size`` more bytes of night files for ``patient`` when the last 24 hours'
+    uploads (by the patient or by staff for them) would pass
+    ``NERVEPATH_UPLOAD_BYTES_PER_PATIENT_PER_DAY``."""
+    limit = daily_upload_bytes()
+    since = timezone.now() - timedelta(days=1)
+    used = (
+        Recording.objects.filter(patient=patient, uploaded_at__gt=since).aggregate(
+            total=Sum("size")
+        )["total"]
+        or 0
+    )
+    if used + size > limit:
+        raise storage.UploadRefused(
+            f"Night files for one patient are limited to {_size_text(limit)} a day, and "
+            f"{_size_text(used)} came in during the last 24 hours. Please upload this file "
+            "tomorrow, or ask the clinic."
+        )
 
 
 def add_recording(  # type: ignore[no-untyped-def]
@@ -73,6 +113,7 @@ def add_recording(  # type: ignore[no-untyped-def]
         suffix = formats.check(name, head)
     except ValueError as exc:
         raise storage.UploadRefused(str(exc)) from None
+    check_daily_upload(patient, upload.size or 0)  # before anything is stored
     stored = storage.store(upload, prefix=f"recordings/{patient.pk}", max_bytes=max_bytes())
     existing = Recording.objects.filter(patient=patient, sha256=stored.sha256).first()
     if existing is not None:
@@ -80,6 +121,9 @@ def add_recording(  # type: ignore[no-untyped-def]
         return existing, False
     try:
         with transaction.atomic():
+            # Uploads for one patient in parallel: checked again under the patient's lock.
+            Patient.objects.select_for_update().filter(pk=patient.pk).first()
+            check_daily_upload(patient, stored.size)
             recording = Recording.objects.create(
                 patient=patient,
                 uploaded_by=by,
@@ -263,11 +307,25 @@ def run_analysis(analysis_id: int) -> str:
     try:
         recording = row.recording
         try:
+            timeout_s, memory_mb = analysis_limits()
             with local_copy(recording) as path:
-                results = engine.analyze_path(path, now=device_now(), analyzer=_analyzer())
+                # In a child process under a time and memory limit: a file that sends a
+                # device reader into a loop or a huge allocation fails alone, with a
+                # reason, and the worker moves on to the next night.
+                results = sandbox.run(
+                    engine.analyze_path,
+                    path,
+                    now=device_now(),
+                    analyzer=_analyzer(),
+                    timeout_s=timeout_s,
+                    memory_mb=memory_mb,
+                )
         except MovementInputError as exc:
             code, message = engine.explain(exc)
             return _finish_failed(row, code, message)
+        except sandbox.LimitExceeded as exc:
+            log.warning("Analysis %s stopped: %s", row.pk, exc)
+            return _finish_failed(row, exc.code, str(exc))
         except (storage.StoredFileDamaged, FileNotFoundError):
             log.error("Stored recording %s is missing or damaged", recording.pk)
             return _finish_failed(

@@ -14,7 +14,7 @@ from nervepath.accounts.models import Patient, User
 from nervepath.accounts.services import AccountError, patient_for_email
 from nervepath.audit import log as audit
 from nervepath.audit.models import Action
-from nervepath.ratelimit import rate_limit
+from nervepath.ratelimit import client_ip, rate_limit
 from nervepath.scheduling import availability, services, waitlist
 from nervepath.scheduling.errors import BookingError, SlotTaken
 from nervepath.scheduling.forms import BookingForm, PatientDetailsForm, WaitlistForm
@@ -150,6 +150,7 @@ def book_confirm(request: HttpRequest, location_slug: str, type_slug: str) -> Ht
                     details.cleaned_data["first_name"],
                     details.cleaned_data["last_name"],
                     details.cleaned_data["phone"],
+                    client_ip=client_ip(request),
                 )
             by = request.user if request.user.is_authenticated else None
             appointment = services.book(
@@ -198,6 +199,7 @@ def join_waitlist(request: HttpRequest, location_slug: str, type_slug: str) -> H
                 form.cleaned_data["email"],
                 form.cleaned_data["first_name"],
                 form.cleaned_data["last_name"],
+                client_ip=client_ip(request),
             )
         except AccountError as exc:
             return _slots_page(request, location, kind, error=str(exc), status=400)

@@ -11,6 +11,7 @@ __all__ = [
     "CorruptFileError",
     "MissingChannelError",
     "MovementInputError",
+    "OversizedArchiveError",
     "SamplingRateTooLowError",
     "UnsupportedFormatError",
 ]
@@ -34,3 +35,8 @@ class MissingChannelError(MovementInputError):
 
 class SamplingRateTooLowError(MovementInputError):
     """The signal was sampled too slowly for the detection method."""
+
+
+class OversizedArchiveError(CorruptFileError):
+    """A compressed file (a ``.gt3x`` zip) would inflate beyond what a night can hold,
+    or is packed far tighter than any device recording: a zip bomb, refused unread."""

@@ -27,6 +27,16 @@ def percent(share: float | None) -> str:
     return "—" if share is None else f"{share * 100:.1f}"
 
 
+def count(n: int, min_cell: int = 0) -> str:
+    """A count as text; with ``min_cell``, a count of 1 to ``min_cell`` - 1 reads
+    "<min_cell" (small-cell suppression: the CMS cell-size suppression policy shows no
+    cell of 1 to 10, so ``min_cell`` = 11). Zero stays visible, as the policy allows."""
+    n = int(n)
+    if min_cell and 0 < n < min_cell:
+        return f"<{min_cell}"
+    return str(n)
+
+
 def opt(x: Any) -> float | None:
     """A finite float, or None for NaN/inf/None."""
     if x is None:

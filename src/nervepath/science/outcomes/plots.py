@@ -29,6 +29,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
+from nervepath.science.outcomes.format import count
+
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with the common forms of
 # colour-vision deficiency and in greyscale print (vermillion vs blue especially).
 OKABE_ITO: dict[str, str] = {
@@ -168,10 +170,16 @@ def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float,
 
 
 def _counted_ticks(
-    ax: Axes, positions: Sequence[float], labels: Sequence[str], ns: Sequence[int]
+    ax: Axes,
+    positions: Sequence[float],
+    labels: Sequence[str],
+    ns: Sequence[int],
+    min_cell: int = 0,
 ) -> None:
     ax.set_xticks(list(positions))
-    ax.set_xticklabels([f"{label}\nn = {n}" for label, n in zip(labels, ns, strict=True)])
+    ax.set_xticklabels(
+        [f"{label}\nn = {count(n, min_cell)}" for label, n in zip(labels, ns, strict=True)]
+    )
 
 
 def _boxes(
@@ -214,6 +222,8 @@ def paired_lines(
     unit: str,
     before_label: str = "Baseline",
     after_label: str = "12 months",
+    *,
+    min_cell: int = 0,
 ) -> Figure:
     """One thin grey line per subject from its value before to its value after, and the
     mean ± 95 % CI (t) in bold colour at each end, joined by a bold line."""
@@ -266,13 +276,13 @@ def paired_lines(
     pad = (hi - lo) * 0.06 or 1.0
     ax.set_ylim(lo - pad, hi + pad)
     _ylabel(ax, _axis_label(label, unit))
-    _title(ax, f"{title} (n = {n})")
+    _title(ax, f"{title} (n = {count(n, min_cell)})")
     _note(fig, "Grey: one subject each; bold: mean ± 95 % CI")
     return fig
 
 
 def boxes_by_timepoint(
-    series: Sequence[tuple[str, Sequence[float]]], label: str, unit: str
+    series: Sequence[tuple[str, Sequence[float]]], label: str, unit: str, *, min_cell: int = 0
 ) -> Figure:
     """A box per follow-up (median, IQR, whiskers at 1.5 × IQR), with n under each; a
     follow-up without values keeps its place and reads "n = 0"."""
@@ -285,15 +295,19 @@ def boxes_by_timepoint(
     positions = list(range(1, len(cleaned) + 1))
     filled = [(pos, values) for pos, (_, values) in zip(positions, cleaned, strict=True) if values]
     _boxes(ax, [v for _, v in filled], [p for p, _ in filled], OKABE_ITO["blue"])
-    _counted_ticks(ax, positions, [name for name, _ in cleaned], [len(v) for _, v in cleaned])
+    _counted_ticks(
+        ax, positions, [name for name, _ in cleaned], [len(v) for _, v in cleaned], min_cell
+    )
     ax.set_xlim(0.4, len(cleaned) + 0.6)
     _ylabel(ax, _axis_label(label, unit))
     n_subjects = max(len(v) for _, v in cleaned)
-    _title(ax, f"{title} (n = {n_subjects} at the largest follow-up)")
+    _title(ax, f"{title} (n = {count(n_subjects, min_cell)} at the largest follow-up)")
     return fig
 
 
-def responder_bars(rows: Sequence[tuple[str, float, float, float, int]], title: str) -> Figure:
+def responder_bars(
+    rows: Sequence[tuple[str, float, float, float, int]], title: str, *, min_cell: int = 0
+) -> Figure:
     """Share of responders per row as bars (percent, 0-100) with their Wilson 95 % CI."""
     kept = [
         (name, float(share), float(low), float(high), int(n))
@@ -331,7 +345,7 @@ def responder_bars(rows: Sequence[tuple[str, float, float, float, int]], title: 
             fontsize=NOTE_SIZE,
             color=DARK,
         )
-    _counted_ticks(ax, xs, [name for name, *_ in kept], [n for *_, n in kept])
+    _counted_ticks(ax, xs, [name for name, *_ in kept], [n for *_, n in kept], min_cell)
     ax.set_ylim(0, 108)
     ax.set_yticks([0, 20, 40, 60, 80, 100])
     _ylabel(ax, "Responders (%)")
@@ -347,6 +361,7 @@ def km_curve(
     *,
     ylabel: str = "Proportion without event",
     p_text: str = "",
+    min_cell: int = 0,
 ) -> Figure:
     """Kaplan–Meier step curves with their shaded CI and "+" at censored times.
 
@@ -374,7 +389,7 @@ def km_curve(
         label = name
         if "n" in curve:
             total += int(curve["n"])
-            label = f"{name} (n = {int(curve['n'])})"
+            label = f"{name} (n = {count(curve['n'], min_cell)})"
         ax.step(times, surv, where="post", color=color, linewidth=1.6, label=label, gid=f"km-{i}")
         low, high = curve.get("low"), curve.get("high")
         if low is not None and high is not None and len(low) == len(times):
@@ -403,14 +418,14 @@ def km_curve(
     ax.set_ylim(0, 1.04)
     ax.set_xlim(left=0)
     _ylabel(ax, ylabel)
-    _title(ax, f"{title} (n = {total})" if total else title)
+    _title(ax, f"{title} (n = {count(total, min_cell)})" if total else title)
     ax.legend(loc="best", fontsize=NOTE_SIZE, frameon=False)
     if p_text:
         ax.text(
             0.02, 0.04, p_text, transform=ax.transAxes, fontsize=FONT_SIZE, color=DARK, gid="p-text"
         )
     if with_risk:
-        _at_risk_table(risk_ax, drawn)
+        _at_risk_table(risk_ax, drawn, min_cell)
         ax.tick_params(labelbottom=False)
         _xlabel(risk_ax, xlabel)
     else:
@@ -418,7 +433,7 @@ def km_curve(
     return fig
 
 
-def _at_risk_table(ax: Axes, curves: Mapping[str, Mapping[str, Any]]) -> None:
+def _at_risk_table(ax: Axes, curves: Mapping[str, Mapping[str, Any]], min_cell: int = 0) -> None:
     ax.set_facecolor("white")
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
@@ -435,11 +450,11 @@ def _at_risk_table(ax: Axes, curves: Mapping[str, Mapping[str, Any]]) -> None:
     for i, curve in enumerate(curves.values()):
         y = rows - 1 - i
         color = PALETTE[i % len(PALETTE)]
-        for time, count in curve.get("at_risk", ()):
+        for time, at_risk in curve.get("at_risk", ()):
             ax.text(
                 float(time),
                 y,
-                str(int(count)),
+                count(at_risk, min_cell),
                 ha="center",
                 va="center",
                 fontsize=NOTE_SIZE,
@@ -454,6 +469,7 @@ def change_distribution(
     unit: str = "%",
     *,
     title: str = "",
+    min_cell: int = 0,
 ) -> Figure:
     """A box per group with every value as a jittered point over it and a line at 0 (no
     change): e.g. monitoring amplitude change per nerve, with and without diabetes."""
@@ -482,10 +498,12 @@ def change_distribution(
             zorder=3,
             gid=f"points-{i}",
         )
-    _counted_ticks(ax, positions, [name for name, _ in cleaned], [len(v) for _, v in cleaned])
+    _counted_ticks(
+        ax, positions, [name for name, _ in cleaned], [len(v) for _, v in cleaned], min_cell
+    )
     ax.set_xlim(0.4, len(cleaned) + 0.6)
     _ylabel(ax, _axis_label(label, unit))
-    _title(ax, f"{title} (n = {sum(len(v) for _, v in cleaned)})")
+    _title(ax, f"{title} (n = {count(sum(len(v) for _, v in cleaned), min_cell)})")
     return fig
 
 

@@ -321,6 +321,10 @@ class Command(BaseCommand):
         for email, *_rest in CLINICIANS:
             self.stdout.write(f"  clinician    {email}")
         self.stdout.write(
+            "Research pages: the researcher; the administrator sees names, so only with "
+            "another administrator's grant (docs/security.md, research-access rule)."
+        )
+        self.stdout.write(
             "Staff then give a code from an authenticator app set up with the demo key "
             f"{demo.DEMO_TOTP_SECRET} (time-based, 6 digits), or from "
             "`nervepath demo_totp EMAIL`."

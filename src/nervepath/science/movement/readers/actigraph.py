@@ -14,17 +14,71 @@ from pathlib import Path
 
 import numpy as np
 
-from nervepath.science.movement.errors import CorruptFileError, UnsupportedFormatError
+from nervepath.science.movement.errors import (
+    CorruptFileError,
+    OversizedArchiveError,
+    UnsupportedFormatError,
+)
 from nervepath.science.movement.readers._util import (
     build_accel_recording,
     captured_messages,
 )
 from nervepath.science.movement.recording import AccelRecording
 
-__all__ = ["read_gt3x"]
+__all__ = ["MAX_GT3X_INFLATED_BYTES", "MAX_GT3X_RATIO", "check_archive", "read_gt3x"]
+
+#: The most a .gt3x may inflate to: a 30-day 100 Hz recording's log.bin is about 1.2 GB.
+MAX_GT3X_INFLATED_BYTES = 2 * 1024**3
+#: The largest compression ratio accepted. ActiGraph packs 12-bit samples that barely
+#: compress (the real files in ../shared/data/wearables inflate 1.0-2.0 x); deflate's
+#: ceiling is about 1030 x, which only a file of repeated bytes (a zip bomb) reaches.
+MAX_GT3X_RATIO = 50
+#: Members this small are not judged by their ratio (a short info.txt compresses well).
+_RATIO_FLOOR_BYTES = 1024 * 1024
 
 #: Seconds between 0001-01-01 (.NET ticks epoch) and 1970-01-01.
 _DOTNET_EPOCH_OFFSET_S = 62_135_596_800
+
+
+def check_archive(
+    path: str | Path,
+    *,
+    max_inflated_bytes: int = MAX_GT3X_INFLATED_BYTES,
+    max_ratio: float = MAX_GT3X_RATIO,
+) -> None:
+    """Refuse a zip whose members would inflate past ``max_inflated_bytes`` in total, or
+    whose members are packed tighter than ``max_ratio``, before anything is inflated.
+
+    Only the archive's directory is read (``ZipInfo.file_size``/``compress_size``);
+    a directory that lies about the sizes is caught by the zip reader's own CRC and
+    length checks, which stop at the declared size.
+
+    Raises
+    ------
+    OversizedArchiveError
+        The archive would be too large once inflated, or is a zip bomb.
+    """
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise CorruptFileError(
+            f"{path.name}: the .gt3x archive is damaged or incomplete ({exc})."
+        ) from exc
+    total = sum(m.file_size for m in members)
+    if total > max_inflated_bytes:
+        raise OversizedArchiveError(
+            f"{path.name} would unpack to {total / 1024**2:,.0f} MB, more than the "
+            f"{max_inflated_bytes / 1024**2:,.0f} MB a recording can hold; it was not read."
+        )
+    for member in members:
+        packed = max(member.compress_size, 1)
+        if member.file_size > _RATIO_FLOOR_BYTES and member.file_size / packed > max_ratio:
+            raise OversizedArchiveError(
+                f"{path.name} is compressed {member.file_size / packed:,.0f} times, far more "
+                "than any device recording (a 'zip bomb'); it was not read."
+            )
 
 
 def read_gt3x(path: str | Path) -> AccelRecording:
@@ -47,6 +101,8 @@ def read_gt3x(path: str | Path) -> AccelRecording:
         The file is not a ``.gt3x`` archive.
     CorruptFileError
         The archive is truncated or its data cannot be decoded.
+    OversizedArchiveError
+        The archive would inflate too far (:func:`check_archive`).
 
     References
     ----------
@@ -60,6 +116,7 @@ def read_gt3x(path: str | Path) -> AccelRecording:
             f"{path.name}: not a .gt3x file (a .gt3x file is a zip archive written by "
             "ActiLife or CentrePoint)."
         )
+    check_archive(path)
     notes: list[str] = []
     try:
         with captured_messages(notes), FileReader(str(path)) as reader:

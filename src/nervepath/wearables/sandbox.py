@@ -1,0 +1,164 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Run one analysis in a child process under a wall-clock and a memory limit.
+
+A night file the device reader chokes on (a zip bomb, a damaged header that sends a
+reader into a loop or a huge allocation) must not hold the worker: the engine runs in
+a forked child whose address space is capped with ``RLIMIT_AS``; the parent waits at
+most ``timeout_s`` seconds for its answer, then kills it. The worker process itself
+(its database connections, its heartbeat) never runs device code, so it always lives
+to record why the analysis failed and to take the next one from the queue.
+
+No Django here: the caller passes the limits (settings ``NERVEPATH_ANALYSIS_TIMEOUT_SECONDS``
+and ``NERVEPATH_ANALYSIS_MEMORY_MB`` in ``wearables.services``).
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import resource
+import signal
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+#: Exit code of a child that ran out of its memory allowance (nothing else uses it).
+_OUT_OF_MEMORY = 86
+
+
+class LimitExceeded(Exception):
+    """The analysis was stopped; ``code`` names why and the message says it plainly."""
+
+    code = "limit"
+
+
+class TookTooLong(LimitExceeded):
+    code = "analysis_timeout"
+
+
+class NeededTooMuchMemory(LimitExceeded):
+    code = "analysis_memory"
+
+
+class ChildCrashed(LimitExceeded):
+    code = "analysis_crashed"
+
+
+def _minutes(seconds: float) -> str:
+    if seconds < 120:
+        return "1 second" if seconds == 1 else f"{seconds:g} seconds"
+    return f"{math.ceil(seconds / 60)} minutes"
+
+
+def _address_space() -> int:
+    """Bytes of address space this process holds now (VmSize)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _die_with_parent() -> None:
+    """Linux: the child is killed if the worker dies (no orphan keeps the CPU)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _child(
+    conn: Connection,
+    func: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    memory_mb: int,
+) -> None:  # pragma: no cover - runs in the child (its outcome is tested through run)
+    _die_with_parent()
+    if memory_mb:
+        # The allowance is on top of what the forked worker already maps (its libraries
+        # and imported modules), so it means the same on any machine.
+        limit = _address_space() + memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        result = func(*args, **kwargs)
+        conn.send(("ok", result))
+    except MemoryError:
+        os._exit(_OUT_OF_MEMORY)  # reporting it could need memory itself
+    except BaseException as exc:
+        try:
+            conn.send(("raised", exc))
+        except MemoryError:
+            os._exit(_OUT_OF_MEMORY)
+        except Exception:  # an exception that does not pickle: its text will do
+            conn.send(("error", "".join(traceback.format_exception(exc))))
+    finally:
+        conn.close()
+
+
+def run(
+    func: Callable[..., T],
+    *args: Any,
+    timeout_s: float,
+    memory_mb: int,
+    **kwargs: Any,
+) -> T:
+    """``func(*args, **kwargs)`` in a forked child; its return value, or its exception
+    raised again here.
+
+    Raises
+    ------
+    TookTooLong
+        No answer within ``timeout_s`` seconds (the child is killed).
+    NeededTooMuchMemory
+        The child ran out of its ``memory_mb`` allowance.
+    ChildCrashed
+        The child died without answering (a crash in native code).
+    """
+    context = multiprocessing.get_context("fork")
+    parent, child = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_child, args=(child, func, args, kwargs, memory_mb), name="nervepath-analysis"
+    )
+    process.start()
+    child.close()
+    try:
+        answered = parent.poll(timeout_s)
+        message = parent.recv() if answered else None
+    except EOFError:  # the child died before answering
+        message = None
+        answered = True
+    finally:
+        if not answered:
+            process.kill()
+        process.join()
+        parent.close()
+    if not answered:
+        raise TookTooLong(
+            f"The analysis took longer than {_minutes(timeout_s)} and was stopped, so the "
+            "queue could move on. The file is kept; it is probably damaged or far longer "
+            "than a night."
+        )
+    if message is None:
+        if process.exitcode == _OUT_OF_MEMORY:
+            raise NeededTooMuchMemory(
+                f"The analysis needed more than {memory_mb} MB of memory and was stopped. "
+                "The file is kept; it is probably damaged or far longer than a night."
+            )
+        raise ChildCrashed(
+            f"The analysis stopped unexpectedly (exit code {process.exitcode}): the file is "
+            "probably damaged in a way the device reader cannot handle. The file is kept; "
+            "export it from the device software again and upload it."
+        )
+    kind, value = message
+    if kind == "ok":
+        return value  # type: ignore[no-any-return]
+    if kind == "raised":
+        raise value
+    raise RuntimeError(f"The analysis failed in its child process:\n{value}")
