@@ -53,4 +53,5 @@ urlpatterns = [
     path("staff/appointments/<int:pk>/cancel/", staff.staff_cancel, name="staff_cancel"),
     path("staff/appointments/<int:pk>/outcome/", staff.staff_outcome, name="staff_outcome"),
     path("calendar/<token:token>.ics", staff.clinician_feed, name="clinician_feed"),
+    path("staff/calendar-feed/rotate/", staff.rotate_feed, name="rotate_feed"),
 ]
