@@ -9,3 +9,4 @@ class AuditConfig(AppConfig):
 
     def ready(self) -> None:
         from nervepath.audit import signals  # noqa: F401  (connects the receivers)
+        from nervepath.config import checks  # noqa: F401  (registers the deploy checks)
