@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "nervepath.audit.log.RequestIdMiddleware",
+    # Issue 22, finding 12: a NUL in the path or query string is a 400, before any view.
+    "nervepath.config.middleware.RefuseNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
