@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,7 +12,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -46,6 +47,35 @@ class SignInView(auth_views.LoginView):
         if twofactor.needs_two_factor(self.request.user):  # type: ignore[arg-type]
             return f"{reverse('accounts:two_factor')}?{urlencode({'next': target})}"
         return target
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset form, with the e-mailed link built from ``SITE_URL`` like every
+    other e-mail's links: never from the request's ``Host`` header, port or scheme,
+    which a client (or a misconfigured proxy) chooses (issue 22, finding 10)."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    subject_template_name = "accounts/password_reset_subject.txt"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        site = urlsplit(settings.SITE_URL)
+        form.save(
+            domain_override=site.netloc,
+            use_https=site.scheme == "https",
+            token_generator=self.token_generator,
+            from_email=self.from_email,
+            email_template_name=self.email_template_name,
+            subject_template_name=self.subject_template_name,
+            request=self.request,
+            extra_email_context={
+                "site_url": settings.SITE_URL,
+                "clinic": settings.NERVEPATH["CLINIC_NAME"],
+            },
+        )
+        return redirect(self.get_success_url())
 
 
 def _next(request: HttpRequest) -> str:
