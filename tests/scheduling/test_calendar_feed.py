@@ -127,9 +127,7 @@ def test_a_clinician_replaces_the_feed_address_and_the_old_one_is_gone(
     ).exists()
 
 
-def test_only_a_clinician_may_replace_a_feed_and_csrf_is_checked(
-    client, clinic, hale, frontdesk
-):
+def test_only_a_clinician_may_replace_a_feed_and_csrf_is_checked(client, clinic, hale, frontdesk):
     from django.test import Client
 
     login(client, frontdesk)

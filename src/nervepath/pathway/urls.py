@@ -30,9 +30,7 @@ urlpatterns: list = [  # type: ignore[type-arg]
     path("portal/medications/", medication_views.my_medications, name="my_medications"),
     path("staff/patients/<id:pk>/surgery/", surgery.surgeries, name="surgeries"),
     path("staff/patients/<id:pk>/surgery/new/", surgery.surgery_new, name="surgery_new"),
-    path(
-        "staff/patients/<id:pk>/surgery/<id:surgery_pk>/", surgery.surgery_detail, name="surgery"
-    ),
+    path("staff/patients/<id:pk>/surgery/<id:surgery_pk>/", surgery.surgery_detail, name="surgery"),
     path("staff/follow-ups/", follow_ups.follow_ups_to_book, name="follow_ups"),
     path(
         "staff/follow-ups/<id:follow_up_pk>/book/",

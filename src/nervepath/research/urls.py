@@ -17,9 +17,7 @@ urlpatterns = [
         {"kind": "deidentified"},
         name="export_csv",
     ),
-    path(
-        "cohorts/<id:pk>/export/fhir/", views.export_cohort, {"kind": "fhir"}, name="export_fhir"
-    ),
+    path("cohorts/<id:pk>/export/fhir/", views.export_cohort, {"kind": "fhir"}, name="export_fhir"),
     path("analyses/<uuid:public_id>/", views.analysis, name="analysis"),
     path(
         "analyses/<uuid:public_id>/figures/<slug:name>.<str:fmt>",
