@@ -9,5 +9,5 @@ class AuditConfig(AppConfig):
 
     def ready(self) -> None:
         from nervepath.audit import signals  # noqa: F401  (connects the receivers)
-        from nervepath.config import checks  # noqa: F401  (registers the deploy checks)
-        from nervepath.config import converters  # noqa: F401  (the <id:...> path converter)
+        # The deploy checks (check --deploy) and the <id:...> path converter.
+        from nervepath.config import checks, converters  # noqa: F401
