@@ -232,7 +232,8 @@ def emergency_access(request: HttpRequest) -> HttpResponse:
                     minutes=form.cleaned_data["minutes"],
                 )
             except ValidationError as exc:
-                form.add_error("reason", exc.messages[0])
+                field = "reason" if getattr(exc, "code", None) == "reason" else None
+                form.add_error(field, exc.messages[0])
             else:
                 local = timezone.localtime(grant.expires_at)
                 messages.warning(

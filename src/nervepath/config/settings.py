@@ -340,6 +340,14 @@ NERVEPATH = {
         "NERVEPATH_OUTCOME_INSTRUMENTS", ["irls", "pain_nrs", "clinic_sleep"]
     ),
 }
+# --- Issue 22, finding 8: break-glass ----------------------------------------------------
+# Emergency accesses one clinician may open in any hour (docs/security.md); every grant
+# is e-mailed to each active admin.
+NERVEPATH["EMERGENCY_GRANTS_PER_HOUR"] = env_int(
+    "NERVEPATH_EMERGENCY_GRANTS_PER_HOUR", 3, minimum=1
+)
+# --- end of break-glass --------------------------------------------------------------------
+
 if not 1 <= NERVEPATH["RELIEF_THRESHOLD"] <= 100:
     raise ImproperlyConfigured("NERVEPATH_RELIEF_THRESHOLD is a percentage from 1 to 100.")
 # The session cookie and row never outlive the absolute limit.
