@@ -204,7 +204,10 @@ class EmergencyForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=1000,
-        help_text="Why you need this record now. Admins review every emergency access.",
+        help_text=(
+            "Why you need this record now (at least 15 letters or digits). Admins are "
+            "told of every emergency access and review it."
+        ),
     )
     minutes = forms.TypedChoiceField(
         coerce=int,
