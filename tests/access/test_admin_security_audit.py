@@ -4,7 +4,7 @@ the Django admin, and admin edits of security records land in the audit trail.""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from axes.models import AccessAttempt
@@ -18,6 +18,9 @@ from nervepath.access import policy
 from nervepath.access.models import EmergencyAccess
 from nervepath.accounts.models import Role, User
 from nervepath.audit.models import Action, AuditEvent
+
+# Far past any cap (a fixed instant: "now in 2100" does not exist on Feb 29).
+YEAR_2100 = datetime(2100, 1, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -36,7 +39,7 @@ def _form(grant, expires):  # type: ignore[no-untyped-def]
 
 def test_the_model_refuses_a_grant_past_its_cap(grant):  # type: ignore[no-untyped-def]
     original = grant.expires_at
-    grant.expires_at = timezone.now().replace(year=2100)
+    grant.expires_at = YEAR_2100
     with pytest.raises(ValidationError, match="at most 240 minutes"):
         grant.save()
     grant.expires_at = grant.started_at + timedelta(minutes=241)
@@ -60,7 +63,7 @@ def test_the_model_refuses_a_grant_past_its_cap(grant):  # type: ignore[no-untyp
 def test_the_admin_form_shows_the_cap_and_changes_nothing(client, grant, admin_user):  # type: ignore[no-untyped-def]
     login(client, admin_user)
     url = f"/admin/access/emergencyaccess/{grant.pk}/change/"
-    response = client.post(url, _form(grant, timezone.now().replace(year=2100)))
+    response = client.post(url, _form(grant, YEAR_2100))
     assert response.status_code == 200
     assert "at most 240 minutes" in response.content.decode()
     before = grant.expires_at
