@@ -15,9 +15,10 @@ client could; the database is read to check what it did (and did not) change.
 Probe classes (each with a bounded number of attempts): ids guessed across accounts,
 tampered hidden fields, path-traversal file names, scripts in text fields, SQL
 metacharacters in query parameters, CSRF-less posts, wrong-password storms, replayed
-cookies after logout. Each prints what was tried, a status histogram and its findings.
-Then the audit trail is read for the events the probe's requests caused (every request
-carries its own ``X-Request-ID``). Exit status 1 on any cross-patient read or write or
+cookies after logout, the clinician's calendar feed (no manage token, issue 22).
+Each prints what was tried, a status histogram and its findings.
+Then the audit trail is read for the events the probe's requests caused (by the
+``X-Request-ID`` each answer carries). Exit status 1 on any cross-patient read or write or
 any 5xx.
 """
 
@@ -723,6 +724,65 @@ class Probe:
                     f"old session cookie replayed -> {after}"
                 )
 
+    # --- issue 22, finding 2: the clinician's calendar feed --------------------------------
+
+    def calendar_feed(self) -> None:
+        """The feed of the clinician A booked with, fetched anonymously (as a calendar
+        provider or a synced phone would): no visit's manage token in it, nothing in it
+        opens a manage page, never cached, and the read is audited."""
+        with self.probe_class("calendar feed carries no manage token") as info:
+            (token, clinician_id), *_ = self.db(
+                "SELECT c.calendar_token, c.id FROM scheduling_clinician c JOIN "
+                "scheduling_appointment a ON a.clinician_id = c.id WHERE a.id = %s",
+                (self.a["booking"],),
+            )
+            anon = self.browser()
+            feed = anon.get(f"/calendar/{token}.ics", "calendar feed")
+            if feed is None or feed.status_code != 200:
+                info["findings"].append("the feed does not answer 200")
+                return
+            feed_rid = self.collector.hits[-1].request_id
+            body = feed.text.replace("\r\n ", "")
+            secrets = [
+                row[0]
+                for row in self.db(
+                    "SELECT manage_token FROM scheduling_appointment WHERE clinician_id = %s",
+                    (clinician_id,),
+                )
+            ]
+            leaked = [t for t in secrets if t in body]
+            if leaked:
+                info["findings"].append(f"the feed shows {len(leaked)} manage tokens")
+            cache = feed.headers.get("Cache-Control", "")
+            if "no-store" not in cache or "private" not in cache:
+                info["findings"].append(f"the feed may be cached: Cache-Control {cache!r}")
+            uids = re.findall(r"^UID:(.+?)\r?$", body, flags=re.MULTILINE)
+            pieces = sorted(
+                {p for u in uids for p in re.findall(r"[A-Za-z0-9_-]{8,128}", u)}
+                | {p for u in uids for p in re.findall(r"[A-Za-z0-9_]{8,128}", u)}
+            )
+            opened = 0
+            for piece in pieces[:40]:
+                for path in (f"/appointments/{piece}/", f"/appointments/{piece}/appointment.ics"):
+                    r = anon.get(path, "calendar feed")
+                    if r is not None and r.status_code == 200:
+                        opened += 1
+            if opened:
+                info["findings"].append(f"{opened} manage pages opened from the feed's UIDs")
+            audited = self.db(
+                "SELECT count(*) FROM audit_auditevent WHERE request_id = %s "
+                "AND route = 'scheduling:clinician_feed'",
+                (feed_rid,),
+            )[0][0]
+            if audited != 1:
+                info["findings"].append(f"the feed read made {audited} audit events, not 1")
+            info["tried"].append(
+                f"feed of clinician #{clinician_id}: {len(uids)} events, {len(secrets)} manage "
+                f"tokens looked for ({len(leaked)} found), {min(len(pieces), 40)} UID pieces "
+                f"tried as manage links ({opened} opened), Cache-Control {cache!r}, "
+                f"{audited} audit event"
+            )
+
     # --- the audit trail ---
 
     def audit(self) -> dict:
@@ -803,6 +863,7 @@ def _run(probe: Probe, attempts: int) -> dict:
     probe.sql()
     probe.csrf()
     probe.replay()
+    probe.calendar_feed()  # issue 22, finding 2
     probe.storm(attempts)
     audit = probe.audit()
     hits: list[Hit] = probe.collector.hits

@@ -152,6 +152,10 @@ class Browser:
         ms = (time.perf_counter() - started) * 1000
         if self.record is not None:
             status = response.status_code if response is not None else 0
+            # The server keeps a client's X-Request-ID only behind a trusted proxy (issue
+            # 22, finding 14); the id its audit events carry is the one it answers with.
+            if response is not None:
+                rid = response.headers.get("X-Request-ID", rid)
             self.record(Hit(label, method, path, status, ms, started, rid, error))
         return response
 

@@ -65,7 +65,9 @@ def test_sign_in_sign_out_and_failures_are_recorded_without_the_typed_address(cl
         assert event.request_id and event.ip == "127.0.0.1"
 
 
-def test_each_response_carries_the_request_id_of_its_audit_events(client, alice):  # type: ignore[no-untyped-def]
+def test_each_response_carries_the_request_id_of_its_audit_events(client, alice, settings):  # type: ignore[no-untyped-def]
+    # Behind the trusted proxy (NERVEPATH_PROXY_COUNT=1), which sets X-Request-ID.
+    settings.NERVEPATH = {**settings.NERVEPATH, "PROXY_COUNT": 1}
     login(client, alice.user)
     response = client.get(reverse("scheduling:portal"), HTTP_X_REQUEST_ID="proxy-id-123456")
     assert response["X-Request-ID"] == "proxy-id-123456"
@@ -73,6 +75,23 @@ def test_each_response_carries_the_request_id_of_its_audit_events(client, alice)
     assert (event.request_id, event.route) == ("proxy-id-123456", "scheduling:portal")
     forged = client.get(reverse("scheduling:portal"), HTTP_X_REQUEST_ID="<script>")
     assert forged["X-Request-ID"] != "<script>" and len(forged["X-Request-ID"]) == 32
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_a_client_cannot_choose_its_request_id(client, alice, settings, proxies):  # type: ignore[no-untyped-def]
+    """Without a trusted proxy the header is the client's own, and is ignored; behind
+    the proxy an id that does not look like one is replaced too (issue 22, finding 14)."""
+    settings.NERVEPATH = {**settings.NERVEPATH, "PROXY_COUNT": proxies}
+    login(client, alice.user)
+    chosen = "proxy-id-123456" if proxies == 0 else "proxy-id-123456\n"
+    response = client.get(reverse("scheduling:portal"), HTTP_X_REQUEST_ID=chosen)
+    rid = response["X-Request-ID"]
+    assert rid != chosen and "proxy-id" not in rid and len(rid) == 32
+    event = AuditEvent.objects.get(action=Action.VIEW, patient_id=alice.pk)
+    assert event.request_id == rid
+    for bad in ("a" * 33, "short", "id with spaces!", "ünïcode-id-123"):
+        other = client.get(reverse("scheduling:portal"), HTTP_X_REQUEST_ID=bad)
+        assert other["X-Request-ID"] != bad and len(other["X-Request-ID"]) == 32
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,12 @@ an access check fails this test.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.urls import reverse
 
 from helpers import login
 from nervepath.api.routes import api
@@ -143,3 +145,27 @@ def test_the_walker_finds_a_route_that_forgets_its_check(walk_setup, bob, settin
     settings.ROOT_URLCONF = "access.leaky_urls"
     with pytest.raises(AssertionError, match="leaky"):
         _walk(Client(), fp, slugs, _markers(alice), bob.user)
+
+
+def test_her_clinicians_calendar_feed_opens_none_of_her_visits(walk_setup, alice_record, hale):  # type: ignore[no-untyped-def]
+    """Issue 22, finding 2: whoever holds Dr Hale's feed address (a calendar provider, a
+    synced phone) learns no manage token of Alice's visit, and nothing in the feed opens,
+    moves or cancels it."""
+    alice, _fp, _slugs = walk_setup
+    appointment = alice_record["appointment"]
+    before = walker.snapshot(alice)
+    anonymous = Client()
+    feed = anonymous.get(reverse("scheduling:clinician_feed", args=[hale.calendar_token]))
+    assert feed.status_code == 200
+    body = feed.content.decode().replace("\r\n ", "")
+    assert "BEGIN:VEVENT" in body
+    assert appointment.manage_token not in body
+    assert not [m for m in _markers(alice) if m and m in body]
+    pieces = set(re.findall(r"[A-Za-z0-9_-]{8,128}", body))
+    pieces |= set(re.findall(r"[A-Za-z0-9_]{8,128}", body))
+    for piece in pieces:
+        for name in ("scheduling:manage", "scheduling:ics", "scheduling:cancel", "scheduling:move"):
+            url = reverse(name, args=[piece])
+            assert anonymous.get(url).status_code in {404, 405}, url
+            assert anonymous.post(url).status_code == 404, url
+    assert walker.snapshot(alice) == before

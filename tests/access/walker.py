@@ -113,7 +113,7 @@ def snapshot(patient: Patient, *, labels: set[str] | None = None) -> dict[str, l
 
 @dataclass(frozen=True)
 class Route:
-    template: str  # e.g. "staff/patients/<int:pk>/"
+    template: str  # e.g. "staff/patients/<id:pk>/"
     params: tuple[tuple[str, str], ...]  # (name, converter)
     name: str
 
@@ -195,7 +195,7 @@ def candidates(
         if len(parts) > 2:
             label = f"{parts[1]}.{parts[2]}"
             return sorted(fp.ids.get(label, set())) or ints[:3]
-    if converter == "int":
+    if converter in {"int", "id"}:
         return ints
     return [*ints, fp.patient.user.email]
 

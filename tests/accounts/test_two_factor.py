@@ -190,7 +190,7 @@ def test_a_patient_can_turn_two_factor_on_and_off(client, alice):
     bad = client.post(
         "/accounts/security/disable/", {"password": "not-my-password", "code": fresh_code(device)}
     )
-    assert bad.status_code == 400 and "password is not right" in bad.content.decode()
+    assert bad.status_code == 400 and "password or code is not right" in bad.content.decode()
     assert TOTPDevice.objects.filter(user=user).exists()
     off = client.post(
         "/accounts/security/disable/",
@@ -222,3 +222,67 @@ def test_demo_staff_get_the_published_demo_authenticator(request, role_fixture):
     device = twofactor.confirmed_totp(user)
     assert device is not None and demo.is_demo_device(device)
     assert twofactor.base32_secret(device) == demo.DEMO_TOTP_SECRET
+
+
+# --- Issue 22, finding 11: turning two-step sign-in off is no password oracle ----------
+
+
+def _patient_with_authenticator(client, alice):  # type: ignore[no-untyped-def]
+    device = TOTPDevice.objects.create(user=alice.user, name=twofactor.TOTP_NAME, confirmed=True)
+    login(client, alice.user)
+    return device
+
+
+def _disable(client, password: str, code: str):  # type: ignore[no-untyped-def]
+    return client.post("/accounts/security/disable/", {"password": password, "code": code})
+
+
+def test_wrong_passwords_when_turning_two_factor_off_count_towards_the_lock_out(
+    client, alice, settings
+):
+    from axes.models import AccessAttempt
+
+    from nervepath.audit.models import Action, AuditEvent
+
+    device = _patient_with_authenticator(client, alice)
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = _disable(client, "not-my-password", fresh_code(device))
+        assert response.status_code == 400
+        assert "password or code is not right" in response.content.decode()
+    attempt = AccessAttempt.objects.get(username=alice.email)
+    assert attempt.failures_since_start == settings.AXES_FAILURE_LIMIT - 1
+    locked = _disable(client, "still-not-it", fresh_code(device))
+    assert locked.status_code == 429
+    assert "Sign-in is paused for this account" in locked.content.decode()
+    # The session ended and the account is locked for sign-in, even with the password.
+    assert "_auth_user_id" not in client.session
+    again = password_step(client, alice.email, PATIENT_PASSWORD)
+    assert again.status_code == 429
+    assert TOTPDevice.objects.filter(user=alice.user, confirmed=True).exists()
+    refused = AuditEvent.objects.filter(
+        action=Action.TWO_FACTOR_FAILED, actor_id=alice.user.pk, detail__contains="turning"
+    )
+    assert refused.count() == settings.AXES_FAILURE_LIMIT
+
+
+def test_the_answer_is_the_same_whichever_of_password_and_code_is_wrong(client, alice):
+    device = _patient_with_authenticator(client, alice)
+    wrong_password = _disable(client, "not-my-password", fresh_code(device))
+    wrong_code = _disable(
+        client, PATIENT_PASSWORD, "000000" if fresh_code(device) != "000000" else "111111"
+    )
+    assert wrong_password.status_code == wrong_code.status_code == 400
+    assert wrong_password.context["disable_error"] == wrong_code.context["disable_error"]
+    # A password alone never turns it off.
+    assert TOTPDevice.objects.filter(user=alice.user, confirmed=True).exists()
+
+
+def test_turning_two_factor_off_is_audited(client, alice):
+    from nervepath.audit.models import Action, AuditEvent
+
+    device = _patient_with_authenticator(client, alice)
+    off = _disable(client, PATIENT_PASSWORD, fresh_code(device))
+    assert off.status_code == 302
+    assert not TOTPDevice.objects.filter(user=alice.user).exists()
+    event = AuditEvent.objects.get(action=Action.UPDATE, actor_id=alice.user.pk)
+    assert event.detail == "two-step sign-in turned off" and event.patient_id == alice.pk

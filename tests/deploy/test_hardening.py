@@ -245,3 +245,47 @@ def test_s3_storage_is_configured_from_the_environment(tmp_path) -> None:
     del missing["NERVEPATH_S3_BUCKET"]
     result = nervepath("check", env=missing)
     assert result.returncode != 0 and "NERVEPATH_S3_BUCKET must be set" in result.stderr
+
+
+def _deploy_check(tmp_path, **env: str):  # type: ignore[no-untyped-def]
+    base = {
+        "DJANGO_SETTINGS_MODULE": "nervepath.config.production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "clinic.example.org",
+        "NERVEPATH_VAR_DIR": str(tmp_path),
+    }
+    return nervepath(
+        "check", "--deploy", "--fail-level", "WARNING", env=nervepath_env(**{**base, **env})
+    )
+
+
+def test_deploy_check_fails_behind_a_proxy_without_a_proxy_count(tmp_path) -> None:
+    """Issue 22, finding 6: behind nginx with NERVEPATH_PROXY_COUNT unset every client is
+    127.0.0.1; `check --deploy` says so."""
+    result = _deploy_check(tmp_path, NERVEPATH_BEHIND_PROXY="1")
+    assert result.returncode != 0
+    assert "nervepath.E001" in result.stderr and "NERVEPATH_PROXY_COUNT" in result.stderr
+    checked(_deploy_check(tmp_path, NERVEPATH_BEHIND_PROXY="1", NERVEPATH_PROXY_COUNT="1"))
+
+
+def test_the_shipped_example_configuration_passes_the_deploy_check(tmp_path) -> None:
+    from deploy_stack import REPO
+
+    example = {}
+    for line in (REPO / "deploy" / "nervepath.env.example").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            example[key.strip()] = value.strip()
+    # It matches deploy/nginx.conf: one proxy, which appends to X-Forwarded-For.
+    assert example["NERVEPATH_BEHIND_PROXY"] == "1" and example["NERVEPATH_PROXY_COUNT"] == "1"
+    nginx = (REPO / "deploy" / "nginx.conf").read_text()
+    assert "X-Forwarded-For $proxy_add_x_forwarded_for" in nginx
+    assert "X-Request-ID $request_id" in nginx
+    # Local stand-ins for what the example points at (a real key, a database, folders).
+    example.update(
+        SECRET_KEY=secrets.token_urlsafe(50),
+        NERVEPATH_VAR_DIR=str(tmp_path),
+        NERVEPATH_MEDIA_ROOT=str(tmp_path / "uploads"),
+    )
+    del example["DATABASE_URL"]
+    checked(_deploy_check(tmp_path, **example))

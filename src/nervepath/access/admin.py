@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Admins see every emergency access (who, which record number, why, how long) and the
-care assignments."""
+care assignments. Every change made here goes into the audit trail (SecurityAuditMixin),
+and a grant can be shortened but never stretched past its 4-hour cap (the model's
+``clean``)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from nervepath.access.models import CareAssignment, EmergencyAccess
+from nervepath.audit.admin import SecurityAuditMixin
 
 
 class ActiveFilter(admin.SimpleListFilter):
@@ -28,7 +31,8 @@ class ActiveFilter(admin.SimpleListFilter):
 
 
 @admin.register(EmergencyAccess)
-class EmergencyAccessAdmin(admin.ModelAdmin):
+class EmergencyAccessAdmin(SecurityAuditMixin, admin.ModelAdmin):
+    security_label = "admin, emergency grant"
     list_display = ["started_at", "user", "patient_id", "expires_at", "reason"]
     list_filter = [ActiveFilter, "user"]
     readonly_fields = ["user", "patient", "reason", "started_at"]
@@ -42,7 +46,8 @@ class EmergencyAccessAdmin(admin.ModelAdmin):
 
 
 @admin.register(CareAssignment)
-class CareAssignmentAdmin(admin.ModelAdmin):
+class CareAssignmentAdmin(SecurityAuditMixin, admin.ModelAdmin):
+    security_label = "admin, care assignment"
     list_display = ["clinician", "patient_id", "created_at", "ended_at", "assigned_by"]
     list_filter = ["clinician"]
     raw_id_fields = ["patient"]

@@ -20,6 +20,7 @@ through ``require`` is written to the audit trail, refusals included.
 from __future__ import annotations
 
 import enum
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -201,39 +202,97 @@ def record_listed(request: HttpRequest, patient_ids: Iterable[int], *, what: str
     )
 
 
+# --- Emergency access (break the glass); issue 22, finding 8 ----------------------------
+
+
+def reason_text(reason: str) -> str:
+    """The reason as stored and shown to reviewers: Unicode NFKC, without invisible
+    format and control characters (zero-width spaces, right-to-left marks), runs of
+    white space as one space."""
+    text = unicodedata.normalize("NFKC", reason)
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\t\n")
+    return " ".join(text.split())
+
+
+def reason_length(reason: str) -> int:
+    """What counts toward ``MIN_REASON_LENGTH``: letters and digits only, after NFKC, so
+    invisible characters, spaces and punctuation cannot pad a blank reason."""
+    return sum(1 for ch in reason_text(reason) if unicodedata.category(ch)[0] in "LN")
+
+
+def grants_per_hour() -> int:
+    return int(settings.NERVEPATH.get("EMERGENCY_GRANTS_PER_HOUR", 3))
+
+
 def open_emergency_access(
     request: HttpRequest, patient: Patient, *, reason: str, minutes: int
 ) -> EmergencyAccess:
     """Break the glass: a clinician opens a record outside their list, with a stated reason,
-    for a limited time. Refused (ValidationError / PermissionDenied) otherwise."""
+    for a limited time, at most ``NERVEPATH_EMERGENCY_GRANTS_PER_HOUR`` times an hour; every
+    active admin is e-mailed. Refused (ValidationError / PermissionDenied) otherwise."""
+    from nervepath.access import alerts
+    from nervepath.accounts.models import User
+
     user = request.user
     if not user.is_authenticated or user.role != Role.CLINICIAN:  # type: ignore[union-attr]
         raise PermissionDenied("Only clinicians can open emergency access.")
-    reason = " ".join(reason.split())
-    if len(reason) < MIN_REASON_LENGTH:
+    reason = reason_text(reason)
+    if reason_length(reason) < MIN_REASON_LENGTH:
         raise ValidationError(
-            f"Say why you need this record (at least {MIN_REASON_LENGTH} characters)."
+            f"Say why you need this record (at least {MIN_REASON_LENGTH} letters or digits).",
+            code="reason",
         )
     if minutes not in EMERGENCY_MINUTES:
-        raise ValidationError("Choose one of the offered durations.")
+        raise ValidationError("Choose one of the offered durations.", code="minutes")
     now = timezone.now()
+    limit = grants_per_hour()
     with transaction.atomic():
-        grant = EmergencyAccess.objects.create(
-            user=user,
-            patient=patient,
-            reason=reason,
-            started_at=now,
-            expires_at=now + timedelta(minutes=minutes),
+        # One clinician's grants are counted one request at a time (the row lock), so
+        # parallel requests cannot slip past the limit.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        recent = list(
+            EmergencyAccess.objects.filter(
+                user=user, started_at__gt=now - timedelta(hours=1)
+            ).values_list("started_at", flat=True)
         )
+        refused = len(recent) >= limit
+        if not refused:
+            grant = EmergencyAccess.objects.create(
+                user=user,
+                patient=patient,
+                reason=reason,
+                started_at=now,
+                expires_at=now + timedelta(minutes=minutes),
+            )
+            record(
+                request,
+                Action.EMERGENCY,
+                patient_id=patient.pk,
+                obj=grant,
+                emergency=True,
+                detail=f"{minutes} minutes",
+            )
+            transaction.on_commit(lambda: alerts.emergency_grant_opened(grant))
+    if refused:
+        # Outside the transaction, so the refusal stays in the audit trail.
         record(
             request,
-            Action.EMERGENCY,
+            Action.DENIED,
             patient_id=patient.pk,
-            obj=grant,
             emergency=True,
-            detail=f"{minutes} minutes",
+            detail=f"emergency access refused: {len(recent)} grants in the last hour",
+        )
+        again = timezone.localtime(min(recent) + timedelta(hours=1))
+        raise ValidationError(
+            f"You have opened emergency access {len(recent)} times in the last hour, "
+            f"the most allowed ({limit} an hour). Ask a clinician in the patient's "
+            f"care team or an administrator, or try again after {again:%H:%M}.",
+            code="too_many",
         )
     return grant
+
+
+# --- end of emergency access -------------------------------------------------------------
 
 
 def record_link_use(

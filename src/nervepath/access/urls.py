@@ -7,8 +7,8 @@ app_name = "access"
 
 urlpatterns = [
     path("", views.patient_list, name="patients"),
-    path("<int:pk>/", views.patient_record, name="patient"),
-    path("<int:pk>/care-team/", views.assign_clinician, name="assign"),
-    path("<int:pk>/care-team/<int:assignment_pk>/end/", views.end_assignment, name="unassign"),
+    path("<id:pk>/", views.patient_record, name="patient"),
+    path("<id:pk>/care-team/", views.assign_clinician, name="assign"),
+    path("<id:pk>/care-team/<id:assignment_pk>/end/", views.end_assignment, name="unassign"),
     path("emergency-access/", views.emergency_access, name="emergency"),
 ]

@@ -204,7 +204,10 @@ class EmergencyForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=1000,
-        help_text="Why you need this record now. Admins review every emergency access.",
+        help_text=(
+            "Why you need this record now (at least 15 letters or digits). Admins are "
+            "told of every emergency access and review it."
+        ),
     )
     minutes = forms.TypedChoiceField(
         coerce=int,
@@ -232,7 +235,8 @@ def emergency_access(request: HttpRequest) -> HttpResponse:
                     minutes=form.cleaned_data["minutes"],
                 )
             except ValidationError as exc:
-                form.add_error("reason", exc.messages[0])
+                field = "reason" if getattr(exc, "code", None) == "reason" else None
+                form.add_error(field, exc.messages[0])
             else:
                 local = timezone.localtime(grant.expires_at)
                 messages.warning(

@@ -1,6 +1,10 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 from __future__ import annotations
 
+from typing import Any
+
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -13,7 +17,9 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from nervepath.accounts.models import Patient, Role, User
-from nervepath.audit.admin import AuditedAdminMixin
+from nervepath.audit.admin import AuditedAdminMixin, SecurityAuditMixin
+from nervepath.audit.log import record
+from nervepath.audit.models import Action
 
 
 def _admins_only(request: HttpRequest) -> bool:
@@ -80,6 +86,20 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
         except Patient.DoesNotExist:
             return None
 
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        """Setting someone's password from the admin is audited (never the password)."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, id)
+            record(
+                request,
+                Action.UPDATE,
+                patient_id=self.patient_id_of(user) if user else None,
+                obj=user,
+                detail="admin: password set",
+            )
+        return response
+
 
 @admin.register(Patient)
 class PatientAdmin(AuditedAdminMixin, admin.ModelAdmin):
@@ -100,7 +120,9 @@ for _device in (TOTPDevice, StaticDevice):
 
 
 @admin.register(TOTPDevice, StaticDevice)
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(SecurityAuditMixin, admin.ModelAdmin):
+    security_label = "admin, two-factor device"
+
     list_display = ["user", "name", "confirmed"]
     list_filter = ["confirmed"]
     search_fields = ["user__email"]
@@ -112,3 +134,34 @@ class DeviceAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+# django-axes' lock-out records: clearing one (deleting the attempt) unlocks an account,
+# so it goes into the audit trail like every other admin edit of a security record.
+for _axes_model in (AccessAttempt, AccessLog, AccessFailureLog):
+    if admin.site.is_registered(_axes_model):
+        admin.site.unregister(_axes_model)
+
+
+@admin.register(AccessAttempt)
+class AuditedAccessAttemptAdmin(SecurityAuditMixin, AccessAttemptAdmin):
+    security_label = "admin, sign-in lock-out"
+
+    def patient_id_of(self, obj: Any) -> int | None:
+        return None
+
+
+@admin.register(AccessLog)
+class AuditedAccessLogAdmin(SecurityAuditMixin, AccessLogAdmin):
+    security_label = "admin, sign-in log"
+
+    def patient_id_of(self, obj: Any) -> int | None:
+        return None
+
+
+@admin.register(AccessFailureLog)
+class AuditedAccessFailureLogAdmin(SecurityAuditMixin, AccessFailureLogAdmin):
+    security_label = "admin, failed sign-in log"
+
+    def patient_id_of(self, obj: Any) -> int | None:
+        return None

@@ -19,13 +19,7 @@ urlpatterns = [
     path(
         "password-reset/",
         # Counted with sign-in: each POST sends an email, so it is worth limiting too.
-        rate_limit("login", key="ip")(
-            auth_views.PasswordResetView.as_view(
-                template_name="accounts/password_reset.html",
-                email_template_name="accounts/password_reset_email.txt",
-                success_url=reverse_lazy("accounts:password_reset_done"),
-            )
-        ),
+        rate_limit("login", key="ip")(views.PasswordResetView.as_view()),
         name="password_reset",
     ),
     path(

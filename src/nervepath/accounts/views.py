@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import authenticate, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -46,6 +48,35 @@ class SignInView(auth_views.LoginView):
         if twofactor.needs_two_factor(self.request.user):  # type: ignore[arg-type]
             return f"{reverse('accounts:two_factor')}?{urlencode({'next': target})}"
         return target
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset form, with the e-mailed link built from ``SITE_URL`` like every
+    other e-mail's links: never from the request's ``Host`` header, port or scheme,
+    which a client (or a misconfigured proxy) chooses (issue 22, finding 10)."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    subject_template_name = "accounts/password_reset_subject.txt"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        site = urlsplit(settings.SITE_URL)
+        form.save(
+            domain_override=site.netloc,
+            use_https=site.scheme == "https",
+            token_generator=self.token_generator,
+            from_email=self.from_email,
+            email_template_name=self.email_template_name,
+            subject_template_name=self.subject_template_name,
+            request=self.request,
+            extra_email_context={
+                "site_url": settings.SITE_URL,
+                "clinic": settings.NERVEPATH["CLINIC_NAME"],
+            },
+        )
+        return redirect(self.get_success_url())
 
 
 def _next(request: HttpRequest) -> str:
@@ -158,11 +189,25 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/recovery_codes.html", {"codes": codes, "first_time": False})
 
 
+DISABLE_REFUSED = "That password or code is not right."
+
+
+def _patient_id(user: User) -> int | None:
+    patient = getattr(user, "patient", None) if user.role == "patient" else None
+    return getattr(patient, "pk", None)
+
+
 @require_POST
 @login_required
 @rate_limit("login", key="user")
 def disable_two_factor(request: HttpRequest) -> HttpResponse:
-    """A patient turns two-step sign-in off with their password and a current code."""
+    """A patient turns two-step sign-in off with their password and a current code.
+
+    The password goes through ``authenticate`` (so django-axes counts a wrong one
+    towards the account's lock-out exactly like a failed sign-in, and refuses while the
+    account is locked) and both answers are checked before one combined reply, so the
+    page is no password oracle. Success and failure are audited (issue 22, finding 11).
+    """
     user: User = request.user  # type: ignore[assignment]
     if twofactor.is_staff_role(user):
         messages.error(request, "Staff accounts must keep two-step sign-in on.")
@@ -172,20 +217,41 @@ def disable_two_factor(request: HttpRequest) -> HttpResponse:
     form = DisableForm(request.POST)
     error = "Enter your password and a code."
     if form.is_valid():
-        if not user.check_password(form.cleaned_data["password"]):
-            error = "That password is not right."
-        else:
-            result = twofactor.check_code(user, form.cleaned_data["code"])
-            if result.device is not None:
-                twofactor.remove_two_factor(user)
-                messages.success(request, "Two-step sign-in is off.")
-                return redirect("accounts:security")
-            error = result.error
+        signed = authenticate(request, username=user.email, password=form.cleaned_data["password"])
+        password_ok = signed is not None and signed.pk == user.pk
+        result = twofactor.check_code(user, form.cleaned_data["code"])
+        if password_ok and result.device is not None:
+            twofactor.remove_two_factor(user)
+            audit.record(
+                request,
+                Action.UPDATE,
+                patient_id=_patient_id(user),
+                obj=user,
+                detail="two-step sign-in turned off",
+            )
+            messages.success(request, "Two-step sign-in is off.")
+            return redirect("accounts:security")
+        why = "password" if not password_ok else "code"
+        audit.record(
+            request,
+            Action.TWO_FACTOR_FAILED,
+            patient_id=_patient_id(user),
+            obj=user,
+            detail=f"turning two-step sign-in off refused: wrong {why}",
+        )
+        if getattr(request, "axes_locked_out", False):
+            # Too many wrong passwords: the account is locked like after failed
+            # sign-ins, and this session ends too (AxesMiddleware shows the lock-out page).
+            logout(request)
+            return HttpResponse(status=429)
+        # The code's throttle ("wait N seconds") does not depend on the password, so
+        # showing it says nothing about the password.
+        error = DISABLE_REFUSED if result.error in ("", twofactor.WRONG) else result.error
     context = {
         "enabled": True,
         "required": False,
         "codes_left": twofactor.recovery_codes_left(user),
-        "disable_form": form,
+        "disable_form": DisableForm(),
         "disable_error": error,
     }
     return render(request, "accounts/security.html", context, status=400)

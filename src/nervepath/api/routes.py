@@ -306,7 +306,7 @@ def list_bookings(request: HttpRequest) -> list[AppointmentOut]:
 
 
 @api.get(
-    "/bookings/{booking_id}",
+    "/bookings/{id:booking_id}",
     response={200: AppointmentOut, 404: ErrorOut},
     auth=django_auth,
     tags=["bookings"],
@@ -362,7 +362,7 @@ def create_booking(request: HttpRequest, body: BookingIn) -> WithStatus[Appointm
 
 
 @api.post(
-    "/bookings/{booking_id}/cancel",
+    "/bookings/{id:booking_id}/cancel",
     response={200: AppointmentOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
     auth=django_auth,
     tags=["bookings"],
@@ -374,7 +374,7 @@ def cancel_booking(request: HttpRequest, booking_id: int) -> AppointmentOut:
 
 
 @api.post(
-    "/bookings/{booking_id}/reschedule",
+    "/bookings/{id:booking_id}/reschedule",
     response={200: AppointmentOut, 400: ErrorOut, 404: ErrorOut, 409: TakenOut, 429: ErrorOut},
     auth=django_auth,
     tags=["bookings"],

@@ -77,7 +77,7 @@ def fhir_response(response: Response) -> dict[str, Any]:
 
 
 @router.get(
-    "/patients/{patient_id}/questionnaire-responses",
+    "/patients/{id:patient_id}/questionnaire-responses",
     response=dict[str, Any],
     auth=django_auth,
 )

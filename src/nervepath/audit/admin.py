@@ -101,8 +101,65 @@ class AuditedAdminMixin:
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)  # type: ignore[misc]
         action = Action.UPDATE if change else Action.CREATE
-        record(request, action, patient_id=self.patient_id_of(obj), obj=obj, detail="admin")
+        detail = f"admin: {_changed(form)}" if change else "admin"
+        record(request, action, patient_id=self.patient_id_of(obj), obj=obj, detail=detail)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         record(request, Action.DELETE, patient_id=self.patient_id_of(obj), obj=obj)
         super().delete_model(request, obj)  # type: ignore[misc]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for obj in queryset:
+            record(request, Action.DELETE, patient_id=self.patient_id_of(obj), obj=obj)
+        super().delete_queryset(request, queryset)  # type: ignore[misc]
+
+
+# --- Issue 22, finding 9: admin edits to security-relevant records -----------------------
+
+
+def _changed(form: Any) -> str:
+    fields = [f for f in getattr(form, "changed_data", []) if f not in {"password"}]
+    return ", ".join(fields) if fields else "no field changed"
+
+
+class SecurityAuditMixin:
+    """For security-relevant records in the Django admin (emergency grants, care
+    assignments, two-factor devices, users and their roles, lock-outs): each save says
+    which fields changed, each deletion (one, or several through the list's action) is
+    one event per row. ``patient_id_of`` says whose record it concerns, if anyone's."""
+
+    security_label = "admin"
+
+    def patient_id_of(self, obj: Any) -> int | None:
+        return getattr(obj, "patient_id", None)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        record(
+            request,
+            Action.UPDATE if change else Action.CREATE,
+            patient_id=self.patient_id_of(obj),
+            obj=obj,
+            detail=f"{self.security_label}: {_changed(form)}",
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        record(
+            request,
+            Action.DELETE,
+            patient_id=self.patient_id_of(obj),
+            obj=obj,
+            detail=f"{self.security_label}: deleted",
+        )
+        super().delete_model(request, obj)  # type: ignore[misc]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for obj in queryset:
+            record(
+                request,
+                Action.DELETE,
+                patient_id=self.patient_id_of(obj),
+                obj=obj,
+                detail=f"{self.security_label}: deleted",
+            )
+        super().delete_queryset(request, queryset)  # type: ignore[misc]

@@ -13,13 +13,14 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 
 from nervepath import ratelimit
 from nervepath.audit.models import Action, AuditEvent
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,32}$")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,32}")
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -99,16 +100,29 @@ def record_many(
     return len(events)
 
 
+def _trusted_request_id(request: HttpRequest) -> str:
+    """The ``X-Request-ID`` header when a trusted proxy set it, else "".
+
+    Only behind ``NERVEPATH_PROXY_COUNT`` trusted proxies (the shipped nginx overwrites the
+    header with its own ``$request_id``) and only when it looks like an id (8-32 letters,
+    digits and dashes). Without a proxy the header is the client's choice, and a client
+    must not pick the id its audit events are filed under."""
+    if int(settings.NERVEPATH.get("PROXY_COUNT", 0)) < 1:
+        return ""
+    incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+    return incoming if _REQUEST_ID.fullmatch(incoming) else ""
+
+
 class RequestIdMiddleware:
-    """Gives each request an id (or keeps a well-formed one from the proxy) that ties its
-    audit events to the server's logs; echoed in the ``X-Request-ID`` response header."""
+    """Gives each request an id (or keeps a well-formed one from the trusted proxy) that
+    ties its audit events to the server's logs; echoed in the ``X-Request-ID`` response
+    header."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
-        rid = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        rid = _trusted_request_id(request) or uuid.uuid4().hex
         request.request_id = rid  # type: ignore[attr-defined]
         response = self.get_response(request)
         response["X-Request-ID"] = rid

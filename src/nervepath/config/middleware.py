@@ -12,9 +12,10 @@ this middleware runs, with their own long-lived, immutable cache headers.
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import unquote_plus
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.cache import patch_cache_control
 
 
@@ -47,3 +48,28 @@ class NoStoreMiddleware:
             return False
         user = getattr(request, "user", None)
         return bool(user is not None and user.is_authenticated)
+
+
+# --- Issue 22, finding 12: NUL characters in the address -------------------------------
+
+
+class RefuseNulMiddleware:
+    """Answer 400 to a request whose path or query string holds a NUL character
+    (``%00``), before any view sees it.
+
+    No address of ours has a use for one, and PostgreSQL refuses NUL in text, so a
+    filter like the admin's ``?q=%00`` would otherwise end in a 500.
+    """
+
+    MESSAGE = "The address holds a NUL character (%00), which no page accepts."
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        raw_query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "\x00" in unquote_plus(raw_query, errors="replace"):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"error": self.MESSAGE}, status=400)
+            return HttpResponseBadRequest(self.MESSAGE, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

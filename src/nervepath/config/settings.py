@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "nervepath.audit.log.RequestIdMiddleware",
+    # Issue 22, finding 12: a NUL in the path or query string is a 400, before any view.
+    "nervepath.config.middleware.RefuseNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -362,6 +364,14 @@ NERVEPATH = {
     "ADMINS_DO_RESEARCH": env_bool("NERVEPATH_ADMINS_DO_RESEARCH", False),
     # --- end issue 22 (findings 3, 4, 7) -------------------------------------------------
 }
+# --- Issue 22, finding 8: break-glass ----------------------------------------------------
+# Emergency accesses one clinician may open in any hour (docs/security.md); every grant
+# is e-mailed to each active admin.
+NERVEPATH["EMERGENCY_GRANTS_PER_HOUR"] = env_int(
+    "NERVEPATH_EMERGENCY_GRANTS_PER_HOUR", 3, minimum=1
+)
+# --- end of break-glass --------------------------------------------------------------------
+
 if not 1 <= NERVEPATH["RELIEF_THRESHOLD"] <= 100:
     raise ImproperlyConfigured("NERVEPATH_RELIEF_THRESHOLD is a percentage from 1 to 100.")
 # The session cookie and row never outlive the absolute limit.

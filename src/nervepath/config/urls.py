@@ -4,6 +4,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+# Registers the <id:...> converter before the apps' URL modules use it.
+from nervepath.config import converters  # noqa: F401  (isort: skip)
 from nervepath.api.routes import api
 from nervepath.config.health import healthz
 

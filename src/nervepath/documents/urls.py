@@ -7,6 +7,6 @@ app_name = "documents"
 
 urlpatterns = [
     path("portal/documents/", views.my_documents, name="mine"),
-    path("staff/patients/<int:pk>/documents/", views.patient_documents, name="patient"),
+    path("staff/patients/<id:pk>/documents/", views.patient_documents, name="patient"),
     path("documents/<uuid:public_id>/", views.download, name="download"),
 ]

@@ -8,18 +8,16 @@ app_name = "research"
 urlpatterns = [
     path("", views.home, name="home"),
     path("cohorts/new/", views.cohort_new, name="cohort_new"),
-    path("cohorts/<int:pk>/", views.cohort_detail, name="cohort"),
-    path("cohorts/<int:pk>/edit/", views.cohort_edit, name="cohort_edit"),
-    path("cohorts/<int:pk>/analyse/", views.run_analysis, name="run"),
+    path("cohorts/<id:pk>/", views.cohort_detail, name="cohort"),
+    path("cohorts/<id:pk>/edit/", views.cohort_edit, name="cohort_edit"),
+    path("cohorts/<id:pk>/analyse/", views.run_analysis, name="run"),
     path(
-        "cohorts/<int:pk>/export/deidentified/",
+        "cohorts/<id:pk>/export/deidentified/",
         views.export_cohort,
         {"kind": "deidentified"},
         name="export_csv",
     ),
-    path(
-        "cohorts/<int:pk>/export/fhir/", views.export_cohort, {"kind": "fhir"}, name="export_fhir"
-    ),
+    path("cohorts/<id:pk>/export/fhir/", views.export_cohort, {"kind": "fhir"}, name="export_fhir"),
     path("analyses/<uuid:public_id>/", views.analysis, name="analysis"),
     path(
         "analyses/<uuid:public_id>/figures/<slug:name>.<str:fmt>",

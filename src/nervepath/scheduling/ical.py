@@ -1,15 +1,28 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""iCalendar (RFC 5545) renderings of appointments."""
+"""iCalendar (RFC 5545) renderings of appointments.
+
+Every event's UID is ``appointment-<id>-<check>@<site host>``: the same for an
+appointment in the patient's e-mailed .ics and in the clinician's feed, unchanged when
+the visit moves (so calendar apps update the event instead of adding a second one),
+and free of secrets. The check is an HMAC of the id under ``SECRET_KEY`` (so UIDs from
+two installations never collide and say nothing guessable); it is never the manage
+link's token, which is the authorisation to open, move or cancel the visit.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from icalendar import Calendar, Event, vText
 
 from nervepath.scheduling.models import Appointment, Status
+
+_UID_SALT = "nervepath.scheduling.ical.uid"
 
 
 def _calendar(name: str, method: str | None = None) -> Calendar:
@@ -22,9 +35,16 @@ def _calendar(name: str, method: str | None = None) -> Calendar:
     return cal
 
 
+def event_uid(appointment: Appointment) -> str:
+    """The appointment's stable, secret-free UID (see the module docstring)."""
+    check = salted_hmac(_UID_SALT, str(appointment.pk), algorithm="sha256").hexdigest()[:20]
+    host = urlsplit(settings.SITE_URL).hostname or "nervepath"
+    return f"appointment-{appointment.pk}-{check}@{host}"
+
+
 def _event(appointment: Appointment, *, for_clinician: bool) -> Event:
     event = Event()
-    event.add("uid", f"appointment-{appointment.manage_token}@nervepath")
+    event.add("uid", event_uid(appointment))
     event.add("dtstamp", datetime.now(UTC))
     event.add("dtstart", appointment.starts_at.astimezone(UTC))
     event.add("dtend", appointment.ends_at.astimezone(UTC))
@@ -32,9 +52,14 @@ def _event(appointment: Appointment, *, for_clinician: bool) -> Event:
     event.add("location", vText(f"{location.name}, {location.address}, {location.city}"))
     if for_clinician:
         # Calendar apps sync to third parties: the feed names the visit type only, not
-        # the patient (minimum necessary).
+        # the patient (minimum necessary), and links to the staff page of the visit,
+        # which asks for a signed-in clinician; never to the patient's manage link.
         event.add("summary", f"{appointment.appointment_type.name} at {location.name}")
-        event.add("description", f"Open in nervepath: {settings.SITE_URL}/staff/")
+        event.add(
+            "description",
+            f"Open in nervepath (sign-in needed): {settings.SITE_URL}"
+            f"{appointment_staff_path(appointment)}",
+        )
     else:
         event.add("summary", f"{appointment.appointment_type.name} — {location.name}")
         event.add(
@@ -46,6 +71,10 @@ def _event(appointment: Appointment, *, for_clinician: bool) -> Event:
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("sequence", int(appointment.starts_at.timestamp()) // 60 % 100000)
     return event
+
+
+def appointment_staff_path(appointment: Appointment) -> str:
+    return reverse("scheduling:staff_appointment", args=[appointment.pk])
 
 
 def patient_ics(appointment: Appointment) -> bytes:

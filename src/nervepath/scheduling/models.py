@@ -142,6 +142,15 @@ class Clinician(models.Model):
     def calendar_feed_path(self) -> str:
         return reverse("scheduling:clinician_feed", args=[self.calendar_token])
 
+    def calendar_feed_url(self) -> str:
+        """The feed's full address, from ``SITE_URL`` (never the request's Host)."""
+        return f"{settings.SITE_URL}{self.calendar_feed_path()}"
+
+    def rotate_calendar_token(self) -> None:
+        """A new feed address; the old one answers 404 from now on."""
+        self.calendar_token = new_token()
+        self.save(update_fields=["calendar_token"])
+
 
 class Leg(models.TextChoices):
     RIGHT = "right", "Right leg"

@@ -45,12 +45,13 @@ urlpatterns = [
     path("staff/calendar/<slug:location_slug>/book/", staff.staff_book, name="staff_book"),
     path("staff/calendar/<slug:location_slug>/time-off/", staff.time_off, name="time_off"),
     path(
-        "staff/calendar/<slug:location_slug>/time-off/<int:pk>/delete/",
+        "staff/calendar/<slug:location_slug>/time-off/<id:pk>/delete/",
         staff.time_off_delete,
         name="time_off_delete",
     ),
-    path("staff/appointments/<int:pk>/", staff.staff_appointment, name="staff_appointment"),
-    path("staff/appointments/<int:pk>/cancel/", staff.staff_cancel, name="staff_cancel"),
-    path("staff/appointments/<int:pk>/outcome/", staff.staff_outcome, name="staff_outcome"),
+    path("staff/appointments/<id:pk>/", staff.staff_appointment, name="staff_appointment"),
+    path("staff/appointments/<id:pk>/cancel/", staff.staff_cancel, name="staff_cancel"),
+    path("staff/appointments/<id:pk>/outcome/", staff.staff_outcome, name="staff_outcome"),
     path("calendar/<token:token>.ics", staff.clinician_feed, name="clinician_feed"),
+    path("staff/calendar-feed/rotate/", staff.rotate_feed, name="rotate_feed"),
 ]

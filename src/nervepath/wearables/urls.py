@@ -7,8 +7,8 @@ app_name = "wearables"
 
 urlpatterns = [
     path("portal/nights/", views.my_nights, name="mine"),
-    path("staff/patients/<int:pk>/nights/", views.patient_nights, name="patient"),
-    path("staff/patients/<int:pk>/nights/timeline.svg", views.timeline, name="timeline"),
+    path("staff/patients/<id:pk>/nights/", views.patient_nights, name="patient"),
+    path("staff/patients/<id:pk>/nights/timeline.svg", views.timeline, name="timeline"),
     path("nights/<uuid:public_id>/", views.night_page, name="night"),
     path("nights/<uuid:public_id>/figure.png", views.night_figure, name="figure"),
     path("nights/<uuid:public_id>/report.<str:kind>", views.night_download, name="download"),

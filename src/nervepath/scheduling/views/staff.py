@@ -16,6 +16,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from nervepath.access import policy
@@ -249,18 +251,55 @@ def staff_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def clinician_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """A clinician's visits as a calendar subscription. The address is the only key (a
+    calendar app cannot sign in), so the feed holds no patient name and no manage-link
+    token; each read is audited with the feed's owner as actor."""
     from nervepath.scheduling.ical import clinician_feed as render_feed
 
-    clinician = get_object_or_404(Clinician, calendar_token=token, active=True)
+    clinician = get_object_or_404(
+        Clinician.objects.select_related("user"), calendar_token=token, active=True
+    )
     now = timezone.now()
-    appointments = Appointment.objects.filter(
-        clinician=clinician,
-        status__in=[Status.BOOKED, Status.COMPLETED],
-        starts_at__gte=now - timedelta(days=30),
-        starts_at__lt=now + timedelta(days=365),
-    ).select_related("location", "appointment_type")
+    appointments = list(
+        Appointment.objects.filter(
+            clinician=clinician,
+            status__in=[Status.BOOKED, Status.COMPLETED],
+            starts_at__gte=now - timedelta(days=30),
+            starts_at__lt=now + timedelta(days=365),
+        ).select_related("location", "appointment_type")
+    )
     body = render_feed(f"{clinician} — nervepath", appointments)
-    return HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    audit.record(
+        request,
+        Action.EXPORT,
+        actor=clinician.user,
+        obj=clinician,
+        detail=f"calendar feed read, {len(appointments)} visits",
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    patch_cache_control(response, no_store=True, private=True)
+    return response
+
+
+@staff_required
+@require_POST
+def rotate_feed(request: HttpRequest) -> HttpResponse:
+    """The clinician replaces their feed address (e.g. after a phone was lost); the old
+    address answers 404 at once."""
+    clinician = Clinician.objects.filter(user=request.user).first()
+    if clinician is None:
+        raise PermissionDenied("Only clinicians have a calendar feed.")
+    clinician.rotate_calendar_token()
+    audit.record(request, Action.UPDATE, obj=clinician, detail="calendar feed address replaced")
+    messages.success(
+        request,
+        "Your calendar feed has a new address; the old one no longer works. "
+        "Subscribe to the new one in your calendar app.",
+    )
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        target = reverse("scheduling:staff_home")
+    return redirect(target)
 
 
 @staff_required
