@@ -44,6 +44,9 @@ REAL_TIME_MODULES = ["gunicorn"]
 COMPILED_FIRST = ["pandas", "psycopg"]
 
 _freezer = None
+# Taken before any travel starts (this module is imported first), and kept in a tuple:
+# freezegun replaces the real clock functions it finds as module attributes.
+_REAL = (time.time,)
 
 
 def target() -> datetime | None:
@@ -82,9 +85,7 @@ def travel_from_env() -> datetime | None:
 
 def real_time() -> float:
     """The machine's own epoch clock, also while the session travels."""
-    from freezegun import api
-
-    return api.real_time()
+    return _REAL[0]()
 
 
 class _SessionClock:
