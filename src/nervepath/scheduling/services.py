@@ -355,18 +355,21 @@ def confirm_hold(token: str, now: datetime | None = None) -> Appointment:
         )
         if held is None:
             raise BookingError("This link was already used or is not valid.")
-        if held.hold_expires_at is None or held.hold_expires_at <= now:
+        lapsed = held.hold_expires_at is None or held.hold_expires_at <= now
+        if lapsed:
             end_hold(held, now)
-            raise BookingError(
-                "Sorry, this booking was not confirmed in time and the time was released. "
-                "Please book again."
-            )
-        held.status = Status.BOOKED
-        held.hold_expires_at = None
-        held.confirm_token = None
-        held.care_basis = policy.booking_basis(None, held.patient, confirmed_by_mail=True)
-        held.save(update_fields=["status", "hold_expires_at", "confirm_token", "care_basis"])
-        transaction.on_commit(lambda: after_booking(held, "confirmed"))
+        else:
+            held.status = Status.BOOKED
+            held.hold_expires_at = None
+            held.confirm_token = None
+            held.care_basis = policy.booking_basis(None, held.patient, confirmed_by_mail=True)
+            held.save(update_fields=["status", "hold_expires_at", "confirm_token", "care_basis"])
+            transaction.on_commit(lambda: after_booking(held, "confirmed"))
+    if lapsed:
+        raise BookingError(
+            "Sorry, this booking was not confirmed in time and the time was released. "
+            "Please book again."
+        )
     return held
 
 

@@ -12,7 +12,22 @@ Existing rows are given the basis they would have had (docs/security.md):
   the mailbox, so they confer no care until the visit is recorded as completed.
 """
 
+import importlib
+
 from django.db import migrations, models
+
+_0002 = importlib.import_module("nervepath.scheduling.migrations.0002_no_overlapping_appointments")
+
+
+def restore_sqlite_triggers(apps, schema_editor):
+    """Adding these columns rebuilds the table on SQLite, which drops its triggers: put
+    the overlap guard of migration 0002 back (PostgreSQL keeps its constraints)."""
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    for sql in _0002.SQLITE_BACKWARD:
+        schema_editor.execute(sql.replace("DROP TRIGGER", "DROP TRIGGER IF EXISTS"))
+    for sql in _0002.SQLITE_FORWARD:
+        schema_editor.execute(sql)
 
 
 def set_bases(apps, schema_editor):
@@ -82,5 +97,6 @@ class Migration(migrations.Migration):
                 max_length=24,
             ),
         ),
+        migrations.RunPython(restore_sqlite_triggers, migrations.RunPython.noop),
         migrations.RunPython(set_bases, migrations.RunPython.noop),
     ]
