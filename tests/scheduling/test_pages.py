@@ -116,7 +116,11 @@ def _online_slots(location, type_slug="new-patient"):  # type: ignore[no-untyped
 
 def _answer(response) -> tuple[int, bytes, list[tuple[str, str]]]:  # type: ignore[no-untyped-def]
     body = re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"", response.content)
-    headers = sorted((k, v) for k, v in response.headers.items() if k.lower() not in {"set-cookie", "x-request-id"})
+    headers = sorted(
+        (k, v)
+        for k, v in response.headers.items()
+        if k.lower() not in {"set-cookie", "x-request-id"}
+    )
     return response.status_code, body, headers
 
 

@@ -20,6 +20,7 @@ from nervepath.scheduling.models import (
     Appointment,
     AppointmentType,
     AvailabilityException,
+    CareBasis,
     Clinician,
     ExceptionKind,
     Leg,
@@ -368,6 +369,9 @@ class Command(BaseCommand):
                     blocked_until=slot.ends_at + kind.buffer_after,
                     status=Status.COMPLETED if slot.starts_at < timezone.now() else Status.BOOKED,
                     source=Source.STAFF,
+                    # Booked by the front desk, which puts the patient in the clinician's
+                    # care (past visits took place, which does so too).
+                    care_basis=CareBasis.FRONT_DESK,
                 )
                 made += 1
         self.stdout.write(f"Added {made} demo appointments.")
