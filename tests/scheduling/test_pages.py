@@ -15,7 +15,7 @@ from helpers import at, kind, login, next_weekday
 from nervepath.accounts.models import User
 from nervepath.accounts.services import patient_for_email
 from nervepath.scheduling import availability, services
-from nervepath.scheduling.models import Appointment, CareBasis, Source, Status
+from nervepath.scheduling.models import Appointment, CareBasis, Clinician, Source, Status
 
 pytestmark = pytest.mark.booking
 
@@ -508,3 +508,87 @@ def test_malformed_tokens_in_urls_are_404(client, clinic, token):
     for prefix in ("/appointments/", "/waitlist/"):
         assert client.get(f"{prefix}{token}/").status_code == 404
     assert client.get(f"/calendar/{token}.ics").status_code == 404
+
+
+def _shift_to_past(appt, hours: float) -> None:  # type: ignore[no-untyped-def]
+    """Move a visit so that it ended ``hours`` ago (written directly, as history)."""
+    back = appt.ends_at - (timezone.now() - timedelta(hours=hours))
+    Appointment.objects.filter(pk=appt.pk).update(
+        starts_at=appt.starts_at - back,
+        ends_at=appt.ends_at - back,
+        blocked_from=appt.blocked_from - back,
+        blocked_until=appt.blocked_until - back,
+    )
+
+
+def _page(response) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+    return response.status_code, html
+
+
+@pytest.mark.parametrize("outcome", ["completed", "no_show", "cancelled"])
+def test_a_manage_link_expires_a_grace_after_the_visit_ended_or_was_cancelled(
+    client, clinic, alice, frontdesk, outcome
+):
+    fc = clinic["fort-collins"]
+    slot = _first_online_slot(fc, "follow-up")
+    chosen = Clinician.objects.get(id=slot.clinician_id)
+    appt = services.book(
+        services.Request(kind("follow-up"), fc, chosen, slot.starts_at), alice, by=alice.user
+    )
+    url = reverse("scheduling:manage", args=[appt.manage_token])
+    grace = 24  # NERVEPATH_MANAGE_LINK_GRACE_HOURS in the default settings
+    if outcome == "cancelled":
+        services.cancel(appt, by=frontdesk)
+        assert client.get(url).status_code == 200  # within the grace
+        Appointment.objects.filter(pk=appt.pk).update(
+            cancelled_at=timezone.now() - timedelta(hours=grace + 1)
+        )
+    else:
+        _shift_to_past(appt, hours=grace - 1)
+        Appointment.objects.filter(pk=appt.pk).update(status=outcome)
+        assert client.get(url).status_code == 200  # within the grace
+        _shift_to_past(Appointment.objects.get(pk=appt.pk), hours=grace + 1)
+    expired = client.get(url)
+    unknown = client.get(reverse("scheduling:manage", args=["x" * 32]))
+    assert expired.status_code == 404
+    assert _page(expired) == _page(unknown)  # the same page as an unknown link
+    assert fc.phone in expired.content.decode() and "call" in expired.content.decode()
+    for name in ("ics", "move"):
+        assert (
+            client.get(reverse(f"scheduling:{name}", args=[appt.manage_token])).status_code == 404
+        )
+    assert client.post(reverse("scheduling:cancel", args=[appt.manage_token])).status_code == 404
+
+
+def test_a_clinic_only_visit_is_never_changed_through_the_link(
+    client, clinic, hale, alice, frontdesk
+):
+    fc = clinic["fort-collins"]
+    block = kind("nerve-block")
+    assert not block.online_bookable
+    now = timezone.now()
+    clinician = block.clinicians.filter(hours__location=fc).distinct().first()
+    slots = availability.free_slots(
+        block,
+        [fc],
+        timezone.localdate() + timedelta(days=3),
+        21,
+        window=availability.staff_window(now),
+        clinician_ids=[clinician.id],
+    )
+    appt = services.book(
+        services.Request(block, fc, clinician, slots[0].starts_at),
+        alice,
+        by=frontdesk,
+        source=Source.STAFF,
+    )
+    page = client.get(reverse("scheduling:manage", args=[appt.manage_token])).content.decode()
+    assert "please call" in page and fc.phone in page
+    assert reverse("scheduling:cancel", args=[appt.manage_token]) not in page
+    refused = client.post(reverse("scheduling:cancel", args=[appt.manage_token]), follow=True)
+    assert "changed by the clinic only" in refused.content.decode()
+    moved = client.get(reverse("scheduling:move", args=[appt.manage_token]), follow=True)
+    assert "changed by the clinic only" in moved.content.decode()
+    appt.refresh_from_db()
+    assert appt.status == Status.BOOKED and appt.starts_at == slots[0].starts_at
