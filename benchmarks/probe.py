@@ -430,8 +430,8 @@ class Probe:
         with self.probe_class("care by booking, public form, manage links") as info:
             pid, cid = self.a["patient_id"], self.clinician["id"]
             clin = self.clin_browser
-            pages = [f"/staff/patients/{pid}/{p}" for p in
-                     ("", "documents/", "course/", "blocks/", "therapy/", "surgery/", "nights/")]  # fmt: skip
+            sections = ("", "documents/", "course/", "blocks/", "therapy/", "surgery/", "nights/")
+            pages = [f"/staff/patients/{pid}/{p}" for p in sections]
             free = self._free(cid)
             if len(free) < 5:
                 info["notes"].append(f"clinician #{cid} has too few free times: skipped")
@@ -467,8 +467,8 @@ class Probe:
                 slug, _, start = free[1 + n]
                 path = f"/book/fort-collins/{slug}/confirm/"
                 token = b.form_token(f"/book/fort-collins/{slug}/", "care")
-                r = b.post(path, "care", data={**details, "email": self.a["email"], "start": start,
-                                               "clinician": cid, "csrfmiddlewaretoken": token})  # fmt: skip
+                form = {**details, "email": self.a["email"], "start": start, "clinician": cid}
+                r = b.post(path, "care", data={**form, "csrfmiddlewaretoken": token})
                 answers.append(r.status_code if r is not None else 0)
             # 3. Then try to read.
             reads: Counter[int] = Counter()
@@ -493,9 +493,12 @@ class Probe:
                 for email in (staff_email, other):
                     anon = self.browser()
                     token = anon.form_token(f"/book/fort-collins/{slug}/", "same answer")
-                    r = anon.post(f"/book/fort-collins/{slug}/confirm/", "same answer",
-                                  data={**details, "email": email, "start": start,
-                                        "clinician": cid, "csrfmiddlewaretoken": token})  # fmt: skip
+                    form = {**details, "email": email, "start": start, "clinician": cid}
+                    r = anon.post(
+                        f"/book/fort-collins/{slug}/confirm/",
+                        "same answer",
+                        data={**form, "csrfmiddlewaretoken": token},
+                    )
                     bodies.append((r.status_code, _strip(r.text)) if r is not None else (0, ""))
                 if bodies[0] != bodies[1]:
                     info["findings"].append(
