@@ -71,8 +71,22 @@ def test_the_front_desk_assigns_a_clinician_who_then_sees_the_record(
     login(client, lindqvist.user)
     assert client.get(url).status_code == 404
     login(client, frontdesk)
+    # Without a reason nothing is assigned.
     client.post(reverse("access:assign", args=[alice.pk]), {"clinician": lindqvist.user.pk})
+    assert not CareAssignment.objects.filter(clinician=lindqvist.user).exists()
+    client.post(
+        reverse("access:assign", args=[alice.pk]),
+        {"clinician": lindqvist.user.pk, "reason": "Referred for nerve testing"},
+    )
     assignment = CareAssignment.objects.get(clinician=lindqvist.user, ended_at__isnull=True)
+    assert assignment.reason == "Referred for nerve testing"
+    assert assignment.assigned_by == frontdesk
+    assert AuditEvent.objects.filter(
+        action=Action.CREATE,
+        actor_id=frontdesk.pk,
+        patient_id=alice.pk,
+        object_id=str(assignment.pk),
+    ).exists()
     login(client, lindqvist.user)
     assert client.get(url).status_code == 200
     login(client, frontdesk)
@@ -84,7 +98,10 @@ def test_the_front_desk_assigns_a_clinician_who_then_sees_the_record(
 def test_assigning_a_non_clinician_is_refused(client, alice_record, frontdesk, bob):  # type: ignore[no-untyped-def]
     alice = alice_record["patient"]
     login(client, frontdesk)
-    client.post(reverse("access:assign", args=[alice.pk]), {"clinician": bob.user.pk})
+    client.post(
+        reverse("access:assign", args=[alice.pk]),
+        {"clinician": bob.user.pk, "reason": "Referred for nerve testing"},
+    )
     assert not CareAssignment.objects.filter(clinician=bob.user).exists()
 
 

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """A visitor books online without an account, confirms from the email, then reschedules
-and cancels; two visitors race for one slot. Real pages, real clicks, and the database checked after each step."""
+and cancels; two visitors race for one slot. Real pages, real clicks, and the database
+checked after each step."""
 
 from __future__ import annotations
 
