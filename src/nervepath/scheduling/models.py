@@ -267,7 +267,7 @@ class AvailabilityException(models.Model):
 
 class Status(models.TextChoices):
     BOOKED = "booked", "Booked"
-    HELD = "held", "Held for a waitlisted patient"
+    HELD = "held", "Held (waitlist offer, or awaiting the patient's confirmation)"
     CANCELLED = "cancelled", "Cancelled"
     COMPLETED = "completed", "Completed"
     NO_SHOW = "no_show", "No-show"
