@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NERVEPATH_DEV ?= 1
 
-.PHONY: demo test install lint check-deploy test-postgres test-fast clean
+.PHONY: demo test install lint check-deploy test-postgres test-moment test-fast clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,11 +41,21 @@ check-deploy: $(STAMP)
 	  ALLOWED_HOSTS=clinic.example.org NERVEPATH_VAR_DIR=$$(mktemp -d) \
 	  $(BIN)/nervepath check --deploy --fail-level WARNING
 
+# NERVEPATH_TEST_NOW=<ISO instant> runs every step at that moment (tests/clock.py);
+# without it, the suite runs now and the non-browser tests again at today's hard moment.
 test: $(STAMP)
 	bash scripts/ensure-test-services.sh
 	$(MAKE) lint
 	$(BIN)/python -m pytest -n 2
 	$(MAKE) test-postgres
+	@if [ -z "$$NERVEPATH_TEST_NOW" ]; then $(MAKE) test-moment; fi
+
+# The non-browser tests at one of the moments where "now" is hard (scripts/hard_moment.py):
+# picked by the day of the year, so CI meets each of them in turn.
+test-moment: $(STAMP)
+	@moment="$$($(BIN)/python scripts/hard_moment.py)"; \
+	  echo "Hard moment for this run: $$moment"; \
+	  NERVEPATH_TEST_NOW="$${moment%% *}" $(BIN)/python -m pytest -n 2 -m "not e2e" -p no:cacheprovider
 
 test-postgres: $(STAMP)
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \

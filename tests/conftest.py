@@ -13,11 +13,14 @@ appointment types and rooms) without appointments or holiday closures. The peopl
 from __future__ import annotations
 
 import io
+from datetime import datetime
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.utils import timezone
 
+import snapshot
 from nervepath.accounts.models import Patient, Role, User
 from nervepath.scheduling.models import AvailabilityException, Clinician, Location
 
@@ -32,10 +35,14 @@ def _fresh_rate_limits():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def clinic(db):  # type: ignore[no-untyped-def]
+    snapshot.build(_build_clinic)
+    return {loc.slug: loc for loc in Location.objects.all()}
+
+
+def _build_clinic() -> None:
     call_command("seed_demo", "--no-appointments", stdout=io.StringIO())
     # The demo's holiday closures move with the calendar; tests add their own.
     AvailabilityException.objects.all().delete()
-    return {loc.slug: loc for loc in Location.objects.all()}
 
 
 def _patient(email: str, first: str, last: str) -> Patient:
@@ -83,3 +90,11 @@ def researcher(clinic) -> User:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def admin_user(clinic) -> User:  # type: ignore[no-untyped-def]
     return User.objects.get(role=Role.ADMIN)
+
+
+@pytest.fixture
+def now() -> datetime:
+    """'Now' for a test: the session's clock (``NERVEPATH_TEST_NOW``, tests/clock.py), as
+    the application sees it. Tests take today and weekdays from it, never from the
+    machine's own clock."""
+    return timezone.now()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django.test import Client
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -37,9 +38,16 @@ def kind(slug: str) -> AppointmentType:
     return AppointmentType.objects.get(slug=slug)
 
 
+def today() -> date:
+    """The clinic's date now (America/Denver): the session's clock, never the machine's
+    own date (tests/clock.py)."""
+    return timezone.localdate()
+
+
 def next_weekday(weekday: int, *, after_days: int = 3, start: date | None = None) -> date:
-    """The first ``weekday`` (0 = Monday) at least ``after_days`` from ``start`` (today)."""
-    day = (start or date.today()) + timedelta(days=after_days)
+    """The first ``weekday`` (0 = Monday) at least ``after_days`` from ``start`` (the
+    clinic's today)."""
+    day = (start or today()) + timedelta(days=after_days)
     while day.weekday() != weekday:
         day += timedelta(days=1)
     return day

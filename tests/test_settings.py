@@ -7,6 +7,12 @@ import tempfile
 os.environ.setdefault("NERVEPATH_DEV", "1")
 os.environ.setdefault("NERVEPATH_VAR_DIR", tempfile.mkdtemp(prefix="nervepath-test-"))
 
+if os.environ.get("NERVEPATH_TEST_NOW"):
+    # The whole session at one moment (tests/clock.py); ``tests`` is on the path here.
+    import clock
+
+    clock.travel_from_env()
+
 from nervepath.config.settings import *  # noqa: F403
 from nervepath.config.settings import DATABASES, VAR_DIR
 

@@ -13,13 +13,14 @@ import secrets
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.apps import apps
 from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern, RoutePattern
+from django.utils import timezone
 
 from nervepath.accounts.models import Patient
 
@@ -259,7 +260,7 @@ def _example(
     if kind == "boolean":
         return True
     if schema.get("format") == "date-time":
-        return (datetime.now().astimezone() + timedelta(days=10)).replace(microsecond=0).isoformat()
+        return (timezone.now() + timedelta(days=10)).replace(microsecond=0).isoformat()
     if schema.get("format") == "date":
-        return (datetime.now() + timedelta(days=10)).date().isoformat()
+        return (timezone.localdate() + timedelta(days=10)).isoformat()
     return slugs[0]

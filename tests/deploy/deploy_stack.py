@@ -17,6 +17,7 @@ from pathlib import Path
 
 import psycopg
 
+import clock
 import nervepath
 
 SRC = Path(nervepath.__file__).resolve().parent.parent
@@ -44,7 +45,7 @@ def nervepath_env(**extra: str) -> dict[str, str]:
     }
     env["PYTHONPATH"] = os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env.update(extra)
-    return env
+    return clock.child_env(env)
 
 
 def production_env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
@@ -133,8 +133,9 @@ def test_production_stack_smoke_journey(stack) -> None:  # type: ignore[no-untyp
     assert stack["web"].poll() is None, "gunicorn died"
     with psycopg.connect(stack["database_url"]) as conn:
         rows = conn.execute(
-            "SELECT args_kwargs, run_after > now() FROM django_tasks_database_dbtaskresult "
+            # Python's clock, not PostgreSQL's now(): the session may travel (tests/clock.py).
+            "SELECT args_kwargs, run_after > %s FROM django_tasks_database_dbtaskresult "
             "WHERE task_path LIKE %s",
-            ("%send_reminder",),
+            (datetime.now(UTC), "%send_reminder"),
         ).fetchall()
     assert [(r[0]["args"][0], r[1]) for r in rows] == [(booking["id"], True)]

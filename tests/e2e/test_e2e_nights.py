@@ -22,6 +22,7 @@ from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
+import clock
 from nervepath.scheduling.models import Appointment, AppointmentType, Status
 from nervepath.wearables import demo
 from nervepath.wearables.models import Night
@@ -54,7 +55,10 @@ def worker(site: str, media: Path, tmp_path: Path):  # type: ignore[no-untyped-d
     args = [sys.executable, "-m", "nervepath.cli", "db_worker", "--no-startup-delay"]
     with open(tmp_path / "worker.log", "wb") as log:
         process = subprocess.Popen(
-            [*args, "--interval", "0.5"], env=env, stdout=log, stderr=subprocess.STDOUT
+            [*args, "--interval", "0.5"],
+            env=clock.child_env(env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             yield process
@@ -103,7 +107,7 @@ def test_a_night_goes_from_upload_to_the_night_page_and_the_comparison(
         starts_at=when, ends_at=when + timedelta(minutes=45), blocked_from=when,
         blocked_until=when + timedelta(minutes=45), status=Status.COMPLETED,
     )  # fmt: skip
-    demo.add_nights(alice, demo.around(block_day, before=3, after=0, today=date.today()))
+    demo.add_nights(alice, demo.around(block_day, before=3, after=0, today=timezone.localdate()))
     assert Night.objects.filter(patient=alice).count() == 4
 
     staff = browser.new_context().new_page()

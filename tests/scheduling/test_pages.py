@@ -450,11 +450,13 @@ def test_front_desk_records_an_outcome_once_the_visit_has_started(
     url = reverse("scheduling:staff_outcome", args=[appt.pk])
     response = client.post(url, {"status": "completed"}, follow=True)
     assert "once it has started" in response.content.decode()
+    # The visit began an hour ago, whatever day and time it is now.
+    back = appt.starts_at - (timezone.now() - timedelta(hours=1))
     Appointment.objects.filter(pk=appt.pk).update(
-        starts_at=appt.starts_at - timedelta(days=7),
-        ends_at=appt.ends_at - timedelta(days=7),
-        blocked_from=appt.blocked_from - timedelta(days=7),
-        blocked_until=appt.blocked_until - timedelta(days=7),
+        starts_at=appt.starts_at - back,
+        ends_at=appt.ends_at - back,
+        blocked_from=appt.blocked_from - back,
+        blocked_until=appt.blocked_until - back,
     )
     assert (
         "Mark no-show"

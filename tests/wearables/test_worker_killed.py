@@ -21,6 +21,7 @@ from django.db import connection
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+import clock
 from nervepath.wearables import services
 from nervepath.wearables.models import Analysis, Night, State
 
@@ -43,7 +44,7 @@ def _worker(tmp_path: Path, media: str, *, delay: float, batch: bool) -> subproc
     args = [sys.executable, "-m", "nervepath.cli", "db_worker", "--no-startup-delay"]
     args += ["--interval", "0.2"] + (["--batch"] if batch else [])
     log = open(tmp_path / f"worker-{time.monotonic_ns()}.log", "wb")
-    return subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen(args, env=clock.child_env(env), stdout=log, stderr=subprocess.STDOUT)
 
 
 def _wait(condition, seconds: float, what: str) -> None:  # type: ignore[no-untyped-def]
