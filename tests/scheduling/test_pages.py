@@ -594,3 +594,23 @@ def test_a_clinic_only_visit_is_never_changed_through_the_link(
     assert "changed by the clinic only" in moved.content.decode()
     appt.refresh_from_db()
     assert appt.status == Status.BOOKED and appt.starts_at == slots[0].starts_at
+
+
+def test_the_waitlist_form_answers_a_staff_address_as_any_other(
+    clinic, frontdesk, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    fc = clinic["fort-collins"]
+    url = reverse("scheduling:join_waitlist", args=[fc.slug, "new-patient"])
+    answers = []
+    for email in ("new.waiter@example.org", frontdesk.email):
+        client = Client()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, {"first_name": "W", "last_name": "X", "email": email})
+        page = client.get(response["Location"])
+        answers.append((response.status_code, response["Location"], _answer(page)[:2]))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 302
+    assert not User.objects.filter(email=frontdesk.email, patient__isnull=False).exists()
+    assert [m.to for m in mail.outbox] == [[frontdesk.email]]  # a short notice only
