@@ -433,21 +433,27 @@ class Probe:
             sections = ("", "documents/", "course/", "blocks/", "therapy/", "surgery/", "nights/")
             pages = [f"/staff/patients/{pid}/{p}" for p in sections]
             free = self._free(cid)
-            if len(free) < 5:
+            if len(free) < 9:
                 info["notes"].append(f"clinician #{cid} has too few free times: skipped")
                 return
             details = {"first_name": "Probe", "last_name": "Care", "phone": "", "note": ""}
-            # 1. The unrelated clinician books himself a visit for A's email: staff form.
-            slug, kind_id, start = free[0]
-            local = datetime.fromisoformat(start).astimezone(DENVER)
-            token = clin.form_token("/staff/calendar/fort-collins/book/", "care")
-            r = clin.post(
-                "/staff/calendar/fort-collins/book/",
-                "care",
-                data={**details, "email": self.a["email"], "appointment_type": kind_id,
-                      "clinician": cid, "date": local.date().isoformat(),
-                      "time": local.strftime("%H:%M"), "csrfmiddlewaretoken": token},
-            )  # fmt: skip
+            # 1. The unrelated clinician books himself a visit for A's email: staff form
+            # (the next free time if one clashes with a visit of A's).
+            staff_status, refusal = 0, ""
+            for _slug, kind_id, start in free[5:9]:
+                local = datetime.fromisoformat(start).astimezone(DENVER)
+                token = clin.form_token("/staff/calendar/fort-collins/book/", "care")
+                r = clin.post(
+                    "/staff/calendar/fort-collins/book/",
+                    "care",
+                    data={**details, "email": self.a["email"], "appointment_type": kind_id,
+                          "clinician": cid, "date": local.date().isoformat(),
+                          "time": local.strftime("%H:%M"), "csrfmiddlewaretoken": token},
+                )  # fmt: skip
+                staff_status = r.status_code if r is not None else 0
+                if staff_status == 302:
+                    break
+                refusal = _message(r.text) if r is not None else ""
             booked = self.db(
                 "SELECT id FROM scheduling_appointment WHERE patient_id = %s AND clinician_id = %s"
                 " AND status = 'booked'",
@@ -480,7 +486,8 @@ class Probe:
                     info["findings"].append(f"clinician reads A after booking: GET {path}")
             info["tried"].append(
                 f"clinician #{cid} books himself a visit for A's email on the staff form "
-                f"({staff_status}, {len(booked)} booked, {audited} audited with him as actor), "
+                f"({staff_status}{' ' + refusal if refusal and not booked else ''}, "
+                f"{len(booked)} booked, {audited} audited with him as actor), "
                 f"on the public form signed in and anonymously ({answers}), then reads A's "
                 f"pages and the visit -> {dict(sorted(reads.items()))}"
             )
