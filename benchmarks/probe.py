@@ -36,6 +36,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import psycopg
 
@@ -56,6 +57,7 @@ SQL = ["'", '"', "' OR '1'='1", "1; DROP TABLE accounts_user;--", "\x00", "%00",
 TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 LOCKED = "Sign-in is paused for this account"
 FRONT_DESK = "frontdesk@demo.nervepath.org"
+DENVER = ZoneInfo("America/Denver")
 
 
 class Probe:
@@ -397,6 +399,162 @@ class Probe:
                 "a redirect back to the slot page and a message (302), other refusals with 4xx"
             )
 
+    # --- 2b. care by booking, the public form's answers, manage links (issue 22) ---
+
+    def _free(self, clinician_id: int) -> list[tuple[str, int, str]]:
+        """(type slug, type id, start) of online slots of this clinician at Fort Collins."""
+        kinds = self.db(
+            "SELECT t.slug, t.id FROM scheduling_appointmenttype t"
+            " JOIN scheduling_appointmenttype_clinicians x ON x.appointmenttype_id = t.id"
+            " JOIN scheduling_appointmenttype_locations l ON l.appointmenttype_id = t.id"
+            " JOIN scheduling_location loc ON loc.id = l.location_id"
+            " WHERE x.clinician_id = %s AND loc.slug = 'fort-collins' AND t.online_bookable"
+            " AND t.active ORDER BY t.id",
+            (clinician_id,),
+        )
+        out = []
+        for slug, kind_id in kinds:
+            found = self.browser().get(
+                "/api/availability",
+                "care",
+                params={"appointment_type": slug, "location": "fort-collins", "days": 21},
+            )
+            if found is not None and found.status_code == 200:
+                out += [
+                    (slug, kind_id, s["starts_at"])
+                    for s in found.json()
+                    if s["clinician_id"] == clinician_id
+                ]
+        return out[3::7]  # spread out: no two overlap
+
+    def care_and_links(self) -> None:
+        with self.probe_class("care by booking, public form, manage links") as info:
+            pid, cid = self.a["patient_id"], self.clinician["id"]
+            clin = self.clin_browser
+            sections = ("", "documents/", "course/", "blocks/", "therapy/", "surgery/", "nights/")
+            pages = [f"/staff/patients/{pid}/{p}" for p in sections]
+            free = self._free(cid)
+            if len(free) < 9:
+                info["notes"].append(f"clinician #{cid} has too few free times: skipped")
+                return
+            details = {"first_name": "Probe", "last_name": "Care", "phone": "", "note": ""}
+            # 1. The unrelated clinician books himself a visit for A's email: staff form
+            # (the next free time if one clashes with a visit of A's).
+            staff_status, refusal = 0, ""
+            for _slug, kind_id, start in free[5:9]:
+                local = datetime.fromisoformat(start).astimezone(DENVER)
+                token = clin.form_token("/staff/calendar/fort-collins/book/", "care")
+                r = clin.post(
+                    "/staff/calendar/fort-collins/book/",
+                    "care",
+                    data={**details, "email": self.a["email"], "appointment_type": kind_id,
+                          "clinician": cid, "date": local.date().isoformat(),
+                          "time": local.strftime("%H:%M"), "csrfmiddlewaretoken": token},
+                )  # fmt: skip
+                staff_status = r.status_code if r is not None else 0
+                if staff_status == 302:
+                    break
+                refusal = _message(r.text) if r is not None else ""
+            booked = self.db(
+                "SELECT id FROM scheduling_appointment WHERE patient_id = %s AND clinician_id = %s"
+                " AND status = 'booked'",
+                (pid, cid),
+            )
+            staff_status = r.status_code if r is not None else 0
+            audited = self.db(
+                "SELECT count(*) FROM audit_auditevent WHERE action = 'create' AND actor_id ="
+                " (SELECT user_id FROM scheduling_clinician WHERE id = %s) AND patient_id = %s",
+                (cid, pid),
+            )[0][0]
+            if booked and not audited:
+                info["findings"].append("the staff-form booking was audited without its actor")
+            # 2. The same on the public form, signed in, and anonymously.
+            answers = []
+            for n, b in enumerate((clin, self.browser())):
+                slug, _, start = free[1 + n]
+                path = f"/book/fort-collins/{slug}/confirm/"
+                token = b.form_token(f"/book/fort-collins/{slug}/", "care")
+                form = {**details, "email": self.a["email"], "start": start, "clinician": cid}
+                r = b.post(path, "care", data={**form, "csrfmiddlewaretoken": token})
+                answers.append(r.status_code if r is not None else 0)
+            # 3. Then try to read.
+            reads: Counter[int] = Counter()
+            for path in pages + [f"/staff/appointments/{i}/" for (i,) in booked]:
+                r = clin.get(path, "care")
+                reads[r.status_code if r is not None else 0] += 1
+                self.leaks(r, info, f"clinician after booking GET {path}")
+                if r is not None and r.status_code == 200:
+                    info["findings"].append(f"clinician reads A after booking: GET {path}")
+            info["tried"].append(
+                f"clinician #{cid} books himself a visit for A's email on the staff form "
+                f"({staff_status}{' ' + refusal if refusal and not booked else ''}, "
+                f"{len(booked)} booked, {audited} audited with him as actor), "
+                f"on the public form signed in and anonymously ({answers}), then reads A's "
+                f"pages and the visit -> {dict(sorted(reads.items()))}"
+            )
+            # 4. The public form answers the same whatever the address (same slot each pair:
+            # the staff address holds nothing, so the other address can take the slot after).
+            pairs = [(FRONT_DESK, f"new-{uuid.uuid4().hex[:8]}@probe.example.org", free[3]),
+                     (self.clinician["email"], self.a["email"], free[4])]  # fmt: skip
+            for staff_email, other, (slug, _, start) in pairs:
+                bodies = []
+                for email in (staff_email, other):
+                    anon = self.browser()
+                    token = anon.form_token(f"/book/fort-collins/{slug}/", "same answer")
+                    form = {**details, "email": email, "start": start, "clinician": cid}
+                    r = anon.post(
+                        f"/book/fort-collins/{slug}/confirm/",
+                        "same answer",
+                        data={**form, "csrfmiddlewaretoken": token},
+                    )
+                    bodies.append((r.status_code, _strip(r.text)) if r is not None else (0, ""))
+                if bodies[0] != bodies[1]:
+                    info["findings"].append(
+                        f"the public form answers a staff address ({bodies[0][0]}) unlike "
+                        f"another ({bodies[1][0]})"
+                    )
+            info["tried"].append(
+                "the public form with a staff address and a new one, a staff address and "
+                "patient A's, each pair for the same time: status and body compared"
+            )
+            # 5. Manage links of visits that ended or were cancelled, and clinic-only visits.
+            gone = self.db(
+                "SELECT manage_token, status FROM scheduling_appointment WHERE (status IN"
+                " ('completed', 'no_show') AND ends_at < now() - interval '3 days') OR"
+                " (status = 'cancelled' AND cancelled_at < now() - interval '3 days')"
+                " ORDER BY id LIMIT 5"
+            )
+            anon = self.browser()
+            for token_, status in gone:
+                r = anon.get(f"/appointments/{token_}/", "manage links")
+                if r is None or r.status_code != 404:
+                    info["findings"].append(f"a {status} visit's manage link still opens")
+            clinic_only = self.db(
+                "SELECT a.id, a.manage_token FROM scheduling_appointment a JOIN"
+                " scheduling_appointmenttype t ON t.id = a.appointment_type_id WHERE NOT"
+                " t.online_bookable AND a.status = 'booked' AND a.starts_at > now() + interval"
+                " '2 days' ORDER BY a.id LIMIT 1"
+            )
+            for appointment_id, token_ in clinic_only:
+                page = anon.get(f"/appointments/{token_}/", "manage links")
+                csrf = anon.form_token("/accounts/login/", "manage links")
+                anon.post(f"/appointments/{token_}/cancel/", "manage links",
+                          data={"csrfmiddlewaretoken": csrf})  # fmt: skip
+                still = self.db(
+                    "SELECT status FROM scheduling_appointment WHERE id = %s", (appointment_id,)
+                )[0][0]
+                if still != "booked":
+                    info["findings"].append("a clinic-only visit was cancelled through its link")
+                if page is None or "please call" not in page.text:
+                    info["findings"].append("a clinic-only visit's page does not say to call")
+            info["tried"].append(
+                f"{len(gone)} manage links of visits that ended or were cancelled 3+ days ago; "
+                f"{len(clinic_only)} clinic-only visit's page and an anonymous cancel"
+            )
+            # The probe's own bookings for A are expected changes to her rows.
+            self.a_digest = self.a_rows()
+            info["notes"].append("A's rows re-read after the probe's own bookings for her")
+
     # --- 3. path traversal ---
 
     def path_traversal(self) -> None:
@@ -470,19 +628,35 @@ class Probe:
             path = "/book/fort-collins/follow-up/confirm/"
             query = {"start": good["starts_at"], "clinician": good["clinician_id"]}
             token = anon.form_token("/accounts/login/", "xss")
+            email = f"xss.{uuid.uuid4().hex[:6]}@probe.example.org"
             r = anon.post(
                 path,
                 "xss",
                 data={**query, "first_name": XSS[0], "last_name": XSS[1],
-                      "email": f"xss.{uuid.uuid4().hex[:6]}@probe.example.org", "phone": "",
+                      "email": email, "phone": "",
                       "note": " ".join(XSS), "csrfmiddlewaretoken": token},
             )  # fmt: skip
             pages: list[tuple[str, Browser, str]] = []
-            where = r.headers.get("Location", "") if r is not None else ""
             info["tried"].append(
                 f"public booking with first name {XSS[0]!r}, last name {XSS[1]!r} and both in "
                 f"the note -> {r.status_code if r is not None else 0}"
             )
+            if r is not None and any(p in r.text for p in XSS):
+                info["findings"].append("the check-your-email page shows the script unescaped")
+            # Not signed in, the visit is held until confirmed from the mailbox: the probe
+            # reads the emailed link's token from the database and confirms.
+            held = self.db(
+                "SELECT a.confirm_token FROM scheduling_appointment a JOIN accounts_patient p"
+                " ON p.id = a.patient_id JOIN accounts_user u ON u.id = p.user_id"
+                " WHERE u.email = %s AND a.status = 'held'",
+                (email,),
+            )
+            if held:
+                link = f"/book-confirm/{held[0][0]}/"
+                r = anon.post(
+                    link, "xss", data={"csrfmiddlewaretoken": anon.form_token(link, "xss")}
+                )
+            where = r.headers.get("Location", "") if r is not None else ""
             if where.startswith("/appointments/"):
                 pages.append(("manage page", anon, where))
                 appointment = self.db(
@@ -858,6 +1032,7 @@ def _run(probe: Probe, attempts: int) -> dict:
     probe.set_up()
     probe.ids_across_accounts()
     probe.tampered_fields()
+    probe.care_and_links()
     probe.path_traversal()
     probe.scripts()
     probe.sql()

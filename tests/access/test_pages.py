@@ -9,6 +9,7 @@ from django.urls import reverse
 from helpers import login
 from nervepath.access.models import CareAssignment, EmergencyAccess
 from nervepath.audit.models import Action, AuditEvent
+from nervepath.scheduling.models import Appointment, CareBasis, Status
 
 
 def test_a_clinician_lists_only_their_patients(client, alice_record, bob, lindqvist, hale):  # type: ignore[no-untyped-def]
@@ -70,8 +71,22 @@ def test_the_front_desk_assigns_a_clinician_who_then_sees_the_record(
     login(client, lindqvist.user)
     assert client.get(url).status_code == 404
     login(client, frontdesk)
+    # Without a reason nothing is assigned.
     client.post(reverse("access:assign", args=[alice.pk]), {"clinician": lindqvist.user.pk})
+    assert not CareAssignment.objects.filter(clinician=lindqvist.user).exists()
+    client.post(
+        reverse("access:assign", args=[alice.pk]),
+        {"clinician": lindqvist.user.pk, "reason": "Referred for nerve testing"},
+    )
     assignment = CareAssignment.objects.get(clinician=lindqvist.user, ended_at__isnull=True)
+    assert assignment.reason == "Referred for nerve testing"
+    assert assignment.assigned_by == frontdesk
+    assert AuditEvent.objects.filter(
+        action=Action.CREATE,
+        actor_id=frontdesk.pk,
+        patient_id=alice.pk,
+        object_id=str(assignment.pk),
+    ).exists()
     login(client, lindqvist.user)
     assert client.get(url).status_code == 200
     login(client, frontdesk)
@@ -83,7 +98,10 @@ def test_the_front_desk_assigns_a_clinician_who_then_sees_the_record(
 def test_assigning_a_non_clinician_is_refused(client, alice_record, frontdesk, bob):  # type: ignore[no-untyped-def]
     alice = alice_record["patient"]
     login(client, frontdesk)
-    client.post(reverse("access:assign", args=[alice.pk]), {"clinician": bob.user.pk})
+    client.post(
+        reverse("access:assign", args=[alice.pk]),
+        {"clinician": bob.user.pk, "reason": "Referred for nerve testing"},
+    )
     assert not CareAssignment.objects.filter(clinician=bob.user).exists()
 
 
@@ -125,7 +143,7 @@ def test_the_calendar_hides_names_of_patients_outside_a_clinicians_care(
     assert "Archer" in client.get(url, {"date": day}).content.decode()
 
 
-def test_a_stranger_typing_a_known_email_books_but_learns_nothing(client, alice_record):  # type: ignore[no-untyped-def]
+def test_a_stranger_typing_a_known_email_holds_a_time_but_learns_nothing(client, alice_record):  # type: ignore[no-untyped-def]
     alice = alice_record["patient"]
     appointment = alice_record["appointment"]
     start = appointment.starts_at.replace(hour=appointment.starts_at.hour + 2)
@@ -144,8 +162,11 @@ def test_a_stranger_typing_a_known_email_books_but_learns_nothing(client, alice_
     )
     page = response.content.decode()
     assert response.status_code == 200, page
-    assert "already uses the email" in page
-    assert "Archer" not in page and "/appointments/" not in page
+    assert "Check your email to confirm" in page
+    assert "Archer" not in page and "/appointments/" not in page and alice.email not in page
+    # Nothing is booked in her name until she confirms from her mailbox.
+    held = Appointment.objects.get(patient=alice, starts_at=start)
+    assert held.status == Status.HELD and held.care_basis == CareBasis.UNCONFIRMED
 
 
 def test_the_history_covers_every_clinical_record_of_the_patient(client, alice_record, hale):  # type: ignore[no-untyped-def]

@@ -160,3 +160,114 @@ def test_only_clinicians_break_the_glass(alice_record, frontdesk, bob):  # type:
                 _request(user), alice_record["patient"], reason="x" * 40, minutes=30
             )
     assert not EmergencyAccess.objects.exists()
+
+
+# -- issue 22: no one starts a care relationship alone; care lapses ------------------------
+
+
+def _visit(patient, clinician, *, days_from_now: int, status: str, basis: str):  # type: ignore[no-untyped-def]
+    """A visit written directly (booking refuses the past), ``days_from_now`` away."""
+    from helpers import kind
+    from nervepath.scheduling.models import Appointment, Location
+
+    start = timezone.now().replace(second=0, microsecond=0) + timedelta(days=days_from_now)
+    visit_kind = kind("follow-up")
+    return Appointment.objects.create(
+        patient=patient,
+        clinician=clinician,
+        location=Location.objects.get(slug="fort-collins"),
+        appointment_type=visit_kind,
+        starts_at=start,
+        ends_at=start + visit_kind.duration,
+        blocked_from=start,
+        blocked_until=start + visit_kind.duration,
+        status=status,
+        care_basis=basis,
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "basis", "cares"),
+    [
+        ("booked", "patient", True),
+        ("booked", "patient_confirmed", True),
+        ("booked", "front_desk", True),
+        ("booked", "caring_clinician", True),
+        ("booked", "staff", False),  # a clinician not caring for her booked it
+        ("held", "unconfirmed", False),  # nobody confirmed it from her mailbox
+        ("booked", "anonymous", False),
+        ("completed", "staff", True),  # it took place
+        ("no_show", "patient", False),
+        ("cancelled", "patient", False),
+    ],
+)
+def test_only_visits_that_someone_other_than_the_clinician_made_real_confer_care(
+    bob, lindqvist, status, basis, cares
+):  # type: ignore[no-untyped-def]
+    _visit(bob, lindqvist, days_from_now=10, status=status, basis=basis)
+    for scope in Scope:
+        assert policy.decide(lindqvist.user, bob.pk, scope).allowed is cares
+    assert (bob in policy.visible_patients(lindqvist.user, Scope.CLINICAL)) is cares
+
+
+@pytest.mark.parametrize(("days_ago", "cares"), [(30, True), (364, True), (366, False)])
+def test_care_lapses_a_set_time_after_the_last_visit(bob, lindqvist, days_ago, cares):  # type: ignore[no-untyped-def]
+    _visit(bob, lindqvist, days_from_now=-days_ago, status="completed", basis="patient")
+    assert policy.decide(lindqvist.user, bob.pk, Scope.CLINICAL).allowed is cares
+
+
+def test_the_lapse_is_a_setting_and_an_upcoming_visit_keeps_care(bob, lindqvist, settings):  # type: ignore[no-untyped-def]
+    _visit(bob, lindqvist, days_from_now=-40, status="completed", basis="patient")
+    settings.NERVEPATH = {**settings.NERVEPATH, "CARE_LAPSE_DAYS": 30}
+    assert not policy.decide(lindqvist.user, bob.pk, Scope.CLINICAL).allowed
+    _visit(bob, lindqvist, days_from_now=60, status="booked", basis="patient")
+    assert policy.decide(lindqvist.user, bob.pk, Scope.CLINICAL).allowed
+
+
+def test_the_booking_basis_follows_who_booked(alice_record, bob, hale, lindqvist, frontdesk):  # type: ignore[no-untyped-def]
+    from nervepath.scheduling.models import CareBasis
+
+    alice = alice_record["patient"]
+    assert policy.booking_basis(alice.user, alice) == CareBasis.PATIENT
+    assert policy.booking_basis(frontdesk, alice) == CareBasis.FRONT_DESK
+    assert policy.booking_basis(hale.user, alice) == CareBasis.CARING_CLINICIAN
+    assert policy.booking_basis(lindqvist.user, alice) == CareBasis.STAFF
+    assert policy.booking_basis(None, alice, held=True) == CareBasis.UNCONFIRMED
+    assert policy.booking_basis(None, alice, confirmed_by_mail=True) == CareBasis.PATIENT_CONFIRMED
+    with pytest.raises(PermissionDenied):
+        policy.booking_basis(bob.user, alice)
+
+
+def test_every_booking_path_asks_the_policy(alice_record, hale, lindqvist, frontdesk):  # type: ignore[no-untyped-def]
+    """services.book (staff form, public form signed in, API, pathway helpers) stores
+    the policy's answer: a booking by a clinician not caring for her confers nothing; one
+    by a clinician caring for her puts her in the colleague's care too."""
+    from nervepath.scheduling import availability
+    from nervepath.scheduling.models import CareBasis
+
+    alice = alice_record["patient"]
+
+    def free_time():  # type: ignore[no-untyped-def]
+        now = timezone.now()
+        for kind in lindqvist.appointment_types.filter(active=True):
+            for location in kind.locations.filter(working_hours__clinician=lindqvist):
+                slots = availability.free_slots(
+                    kind,
+                    [location],
+                    timezone.localdate() + timedelta(days=2),
+                    21,
+                    window=availability.staff_window(now),
+                    clinician_ids=[lindqvist.id],
+                )
+                taken = [a.starts_at for a in alice.appointments.all()]
+                for slot in slots:  # not at the time of one of her own visits
+                    if all(abs(slot.starts_at - t) > timedelta(hours=3) for t in taken):
+                        return services.Request(kind, location, lindqvist, slot.starts_at)
+        raise AssertionError("no free time")
+
+    own = services.book(free_time(), alice, by=lindqvist.user, source="staff")
+    assert own.care_basis == CareBasis.STAFF
+    assert not policy.decide(lindqvist.user, alice.pk, Scope.CLINICAL).allowed
+    referred = services.book(free_time(), alice, by=hale.user, source="staff")
+    assert referred.care_basis == CareBasis.CARING_CLINICIAN
+    assert policy.decide(lindqvist.user, alice.pk, Scope.CLINICAL).allowed

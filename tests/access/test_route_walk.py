@@ -169,3 +169,83 @@ def test_her_clinicians_calendar_feed_opens_none_of_her_visits(walk_setup, alice
             assert anonymous.get(url).status_code in {404, 405}, url
             assert anonymous.post(url).status_code == 404, url
     assert walker.snapshot(alice) == before
+
+
+def _lindqvist_slot(lindqvist, online: bool):  # type: ignore[no-untyped-def]
+    """A free time of Dr Lindqvist's, for a type she offers where she works."""
+    from django.utils import timezone
+
+    from nervepath.scheduling import availability
+    from nervepath.scheduling.models import Location
+
+    now = timezone.now()
+    for location in Location.objects.filter(working_hours__clinician=lindqvist).distinct():
+        for kind in lindqvist.appointment_types.filter(locations=location, active=True):
+            if online and not kind.online_bookable:
+                continue
+            window = (
+                availability.online_window(location, now)
+                if online
+                else availability.staff_window(now)
+            )
+            slots = availability.free_slots(
+                kind,
+                [location],
+                window.earliest.astimezone(location.tz).date(),
+                21,
+                window=window,
+                clinician_ids=[lindqvist.id],
+            )
+            if slots:
+                return location, kind, slots[0]
+    raise AssertionError("Dr Lindqvist has no free time to book")
+
+
+@pytest.mark.parametrize("path", ["staff_form", "public_form", "public_form_anonymous"])
+def test_a_clinician_who_books_her_a_visit_still_cannot_read_her_record(
+    walk_setup, alice_record, lindqvist, path, django_capture_on_commit_callbacks
+):  # type: ignore[no-untyped-def]
+    """Issue 22, finding 1: booking a visit with oneself for a patient's email (on the
+    staff calendar, or on the public form signed in or not) puts nobody in anyone's care:
+    afterwards every route still refuses her record to the booking clinician."""
+    from django.urls import reverse
+
+    from nervepath.scheduling.models import Appointment, Status
+
+    alice, _, slugs = walk_setup
+    client = Client()
+    user = lindqvist.user
+    if path != "public_form_anonymous":
+        login(client, user)
+    location, kind, slot = _lindqvist_slot(lindqvist, online=path != "staff_form")
+    local = slot.starts_at.astimezone(location.tz)
+    details = {"first_name": "A", "last_name": "B", "email": alice.email, "phone": "", "note": ""}
+    with django_capture_on_commit_callbacks(execute=True):
+        if path == "staff_form":
+            url = reverse("scheduling:staff_book", args=[location.slug])
+            data = details | {
+                "appointment_type": kind.id,
+                "clinician": lindqvist.id,
+                "date": local.date().isoformat(),
+                "time": local.strftime("%H:%M"),
+            }
+        else:
+            url = reverse("scheduling:book_confirm", args=[location.slug, kind.slug])
+            data = details | {"start": slot.starts_at.isoformat(), "clinician": lindqvist.id}
+        response = client.post(url, data)
+    assert response.status_code in (200, 302), response.content.decode()[:2000]
+    booked = Appointment.objects.get(patient=alice, clinician=lindqvist, starts_at=slot.starts_at)
+    if path == "staff_form":
+        assert booked.status == Status.BOOKED  # staff may book for any patient
+        assert AuditEvent.objects.filter(
+            action=Action.CREATE, actor_id=user.pk, patient_id=alice.pk
+        ).exists()
+    else:
+        assert booked.status == Status.HELD  # real only once confirmed from her mailbox
+    # Then try to read: nothing of hers shows anywhere, her record and visits are 404.
+    clinical = [m for m in alice_record["clinical_markers"] if "MARKER" in m]
+    fp = walker.footprint(alice)
+    seen = _walk(Client(), fp, slugs, _markers(alice) + clinical, user)
+    assert seen[f"GET /staff/patients/{alice.pk}/"] == 404
+    assert seen[f"GET /staff/appointments/{booked.pk}/"] == 404
+    assert seen[f"GET /api/bookings/{booked.pk} (api)"] == 404

@@ -23,6 +23,8 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 import clock
+from nervepath.access.models import CareAssignment
+from nervepath.accounts.models import Role, User
 from nervepath.scheduling.models import Appointment, AppointmentType, Status
 from nervepath.wearables import demo
 from nervepath.wearables.models import Night
@@ -107,6 +109,14 @@ def test_a_night_goes_from_upload_to_the_night_page_and_the_comparison(
         starts_at=when, ends_at=when + timedelta(minutes=45), blocked_from=when,
         blocked_until=when + timedelta(minutes=45), status=Status.COMPLETED,
     )  # fmt: skip
+    # A visit years back is past the care lapse (NERVEPATH_CARE_LAPSE_DAYS): the front
+    # desk assigns Dr Hale, who follows her nights.
+    CareAssignment.objects.create(
+        clinician=hale.user,
+        patient=alice,
+        assigned_by=User.objects.filter(role=Role.FRONT_DESK).first(),
+        reason="Follows her nights",
+    )
     demo.add_nights(alice, demo.around(block_day, before=3, after=0, today=timezone.localdate()))
     assert Night.objects.filter(patient=alice).count() == 4
 

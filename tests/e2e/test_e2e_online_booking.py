@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""A visitor books online without an account, then reschedules and cancels; two visitors
-race for one slot. Real pages, real clicks, and the database checked after each step."""
+"""A visitor books online without an account, confirms from the email, then reschedules
+and cancels; two visitors race for one slot. Real pages, real clicks, and the database
+checked after each step."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.e2e
 
 DENVER = ZoneInfo("America/Denver")
 MANAGE_PATH = re.compile(r"/appointments/[A-Za-z0-9_-]+/")
+CONFIRM_PATH = re.compile(r"/book-confirm/[A-Za-z0-9_-]+/")
 
 
 def _slot_link(link: Locator) -> tuple[datetime, int]:
@@ -80,6 +82,21 @@ def test_visitor_books_then_reschedules_then_cancels(  # type: ignore[no-untyped
     page.get_by_label("Phone (optional)").fill("970-555-0100")
     page.get_by_role("button", name="Book this appointment").click()
 
+    # Not signed in: the time is held and a link to confirm goes to the mailbox.
+    expect(page.get_by_role("heading", name="Check your email to confirm")).to_be_visible()
+    held = Appointment.objects.get()
+    assert held.status == Status.HELD and held.starts_at == start
+    assert len(mailoutbox) == 1
+    request = mailoutbox[0]
+    assert request.to == ["dana.whitaker@example.org"]
+    assert request.subject.startswith("Please confirm your visit")
+    confirm = CONFIRM_PATH.search(request.body)
+    assert confirm and not MANAGE_PATH.search(request.body)
+    page.goto(f"{site}{confirm.group(0)}")
+    expect(page.get_by_role("heading", name="Confirm your visit")).to_be_visible()
+    expect(page.locator(".when")).to_have_text(f"{_local_words(start)} (Fort Collins time)")
+    page.get_by_role("button", name="Confirm this visit").click()
+
     expect(page.get_by_role("status")).to_contain_text("Your appointment is booked")
     expect(page.get_by_role("heading", name="Your appointment")).to_be_visible()
     expect(page.locator(".status")).to_have_text("Booked")
@@ -104,8 +121,8 @@ def test_visitor_books_then_reschedules_then_cancels(  # type: ignore[no-untyped
     assert urlsplit(page.url).path == appointment.get_absolute_url()
 
     # The confirmation: the manage link and an .ics file for the booked instant.
-    assert len(mailoutbox) == 1
-    confirmation = mailoutbox[0]
+    assert len(mailoutbox) == 2
+    confirmation = mailoutbox[1]
     assert confirmation.to == ["dana.whitaker@example.org"]
     assert confirmation.subject.startswith("Your appointment is booked")
     link = MANAGE_PATH.search(confirmation.body)
@@ -136,9 +153,9 @@ def test_visitor_books_then_reschedules_then_cancels(  # type: ignore[no-untyped
     assert appointment.status == Status.BOOKED
     assert appointment.starts_at == new_start
     assert Appointment.objects.count() == 1  # moved in place, not booked twice
-    assert len(mailoutbox) == 2
-    assert mailoutbox[1].subject.startswith("Your appointment has moved")
-    assert f"DTSTART:{_utc_stamp(new_start)}" in _ics_text(mailoutbox[1])
+    assert len(mailoutbox) == 3
+    assert mailoutbox[2].subject.startswith("Your appointment has moved")
+    assert f"DTSTART:{_utc_stamp(new_start)}" in _ics_text(mailoutbox[2])
 
     # Cancel.
     page.get_by_role("button", name="Cancel this appointment").click()
@@ -150,8 +167,11 @@ def test_visitor_books_then_reschedules_then_cancels(  # type: ignore[no-untyped
     assert appointment.cancelled_at is not None
     assert appointment.starts_at == new_start
     assert not Appointment.objects.active().exists()
-    assert len(mailoutbox) == 3
-    assert mailoutbox[2].subject.startswith("Your appointment is cancelled")
+    assert len(mailoutbox) == 4
+    assert mailoutbox[3].subject.startswith("Your appointment is cancelled")
+    # The link to confirm worked once.
+    page.goto(f"{site}{confirm.group(0)}")
+    expect(page.get_by_role("heading", name="This link does not work any more")).to_be_visible()
 
 
 def _is_booking_post(response: Response) -> bool:
@@ -195,12 +215,11 @@ def test_two_visitors_race_for_the_same_slot(  # type: ignore[no-untyped-def]
             page.get_by_role("button", name="Book this appointment").click(no_wait_after=True)
     monkeypatch.undo()
     statuses = [first.value.status, second.value.status]
-    assert sorted(statuses) == [302, 409]
-    winner = statuses.index(302)
+    assert sorted(statuses) == [200, 409]
+    winner = statuses.index(200)
     won, lost = pages[winner], pages[1 - winner]
 
-    expect(won.get_by_role("status")).to_contain_text("Your appointment is booked")
-    expect(won.locator(".when")).to_have_text(f"{_local_words(start)} (Fort Collins time)")
+    expect(won.get_by_role("heading", name="Check your email to confirm")).to_be_visible()
 
     expect(lost.get_by_role("alert")).to_contain_text("that time was just taken")
     expect(lost.get_by_role("heading", name="Nearest free times")).to_be_visible()
@@ -209,9 +228,9 @@ def test_two_visitors_race_for_the_same_slot(  # type: ignore[no-untyped-def]
     offered = [_slot_link(nearest.nth(i)) for i in range(nearest.count())]
     assert (start, clinician_id) not in offered
 
-    # Exactly one booking; the loser's details were not kept (nothing half-written).
+    # Exactly one hold; the loser's details were not kept (nothing half-written).
     appointment = Appointment.objects.select_related("patient__user").get()
-    assert appointment.status == Status.BOOKED
+    assert appointment.status == Status.HELD
     assert (appointment.starts_at, appointment.clinician_id) == (start, clinician_id)
     assert appointment.patient.user.email == people[winner][1]
     assert not User.objects.filter(email=people[1 - winner][1]).exists()

@@ -314,3 +314,31 @@ def test_a_cancelled_appointment_cannot_be_moved_or_cancelled_again(clinic, hale
         services.cancel(appt, by=alice.user)
     with pytest.raises(BookingError):
         services.reschedule(appt, at(clinic["fort-collins"], monday, "11:00"), by=alice.user)
+
+
+def test_migration_0004_gives_existing_rows_the_basis_they_would_have_had(
+    clinic, hale, alice, bob, frontdesk
+):
+    import importlib
+
+    from django.apps import apps
+
+    from nervepath.scheduling.models import CareBasis
+
+    migration = importlib.import_module(
+        "nervepath.scheduling.migrations.0004_care_basis_and_confirmation"
+    )
+    monday = next_weekday(0)
+    rows = {
+        "own online": (services.book(_req(clinic, hale, "follow-up", monday, "09:00"), alice, by=alice.user), CareBasis.PATIENT),  # noqa: E501
+        "anonymous online": (services.book(_req(clinic, hale, "follow-up", monday, "10:00"), bob, by=None), CareBasis.ANONYMOUS),  # noqa: E501
+        "front desk": (services.book(_req(clinic, hale, "follow-up", monday, "11:00"), alice, by=frontdesk, source=Source.STAFF), CareBasis.FRONT_DESK),  # noqa: E501
+        "clinician": (services.book(_req(clinic, hale, "follow-up", monday, "13:00"), bob, by=hale.user, source=Source.STAFF), CareBasis.STAFF),  # noqa: E501
+        "api": (services.book(_req(clinic, hale, "follow-up", monday, "14:00"), alice, by=alice.user, source=Source.API), CareBasis.PATIENT),  # noqa: E501
+    }  # fmt: skip
+    Appointment.objects.filter(source=Source.API).update(created_by=None)
+    Appointment.objects.update(care_basis="")
+    migration.set_bases(apps, None)
+    for what, (row, basis) in rows.items():
+        row.refresh_from_db()
+        assert row.care_basis == basis, what

@@ -106,3 +106,21 @@ def test_new_accounts_per_address_per_day(client, clinic, alice, settings):  # t
     # Another address, and staff (who pass no address), are not bound by it.
     assert _join(client, fc, "new5@example.org", "198.51.100.2").status_code == 302
     assert patient_for_email("new6@example.org", "Pat", "Doe").user.email == "new6@example.org"
+
+
+def test_a_hold_confirmed_from_the_mailbox_past_the_ceiling_is_refused_and_stays_a_hold(
+    clinic, alice, settings
+):  # type: ignore[no-untyped-def]
+    """The ceiling is asked of the mailbox's owner when they confirm, not when a stranger
+    types their address (that answer is the same for every address)."""
+    settings.NERVEPATH = {**settings.NERVEPATH, "MAX_FUTURE_ONLINE_VISITS": 2}
+    fc = clinic["fort-collins"]
+    first, second, third = _one_slot_a_day(fc, 3)
+    services.book(_request(fc, first), alice, by=alice.user, source=Source.ONLINE)
+    held = services.hold_for_confirmation(_request(fc, second), alice)
+    services.confirm_hold(held.confirm_token)  # the second: within the ceiling
+    assert Appointment.objects.get(pk=held.pk).status == "booked"
+    third_hold = services.hold_for_confirmation(_request(fc, third), alice)
+    with pytest.raises(BookingError, match="2 upcoming visits booked online"):
+        services.confirm_hold(third_hold.confirm_token)
+    assert Appointment.objects.get(pk=third_hold.pk).status == "held"

@@ -244,8 +244,15 @@ def test_before_after_sentence_and_numbers():  # type: ignore[no-untyped-def]
     )
 
 
-def test_clinician_sees_timeline_and_comparison(client, alice, hale, clinic, real_file):  # type: ignore[no-untyped-def]
+def test_clinician_sees_timeline_and_comparison(client, alice, hale, clinic, real_file, frontdesk):  # type: ignore[no-untyped-def]
+    from nervepath.access.models import CareAssignment
     from nervepath.scheduling.models import Appointment, AppointmentType, Status
+
+    # The sample recording's night is years back, so the block two days before it is past
+    # the care lapse (NERVEPATH_CARE_LAPSE_DAYS): the front desk assigns Dr Hale.
+    CareAssignment.objects.create(
+        clinician=hale.user, patient=alice, assigned_by=frontdesk, reason="Follows her nights"
+    )
 
     recording, _ = services.add_recording(
         alice, SimpleUploadedFile("n.cwa", real_file("ax3_testfile.cwa")), by=alice.user

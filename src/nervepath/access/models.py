@@ -27,6 +27,8 @@ class CareAssignment(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # Why (issue 22: an assignment is how care starts outside a visit, so it says why).
+    reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -25,6 +25,7 @@ from nervepath.access import policy
 from nervepath.access.models import CareAssignment, EmergencyAccess
 from nervepath.access.policy import Scope
 from nervepath.accounts.models import Patient, Role, User
+from nervepath.audit import log as audit
 from nervepath.audit.models import Action
 from nervepath.scheduling.models import Appointment
 
@@ -126,6 +127,12 @@ class AssignForm(forms.Form):
         queryset=User.objects.filter(role=Role.CLINICIAN, is_active=True),
         empty_label="Choose a clinician",
     )
+    reason = forms.CharField(
+        max_length=200,
+        min_length=5,
+        strip=True,
+        help_text="Why this clinician takes the patient on (e.g. referred for surgery).",
+    )
 
 
 @staff_only
@@ -158,6 +165,7 @@ def patient_record(request: HttpRequest, pk: int) -> HttpResponse:
             "history": _history(patient) if clinical else None,
             "clinical": clinical,
             "assign_form": AssignForm(),
+            "care_lapse_days": policy.care_lapse().days,
             "grant": grant,
             "now": now,
         },
@@ -170,13 +178,24 @@ def assign_clinician(request: HttpRequest, pk: int) -> HttpResponse:
     policy.require(request, pk, Scope.DEMOGRAPHICS, action=Action.UPDATE)
     form = AssignForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a clinician from the list.")
+        messages.error(
+            request, "Choose a clinician from the list and say why (5 characters or more)."
+        )
         return redirect("access:patient", pk)
     clinician = form.cleaned_data["clinician"]
+    reason = " ".join(form.cleaned_data["reason"].split())
     try:
         with transaction.atomic():
-            CareAssignment.objects.create(
-                clinician=clinician, patient_id=pk, assigned_by=request.user
+            assignment = CareAssignment.objects.create(
+                clinician=clinician, patient_id=pk, assigned_by=request.user, reason=reason
+            )
+            audit.record(
+                request,
+                Action.CREATE,
+                patient_id=pk,
+                obj=assignment,
+                # The reason stays on the assignment (the audit trail holds no free text).
+                detail=f"care assignment of user {clinician.pk}",
             )
     except IntegrityError:
         messages.info(request, f"{clinician} already looks after this patient.")

@@ -52,6 +52,14 @@ def _count_new_account(client_ip: str) -> None:
         cache.set(key, 1, timeout=_DAY + 60)
 
 
+def count_anonymous_address(client_ip: str) -> None:
+    """Count one anonymous request naming a person by e-mail from ``client_ip``, refused
+    (AccountError) past the day's ceiling. Staff addresses typed on the public forms count
+    too, so that the ceiling answers alike whoever the address belongs to."""
+    check_new_accounts(client_ip)
+    _count_new_account(client_ip)
+
+
 def patient_for_email(
     email: str,
     first_name: str,
@@ -70,8 +78,7 @@ def patient_for_email(
     """
     email = email.strip().lower()
     if client_ip is not None:
-        check_new_accounts(client_ip)
-        _count_new_account(client_ip)
+        count_anonymous_address(client_ip)
     with transaction.atomic():
         user = User.objects.filter(email=email).first()
         if user is None:

@@ -357,7 +357,13 @@ def create_booking(request: HttpRequest, body: BookingIn) -> WithStatus[Appointm
         source=source,
         note=body.note,
     )
-    audit.record(request, Action.CREATE, patient_id=patient.pk, obj=appointment)
+    audit.record(
+        request,
+        Action.CREATE,
+        patient_id=patient.pk,
+        obj=appointment,
+        detail=f"api; {appointment.care_basis}",
+    )
     return WithStatus(201, _appointment_out(appointment))
 
 

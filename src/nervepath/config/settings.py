@@ -293,6 +293,14 @@ NERVEPATH = {
     "CLINIC_NAME": env_str("NERVEPATH_CLINIC_NAME", "Nervepath Clinic"),
     # Small practices may open every record to every clinician (see access/policy.py).
     "ALL_CLINICIANS_SEE_ALL": env_bool("NERVEPATH_ALL_CLINICIANS_SEE_ALL", False),
+    # A clinician's care of a patient lapses this many days after the last visit that
+    # conferred it, when no assignment is open (docs/security.md, care relationship).
+    "CARE_LAPSE_DAYS": env_int("NERVEPATH_CARE_LAPSE_DAYS", 365, minimum=1),
+    # A booking made without signing in holds its time this long, until it is confirmed
+    # from the mailbox; then it lapses and the time is free again.
+    "UNCONFIRMED_HOLD_MINUTES": env_int("NERVEPATH_UNCONFIRMED_HOLD_MINUTES", 30, minimum=5),
+    # Emailed manage links stop working this long after the visit ended or was cancelled.
+    "MANAGE_LINK_GRACE_HOURS": env_int("NERVEPATH_MANAGE_LINK_GRACE_HOURS", 24, minimum=0),
     # Largest document a patient or clinician may add (referral letters, lab results).
     "MAX_DOCUMENT_MB": env_int("NERVEPATH_MAX_DOCUMENT_MB", 20, minimum=1),
     # Largest night file (a 7-day 100 Hz .cwa is several hundred MB); streamed to storage.

@@ -276,7 +276,7 @@ class AvailabilityException(models.Model):
 
 class Status(models.TextChoices):
     BOOKED = "booked", "Booked"
-    HELD = "held", "Held for a waitlisted patient"
+    HELD = "held", "Held (waitlist offer, or awaiting the patient's confirmation)"
     CANCELLED = "cancelled", "Cancelled"
     COMPLETED = "completed", "Completed"
     NO_SHOW = "no_show", "No-show"
@@ -292,6 +292,29 @@ class Source(models.TextChoices):
     STAFF = "staff", "Staff"
     API = "api", "API"
     WAITLIST = "waitlist", "Waitlist offer"
+
+
+class CareBasis(models.TextChoices):
+    """How an appointment came to be, which decides whether it puts the patient in the
+    clinician's care (``access.policy.booking_basis`` sets it; docs/security.md)."""
+
+    PATIENT = "patient", "Booked by the patient, signed in"
+    PATIENT_CONFIRMED = "patient_confirmed", "Confirmed from the patient's mailbox"
+    FRONT_DESK = "front_desk", "Booked by the front desk"
+    CARING_CLINICIAN = "caring_clinician", "Booked by a clinician caring for the patient"
+    STAFF = "staff", "Booked by a clinician not caring for the patient"
+    UNCONFIRMED = "unconfirmed", "Awaiting confirmation from the patient's mailbox"
+    ANONYMOUS = "anonymous", "Booked without sign-in before confirmation was required"
+
+
+# Bases that put the patient in the clinician's care while the visit is booked (a visit
+# that took place, i.e. completed, does so whatever its basis).
+CARE_BASES = (
+    CareBasis.PATIENT,
+    CareBasis.PATIENT_CONFIRMED,
+    CareBasis.FRONT_DESK,
+    CareBasis.CARING_CLINICIAN,
+)
 
 
 class AppointmentQuerySet(models.QuerySet["Appointment"]):
@@ -326,6 +349,11 @@ class Appointment(models.Model):
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.ONLINE)
     hold_expires_at = models.DateTimeField(null=True, blank=True)
     manage_token = models.CharField(max_length=64, unique=True, default=new_token)
+    # How the booking came to be (who booked it is ``created_by``); safe default: none of
+    # the bases that confer care.
+    care_basis = models.CharField(max_length=24, choices=CareBasis.choices, default=CareBasis.STAFF)
+    # The single-use link that makes an anonymous booking real (cleared once used).
+    confirm_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
     patient_note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -336,7 +364,7 @@ class Appointment(models.Model):
 
     objects = AppointmentQuerySet.as_manager()
     # Who changed what and when; the manage link is a secret and stays out of history.
-    history = HistoricalRecords(excluded_fields=["manage_token"])
+    history = HistoricalRecords(excluded_fields=["manage_token", "confirm_token"])
 
     class Meta:
         ordering = ["starts_at"]
@@ -368,6 +396,26 @@ class Appointment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        return self.status == Status.HELD and self.care_basis == CareBasis.UNCONFIRMED
+
+    @property
+    def clinic_only(self) -> bool:
+        """Visits the clinic books (surgery, nerve blocks): never changed through a link."""
+        return not self.appointment_type.online_bookable
+
+    def manage_link_expired(self, now: datetime | None = None) -> bool:
+        """The emailed manage link works until the visit has ended or was cancelled,
+        plus ``NERVEPATH_MANAGE_LINK_GRACE_HOURS``."""
+        now = now or timezone.now()
+        grace = timedelta(hours=settings.NERVEPATH["MANAGE_LINK_GRACE_HOURS"])
+        if self.status not in (Status.BOOKED, Status.CANCELLED, Status.COMPLETED, Status.NO_SHOW):
+            return True
+        if self.status == Status.CANCELLED:
+            return (self.cancelled_at or self.starts_at) + grace <= now
+        return self.ends_at + grace <= now
 
     @property
     def local_start(self):  # type: ignore[no-untyped-def]

@@ -58,3 +58,25 @@ def waitlist_offer_email(entry: WaitlistEntry, appointment: Appointment) -> None
         {"entry": entry, "appointment": appointment, "local_start": appointment.local_start},
         None,
     )
+
+
+def confirm_booking_email(held: Appointment) -> None:
+    """The single-use link that makes a booking made without signing in real."""
+    local = held.local_start
+    _send(
+        held.patient.email,
+        f"Please confirm your visit: {local:%a %b %-d, %-I:%M %p} at {held.location.name}",
+        "confirm_booking",
+        {
+            "appointment": held,
+            "local_start": local,
+            "minutes": settings.NERVEPATH["UNCONFIRMED_HOLD_MINUTES"],
+        },
+        None,
+    )
+
+
+def staff_address_notice(email: str) -> None:
+    """Someone typed a staff account's address into the public booking form: the form
+    answers as for any address; the mailbox gets a short notice and nothing else."""
+    _send(email, "Booking request not made", "staff_address_notice", {}, None)

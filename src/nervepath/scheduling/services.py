@@ -14,15 +14,18 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from nervepath.access import policy
 from nervepath.accounts.models import Patient, User
 from nervepath.scheduling import availability
 from nervepath.scheduling.errors import BookingError, SlotTaken
 from nervepath.scheduling.models import (
     Appointment,
     AppointmentType,
+    CareBasis,
     Clinician,
     Leg,
     Location,
@@ -31,6 +34,7 @@ from nervepath.scheduling.models import (
     Status,
     WaitlistEntry,
     WaitlistStatus,
+    new_token,
 )
 
 log = logging.getLogger(__name__)
@@ -183,7 +187,8 @@ def _release_expired_holds(req: Request, now: datetime) -> None:
 def end_hold(held: Appointment, now: datetime) -> None:
     held.status = Status.CANCELLED
     held.cancelled_at = now
-    held.save(update_fields=["status", "cancelled_at"])
+    held.confirm_token = None
+    held.save(update_fields=["status", "cancelled_at", "confirm_token"])
     WaitlistEntry.objects.filter(offered_appointment=held, status=WaitlistStatus.OFFERED).update(
         status=WaitlistStatus.WAITING, offered_appointment=None
     )
@@ -229,7 +234,7 @@ def claim_slot(
 ONLINE_SOURCES = (Source.ONLINE, Source.API)
 
 
-def check_online_ceiling(patient: Patient, now: datetime) -> None:
+def check_online_ceiling(patient: Patient, now: datetime, *, exclude_id: int | None = None) -> None:
     """Refuse a further online booking once ``patient`` holds
     ``NERVEPATH_MAX_FUTURE_ONLINE_VISITS`` future visits booked online (signed in, by
     e-mail or by the API; booked or held). Staff bookings neither count nor are bound.
@@ -242,6 +247,7 @@ def check_online_ceiling(patient: Patient, now: datetime) -> None:
     held = (
         Appointment.objects.active(now)
         .filter(patient=patient, source__in=ONLINE_SOURCES, starts_at__gt=now)
+        .exclude(pk=exclude_id)
         .count()
     )
     if held >= ceiling:
@@ -277,6 +283,7 @@ def book(
     now = now or timezone.now()
     online = source in (Source.ONLINE, Source.API) and not (by and by.can_manage_schedule)
     _check_request(req, online=online, now=now)
+    basis = policy.booking_basis(by, patient)
     try:
         with transaction.atomic():
             lock_slot(req)
@@ -292,6 +299,7 @@ def book(
                         source=source,
                         created_by=by,
                         patient_note=note,
+                        care_basis=basis,
                     )
             except IntegrityError as exc:
                 log.info("Database refused an overlapping booking: %s", exc)
@@ -300,6 +308,101 @@ def book(
     except SlotClaimFailed:
         raise _taken(req, online, now) from None
     return appointment
+
+
+def hold_for_confirmation(
+    req: Request, patient: Patient, *, note: str = "", now: datetime | None = None
+) -> Appointment:
+    """A booking made without signing in: the time is held for
+    ``NERVEPATH_UNCONFIRMED_HOLD_MINUTES`` and becomes a visit only once confirmed from
+    the patient's mailbox (``confirm_hold``); otherwise it lapses by itself (no reminder,
+    no waitlist offer). The online rules apply."""
+    now = now or timezone.now()
+    _check_request(req, online=True, now=now)
+    minutes = settings.NERVEPATH["UNCONFIRMED_HOLD_MINUTES"]
+    try:
+        with transaction.atomic():
+            lock_slot(req)
+            room = claim_slot(req, patient, now, None)
+            try:
+                with transaction.atomic():
+                    held = req.create(
+                        patient,
+                        room,
+                        status=Status.HELD,
+                        source=Source.ONLINE,
+                        patient_note=note,
+                        care_basis=policy.booking_basis(None, patient, held=True),
+                        hold_expires_at=now + timedelta(minutes=minutes),
+                        confirm_token=new_token(),
+                    )
+            except IntegrityError as exc:
+                log.info("Database refused an overlapping hold: %s", exc)
+                raise SlotClaimFailed from exc
+            transaction.on_commit(lambda: _after_hold(held))
+    except SlotClaimFailed:
+        raise _taken(req, True, now) from None
+    return held
+
+
+def check_hold(req: Request, now: datetime | None = None) -> None:
+    """The checks ``hold_for_confirmation`` makes, without holding anything: for an
+    address that cannot hold a visit (a staff account's), so that the public form answers
+    exactly as it would for any other address."""
+    now = now or timezone.now()
+    _check_request(req, online=True, now=now)
+    busy = (
+        Appointment.objects.active(now)
+        .filter(clinician=req.clinician)
+        .overlapping(req.blocked_from, req.blocked_until)
+        .exists()
+    )
+    room_free = not req.appointment_type.resource_kind or availability.pick_resource(
+        req.appointment_type, req.location, req.blocked_from, req.blocked_until
+    )
+    if busy or not room_free:
+        raise _taken(req, True, now)
+
+
+def _after_hold(held: Appointment) -> None:
+    from nervepath.scheduling import notifications, tasks
+
+    notifications.confirm_booking_email(held)
+    tasks.schedule_hold_expiry(held)
+
+
+def confirm_hold(token: str, now: datetime | None = None) -> Appointment:
+    """The patient opened the link sent to their mailbox: the held time becomes their
+    visit (confirmed from the mailbox, so it puts them in the clinician's care). The
+    link works once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        held = (
+            Appointment.objects.select_for_update()
+            .filter(confirm_token=token, status=Status.HELD, care_basis=CareBasis.UNCONFIRMED)
+            .first()
+        )
+        if held is None:
+            raise BookingError("This link was already used or is not valid.")
+        lapsed = held.hold_expires_at is None or held.hold_expires_at <= now
+        if lapsed:
+            end_hold(held, now)
+        else:
+            # The ceiling is asked here, of the mailbox's owner, not when the hold is made:
+            # there it would tell a stranger how many visits an address already holds.
+            check_online_ceiling(held.patient, now, exclude_id=held.pk)
+            held.status = Status.BOOKED
+            held.hold_expires_at = None
+            held.confirm_token = None
+            held.care_basis = policy.booking_basis(None, held.patient, confirmed_by_mail=True)
+            held.save(update_fields=["status", "hold_expires_at", "confirm_token", "care_basis"])
+            transaction.on_commit(lambda: after_booking(held, "confirmed"))
+    if lapsed:
+        raise BookingError(
+            "Sorry, this booking was not confirmed in time and the time was released. "
+            "Please book again."
+        )
+    return held
 
 
 def reschedule(
@@ -350,6 +453,11 @@ def reschedule(
 
 
 def _check_cutoff(appointment: Appointment, now: datetime, verb: str) -> None:
+    if appointment.clinic_only:
+        raise BookingError(
+            f"{appointment.appointment_type.name} visits are changed by the clinic only. "
+            f"Please call {appointment.location.name} on {appointment.location.phone}."
+        )
     cutoff = appointment.location.cancel_cutoff_hours
     if appointment.starts_at - now < timedelta(hours=cutoff):
         raise BookingError(

@@ -34,6 +34,7 @@ urlpatterns = [
         public.join_waitlist,
         name="join_waitlist",
     ),
+    path("book-confirm/<token:token>/", public.confirm_booking, name="confirm_booking"),
     path("appointments/<token:token>/", manage.manage, name="manage"),
     path("appointments/<token:token>/cancel/", manage.cancel, name="cancel"),
     path("appointments/<token:token>/move/", manage.move, name="move"),

@@ -10,12 +10,14 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from nervepath.access import policy
 from nervepath.accounts.models import Patient
 from nervepath.scheduling import availability
 from nervepath.scheduling.errors import BookingError
 from nervepath.scheduling.models import (
     Appointment,
     AppointmentType,
+    CareBasis,
     Location,
     Source,
     Status,
@@ -117,7 +119,9 @@ def accept_offer(entry: WaitlistEntry, now: datetime | None = None) -> Appointme
             raise BookingError("Sorry, this offer has expired and the time was released.")
         held.status = Status.BOOKED
         held.hold_expires_at = None
-        held.save(update_fields=["status", "hold_expires_at"])
+        # Answered from the link in the patient's mailbox.
+        held.care_basis = policy.booking_basis(None, held.patient, confirmed_by_mail=True)
+        held.save(update_fields=["status", "hold_expires_at", "care_basis"])
         entry.status = WaitlistStatus.BOOKED
         entry.save(update_fields=["status"])
         transaction.on_commit(lambda: after_booking(held, "confirmed"))
@@ -147,7 +151,13 @@ def expire_hold(appointment_id: int, now: datetime | None = None) -> bool:
         if held.hold_expires_at > now:
             return False
         freed = freed_copy(held)
+        unconfirmed = held.care_basis == CareBasis.UNCONFIRMED
         end_hold(held, now)
+        if unconfirmed:
+            # An unconfirmed online booking never was a visit: its time is simply free
+            # again (availability shows it), and is not offered to the waitlist, so that
+            # anonymous holds cannot be used to send offers.
+            return True
         # The patient who let it lapse keeps their place for a later slot but is not
         # offered this one again.
         transaction.on_commit(lambda: offer_freed_slot(freed, now))

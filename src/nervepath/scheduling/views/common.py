@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import groupby
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from nervepath.scheduling.availability import Slot
 from nervepath.scheduling.models import Clinician, Location
@@ -70,3 +71,14 @@ def week_links(first: date, earliest: date, days: int) -> dict[str, date | None]
         "previous": max(previous, earliest) if first > earliest else None,
         "next": first + timedelta(days=days),
     }
+
+
+def link_gone(request: HttpRequest) -> HttpResponse:
+    """The one answer for an emailed link that does not work (unknown, used, or expired
+    since the visit ended or was cancelled): 404, and the clinic's phone numbers."""
+    return render(
+        request,
+        "scheduling/link_gone.html",
+        {"locations": Location.objects.order_by("name")},
+        status=404,
+    )

@@ -7,6 +7,9 @@ signed-in patient's appointments.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,40 +30,62 @@ from nervepath.scheduling.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
-from nervepath.scheduling.views.common import requested_day, slot_days, week_links
+from nervepath.scheduling.views.common import link_gone, requested_day, slot_days, week_links
 
 DAYS_SHOWN = 7
 
 
+class LinkGone(Exception):
+    """An unknown manage token, or one whose visit ended or was cancelled more than
+    ``NERVEPATH_MANAGE_LINK_GRACE_HOURS`` ago: both get the same 404 page."""
+
+
 def _by_token(request: HttpRequest, token: str, action: str = Action.VIEW) -> Appointment:
-    appointment = get_object_or_404(
+    appointment = (
         Appointment.objects.select_related(
             "location", "clinician__user", "appointment_type", "patient__user"
-        ),
-        manage_token=token,
-        status__in=[Status.BOOKED, Status.CANCELLED, Status.COMPLETED, Status.NO_SHOW],
+        )
+        .filter(manage_token=token)
+        .first()
     )
+    if appointment is None or appointment.manage_link_expired():
+        raise LinkGone
     policy.record_link_use(request, appointment.patient_id, obj=appointment, action=action)
     return appointment
+
+
+def emailed_link(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except LinkGone:
+            return link_gone(request)
+
+    return wrapper
 
 
 def _user(request: HttpRequest):  # type: ignore[no-untyped-def]
     return request.user if request.user.is_authenticated else None
 
 
+@emailed_link
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     appointment = _by_token(request, token)
     now = timezone.now()
+    upcoming = appointment.status == Status.BOOKED and appointment.starts_at > now
     return render(
         request,
         "scheduling/manage.html",
         {
             "appointment": appointment,
-            "can_change": appointment.status == Status.BOOKED and appointment.starts_at > now,
+            "can_change": upcoming and not appointment.clinic_only,
+            "call_to_change": upcoming and appointment.clinic_only,
         },
     )
 
 
+@emailed_link
 def appointment_ics(request: HttpRequest, token: str) -> HttpResponse:
     appointment = _by_token(request, token, Action.DOWNLOAD)
     response = HttpResponse(patient_ics(appointment), content_type="text/calendar; charset=utf-8")
@@ -69,6 +94,7 @@ def appointment_ics(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
+@emailed_link
 def cancel(request: HttpRequest, token: str) -> HttpResponse:
     appointment = _by_token(request, token, Action.UPDATE)
     try:
@@ -80,9 +106,18 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
     return redirect(appointment.get_absolute_url())
 
 
+@emailed_link
 def move(request: HttpRequest, token: str) -> HttpResponse:
     action = Action.UPDATE if request.method == "POST" else Action.VIEW
     appointment = _by_token(request, token, action)
+    if appointment.clinic_only:
+        location = appointment.location
+        messages.error(
+            request,
+            f"{appointment.appointment_type.name} visits are changed by the clinic only. "
+            f"Please call {location.name} on {location.phone}.",
+        )
+        return redirect(appointment.get_absolute_url())
     error, alternatives, status = "", [], 200
     if request.method == "POST":
         form = ChosenSlotForm(request.POST)

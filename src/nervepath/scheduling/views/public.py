@@ -5,21 +5,32 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
-from nervepath.accounts.models import Patient, User
-from nervepath.accounts.services import AccountError, patient_for_email
+from nervepath.access import policy
+from nervepath.accounts.models import Patient, Role, User
+from nervepath.accounts.services import AccountError, count_anonymous_address, patient_for_email
 from nervepath.audit import log as audit
 from nervepath.audit.models import Action
 from nervepath.ratelimit import client_ip, rate_limit
-from nervepath.scheduling import availability, services, waitlist
+from nervepath.scheduling import availability, notifications, services, waitlist
 from nervepath.scheduling.errors import BookingError, SlotTaken
 from nervepath.scheduling.forms import BookingForm, PatientDetailsForm, WaitlistForm
-from nervepath.scheduling.models import AppointmentType, Clinician, Location, Source
-from nervepath.scheduling.views.common import requested_day, slot_days, week_links
+from nervepath.scheduling.models import (
+    Appointment,
+    AppointmentType,
+    CareBasis,
+    Clinician,
+    Location,
+    Source,
+    Status,
+)
+from nervepath.scheduling.views.common import link_gone, requested_day, slot_days, week_links
 
 DAYS_SHOWN = 7
 
@@ -139,22 +150,69 @@ def book_confirm(request: HttpRequest, location_slug: str, type_slug: str) -> Ht
         return render(request, "scheduling/book_confirm.html", context)
     if details is not None and not details.is_valid():
         return render(request, "scheduling/book_confirm.html", context, status=400)
-    known_email = details is not None and (
-        User.objects.filter(email=details.cleaned_data["email"].strip().lower()).exists()
-    )
+    if details is not None:
+        return _hold_for_mailbox(request, req, details.cleaned_data, slot_form, context)
     try:
-        with transaction.atomic():
-            if details is not None:
+        appointment = services.book(
+            req, patient, by=request.user, source=Source.ONLINE, note=slot_form.cleaned_data["note"]
+        )
+    except SlotTaken as exc:
+        return _slots_page(
+            request, location, kind, error=exc.message, alternatives=exc.alternatives, status=409
+        )
+    except BookingError as exc:
+        context["error"] = str(exc)
+        return render(request, "scheduling/book_confirm.html", context, status=400)
+    audit.record(
+        request,
+        Action.CREATE,
+        patient_id=appointment.patient_id,
+        obj=appointment,
+        detail=f"online; {appointment.care_basis}",
+    )
+    messages.success(request, "Your appointment is booked. A confirmation is on its way by email.")
+    return redirect(appointment.get_absolute_url())
+
+
+def _hold_for_mailbox(
+    request: HttpRequest,
+    req: services.Request,
+    details: dict[str, str],
+    slot_form: BookingForm,
+    context: dict[str, object],
+) -> HttpResponse:
+    """A booking by someone not signed in as the patient (issue 22, finding 5): the time
+    is held briefly and a single-use link goes to the address typed; the visit is real
+    only once confirmed from that mailbox. The answer is the same page, byte for byte,
+    whether the address is new, a patient's or a staff account's, so the form tells
+    nobody who has an account; a staff address gets a short notice and nothing is held."""
+    location, kind = req.location, req.appointment_type
+    email = details["email"].strip().lower()
+    owner = User.objects.filter(email=email).first()
+    try:
+        if owner is not None and owner.role != Role.PATIENT:
+            count_anonymous_address(client_ip(request))
+            services.check_hold(req)
+            transaction.on_commit(lambda: notifications.staff_address_notice(email))
+            audit.record(request, Action.DENIED, detail="online booking: staff address")
+        else:
+            with transaction.atomic():
                 patient = patient_for_email(
-                    details.cleaned_data["email"],
-                    details.cleaned_data["first_name"],
-                    details.cleaned_data["last_name"],
-                    details.cleaned_data["phone"],
+                    email,
+                    details["first_name"],
+                    details["last_name"],
+                    details["phone"],
                     client_ip=client_ip(request),
                 )
-            by = request.user if request.user.is_authenticated else None
-            appointment = services.book(
-                req, patient, by=by, source=Source.ONLINE, note=slot_form.cleaned_data["note"]
+                held = services.hold_for_confirmation(
+                    req, patient, note=slot_form.cleaned_data["note"]
+                )
+            audit.record(
+                request,
+                Action.CREATE,
+                patient_id=held.patient_id,
+                obj=held,
+                detail="online; held until confirmed from the mailbox",
             )
     except SlotTaken as exc:
         return _slots_page(
@@ -163,16 +221,42 @@ def book_confirm(request: HttpRequest, location_slug: str, type_slug: str) -> Ht
     except (BookingError, AccountError) as exc:
         context["error"] = str(exc)
         return render(request, "scheduling/book_confirm.html", context, status=400)
-    audit.record(
-        request, Action.CREATE, patient_id=appointment.patient_id, obj=appointment, detail="online"
+    return render(
+        request,
+        "scheduling/book_check_mail.html",
+        {**context, "minutes": settings.NERVEPATH["UNCONFIRMED_HOLD_MINUTES"]},
     )
-    if known_email:
-        # Someone not signed in typed the email of an existing record: the visit is booked
-        # and the patient emailed, but the manage link (and whatever the record holds) goes
-        # only to that mailbox, so nobody learns about another person by typing an address.
-        return render(request, "scheduling/book_done.html", {**context, "appointment": appointment})
-    messages.success(request, "Your appointment is booked. A confirmation is on its way by email.")
-    return redirect(appointment.get_absolute_url())
+
+
+def confirm_booking(request: HttpRequest, token: str) -> HttpResponse:
+    """The single-use link from the confirmation email: GET shows the visit (mail scanners
+    that open links change nothing), POST makes it real."""
+    held = (
+        Appointment.objects.select_related("location", "clinician__user", "appointment_type")
+        .filter(confirm_token=token, status=Status.HELD, care_basis=CareBasis.UNCONFIRMED)
+        .first()
+    )
+    if held is None or held.hold_expires_at is None or held.hold_expires_at <= timezone.now():
+        return link_gone(request)
+    action = Action.UPDATE if request.method == "POST" else Action.VIEW
+    policy.record_link_use(request, held.patient_id, obj=held, action=action)
+    error = ""
+    if request.method == "POST":
+        try:
+            appointment = services.confirm_hold(token)
+        except BookingError as exc:
+            error = exc.message
+        else:
+            messages.success(
+                request, "Your appointment is booked. A confirmation is on its way by email."
+            )
+            return redirect(appointment.get_absolute_url())
+    return render(
+        request,
+        "scheduling/confirm_booking.html",
+        {"appointment": held, "error": error},
+        status=400 if error else 200,
+    )
 
 
 @rate_limit("booking", key="user")
@@ -194,9 +278,20 @@ def join_waitlist(request: HttpRequest, location_slug: str, type_slug: str) -> H
                 error="To join the waitlist, give your first name, last name and email.",
                 status=400,
             )
+        email = form.cleaned_data["email"].strip().lower()
+        owner = User.objects.filter(email=email).first()
+        if owner is not None and owner.role != Role.PATIENT:
+            # As on the booking form: the same answer for every address (issue 22).
+            try:
+                count_anonymous_address(client_ip(request))
+            except AccountError as exc:
+                return _slots_page(request, location, kind, error=str(exc), status=400)
+            transaction.on_commit(lambda: notifications.staff_address_notice(email))
+            audit.record(request, Action.DENIED, detail="waitlist: staff address")
+            return _joined(request, location, kind)
         try:
             patient = patient_for_email(
-                form.cleaned_data["email"],
+                email,
                 form.cleaned_data["first_name"],
                 form.cleaned_data["last_name"],
                 client_ip=client_ip(request),
@@ -205,6 +300,10 @@ def join_waitlist(request: HttpRequest, location_slug: str, type_slug: str) -> H
             return _slots_page(request, location, kind, error=str(exc), status=400)
     entry = waitlist.join_waitlist(patient, kind, location)
     audit.record(request, Action.CREATE, patient_id=patient.pk, obj=entry, detail="waitlist")
+    return _joined(request, location, kind)
+
+
+def _joined(request: HttpRequest, location: Location, kind: AppointmentType) -> HttpResponse:
     messages.success(
         request,
         f"You are on the waitlist for {kind.name} at {location.name}. If an earlier time "

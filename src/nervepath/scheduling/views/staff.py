@@ -168,8 +168,21 @@ def staff_book(request: HttpRequest, location_slug: str) -> HttpResponse:
         except (BookingError, AccountError) as exc:
             form.add_error(None, str(exc))
         else:
-            audit.record(request, Action.CREATE, patient_id=patient.pk, obj=appointment)
-            messages.success(request, f"Booked {appointment}.")
+            audit.record(
+                request,
+                Action.CREATE,
+                patient_id=patient.pk,
+                obj=appointment,
+                detail=f"staff; {appointment.care_basis}",
+            )
+            # No patient name here: the booking may not put the patient in this user's
+            # care (a clinician booking for someone not in their care sees nothing more).
+            local = appointment.local_start
+            messages.success(
+                request,
+                f"Booked {appointment.appointment_type} on {local:%a %b %-d, %-I:%M %p}; "
+                "the patient has been emailed.",
+            )
             url = reverse("scheduling:calendar", args=[location.slug])
             return redirect(f"{url}?date={appointment.local_start.date().isoformat()}")
     status = 400 if request.method == "POST" else 200

@@ -20,6 +20,7 @@ from nervepath.scheduling.models import (
     Appointment,
     AppointmentType,
     AvailabilityException,
+    CareBasis,
     Clinician,
     ExceptionKind,
     Leg,
@@ -372,9 +373,40 @@ class Command(BaseCommand):
                     blocked_until=slot.ends_at + kind.buffer_after,
                     status=Status.COMPLETED if slot.starts_at < timezone.now() else Status.BOOKED,
                     source=Source.STAFF,
+                    # Booked by the front desk, which puts the patient in the clinician's
+                    # care (past visits took place, which does so too).
+                    care_basis=CareBasis.FRONT_DESK,
                 )
                 made += 1
+        self._assign_long_term_care(today)
         self.stdout.write(f"Added {made} demo appointments.")
+
+    def _assign_long_term_care(self, today):  # type: ignore[no-untyped-def]
+        """Visits confer care for NERVEPATH_CARE_LAPSE_DAYS; the front desk assigns a
+        clinician whose demo visits with a patient are older than that (the surgeon of a
+        patient followed for more than a year), as the clinic would."""
+        from django.conf import settings
+
+        from nervepath.access.models import CareAssignment
+
+        desk = User.objects.filter(role=Role.FRONT_DESK).order_by("id").first()
+        if desk is None:
+            return
+        lapse = timedelta(days=settings.NERVEPATH["CARE_LAPSE_DAYS"])
+        old = (
+            Appointment.objects.filter(
+                status=Status.COMPLETED, starts_at__lt=timezone.now() - lapse
+            )
+            .values_list("patient_id", "clinician__user_id")
+            .distinct()
+        )
+        for patient_id, user_id in old:
+            CareAssignment.objects.get_or_create(
+                patient_id=patient_id,
+                clinician_id=user_id,
+                ended_at=None,
+                defaults={"assigned_by": desk},
+            )
 
     def _free_slot(self, rng, kind, loc, day, patient):  # type: ignore[no-untyped-def]
         """A slot on ``day`` or the next days on which the patient has nothing booked."""
