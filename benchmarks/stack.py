@@ -33,6 +33,7 @@ import requests
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "deploy"))
+sys.path.insert(0, str(HERE.parent / "tests"))  # the session clock (tests/clock.py)
 
 import deploy_stack  # noqa: E402
 
