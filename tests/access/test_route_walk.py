@@ -249,3 +249,45 @@ def test_a_clinician_who_books_her_a_visit_still_cannot_read_her_record(
     assert seen[f"GET /staff/patients/{alice.pk}/"] == 404
     assert seen[f"GET /staff/appointments/{booked.pk}/"] == 404
     assert seen[f"GET /api/bookings/{booked.pk} (api)"] == 404
+
+
+@pytest.mark.parametrize("outcome", ["completed", "cancelled"])
+def test_an_ended_visits_manage_link_opens_no_route(walk_setup, alice_record, outcome):  # type: ignore[no-untyped-def]
+    """Issue 22, finding 13: once her visit ended (or was cancelled) and the grace passed,
+    every route that takes a link token answers her old manage link with 404, anonymous
+    GET and POST alike, and changes nothing of hers."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from nervepath.scheduling.models import Appointment
+
+    alice, _fp, _slugs = walk_setup
+    appointment = alice_record["appointment"]
+    token = appointment.manage_token
+    anonymous = Client()
+    assert anonymous.get(reverse("scheduling:manage", args=[token])).status_code == 200
+    past = timedelta(hours=settings.NERVEPATH["MANAGE_LINK_GRACE_HOURS"] + 1)
+    if outcome == "cancelled":
+        Appointment.objects.filter(pk=appointment.pk).update(
+            status="cancelled", cancelled_at=timezone.now() - past
+        )
+    else:
+        back = appointment.ends_at - (timezone.now() - past)
+        Appointment.objects.filter(pk=appointment.pk).update(
+            status="completed",
+            starts_at=appointment.starts_at - back,
+            ends_at=appointment.ends_at - back,
+            blocked_from=appointment.blocked_from - back,
+            blocked_until=appointment.blocked_until - back,
+        )
+    before = walker.snapshot(alice)
+    token_routes = [r for r in walker.routes() if ("token", "token") in r.params]
+    assert len(token_routes) >= 4  # manage, ics, move, cancel (and the others that take one)
+    for route in token_routes:
+        url = route.fill({"token": token})
+        for method in (anonymous.get, anonymous.post):
+            status = method(url).status_code
+            assert status in {404, 405}, (url, status)
+    assert walker.snapshot(alice) == before
