@@ -87,7 +87,7 @@ def blocks(run: AnalysisRun) -> list[Block]:
     if t1:
         out.append(
             Block(
-                "Table 1. Baseline characteristics",
+                "Patients at baseline",
                 tables=[
                     doc.Table(
                         "Baseline characteristics",
@@ -102,7 +102,7 @@ def blocks(run: AnalysisRun) -> list[Block]:
     if rt.get("rows"):
         out.append(
             Block(
-                "Table 2. Outcomes: baseline vs each follow-up",
+                "Outcomes at each follow-up",
                 tables=[
                     doc.Table(
                         "Paired comparison with baseline",
