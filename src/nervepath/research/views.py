@@ -348,7 +348,8 @@ def job_download(request: HttpRequest, public_id: str) -> HttpResponse:
         return render(request, "research/job.html", _job_context(job), status=410)
     data = ResearchJob.objects.values_list("data", flat=True).get(pk=job.pk)
     if data is None:
-        return render(request, "research/job.html", {**_job_context(job), "expired": True}, status=410)
+        gone = {**_job_context(job), "expired": True}
+        return render(request, "research/job.html", gone, status=410)
     audit.record(
         request,
         Action.EXPORT,

@@ -7,8 +7,9 @@ The model holds text and PNG bytes only; whatever statistics produced them, the 
 do not know. ``layout`` decides everything both outputs share, once: the numbering
 ("Table 1", "Figure 1", in document order), each caption (printed once, above its
 table), and each table's column widths, measured from its text with the PDF font, so no
-word is broken; a table too wide for a portrait page goes on a landscape page. Text is plain: characters that ReportLab would read as markup (`<`, `>`,
-`&`) are escaped, and characters XML cannot hold (control characters) are dropped.
+word is broken; a table too wide for a portrait page goes on a landscape page.
+
+Text is plain: characters that ReportLab would read as markup (`<`, `>`, `&`) are escaped, and characters XML cannot hold (control characters) are dropped.
 """
 
 from __future__ import annotations
@@ -237,16 +238,20 @@ def _table_block(number: int, table: Table) -> TableBlock:
     rows = _rows(table)
     columns = max([len(header), *(len(r) for r in rows)], default=0)
     header += [""] * (columns - len(header))
-    for landscape, frame in ((False, PORTRAIT_WIDTH), (True, LANDSCAPE_WIDTH)):
-        for size in CELL_SIZES:
-            widths = column_widths(header, rows, frame, size)
-            if widths is not None:
-                break
-        if widths is not None:
-            break
-    else:  # words too long for any page: the smallest type on a landscape page
-        landscape, size = True, CELL_SIZES[-1]
-        widths = [LANDSCAPE_WIDTH / max(columns, 1)] * columns
+    # The first page shape and type size (largest first) at which every word fits.
+    choices = [(False, PORTRAIT_WIDTH), (True, LANDSCAPE_WIDTH)]
+    fitted = next(
+        (
+            (landscape, size, widths)
+            for landscape, frame in choices
+            for size in CELL_SIZES
+            if (widths := column_widths(header, rows, frame, size)) is not None
+        ),
+        None,
+    )
+    if fitted is None:  # words too long for any page: the smallest type, landscape
+        fitted = (True, CELL_SIZES[-1], [LANDSCAPE_WIDTH / max(columns, 1)] * columns)
+    landscape, size, widths = fitted
     return TableBlock(
         caption=f"Table {number}. {_clean(table.title)}",
         header=tuple(header),
