@@ -9,7 +9,8 @@ do not know. ``layout`` decides everything both outputs share, once: the numberi
 table), and each table's column widths, measured from its text with the PDF font, so no
 word is broken; a table too wide for a portrait page goes on a landscape page.
 
-Text is plain: characters that ReportLab would read as markup (`<`, `>`, `&`) are escaped, and characters XML cannot hold (control characters) are dropped.
+Text is plain: characters that ReportLab would read as markup (`<`, `>`, `&`) are escaped,
+and characters XML cannot hold (control characters) are dropped.
 """
 
 from __future__ import annotations
