@@ -35,31 +35,26 @@ def download_hours() -> int:
     return int(settings.NERVEPATH["RESEARCH_DOWNLOAD_HOURS"])
 
 
-def start(
-    kind: str, cohort: Cohort, by: User, run: AnalysisRun | None = None
-) -> ResearchJob:
-    """Write the job row and queue it (once the row is committed)."""
+def start(kind: str, cohort: Cohort, by: User, run: AnalysisRun | None = None) -> ResearchJob:
+    """Write the job row and queue it. The database queue is written in the same
+    transaction as the row, so the worker never sees a task without its job."""
     from nervepath.research.tasks import run_research_job
 
     purge_expired()
-    job = ResearchJob.objects.create(
-        kind=kind, cohort=cohort, run=run, requested_by=by, created_at=timezone.now()
-    )
-    pk = job.pk
-
-    def send() -> None:
-        result = run_research_job.enqueue(pk)
-        ResearchJob.objects.filter(pk=pk).update(task_id=str(result.id))
-
-    transaction.on_commit(send)
+    with transaction.atomic():
+        job = ResearchJob.objects.create(
+            kind=kind, cohort=cohort, run=run, requested_by=by, created_at=timezone.now()
+        )
+        result = run_research_job.enqueue(job.pk)
+        ResearchJob.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
     return job
 
 
 def purge_expired() -> int:
     """Delete the files of jobs past their download time; returns how many."""
-    return ResearchJob.objects.filter(
-        expires_at__lte=timezone.now(), data__isnull=False
-    ).update(data=None)
+    return ResearchJob.objects.filter(expires_at__lte=timezone.now(), data__isnull=False).update(
+        data=None
+    )
 
 
 def expired(job: ResearchJob) -> bool:

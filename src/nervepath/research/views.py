@@ -210,9 +210,7 @@ def _selection(request: HttpRequest, cohort: Cohort) -> cohorts.Selection | None
         return None
 
 
-def _start(
-    request: HttpRequest, cohort: Cohort, kind: str, what: str
-) -> HttpResponse:
+def _start(request: HttpRequest, cohort: Cohort, kind: str, what: str) -> HttpResponse:
     """Check the cohort, then queue the work and show its job page. A cohort under the
     minimum size is refused here and nothing is queued."""
     selection = _selection(request, cohort)
@@ -332,6 +330,8 @@ def job(request: HttpRequest, public_id: str) -> HttpResponse:
     """The job's page: its status and progress while it runs (the page reloads itself
     every two seconds, no script), then its download link or the analysis."""
     job = _own_job(request, public_id)
+    if job.status == JobStatus.DONE and not disclosure.enough(job.patients):
+        return _too_small(request, job.patients, "job", job.cohort_id)
     if job.status == JobStatus.DONE and job.kind == JobKind.ANALYSIS and job.run_id:
         return redirect("research:analysis", job.run.public_id)  # type: ignore[union-attr]
     return render(request, "research/job.html", _job_context(job))
@@ -343,6 +343,8 @@ def job_download(request: HttpRequest, public_id: str) -> HttpResponse:
     job = _own_job(request, public_id)
     if job.status != JobStatus.DONE or job.kind == JobKind.ANALYSIS:
         return redirect("research:job", job.public_id)
+    if not disclosure.enough(job.patients):
+        return _too_small(request, job.patients, "download", job.cohort_id)
     if jobs.expired(job):
         jobs.purge_expired()
         return render(request, "research/job.html", _job_context(job), status=410)

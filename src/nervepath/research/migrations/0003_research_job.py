@@ -9,38 +9,96 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('research', '0002_research_grant'),
+        ("research", "0002_research_grant"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ResearchJob',
+            name="ResearchJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('kind', models.CharField(choices=[('analysis', 'Analysis'), ('report_pdf', 'Analysis report (PDF)'), ('report_docx', 'Analysis report (Word)'), ('deidentified', 'De-identified CSV (zip)'), ('fhir', 'FHIR R4 bulk export (zip)')], max_length=20)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('progress', models.PositiveSmallIntegerField(default=0, help_text='Per cent done.')),
-                ('error', models.CharField(blank=True, max_length=500)),
-                ('patients', models.PositiveIntegerField(default=0, help_text='Patients in what it made.')),
-                ('created_at', models.DateTimeField()),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('file_name', models.CharField(blank=True, max_length=120)),
-                ('content_type', models.CharField(blank=True, max_length=120)),
-                ('data', models.BinaryField(blank=True, null=True)),
-                ('size', models.PositiveIntegerField(default=0)),
-                ('task_id', models.CharField(blank=True, max_length=64)),
-                ('cohort', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='jobs', to='research.cohort')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('run', models.ForeignKey(blank=True, help_text='The run a report is made of, or the run an analysis made.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='jobs', to='research.analysisrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("analysis", "Analysis"),
+                            ("report_pdf", "Analysis report (PDF)"),
+                            ("report_docx", "Analysis report (Word)"),
+                            ("deidentified", "De-identified CSV (zip)"),
+                            ("fhir", "FHIR R4 bulk export (zip)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "progress",
+                    models.PositiveSmallIntegerField(default=0, help_text="Per cent done."),
+                ),
+                ("error", models.CharField(blank=True, max_length=500)),
+                (
+                    "patients",
+                    models.PositiveIntegerField(default=0, help_text="Patients in what it made."),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("file_name", models.CharField(blank=True, max_length=120)),
+                ("content_type", models.CharField(blank=True, max_length=120)),
+                ("data", models.BinaryField(blank=True, null=True)),
+                ("size", models.PositiveIntegerField(default=0)),
+                ("task_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "cohort",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="jobs",
+                        to="research.cohort",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The run a report is made of, or the run an analysis made.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="jobs",
+                        to="research.analysisrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
     ]
