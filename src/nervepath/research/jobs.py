@@ -174,7 +174,6 @@ def run(job_id: int) -> str:
         else:
             job.data, job.content_type, job.file_name = FILES[job.kind](job)
             job.size = len(job.data)
-            job.expires_at = timezone.now() + timedelta(hours=download_hours())
     except Refused as exc:
         job.status, job.error = JobStatus.FAILED, str(exc)[:500]
     except Exception:
@@ -187,5 +186,7 @@ def run(job_id: int) -> str:
     else:
         job.status, job.progress = JobStatus.DONE, 100
     job.finished_at = timezone.now()
+    if job.data is not None:
+        job.expires_at = job.finished_at + timedelta(hours=download_hours())
     job.save()
     return str(job.status)
