@@ -191,13 +191,23 @@ def _text_width(text: str, font: str, size: float) -> float:
     return float(stringWidth(text, font, size))
 
 
+_BREAKS = re.compile("[ \t]+")  # where a cell may wrap (not at a no-break space)
+_LONE = re.compile(r"(?<=\S) (\S)(?=\s|$)")
+
+
+def _glued(text: str) -> str:
+    """A one-character word joined to the word before it by a no-break space, so that
+    "Mann-Whitney U" or "p <" never leaves a letter alone on a line."""
+    return _LONE.sub("\u00a0\\1", text)
+
+
 def _measure(texts: list[str], font: str, size: float) -> tuple[float, float]:
     """(the widest whole line, the widest single word) of a column's texts, in points."""
     whole = word = 0.0
     for text in texts:
         for line in text.split("\n"):
             whole = max(whole, _text_width(line, font, size))
-            for part in line.split():
+            for part in _BREAKS.split(line):
                 word = max(word, _text_width(part, font, size))
     return whole, word
 
@@ -235,8 +245,8 @@ def column_widths(
 
 
 def _table_block(number: int, table: Table) -> TableBlock:
-    header = [_clean(h) for h in table.header]
-    rows = _rows(table)
+    header = [_glued(_clean(h)) for h in table.header]
+    rows = [[_glued(cell) for cell in row] for row in _rows(table)]
     columns = max([len(header), *(len(r) for r in rows)], default=0)
     header += [""] * (columns - len(header))
     # The first page shape and type size (largest first) at which every word fits.
