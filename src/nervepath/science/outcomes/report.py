@@ -197,14 +197,15 @@ _LONE = re.compile(r"(?<=\S) (\S)(?=\s|$)")
 
 def _glued(text: str) -> str:
     """A one-character word joined to the word before it by a no-break space, so that
-    "Mann-Whitney U" or "p <" never leaves a letter alone on a line."""
+    "Mann-Whitney U" never leaves a letter alone on a line (the PDF's typesetting only:
+    the blocks keep the text as written, and Word wraps by itself)."""
     return _LONE.sub("\u00a0\\1", text)
 
 
 def _measure(texts: list[str], font: str, size: float) -> tuple[float, float]:
     """(the widest whole line, the widest single word) of a column's texts, in points."""
     whole = word = 0.0
-    for text in texts:
+    for text in map(_glued, texts):
         for line in text.split("\n"):
             whole = max(whole, _text_width(line, font, size))
             for part in _BREAKS.split(line):
@@ -245,8 +246,8 @@ def column_widths(
 
 
 def _table_block(number: int, table: Table) -> TableBlock:
-    header = [_glued(_clean(h)) for h in table.header]
-    rows = [[_glued(cell) for cell in row] for row in _rows(table)]
+    header = [_clean(h) for h in table.header]
+    rows = _rows(table)
     columns = max([len(header), *(len(r) for r in rows)], default=0)
     header += [""] * (columns - len(header))
     # The first page shape and type size (largest first) at which every word fits.
@@ -386,13 +387,13 @@ def _pdf_table(block: TableBlock, fonts: dict[str, str], styles: dict[str, Any])
     if has_header:
         grid.append(
             [
-                platypus.Paragraph(_para_text(h), head if c == 0 else numeric_head)
+                platypus.Paragraph(_para_text(_glued(h)), head if c == 0 else numeric_head)
                 for c, h in enumerate(block.header)
             ]
         )
     grid += [
         [
-            platypus.Paragraph(_para_text(text), cell if c == 0 else numeric)
+            platypus.Paragraph(_para_text(_glued(text)), cell if c == 0 else numeric)
             for c, text in enumerate(row)
         ]
         for row in block.rows
