@@ -362,7 +362,7 @@ def _pdf_styles(fonts: dict[str, str]) -> dict[str, Any]:
 def _pdf_table(block: TableBlock, fonts: dict[str, str], styles: dict[str, Any]) -> list[Any]:
     from reportlab import platypus  # type: ignore[import-untyped]
     from reportlab.lib.enums import TA_CENTER  # type: ignore[import-untyped]
-    from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
+    from reportlab.lib.styles import ParagraphStyle
 
     ink = styles["ink"]
     size = block.font_size
@@ -373,7 +373,7 @@ def _pdf_table(block: TableBlock, fonts: dict[str, str], styles: dict[str, Any])
     numeric = ParagraphStyle("numeric_cell", parent=cell, alignment=TA_CENTER)
     numeric_head = ParagraphStyle("numeric_head", parent=head, alignment=TA_CENTER)
 
-    class RuledTable(platypus.Table):  # type: ignore[misc]
+    class RuledTable(platypus.Table):
         """A table that closes each page it runs over with the bottom rule."""
 
         def split(self, avail_width: float, avail_height: float) -> list[Any]:
@@ -422,7 +422,7 @@ def _pdf_table(block: TableBlock, fonts: dict[str, str], styles: dict[str, Any])
 
 
 def _pdf_figure(block: FigureBlock, styles: dict[str, Any], frame: tuple[float, float]) -> Any:
-    from reportlab import platypus  # type: ignore[import-untyped]
+    from reportlab import platypus
     from reportlab.lib.utils import ImageReader  # type: ignore[import-untyped]
 
     caption = platypus.Paragraph(_para_text(block.caption), styles["caption"])
@@ -442,8 +442,8 @@ def _pdf_figure(block: FigureBlock, styles: dict[str, Any], frame: tuple[float, 
 
 
 def _pdf_provenance(block: Provenance, styles: dict[str, Any]) -> Any:
-    from reportlab import platypus  # type: ignore[import-untyped]
-    from reportlab.lib import colors  # type: ignore[import-untyped]
+    from reportlab import platypus
+    from reportlab.lib import colors
 
     box = platypus.Table(
         [
@@ -471,7 +471,7 @@ def _pdf_provenance(block: Provenance, styles: dict[str, Any]) -> Any:
 
 
 def _pdf_story(blocks: list[Block], fonts: dict[str, str], styles: dict[str, Any]) -> list[Any]:
-    from reportlab import platypus  # type: ignore[import-untyped]
+    from reportlab import platypus
 
     story: list[Any] = []
     landscape = False
@@ -503,7 +503,7 @@ def to_pdf(doc: Document, *, compress: bool = True) -> bytes:
     """The document as an A4 PDF: title, provenance box, sections; tables keep their
     header on every page they run over; page numbers in the footer. `compress=False`
     leaves the page streams readable (tests search them)."""
-    from reportlab import platypus  # type: ignore[import-untyped]
+    from reportlab import platypus
 
     fonts = _fonts()
     styles = _pdf_styles(fonts)
