@@ -159,7 +159,7 @@ def run(job_id: int) -> str:
     """Do one job (the task worker calls this); returns its final status."""
     with transaction.atomic():
         job = (
-            ResearchJob.objects.select_for_update()
+            ResearchJob.objects.select_for_update(of=("self",))
             .select_related("cohort", "run", "requested_by")
             .filter(pk=job_id)
             .first()
