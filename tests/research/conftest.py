@@ -18,8 +18,10 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from unittest import mock
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from helpers import kind
@@ -40,6 +42,7 @@ from nervepath.pathway.models import (
     TherapyCourse,
     TherapySession,
 )
+from nervepath.research.models import ResearchJob
 from nervepath.scheduling.models import Appointment, Clinician, Location, Source, Status
 from nervepath.science import instruments
 from nervepath.wearables.models import Night, Recording
@@ -251,3 +254,20 @@ def records(clinic, alice, bob, hale) -> Records:  # type: ignore[no-untyped-def
     )
     respond(bob, "irls", answers.irls(12), datetime.combine(bob_index, time(8), tzinfo=fort.tz))
     return Records(alice=alice, bob=bob, index=index, bob_index=bob_index)
+
+
+def work() -> None:
+    """Run every queued task as the worker does (the research jobs among them). The
+    worker's check for stale connections would close the test's own (it is inside the
+    test's transaction, so not in autocommit): left out here."""
+    with mock.patch(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    ):
+        call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
+
+
+def job_of(response) -> ResearchJob:  # type: ignore[no-untyped-def]
+    """The job a research request queued (its page is where the request redirected)."""
+    assert response.status_code == 302, response.status_code
+    public_id = response["Location"].rstrip("/").rsplit("/", 1)[-1]
+    return ResearchJob.objects.get(public_id=public_id)

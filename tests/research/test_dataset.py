@@ -18,7 +18,7 @@ from nervepath.assessment import demo as answers
 from nervepath.assessment import services
 from nervepath.pathway.models import Surgery, SurgeryStatus
 from nervepath.research import cohorts, dataset
-from nervepath.research.models import AnalysisRun, Cohort
+from nervepath.research.models import AnalysisRun, Cohort, ResearchJob
 
 from .conftest import respond
 
@@ -78,7 +78,7 @@ def test_stored_filters_that_no_longer_read_are_refused_without_a_crash(clinic, 
         response = client.post(reverse(f"research:{name}", args=[cohort.pk]), follow=True)
         assert response.redirect_chain == [(page, 302)]
         assert "can no longer be read" in response.content.decode()
-    assert not AnalysisRun.objects.exists()
+    assert not AnalysisRun.objects.exists() and not ResearchJob.objects.exists()
     cohort.filters = ["not", "a", "mapping"]
     cohort.save()
     edit = client.get(reverse("research:cohort_edit", args=[cohort.pk]))

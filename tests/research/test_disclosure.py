@@ -23,7 +23,15 @@ from nervepath.audit.models import Action, AuditEvent
 from nervepath.research import cohorts, dataset, disclosure, figures, report
 from nervepath.research import urls as research_urls
 from nervepath.research.forms import CohortForm
-from nervepath.research.models import AnalysisRun, Cohort, ResearchGrant, StudyCode
+from nervepath.research.models import (
+    AnalysisRun,
+    Cohort,
+    JobKind,
+    JobStatus,
+    ResearchGrant,
+    ResearchJob,
+    StudyCode,
+)
 from nervepath.science.outcomes import plots
 from nervepath.science.outcomes.analysis import analyse
 
@@ -91,7 +99,23 @@ def test_every_research_output_of_a_cohort_under_the_minimum_is_refused(
             refused("figure", client.get(url))
             refused("figure", client.get(url + "?download=1"))
     for fmt in ("pdf", "docx"):
-        refused("report", client.get(reverse("research:report", args=[run.public_id, fmt])))
+        refused("report", client.post(reverse("research:report", args=[run.public_id, fmt])))
+    assert not ResearchJob.objects.exists()  # nothing refused was even queued
+    # A file made before the rule (or before the cohort shrank): neither shown nor given.
+    old = ResearchJob.objects.create(
+        kind=JobKind.DEIDENTIFIED,
+        cohort=cohort,
+        requested_by=researcher,
+        created_at=timezone.now(),
+        status=JobStatus.DONE,
+        patients=selection.patients,
+        data=b"PK old",
+        file_name="old.zip",
+        content_type="application/zip",
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+    refused("job", client.get(reverse("research:job", args=[old.public_id])))
+    refused("job_download", client.get(reverse("research:job_download", args=[old.public_id])))
     assert not AuditEvent.objects.filter(action=Action.EXPORT).exists()
     assert AuditEvent.objects.filter(action=Action.DENIED, detail__contains="fewer than 11")
 

@@ -20,8 +20,10 @@ from helpers import login
 from nervepath.accounts.models import Role, User
 from nervepath.audit.models import Action, AuditEvent
 from nervepath.research import cohorts
-from nervepath.research.models import AnalysisRun, Cohort, ResearchGrant
+from nervepath.research.models import AnalysisRun, Cohort, JobStatus, ResearchGrant
 from nervepath.research.synthetic import make_history
+
+from .conftest import job_of, work
 
 # JSON lookups and date arithmetic differ between databases: run on PostgreSQL as well.
 pytestmark = pytest.mark.postgres
@@ -83,15 +85,25 @@ def test_a_researcher_builds_a_cohort_runs_the_analysis_and_downloads_it(
         assert f"pages.{patient}" not in page
 
     response = client.post(reverse("research:run", args=[cohort.pk]))
+    job = job_of(response)  # queued: the request only checked and wrote the job
+    assert response["Location"] == reverse("research:job", args=[job.public_id])
+    assert job.status == JobStatus.QUEUED and not AnalysisRun.objects.exists()
+    waiting = client.get(response["Location"]).content.decode()
+    assert 'http-equiv="refresh"' in waiting and 'data-status="queued"' in waiting
+    work()
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and job.progress == 100
     run = AnalysisRun.objects.get()
-    assert response["Location"] == reverse("research:analysis", args=[run.public_id])
+    assert job.run == run and run.created_by == researcher
+    done = client.get(reverse("research:job", args=[job.public_id]))
+    assert done["Location"] == reverse("research:analysis", args=[run.public_id])
     assert run.patients == expected.patients and run.legs == expected.legs
     assert run.definition["filters"] == cohort.filters
     assert run.code_version.startswith("nervepath ")
     assert run.result["snapshot_at"] == run.snapshot_at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     html = client.get(reverse("research:analysis", args=[run.public_id])).content.decode()
-    for text in ("Table 1. Baseline characteristics", "Paired comparison with baseline",
+    for text in ("Baseline characteristics", "Paired comparison with baseline",
                  "Repeated-measures estimates", "Responders by definition", "IRLS total",
                  "Amplitude change after release", "Missing follow-ups:"):  # fmt: skip
         assert text in html, text
@@ -109,32 +121,49 @@ def test_a_researcher_builds_a_cohort_runs_the_analysis_and_downloads_it(
     missing_figure = client.get(reverse("research:figure", args=[run.public_id, "nope", "svg"]))
     assert missing_figure.status_code == 404
 
-    pdf = client.get(reverse("research:report", args=[run.public_id, "pdf"]))
-    assert pdf.content.startswith(b"%PDF")
-    docx = client.get(reverse("research:report", args=[run.public_id, "docx"]))
-    with zipfile.ZipFile(io.BytesIO(docx.content)) as archive:
+    pdf_job = job_of(client.post(reverse("research:report", args=[run.public_id, "pdf"])))
+    docx_job = job_of(client.post(reverse("research:report", args=[run.public_id, "docx"])))
+    assert client.post(reverse("research:report", args=[run.public_id, "exe"])).status_code == 404
+    assert client.get(reverse("research:report", args=[run.public_id, "pdf"])).status_code == 405
+    csv_job = job_of(client.post(reverse("research:export_csv", args=[cohort.pk])))
+    fhir_job = job_of(client.post(reverse("research:export_fhir", args=[cohort.pk])))
+    (png_event,) = _exports(researcher)  # the PNG only: nothing made is taken yet
+    work()
+
+    def download(job) -> bytes:  # type: ignore[no-untyped-def]
+        page = client.get(reverse("research:job", args=[job.public_id])).content.decode()
+        link = reverse("research:job_download", args=[job.public_id])
+        assert 'data-status="done"' in page and link in page and "refresh" not in page
+        response = client.get(link)
+        assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+        return response.content
+
+    assert download(pdf_job).startswith(b"%PDF")
+    with zipfile.ZipFile(io.BytesIO(download(docx_job))) as archive:
         body = archive.read("word/document.xml").decode()
     assert "Baseline characteristics" in body and "IRLS total" in body
-    assert client.get(reverse("research:report", args=[run.public_id, "exe"])).status_code == 404
-
-    csv = client.post(reverse("research:export_csv", args=[cohort.pk]))
-    with zipfile.ZipFile(io.BytesIO(csv.content)) as archive:
+    with zipfile.ZipFile(io.BytesIO(download(csv_job))) as archive:
         subjects = archive.read("subjects.csv").decode().strip().splitlines()
     assert len(subjects) == expected.patients + 1
-    fhir = client.post(reverse("research:export_fhir", args=[cohort.pk]))
-    with zipfile.ZipFile(io.BytesIO(fhir.content)) as archive:
+    with zipfile.ZipFile(io.BytesIO(download(fhir_job))) as archive:
         assert "Patient.ndjson" in archive.namelist()
 
-    details = sorted(e.detail for e in _exports(researcher))
-    assert len(details) == 5  # PNG, PDF, Word, CSV, FHIR; each says which cohort
+    details = sorted(e.detail for e in _exports(researcher) if e != png_event)
+    assert len(details) == 4  # PDF, Word, CSV, FHIR: one event each; each says which cohort
     assert all(f"cohort {cohort.pk}" in d for d in details)
     assert any(d.startswith("de-identified CSV") and str(expected.patients) in d for d in details)
+    assert any(d.startswith("report (pdf)") for d in details)
     assert client.get(reverse("research:export_csv", args=[cohort.pk])).status_code == 405
+
+
+def _run(client: Client, cohort: Cohort) -> None:
+    job_of(client.post(reverse("research:run", args=[cohort.pk])))
+    work()
 
 
 def test_the_stored_statistics_match_scipy_on_the_same_pairs(history, research_client):  # type: ignore[no-untyped-def]
     cohort = _save(research_client)
-    research_client.post(reverse("research:run", args=[cohort.pk]))
+    _run(research_client, cohort)
     result = AnalysisRun.objects.get().result
     checked = 0
     for measure, by_follow_up in result["paired"].items():
@@ -157,8 +186,8 @@ def test_the_stored_statistics_match_scipy_on_the_same_pairs(history, research_c
 
 def test_an_analysis_is_reproducible_from_its_definition(history, research_client):  # type: ignore[no-untyped-def]
     cohort = _save(research_client)
-    research_client.post(reverse("research:run", args=[cohort.pk]))
-    research_client.post(reverse("research:run", args=[cohort.pk]))
+    _run(research_client, cohort)
+    _run(research_client, cohort)
     first, second = AnalysisRun.objects.order_by("created_at")
     assert first.result["results_table"] == second.result["results_table"]
     assert first.result["table1"] == second.result["table1"]
@@ -196,7 +225,7 @@ def test_a_cohort_whose_stored_filters_no_longer_read_says_so(researcher, resear
 
 def test_editing_a_cohort_keeps_its_earlier_analyses_as_they_were(history, research_client):  # type: ignore[no-untyped-def]
     cohort = _save(research_client)
-    research_client.post(reverse("research:run", args=[cohort.pk]))
+    _run(research_client, cohort)
     run = AnalysisRun.objects.get()
     response = research_client.post(
         reverse("research:cohort_edit", args=[cohort.pk]),

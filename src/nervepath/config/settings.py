@@ -370,6 +370,9 @@ NERVEPATH = {
     # on or another administrator granted them research access (accounts.User
     # research_access, audited; docs/security.md "research-access rule").
     "ADMINS_DO_RESEARCH": env_bool("NERVEPATH_ADMINS_DO_RESEARCH", False),
+    # Research analyses, documents and exports run on the task worker; a finished file
+    # can be downloaded for this many hours, then it is deleted (research/jobs.py).
+    "RESEARCH_DOWNLOAD_HOURS": env_int("NERVEPATH_RESEARCH_DOWNLOAD_HOURS", 24, minimum=1),
     # --- end issue 22 (findings 3, 4, 7) -------------------------------------------------
 }
 # --- Issue 22, finding 8: break-glass ----------------------------------------------------

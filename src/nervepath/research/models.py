@@ -119,6 +119,65 @@ class AnalysisRun(models.Model):
         return f"{self.cohort} at {self.snapshot_at:%Y-%m-%d %H:%M}"
 
 
+class JobKind(models.TextChoices):
+    ANALYSIS = "analysis", "Analysis"
+    REPORT_PDF = "report_pdf", "Analysis report (PDF)"
+    REPORT_DOCX = "report_docx", "Analysis report (Word)"
+    DEIDENTIFIED = "deidentified", "De-identified CSV (zip)"
+    FHIR = "fhir", "FHIR R4 bulk export (zip)"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ResearchJob(models.Model):
+    """One analysis, document or export, made by the task worker off the request path.
+
+    Only the researcher who asked sees it. When done, an analysis points to its run and
+    any other job holds its file until ``expires_at`` (``NERVEPATH_RESEARCH_DOWNLOAD_HOURS``),
+    after which the file is deleted and the download page says so."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=20, choices=JobKind.choices)
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="jobs")
+    run = models.ForeignKey(
+        AnalysisRun,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="jobs",
+        help_text="The run a report is made of, or the run an analysis made.",
+    )
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done.")
+    error = models.CharField(max_length=500, blank=True)
+    patients = models.PositiveIntegerField(default=0, help_text="Patients in what it made.")
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    file_name = models.CharField(max_length=120, blank=True)
+    content_type = models.CharField(max_length=120, blank=True)
+    data = models.BinaryField(null=True, blank=True, editable=False)
+    size = models.PositiveIntegerField(default=0)
+    task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of cohort {self.cohort_id} ({self.status})"
+
+    @property
+    def active(self) -> bool:
+        return self.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
 class ResearchGrant(models.Model):
     """An administrator's research access, granted by ANOTHER administrator.
 

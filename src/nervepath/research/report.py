@@ -87,7 +87,7 @@ def blocks(run: AnalysisRun) -> list[Block]:
     if t1:
         out.append(
             Block(
-                "Table 1. Baseline characteristics",
+                "Patients at baseline",
                 tables=[
                     doc.Table(
                         "Baseline characteristics",
@@ -102,7 +102,7 @@ def blocks(run: AnalysisRun) -> list[Block]:
     if rt.get("rows"):
         out.append(
             Block(
-                "Table 2. Outcomes: baseline vs each follow-up",
+                "Outcomes at each follow-up",
                 tables=[
                     doc.Table(
                         "Paired comparison with baseline",
@@ -307,12 +307,9 @@ def page(run: AnalysisRun) -> dict[str, Any]:
     return {"provenance": provenance(run), "blocks": blocks(run)}
 
 
-def document(run: AnalysisRun, fmt: str) -> tuple[bytes, str]:
-    """The whole analysis as PDF or Word (.docx) bytes and the content type."""
-    if fmt not in ("pdf", "docx"):
-        from django.http import Http404
-
-        raise Http404("No such format.")
+def as_document(run: AnalysisRun) -> doc.Document:
+    """The whole analysis as the one document model both the PDF and Word are drawn
+    from (science.outcomes.report.layout turns it into blocks)."""
     sections = [
         doc.Section(block.heading, [p for p in block.paragraphs if p], block.tables)
         for block in blocks(run)
@@ -323,7 +320,7 @@ def document(run: AnalysisRun, fmt: str) -> tuple[bytes, str]:
     ]
     if pictures:
         sections.append(doc.Section("Figures", figures=pictures))
-    document = doc.Document(
+    return doc.Document(
         title=f"Outcomes: {run.definition.get('name', run.cohort.name)}",
         subtitle=(
             f"{disclosure.count(run.patients)} patients, {disclosure.count(run.legs)} legs · "
@@ -333,6 +330,13 @@ def document(run: AnalysisRun, fmt: str) -> tuple[bytes, str]:
         sections=sections,
         provenance=provenance(run),
     )
+
+
+def document(run: AnalysisRun, fmt: str) -> tuple[bytes, str]:
+    """The whole analysis as PDF or Word (.docx) bytes and the content type."""
+    if fmt not in ("pdf", "docx"):
+        raise ValueError(f"No such format: {fmt}")
+    model = as_document(run)
     if fmt == "pdf":
-        return doc.to_pdf(document), PDF
-    return doc.to_docx(document), DOCX
+        return doc.to_pdf(model), PDF
+    return doc.to_docx(model), DOCX

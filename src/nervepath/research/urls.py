@@ -25,4 +25,6 @@ urlpatterns = [
         name="figure",
     ),
     path("analyses/<uuid:public_id>/report.<str:fmt>", views.analysis_report, name="report"),
+    path("jobs/<uuid:public_id>/", views.job, name="job"),
+    path("jobs/<uuid:public_id>/download/", views.job_download, name="job_download"),
 ]

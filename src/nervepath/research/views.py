@@ -16,29 +16,23 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from nervepath.audit import log as audit
 from nervepath.audit.models import Action
-from nervepath.research import (
-    cohorts,
-    dataset,
-    deidentify,
-    disclosure,
-    fhir_export,
-    figures,
-    report,
-)
+from nervepath.research import cohorts, disclosure, figures, jobs, report
 from nervepath.research.access import may_do_research
 from nervepath.research.forms import CohortForm
-from nervepath.research.models import AnalysisRun, Cohort, StudyCode
-from nervepath.science.outcomes.analysis import analyse
-
-ZIP = "application/zip"
+from nervepath.research.models import (
+    AnalysisRun,
+    Cohort,
+    JobKind,
+    JobStatus,
+    ResearchJob,
+    StudyCode,
+)
 
 
 def research_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -178,6 +172,7 @@ def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "selection": selection,
         "min_cell": disclosure.min_cell(),
         "runs": cohort.runs.select_related("created_by").defer("result", "definition")[:20],
+        "jobs": cohort.jobs.filter(requested_by_id=request.user.pk).defer("data")[:10],
     }
     if not disclosure.enough(selection.patients):
         # No breakdown, follow-up counts or study codes of a cohort this small.
@@ -215,36 +210,22 @@ def _selection(request: HttpRequest, cohort: Cohort) -> cohorts.Selection | None
         return None
 
 
-@research_only
-@require_POST
-def run_analysis(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort = get_object_or_404(Cohort, pk=pk)
+def _start(request: HttpRequest, cohort: Cohort, kind: str, what: str) -> HttpResponse:
+    """Check the cohort, then queue the work and show its job page. A cohort under the
+    minimum size is refused here and nothing is queued."""
     selection = _selection(request, cohort)
     if selection is None:
         return redirect("research:cohort", cohort.pk)
     if not disclosure.enough(selection.patients):
-        return _too_small(request, selection.patients, "analysis", cohort.pk)
-    snapshot_at = timezone.now()
-    data = dataset.build(cohort.name, selection, snapshot_at)
-    result = analyse(data).as_dict()
-    with transaction.atomic():
-        run = AnalysisRun.objects.create(
-            cohort=cohort,
-            definition=data.definition,
-            snapshot_at=snapshot_at,
-            code_version=data.code_version,
-            patients=selection.patients,
-            legs=selection.legs,
-            result=result,
-            created_by=request.user,
-        )
-        audit.record(
-            request,
-            Action.CREATE,
-            obj=run,
-            detail=f"analysis of cohort {cohort.pk}: {selection.patients} patients",
-        )
-    return redirect("research:analysis", run.public_id)
+        return _too_small(request, selection.patients, what, cohort.pk)
+    job = jobs.start(kind, cohort, request.user)  # type: ignore[arg-type]
+    return redirect("research:job", job.public_id)
+
+
+@research_only
+@require_POST
+def run_analysis(request: HttpRequest, pk: int) -> HttpResponse:
+    return _start(request, get_object_or_404(Cohort, pk=pk), JobKind.ANALYSIS, "analysis")
 
 
 def _run(public_id: str) -> AnalysisRun:
@@ -297,52 +278,84 @@ def analysis_figure(request: HttpRequest, run: AnalysisRun, name: str, fmt: str)
     return response
 
 
+REPORTS = {"pdf": JobKind.REPORT_PDF, "docx": JobKind.REPORT_DOCX}
+
+
 @research_only
+@require_POST
 @_shown_run
 def analysis_report(request: HttpRequest, run: AnalysisRun, fmt: str) -> HttpResponse:
-    data, content_type = report.document(run, fmt)
-    audit.record(
-        request, Action.EXPORT, obj=run, detail=f"report ({fmt}) of cohort {run.cohort_id}"
-    )
-    stamp = run.snapshot_at.strftime("%Y%m%d-%H%M")
-    return _download(data, content_type, f"nervepath-analysis-{run.cohort_id}-{stamp}.{fmt}")
+    if fmt not in REPORTS:
+        raise Http404("No such format.")
+    job = jobs.start(REPORTS[fmt], run.cohort, request.user, run=run)  # type: ignore[arg-type]
+    return redirect("research:job", job.public_id)
 
 
-def _deidentified(cohort: Cohort, selection: cohorts.Selection) -> bytes:
-    return deidentify.deidentified_zip(
-        selection,
-        definition_lines=cohorts.describe(cohort.filters, exact_dates=False),
-        snapshot_at=timezone.now(),
-        code_version=dataset.code_version(),
-    )
-
-
-def _fhir(_cohort: Cohort, selection: cohorts.Selection) -> bytes:
-    return fhir_export.fhir_bulk_zip(selection, snapshot_at=timezone.now())
-
-
-# Export kind → (what the audit trail calls it, file name ending, builder).
-EXPORTS: dict[str, tuple[str, str, Callable[[Cohort, cohorts.Selection], bytes]]] = {
-    "deidentified": ("de-identified CSV", "deidentified", _deidentified),
-    "fhir": ("FHIR bulk export", "fhir", _fhir),
+# Export kind → (what the audit trail calls it, job kind).
+EXPORTS: dict[str, tuple[str, str]] = {
+    "deidentified": ("de-identified CSV", JobKind.DEIDENTIFIED),
+    "fhir": ("FHIR bulk export", JobKind.FHIR),
+}
+# What the audit trail calls each job's download.
+DOWNLOADS = {
+    JobKind.REPORT_PDF: "report (pdf)",
+    JobKind.REPORT_DOCX: "report (docx)",
+    JobKind.DEIDENTIFIED: "de-identified CSV",
+    JobKind.FHIR: "FHIR bulk export",
 }
 
 
 @research_only
 @require_POST
 def export_cohort(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    what, ending, build = EXPORTS[kind]
-    cohort = get_object_or_404(Cohort, pk=pk)
-    selection = _selection(request, cohort)
-    if selection is None:
-        return redirect("research:cohort", cohort.pk)
-    if not disclosure.enough(selection.patients):
-        return _too_small(request, selection.patients, what, cohort.pk)
-    data = build(cohort, selection)
+    what, job_kind = EXPORTS[kind]
+    return _start(request, get_object_or_404(Cohort, pk=pk), job_kind, what)
+
+
+def _own_job(request: HttpRequest, public_id: str) -> ResearchJob:
+    """The job, only for the researcher who asked for it (anyone else: 404)."""
+    return get_object_or_404(
+        ResearchJob.objects.select_related("cohort", "run").defer("data"),
+        public_id=public_id,
+        requested_by_id=request.user.pk,
+    )
+
+
+def _job_context(job: ResearchJob) -> dict[str, Any]:
+    return {"job": job, "expired": jobs.expired(job), "hours": jobs.download_hours()}
+
+
+@research_only
+def job(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The job's page: its status and progress while it runs (the page reloads itself
+    every two seconds, no script), then its download link or the analysis."""
+    job = _own_job(request, public_id)
+    if job.status == JobStatus.DONE and not disclosure.enough(job.patients):
+        return _too_small(request, job.patients, "job", job.cohort_id)
+    if job.status == JobStatus.DONE and job.kind == JobKind.ANALYSIS and job.run_id:
+        return redirect("research:analysis", job.run.public_id)  # type: ignore[union-attr]
+    return render(request, "research/job.html", _job_context(job))
+
+
+@research_only
+def job_download(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The job's file, once per click in the audit trail; a clear page once it expired."""
+    job = _own_job(request, public_id)
+    if job.status != JobStatus.DONE or job.kind == JobKind.ANALYSIS:
+        return redirect("research:job", job.public_id)
+    if not disclosure.enough(job.patients):
+        return _too_small(request, job.patients, "download", job.cohort_id)
+    if jobs.expired(job):
+        jobs.purge_expired()
+        return render(request, "research/job.html", _job_context(job), status=410)
+    data = ResearchJob.objects.values_list("data", flat=True).get(pk=job.pk)
+    if data is None:
+        gone = {**_job_context(job), "expired": True}
+        return render(request, "research/job.html", gone, status=410)
     audit.record(
         request,
         Action.EXPORT,
-        obj=cohort,
-        detail=f"{what} of cohort {cohort.pk}: {selection.patients} patients",
+        obj=job.run if job.run_id else job.cohort,
+        detail=f"{DOWNLOADS[job.kind]} of cohort {job.cohort_id}: {job.patients} patients",
     )
-    return _download(data, ZIP, f"nervepath-cohort-{cohort.pk}-{ending}.zip")
+    return _download(bytes(data), job.content_type, job.file_name)

@@ -1,0 +1,192 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Research work off the request path.
+
+A request that asks for an analysis, a report or an export checks who asks and how big
+the cohort is (the research-access rule, ``NERVEPATH_RESEARCH_MIN_CELL``), then only
+writes a ``ResearchJob`` row and queues ``run_research_job``: the worker does the work,
+moving the row through queued → running (with a progress figure) → done or failed (with
+a sentence saying why). A done job's file can be downloaded by the researcher who asked
+until ``NERVEPATH_RESEARCH_DOWNLOAD_HOURS`` after it was made; then it is deleted. Each
+download is one audit event, written by the download view.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from nervepath.accounts.models import User
+from nervepath.audit import log as audit
+from nervepath.audit.models import Action
+from nervepath.research import cohorts, dataset, deidentify, disclosure, fhir_export, report
+from nervepath.research.models import AnalysisRun, Cohort, JobKind, JobStatus, ResearchJob
+
+log = logging.getLogger(__name__)
+
+ZIP = "application/zip"
+
+
+def download_hours() -> int:
+    return int(settings.NERVEPATH["RESEARCH_DOWNLOAD_HOURS"])
+
+
+def start(kind: str, cohort: Cohort, by: User, run: AnalysisRun | None = None) -> ResearchJob:
+    """Write the job row and queue it. The database queue is written in the same
+    transaction as the row, so the worker never sees a task without its job."""
+    from nervepath.research.tasks import run_research_job
+
+    purge_expired()
+    with transaction.atomic():
+        job = ResearchJob.objects.create(
+            kind=kind, cohort=cohort, run=run, requested_by=by, created_at=timezone.now()
+        )
+        result = run_research_job.enqueue(job.pk)
+        ResearchJob.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
+    return job
+
+
+def purge_expired() -> int:
+    """Delete the files of jobs past their download time; returns how many."""
+    return ResearchJob.objects.filter(expires_at__lte=timezone.now(), data__isnull=False).update(
+        data=None
+    )
+
+
+def expired(job: ResearchJob) -> bool:
+    return job.expires_at is not None and job.expires_at <= timezone.now()
+
+
+class Refused(Exception):
+    """A job that must not produce anything; the message is shown to the researcher."""
+
+
+def _progress(job: ResearchJob, percent: int) -> None:
+    job.progress = percent
+    ResearchJob.objects.filter(pk=job.pk).update(progress=percent)
+
+
+def _selection(job: ResearchJob) -> cohorts.Selection:
+    try:
+        selection = cohorts.select(job.cohort.filters)
+    except cohorts.FilterError as exc:
+        raise Refused(f"This cohort's filters can no longer be read: {exc}") from exc
+    if not disclosure.enough(selection.patients):
+        # The cohort shrank since the job was asked for: the rule holds here too.
+        raise Refused(disclosure.refusal())
+    return selection
+
+
+def _analysis(job: ResearchJob) -> None:
+    selection = _selection(job)
+    job.patients = selection.patients
+    _progress(job, 20)
+    snapshot_at = timezone.now()
+    data = dataset.build(job.cohort.name, selection, snapshot_at)
+    _progress(job, 50)
+    from nervepath.science.outcomes.analysis import analyse
+
+    result = analyse(data).as_dict()
+    _progress(job, 90)
+    with transaction.atomic():
+        run = AnalysisRun.objects.create(
+            cohort=job.cohort,
+            definition=data.definition,
+            snapshot_at=snapshot_at,
+            code_version=data.code_version,
+            patients=selection.patients,
+            legs=selection.legs,
+            result=result,
+            created_by=job.requested_by,
+        )
+        audit.record(
+            None,
+            Action.CREATE,
+            actor=job.requested_by,
+            obj=run,
+            detail=f"analysis of cohort {job.cohort_id}: {selection.patients} patients",
+        )
+        job.run = run
+
+
+def _report(job: ResearchJob, fmt: str) -> tuple[bytes, str, str]:
+    run = job.run
+    if run is None:
+        raise Refused("The analysis this report was made of has been deleted.")
+    if not disclosure.enough(run.patients):
+        raise Refused(disclosure.refusal())
+    job.patients = run.patients
+    _progress(job, 10)
+    data, content_type = report.document(run, fmt)
+    stamp = run.snapshot_at.strftime("%Y%m%d-%H%M")
+    return data, content_type, f"nervepath-analysis-{run.cohort_id}-{stamp}.{fmt}"
+
+
+def _deidentified(job: ResearchJob) -> tuple[bytes, str, str]:
+    selection = _selection(job)
+    job.patients = selection.patients
+    _progress(job, 20)
+    data = deidentify.deidentified_zip(
+        selection,
+        definition_lines=cohorts.describe(job.cohort.filters, exact_dates=False),
+        snapshot_at=timezone.now(),
+        code_version=dataset.code_version(),
+    )
+    return data, ZIP, f"nervepath-cohort-{job.cohort_id}-deidentified.zip"
+
+
+def _fhir(job: ResearchJob) -> tuple[bytes, str, str]:
+    selection = _selection(job)
+    job.patients = selection.patients
+    _progress(job, 20)
+    data = fhir_export.fhir_bulk_zip(selection, snapshot_at=timezone.now())
+    return data, ZIP, f"nervepath-cohort-{job.cohort_id}-fhir.zip"
+
+
+FILES: dict[str, Callable[[ResearchJob], tuple[bytes, str, str]]] = {
+    JobKind.REPORT_PDF: lambda job: _report(job, "pdf"),
+    JobKind.REPORT_DOCX: lambda job: _report(job, "docx"),
+    JobKind.DEIDENTIFIED: _deidentified,
+    JobKind.FHIR: _fhir,
+}
+
+
+def run(job_id: int) -> str:
+    """Do one job (the task worker calls this); returns its final status."""
+    with transaction.atomic():
+        job = (
+            ResearchJob.objects.select_for_update(of=("self",))
+            .select_related("cohort", "run", "requested_by")
+            .filter(pk=job_id)
+            .first()
+        )
+        if job is None or job.status != JobStatus.QUEUED:
+            return "skipped"
+        job.status, job.started_at, job.progress = JobStatus.RUNNING, timezone.now(), 5
+        job.save(update_fields=["status", "started_at", "progress"])
+    try:
+        if job.kind == JobKind.ANALYSIS:
+            _analysis(job)
+        else:
+            job.data, job.content_type, job.file_name = FILES[job.kind](job)
+            job.size = len(job.data)
+    except Refused as exc:
+        job.status, job.error = JobStatus.FAILED, str(exc)[:500]
+    except Exception:
+        log.exception("Research job %s failed", job_id)
+        job.status = JobStatus.FAILED
+        job.error = (
+            "The worker could not finish this job because of an error in nervepath; it is "
+            "in the server log. Start it again, and tell the administrator if it fails again."
+        )
+    else:
+        job.status, job.progress = JobStatus.DONE, 100
+    job.finished_at = timezone.now()
+    if job.data is not None:
+        job.expires_at = job.finished_at + timedelta(hours=download_hours())
+    job.save()
+    return str(job.status)
