@@ -283,8 +283,8 @@ def test_clinician_sees_timeline_and_comparison(client, alice, hale, clinic, rea
 def test_a_three_night_file_gives_three_nights_and_reruns_keep_three(
     alice, tmp_path, django_capture_on_commit_callbacks
 ):  # type: ignore[no-untyped-def]
+    from nervepath.demo.wearables import night_start
     from nervepath.science.movement.simulate import simulate_accel_night, write_accel_csv
-    from nervepath.wearables.demo import night_start
 
     first = date(2026, 3, 1)
     parts = [
@@ -315,7 +315,8 @@ def test_demo_patient_has_nights_before_and_after_a_treatment(db, settings, tmp_
     from django.core.management import call_command
 
     from nervepath.accounts.models import Patient
-    from nervepath.wearables import demo, events
+    from nervepath.demo import wearables as demo
+    from nervepath.wearables import events
 
     call_command("seed_demo", stdout=io.StringIO())
     patient = Patient.objects.get(user__email=demo.PATIENTS[0])

@@ -296,7 +296,7 @@ class Source(models.TextChoices):
 
 class CareBasis(models.TextChoices):
     """How an appointment came to be, which decides whether it puts the patient in the
-    clinician's care (``access.policy.booking_basis`` sets it; docs/security.md)."""
+    clinician's care (``scheduling.care.booking_basis`` sets it; docs/security.md)."""
 
     PATIENT = "patient", "Booked by the patient, signed in"
     PATIENT_CONFIRMED = "patient_confirmed", "Confirmed from the patient's mailbox"

@@ -13,8 +13,12 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from nervepath.accounts import demo
 from nervepath.accounts.models import Patient, Role, User
+from nervepath.demo import accounts as demo
+from nervepath.demo import assessment as demo_questionnaires
+from nervepath.demo import pathway as demo_pathways
+from nervepath.demo import research as demo_research
+from nervepath.demo import wearables as demo_nights
 from nervepath.scheduling import availability
 from nervepath.scheduling.models import (
     Appointment,
@@ -297,21 +301,13 @@ class Command(BaseCommand):
                 stories.append((patient, [(rng.randint(-14, 21), slug, where)]))
             self._appointments(rng, stories, kinds, locations, today)
             # Questionnaires: after the bookings, so the demo's own visits send no email.
-            from nervepath.assessment.demo import seed as seed_questionnaires
-
-            self.stdout.write(seed_questionnaires())
+            self.stdout.write(demo_questionnaires.seed())
             # Nights before and after a treatment, analysed by the real engine.
-            from nervepath.wearables.demo import seed as seed_nights
-
-            self.stdout.write(seed_nights())
+            self.stdout.write(demo_nights.seed())
             # Blocks, surgeries, therapy courses and medications tied to those visits.
-            from nervepath.pathway.demo import seed as seed_pathways
-
-            self.stdout.write(seed_pathways())
+            self.stdout.write(demo_pathways.seed())
             # Years of made-up operated patients, saved cohorts and one analysis.
-            from nervepath.research.demo import seed as seed_research
-
-            self.stdout.write(seed_research())
+            self.stdout.write(demo_research.seed())
 
         self.stdout.write(self.style.SUCCESS("Demo clinic ready."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
