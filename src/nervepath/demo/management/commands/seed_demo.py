@@ -34,6 +34,7 @@ from nervepath.scheduling.models import (
     ResourceKind,
     Source,
     Status,
+    Treatment,
     WorkingHours,
 )
 
@@ -157,7 +158,9 @@ STORIES = [
      (-30, "post-op", "fort-collins"), (-9, "post-op", "fort-collins")],
 ]  # fmt: skip
 
-# slug, name, minutes, before, after, resource kind, online, leg, who (clinician index)
+# slug, name, minutes, before, after, resource kind, online, leg, who (clinician index);
+# which treatment each type is comes from TREATMENT below (the field, not the slug, is
+# what the app reads).
 TYPES = [
     ("new-patient", "New-patient consultation", 60, 0, 10, "", True, "", [0, 1, 2]),
     ("follow-up", "Follow-up visit", 30, 0, 5, "", True, "", [0, 1, 2]),
@@ -172,6 +175,14 @@ TYPES = [
      ResourceKind.THERAPY_CHAIR, True, "", [2]),
     ("laser", "Laser session", 30, 0, 10, ResourceKind.THERAPY_CHAIR, True, "", [2]),
 ]  # fmt: skip
+
+TREATMENT = {
+    "nerve-block": Treatment.BLOCK,
+    "surgery-right": Treatment.SURGERY,
+    "surgery-left": Treatment.SURGERY,
+    "estim": Treatment.ESTIM,
+    "laser": Treatment.LASER,
+}
 
 
 def _t(text: str) -> time:
@@ -267,6 +278,7 @@ class Command(BaseCommand):
                     resource_kind=resource,
                     online_bookable=online,
                     surgery_leg=leg,
+                    treatment=TREATMENT.get(slug, Treatment.NONE),
                     order=len(kinds),
                 ),
             )
