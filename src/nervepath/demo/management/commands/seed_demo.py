@@ -127,7 +127,7 @@ MORE_VISITS = ["new-patient", "follow-up", "follow-up", "post-op", "estim", "las
 # Each demo patient's care so far and ahead: (days from today, type, location). A visit
 # lands on the first day from there with a free slot.
 STORIES = [
-    # A nerve block four days ago; the relief diary is under way (pathway/demo.py).
+    # A nerve block four days ago; the relief diary is under way (demo/pathway.py).
     [(-28, "new-patient", "fort-collins"), (-14, "follow-up", "fort-collins"),
      (-4, "nerve-block", "fort-collins"), (10, "follow-up", "fort-collins")],
     # A course of electrical stimulation, one session missed.
