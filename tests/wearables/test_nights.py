@@ -330,3 +330,34 @@ def test_demo_patient_has_nights_before_and_after_a_treatment(db, settings, tmp_
     plms = result.rows[0]
     assert plms.before.median > 40 and plms.after.median < plms.before.median - 20
     assert result.sentence.startswith("PLMS index fell from a median of")
+
+
+def test_treatment_events_follow_the_types_treatment_not_its_slug(alice, hale, clinic):  # type: ignore[no-untyped-def]
+    """A clinic names its types as it likes: what makes a visit a treatment on the nights
+    timeline is the type's ``treatment`` field (issue 14), never the demo's slugs."""
+    from nervepath.scheduling.models import Appointment, AppointmentType, Status, Treatment
+    from nervepath.wearables import events
+
+    assert AppointmentType.objects.get(slug="nerve-block").treatment == Treatment.BLOCK
+    renamed = AppointmentType.objects.create(
+        slug="tunnel-injection", name="Tunnel injection", duration_minutes=45,
+        treatment=Treatment.BLOCK,
+    )  # fmt: skip
+    plain = AppointmentType.objects.get(slug="nerve-block")
+    plain.treatment = Treatment.NONE  # this clinic's "nerve-block" is a consultation
+    plain.save(update_fields=["treatment"])
+    laser = AppointmentType.objects.get(slug="laser")
+    start = timezone.now() - timedelta(days=30)
+    made = {}
+    for n, kind in enumerate((renamed, plain, laser)):
+        when = start + timedelta(days=n)
+        made[kind.slug] = Appointment.objects.create(
+            patient=alice, clinician=hale, location=clinic["fort-collins"],
+            appointment_type=kind, starts_at=when, ends_at=when + kind.duration,
+            blocked_from=when, blocked_until=when + kind.duration, status=Status.COMPLETED,
+        )  # fmt: skip
+    found = {e.key: e.kind for e in events.completed_treatments(alice)}
+    assert found == {
+        f"appointment-{made['tunnel-injection'].pk}": "block",
+        f"appointment-{made['laser'].pk}": "therapy",
+    }

@@ -339,7 +339,7 @@ def book_session(
     if appointment_type.treatment not in types_for(course):
         raise PathwayError(
             f"A {course.get_modality_display().lower()} course books "
-            + " or ".join(f"“{Treatment(s).label.lower()}”" for s in types_for(course))
+            + " or ".join(f"“{s}”" for s in types_for(course))
             + f" sessions, not “{appointment_type.name}”."
         )
     if timezone.is_naive(starts_at):
