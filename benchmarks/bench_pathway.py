@@ -45,8 +45,8 @@ def build(years: int):  # type: ignore[no-untyped-def]
     from django.utils import timezone
 
     from nervepath.accounts.models import Patient, Role, User
-    from nervepath.assessment import demo as qdemo
     from nervepath.assessment import services as qservices
+    from nervepath.demo import assessment as qdemo
     from nervepath.pathway.models import (
         CandidacyReview,
         FollowUp,

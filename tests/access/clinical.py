@@ -42,8 +42,9 @@ MEDICATION_MARKER = "MARKEROL-6K"
 
 def make_clinical_records(patient: Patient) -> list[str]:
     """Create clinical records for ``patient``; return marker strings they show."""
-    from nervepath.assessment import demo, services
+    from nervepath.assessment import services
     from nervepath.assessment.models import Schedule
+    from nervepath.demo import assessment as demo
 
     # The record's change history is shown to clinicians only (access/patient_record.html).
     markers: list[str] = ["Changes to this record"]

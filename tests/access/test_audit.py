@@ -143,7 +143,7 @@ def test_the_second_sign_in_step_is_audited_both_ways(client, frontdesk):  # typ
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from nervepath.accounts import twofactor
-    from nervepath.accounts.demo import current_code
+    from nervepath.accounts.twofactor import current_code
 
     device: TOTPDevice = twofactor.confirmed_totp(frontdesk)
     client.post("/accounts/login/", {"username": frontdesk.email, "password": "demo-password-2026"})

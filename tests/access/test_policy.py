@@ -225,17 +225,18 @@ def test_the_lapse_is_a_setting_and_an_upcoming_visit_keeps_care(bob, lindqvist,
 
 
 def test_the_booking_basis_follows_who_booked(alice_record, bob, hale, lindqvist, frontdesk):  # type: ignore[no-untyped-def]
+    from nervepath.scheduling.care import booking_basis
     from nervepath.scheduling.models import CareBasis
 
     alice = alice_record["patient"]
-    assert policy.booking_basis(alice.user, alice) == CareBasis.PATIENT
-    assert policy.booking_basis(frontdesk, alice) == CareBasis.FRONT_DESK
-    assert policy.booking_basis(hale.user, alice) == CareBasis.CARING_CLINICIAN
-    assert policy.booking_basis(lindqvist.user, alice) == CareBasis.STAFF
-    assert policy.booking_basis(None, alice, held=True) == CareBasis.UNCONFIRMED
-    assert policy.booking_basis(None, alice, confirmed_by_mail=True) == CareBasis.PATIENT_CONFIRMED
+    assert booking_basis(alice.user, alice) == CareBasis.PATIENT
+    assert booking_basis(frontdesk, alice) == CareBasis.FRONT_DESK
+    assert booking_basis(hale.user, alice) == CareBasis.CARING_CLINICIAN
+    assert booking_basis(lindqvist.user, alice) == CareBasis.STAFF
+    assert booking_basis(None, alice, held=True) == CareBasis.UNCONFIRMED
+    assert booking_basis(None, alice, confirmed_by_mail=True) == CareBasis.PATIENT_CONFIRMED
     with pytest.raises(PermissionDenied):
-        policy.booking_basis(bob.user, alice)
+        booking_basis(bob.user, alice)
 
 
 def test_every_booking_path_asks_the_policy(alice_record, hale, lindqvist, frontdesk):  # type: ignore[no-untyped-def]

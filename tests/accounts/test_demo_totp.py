@@ -12,7 +12,7 @@ from django.test import override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from nervepath.accounts import twofactor
-from nervepath.accounts.demo import current_code
+from nervepath.accounts.twofactor import current_code
 
 
 def run(email: str) -> str:

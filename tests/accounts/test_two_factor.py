@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from helpers import login
 from nervepath.accounts import twofactor
-from nervepath.accounts.demo import current_code
+from nervepath.accounts.twofactor import current_code
 
 PATIENT_PASSWORD = "correct-horse-battery"
 STAFF_PASSWORD = "demo-password-2026"
@@ -216,7 +216,7 @@ def test_staff_cannot_turn_two_factor_off(client, frontdesk):
 
 @pytest.mark.parametrize("role_fixture", ["frontdesk", "admin_user"])
 def test_demo_staff_get_the_published_demo_authenticator(request, role_fixture):
-    from nervepath.accounts import demo
+    from nervepath.demo import accounts as demo
 
     user = request.getfixturevalue(role_fixture)
     device = twofactor.confirmed_totp(user)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from helpers import at, kind, login, next_weekday
-from nervepath.assessment import demo
 from nervepath.assessment.models import Request
+from nervepath.demo import assessment as demo
 from nervepath.scheduling import services
 from nervepath.scheduling.models import Source
 

@@ -14,7 +14,7 @@ from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from helpers import login
-from nervepath.assessment import demo, services
+from nervepath.assessment import services
 from nervepath.assessment.models import (
     Request,
     Response,
@@ -22,6 +22,7 @@ from nervepath.assessment.models import (
     SubmittedResponseChanged,
 )
 from nervepath.audit.models import Action, AuditEvent
+from nervepath.demo import assessment as demo
 from nervepath.science import instruments
 
 from .conftest import form

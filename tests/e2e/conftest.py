@@ -17,7 +17,7 @@ import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
-from nervepath.accounts.demo import current_code
+from nervepath.accounts.twofactor import current_code
 
 # Playwright's sync API keeps an event loop running in the main thread, so Django's
 # async-safety guard would refuse ORM calls made by the test code (setting up data,

@@ -25,8 +25,8 @@ from playwright.sync_api import Browser, Page, expect
 import clock
 from nervepath.access.models import CareAssignment
 from nervepath.accounts.models import Role, User
+from nervepath.demo import wearables as demo
 from nervepath.scheduling.models import Appointment, AppointmentType, Status
-from nervepath.wearables import demo
 from nervepath.wearables.models import Night
 
 pytestmark = pytest.mark.e2e

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from helpers import at, kind, next_weekday
-from nervepath.assessment import demo
 from nervepath.assessment.models import Request, Response
+from nervepath.demo import assessment as demo
 from nervepath.scheduling import services
 from nervepath.scheduling.models import Source
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from nervepath.accounts import twofactor
-from nervepath.accounts.demo import current_code
+from nervepath.accounts.twofactor import current_code
 
 pytestmark = pytest.mark.e2e
 

@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from helpers import login
-from nervepath.assessment import demo
 from nervepath.assessment.services import record_response
 from nervepath.audit.models import AuditEvent
+from nervepath.demo import assessment as demo
 from nervepath.pathway import timeline
 from nervepath.pathway.models import (
     CandidacyReview,

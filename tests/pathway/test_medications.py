@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from helpers import login
-from nervepath.assessment import demo
 from nervepath.assessment import services as assessment
+from nervepath.demo import assessment as demo
 from nervepath.pathway import drugs, medications
 from nervepath.pathway.errors import PathwayError
 from nervepath.pathway.models import Medication, MedicationRewritten

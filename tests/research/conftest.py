@@ -26,9 +26,9 @@ from django.utils import timezone
 
 from helpers import kind
 from nervepath.accounts.models import Patient
-from nervepath.assessment import demo as answers
 from nervepath.assessment.models import Response, ResponseStatus
 from nervepath.assessment.services import result_json
+from nervepath.demo import assessment as answers
 from nervepath.pathway.models import (
     CandidacyReview,
     FollowUp,

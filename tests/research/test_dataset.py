@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from helpers import login
 from nervepath.accounts.models import Role, User
-from nervepath.assessment import demo as answers
 from nervepath.assessment import services
+from nervepath.demo import assessment as answers
 from nervepath.pathway.models import Surgery, SurgeryStatus
 from nervepath.research import cohorts, dataset
 from nervepath.research.models import AnalysisRun, Cohort, ResearchJob

@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from nervepath.accounts.models import Patient, Role, User
-from nervepath.assessment import demo as answers
 from nervepath.assessment.models import Response, ResponseStatus
 from nervepath.assessment.services import result_json
+from nervepath.demo import assessment as answers
 from nervepath.pathway.models import (
     MonitoringReading,
     NerveBlock,

@@ -283,8 +283,8 @@ def test_clinician_sees_timeline_and_comparison(client, alice, hale, clinic, rea
 def test_a_three_night_file_gives_three_nights_and_reruns_keep_three(
     alice, tmp_path, django_capture_on_commit_callbacks
 ):  # type: ignore[no-untyped-def]
+    from nervepath.demo.wearables import night_start
     from nervepath.science.movement.simulate import simulate_accel_night, write_accel_csv
-    from nervepath.wearables.demo import night_start
 
     first = date(2026, 3, 1)
     parts = [
@@ -315,7 +315,8 @@ def test_demo_patient_has_nights_before_and_after_a_treatment(db, settings, tmp_
     from django.core.management import call_command
 
     from nervepath.accounts.models import Patient
-    from nervepath.wearables import demo, events
+    from nervepath.demo import wearables as demo
+    from nervepath.wearables import events
 
     call_command("seed_demo", stdout=io.StringIO())
     patient = Patient.objects.get(user__email=demo.PATIENTS[0])
@@ -329,3 +330,34 @@ def test_demo_patient_has_nights_before_and_after_a_treatment(db, settings, tmp_
     plms = result.rows[0]
     assert plms.before.median > 40 and plms.after.median < plms.before.median - 20
     assert result.sentence.startswith("PLMS index fell from a median of")
+
+
+def test_treatment_events_follow_the_types_treatment_not_its_slug(alice, hale, clinic):  # type: ignore[no-untyped-def]
+    """A clinic names its types as it likes: what makes a visit a treatment on the nights
+    timeline is the type's ``treatment`` field (issue 14), never the demo's slugs."""
+    from nervepath.scheduling.models import Appointment, AppointmentType, Status, Treatment
+    from nervepath.wearables import events
+
+    assert AppointmentType.objects.get(slug="nerve-block").treatment == Treatment.BLOCK
+    renamed = AppointmentType.objects.create(
+        slug="tunnel-injection", name="Tunnel injection", duration_minutes=45,
+        treatment=Treatment.BLOCK,
+    )  # fmt: skip
+    plain = AppointmentType.objects.get(slug="nerve-block")
+    plain.treatment = Treatment.NONE  # this clinic's "nerve-block" is a consultation
+    plain.save(update_fields=["treatment"])
+    laser = AppointmentType.objects.get(slug="laser")
+    start = timezone.now() - timedelta(days=30)
+    made = {}
+    for n, kind in enumerate((renamed, plain, laser)):
+        when = start + timedelta(days=n)
+        made[kind.slug] = Appointment.objects.create(
+            patient=alice, clinician=hale, location=clinic["fort-collins"],
+            appointment_type=kind, starts_at=when, ends_at=when + kind.duration,
+            blocked_from=when, blocked_until=when + kind.duration, status=Status.COMPLETED,
+        )  # fmt: skip
+    found = {e.key: e.kind for e in events.completed_treatments(alice)}
+    assert found == {
+        f"appointment-{made['tunnel-injection'].pk}": "block",
+        f"appointment-{made['laser'].pk}": "therapy",
+    }

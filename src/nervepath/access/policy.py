@@ -8,9 +8,12 @@ Rules (issue 9; HIPAA's "minimum necessary" standard, 45 CFR 164.502(b)):
   alone), i.e. with
     * a visit with them that took place (completed), or a booked visit that the patient
       booked signed in, confirmed from their mailbox, or that the front desk or a
-      clinician already caring for the patient booked (``booking_basis``); such visits
-      count from the booking until ``NERVEPATH_CARE_LAPSE_DAYS`` after they start, or
+      clinician already caring for the patient booked (``scheduling.care.booking_basis``);
+      such visits count from the booking until ``NERVEPATH_CARE_LAPSE_DAYS`` after they
+      start (scheduling's "visits" care source), or
     * an open care assignment (by the front desk or a clinician already caring);
+  each way is a care source an app registers (``access.care``), so this module imports
+  none of the apps above it;
   every patient when the clinic opens all records to all clinicians
   (``NERVEPATH_ALL_CLINICIANS_SEE_ALL``, for small practices); any other patient only
   through a time-limited emergency grant. A visit a clinician booked for a patient not
@@ -40,7 +43,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from nervepath.access.models import CareAssignment, EmergencyAccess
+from nervepath.access import care
+from nervepath.access.models import EmergencyAccess
 from nervepath.accounts.models import Patient, Role
 from nervepath.audit.log import record, record_many
 from nervepath.audit.models import Action
@@ -88,53 +92,10 @@ def care_lapse() -> timedelta:
 
 
 def _care_reach(user: Any) -> Q:
-    """Patients in this clinician's care, as a filter on Patient (two subqueries)."""
-    from nervepath.scheduling.models import CARE_BASES, Appointment, Status
-
-    since = timezone.now() - care_lapse()
-    booked = (
-        Appointment.objects.filter(clinician__user=user, starts_at__gte=since)
-        .filter(Q(status=Status.COMPLETED) | Q(status=Status.BOOKED, care_basis__in=CARE_BASES))
-        .values("patient_id")
-    )
-    assigned = CareAssignment.objects.filter(clinician=user, ended_at__isnull=True).values(
-        "patient_id"
-    )
-    return Q(pk__in=booked) | Q(pk__in=assigned)
-
-
-def booking_basis(
-    by: Any, patient: Patient, *, confirmed_by_mail: bool = False, held: bool = False
-) -> str:
-    """How a booking came to be, and so whether it puts the patient in the care of the
-    visit's clinician (``scheduling.models.CARE_BASES``). Every booking path asks this
-    one question: the public form, the staff calendar, the JSON API, waitlist offers and
-    the pathway helpers (follow-ups, second leg, therapy sessions) through
-    ``scheduling.services.book``; confirmation from the mailbox through
-    ``services.confirm_hold`` and ``waitlist.accept_offer``.
-
-    No one starts a care relationship alone: a clinician who books a visit for a patient
-    not in their care (for themselves or a colleague) gives no one access by it."""
-    from nervepath.scheduling.models import CareBasis
-
-    if confirmed_by_mail:
-        return CareBasis.PATIENT_CONFIRMED
-    if by is None or not by.is_authenticated:
-        # Nobody signed in: a hold awaiting the mailbox's confirmation (the public form),
-        # or a booking made by the system itself; neither confers care.
-        return CareBasis.UNCONFIRMED if held else CareBasis.ANONYMOUS
-    if by.role == Role.PATIENT:
-        if patient.user_id != by.pk:
-            raise PermissionDenied("A patient books visits for themselves only.")
-        return CareBasis.PATIENT
-    if by.role in (Role.FRONT_DESK, Role.ADMIN):
-        return CareBasis.FRONT_DESK
-    if by.role == Role.CLINICIAN:
-        decision = decide(by, patient.pk, Scope.CLINICAL)
-        if decision.allowed and not decision.emergency:
-            return CareBasis.CARING_CLINICIAN
-        return CareBasis.STAFF
-    raise PermissionDenied("Your role does not book visits.")
+    """Patients in this clinician's care, as a filter on Patient: what the registered
+    care sources say (``access.care``; scheduling registers visits, access its care
+    assignments)."""
+    return care.care_reach(user)
 
 
 def _emergency_ids(user: Any) -> set[int]:

@@ -27,7 +27,6 @@ from nervepath.access.policy import Scope
 from nervepath.accounts.models import Patient, Role, User
 from nervepath.audit import log as audit
 from nervepath.audit.models import Action
-from nervepath.scheduling.models import Appointment
 
 PAGE_SIZE = 50
 
@@ -139,8 +138,10 @@ class AssignForm(forms.Form):
 def patient_record(request: HttpRequest, pk: int) -> HttpResponse:
     decision = policy.require(request, pk, Scope.DEMOGRAPHICS)
     patient = Patient.objects.select_related("user").get(pk=pk)
+    # The visits scheduling keeps (``Appointment.patient``'s reverse relation): this
+    # page lists them without importing the app above it.
     appointments = (
-        Appointment.objects.filter(patient=patient)
+        patient.appointments.all()  # type: ignore[attr-defined]
         .select_related("appointment_type", "location", "clinician__user")
         .order_by("-starts_at")[:100]
     )

@@ -9,6 +9,7 @@ reads from the ``otpauth://`` QR code.
 from __future__ import annotations
 
 import base64
+import time
 from dataclasses import dataclass
 
 import django_otp
@@ -17,6 +18,7 @@ import qrcode.image.svg
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -103,6 +105,14 @@ def _throttled(device: TOTPDevice | StaticDevice) -> str:
     until = (data or {}).get("locked_until")
     wait = max(1, int((until - timezone.now()).total_seconds()) + 1) if until else 1
     return f"Too many wrong codes. Wait {wait} seconds, then try again."
+
+
+def current_code(device: TOTPDevice, at: float | None = None) -> str:
+    """The code an authenticator app shows at ``at`` (default now) for this device
+    (RFC 6238 time-based one-time password)."""
+    generator = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    generator.time = time.time() if at is None else at
+    return f"{generator.token():0{device.digits}d}"
 
 
 def normalise(code: str) -> str:

@@ -9,6 +9,3 @@ class AuditConfig(AppConfig):
 
     def ready(self) -> None:
         from nervepath.audit import signals  # noqa: F401  (connects the receivers)
-
-        # The deploy checks (check --deploy) and the <id:...> path converter.
-        from nervepath.config import checks, converters  # noqa: F401

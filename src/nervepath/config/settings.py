@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "csp",
+    # The deploy checks and the <id:...> path converter (config/apps.py).
+    "nervepath.config",
     "nervepath.accounts",
     "nervepath.audit",
     "nervepath.access",
@@ -65,6 +67,8 @@ INSTALLED_APPS = [
     "nervepath.wearables",
     "nervepath.pathway",
     "nervepath.research",
+    # The demo clinic (seed_demo, demo_totp): the top of the layers, importing any app.
+    "nervepath.demo",
 ]
 
 MIDDLEWARE = [

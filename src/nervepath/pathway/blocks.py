@@ -37,7 +37,7 @@ from nervepath.pathway.models import (
     authored,
     validate_injections,
 )
-from nervepath.scheduling.models import Appointment, Leg, Status
+from nervepath.scheduling.models import Appointment, Leg, Status, Treatment
 from nervepath.science.nerves.relief import CandidateRule, ReliefSummary, Verdict, summarise
 
 # After the diary's last day the patient may still fill the days they missed for this
@@ -52,7 +52,7 @@ VERDICT_WORDS = {
     Verdict.UNDETERMINED: "Not decided yet: the missing diary days decide it",
 }
 
-NERVE_BLOCK_TYPE = "nerve-block"  # the appointment type a block is given at
+NERVE_BLOCK_TYPE = Treatment.BLOCK  # the treatment of the visit a block is given at
 
 
 def _conf(name: str) -> Any:
@@ -83,7 +83,7 @@ def clinician_users() -> Any:
 def block_appointments(patient: Patient) -> Any:
     """The patient's nerve-block visits a block may be linked to (not cancelled)."""
     return (
-        Appointment.objects.filter(patient=patient, appointment_type__slug=NERVE_BLOCK_TYPE)
+        Appointment.objects.filter(patient=patient, appointment_type__treatment=NERVE_BLOCK_TYPE)
         .exclude(status=Status.CANCELLED)
         .select_related("location", "appointment_type")
         .order_by("-starts_at")

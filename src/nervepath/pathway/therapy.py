@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Non-surgical therapy courses: electrical stimulation, laser, or both, session by session.
 
-A course plans a number of sessions. Each session is an appointment of the matching type
-("estim", "laser"; both for a combined course) in a therapy chair, booked through the
-clinic's booking rules (``scheduling.services.book``), then recorded as done (with the
-settings used) or missed. A missed session is made up: it does not use one of the
+A course plans a number of sessions. Each session is an appointment of a type whose
+``treatment`` matches (estim, laser; either for a combined course) in a therapy chair,
+booked through the clinic's booking rules (``scheduling.services.book``), then recorded
+as done (with the settings used) or missed. A missed session is made up: it does not use one of the
 planned sessions, so a course of 10 ends with 10 done sessions when all goes to plan.
 At the end the clinician records whether the course was completed or stopped and the
 patient's reported improvement (−100 to 100 %, negative: worse), which the patient may
@@ -49,17 +49,19 @@ from nervepath.scheduling.models import (
     ResourceKind,
     Source,
     Status,
+    Treatment,
 )
 
 log = logging.getLogger(__name__)
 
-# The appointment types (seed_demo's slugs) a course's sessions are booked as.
+# The treatments (``AppointmentType.treatment``, never a slug) of the appointment types a
+# course's sessions are booked as; each is also the modality whose settings it records.
 TYPES_OF_MODALITY: dict[str, tuple[str, ...]] = {
-    Modality.ESTIM: ("estim",),
-    Modality.LASER: ("laser",),
-    Modality.BOTH: ("estim", "laser"),
+    Modality.ESTIM: (Treatment.ESTIM,),
+    Modality.LASER: (Treatment.LASER,),
+    Modality.BOTH: (Treatment.ESTIM, Treatment.LASER),
 }
-ALL_TYPES = ("estim", "laser")
+ALL_TYPES: tuple[str, ...] = (Treatment.ESTIM, Treatment.LASER)
 
 MAX_PLANNED = 60  # the model's own bound
 MAX_START_AHEAD_DAYS = 365
@@ -257,7 +259,7 @@ def session_slots(
     after = min(max(after or now, now), window.latest)
     kinds = list(
         AppointmentType.objects.filter(
-            slug__in=types_for(course), active=True, resource_kind=ResourceKind.THERAPY_CHAIR
+            treatment__in=types_for(course), active=True, resource_kind=ResourceKind.THERAPY_CHAIR
         ).prefetch_related("locations")
     )
     locations = {loc.id: loc for kind in kinds for loc in kind.locations.all()}
@@ -334,7 +336,7 @@ def book_session(
     """Book the course's next session through the clinic's booking rules."""
     if course.status != CourseStatus.ACTIVE:
         raise PathwayError("This course has ended; start a new course to book sessions.")
-    if appointment_type.slug not in types_for(course):
+    if appointment_type.treatment not in types_for(course):
         raise PathwayError(
             f"A {course.get_modality_display().lower()} course books "
             + " or ".join(f"“{s}”" for s in types_for(course))
@@ -378,8 +380,8 @@ def link_appointment(appointment: Appointment) -> TherapySession | None:
     booking: when the course has no room left, the visit stays a plain appointment."""
     if _booking_for_course.get() is not None:
         return None
-    slug = appointment.appointment_type.slug
-    if slug not in ALL_TYPES:
+    treatment = appointment.appointment_type.treatment
+    if treatment not in ALL_TYPES:
         return None
     linked = TherapySession.objects.filter(appointment=appointment).first()
     if linked is not None:
@@ -401,7 +403,7 @@ def link_appointment(appointment: Appointment) -> TherapySession | None:
             .filter(
                 patient_id=appointment.patient_id,
                 status=CourseStatus.ACTIVE,
-                modality__in=[m for m, slugs in TYPES_OF_MODALITY.items() if slug in slugs],
+                modality__in=[m for m, kinds in TYPES_OF_MODALITY.items() if treatment in kinds],
                 started_on__lte=day,
             )
             .order_by("started_on", "id")
@@ -421,8 +423,8 @@ def link_appointment(appointment: Appointment) -> TherapySession | None:
 def session_modalities(session: TherapySession) -> tuple[str, ...]:
     """The kinds of settings a session records: its appointment's type, else the course's."""
     appointment = session.appointment
-    if appointment is not None and appointment.appointment_type.slug in ALL_TYPES:
-        return (appointment.appointment_type.slug,)
+    if appointment is not None and appointment.appointment_type.treatment in ALL_TYPES:
+        return (appointment.appointment_type.treatment,)
     return types_for(session.course)
 
 

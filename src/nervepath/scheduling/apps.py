@@ -6,3 +6,10 @@ class SchedulingConfig(AppConfig):
     name = "nervepath.scheduling"
     label = "scheduling"
     verbose_name = "Scheduling"
+
+    def ready(self) -> None:
+        from nervepath.access.care import register_care_source
+        from nervepath.scheduling.care import visit_patients
+
+        # Visits put a patient in the clinician's care (scheduling.care).
+        register_care_source("visits", visit_patients)

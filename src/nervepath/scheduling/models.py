@@ -157,6 +157,17 @@ class Leg(models.TextChoices):
     LEFT = "left", "Left leg"
 
 
+class Treatment(models.TextChoices):
+    """Which treatment an appointment type gives, if any: what the pathway, the nights
+    and the timeline read (never the type's slug, which each clinic names as it likes)."""
+
+    NONE = "", "Not a treatment"
+    BLOCK = "block", "Diagnostic nerve block"
+    SURGERY = "surgery", "Decompression surgery"
+    ESTIM = "estim", "Electrical stimulation"
+    LASER = "laser", "Laser therapy"
+
+
 class AppointmentType(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=100)
@@ -174,6 +185,14 @@ class AppointmentType(models.Model):
     )
     surgery_leg = models.CharField(
         max_length=8, choices=Leg.choices, blank=True, help_text="Decompression surgery of a leg."
+    )
+    treatment = models.CharField(
+        max_length=16,
+        choices=Treatment.choices,
+        blank=True,
+        default=Treatment.NONE,
+        help_text="The treatment this visit gives (a nerve block, surgery, a therapy session): "
+        "what the care pathway, the nights and the timeline go by.",
     )
     other_leg_min_days = models.PositiveIntegerField(
         null=True,
@@ -296,7 +315,7 @@ class Source(models.TextChoices):
 
 class CareBasis(models.TextChoices):
     """How an appointment came to be, which decides whether it puts the patient in the
-    clinician's care (``access.policy.booking_basis`` sets it; docs/security.md)."""
+    clinician's care (``scheduling.care.booking_basis`` sets it; docs/security.md)."""
 
     PATIENT = "patient", "Booked by the patient, signed in"
     PATIENT_CONFIRMED = "patient_confirmed", "Confirmed from the patient's mailbox"

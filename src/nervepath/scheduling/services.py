@@ -18,9 +18,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from nervepath.access import policy
 from nervepath.accounts.models import Patient, User
 from nervepath.scheduling import availability
+from nervepath.scheduling.care import booking_basis
 from nervepath.scheduling.errors import BookingError, SlotTaken
 from nervepath.scheduling.models import (
     Appointment,
@@ -283,7 +283,7 @@ def book(
     now = now or timezone.now()
     online = source in (Source.ONLINE, Source.API) and not (by and by.can_manage_schedule)
     _check_request(req, online=online, now=now)
-    basis = policy.booking_basis(by, patient)
+    basis = booking_basis(by, patient)
     try:
         with transaction.atomic():
             lock_slot(req)
@@ -332,7 +332,7 @@ def hold_for_confirmation(
                         status=Status.HELD,
                         source=Source.ONLINE,
                         patient_note=note,
-                        care_basis=policy.booking_basis(None, patient, held=True),
+                        care_basis=booking_basis(None, patient, held=True),
                         hold_expires_at=now + timedelta(minutes=minutes),
                         confirm_token=new_token(),
                     )
@@ -394,7 +394,7 @@ def confirm_hold(token: str, now: datetime | None = None) -> Appointment:
             held.status = Status.BOOKED
             held.hold_expires_at = None
             held.confirm_token = None
-            held.care_basis = policy.booking_basis(None, held.patient, confirmed_by_mail=True)
+            held.care_basis = booking_basis(None, held.patient, confirmed_by_mail=True)
             held.save(update_fields=["status", "hold_expires_at", "confirm_token", "care_basis"])
             transaction.on_commit(lambda: after_booking(held, "confirmed"))
     if lapsed:

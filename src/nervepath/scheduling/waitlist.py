@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from nervepath.access import policy
 from nervepath.accounts.models import Patient
 from nervepath.scheduling import availability
+from nervepath.scheduling.care import booking_basis
 from nervepath.scheduling.errors import BookingError
 from nervepath.scheduling.models import (
     Appointment,
@@ -120,7 +120,7 @@ def accept_offer(entry: WaitlistEntry, now: datetime | None = None) -> Appointme
         held.status = Status.BOOKED
         held.hold_expires_at = None
         # Answered from the link in the patient's mailbox.
-        held.care_basis = policy.booking_basis(None, held.patient, confirmed_by_mail=True)
+        held.care_basis = booking_basis(None, held.patient, confirmed_by_mail=True)
         held.save(update_fields=["status", "hold_expires_at", "care_basis"])
         entry.status = WaitlistStatus.BOOKED
         entry.save(update_fields=["status"])

@@ -40,11 +40,11 @@ def events_for(patient: Patient) -> list[TreatmentEvent]:
     return sorted(found, key=lambda e: (e.day, e.key))
 
 
-# Appointment types that are treatments (see scheduling's seed_demo), by kind.
-TREATMENT_TYPES = {
-    "nerve-block": "block",
-    "surgery-right": "surgery",
-    "surgery-left": "surgery",
+# The event kind of each treatment an appointment type gives (its ``treatment`` field,
+# never its slug): therapy sessions of either modality are "therapy".
+EVENT_KIND = {
+    "block": "block",
+    "surgery": "surgery",
     "estim": "therapy",
     "laser": "therapy",
 }
@@ -56,14 +56,14 @@ def completed_treatments(patient: Patient) -> list[TreatmentEvent]:
     visits = Appointment.objects.filter(
         patient=patient,
         status=Status.COMPLETED,
-        appointment_type__slug__in=list(TREATMENT_TYPES),
+        appointment_type__treatment__in=list(EVENT_KIND),
     ).select_related("appointment_type", "location")
     return [
         TreatmentEvent(
             key=f"appointment-{a.pk}",
             day=a.local_start.date(),
             label=a.appointment_type.name,
-            kind=TREATMENT_TYPES[a.appointment_type.slug],
+            kind=EVENT_KIND[a.appointment_type.treatment],
         )
         for a in visits
     ]

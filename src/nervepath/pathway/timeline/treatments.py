@@ -21,7 +21,7 @@ def treatment_events(patient: Patient) -> list[TreatmentEvent]:
         Appointment.objects.filter(
             patient=patient,
             status=Status.COMPLETED,
-            appointment_type__slug__in=list(wearable_events.TREATMENT_TYPES),
+            appointment_type__treatment__in=list(wearable_events.EVENT_KIND),
         ).values_list("pk", flat=True)
     )
     found: list[TreatmentEvent] = []

@@ -67,7 +67,7 @@ class BookForm(forms.Form):
     def __init__(self, course: TherapyCourse, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["appointment_type"].queryset = AppointmentType.objects.filter(  # type: ignore[attr-defined]
-            slug__in=therapy.types_for(course)
+            treatment__in=therapy.types_for(course)
         )
 
 

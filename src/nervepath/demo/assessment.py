@@ -17,6 +17,7 @@ from django.utils import timezone
 from nervepath.accounts.models import Patient
 from nervepath.assessment import services
 from nervepath.assessment.models import Reason, Request, Response, TypeQuestionnaires
+from nervepath.scheduling.models import Appointment, AppointmentType, Status
 
 INTAKE = [
     "rls_diagnosis",
@@ -33,8 +34,6 @@ TYPE_SETS = {"new-patient": INTAKE, "follow-up": FOLLOW_UP}
 
 def configure_types() -> None:
     """New-patient visits send the intake set, follow-ups the three tracking scales."""
-    from nervepath.scheduling.models import AppointmentType
-
     for slug, ids in TYPE_SETS.items():
         kind = AppointmentType.objects.filter(slug=slug).first()
         if kind is not None:
@@ -182,8 +181,6 @@ def _story(patient: Patient, story: dict[str, Any], by: Any) -> int:
 @transaction.atomic
 def seed() -> str:
     """Configure the visit types and, once, the demo answers; returns a line for the log."""
-    from nervepath.scheduling.models import Appointment, Status
-
     configure_types()
     if Response.objects.exists() or Request.objects.exists():
         return "Demo questionnaires already present."

@@ -27,6 +27,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from nervepath.accounts.models import Patient
+from nervepath.assessment import services
+from nervepath.demo import assessment as demo
+from nervepath.pathway import blocks, follow_ups, tasks
 from nervepath.pathway.models import (
     CourseStatus,
     Decision,
@@ -112,8 +115,6 @@ def _block(
 
 
 def _review(block: NerveBlock, decision: str, reason: str = "") -> None:
-    from nervepath.pathway import blocks
-
     blocks.review(block, decision=decision, reason=reason, by=block.given_by)
 
 
@@ -346,8 +347,6 @@ STAGES = {
 
 def robin_questionnaires() -> int:
     """Robin's outcome questionnaires: baseline, then before each follow-up."""
-    from nervepath.assessment import demo, services
-
     patient = _patient("robin.alvarez@demo.nervepath.org")
     if patient is None:
         return 0
@@ -387,8 +386,6 @@ def seed() -> str:
     made = robin_questionnaires()
     # The task worker's daily runs: reminders for the open diary, and the questionnaires
     # of the follow-ups still ahead.
-    from nervepath.pathway import follow_ups, tasks
-
     made += follow_ups.send_questionnaires()  # any follow-up due within the lead days
     transaction.on_commit(tasks.enqueue_reminder_run)
     upcoming = follow_ups.next_questionnaire_day()

@@ -6,8 +6,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from nervepath.accounts import demo, twofactor
+from nervepath.accounts import twofactor
 from nervepath.accounts.models import User
+from nervepath.demo import accounts as demo
 
 
 class Command(BaseCommand):
@@ -27,4 +28,4 @@ class Command(BaseCommand):
                 f"{email} is not a demo account with the demo authenticator "
                 "(run `nervepath seed_demo` first)."
             )
-        self.stdout.write(demo.current_code(device))
+        self.stdout.write(twofactor.current_code(device))

@@ -13,8 +13,12 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from nervepath.accounts import demo
 from nervepath.accounts.models import Patient, Role, User
+from nervepath.demo import accounts as demo
+from nervepath.demo import assessment as demo_questionnaires
+from nervepath.demo import pathway as demo_pathways
+from nervepath.demo import research as demo_research
+from nervepath.demo import wearables as demo_nights
 from nervepath.scheduling import availability
 from nervepath.scheduling.models import (
     Appointment,
@@ -30,6 +34,7 @@ from nervepath.scheduling.models import (
     ResourceKind,
     Source,
     Status,
+    Treatment,
     WorkingHours,
 )
 
@@ -122,7 +127,7 @@ MORE_VISITS = ["new-patient", "follow-up", "follow-up", "post-op", "estim", "las
 # Each demo patient's care so far and ahead: (days from today, type, location). A visit
 # lands on the first day from there with a free slot.
 STORIES = [
-    # A nerve block four days ago; the relief diary is under way (pathway/demo.py).
+    # A nerve block four days ago; the relief diary is under way (demo/pathway.py).
     [(-28, "new-patient", "fort-collins"), (-14, "follow-up", "fort-collins"),
      (-4, "nerve-block", "fort-collins"), (10, "follow-up", "fort-collins")],
     # A course of electrical stimulation, one session missed.
@@ -153,7 +158,9 @@ STORIES = [
      (-30, "post-op", "fort-collins"), (-9, "post-op", "fort-collins")],
 ]  # fmt: skip
 
-# slug, name, minutes, before, after, resource kind, online, leg, who (clinician index)
+# slug, name, minutes, before, after, resource kind, online, leg, who (clinician index);
+# which treatment each type is comes from TREATMENT below (the field, not the slug, is
+# what the app reads).
 TYPES = [
     ("new-patient", "New-patient consultation", 60, 0, 10, "", True, "", [0, 1, 2]),
     ("follow-up", "Follow-up visit", 30, 0, 5, "", True, "", [0, 1, 2]),
@@ -168,6 +175,14 @@ TYPES = [
      ResourceKind.THERAPY_CHAIR, True, "", [2]),
     ("laser", "Laser session", 30, 0, 10, ResourceKind.THERAPY_CHAIR, True, "", [2]),
 ]  # fmt: skip
+
+TREATMENT = {
+    "nerve-block": Treatment.BLOCK,
+    "surgery-right": Treatment.SURGERY,
+    "surgery-left": Treatment.SURGERY,
+    "estim": Treatment.ESTIM,
+    "laser": Treatment.LASER,
+}
 
 
 def _t(text: str) -> time:
@@ -263,6 +278,7 @@ class Command(BaseCommand):
                     resource_kind=resource,
                     online_bookable=online,
                     surgery_leg=leg,
+                    treatment=TREATMENT.get(slug, Treatment.NONE),
                     order=len(kinds),
                 ),
             )
@@ -297,21 +313,13 @@ class Command(BaseCommand):
                 stories.append((patient, [(rng.randint(-14, 21), slug, where)]))
             self._appointments(rng, stories, kinds, locations, today)
             # Questionnaires: after the bookings, so the demo's own visits send no email.
-            from nervepath.assessment.demo import seed as seed_questionnaires
-
-            self.stdout.write(seed_questionnaires())
+            self.stdout.write(demo_questionnaires.seed())
             # Nights before and after a treatment, analysed by the real engine.
-            from nervepath.wearables.demo import seed as seed_nights
-
-            self.stdout.write(seed_nights())
+            self.stdout.write(demo_nights.seed())
             # Blocks, surgeries, therapy courses and medications tied to those visits.
-            from nervepath.pathway.demo import seed as seed_pathways
-
-            self.stdout.write(seed_pathways())
+            self.stdout.write(demo_pathways.seed())
             # Years of made-up operated patients, saved cohorts and one analysis.
-            from nervepath.research.demo import seed as seed_research
-
-            self.stdout.write(seed_research())
+            self.stdout.write(demo_research.seed())
 
         self.stdout.write(self.style.SUCCESS("Demo clinic ready."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")

@@ -1,14 +1,13 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """The demo clinic's two-step sign-in: one published authenticator secret for all demo
-staff, so a tester can add it to an authenticator app (or ask ``nervepath demo_totp``).
+staff, so a tester can add it to an authenticator app (or ask ``nervepath demo_totp``;
+the code itself comes from ``accounts.twofactor.current_code``).
 Never use it for a real account: anyone who reads the README can compute its codes."""
 
 from __future__ import annotations
 
 import base64
-import time
 
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from nervepath.accounts import twofactor
@@ -31,11 +30,3 @@ def give_demo_authenticator(user: User) -> TOTPDevice:
 
 def is_demo_device(device: TOTPDevice) -> bool:
     return device.key == DEMO_TOTP_KEY_HEX
-
-
-def current_code(device: TOTPDevice, at: float | None = None) -> str:
-    """The code an authenticator app shows at ``at`` (default now) for this device
-    (RFC 6238 time-based one-time password)."""
-    generator = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    generator.time = time.time() if at is None else at
-    return f"{generator.token():0{device.digits}d}"
