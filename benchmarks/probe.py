@@ -128,8 +128,12 @@ class Probe:
         parts = [
             self.db("SELECT * FROM accounts_user WHERE id = %s", (self.a["user_id"],)),
             self.db("SELECT * FROM accounts_patient WHERE id = %s", (pid,)),
+            # Without the reminder stamp: the task worker sends a near visit's reminder
+            # during the run, which is the clinic's doing, not the probe's.
             self.db(
-                "SELECT * FROM scheduling_appointment WHERE patient_id = %s ORDER BY id", (pid,)
+                "SELECT to_jsonb(a) - 'reminder_sent_at' FROM scheduling_appointment a "
+                "WHERE patient_id = %s ORDER BY id",
+                (pid,),
             ),
             self.db("SELECT * FROM documents_document WHERE patient_id = %s ORDER BY id", (pid,)),
         ]
