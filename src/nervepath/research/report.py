@@ -47,13 +47,17 @@ def provenance(run: AnalysisRun) -> list[tuple[str, str]]:
     return lines
 
 
-def blocks(run: AnalysisRun) -> list[Block]:
-    # Small cells suppressed here, where the page and the documents receive the result.
-    r = disclosure.disclosed(run.result)
-    labels = {t["key"]: t["label"] for t in r.get("timepoints", [])}
-    measures = {m["key"]: m for m in r.get("measures", [])}
-    out: list[Block] = []
+def _compared(r: dict[str, Any]) -> tuple[str, str]:
+    a, b = (r.get("compared") or ["", ""])[:2]
+    return a, b
 
+
+def _gee(r: dict[str, Any]) -> dict[str, Any] | None:
+    """The first repeated-measures model of the result (its note explains missing data)."""
+    return next(iter((r.get("models") or {}).values()), None)
+
+
+def _methods(r: dict[str, Any]) -> Block:
     windows = "; ".join(
         f"{t['label']}: days {t['start']} to {t['end']}" for t in r.get("timepoints", [])
     )
@@ -72,7 +76,7 @@ def blocks(run: AnalysisRun) -> list[Block]:
             "are compared on the change (Welch t-test or Mann-Whitney U).",
         ],
     )
-    gee = next(iter((r.get("models") or {}).values()), None)
+    gee = _gee(r)
     if gee and gee.get("note"):
         methods.paragraphs.append("Missing follow-ups: " + gee["note"])
     for definition in r.get("responder_definitions", []):
@@ -81,93 +85,107 @@ def blocks(run: AnalysisRun) -> list[Block]:
             f"Responder “{definition['label']}”: {definition.get('rule', '')}"
             + (f" ({cite})" if cite else "")
         )
-    out.append(methods)
+    return methods
 
+
+def _baseline(r: dict[str, Any]) -> Block | None:
+    """Table 1: the patients at baseline."""
     t1 = r.get("table1") or {}
-    if t1:
-        out.append(
-            Block(
-                "Patients at baseline",
-                tables=[
-                    doc.Table(
-                        "Baseline characteristics",
-                        t1["header"],
-                        t1["rows"],
-                        "Mean ± SD, median [IQR] or n (%). Ages of 90 and over are counted as 90.",
-                    )
-                ],
+    if not t1:
+        return None
+    return Block(
+        "Patients at baseline",
+        tables=[
+            doc.Table(
+                "Baseline characteristics",
+                t1["header"],
+                t1["rows"],
+                "Mean ± SD, median [IQR] or n (%). Ages of 90 and over are counted as 90.",
             )
-        )
-    rt = r.get("results_table") or {}
-    if rt.get("rows"):
-        out.append(
-            Block(
-                "Outcomes at each follow-up",
-                tables=[
-                    doc.Table(
-                        "Paired comparison with baseline",
-                        rt["header"],
-                        rt["rows"],
-                        "Change = follow-up − baseline (negative is better for every "
-                        "measure here). Complete pairs only.",
-                    )
-                ],
-            )
-        )
+        ],
+    )
 
-    model_rows = []
+
+def _outcomes(r: dict[str, Any]) -> Block | None:
+    """Each follow-up compared with baseline (the results table)."""
+    rt = r.get("results_table") or {}
+    if not rt.get("rows"):
+        return None
+    return Block(
+        "Outcomes at each follow-up",
+        tables=[
+            doc.Table(
+                "Paired comparison with baseline",
+                rt["header"],
+                rt["rows"],
+                "Change = follow-up − baseline (negative is better for every "
+                "measure here). Complete pairs only.",
+            )
+        ],
+    )
+
+
+def _estimate_row(
+    measure: str, method: str, e: dict[str, Any], labels: dict[str, str]
+) -> list[str]:
+    return [
+        measure,
+        method,
+        labels.get(e["timepoint"], e["timepoint"]),
+        number(e["change"]),
+        _ci(e["ci_low"], e["ci_high"]),
+        p_value(e["p_value"]),
+        f"{e['n_observations']} obs / {e['n_subjects']} patients",
+    ]
+
+
+def _model_rows(
+    r: dict[str, Any], labels: dict[str, str], measures: dict[str, Any]
+) -> list[list[str]]:
+    """One row per estimate of each GEE model (or one "not fitted" row), then the mixed
+    model's estimates."""
+    rows = []
     for key, model in (r.get("models") or {}).items():
         label = measures.get(key, {}).get("label", key)
         if not model.get("fitted"):
-            model_rows.append(
+            rows.append(
                 [label, "GEE", "—", "not fitted", "—", "—", "; ".join(model.get("messages") or [])]
             )
             continue
         for e in model.get("estimates", []):
-            model_rows.append(
-                [
-                    label,
-                    model["method"],
-                    labels.get(e["timepoint"], e["timepoint"]),
-                    number(e["change"]),
-                    _ci(e["ci_low"], e["ci_high"]),
-                    p_value(e["p_value"]),
-                    f"{e['n_observations']} obs / {e['n_subjects']} patients",
-                ]
-            )
+            rows.append(_estimate_row(label, model["method"], e, labels))
     mixed = r.get("mixed")
-    mixed_note = ""
     if mixed:
-        mixed_note = mixed.get("note", "")
         for e in mixed.get("estimates", []) if mixed.get("fitted") else []:
-            model_rows.append(
-                [
-                    measures.get(mixed["measure"], {}).get("label", mixed["measure"]),
-                    "Mixed model",
-                    labels.get(e["timepoint"], e["timepoint"]),
-                    number(e["change"]),
-                    _ci(e["ci_low"], e["ci_high"]),
-                    p_value(e["p_value"]),
-                    f"{e['n_observations']} obs / {e['n_subjects']} patients",
-                ]
-            )
-    if model_rows:
-        out.append(
-            Block(
-                "All follow-ups together",
-                [p for p in (gee.get("note") if gee else "", mixed_note) if p],
-                [
-                    doc.Table(
-                        "Repeated-measures estimates of the change from baseline",
-                        ["Measure", "Model", "Follow-up", "Change", "95 % CI", "p", "Data"],
-                        model_rows,
-                    )
-                ],
-            )
-        )
+            label = measures.get(mixed["measure"], {}).get("label", mixed["measure"])
+            rows.append(_estimate_row(label, "Mixed model", e, labels))
+    return rows
 
+
+def _models(r: dict[str, Any], labels: dict[str, str], measures: dict[str, Any]) -> Block | None:
+    """All follow-ups together: the repeated-measures estimates."""
+    rows = _model_rows(r, labels, measures)
+    if not rows:
+        return None
+    gee = _gee(r)
+    mixed = r.get("mixed")
+    mixed_note = mixed.get("note", "") if mixed else ""
+    return Block(
+        "All follow-ups together",
+        [p for p in (gee.get("note") if gee else "", mixed_note) if p],
+        [
+            doc.Table(
+                "Repeated-measures estimates of the change from baseline",
+                ["Measure", "Model", "Follow-up", "Change", "95 % CI", "p", "Data"],
+                rows,
+            )
+        ],
+    )
+
+
+def _responders(r: dict[str, Any], labels: dict[str, str]) -> Block | None:
     names = {d["key"]: d["label"] for d in r.get("responder_definitions", [])}
-    responder_rows = [
+    rows = [
         [
             names.get(s["responder"], s["responder"]),
             labels.get(s["timepoint"], s["timepoint"]),
@@ -178,36 +196,38 @@ def blocks(run: AnalysisRun) -> list[Block]:
         ]
         for s in r.get("responders", [])
     ]
-    if responder_rows:
-        out.append(
-            Block(
-                "Responders",
-                tables=[
-                    doc.Table(
-                        "Responders by definition and follow-up",
-                        [
-                            "Definition",
-                            "Follow-up",
-                            "Responders / n",
-                            "%",
-                            "95 % CI (Wilson)",
-                            "Not evaluable",
-                        ],
-                        responder_rows,
-                        "Not evaluable: both values present but the baseline makes the rule "
-                        "impossible (e.g. a baseline of 0 for a percentage rule).",
-                    )
+    if not rows:
+        return None
+    return Block(
+        "Responders",
+        tables=[
+            doc.Table(
+                "Responders by definition and follow-up",
+                [
+                    "Definition",
+                    "Follow-up",
+                    "Responders / n",
+                    "%",
+                    "95 % CI (Wilson)",
+                    "Not evaluable",
                 ],
+                rows,
+                "Not evaluable: both values present but the baseline makes the rule "
+                "impossible (e.g. a baseline of 0 for a percentage rule).",
             )
-        )
+        ],
+    )
 
-    a, b = (r.get("compared") or ["", ""])[:2]
-    group_rows = []
+
+def _subgroups(r: dict[str, Any], labels: dict[str, str], measures: dict[str, Any]) -> Block | None:
+    """The change from baseline of the two compared subgroups."""
+    a, b = _compared(r)
+    rows = []
     for key, by_t in (r.get("subgroup_change") or {}).items():
         for t, g in by_t.items():
             if not (g["n_a"] or g["n_b"]):
                 continue
-            group_rows.append(
+            rows.append(
                 [
                     measures.get(key, {}).get("label", key),
                     labels.get(t, t),
@@ -218,89 +238,109 @@ def blocks(run: AnalysisRun) -> list[Block]:
                     p_value(g["p_value"]),
                 ]
             )
-    if group_rows and a and b:
-        out.append(
-            Block(
-                f"Subgroups: {a} vs {b}",
-                tables=[
-                    doc.Table(
-                        f"Change from baseline, {a} vs {b}",
-                        [
-                            "Measure",
-                            "Follow-up",
-                            f"{a}: n, mean ± SD",
-                            f"{b}: n, mean ± SD",
-                            "Difference [95 % CI]",
-                            "Test",
-                            "p",
-                        ],
-                        group_rows,
-                    )
+    if not (rows and a and b):
+        return None
+    return Block(
+        f"Subgroups: {a} vs {b}",
+        tables=[
+            doc.Table(
+                f"Change from baseline, {a} vs {b}",
+                [
+                    "Measure",
+                    "Follow-up",
+                    f"{a}: n, mean ± SD",
+                    f"{b}: n, mean ± SD",
+                    "Difference [95 % CI]",
+                    "Test",
+                    "p",
                 ],
+                rows,
             )
-        )
+        ],
+    )
 
+
+def _nerve_row(nerve: dict[str, Any], compared: list[str]) -> list[str]:
+    o = nerve["overall"]
+    comparison = nerve.get("comparison") or {}
+    by_group = nerve["by_group"]
+    return [
+        nerve["nerve"].replace("_", " "),
+        str(o["n"]),
+        f"{number(o['median'])} [{number(o['q1'])} to {number(o['q3'])}]",
+        f"{number(o['mean'])} ± {number(o['sd'])}",
+        *[
+            "—" if g not in by_group else f"{by_group[g]['n']}: {number(by_group[g]['median'])}"
+            for g in compared
+        ],
+        comparison.get("test") or comparison.get("reason", "—"),
+        p_value(comparison.get("p_value")),
+    ]
+
+
+def _monitoring(r: dict[str, Any]) -> Block | None:
+    """Intraoperative nerve monitoring: the amplitude change after release, per nerve."""
     mon = r.get("monitoring") or {}
-    if mon.get("nerves"):
-        rows = []
-        for nerve in mon["nerves"]:
-            o = nerve["overall"]
-            comparison = nerve.get("comparison") or {}
-            rows.append(
+    if not mon.get("nerves"):
+        return None
+    return Block(
+        "Intraoperative nerve monitoring",
+        [mon.get("note", "")],
+        [
+            doc.Table(
+                "Amplitude change after release (%)",
                 [
-                    nerve["nerve"].replace("_", " "),
-                    str(o["n"]),
-                    f"{number(o['median'])} [{number(o['q1'])} to {number(o['q3'])}]",
-                    f"{number(o['mean'])} ± {number(o['sd'])}",
-                    *[
-                        "—"
-                        if g not in nerve["by_group"]
-                        else "{}: {}".format(
-                            nerve["by_group"][g]["n"], number(nerve["by_group"][g]["median"])
-                        )
-                        for g in mon["compared"]
-                    ],
-                    comparison.get("test") or comparison.get("reason", "—"),
-                    p_value(comparison.get("p_value")),
-                ]
-            )
-        out.append(
-            Block(
-                "Intraoperative nerve monitoring",
-                [mon.get("note", "")],
-                [
-                    doc.Table(
-                        "Amplitude change after release (%)",
-                        [
-                            "Nerve",
-                            "n",
-                            "Median [IQR]",
-                            "Mean ± SD",
-                            *[f"{g}: n, median" for g in mon["compared"]],
-                            "Test",
-                            "p",
-                        ],
-                        rows,
-                    )
+                    "Nerve",
+                    "n",
+                    "Median [IQR]",
+                    "Mean ± SD",
+                    *[f"{g}: n, median" for g in mon["compared"]],
+                    "Test",
+                    "p",
                 ],
+                [_nerve_row(nerve, mon["compared"]) for nerve in mon["nerves"]],
             )
-        )
+        ],
+    )
 
+
+def _recurrence(r: dict[str, Any]) -> Block | None:
+    """Time to symptom return among responders (Kaplan-Meier, log-rank)."""
+    a, b = _compared(r)
     rec = r.get("recurrence") or {}
-    if rec:
-        km = rec.get("km") or {}
-        paragraphs = [rec.get("note", "")]
-        if km:
-            median = km.get("median")
-            paragraphs.append(
-                f"{km['n']} responders followed, {km['events']} with symptom return; median "
-                + ("not reached." if median is None else f"{median:.0f} days.")
-            )
-        logrank = r.get("recurrence_logrank") or {}
-        if logrank.get("p_value") is not None:
-            paragraphs.append(f"Log-rank test {a} vs {b}: p = {p_value(logrank['p_value'])}.")
-        out.append(Block("Time to symptom return", [p for p in paragraphs if p]))
-    return out
+    if not rec:
+        return None
+    km = rec.get("km") or {}
+    paragraphs = [rec.get("note", "")]
+    if km:
+        median = km.get("median")
+        paragraphs.append(
+            f"{km['n']} responders followed, {km['events']} with symptom return; median "
+            + ("not reached." if median is None else f"{median:.0f} days.")
+        )
+    logrank = r.get("recurrence_logrank") or {}
+    if logrank.get("p_value") is not None:
+        paragraphs.append(f"Log-rank test {a} vs {b}: p = {p_value(logrank['p_value'])}.")
+    return Block("Time to symptom return", [p for p in paragraphs if p])
+
+
+def blocks(run: AnalysisRun) -> list[Block]:
+    """The analysis's sections in reading order; a section with nothing to show is left out."""
+    # Small cells suppressed here, where the page and the documents receive the result.
+    r = disclosure.disclosed(run.result)
+    labels = {t["key"]: t["label"] for t in r.get("timepoints", [])}
+    measures = {m["key"]: m for m in r.get("measures", [])}
+    built = [
+        _methods(r),
+        _baseline(r),
+        _outcomes(r),
+        _models(r, labels, measures),
+        _responders(r, labels),
+        _subgroups(r, labels, measures),
+        _monitoring(r),
+        _recurrence(r),
+    ]
+    return [block for block in built if block is not None]
 
 
 def page(run: AnalysisRun) -> dict[str, Any]:
