@@ -21,9 +21,10 @@ import datetime as dt
 import io
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.utils import timezone
@@ -439,93 +440,145 @@ def load_instrument(instrument_id: str, cache: dict[str, Instrument | None]) -> 
 # ---------------------------------------------------------------- the tables
 
 
-def _tables(selection: Selection, codes: dict[int, str]) -> dict[str, list[list[Any]]]:
-    members = selection.members
-    ids = [m.patient_id for m in members]
-    day = Days(members)
-    tables: dict[str, list[list[Any]]] = {name: [] for name in FILES}
+@dataclass
+class _Numbered:
+    """Records of one kind by id, and each one's 1-based order within its patient."""
 
-    for m in members:
-        tables["subjects.csv"].append(
-            [
-                codes[m.patient_id],
-                capped_age(m.age),
-                m.sex,
-                _yes_no(m.diabetes),
-                ";".join(d for d in DIAGNOSES if d in m.diagnoses),
-                m.block_response,
-                ";".join(m.legs),
-                m.index_kind,
-                m.baseline_band,
-            ]
+    by_id: dict[int, tuple[Any, ...]]
+    number: dict[int, int]
+
+
+class _Export:
+    """What the table builders share: the members, their study codes, days since each
+    member's index, and the surgeries and blocks several tables number (each read once)."""
+
+    def __init__(self, selection: Selection, codes: dict[int, str]) -> None:
+        self.members = selection.members
+        self.ids = [m.patient_id for m in self.members]
+        self.codes = codes
+        self.day = Days(self.members)
+
+    @cached_property
+    def surgeries(self) -> _Numbered:
+        fields = ("id", "patient_id", "leg", "operated_on", "tunnels", "status", "complications")
+        rows = list(rows_of(Surgery, self.ids, fields))
+        return _Numbered(
+            {s[0]: s for s in rows}, _ordinals((s[1], (s[3], s[0]), s[0]) for s in rows)
         )
 
-    cohort_surgeries = {sid for m in members for sid in m.surgery_ids}
-    surgeries = list(
-        rows_of(
-            Surgery,
-            ids,
-            ("id", "patient_id", "leg", "operated_on", "tunnels", "status", "complications"),
+    @cached_property
+    def blocks(self) -> _Numbered:
+        fields = ("id", "patient_id", "leg", "given_on", "injections", "diary_days")
+        rows = list(rows_of(NerveBlock, self.ids, fields))
+        return _Numbered(
+            {b[0]: b for b in rows}, _ordinals((b[1], (b[3], b[0]), b[0]) for b in rows)
         )
-    )
-    surgery_no = _ordinals((s[1], (s[3], s[0]), s[0]) for s in surgeries)
-    surgery_of = {s[0]: s for s in surgeries}
+
+    @cached_property
+    def responses(self) -> list[tuple[int, str, str, int, int | None, Instrument, Any, Any]]:
+        """(patient id, instrument id, version, number of the response for this patient
+        and instrument, day, instrument, answers, result) of each current response whose
+        instrument is still shipped."""
+        out = []
+        loaded: dict[str, Instrument | None] = {}
+        number: dict[tuple[int, str], int] = defaultdict(int)
+        for pid, instrument_id, version, submitted, given, result in current_responses(self.ids):
+            inst = load_instrument(instrument_id, loaded)
+            if inst is None:
+                continue
+            number[(pid, instrument_id)] += 1
+            n = number[(pid, instrument_id)]
+            when = self.day(pid, submitted)
+            out.append((pid, instrument_id, version, n, when, inst, given, result))
+        return out
+
+
+def _subjects(x: _Export) -> list[list[Any]]:
+    return [
+        [
+            x.codes[m.patient_id],
+            capped_age(m.age),
+            m.sex,
+            _yes_no(m.diabetes),
+            ";".join(d for d in DIAGNOSES if d in m.diagnoses),
+            m.block_response,
+            ";".join(m.legs),
+            m.index_kind,
+            m.baseline_band,
+        ]
+        for m in x.members
+    ]
+
+
+def _procedures(x: _Export) -> list[list[Any]]:
+    cohort_surgeries = {sid for m in x.members for sid in m.surgery_ids}
+    surgery_no = x.surgeries.number
+    rows = []
     for sid, pid, leg, on, tunnels, status, complications in sorted(
-        surgeries, key=lambda s: (codes[s[1]], surgery_no[s[0]])
+        x.surgeries.by_id.values(), key=lambda s: (x.codes[s[1]], surgery_no[s[0]])
     ):
-        tables["procedures.csv"].append(
+        rows.append(
             [
-                codes[pid],
+                x.codes[pid],
                 surgery_no[sid],
                 leg,
-                day(pid, on),
+                x.day(pid, on),
                 ";".join(t for t in Nerve.values if t in (tunnels or [])),
                 status,
                 _yes_no(sid in cohort_surgeries),
                 _yes_no(bool((complications or "").strip())),
             ]
         )
+    return rows
 
+
+def _monitoring(x: _Export) -> list[list[Any]]:
     readings = rows_of(
         MonitoringReading,
-        ids,
+        x.ids,
         ("patient_id", "surgery_id", "nerve", "phase", "amplitude_uv", "latency_ms"),
     )
     rows = []
     for pid, sid, nerve, phase, amplitude, latency in readings:
-        _sid, _pid, leg, on, *_rest = surgery_of[sid]
+        _sid, _pid, leg, on, *_rest = x.surgeries.by_id[sid]
         rows.append(
-            [codes[pid], surgery_no[sid], leg, day(pid, on), nerve, phase, amplitude, latency]
+            [
+                x.codes[pid],
+                x.surgeries.number[sid],
+                leg,
+                x.day(pid, on),
+                nerve,
+                phase,
+                amplitude,
+                latency,
+            ]
         )
-    tables["monitoring.csv"] = sorted(rows, key=lambda r: (r[0], r[1], r[4], r[5]))
+    return sorted(rows, key=lambda r: (r[0], r[1], r[4], r[5]))
 
-    blocks = list(
-        rows_of(
-            NerveBlock, ids, ("id", "patient_id", "leg", "given_on", "injections", "diary_days")
-        )
-    )
-    block_no = _ordinals((b[1], (b[3], b[0]), b[0]) for b in blocks)
-    block_of = {b[0]: b for b in blocks}
+
+def _blocks(x: _Export) -> list[list[Any]]:
+    block_no = x.blocks.number
     reviews = {
         bid: (computed, relief, decision)
         for bid, computed, relief, decision in rows_of(
-            CandidacyReview, ids, ("block_id", "computed", "relief_days", "decision")
+            CandidacyReview, x.ids, ("block_id", "computed", "relief_days", "decision")
         )
     }
+    rows = []
     for bid, pid, leg, given, injections, diary_days in sorted(
-        blocks, key=lambda b: (codes[b[1]], block_no[b[0]])
+        x.blocks.by_id.values(), key=lambda b: (x.codes[b[1]], block_no[b[0]])
     ):
         injections = injections if isinstance(injections, list) else []
         sites = {row.get("site") for row in injections if isinstance(row, dict)}
         volumes = [as_number(row.get("volume_ml")) for row in injections if isinstance(row, dict)]
         total = sum(Decimal(str(v)) for v in volumes if v is not None)
         computed, relief, decision = reviews.get(bid, (None, None, None))
-        tables["blocks.csv"].append(
+        rows.append(
             [
-                codes[pid],
+                x.codes[pid],
                 block_no[bid],
                 leg,
-                day(pid, given),
+                x.day(pid, given),
                 ";".join(s for s in Nerve.values if s in sites),
                 len(injections),
                 total,
@@ -535,59 +588,61 @@ def _tables(selection: Selection, codes: dict[int, str]) -> dict[str, list[list[
                 decision,
             ]
         )
+    return rows
+
+
+def _diary(x: _Export) -> list[list[Any]]:
     entries = rows_of(
         ReliefEntry,
-        ids,
+        x.ids,
         ("patient_id", "block_id", "day", "relief_pct", "sleep_hours", "sleep_quality"),
     )
     rows = []
     for pid, bid, on, relief, hours, quality in entries:
-        _bid, _pid, leg, given, *_rest = block_of[bid]
+        _bid, _pid, leg, given, *_rest = x.blocks.by_id[bid]
         rows.append(
             [
-                codes[pid],
-                block_no[bid],
+                x.codes[pid],
+                x.blocks.number[bid],
                 leg,
-                day(pid, on),
+                x.day(pid, on),
                 (on - given).days + 1,
                 relief,
                 hours,
                 quality,
             ]
         )
-    tables["diary.csv"] = sorted(rows, key=lambda r: (r[0], r[1], r[4]))
+    return sorted(rows, key=lambda r: (r[0], r[1], r[4]))
 
-    courses = list(
-        rows_of(
-            TherapyCourse,
-            ids,
-            (
-                "id",
-                "patient_id",
-                "modality",
-                "planned_sessions",
-                "started_on",
-                "ended_on",
-                "status",
-                "improvement_pct",
-            ),
-        )
+
+def _therapy(x: _Export) -> list[list[Any]]:
+    """One row per session of each course (a course without sessions: one row)."""
+    fields = (
+        "id",
+        "patient_id",
+        "modality",
+        "planned_sessions",
+        "started_on",
+        "ended_on",
+        "status",
+        "improvement_pct",
     )
+    courses = list(rows_of(TherapyCourse, x.ids, fields))
     course_no = _ordinals((c[1], (c[4], c[0]), c[0]) for c in courses)
     sessions: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for cid, number, on, status, parameters in rows_of(
-        TherapySession, ids, ("course_id", "number", "on_date", "status", "parameters")
+        TherapySession, x.ids, ("course_id", "number", "on_date", "status", "parameters")
     ):
         sessions[cid].append((number, on, status, parameters))
     rows = []
     for cid, pid, modality, planned, started, ended, status, improvement in courses:
         course = [
-            codes[pid],
+            x.codes[pid],
             course_no[cid],
             modality,
             planned,
-            day(pid, started),
-            day(pid, ended),
+            x.day(pid, started),
+            x.day(pid, ended),
             status,
             improvement,
         ]
@@ -599,55 +654,122 @@ def _tables(selection: Selection, codes: dict[int, str]) -> dict[str, list[list[
                 [
                     *course,
                     number,
-                    day(pid, on),
+                    x.day(pid, on),
                     s_status,
                     *[as_number(parameters.get(key)) for key in THERAPY_PARAMETERS],
                 ]
             )
-    tables["therapy.csv"] = sorted(rows, key=lambda r: (r[0], r[1], r[8] or 0))
+    return sorted(rows, key=lambda r: (r[0], r[1], r[8] or 0))
 
+
+def _medications(x: _Export) -> list[list[Any]]:
     rows = []
     for pid, name, dose, unit, started, stopped, replaces in rows_of(
         Medication,
-        ids,
+        x.ids,
         ("patient_id", "name", "dose", "unit", "started_on", "stopped_on", "replaces_id"),
     ):
         drug = classify(name or "")
         rows.append(
             [
-                codes[pid],
+                x.codes[pid],
                 drug.generic if drug else "other",
                 drug.code if drug else "",
                 dose,
                 unit if unit in COMMON_UNITS else "other",
-                day(pid, started),
-                day(pid, stopped),
+                x.day(pid, started),
+                x.day(pid, stopped),
                 _yes_no(replaces is not None),
             ]
         )
-    tables["medications.csv"] = sorted(rows, key=lambda r: (r[0], r[4], r[1]))
+    return sorted(rows, key=lambda r: (r[0], r[4], r[1]))
 
+
+def _follow_ups(x: _Export) -> list[list[Any]]:
     rows = []
     for pid, sid, label, days_after, due, status in rows_of(
-        FollowUp, ids, ("patient_id", "surgery_id", "label", "days_after", "due_on", "status")
+        FollowUp, x.ids, ("patient_id", "surgery_id", "label", "days_after", "due_on", "status")
     ):
-        rows.append([codes[pid], surgery_no[sid], label, days_after, day(pid, due), status])
-    tables["follow_ups.csv"] = sorted(rows, key=lambda r: (r[0], r[1], r[3]))
+        rows.append(
+            [x.codes[pid], x.surgeries.number[sid], label, days_after, x.day(pid, due), status]
+        )
+    return sorted(rows, key=lambda r: (r[0], r[1], r[3]))
 
+
+def _visits(x: _Export) -> list[list[Any]]:
     rows = []
     for pid, slug, starts, status in rows_of(
-        Appointment, ids, ("patient_id", "appointment_type__slug", "starts_at", "status")
+        Appointment, x.ids, ("patient_id", "appointment_type__slug", "starts_at", "status")
     ):
-        rows.append([codes[pid], slug, day(pid, starts), status])
-    tables["visits.csv"] = sorted(rows, key=lambda r: (r[0], r[2], r[1]))
+        rows.append([x.codes[pid], slug, x.day(pid, starts), status])
+    return sorted(rows, key=lambda r: (r[0], r[2], r[1]))
 
-    tables["scores.csv"], tables["answers.csv"] = _questionnaires(ids, codes, day)
 
+def _scores(x: _Export) -> list[list[Any]]:
     rows = []
-    for pid, night_of, *metrics in rows_of(Night, ids, ("patient_id", "night_of", *NIGHT_METRICS)):
-        rows.append([codes[pid], day(pid, night_of), *[as_number(v) for v in metrics]])
-    tables["nights.csv"] = sorted(rows, key=lambda r: (r[0], r[1]))
-    return tables
+    for pid, instrument_id, version, n, when, inst, _given, result in x.responses:
+        result = result if isinstance(result, dict) else {}
+        values = result.get("scores") if isinstance(result.get("scores"), dict) else {}
+        band = result.get("band") if isinstance(result.get("band"), str) else ""
+        for score in inst.scores:
+            value = as_number(values.get(score.id))  # type: ignore[union-attr]
+            if value is None:
+                continue
+            rows.append(
+                [
+                    x.codes[pid],
+                    instrument_id,
+                    version,
+                    n,
+                    when,
+                    score.id,
+                    value,
+                    band if score.id == inst.band_score else "",
+                ]
+            )
+    return rows
+
+
+def _answers(x: _Export) -> list[list[Any]]:
+    rows = []
+    for pid, instrument_id, _version, n, when, inst, given, _result in x.responses:
+        given = given if isinstance(given, dict) else {}
+        for item in inst.items:
+            answer = exported_answer(item, given.get(item.id))
+            if answer is not None:
+                rows.append([x.codes[pid], instrument_id, n, when, item.id, answer])
+    return rows
+
+
+def _nights(x: _Export) -> list[list[Any]]:
+    rows = []
+    for pid, night_of, *metrics in rows_of(
+        Night, x.ids, ("patient_id", "night_of", *NIGHT_METRICS)
+    ):
+        rows.append([x.codes[pid], x.day(pid, night_of), *[as_number(v) for v in metrics]])
+    return sorted(rows, key=lambda r: (r[0], r[1]))
+
+
+# The builder of each file of FILES, in the same order.
+BUILDERS: dict[str, Callable[[_Export], list[list[Any]]]] = {
+    "subjects.csv": _subjects,
+    "procedures.csv": _procedures,
+    "monitoring.csv": _monitoring,
+    "blocks.csv": _blocks,
+    "diary.csv": _diary,
+    "therapy.csv": _therapy,
+    "medications.csv": _medications,
+    "follow_ups.csv": _follow_ups,
+    "visits.csv": _visits,
+    "scores.csv": _scores,
+    "answers.csv": _answers,
+    "nights.csv": _nights,
+}
+
+
+def _tables(selection: Selection, codes: dict[int, str]) -> dict[str, list[list[Any]]]:
+    export = _Export(selection, codes)
+    return {name: BUILDERS[name](export) for name in FILES}
 
 
 def current_responses(ids: list[int]) -> list[tuple[int, str, str, dt.datetime, Any, Any]]:
@@ -663,47 +785,6 @@ def current_responses(ids: list[int]) -> list[tuple[int, str, str, dt.datetime, 
         (pid, instrument, version, at, answers, result)
         for pid, instrument, at, version, answers, result in rows
     ]
-
-
-def _questionnaires(
-    ids: list[int], codes: dict[int, str], day: Days
-) -> tuple[list[list[Any]], list[list[Any]]]:
-    scores: list[list[Any]] = []
-    answers: list[list[Any]] = []
-    loaded: dict[str, Instrument | None] = {}
-    number: dict[tuple[int, str], int] = defaultdict(int)
-    for pid, instrument_id, version, submitted, given, result in current_responses(ids):
-        inst = load_instrument(instrument_id, loaded)
-        if inst is None:
-            continue
-        number[(pid, instrument_id)] += 1
-        n = number[(pid, instrument_id)]
-        when = day(pid, submitted)
-        result = result if isinstance(result, dict) else {}
-        values = result.get("scores") if isinstance(result.get("scores"), dict) else {}
-        band = result.get("band") if isinstance(result.get("band"), str) else ""
-        for score in inst.scores:
-            value = as_number(values.get(score.id))  # type: ignore[union-attr]
-            if value is None:
-                continue
-            scores.append(
-                [
-                    codes[pid],
-                    instrument_id,
-                    version,
-                    n,
-                    when,
-                    score.id,
-                    value,
-                    band if score.id == inst.band_score else "",
-                ]
-            )
-        given = given if isinstance(given, dict) else {}
-        for item in inst.items:
-            answer = exported_answer(item, given.get(item.id))
-            if answer is not None:
-                answers.append([codes[pid], instrument_id, n, when, item.id, answer])
-    return scores, answers
 
 
 # ---------------------------------------------------------------- the ZIP
