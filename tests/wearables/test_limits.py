@@ -37,6 +37,17 @@ def allocate_past_the_limit(path, **kwargs):  # type: ignore[no-untyped-def]
     raise AssertionError(f"the analysis was not stopped ({len(hog)} bytes)")
 
 
+def use_memory_past_the_limit(path, **kwargs):  # type: ignore[no-untyped-def]
+    # 200 MB written a page at a time: under the address-space net (4 x 64 MB), so only
+    # the watch on resident memory stops it.
+    held = []
+    for _ in range(200):
+        held.append(b"x" * (1024 * 1024))
+        time.sleep(0.01)
+    time.sleep(30)
+    raise AssertionError(f"the analysis was not stopped ({len(held)} MB)")
+
+
 def _zip_bomb() -> bytes:
     """A .gt3x-shaped archive: a small info.txt and 64 MiB of zeros as log.bin."""
     buf = io.BytesIO()
@@ -115,6 +126,24 @@ def test_an_analysis_past_the_memory_limit_is_stopped(client, alice, settings, r
     assert analysis.error_code == "analysis_memory"
     assert "needed more than 64 MB" in analysis.error_message
     assert "needed more than 64 MB" in client.get(reverse("wearables:mine")).content.decode()
+
+
+def test_an_analysis_using_memory_past_the_limit_is_stopped(client, alice, settings, real_file):  # type: ignore[no-untyped-def]
+    settings.NERVEPATH = {**settings.NERVEPATH, "ANALYSIS_MEMORY_MB": 64}
+    settings.WEARABLES_ANALYZER = "tests.wearables.test_limits.use_memory_past_the_limit"
+    login(client, alice.user)
+    started = time.monotonic()
+    analysis = _analyse_upload(client, alice, "night.cwa", real_file("ax3_testfile.cwa"))
+    assert time.monotonic() - started < 25  # stopped while growing, not by the clock
+    assert analysis.error_code == "analysis_memory"
+    assert "needed more than 64 MB" in analysis.error_message
+
+
+def test_a_reader_that_reserves_more_than_it_uses_is_not_stopped(alice, bob, real_file):  # type: ignore[no-untyped-def]
+    """scikit-digital-health reserves about 3 GB of address space for the GENEActiv test
+    night and touches 272 MB: a cap on address space alone stopped it (3072 MB default)."""
+    analysis = _analyse_upload(None, bob, "night.bin", real_file("GENEActiv_testfile.bin"))
+    assert analysis.state == State.DONE, analysis.error_message
 
 
 # Finding 7: night-file bytes per patient per day (NERVEPATH_UPLOAD_BYTES_PER_PATIENT_PER_DAY).

@@ -3,8 +3,13 @@
 
 A night file the device reader chokes on (a zip bomb, a damaged header that sends a
 reader into a loop or a huge allocation) must not hold the worker: the engine runs in
-a forked child whose address space is capped with ``RLIMIT_AS``; the parent waits at
-most ``timeout_s`` seconds for its answer, then kills it. The worker process itself
+a forked child. The parent waits at most ``timeout_s`` seconds for its answer and
+watches the child's resident memory meanwhile (every 50 ms); past the allowance, or past
+the time, it kills the child. The child's address space is capped too, at four times the
+allowance (``RLIMIT_AS``), as a net for a single huge allocation between two looks:
+readers reserve more than they touch (scikit-digital-health sizes its GENEActiv arrays
+from the header, about 3 GB of address space for a 272 MB night), so the cap on address
+space cannot be the allowance itself. The worker process itself
 (its database connections, its heartbeat) never runs device code, so it always lives
 to record why the analysis failed and to take the next one from the queue.
 
@@ -19,6 +24,7 @@ import multiprocessing
 import os
 import resource
 import signal
+import time
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -28,6 +34,10 @@ T = TypeVar("T")
 
 #: Exit code of a child that ran out of its memory allowance (nothing else uses it).
 _OUT_OF_MEMORY = 86
+#: Address space allowed to the child, as a multiple of the resident allowance.
+_ADDRESS_SPACE_FACTOR = 4
+#: Seconds between two looks at the child's resident memory.
+_WATCH_EVERY = 0.05
 
 
 class LimitExceeded(Exception):
@@ -54,13 +64,19 @@ def _minutes(seconds: float) -> str:
     return f"{math.ceil(seconds / 60)} minutes"
 
 
-def _address_space() -> int:
-    """Bytes of address space this process holds now (VmSize)."""
+def _statm(pid: int | str = "self", field: int = 0) -> int:
+    """Bytes from ``/proc/<pid>/statm``: field 0 the address space (VmSize), 1 the
+    resident memory (VmRSS); 0 where there is no /proc."""
     try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[field]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def _address_space() -> int:
+    """Bytes of address space this process holds now (VmSize)."""
+    return _statm("self", 0)
 
 
 def _die_with_parent() -> None:
@@ -84,7 +100,7 @@ def _child(
     if memory_mb:
         # The allowance is on top of what the forked worker already maps (its libraries
         # and imported modules), so it means the same on any machine.
-        limit = _address_space() + memory_mb * 1024 * 1024
+        limit = _address_space() + _ADDRESS_SPACE_FACTOR * memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         result = func(*args, **kwargs)
@@ -100,6 +116,21 @@ def _child(
             conn.send(("error", "".join(traceback.format_exception(exc))))
     finally:
         conn.close()
+
+
+def _watch(
+    parent: Connection, pid: int | None, timeout_s: float, resident_limit: int
+) -> tuple[bool, bool]:
+    """Wait for the child's answer: (answered, stopped for its resident memory)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False, False
+        if parent.poll(min(_WATCH_EVERY, left)):
+            return True, False
+        if resident_limit and pid is not None and _statm(pid, 1) > resident_limit:
+            return False, True
 
 
 def run(
@@ -126,10 +157,12 @@ def run(
     process = context.Process(
         target=_child, args=(child, func, args, kwargs, memory_mb), name="nervepath-analysis"
     )
+    resident_limit = _statm("self", 1) + memory_mb * 1024 * 1024 if memory_mb else 0
     process.start()
     child.close()
+    too_big = False
     try:
-        answered = parent.poll(timeout_s)
+        answered, too_big = _watch(parent, process.pid, timeout_s, resident_limit)
         message = parent.recv() if answered else None
     except EOFError:  # the child died before answering
         message = None
@@ -139,6 +172,11 @@ def run(
             process.kill()
         process.join()
         parent.close()
+    if too_big:
+        raise NeededTooMuchMemory(
+            f"The analysis needed more than {memory_mb} MB of memory and was stopped. "
+            "The file is kept; it is probably damaged or far longer than a night."
+        )
     if not answered:
         raise TookTooLong(
             f"The analysis took longer than {_minutes(timeout_s)} and was stopped, so the "
