@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import models
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaire import Questionnaire
@@ -71,6 +72,33 @@ def test_the_summary_shows_flags_first_then_scores_against_baseline(answered, al
     assert f"/staff/patients/{alice.pk}/assessment/trend/irls.svg" in row
     assert f"/staff/patients/{alice.pk}/assessment/responses/{answered['latest'].pk}/" in row
     assert AuditEvent.objects.filter(action=Action.VIEW, patient_id=alice.pk).exists()
+
+
+def test_results_stored_before_the_schema_version_still_show_on_the_summary(  # type: ignore[no-untyped-def]
+    answered, alice, hale_client
+):
+    # Today's rows carry the version their reader checks ...
+    for response in answered.values():
+        assert response.result["schema_version"] == instruments.RESULT_SCHEMA_VERSION
+    # ... and rows stored before it (no schema_version key) read as version 1.
+    for response in answered.values():
+        old = {k: v for k, v in response.result.items() if k != "schema_version"}
+        # Submitted rows refuse updates; write the old shape under that guard, as a
+        # row from before this change would be.
+        models.QuerySet.update(Response.objects.filter(pk=response.pk), result=old)
+        assert "schema_version" not in Response.objects.get(pk=response.pk).result
+    page = hale_client.get(f"/staff/patients/{alice.pk}/assessment/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert text.index("URGENT · neuro_urgent") < text.index("WARNING · iron_low")
+    row = text[text.index('id="score-irls"') :]
+    row = row[: row.index("</tr>")]
+    assert '<strong class="total">12</strong> of 40' in row and "moderate" in row
+    assert "24 (severe)" in row and "-12" in row
+    answers = hale_client.get(
+        f"/staff/patients/{alice.pk}/assessment/responses/{answered['latest'].pk}/"
+    )
+    assert "moderate" in answers.content.decode()
 
 
 def test_the_trend_plot_is_an_svg_behind_the_policy(

@@ -184,6 +184,28 @@ def test_the_stored_statistics_match_scipy_on_the_same_pairs(history, research_c
     assert checked >= 8
 
 
+def test_a_run_stored_before_the_schema_version_still_shows_its_figures(  # type: ignore[no-untyped-def]
+    history, research_client
+):
+    cohort = _save(research_client)
+    _run(research_client, cohort)
+    run = AnalysisRun.objects.get()
+    assert run.result["schema_version"] == 2  # what a run stores today
+    old = {k: v for k, v in run.result.items() if k != "schema_version"}
+    AnalysisRun.objects.filter(pk=run.pk).update(result=old)  # as stored before the key
+    page = research_client.get(reverse("research:analysis", args=[run.public_id]))
+    assert page.status_code == 200
+    figure_url = reverse("research:figure", args=[run.public_id, "paired-irls_total", "svg"])
+    assert figure_url in page.content.decode()
+    assert "Time to symptom return after a response" in page.content.decode()
+    svg = research_client.get(figure_url)
+    assert svg.status_code == 200 and b"<svg" in svg.content
+    recurrence = research_client.get(
+        reverse("research:figure", args=[run.public_id, "recurrence", "png"])
+    )
+    assert recurrence.status_code == 200 and recurrence.content.startswith(b"\x89PNG")
+
+
 def test_an_analysis_is_reproducible_from_its_definition(history, research_client):  # type: ignore[no-untyped-def]
     cohort = _save(research_client)
     _run(research_client, cohort)

@@ -81,6 +81,60 @@ def test_patient_uploads_and_sees_the_night(
     assert b"".join(raw.streaming_content) == data
 
 
+#: The night report as stored before it carried a schema version (the fields the night
+#: page and the PDF read; ``to_dict`` wrote NaN as null).
+_VERSION_1_REPORT = {
+    "file": "night.cwa",
+    "device": "Axivity AX3",
+    "signal": "accelerometer",
+    "rules": "WASM 2016",
+    "recording_start": "2026-03-01T21:00:00",
+    "sleep_window_start": "2026-03-01T23:10:00",
+    "sleep_window_end": "2026-03-02T06:40:00",
+    "sleep_window_method": "HDCZA",
+    "n_leg_movements": 240,
+    "n_plms": 140,
+    "moves_every_min": None,
+    "notes": ["Marker-note-stored-v1"],
+}
+
+
+def test_a_night_stored_before_the_schema_version_still_shows(client, alice):  # type: ignore[no-untyped-def]
+    recording = Recording.objects.create(
+        patient=alice,
+        uploaded_by=alice.user,
+        original_name="night.cwa",
+        storage_name="test/v1-night.cwa",
+        size=10,
+        sha256="a" * 64,
+        file_format=".cwa",
+    )
+    night = Night.objects.create(
+        recording=recording,
+        patient=alice,
+        night_of=timezone.localdate() - timedelta(days=3),
+        plms_index=18.7,
+        sleep_window_start=timezone.now() - timedelta(days=2),
+        sleep_window_end=timezone.now() - timedelta(days=2) + timedelta(hours=7),
+        report=_VERSION_1_REPORT,
+        engine_version="old",
+    )
+    assert night.night_report.n_plms == 140 and night.night_report.n_plm == 0
+    login(client, alice.user)
+    body = client.get(reverse("wearables:night", args=[night.public_id])).content.decode()
+    assert "Axivity AX3 · accelerometer · rules WASM 2016" in body
+    assert "23:10 – 06:40 (device clock; HDCZA)" in body
+    assert "240 (140 periodic in sleep)" in body and "Marker-note-stored-v1" in body
+    pdf = client.get(reverse("wearables:download", args=[night.public_id, "pdf"]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    # What the engine stores today carries the version its reader checks.
+    stored = json.loads(
+        client.get(reverse("wearables:download", args=[night.public_id, "json"])).content
+    )
+    assert stored == _VERSION_1_REPORT
+    assert "schema_version" in engine.result_from_report(night.night_report, figure=False).report
+
+
 def test_same_bytes_twice_are_recognised(
     client, alice, real_file, django_capture_on_commit_callbacks
 ):  # type: ignore[no-untyped-def]

@@ -128,6 +128,14 @@ class Request(models.Model):
         return instruments.load(self.instrument_id).title
 
     @property
+    def scored(self) -> instruments.Result | None:
+        """The stored score as a typed :class:`~nervepath.science.instruments.Result`
+        (any stored schema version), or None for a draft that has none yet."""
+        if not self.result:
+            return None
+        return instruments.Result.from_dict(self.result)
+
+    @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
@@ -228,6 +236,14 @@ class Response(models.Model):
     @property
     def title(self) -> str:
         return instruments.load(self.instrument_id).title
+
+    @property
+    def scored(self) -> instruments.Result | None:
+        """The stored score as a typed :class:`~nervepath.science.instruments.Result`
+        (any stored schema version), or None for a draft that has none yet."""
+        if not self.result:
+            return None
+        return instruments.Result.from_dict(self.result)
 
     def chain(self) -> list[Response]:
         """This response and every correction of it, oldest first."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -81,9 +80,8 @@ def describe(inst: Instrument, exc: AnswerError) -> str:
 
 
 def result_json(result: instruments.Result) -> dict[str, Any]:
-    data = asdict(result)
-    data["flags"] = [asdict(f) for f in result.flags]
-    return data
+    """The stored form of a score (read back with ``Response.scored``)."""
+    return result.to_dict()
 
 
 # -- sending ---------------------------------------------------------------------------

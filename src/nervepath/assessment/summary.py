@@ -33,11 +33,13 @@ class Point:
 
     @property
     def total(self) -> float | int | None:
-        return (self.response.result or {}).get("total")
+        scored = self.response.scored
+        return None if scored is None else scored.total
 
     @property
     def band_label(self) -> str | None:
-        return (self.response.result or {}).get("band_label")
+        scored = self.response.scored
+        return None if scored is None else scored.band_label
 
 
 @dataclass

@@ -26,6 +26,7 @@ from nervepath.accounts.models import Patient, User
 from nervepath.pathway import drugs
 from nervepath.pathway.errors import PathwayError
 from nervepath.pathway.models import Medication, authored
+from nervepath.science.instruments import Flag
 
 # Units offered on the form (free text is accepted; these are suggestions).
 COMMON_UNITS = ("mg", "mcg", "g", "mg/24 h", "mL", "drops", "tablets")
@@ -294,11 +295,11 @@ class Questionnaire:
 
     response_id: int
     submitted_at: Any
-    flags: list[dict[str, Any]]
+    flags: list[Flag]
 
     @property
-    def augmentation(self) -> dict[str, Any] | None:
-        return next((f for f in self.flags if f.get("code") == AUGMENTATION), None)
+    def augmentation(self) -> Flag | None:
+        return next((f for f in self.flags if f.code == AUGMENTATION), None)
 
 
 def questionnaire_flags(patient: Patient) -> Questionnaire | None:
@@ -312,8 +313,8 @@ def questionnaire_flags(patient: Patient) -> Questionnaire | None:
     )
     if latest is None:
         return None
-    flags = [f for f in (latest.result or {}).get("flags", []) if isinstance(f, dict)]
-    return Questionnaire(latest.pk, latest.submitted_at, flags)
+    scored = latest.scored
+    return Questionnaire(latest.pk, latest.submitted_at, [] if scored is None else scored.flags)
 
 
 def current_rows(patient: Patient, questionnaire: Questionnaire | None) -> list[Row]:

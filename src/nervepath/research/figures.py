@@ -15,40 +15,42 @@ from matplotlib.figure import Figure
 from nervepath.research import disclosure
 from nervepath.science.outcomes import plots
 from nervepath.science.outcomes.format import p_value
+from nervepath.science.outcomes.result import AnalysisResult
 
 FOLLOW_UP_ORDER = ("12m", "6m", "3m", "2w")
 
-
-def _measures(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {m["key"]: m for m in result.get("measures", [])}
-
-
-def _labels(result: dict[str, Any]) -> dict[str, str]:
-    return {t["key"]: t["label"] for t in result.get("timepoints", [])}
+#: A run's stored result, as stored (any schema version) or already read.
+Stored = dict[str, Any] | AnalysisResult
 
 
-def _follow_ups(result: dict[str, Any]) -> list[str]:
-    return [t["key"] for t in result.get("timepoints", []) if t["key"] != "baseline"]
+def _read(result: Stored) -> AnalysisResult:
+    return result if isinstance(result, AnalysisResult) else AnalysisResult.from_dict(result)
 
 
-def headline_follow_up(result: dict[str, Any], measure: str) -> str | None:
+def _measures(result: AnalysisResult) -> dict[str, dict[str, Any]]:
+    return {m["key"]: m for m in result.measures}
+
+
+def headline_follow_up(result: Stored, measure: str) -> str | None:
     """The latest follow-up with at least two pairs for this measure."""
-    pairs = result.get("pairs", {}).get(measure, {})
-    for key in reversed(_follow_ups(result)):
+    run = _read(result)
+    pairs = run.pairs.get(measure, {})
+    for key in reversed(run.follow_ups):
         if len(pairs.get(key, [])) >= 2:
             return key
     return None
 
 
-def available(result: dict[str, Any]) -> list[dict[str, str]]:
+def available(result: Stored) -> list[dict[str, str]]:
     """Name, title and caption of each figure this run can draw, in reading order."""
+    result = _read(result)
     out = []
-    labels = _labels(result)
+    labels = result.timepoint_labels
     for key, m in _measures(result).items():
         follow_up = headline_follow_up(result, key)
         if follow_up is None:
             continue
-        n = len(result["pairs"][key][follow_up])
+        n = len(result.pairs[key][follow_up])
         out.append(
             {
                 "name": f"paired-{key}",
@@ -69,8 +71,8 @@ def available(result: dict[str, Any]) -> list[dict[str, str]]:
                 ),
             }
         )
-    for definition in result.get("responder_definitions", []):
-        if any(r["n"] for r in result.get("responders", []) if r["responder"] == definition["key"]):
+    for definition in result.responder_definitions:
+        if any(r["n"] for r in result.responders if r["responder"] == definition["key"]):
             out.append(
                 {
                     "name": f"responders-{definition['key']}",
@@ -81,8 +83,7 @@ def available(result: dict[str, Any]) -> list[dict[str, str]]:
                     ),
                 }
             )
-    recurrence = result.get("recurrence") or {}
-    if recurrence.get("km"):
+    if result.recurrence_km:
         out.append(
             {
                 "name": "recurrence",
@@ -93,7 +94,7 @@ def available(result: dict[str, Any]) -> list[dict[str, str]]:
                 ),
             }
         )
-    for nerve in (result.get("monitoring") or {}).get("nerves", []):
+    for nerve in result.monitored_nerves:
         out.append(
             {
                 "name": f"monitoring-{nerve['nerve']}",
@@ -107,35 +108,36 @@ def available(result: dict[str, Any]) -> list[dict[str, str]]:
     return out
 
 
-def figure(result: dict[str, Any], name: str) -> Figure:
+def figure(result: Stored, name: str) -> Figure:
     """The named figure (KeyError for a name this run has not); counts of 1 to
     ``NERVEPATH_RESEARCH_MIN_CELL`` - 1 on it read "<min" (``disclosure``)."""
+    result = _read(result)
     if name not in {f["name"] for f in available(result)}:
         raise KeyError(name)
     min_cell = disclosure.min_cell()
-    measures, labels = _measures(result), _labels(result)
+    measures, labels = _measures(result), result.timepoint_labels
     kind, _sep, key = name.partition("-")
     if kind == "paired":
         m = measures[key]
         follow_up = headline_follow_up(result, key) or ""
-        pairs = [tuple(p) for p in result["pairs"][key][follow_up]]
+        pairs = [tuple(p) for p in result.pairs[key][follow_up]]
         return plots.paired_lines(
             pairs, m["label"], m["unit"], after_label=labels[follow_up], min_cell=min_cell
         )
     if kind == "boxes":
         m = measures[key]
-        by_follow_up = result["pairs"][key]
+        by_follow_up = result.pairs[key]
         baseline: dict[str, float] = {}
         for pairs in by_follow_up.values():
             baseline.update({code: before for code, before, _after in pairs})
         series = [("Baseline", list(baseline.values()))]
         series += [
             (labels[t], [after for _code, _before, after in by_follow_up.get(t, [])])
-            for t in _follow_ups(result)
+            for t in result.follow_ups
         ]
         return plots.boxes_by_timepoint(series, m["label"], m["unit"], min_cell=min_cell)
     if kind == "responders":
-        definition = next(d for d in result["responder_definitions"] if d["key"] == key)
+        definition = next(d for d in result.responder_definitions if d["key"] == key)
         rows = [
             (
                 labels.get(r["timepoint"], r["timepoint"]),
@@ -144,20 +146,19 @@ def figure(result: dict[str, Any], name: str) -> Figure:
                 r["ci_high"],
                 r["n"],
             )
-            for r in result["responders"]
+            for r in result.responders
             if r["responder"] == key and r["n"]
         ]
         return plots.responder_bars(rows, definition["label"], min_cell=min_cell)
     if kind == "recurrence":
         curves = {}
-        groups = result.get("recurrence_by_group") or {}
-        kms = groups.items() if groups else [("All responders", result["recurrence"]["km"])]
+        groups = result.recurrence_by_group
+        kms = list(groups.items()) if groups else [("All responders", result.recurrence_km)]
         for label, km in kms:
-            curves[label] = _curve(km)
-        logrank = result.get("recurrence_logrank") or {}
+            curves[label] = _curve(km or {})
         p_text = ""
-        if logrank.get("p_value") is not None:
-            p_text = f"log-rank p = {p_value(logrank['p_value'])}"
+        if result.logrank_p is not None:
+            p_text = f"log-rank p = {p_value(result.logrank_p)}"
         return plots.km_curve(
             curves,
             "Free of symptom return",
@@ -166,7 +167,7 @@ def figure(result: dict[str, Any], name: str) -> Figure:
             min_cell=min_cell,
         )
     if kind == "monitoring":
-        nerve = next(n for n in result["monitoring"]["nerves"] if n["nerve"] == key)
+        nerve = next(n for n in result.monitored_nerves if n["nerve"] == key)
         return plots.change_distribution(
             nerve["changes"],
             "Amplitude change",
@@ -209,7 +210,7 @@ def _curve(km: dict[str, Any], every: int = 90) -> dict[str, Any]:
     }
 
 
-def render(result: dict[str, Any], name: str, fmt: str) -> bytes:
+def render(result: Stored, name: str, fmt: str) -> bytes:
     if fmt not in ("svg", "png"):
         raise KeyError(fmt)
     return plots.render(figure(result, name), fmt)

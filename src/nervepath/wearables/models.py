@@ -9,12 +9,16 @@ uploaded twice point to the first upload and are not analysed again. Nights are 
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from nervepath.accounts.models import Patient
+
+if TYPE_CHECKING:
+    from nervepath.science.movement.report import NightReport
 
 
 class Recording(models.Model):
@@ -106,3 +110,11 @@ class Night(models.Model):
 
     def __str__(self) -> str:
         return f"night of {self.night_of:%Y-%m-%d}"
+
+    @property
+    def night_report(self) -> NightReport:
+        """The stored report as a typed NightReport (any stored schema version)."""
+        # Imported here: the engine (numpy, matplotlib) loads only when a report is read.
+        from nervepath.science.movement.report import NightReport
+
+        return NightReport.from_dict(self.report or {})

@@ -34,17 +34,16 @@ def night_pdf(
     y -= 8 * mm
     pdf.drawString(18 * mm, y, f"Patient: {patient_name} (record {record_number})")
     y -= 5 * mm
-    report = night.report
+    report = night.night_report
     pdf.drawString(
         18 * mm,
         y,
-        f"Night of {night.night_of:%B %-d, %Y} · {report.get('device', '')} · "
-        f"rules {report.get('rules', '')}",
+        f"Night of {night.night_of:%B %-d, %Y} · {report.device} · rules {report.rules}",
     )
     y -= 9 * mm
     window = "—"
     if night.sleep_window_start and night.sleep_window_end:
-        start, end = report.get("sleep_window_start", ""), report.get("sleep_window_end", "")
+        start, end = report.sleep_window_start, report.sleep_window_end
         window = f"{start[11:16]} – {end[11:16]}"
     rows = [
         ("PLMS index", _fmt(night.plms_index, " /h")
@@ -54,7 +53,7 @@ def night_pdf(
         ("Sleep window (device clock)", window),
         ("Sleep time", _fmt(night.total_sleep_h, " h")),
         ("Leg movements / PLM in sleep",
-         f"{report.get('n_leg_movements', '—')} / {report.get('n_plms', '—')}"),
+         f"{report.n_leg_movements} / {report.n_plms}"),
     ]  # fmt: skip
     for label, value in rows:
         pdf.setFont("Helvetica", 10)

@@ -142,7 +142,7 @@ def _back(request: HttpRequest, patient_id: int) -> str:
 @login_required
 def night_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     night = _night(request, public_id)
-    report = night.report
+    report = night.night_report
     return render(
         request,
         "wearables/night.html",
@@ -153,8 +153,8 @@ def night_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "above_cutoff": clinical.above_cutoff(night.plms_index),
             "cutoff": clinical.PLMS_CUTOFF_ADULT,
             "cutoff_source": clinical.CUTOFF_SOURCE,
-            "window_start": (report.get("sleep_window_start") or "")[11:16],
-            "window_end": (report.get("sleep_window_end") or "")[11:16],
+            "window_start": report.sleep_window_start[11:16],
+            "window_end": report.sleep_window_end[11:16],
             "back": _back(request, night.patient_id),
         },
     )

@@ -254,13 +254,9 @@ def _flags(series: Series) -> tuple[list[dict[str, str]], date | None]:
     if not history:
         return [], None
     latest = history[-1]
+    scored = latest.response.scored
     flags = [
-        {
-            "severity": str(flag.get("severity", "")),
-            "code": str(flag.get("code", "")),
-            "message": str(flag.get("message", "")),
-        }
-        for flag in (latest.response.result or {}).get("flags") or []
-        if isinstance(flag, dict)
+        {"severity": flag.severity, "code": flag.code, "message": flag.message}
+        for flag in (scored.flags if scored is not None else [])
     ]
     return flags, timezone.localtime(latest.measured_at).date()

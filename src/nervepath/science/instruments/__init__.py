@@ -11,6 +11,7 @@ from __future__ import annotations
 from nervepath.science.instruments.fhir import to_fhir_questionnaire, to_fhir_response
 from nervepath.science.instruments.loader import available, load, load_file
 from nervepath.science.instruments.model import (
+    RESULT_SCHEMA_VERSION,
     AnswerError,
     DefinitionError,
     Flag,
@@ -23,6 +24,7 @@ from nervepath.science.instruments.model import (
 from nervepath.science.instruments.scoring import red_flags, score, validate
 
 __all__ = [
+    "RESULT_SCHEMA_VERSION",
     "AnswerError",
     "DefinitionError",
     "Flag",

@@ -7,7 +7,8 @@ scorer reads them, so the web layer and a notebook see the same objects.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 KINDS = ("severity_scale", "diagnostic", "screen", "clinic_questionnaire", "history")
@@ -193,6 +194,12 @@ class Instrument:
         return apply_wording(self, path)
 
 
+#: The stored shape of a :class:`Result` (the ``schema_version`` key of
+#: :meth:`Result.to_dict`). Version 1 is the shape stored before the key existed: the
+#: same keys, no ``schema_version``. ``version`` is the instrument's version, not this.
+RESULT_SCHEMA_VERSION = 2
+
+
 @dataclass(frozen=True)
 class Result:
     instrument_id: str
@@ -206,3 +213,76 @@ class Result:
     flags: list[Flag]
     missing_items: list[str]
     summary: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready stored form, stamped with :data:`RESULT_SCHEMA_VERSION`."""
+        data = asdict(self)
+        data["flags"] = [asdict(f) for f in self.flags]
+        data["schema_version"] = RESULT_SCHEMA_VERSION
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Result:
+        """Read a stored result of this or any older schema version.
+
+        Absent keys read as empty (no score, no band, no flags); a flag that is not a
+        mapping is left out. A version newer than this code knows raises ValueError.
+        """
+        if not isinstance(data, Mapping):
+            raise ValueError(f"A stored questionnaire result must be a mapping, not {data!r}.")
+        # Versions 1 and 2 share their keys; only the stamp differs.
+        _schema_version(data, RESULT_SCHEMA_VERSION, "questionnaire result")
+        return cls(
+            instrument_id=str(data.get("instrument_id") or ""),
+            version=str(data.get("version") or ""),
+            scores=dict(_mapping(data.get("scores"))),
+            total=_number(data.get("total")),
+            band=_text_or_none(data.get("band")),
+            band_label=_text_or_none(data.get("band_label")),
+            positive=data.get("positive") if isinstance(data.get("positive"), bool) else None,
+            cutoffs=dict(_mapping(data.get("cutoffs"))),
+            flags=[
+                Flag(
+                    code=str(f.get("code") or ""),
+                    severity=str(f.get("severity") or ""),
+                    message=str(f.get("message") or ""),
+                    source=str(f.get("source") or ""),
+                    instrument_id=str(f.get("instrument_id") or ""),
+                )
+                for f in _list(data.get("flags"))
+                if isinstance(f, Mapping)
+            ],
+            missing_items=[str(i) for i in _list(data.get("missing_items"))],
+            summary=str(data.get("summary") or ""),
+        )
+
+
+def _schema_version(data: Mapping[str, Any], current: int, what: str) -> int:
+    """The ``schema_version`` of stored ``data`` (1 when absent); a newer one is refused."""
+    raw = data.get("schema_version", 1)
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+        raise ValueError(f"The stored {what} has an unreadable schema_version {raw!r}.")
+    if raw > current:
+        raise ValueError(
+            f"The stored {what} has schema_version {raw}, newer than this code reads "
+            f"(up to {current}); upgrade nervepath to read it."
+        )
+    return raw
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _number(value: Any) -> float | int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)

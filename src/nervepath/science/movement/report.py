@@ -7,11 +7,17 @@ import csv
 import io
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
-__all__ = ["SUMMARY_FIELDS", "MovementRow", "NightReport"]
+__all__ = ["NIGHT_REPORT_SCHEMA_VERSION", "SUMMARY_FIELDS", "MovementRow", "NightReport"]
+
+#: The stored shape of a :class:`NightReport` (the ``schema_version`` key of
+#: :meth:`NightReport.to_dict`). Version 1 is the shape stored before the key existed:
+#: the same field names, no ``schema_version``, NaN written as null.
+NIGHT_REPORT_SCHEMA_VERSION = 2
 
 
 def clock(posix: float) -> str:
@@ -40,6 +46,11 @@ class MovementRow:
     respiratory_related: bool
     arousal_associated: bool
     amplitude: float
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """One stored movement row (null reads as NaN, absent as empty)."""
+        return cls(**_typed_fields(cls, data))
 
 
 #: Columns of the one-line-per-night summary (batch CSV and the printed table).
@@ -133,7 +144,33 @@ class NightReport:
         if not include_trace:
             for key in ("trace_time_s", "trace_value"):
                 data.pop(key)
+        data["schema_version"] = NIGHT_REPORT_SCHEMA_VERSION
         return _clean(data)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Read a stored report (:meth:`to_dict`) of this or any older schema version.
+
+        A null number reads as NaN (``to_dict`` writes NaN as null); an absent key reads
+        as empty: NaN, 0, "" or an empty list. A version newer than this code knows
+        raises ValueError.
+        """
+        if not isinstance(data, Mapping):
+            raise ValueError(f"A stored night report must be a mapping, not {data!r}.")
+        raw = data.get("schema_version", 1)
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+            raise ValueError(f"The stored night report has an unreadable schema_version {raw!r}.")
+        if raw > NIGHT_REPORT_SCHEMA_VERSION:
+            raise ValueError(
+                f"The stored night report has schema_version {raw}, newer than this code "
+                f"reads (up to {NIGHT_REPORT_SCHEMA_VERSION}); upgrade nervepath to read it."
+            )
+        # Versions 1 and 2 share their field names; only the stamp differs.
+        values = _typed_fields(cls, data)
+        values["movements"] = [
+            MovementRow.from_dict(row) for row in values["movements"] if isinstance(row, Mapping)
+        ]
+        return cls(**values)
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The report as JSON text."""
@@ -209,6 +246,39 @@ class NightReport:
         lines = [f"{k.ljust(width)}  {v}" for k, v in rows]
         lines += [f"{'Note'.ljust(width)}  {n}" for n in self.notes]
         return "\n".join(lines)
+
+
+def _typed_fields(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The dataclass fields of ``cls`` read from ``data`` by their declared type."""
+    out: dict[str, Any] = {}
+    for f in fields(cls):
+        kind = str(f.type)
+        value = data.get(f.name)
+        number = _number(value)
+        if kind == "float":
+            out[f.name] = math.nan if number is None else number
+        elif kind == "int":
+            out[f.name] = 0 if number is None else int(number)
+        elif kind == "bool":
+            out[f.name] = bool(value)
+        elif kind == "str":
+            out[f.name] = "" if value is None else str(value)
+        elif kind.startswith("dict"):
+            out[f.name] = dict(value) if isinstance(value, Mapping) else {}
+        elif kind == "list[float]":
+            items = value if isinstance(value, list) else []
+            out[f.name] = [math.nan if (n := _number(v)) is None else n for v in items]
+        elif kind.startswith("list"):
+            out[f.name] = list(value) if isinstance(value, list) else []
+        else:  # pragma: no cover - a new field type needs a rule here
+            raise TypeError(f"No reader for {cls.__name__}.{f.name}: {kind}")
+    return out
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
 
 
 def _fmt(value: Any) -> Any:

@@ -33,6 +33,7 @@ from nervepath.science.outcomes.monitoring import Monitoring, monitoring
 from nervepath.science.outcomes.paired import PairedResult, compare_paired
 from nervepath.science.outcomes.repeated import ModelResult, fit_gee, fit_mixed
 from nervepath.science.outcomes.responders import ResponderShare, share
+from nervepath.science.outcomes.result import ANALYSIS_SCHEMA_VERSION
 from nervepath.science.outcomes.survival import KaplanMeier, LogRank, Recurrence, kaplan_meier
 from nervepath.science.outcomes.survival import logrank as logrank_test
 from nervepath.science.outcomes.survival import recurrence as recurrence_of
@@ -142,6 +143,7 @@ class Analysis:
                 ),
                 "results_table": {"header": RESULTS_HEADER, "rows": self.results_table()},
                 "timings": self.timings,
+                "schema_version": ANALYSIS_SCHEMA_VERSION,
             }
         )
 

@@ -15,6 +15,7 @@ from nervepath.assessment import summary as assessment_summary
 from nervepath.assessment.services import instrument
 from nervepath.pathway.timeline.base import Event, Found
 from nervepath.pathway.timeline.words import num, plural, short
+from nervepath.science.instruments import Flag
 
 
 def events(patient: Patient, today: date) -> Found:
@@ -47,9 +48,9 @@ def events(patient: Patient, today: date) -> Found:
     return found
 
 
-def _flags(point: assessment_summary.Point) -> list[Any]:
-    result = point.response.result or {}
-    return result.get("flags") or []
+def _flags(point: assessment_summary.Point) -> list[Flag]:
+    scored = point.response.scored
+    return [] if scored is None else scored.flags
 
 
 def _detail(point: assessment_summary.Point, score_label: str, max_score: Any) -> str:
@@ -62,6 +63,6 @@ def _detail(point: assessment_summary.Point, score_label: str, max_score: Any) -
     else:
         detail = "answers recorded"
     if flags:
-        worst = sorted({str(f.get("severity", "")) for f in flags})
+        worst = sorted({f.severity for f in flags})
         detail += f" · {plural(len(flags), 'red flag')} ({', '.join(worst)})"
     return detail
