@@ -4,7 +4,8 @@
 A night file the device reader chokes on (a zip bomb, a damaged header that sends a
 reader into a loop or a huge allocation) must not hold the worker: the engine runs in
 a forked child. The parent waits at most ``timeout_s`` seconds for its answer and
-watches the child's resident memory meanwhile (every 50 ms); past the allowance, or past
+watches the memory the child writes meanwhile (its anonymous resident memory, every
+50 ms); past the allowance, or past
 the time, it kills the child. The child's address space is capped too, at four times the
 allowance (``RLIMIT_AS``), as a net for a single huge allocation between two looks:
 readers reserve more than they touch (scikit-digital-health sizes its GENEActiv arrays
@@ -79,6 +80,20 @@ def _address_space() -> int:
     return _statm("self", 0)
 
 
+def _anonymous(pid: int | str = "self") -> int:
+    """Bytes of anonymous resident memory (RssAnon): what a process has written itself.
+    A forked child starts with its parent's (shared until written); shared libraries,
+    mapped files and pages not yet faulted back in after the fork are not in it."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def _die_with_parent() -> None:
     """Linux: the child is killed if the worker dies (no orphan keeps the CPU)."""
     try:
@@ -129,7 +144,7 @@ def _watch(
             return False, False
         if parent.poll(min(_WATCH_EVERY, left)):
             return True, False
-        if resident_limit and pid is not None and _statm(pid, 1) > resident_limit:
+        if resident_limit and pid is not None and _anonymous(pid) > resident_limit:
             return False, True
 
 
@@ -157,7 +172,7 @@ def run(
     process = context.Process(
         target=_child, args=(child, func, args, kwargs, memory_mb), name="nervepath-analysis"
     )
-    resident_limit = _statm("self", 1) + memory_mb * 1024 * 1024 if memory_mb else 0
+    resident_limit = _anonymous() + memory_mb * 1024 * 1024 if memory_mb else 0
     process.start()
     child.close()
     too_big = False
