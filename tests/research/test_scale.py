@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
@@ -41,7 +41,7 @@ def _population(clinic, hale) -> None:  # type: ignore[no-untyped-def]
         for n in range(PATIENTS)
     )
     patients = Patient.objects.bulk_create(
-        Patient(user=u, date_of_birth=today.replace(year=today.year - 40 - n % 55), sex="female")
+        Patient(user=u, date_of_birth=date(today.year - 40 - n % 55, 1, 15), sex="female")
         for n, u in enumerate(users)
     )
     surgeries = Surgery.objects.bulk_create(
