@@ -24,6 +24,7 @@ browser driver's) keeps the real monotonic clock.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib
 import os
@@ -77,10 +78,19 @@ def travel_from_env() -> datetime | None:
     anchor = float(os.environ.setdefault(ANCHOR_ENV, repr(time.time())))
     _freezer = freeze_time(instant, tick=True, real_asyncio=True, ignore=REAL_TIME_MODULES)
     _freezer.start()
+    # Back to real time before the interpreter tears its modules down (garbage-collection
+    # hooks that read the clock then would find freezegun half gone).
+    atexit.register(_stop)
     # freezegun ticks by the local wall clock, which jumps when Django sets the process's
     # TZ after this; tick by the epoch clock from the shared anchor instead.
     api.freeze_factories[-1] = _SessionClock(instant, anchor)
     return instant
+
+
+def _stop() -> None:
+    with contextlib.suppress(Exception):
+        if _freezer is not None:
+            _freezer.stop()
 
 
 def real_time() -> float:
