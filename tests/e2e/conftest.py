@@ -10,13 +10,19 @@ code see each other's committed rows, and the tables are flushed after each test
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+from django.db import connection
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
+import clock
 from nervepath.accounts.twofactor import current_code
 
 # Playwright's sync API keeps an event loop running in the main thread, so Django's
@@ -25,6 +31,7 @@ from nervepath.accounts.twofactor import current_code
 # synchronous, so the guard is switched off for the test process.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
+REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -77,3 +84,42 @@ def sign_in(site: str) -> Callable[[Page, str, str], None]:
         expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
     return _sign_in
+
+
+@contextlib.contextmanager
+def _task_worker(tmp_path: Path, **extra_env: str) -> Iterator[subprocess.Popen[bytes]]:
+    """A real ``db_worker`` process on the live server's database file, travelling with the
+    session's clock (tests/clock.py); ``extra_env`` adds settings (e.g. the media folder).
+    Its output goes to ``worker.log`` in ``tmp_path``."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.test_settings",
+        "PYTHONPATH": f"{REPO / 'src'}{os.pathsep}{REPO}",
+        "SQLITE_PATH": str(connection.settings_dict["NAME"]),
+        "NERVEPATH_VAR_DIR": str(tmp_path / "worker-var"),
+        **extra_env,
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    args = [sys.executable, "-m", "nervepath.cli", "db_worker", "--no-startup-delay"]
+    with open(tmp_path / "worker.log", "wb") as log:
+        process = subprocess.Popen(
+            [*args, "--interval", "0.5"],
+            env=clock.child_env(env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=30)
+
+
+@pytest.fixture
+def task_worker():  # type: ignore[no-untyped-def]
+    """Starts real task workers for a test: ``with task_worker(tmp_path, **env) as p``."""
+    return _task_worker

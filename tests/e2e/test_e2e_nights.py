@@ -10,19 +10,14 @@ block (three earlier nights come from the demo's simulator, analysed by the engi
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
-import clock
 from nervepath.access.models import CareAssignment
 from nervepath.accounts.models import Role, User
 from nervepath.demo import wearables as demo
@@ -43,34 +38,10 @@ def media(settings, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def worker(site: str, media: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+def worker(site: str, media: Path, tmp_path: Path, task_worker):  # type: ignore[no-untyped-def]
     """A real task worker on the live server's database file and storage folder."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.test_settings",
-        "PYTHONPATH": f"{REPO / 'src'}{os.pathsep}{REPO}",
-        "SQLITE_PATH": str(connection.settings_dict["NAME"]),
-        "NERVEPATH_MEDIA_ROOT": str(media),
-        "NERVEPATH_VAR_DIR": str(tmp_path / "worker-var"),
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    args = [sys.executable, "-m", "nervepath.cli", "db_worker", "--no-startup-delay"]
-    with open(tmp_path / "worker.log", "wb") as log:
-        process = subprocess.Popen(
-            [*args, "--interval", "0.5"],
-            env=clock.child_env(env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=30)
+    with task_worker(tmp_path, NERVEPATH_MEDIA_ROOT=str(media)) as process:
+        yield process
 
 
 def test_a_night_goes_from_upload_to_the_night_page_and_the_comparison(

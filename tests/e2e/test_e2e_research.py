@@ -11,10 +11,7 @@ the 404 page."""
 from __future__ import annotations
 
 import io
-import os
 import re
-import subprocess
-import sys
 import zipfile
 from collections.abc import Callable
 from datetime import timedelta
@@ -22,11 +19,9 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-import clock
 from nervepath.accounts.models import User
 from nervepath.audit.models import Action, AuditEvent
 from nervepath.research import cohorts
@@ -48,33 +43,10 @@ def history(clinic):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def worker(site: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+def worker(site: str, tmp_path: Path, task_worker):  # type: ignore[no-untyped-def]
     """A real task worker on the live server's database file (and the test's clock)."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.test_settings",
-        "PYTHONPATH": f"{REPO / 'src'}{os.pathsep}{REPO}",
-        "SQLITE_PATH": str(connection.settings_dict["NAME"]),
-        "NERVEPATH_VAR_DIR": str(tmp_path / "worker-var"),
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    args = [sys.executable, "-m", "nervepath.cli", "db_worker", "--no-startup-delay"]
-    with open(tmp_path / "worker.log", "wb") as log:
-        process = subprocess.Popen(
-            [*args, "--interval", "0.5"],
-            env=clock.child_env(env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=30)
+    with task_worker(tmp_path) as process:
+        yield process
 
 
 def _done(page: Page) -> None:
