@@ -9,7 +9,7 @@ import pytest
 from nervepath.science.movement.errors import CorruptFileError
 from nervepath.science.movement.readers import read_night
 
-from .damage import geneactiv_variants
+from .damage import genea_variants, geneactiv_variants
 
 GENEACTIV = "GENEActiv_testfile.bin"
 GENEA = "genea_testfile.bin"
@@ -64,3 +64,26 @@ def test_geneactiv_pages_are_put_back_by_sequence_number(wearables, tmp_path, ki
     np.testing.assert_array_equal(rec.accel, intact.accel)
     np.testing.assert_array_equal(rec.time, intact.time)
     assert len(rec.notes) == 2
+
+
+def test_zeroed_genea_page_is_reported_and_left_out(wearables, tmp_path):
+    intact = read_night(wearables / GENEA)
+    v = _variant(wearables, GENEA, "zeroed page", genea_variants)
+    rec = _read(tmp_path, v)
+    # Page 42 held 335 samples; none of them is read as 0 g.
+    assert rec.n_samples == intact.n_samples - 335
+    assert "GENEA page 42 (counted from 0) held only erased bytes" in rec.notes[1]
+    assert not np.any(np.all(rec.accel == 0, axis=1))
+    [corrupt] = [s for s in rec.stretches if s.kind == "corrupt"]
+    assert corrupt.duration == pytest.approx(335 / 80, abs=0.05)
+
+
+@pytest.mark.parametrize("kind", ["stamps a day ahead", "stamps a day back", "swapped pages"])
+def test_genea_page_off_the_clock_is_left_out_and_time_runs_forward(wearables, tmp_path, kind):
+    intact = read_night(wearables / GENEA)
+    rec = _read(tmp_path, _variant(wearables, GENEA, kind, genea_variants))
+    assert np.all(np.diff(rec.time) > 0)
+    assert rec.duration == pytest.approx(intact.duration, abs=0.1)
+    assert any("out of order" in n for n in rec.notes)
+    assert rec.n_samples < intact.n_samples
+    assert [s.kind for s in rec.stretches if s.kind != "nonwear"] == ["corrupt"]

@@ -305,37 +305,113 @@ def read_genea(path: str | Path) -> AccelRecording:
     body = raw[end + 4 :]
     n_pages = body.size // _GENEA_PAGE
     if n_pages == 0:
-        raise CorruptFileError(f"{path.name}: the GENEA file holds no data pages.")
-    chunks = body[: n_pages * _GENEA_PAGE].reshape(n_pages, _GENEA_PAGE)
-    chunks = chunks[:, : _GENEA_CHUNKS * 6].reshape(-1, 6)
-    kind = chunks[:, 1] >> 4
+        raise CorruptFileError(
+            f"{path.name}: the GENEA file has a header but no data pages. The device "
+            "recorded nothing, or the download stopped before the data."
+        )
+    notes = [f"Original GENEA file, serial {fields.get('Serial-Number', '?').strip()}."]
+    if body.size % _GENEA_PAGE:
+        notes.append(
+            "The GENEA file ends part-way through a page (the download was cut short); "
+            "that part was left out."
+        )
+    pages = body[: n_pages * _GENEA_PAGE].reshape(n_pages, _GENEA_PAGE)
+    time, accel, corrupt = _genea_pages(pages, offsets, gains, fs, notes)
+    if time.size == 0:
+        raise CorruptFileError(f"{path.name}: no readable page in the GENEA file.")
+    start = float(time[0])
+    stretches = [Stretch(a - start, b - start, "corrupt") for a, b in corrupt]
+    return build_accel_recording(time, accel, fs, "GENEA (.bin)", notes, corrupt=stretches)
+
+
+def _genea_pages(
+    pages: np.ndarray, offsets: np.ndarray, gains: np.ndarray, fs: float, notes: list[str]
+) -> tuple[np.ndarray, np.ndarray, list[tuple[float, float]]]:
+    """Decode GENEA pages, leaving out erased, garbled and out-of-time pages.
+
+    Returns sample times (POSIX seconds), acceleration in g, and the POSIX spans of
+    pages left out between pages kept. Pages are numbered from 0 in the notes.
+    """
+    n_pages = pages.shape[0]
+    chunks = pages[:, : _GENEA_CHUNKS * 6].reshape(n_pages, _GENEA_CHUNKS, 6)
+    kind = chunks[:, :, 1] >> 4
+    erased = ~pages.any(axis=1) | (pages == 0xFF).all(axis=1)
+    garbled = ~erased & ~np.isin(kind, (0, 2, 4)).all(axis=1)
     is_acc = kind == 0
     is_ts = kind == 2
-    if not is_ts.any() or not is_acc.any():
-        raise CorruptFileError(f"{path.name}: no samples or time stamps in the GENEA data.")
-    d = chunks[is_acc].astype(np.int32)
-    xyz = np.empty((d.shape[0], 3), dtype=np.int32)
-    xyz[:, 0] = d[:, 2] + ((d[:, 1] & 15) << 8)
-    xyz[:, 1] = (d[:, 3] << 4) + (d[:, 4] >> 4)
-    xyz[:, 2] = ((d[:, 4] & 15) << 8) + d[:, 5]
-    xyz -= 4096 * (xyz > 2047)
-    xyz[:, [0, 2]] *= -1
-    xyz = np.round((xyz + offsets) * gains / 8192)
-    accel = xyz / 340.0
-    t = chunks[is_ts].astype(np.int64)
-    stamps = (t[:, 2] << 24) + (t[:, 3] << 16) + (t[:, 4] << 8) + t[:, 5]
-    # Sample index at which each time stamp was written.
-    stamp_at = np.cumsum(is_acc)[is_ts]
-    keep = np.concatenate(([True], np.diff(stamps) > 0))
-    stamps, stamp_at = stamps[keep], stamp_at[keep]
-    idx = np.arange(accel.shape[0])
-    if stamps.size >= 2:
-        time = np.interp(idx, stamp_at, stamps.astype(np.float64), left=np.nan, right=np.nan)
-        before = idx < stamp_at[0]
-        after = idx > stamp_at[-1]
-        time[before] = stamps[0] - (stamp_at[0] - idx[before]) / fs
-        time[after] = stamps[-1] + (idx[after] - stamp_at[-1]) / fs
-    else:
-        time = stamps[0] + (idx - stamp_at[0]) / fs
-    notes = [f"Original GENEA file, serial {fields.get('Serial-Number', '?').strip()}."]
-    return build_accel_recording(time, accel, fs, "GENEA (.bin)", notes)
+    stamps_of = chunks.astype(np.int64)
+    stamp = (
+        (stamps_of[:, :, 2] << 24)
+        + (stamps_of[:, :, 3] << 16)
+        + (stamps_of[:, :, 4] << 8)
+        + stamps_of[:, :, 5]
+    )
+    # Samples written before each chunk of its page.
+    before = np.cumsum(is_acc, axis=1) - is_acc
+    n_acc = is_acc.sum(axis=1)
+    # The page's clock origin by each of its stamps: all agree within a second.
+    origin = np.where(is_ts, stamp - before / fs, np.nan)
+    with np.errstate(all="ignore"):
+        first = np.nanmin(np.where(is_ts, origin, np.inf), axis=1)
+        last = np.nanmax(np.where(is_ts, origin, -np.inf), axis=1)
+    no_stamp = ~is_ts.any(axis=1)
+    garbled |= ~erased & ~no_stamp & (last - first > 2.0)
+    usable = ~erased & ~garbled & (n_acc > 0) & ~no_stamp
+    start = np.where(usable, first, np.nan)
+    end = start + n_acc / fs
+    idx = np.flatnonzero(usable)
+    in_time = in_time_order(start[idx], end[idx])
+    late = idx[~in_time]
+    keep = np.zeros(n_pages, dtype=bool)
+    keep[idx[in_time]] = True
+    for mask, what in (
+        (erased, "held only erased bytes (zeros or ones), not a measurement"),
+        (garbled | (~erased & no_stamp), "held unknown chunks or no usable time stamp"),
+    ):
+        if mask.any():
+            n = int(mask.sum())
+            notes.append(
+                f"GENEA {_page_list(np.flatnonzero(mask).tolist())} (counted from 0) {what} "
+                f"and {'was' if n == 1 else 'were'} left out."
+            )
+    if late.size:
+        notes.append(
+            f"GENEA {_page_list(late.tolist())} (counted from 0) "
+            f"{'has' if late.size == 1 else 'have'} time stamps out of order with the "
+            f"pages around (the device clock jumped) and {'was' if late.size == 1 else 'were'} "
+            "left out."
+        )
+    times, accels, corrupt = [], [], []
+    # A run is pages next to each other in the file whose clocks follow on; its sample
+    # times are interpolated between its own stamps only.
+    kept = np.flatnonzero(keep)
+    follows = (np.diff(kept) == 1) & (np.abs(start[kept[1:]] - end[kept[:-1]]) < 0.5)
+    runs = np.split(kept, np.flatnonzero(~follows) + 1)
+    for run in runs:
+        if run.size == 0:
+            continue
+        acc = is_acc[run].ravel()
+        ts = is_ts[run].ravel()
+        flat = chunks[run].reshape(-1, 6)
+        at = np.cumsum(acc)[ts]  # index of the sample each stamp was written before
+        st = stamp[run].ravel()[ts].astype(np.float64)
+        ok = np.concatenate(([True], np.diff(st) > 0))
+        st, at = st[ok], at[ok]
+        i = np.arange(int(acc.sum()))
+        t = np.interp(i, at, st)
+        t[i < at[0]] = st[0] - (at[0] - i[i < at[0]]) / fs
+        t[i > at[-1]] = st[-1] + (i[i > at[-1]] - at[-1]) / fs
+        d = flat[acc].astype(np.int32)
+        xyz = np.empty((d.shape[0], 3), dtype=np.int32)
+        xyz[:, 0] = d[:, 2] + ((d[:, 1] & 15) << 8)
+        xyz[:, 1] = (d[:, 3] << 4) + (d[:, 4] >> 4)
+        xyz[:, 2] = ((d[:, 4] & 15) << 8) + d[:, 5]
+        xyz -= 4096 * (xyz > 2047)
+        xyz[:, [0, 2]] *= -1
+        if times and t[0] > times[-1][-1] + 1.0 / fs:
+            corrupt.append((float(times[-1][-1] + 1.0 / fs), float(t[0])))
+        times.append(t)
+        accels.append(np.round((xyz + offsets) * gains / 8192) / 340.0)
+    if not times:
+        return np.empty(0), np.empty((0, 3)), []
+    return np.concatenate(times), np.concatenate(accels), corrupt
