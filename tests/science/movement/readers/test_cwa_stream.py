@@ -73,10 +73,11 @@ def test_streamed_damaged_file_reports_what_the_whole_file_path_reports(wearable
     whole = analyze_file(path).to_dict()
     streamed = analyze_cwa_stream(path, chunk_blocks=chunk_blocks).to_dict()
     # Damaged blocks 13-14 and 142-144 are corrupt stretches (block 0 precedes the
-    # first sample), placed by sample counts, whatever the chunk edges.
+    # first sample), placed by the time stamps and the rate measured from the blocks
+    # around them (98.87 Hz), whatever the chunk edges.
     assert [(s["start_s"], s["end_s"], s["kind"]) for s in streamed["stretches"]] == [
-        (14.4, 16.8, "corrupt"),
-        (169.2, 172.8, "corrupt"),
+        (14.56, 16.99, "corrupt"),
+        (171.16, 174.82, "corrupt"),
     ]
     whole.pop("device")
     streamed.pop("device")
