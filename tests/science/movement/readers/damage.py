@@ -278,7 +278,7 @@ def gt3x_variants(source: str, raw: bytes) -> Iterator[Variant]:
     if log is None:
         return
     recs = _gt3x_records(log)
-    acts = [i for i, r in enumerate(recs) if r[1] in (0x00, 0x1A, 0x1C) and len(r) > 20]
+    acts = [i for i, r in enumerate(recs) if r[1] in (0x00, 0x1A, 0x1B) and len(r) > 20]
     k = acts[len(acts) // 3]
     rs = list(recs)
     rs[k] = bytes(len(rs[k]))
@@ -347,6 +347,12 @@ def check_outcome(
     for note in rec.notes:
         check_sentence(note)
     assert np.all(np.diff(rec.time) > 0), "time runs backwards"
+    # A reading that ends early or starts late says so.
+    if (
+        rec.start + rec.time[-1] < intact.start + intact.time[-1] - 30.0
+        or rec.start > intact.start + 30.0
+    ):
+        assert rec.notes != intact.notes, "the reading lost its end or start without a note"
     assert np.all(np.isfinite(rec.accel))
     fs = intact.fs
     # Absolute times of both readings, matched sample by sample.

@@ -312,8 +312,8 @@ def read_genea(path: str | Path) -> AccelRecording:
     notes = [f"Original GENEA file, serial {fields.get('Serial-Number', '?').strip()}."]
     if body.size % _GENEA_PAGE:
         notes.append(
-            "The GENEA file ends part-way through a page (the download was cut short); "
-            "that part was left out."
+            f"The GENEA file ends part-way through page {n_pages} (counted from 0; the "
+            "download was cut short); that part was left out."
         )
     pages = body[: n_pages * _GENEA_PAGE].reshape(n_pages, _GENEA_PAGE)
     time, accel, corrupt = _genea_pages(pages, offsets, gains, fs, notes)
