@@ -13,8 +13,18 @@ from nervepath.science.movement.errors import (
     MissingChannelError,
     MovementInputError,
     UnsupportedFormatError,
+    plain_message,
 )
 from nervepath.science.movement.readers import read_csv, read_night
+
+
+def test_plain_message_drops_raw_bytes_and_keeps_it_short():
+    raw = "Bad magic number: b'" + "".join(map(chr, range(256))) * 800 + "'"
+    message = plain_message(ValueError(raw))
+    assert len(message) <= 400
+    assert message.isprintable()
+    assert message.endswith("\u2026")
+    assert plain_message("  The file\nis\x00 damaged.  ") == "The file is damaged."
 
 
 def test_every_input_error_is_a_value_error():

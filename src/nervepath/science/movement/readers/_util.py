@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from nervepath.science.movement.errors import CorruptFileError
+from nervepath.science.movement.errors import CorruptFileError, plain_message
 from nervepath.science.movement.readers.nonwear import detect_nonwear
 from nervepath.science.movement.recording import (
     AccelRecording,
@@ -90,12 +90,12 @@ def captured_messages(notes: list[str]) -> Iterator[None]:
         for h, level in saved:
             h.setLevel(level)
     for w in caught:
-        text = str(w.message).strip()
+        text = plain_message(w.message)
         lowered = text.lower()
         if text and "deprecat" not in lowered and "naive" not in lowered and text not in notes:
             notes.append(text)
     for line in out.getvalue().splitlines():
-        line = line.strip()
+        line = plain_message(line)
         if line and not line.startswith("[INFO]") and "Entering" not in line and line not in notes:
             notes.append(line)
 
