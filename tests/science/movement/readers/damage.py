@@ -186,9 +186,10 @@ def _genea_parts(raw: bytes) -> tuple[bytes, list[bytearray]]:
     return raw[:end], [bytearray(body[i * GENEA_PAGE : (i + 1) * GENEA_PAGE]) for i in range(n)]
 
 
-def _genea_shift_stamps(page: bytearray, seconds: int) -> None:
+def _genea_shift_stamps(page: bytearray, seconds: int, *, only_first: bool = False) -> None:
     chunks = np.frombuffer(bytes(page[: 341 * 6]), dtype=np.uint8).reshape(-1, 6)
-    for i in np.flatnonzero(chunks[:, 1] >> 4 == 2):
+    stamps = np.flatnonzero(chunks[:, 1] >> 4 == 2)
+    for i in stamps[:1] if only_first else stamps:
         o = int(i) * 6 + 2
         page[o : o + 4] = (int.from_bytes(page[o : o + 4], "big") + seconds).to_bytes(4, "big")
 
@@ -223,6 +224,9 @@ def genea_variants(source: str, raw: bytes) -> Iterator[Variant]:
     ps = [p[:] for p in pages]
     _genea_shift_stamps(ps[k], -86_400)
     yield Variant(source, "stamps a day back", join(ps))
+    ps = [p[:] for p in pages]
+    _genea_shift_stamps(ps[k], 86_400, only_first=True)
+    yield Variant(source, "one stamp a day off", join(ps))
 
 
 # --- ActiGraph .gt3x ------------------------------------------------------------------

@@ -206,7 +206,7 @@ def _read_pygt3x(
 ) -> tuple[np.ndarray, np.ndarray, bool, float, int, str, int]:
     from pygt3x.reader import FileReader
 
-    with captured_messages(notes), FileReader(source) as reader:  # type: ignore[arg-type]
+    with captured_messages(notes), FileReader(source) as reader:
         data = reader.acceleration
         nhanes = bool(reader.nhanes)
         if data.shape[0] and not nhanes:

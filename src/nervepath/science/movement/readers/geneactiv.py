@@ -161,8 +161,8 @@ def read_geneactiv_pages(
     for segment in segments:
         lines = segment.split(b"\n", 10)
         fields: dict[str, str] = {}
-        for line in lines[1:9]:
-            key, _, value = line.decode("latin-1").partition(":")
+        for field_line in lines[1:9]:
+            key, _, value = field_line.decode("latin-1").partition(":")
             fields[key.strip().lower()] = value.strip()
         try:
             seq = int(fields["sequence number"])
@@ -366,7 +366,10 @@ def _genea_pages(
     keep[idx[in_time]] = True
     for mask, what in (
         (erased, "held only erased bytes (zeros or ones), not a measurement"),
-        (garbled | (~erased & no_stamp), "held unknown chunks or no usable time stamp"),
+        (
+            garbled | (~erased & no_stamp),
+            "held unknown chunks, no time stamp or time stamps that disagree",
+        ),
     ):
         if mask.any():
             n = int(mask.sum())
@@ -381,7 +384,9 @@ def _genea_pages(
             f"pages around (the device clock jumped) and {'was' if late.size == 1 else 'were'} "
             "left out."
         )
-    times, accels, corrupt = [], [], []
+    times: list[np.ndarray] = []
+    accels: list[np.ndarray] = []
+    corrupt: list[tuple[float, float]] = []
     # A run is pages next to each other in the file whose clocks follow on; its sample
     # times are interpolated between its own stamps only.
     kept = np.flatnonzero(keep)
