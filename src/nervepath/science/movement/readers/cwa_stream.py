@@ -243,11 +243,16 @@ def _decode_chunk(
     order = np.argsort(seq, kind="stable")
     reordered = bool(np.any(np.diff(seq[good < own]) < 0))
     good, seq, start = good[order], seq[order], start[order]
-    repeated_mask = (seq <= state.last_seq) | np.concatenate(([False], np.diff(seq) == 0))
+    repeated_mask = (seq == state.last_seq) | np.concatenate(([False], np.diff(seq) == 0))
+    # A block whose sequence id is below one already placed (swapped across a chunk
+    # edge) cannot be put back: it is left out like a block out of time.
+    behind = seq < state.last_seq
     repeated = [first + int(i) for i in good[repeated_mask & (good < own)]]
-    good, seq, start = good[~repeated_mask], seq[~repeated_mask], start[~repeated_mask]
+    behind_blocks = [first + int(i) for i in good[behind & ~repeated_mask & (good < own)]]
+    drop = repeated_mask | behind
+    good, seq, start = good[~drop], seq[~drop], start[~drop]
     in_time = in_time_order(start, start + per / fs, last_end=state.last_end)
-    late = [first + int(i) for i in good[~in_time & (good < own)]]
+    late = behind_blocks + [first + int(i) for i in good[~in_time & (good < own)]]
     good, seq, start = good[in_time], seq[in_time], start[in_time]
     mine = good < own
     if not mine.any():
