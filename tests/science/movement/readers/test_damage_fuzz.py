@@ -39,8 +39,9 @@ REFUSED = {
     ".cwa": {"truncated to the header", "flipped magic bytes"},
     "GENEActiv": {"header only", "flipped magic bytes", "flipped calibration bytes"},
     "GENEA": {"header only", "flipped sample-rate bytes"},
-    # info.txt (rate, start, device) is the archive's last member in these files.
-    ".gt3x": {"truncated at 30%", "truncated at 60%", "truncated at 95%"},
+    # Cut-short archives are read up to the cut, also when info.txt (the last member
+    # in three of these files) is lost: the log's parameters record replaces it.
+    ".gt3x": set(),
     # neo.gt3x is the older NHANES layout: activity.bin has no records to resync on.
     "neo.gt3x": {
         "truncated at 30%",

@@ -116,12 +116,26 @@ def test_gt3x_with_its_first_records_zeroed_says_the_start_is_lost(tmp_path, wea
     assert any(n.startswith("The start of the recording is lost: 2 min") for n in rec.notes)
 
 
-def test_gt3x_cut_short_says_how_much_is_lost(tmp_path, wearables):
+def test_gt3x_cut_short_before_its_info_is_read_up_to_the_cut(tmp_path, wearables):
+    intact = read_night(wearables / "ggir_actigraph_testfile.gt3x")
     data = (wearables / "ggir_actigraph_testfile.gt3x").read_bytes()
     path = tmp_path / "cut.gt3x"
-    # Cut in the log, before info.txt: nothing can be placed in time.
+    # Cut in the log, so info.txt (the last member) is lost: the log's parameters
+    # record gives the rate, scale and start.
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(CorruptFileError, match=r"info\.txt .* lost, .*\(50% of the recording"):
+    rec = read_night(path)
+    assert rec.fs == intact.fs and rec.start == intact.start
+    np.testing.assert_array_equal(rec.accel, intact.accel[: rec.n_samples])
+    assert 0.4 < rec.n_samples / intact.n_samples < 0.6
+    assert "cut short before its info.txt" in rec.notes[0]
+    assert "after 50% of its recording data" in rec.notes[1]
+
+
+def test_gt3x_cut_before_any_record_is_refused_with_a_sentence(tmp_path, wearables):
+    data = (wearables / "ggir_actigraph_testfile.gt3x").read_bytes()
+    path = tmp_path / "cut.gt3x"
+    path.write_bytes(data[:60])
+    with pytest.raises(CorruptFileError, match=r"info\.txt .* lost, so no sample can be placed"):
         read_night(path)
 
 

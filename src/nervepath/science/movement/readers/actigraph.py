@@ -29,6 +29,7 @@ from nervepath.science.movement.readers._util import (
 )
 from nervepath.science.movement.readers.gt3x_repair import (
     clean_log,
+    info_from_log,
     log_in_order,
     rebuild_zip,
     salvage_zip,
@@ -232,7 +233,13 @@ def _repair(
     got = salvage_zip(raw)
     info = got.members.get("info.txt")
     log = got.members.get("log.bin")
-    if info is None or "info.txt" in got.damaged or not info.strip():
+    rebuilt_info = False
+    if (info is None or "info.txt" in got.damaged or not info.strip()) and log is not None:
+        # Cut short before info.txt (its last member in ActiLife exports): the device
+        # wrote the rate and scale into the log too.
+        info = info_from_log(clean_log(log).log)
+        rebuilt_info = info is not None
+    if info is None or ("info.txt" in got.damaged and not rebuilt_info) or not info.strip():
         logged = got.damaged.get("log.bin", 1.0 if "log.bin" in got.members else 0.0)
         raise CorruptFileError(
             f"{path.name}: the .gt3x archive is damaged or cut short and its info.txt "
@@ -285,6 +292,12 @@ def _repair(
             "Download the recording from the device again."
         )
     share = got.damaged.get("log.bin", 1.0)
+    if rebuilt_info:
+        notes.append(
+            "The .gt3x archive was cut short before its info.txt; the sample rate, "
+            "scale and start were taken from the device's parameters record in the log, "
+            "and how much of the recording's end is lost cannot be told."
+        )
     if share < 1.0:
         notes.append(
             f"The .gt3x archive is cut short or damaged after {share:.0%} of its "

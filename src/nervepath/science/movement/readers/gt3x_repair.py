@@ -35,12 +35,22 @@ import numpy as np
 
 from nervepath.science.movement.readers._util import in_time_order
 
-__all__ = ["CleanLog", "Salvage", "clean_log", "log_in_order", "rebuild_zip", "salvage_zip"]
+__all__ = [
+    "CleanLog",
+    "Salvage",
+    "clean_log",
+    "info_from_log",
+    "log_in_order",
+    "rebuild_zip",
+    "salvage_zip",
+]
 
 _LOCAL = b"PK\x03\x04"
 _ACTIVITY = (0x00, 0x1A, 0x1B)  # Activity, Activity2, Activity3
 _KNOWN_TYPES = frozenset(range(0x00, 0x1F))
 _SEPARATOR = 0x1E
+#: Seconds between 0001-01-01 (.NET ticks epoch) and 1970-01-01.
+_DOTNET_EPOCH_S = 62_135_596_800
 #: Other records (capacitive sensing, battery, idle-sleep events) are written up to
 #: 2 s after the activity record that follows them (seen on small.gt3x).
 _EVENT_SLACK_S = 5.0
@@ -311,3 +321,47 @@ def rebuild_zip(members: dict[str, bytes]) -> io.BytesIO:
             z.writestr(name, data)
     buf.seek(0)
     return buf
+
+
+def _ssp_float(value: int) -> float:
+    """A PARAMETERS float: a 24-bit two's-complement fraction (/ 2**23) times 2**exponent,
+    the exponent a signed byte on top (GT3X-File-Format, LogRecords/Parameters.md)."""
+    exponent = (value >> 24) & 0xFF
+    exponent -= 256 * (exponent > 127)
+    fraction = value & 0xFFFFFF
+    fraction -= (1 << 24) * (fraction >= 1 << 23)
+    return fraction / float(1 << 23) * 2.0**exponent
+
+
+def info_from_log(log: bytes) -> bytes | None:
+    """An ``info.txt`` rebuilt from the log's PARAMETERS record, for an archive cut short
+    before its own: sample rate (address 1, id 10), acceleration scale (address 0,
+    id 55) and start (address 1, id 12, else the first activity record). None when the
+    log has no such record or the values are not plausible."""
+    at = 0
+    params: dict[tuple[int, int], int] = {}
+    first_activity = None
+    while at + 9 <= len(log):
+        size = log[at + 6] | (log[at + 7] << 8)
+        kind = log[at + 1]
+        if kind == 0x15 and not params:
+            body = log[at + 8 : at + 8 + size]
+            for i in range(0, len(body) - 7, 8):
+                space, ident, value = struct.unpack("<HHI", body[i : i + 8])
+                params[(space, ident)] = value
+        if kind in _ACTIVITY and size > 1 and first_activity is None:
+            first_activity = int.from_bytes(log[at + 2 : at + 6], "little")
+        if params and first_activity is not None:
+            break
+        at += 9 + size
+    rate = params.get((1, 10), 0)
+    scale = _ssp_float(params[(0, 55)]) if (0, 55) in params else 0.0
+    start = params.get((1, 12)) or first_activity
+    if not (1 <= rate <= 1000 and 1.0 <= scale <= 100_000.0 and start):
+        return None
+    ticks = (int(start) + _DOTNET_EPOCH_S) * 10_000_000
+    text = (
+        f"Device Type: (info.txt lost)\r\nSample Rate: {rate}\r\n"
+        f"Acceleration Scale: {scale:g}\r\nStart Date: {ticks}\r\n"
+    )
+    return text.encode("utf-8")
