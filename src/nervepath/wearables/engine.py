@@ -27,6 +27,7 @@ from nervepath.science.movement.errors import (
     OversizedArchiveError,
     SamplingRateTooLowError,
     UnsupportedFormatError,
+    plain_message,
 )
 
 RULES = "wasm2016"
@@ -66,9 +67,10 @@ def explain(exc: MovementInputError) -> tuple[str, str]:
     for kind in type(exc).__mro__:
         if kind in ERROR_TEXT:
             code, lead = ERROR_TEXT[kind]
-            detail = str(exc).strip()
+            # A short sentence, never the raw bytes a library may quote.
+            detail = plain_message(exc)
             return code, f"{lead} {detail}" if detail else lead
-    return "unusable_file", str(exc)
+    return "unusable_file", plain_message(exc)
 
 
 @dataclass

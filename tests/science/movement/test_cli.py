@@ -35,6 +35,10 @@ def batch(tmp_path_factory, wearables):
     for name in REAL_FILES:
         shutil.copy(wearables / name, folder / name)
     (folder / "broken.gt3x").write_bytes(b"this is not a gt3x file")
+    # A zip whose members are 200 KB of raw bytes: no message may quote them.
+    (folder / "broken_zip.gt3x").write_bytes(
+        b"PK\x03\x04" + bytes(range(256)) * 800 + b"PK\x05\x06" + b"\xff" * 18
+    )
     out = tmp_path_factory.mktemp("out")
     code = main([str(folder), "--out", str(out), "--workers", "2", "--no-figure"])
     with open(out / "summary.csv", newline="") as fh:
@@ -47,6 +51,17 @@ def test_folder_run_fails_only_the_broken_file_and_says_why(batch):
     assert code == 1
     assert "UnsupportedFormatError" in rows["broken.gt3x"]["error"]
     assert "zip" in rows["broken.gt3x"]["error"]
+
+
+def test_a_broken_zip_gives_a_short_sentence_and_summary_csv_stays_valid(batch):
+    _, rows, out = batch
+    message = rows["broken_zip.gt3x"]["error"]
+    assert message.startswith("CorruptFileError: broken_zip.gt3x: the .gt3x archive is damaged")
+    assert len(message) < 400 and message.isprintable()
+    # Every row of summary.csv is one line of plain text per field.
+    text = (out / "summary.csv").read_text(encoding="utf-8")
+    assert len(text.splitlines()) == len(REAL_FILES) + 3
+    assert all(len(r["error"]) < 400 for r in rows.values())
 
 
 @pytest.mark.parametrize("name", REAL_FILES)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from nervepath.science.movement.errors import MovementInputError
+from nervepath.science.movement.errors import MovementInputError, plain_message
 from nervepath.science.movement.readers import SUPPORTED_SUFFIXES
 from nervepath.science.movement.report import SUMMARY_FIELDS, NightReport
 
@@ -72,10 +72,10 @@ def analyze_one(path: str | Path, out: str | Path, rules: str, figure: bool) -> 
         row["_summary"] = report.summary()
         return row
     except (MovementInputError, OSError) as exc:
-        return _error_row(path, f"{type(exc).__name__}: {exc}")
+        return _error_row(path, f"{type(exc).__name__}: {plain_message(exc)}")
     except (ArithmeticError, LookupError, RuntimeError, TypeError, MemoryError) as exc:
         # Anything else that goes wrong in one night is reported and the batch goes on.
-        return _error_row(path, f"unexpected {type(exc).__name__}: {exc}")
+        return _error_row(path, f"unexpected {type(exc).__name__}: {plain_message(exc)}")
 
 
 def write_outputs(report: NightReport, out: Path, name: str, *, figure: bool) -> list[Path]:

@@ -31,7 +31,7 @@ from nervepath.science.movement.nights import (
     split_note,
 )
 from nervepath.science.movement.pipeline import _ACCEL_DEFAULTS, _build_report
-from nervepath.science.movement.readers.cwa_stream import iter_cwa
+from nervepath.science.movement.readers.cwa_stream import CwaChunk, damage_notes, iter_cwa
 from nervepath.science.movement.readers.nonwear import block_stats, nonwear_from_stats
 from nervepath.science.movement.recording import AccelRecording, Stretch
 from nervepath.science.movement.report import NightReport
@@ -120,24 +120,33 @@ def _stream(path: Path, *, chunk_blocks: int, **detector: float) -> _Streamed:
     t0: float | None = None
     fs = 0.0
     last_t = 0.0
-    bad_total: list[int] = []
+    seen: list[CwaChunk] = []  # damage lists only (samples dropped)
     gaps: list[Stretch] = []
     detector_: EnvelopeDetector | None = None
     nonwear: list[Stretch] = []
-    block = margin = align = n_stats = per = 0
+    block = margin = align = n_stats = 0
+    corrupt_posix: list[tuple[float, float]] = []
     corrupt: list[Stretch] = []
     first = True
     for chunk in iter_cwa(path, chunk_blocks=chunk_blocks):
-        bad_total += chunk.bad_blocks
-        if chunk.bad_blocks and per:
-            corrupt = _corrupt(bad_total, per, fs)
+        seen.append(
+            CwaChunk(
+                np.empty(0),
+                np.empty((0, 3)),
+                chunk.fs,
+                chunk.bad_blocks,
+                chunk.block_samples,
+                chunk.repeated,
+                chunk.out_of_time,
+                chunk.reordered,
+            )
+        )
+        corrupt_posix += chunk.corrupt
         if chunk.time.size == 0:
             continue
         if t0 is None:
             t0 = float(chunk.time[0])
             fs = chunk.fs
-            per = chunk.block_samples
-            corrupt = _corrupt(bad_total, per, fs)
             block = max(1, round(resolution_s * fs))
             margin = round(5.0 / resolution_s)  # envelope blocks recomputed at each edge
             # Carried samples start on the grid of both the envelope blocks and the
@@ -153,6 +162,7 @@ def _stream(path: Path, *, chunk_blocks: int, **detector: float) -> _Streamed:
                 min_duration_s=params["min_duration_s"],
                 smooth_s=params["smooth_s"],
             )
+        corrupt = [Stretch(a - t0, b - t0, "corrupt") for a, b in corrupt_posix]
         time = chunk.time - t0
         if not first and time[0] - last_t > 1.5 / fs:
             gaps.append(Stretch(last_t + 1.0 / fs, float(time[0]), "gap"))
@@ -192,8 +202,9 @@ def _stream(path: Path, *, chunk_blocks: int, **detector: float) -> _Streamed:
         del data_t, data_a, env
     if t0 is None or detector_ is None:
         raise CorruptFileError(f"{path.name}: no readable data block in the .cwa file.")
+    corrupt = [Stretch(a - t0, b - t0, "corrupt") for a, b in corrupt_posix]
     # As the whole-file reader: a time-stamp gap that starts in damaged blocks is theirs.
-    gaps = [g for g in gaps if not any(c.start <= g.start < c.end for c in corrupt)]
+    gaps = [g for g in gaps if not any(c.start - 1.5 / fs <= g.start < c.end for c in corrupt)]
     stretches = sorted(corrupt + gaps + nonwear, key=lambda s: (s.start, s.kind))
     if carry_t.size:
         env, _ = activity_envelope(
@@ -202,12 +213,7 @@ def _stream(path: Path, *, chunk_blocks: int, **detector: float) -> _Streamed:
         lo = env_done - carry_start // block
         detector_.feed(env[lo:], carry_t[lo * block :: block], stretches, math.inf)
     movements, excess, trace_time = detector_.finish(stretches)
-    notes = []
-    if bad_total:
-        notes.append(
-            f"{len(bad_total)} damaged data block(s) skipped "
-            f"(block numbers {', '.join(map(str, bad_total))})."
-        )
+    notes = damage_notes(seen)
     return _Streamed(
         summary=AccelRecording(
             time=np.array([0.0, last_t]),
@@ -296,24 +302,3 @@ def _whole_report(got: _Streamed, path: Path, rules: str | ScoringRules) -> Nigh
 def _nonwear(stats: list[tuple[np.ndarray, ...]], step: int, fs: float) -> list[Stretch]:
     s1, s2, mx, mn = (np.concatenate([s[k] for s in stats]) for k in range(4))
     return nonwear_from_stats(s1, s2, mx, mn, step=step, fs=fs)
-
-
-def _corrupt(bad: list[int], per: int, fs: float) -> list[Stretch]:
-    """Stretches of damaged blocks, placed by sample counts as the whole-file reader does
-    (every good block holds ``per`` samples; damaged ones are counted as such)."""
-    if not bad:
-        return []
-    blocks = np.asarray(bad)
-    # Damaged blocks before the first good one are blocks 0, 1, ... in the list.
-    later = np.flatnonzero(blocks != np.arange(blocks.size))
-    first_good = int(later[0]) if later.size else blocks.size
-    breaks = np.flatnonzero(np.diff(blocks) != 1)
-    run_start = blocks[np.r_[0, breaks + 1]]
-    run_end = blocks[np.r_[breaks, blocks.size - 1]] + 1
-    out = []
-    for s, e in zip(run_start.tolist(), run_end.tolist(), strict=True):
-        start = (s - first_good) * per / fs
-        end = (e - 1 - first_good) * per / fs + per / fs
-        if end > 0:
-            out.append(Stretch(max(start, 0.0), end, "corrupt"))
-    return out

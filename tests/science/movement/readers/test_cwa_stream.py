@@ -73,11 +73,44 @@ def test_streamed_damaged_file_reports_what_the_whole_file_path_reports(wearable
     whole = analyze_file(path).to_dict()
     streamed = analyze_cwa_stream(path, chunk_blocks=chunk_blocks).to_dict()
     # Damaged blocks 13-14 and 142-144 are corrupt stretches (block 0 precedes the
-    # first sample), placed by sample counts, whatever the chunk edges.
+    # first sample), placed by the time stamps and the rate measured from the blocks
+    # around them (98.87 Hz), whatever the chunk edges.
     assert [(s["start_s"], s["end_s"], s["kind"]) for s in streamed["stretches"]] == [
-        (14.4, 16.8, "corrupt"),
-        (169.2, 172.8, "corrupt"),
+        (14.56, 16.99, "corrupt"),
+        (171.16, 174.82, "corrupt"),
     ]
     whole.pop("device")
     streamed.pop("device")
     assert streamed == whole
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["swapped blocks", "duplicated block", "time stamp one day ahead", "zeroed block"],
+)
+def test_streamed_damaged_variants_report_what_the_whole_file_path_reports(
+    wearables, tmp_path, kind
+):
+    from .damage import cwa_variants
+
+    raw = (wearables / "ax3_testfile.cwa").read_bytes()
+    [variant] = [v for v in cwa_variants("ax3_testfile.cwa", raw) if v.kind == kind]
+    path = tmp_path / "night.cwa"
+    path.write_bytes(variant.data)
+    whole = analyze_file(path).to_dict()
+    whole.pop("device")
+    # 7 blocks a chunk: the damage at block 48 sits on a chunk edge (42-48, 49-55).
+    for chunk_blocks in (7, 3000):
+        streamed = analyze_cwa_stream(path, chunk_blocks=chunk_blocks).to_dict()
+        streamed.pop("device")
+        assert np.all(np.diff([s["start_s"] for s in streamed["stretches"]]) >= 0)
+        if chunk_blocks == 3000 or kind != "swapped blocks":
+            assert streamed == whole
+        else:
+            # Swapped across a chunk edge: one block cannot be put back; it is marked
+            # (the block before it ends at the measured rate, a sample from the next).
+            kinds = {s["kind"]: s for s in streamed["stretches"]}
+            assert kinds["corrupt"]["duration_s"] == pytest.approx(1.21, abs=0.01)
+            assert set(kinds) <= {"corrupt", "gap"}
+            assert kinds.get("gap", {"duration_s": 0})["duration_s"] < 0.02
+            assert any("out of order" in n for n in streamed["notes"])

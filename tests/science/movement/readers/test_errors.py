@@ -13,8 +13,18 @@ from nervepath.science.movement.errors import (
     MissingChannelError,
     MovementInputError,
     UnsupportedFormatError,
+    plain_message,
 )
 from nervepath.science.movement.readers import read_csv, read_night
+
+
+def test_plain_message_drops_raw_bytes_and_keeps_it_short():
+    raw = "Bad magic number: b'" + "".join(map(chr, range(256))) * 800 + "'"
+    message = plain_message(ValueError(raw))
+    assert len(message) <= 400
+    assert message.isprintable()
+    assert message.endswith("\u2026")
+    assert plain_message("  The file\nis\x00 damaged.  ") == "The file is damaged."
 
 
 def test_every_input_error_is_a_value_error():
@@ -71,15 +81,73 @@ def test_gt3x_that_is_not_a_zip_is_unsupported(tmp_path):
         read_night(path)
 
 
-def test_gt3x_cut_in_half_is_corrupt(tmp_path, wearables):
+def test_gt3x_with_zeroed_log_bytes_recovers_what_follows(tmp_path, wearables):
+    intact = read_night(wearables / "ISM_Disabled.gt3x")
     data = (wearables / "ISM_Disabled.gt3x").read_bytes()
     path = tmp_path / "cut.gt3x"
-    # Keep the central directory (end of file) but damage the compressed log.
+    # Keep the central directory (end of file) but zero a third of the stored log.
     damaged = bytearray(data)
-    damaged[200:20000] = b"\x00" * (20000 - 200)
+    damaged[20000:40000] = bytes(20000)
     path.write_bytes(bytes(damaged))
-    with pytest.raises((CorruptFileError, UnsupportedFormatError)):
+    rec = read_night(path)
+    # The records after the zeroed bytes are read; the zeroed span is marked.
+    assert rec.start == intact.start
+    assert rec.start + rec.time[-1] == intact.start + intact.time[-1]
+    [corrupt] = [s for s in rec.stretches if s.kind == "corrupt"]
+    assert corrupt.duration > 90
+    assert any("stepped over; the records after them were recovered" in n for n in rec.notes)
+    # Every sample kept is the intact file's sample at that time.
+    t_intact = np.round((intact.time + intact.start) * 30).astype(np.int64)
+    t_rec = np.round((rec.time + rec.start) * 30).astype(np.int64)
+    at = np.searchsorted(t_intact, t_rec)
+    np.testing.assert_array_equal(t_intact[at], t_rec)
+    np.testing.assert_array_equal(intact.accel[at], rec.accel)
+    assert rec.n_samples == 9000 - 106 * 30  # 20,000 bytes of 189-byte records
+
+
+def test_gt3x_with_its_first_records_zeroed_says_the_start_is_lost(tmp_path, wearables):
+    data = bytearray((wearables / "ISM_Disabled.gt3x").read_bytes())
+    # Bytes 200-20000 hold the log's local header and its first 99 s of records.
+    data[200:20000] = bytes(19800)
+    path = tmp_path / "start.gt3x"
+    path.write_bytes(bytes(data))
+    rec = read_night(path)
+    assert rec.duration == pytest.approx(201, abs=1)
+    assert any(n.startswith("The start of the recording is lost: 2 min") for n in rec.notes)
+
+
+def test_gt3x_cut_short_before_its_info_is_read_up_to_the_cut(tmp_path, wearables):
+    intact = read_night(wearables / "ggir_actigraph_testfile.gt3x")
+    data = (wearables / "ggir_actigraph_testfile.gt3x").read_bytes()
+    path = tmp_path / "cut.gt3x"
+    # Cut in the log, so info.txt (the last member) is lost: the log's parameters
+    # record gives the rate, scale and start.
+    path.write_bytes(data[: len(data) // 2])
+    rec = read_night(path)
+    assert rec.fs == intact.fs and rec.start == intact.start
+    np.testing.assert_array_equal(rec.accel, intact.accel[: rec.n_samples])
+    assert 0.4 < rec.n_samples / intact.n_samples < 0.6
+    assert "cut short before its info.txt" in rec.notes[0]
+    assert "after 50% of its recording data" in rec.notes[1]
+
+
+def test_gt3x_cut_before_any_record_is_refused_with_a_sentence(tmp_path, wearables):
+    data = (wearables / "ggir_actigraph_testfile.gt3x").read_bytes()
+    path = tmp_path / "cut.gt3x"
+    path.write_bytes(data[:60])
+    with pytest.raises(CorruptFileError, match=r"info\.txt .* lost, so no sample can be placed"):
         read_night(path)
+
+
+def test_broken_zip_message_is_a_short_sentence(tmp_path):
+    path = tmp_path / "broken.gt3x"
+    # A zip's end record with garbage after it: zipfile's own message would quote bytes.
+    path.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 800 + b"PK\x05\x06" + b"\xff" * 18)
+    with pytest.raises(MovementInputError) as caught:
+        read_night(path)
+    message = str(caught.value)
+    assert len(message) < 300
+    assert message.isprintable() and "\\x" not in message
 
 
 def test_bin_that_is_neither_geneactiv_nor_genea_is_unsupported(tmp_path):

@@ -72,7 +72,7 @@ def test_corrupt_cwa_blocks_are_reported_not_fatal(wearables):
     _, bad = corrupt_cwa_blocks(raw)
     assert bad.tolist() == [0, 13, 14, 142, 143, 144]
     rec = read_cwa(path)
-    assert "0, 13, 14, 142, 143, 144" in rec.notes[0]
+    assert "(block numbers 0, 13-14, 142-144)" in rec.notes[0]
     corrupt = [s for s in rec.stretches if s.kind == "corrupt"]
     assert len(corrupt) == 2
     assert corrupt[0].duration == pytest.approx(2.4, abs=0.1)
@@ -84,6 +84,23 @@ def test_corrupt_cwa_keeps_the_good_samples_of_the_intact_file(wearables):
     # Blocks 1-12 (120 samples each) are the first the damaged file could read.
     np.testing.assert_array_equal(damaged.accel[: 12 * 120], intact.accel[120 : 13 * 120])
     assert damaged.start - intact.start == pytest.approx(1.2, abs=0.02)
+
+
+def test_damaged_cwa_blocks_are_placed_at_the_rate_the_device_ran(wearables):
+    # The AX3 ran at 98.87 Hz, not its nominal 100 Hz: 120-sample blocks last 1.214 s.
+    # The damaged blocks 13-14 and 142-144 must cover the times the intact file's
+    # samples of those blocks have (block 1 is the damaged file's first sample).
+    intact = read_cwa(wearables / "ax3_testfile.cwa")
+    rec = read_cwa(wearables / "ax3_testfile_corrupt_blocks_0_13_14_142_143_144.cwa")
+    t = intact.time - intact.time[120]
+    rate = 120 * 143 / (intact.time[144 * 120] - intact.time[120])
+    assert rate == pytest.approx(98.87, abs=0.02)
+    first, last = (s for s in rec.stretches if s.kind == "corrupt")
+    assert first.start == pytest.approx(t[13 * 120], abs=0.03)
+    assert first.end == pytest.approx(t[15 * 120], abs=0.03)
+    assert last.start == pytest.approx(t[142 * 120], abs=0.03)
+    # The last block has no successor: its end follows at the measured rate.
+    assert last.end == pytest.approx(t[-1] + 1 / rate, abs=0.03)
 
 
 def test_intact_cwa_has_no_damage_reported(wearables):
@@ -110,12 +127,15 @@ def test_geneactiv_page_decoder_gives_the_library_samples(wearables, tmp_path):
     whole_pages.write_bytes(raw[: raw.rfind(b"Recorded Data")])
     library = ReadBin().predict(file=str(whole_pages))
     notes: list[str] = []
-    time, accel, fs = read_geneactiv_pages(whole_pages, notes)
+    time, accel, fs, corrupt = read_geneactiv_pages(whole_pages, notes)
     np.testing.assert_array_equal(accel, library["accel"])
     np.testing.assert_allclose(time, library["time"], atol=1e-6)
-    assert fs == library["fs"] and notes == []
+    assert fs == library["fs"] and notes == [] and corrupt == []
 
 
 def test_truncated_geneactiv_page_is_reported(wearables):
     rec = read_night(wearables / "GENEActiv_testfile.bin")
-    assert any("page numbers 16" in n for n in rec.notes)
+    assert rec.notes == [
+        "The GENEActiv file ends part-way through page 16 (the download was cut short); "
+        "that page was left out."
+    ]

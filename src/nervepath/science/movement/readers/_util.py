@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from nervepath.science.movement.errors import CorruptFileError
+from nervepath.science.movement.errors import CorruptFileError, plain_message
 from nervepath.science.movement.readers.nonwear import detect_nonwear
 from nervepath.science.movement.recording import (
     AccelRecording,
@@ -20,7 +20,51 @@ from nervepath.science.movement.recording import (
     stretches_from_mask,
 )
 
-__all__ = ["build_accel_recording", "captured_messages"]
+__all__ = ["build_accel_recording", "captured_messages", "in_time_order", "plural"]
+
+
+def plural(n: int, word: str) -> str:
+    """``"1 page"``, ``"3 pages"``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def in_time_order(start: np.ndarray, end: np.ndarray, *, last_end: float = -np.inf) -> np.ndarray:
+    """Which units (blocks, pages) keep the time axis running forward.
+
+    Units come in recording order (by sequence number where the format has one). A
+    unit is left out when it starts before the end of the last unit kept (its time
+    stamp went back, or it repeats one), or when it starts after the next unit while
+    that next unit follows on from the last one kept (its time stamp jumped ahead and
+    the recording came back). A lasting jump ahead is kept: it is a gap.
+
+    Parameters
+    ----------
+    start, end : ndarray, shape (N,)
+        Seconds (any origin) at which each unit's samples start and end.
+    last_end : float, optional
+        End of the last unit kept before these (for chunked reading).
+
+    Returns
+    -------
+    ndarray of bool, shape (N,)
+        True for the units to keep.
+    """
+    n = start.size
+    keep = np.ones(n, dtype=bool)
+    if n == 0:
+        return keep
+    tol = 0.5 * float(np.median(end - start))
+    if start[0] >= last_end - tol and np.all(start[1:] >= end[:-1] - tol):
+        return keep
+    for i in range(n):
+        if start[i] < last_end - tol:
+            keep[i] = False
+            continue
+        if i + 1 < n and start[i + 1] >= last_end - tol and start[i + 1] < end[i] - tol:
+            keep[i] = False
+            continue
+        last_end = float(end[i])
+    return keep
 
 
 @contextlib.contextmanager
@@ -46,12 +90,12 @@ def captured_messages(notes: list[str]) -> Iterator[None]:
         for h, level in saved:
             h.setLevel(level)
     for w in caught:
-        text = str(w.message).strip()
+        text = plain_message(w.message)
         lowered = text.lower()
         if text and "deprecat" not in lowered and "naive" not in lowered and text not in notes:
             notes.append(text)
     for line in out.getvalue().splitlines():
-        line = line.strip()
+        line = plain_message(line)
         if line and not line.startswith("[INFO]") and "Entering" not in line and line not in notes:
             notes.append(line)
 
@@ -71,9 +115,13 @@ def build_accel_recording(
         raise CorruptFileError("The file holds no accelerometer samples.")
     order_ok = bool(np.all(np.diff(time_posix) > 0))
     if not order_ok:
-        keep = np.concatenate(([True], np.diff(time_posix) > 0))
+        # Each sample must come after every sample before it.
+        before = np.concatenate(([-np.inf], np.maximum.accumulate(time_posix)[:-1]))
+        keep = time_posix > before
         dropped = int((~keep).sum())
-        notes.append(f"{dropped} samples with repeated or backward time stamps were dropped.")
+        notes.append(
+            f"{plural(dropped, 'sample')} with repeated or backward time stamps were left out."
+        )
         time_posix, accel = time_posix[keep], accel[keep]
         if idle_mask is not None:
             idle_mask = idle_mask[keep]
@@ -82,7 +130,8 @@ def build_accel_recording(
     stretches: list[Stretch] = list(corrupt or [])
     gaps = gap_stretches(time, fs)
     if corrupt:
-        gaps = [g for g in gaps if not any(c.start <= g.start < c.end for c in corrupt)]
+        # A gap that starts where damage starts is that damage.
+        gaps = [g for g in gaps if not any(c.start - 1.5 / fs <= g.start < c.end for c in corrupt)]
     stretches += gaps
     if idle_mask is not None:
         stretches += stretches_from_mask(idle_mask, time, fs, "idle")

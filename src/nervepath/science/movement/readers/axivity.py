@@ -17,7 +17,7 @@ import numpy as np
 
 from nervepath.science.movement.errors import CorruptFileError, UnsupportedFormatError
 from nervepath.science.movement.readers._util import build_accel_recording, captured_messages
-from nervepath.science.movement.readers.cwa_stream import iter_cwa
+from nervepath.science.movement.readers.cwa_stream import damage_notes, iter_cwa, packed_to_posix
 from nervepath.science.movement.recording import AccelRecording, Stretch
 
 __all__ = ["corrupt_cwa_blocks", "read_cwa"]
@@ -91,20 +91,47 @@ def read_cwa(path: str | Path) -> AccelRecording:
     if n_blocks == 0:
         raise CorruptFileError(f"{path.name}: the .cwa file has a header but no data blocks.")
     device = "Axivity AX6 (.cwa)" if _has_gyro(raw, header_bytes, bad) else "Axivity AX3 (.cwa)"
-    if bad.size == 0:
-        time, accel, fs = _read_skdh(path, notes)
-        return build_accel_recording(time, accel, fs, device, notes)
     if bad.size == n_blocks:
         raise CorruptFileError(f"{path.name}: every data block of the .cwa file is damaged.")
-    notes.append(
-        f"{bad.size} damaged data block(s) skipped (block numbers {', '.join(map(str, bad))})."
-    )
-    chunks = [c for c in iter_cwa(path) if c.time.size]
-    time = np.concatenate([c.time for c in chunks])
-    accel = np.concatenate([c.accel for c in chunks])
-    fs = chunks[0].fs
-    corrupt = _corrupt_stretches(raw, header_bytes, bad, float(time[0]), fs)
+    if bad.size == 0 and _in_order(raw, header_bytes, n_blocks):
+        try:
+            time, accel, fs = _read_skdh(path, notes)
+        except CorruptFileError:
+            # The library also reads the metadata header; the blocks do not need it.
+            notes.append(
+                "The file's metadata header is damaged; the data blocks were read one by one."
+            )
+        else:
+            return build_accel_recording(time, accel, fs, device, notes)
+    chunks = list(iter_cwa(path))
+    notes += damage_notes(chunks)
+    kept = [c for c in chunks if c.time.size]
+    if not kept:
+        raise CorruptFileError(
+            f"{path.name}: no data block of the .cwa file could be placed in time."
+        )
+    time = np.concatenate([c.time for c in kept])
+    accel = np.concatenate([c.accel for c in kept])
+    fs = kept[0].fs
+    t0 = float(time[0])
+    corrupt = [Stretch(a - t0, b - t0, "corrupt") for c in chunks for a, b in c.corrupt]
     return build_accel_recording(time, accel, fs, device, notes, corrupt=corrupt)
+
+
+def _in_order(raw: np.ndarray, header_bytes: int, n_blocks: int) -> bool:
+    """Whether the blocks' sequence numbers count up by one and their time stamps (whole
+    seconds) never go back and never jump by more than a block's length plus a second."""
+    blocks = raw[header_bytes : header_bytes + n_blocks * BLOCK].reshape(n_blocks, BLOCK)
+    seq = np.ascontiguousarray(blocks[:, 10:14]).view("<u4").ravel().astype(np.int64)
+    stamp = packed_to_posix(np.ascontiguousarray(blocks[:, 14:18]).view("<u4").ravel())
+    rate = 3200.0 / (1 << (15 - (int(blocks[0, 24]) & 15)))
+    count = blocks[:, 28].astype(np.int64) | (blocks[:, 29].astype(np.int64) << 8)
+    steps = np.diff(stamp)
+    return bool(
+        np.all(np.diff(seq) == 1)
+        and np.all(steps >= 0)
+        and np.all(steps <= count[:-1] / rate + 1.0)
+    )
 
 
 def _has_gyro(raw: np.ndarray, header_bytes: int, bad: np.ndarray) -> bool:
@@ -115,29 +142,6 @@ def _has_gyro(raw: np.ndarray, header_bytes: int, bad: np.ndarray) -> bool:
             channels = raw[header_bytes + i * BLOCK + 25] >> 4
             return int(channels) >= 6
     return False
-
-
-def _corrupt_stretches(
-    raw: np.ndarray, header_bytes: int, bad: np.ndarray, t0: float, fs: float
-) -> list[Stretch]:
-    """Stretches covered by damaged blocks, placed by the sample counts of good blocks."""
-    n_blocks = (raw.size - header_bytes) // BLOCK
-    blocks = raw[header_bytes : header_bytes + n_blocks * BLOCK].reshape(n_blocks, BLOCK)
-    per_block = blocks[:, 28].astype(np.int64) | (blocks[:, 29].astype(np.int64) << 8)
-    good = np.ones(n_blocks, dtype=bool)
-    good[bad] = False
-    typical = int(np.median(per_block[good])) if good.any() else 120
-    per_block = np.where(good, per_block, typical)
-    first_good = int(np.flatnonzero(good)[0])
-    starts = (np.cumsum(per_block) - per_block - per_block[:first_good].sum()) / fs
-    stretches = []
-    edges = np.diff(np.concatenate(([0], (~good).astype(np.int8), [0])))
-    for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
-        start = float(starts[s])
-        end = float(starts[e - 1] + per_block[e - 1] / fs)
-        if end > 0:
-            stretches.append(Stretch(max(start, 0.0), end, "corrupt"))
-    return stretches
 
 
 def _read_skdh(path: Path, notes: list[str]) -> tuple[np.ndarray, np.ndarray, float]:
