@@ -136,7 +136,9 @@ def day_visits(location: Location, day: date) -> list[Appointment]:
             location=location, starts_at__gte=start, starts_at__lt=start + timedelta(days=1)
         )
         .exclude(status__in=[Status.CANCELLED, Status.HELD])
-        .select_related("patient__user", "clinician__user", "appointment_type", "resource")
+        .select_related(
+            "patient__user", "clinician__user", "appointment_type", "resource", "location"
+        )
         .order_by("starts_at", "clinician__user__last_name")
     )
 

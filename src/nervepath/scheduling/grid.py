@@ -134,7 +134,9 @@ def build(
         Appointment.objects.filter(location=location, starts_at__lt=end, ends_at__gt=start)
         .exclude(status=Status.CANCELLED)
         .filter(Q(resource__isnull=False) if rooms else Q(clinician_id__in=clinician_ids))
-        .select_related("patient__user", "clinician__user", "appointment_type", "resource")
+        .select_related(
+            "patient__user", "clinician__user", "appointment_type", "resource", "location"
+        )
         .order_by("starts_at")
     )
     exceptions = list(
@@ -197,6 +199,10 @@ def build(
                 columns.append(column)
     for column in columns:
         column.working = _merge(column.working)
+    if not rooms and len(days) == 1:
+        # A day shows the clinicians who work it (or have visits on it), not everyone.
+        working = [c for c in columns if c.working or c.appointments]
+        columns = working or columns
     first, last = _bounds(columns, location)
     rows = (last - first) // ROW_MINUTES
     for index, column in enumerate(columns):
