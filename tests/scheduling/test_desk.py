@@ -7,7 +7,6 @@ import re
 from datetime import datetime, time, timedelta
 
 import pytest
-from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -305,3 +304,13 @@ def test_the_day_sheet_lists_one_clinicians_visits(
     url = reverse("scheduling:day_sheet", args=[fc.slug, hale.id])
     html = client.get(f"{url}?date={monday.isoformat()}").content.decode()
     assert "Alice Archer" in html and "Bob Baker" not in html
+
+
+def test_the_public_slot_picker_has_a_day_strip_and_no_inline_script(client, clinic):
+    url = reverse("scheduling:book_slots", args=["fort-collins", "follow-up"])
+    html = client.get(url).content.decode()
+    assert 'class="day-strip"' in html
+    days = re.findall(r'<a href="#day-([\d-]+)" data-day=', html)
+    assert days and all(f'id="day-{d}"' in html for d in days)
+    assert "onchange=" not in html and "<script>" not in html
+    assert "data-autosubmit" in html and "scheduling/slots.js" in html
