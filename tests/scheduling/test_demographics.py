@@ -35,7 +35,9 @@ RECORD = {
 }
 
 
-def test_the_front_desk_adds_a_phone_only_patient_and_books_them(client, clinic, hale, frontdesk):
+def test_the_front_desk_adds_a_phone_only_patient_and_books_them(
+    client, clinic, hale, frontdesk, django_capture_on_commit_callbacks
+):
     login(client, frontdesk)
     response = client.post(reverse("scheduling:patient_new"), RECORD)
     assert response.status_code == 302
