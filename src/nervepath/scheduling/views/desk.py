@@ -28,6 +28,7 @@ from nervepath.scheduling.models import (
     Location,
     Source,
 )
+from nervepath.scheduling.views import grid_html
 from nervepath.scheduling.views.staff import _appointment, _mark_visible, staff_required
 
 
@@ -98,6 +99,7 @@ def calendar(request: HttpRequest, location_slug: str) -> HttpResponse:
             "week": week,
             "rooms": rooms,
             "grid": layout,
+            "body": grid_html.table_body(layout, rooms=rooms),
             "clinicians": clinicians,
             "chosen": chosen,
             "previous": first - step,
