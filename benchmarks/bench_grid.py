@@ -195,7 +195,9 @@ def run(runs: int) -> dict[str, object]:
             get()
         profiler.disable()
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats("nervepath|template|views|handlers", 40)
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(
+            "nervepath|template|views|handlers", 40
+        )
         print(out.getvalue(), file=sys.stderr)
     times = []
     for _ in range(runs):

@@ -36,6 +36,11 @@ class PatientDetailsForm(forms.Form):
     email = forms.EmailField()
     phone = forms.CharField(max_length=32, required=False)
 
+    def clean_phone(self) -> str:
+        from nervepath.accounts.phones import to_e164
+
+        return to_e164(self.cleaned_data.get("phone", ""))
+
 
 class BookingForm(ChosenSlotForm):
     note = forms.CharField(
