@@ -36,6 +36,19 @@ ROW_MINUTES = 5
 FREE_CELL_MINUTES = 15
 DEFAULT_HOURS = (8 * 60, 17 * 60)
 
+# What the grid shows of a visit (the rest of the row is not read).
+GRID_FIELDS = (
+    "id",
+    "patient_id",
+    "clinician_id",
+    "location_id",
+    "appointment_type_id",
+    "resource_id",
+    "starts_at",
+    "ends_at",
+    "status",
+    "checkin",
+)
 Span = tuple[int, int]  # minutes since the local midnight, half-open
 
 
@@ -221,6 +234,7 @@ def _appointments(
         Appointment.objects.filter(location=location, starts_at__lt=end, ends_at__gt=start)
         .exclude(status=Status.CANCELLED)
         .order_by("starts_at")
+        .only(*GRID_FIELDS)
     )
     if rooms:
         found = found.filter(resource__isnull=False)
@@ -239,9 +253,9 @@ def _appointments(
     resources = {r.id: r for r in Resource.objects.filter(location=location)}
     patients = {
         p.id: p
-        for p in Patient.objects.filter(id__in={a.patient_id for a in appointments}).select_related(
-            "user"
-        )
+        for p in Patient.objects.filter(id__in={a.patient_id for a in appointments})
+        .select_related("user")
+        .only("id", "user_id", "user__first_name", "user__last_name", "user__email")
     }
     cache = Appointment._meta.get_field
     for a in appointments:
