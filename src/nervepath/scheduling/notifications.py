@@ -15,8 +15,6 @@ from nervepath.scheduling.models import Appointment, WaitlistEntry
 def _send(
     to: str, subject: str, template: str, context: dict[str, object], ics: bytes | None
 ) -> None:
-    if not to:
-        return  # a phone-only patient: the front desk prints the confirmation
     context = {
         **context,
         "site_url": settings.SITE_URL,
