@@ -169,9 +169,12 @@ def test_the_desk_pages_and_the_public_slot_picker_pass_axe(  # type: ignore[no-
     first = page.locator("#schedule-grid [data-nav][tabindex='0']")
     expect(first).to_have_count(1)
     first.focus()
+    before = page.evaluate("document.activeElement.getAttribute('href')")
     page.keyboard.press("ArrowDown")
-    focused = page.evaluate("document.activeElement.getAttribute('tabindex')")
-    assert focused == "0"
+    after = page.evaluate("document.activeElement.getAttribute('href')")
+    assert after and after != before  # focus moved down the column to the next time
+    assert page.evaluate("document.activeElement.getAttribute('tabindex')") == "0"
+    assert page.locator("#schedule-grid [data-nav][tabindex='0']").count() == 1
     page.goto(_grid_url(site, fc.slug, monday) + "&view=week")
     assert _serious(page) == []
 
