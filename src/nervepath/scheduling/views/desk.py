@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -121,7 +122,7 @@ def _slot_from(request: HttpRequest, location: Location) -> tuple[Clinician, dat
         raise Http404("No such clinician here.")
     try:
         start = SlotField().clean(data.get("start", ""))
-    except Exception:
+    except ValidationError:
         raise Http404("That time could not be read.") from None
     if start is None:
         raise Http404("That time could not be read.")
