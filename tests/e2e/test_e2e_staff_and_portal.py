@@ -40,12 +40,14 @@ def test_front_desk_books_moves_and_cancels_for_a_patient(  # type: ignore[no-un
 ):
     monday = _open_monday(clinic)  # Dr Hale works in Fort Collins on Mondays, 8:00–17:00
     sign_in(page, "frontdesk@demo.nervepath.org", DEMO_PASSWORD)
-    # Staff land on the calendar of the first location.
-    expect(page.get_by_role("heading", name=re.compile(r"^Broomfield: "))).to_be_visible()
+    # Staff land on the schedule of a location (the one they last used, else one open today).
+    expect(
+        page.get_by_role("heading", name=re.compile(r"^(Broomfield|Fort Collins): "))
+    ).to_be_visible()
     page.get_by_role("link", name="Fort Collins", exact=True).click()
     expect(page.get_by_role("heading", name=re.compile(r"^Fort Collins: "))).to_be_visible()
 
-    page.get_by_role("link", name="Book for a patient").click()
+    page.get_by_role("link", name="New patient booking").click()
     expect(page.get_by_role("heading", name="Book for a patient at Fort Collins")).to_be_visible()
     page.get_by_label("First name", exact=True).fill("Pat")
     page.get_by_label("Last name", exact=True).fill("Example")
@@ -61,11 +63,9 @@ def test_front_desk_books_moves_and_cancels_for_a_patient(  # type: ignore[no-un
     expect(
         page.get_by_role("heading", name=f"Fort Collins: {monday:%A, %B %-d, %Y}")
     ).to_be_visible()
-    hale_column = page.locator(".calendar .col").filter(
-        has=page.get_by_role("heading", name="Maren Hale, DPM")
-    )
-    entry = hale_column.get_by_role("link", name=re.compile("Pat Example"))
-    expect(entry).to_contain_text("10:00 AM–10:30 AM")
+    grid = page.locator("#schedule-grid")
+    entry = grid.get_by_role("link", name=re.compile("Pat Example"))
+    expect(entry).to_contain_text("10:00–10:30 a.m.")
 
     appointment = Appointment.objects.select_related("patient__user").get()
     assert appointment.status == Status.BOOKED
@@ -76,7 +76,7 @@ def test_front_desk_books_moves_and_cancels_for_a_patient(  # type: ignore[no-un
     patient = appointment.patient
     assert patient.user.email == "pat.example@example.org"
     assert patient.user.role == Role.PATIENT
-    assert patient.phone == "970-555-0111"
+    assert patient.phone == "+19705550111"  # stored as E.164
 
     # Move it to the afternoon.
     entry.click()
@@ -101,7 +101,8 @@ def test_front_desk_books_moves_and_cancels_for_a_patient(  # type: ignore[no-un
 
     # The day's calendar no longer shows it.
     page.get_by_role("link", name="Back to the calendar").click()
-    expect(hale_column).to_contain_text("Nothing booked.")
+    expect(grid).to_be_visible()
+    expect(grid).not_to_contain_text("Pat Example")
 
     subjects = [m.subject for m in mailoutbox]
     assert [s.split(":")[0] for s in subjects] == [

@@ -22,10 +22,13 @@ STAFF_ROLES = {Role.FRONT_DESK, Role.CLINICIAN, Role.ADMIN}
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
-        if not email:
+    def create_user(self, email: str | None, password: str | None = None, **extra: object) -> User:
+        """A user; only a patient may have no email address (then no sign-in either)."""
+        if not email and extra.get("role", Role.PATIENT) != Role.PATIENT:
             raise ValueError("An email address is required")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        if not email and password:
+            raise ValueError("A person without an email address cannot sign in.")
+        user = self.model(email=self.normalize_email(email).lower() if email else None, **extra)
         if password:
             user.set_password(password)
         else:
@@ -47,7 +50,8 @@ class User(AbstractUser):
     """A person who signs in: patient, front desk, clinician, researcher or admin."""
 
     username = None  # type: ignore[assignment]
-    email = models.EmailField("email address", unique=True)
+    # Optional for patients only (a phone-only patient): then empty (NULL), never shared.
+    email = models.EmailField("email address", unique=True, null=True, blank=True)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
 
     USERNAME_FIELD = "email"
@@ -59,13 +63,13 @@ class User(AbstractUser):
         ordering = ["last_name", "first_name", "email"]
 
     def save(self, *args: object, **kwargs: object) -> None:
-        self.email = self.email.lower()
+        self.email = self.email.lower() if self.email else None
         # Only administrators reach the Django admin.
         self.is_staff = self.role == Role.ADMIN
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def __str__(self) -> str:
-        return self.get_full_name() or self.email
+        return self.get_full_name() or self.email or f"Person {self.pk}"
 
     @property
     def is_patient(self) -> bool:
@@ -97,9 +101,22 @@ class Patient(models.Model):
     """The patient's own record; appointments and, later, clinical data hang off it."""
 
     user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="patient")
-    phone = models.CharField(max_length=32, blank=True)
+    # Phone numbers are stored in E.164 (``accounts.phones``); ``phone`` is the mobile.
+    phone = models.CharField("mobile phone", max_length=32, blank=True)
+    home_phone = models.CharField(max_length=32, blank=True)
     date_of_birth = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=8, choices=Sex.choices, blank=True)
+    address_line = models.CharField("street address", max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=40, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    preferred_language = models.CharField(max_length=60, blank=True)
+    emergency_contact_name = models.CharField(max_length=120, blank=True)
+    emergency_contact_phone = models.CharField(max_length=32, blank=True)
+    referring_doctor = models.CharField(max_length=120, blank=True)
+    # Insurance as plain fields (no billing).
+    insurance_payer = models.CharField(max_length=120, blank=True)
+    insurance_member_id = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -112,4 +129,5 @@ class Patient(models.Model):
 
     @property
     def email(self) -> str:
-        return self.user.email
+        """The patient's email address, or "" for a phone-only patient."""
+        return self.user.email or ""

@@ -36,6 +36,11 @@ class PatientDetailsForm(forms.Form):
     email = forms.EmailField()
     phone = forms.CharField(max_length=32, required=False)
 
+    def clean_phone(self) -> str:
+        from nervepath.accounts.phones import to_e164
+
+        return to_e164(self.cleaned_data.get("phone", ""))
+
 
 class BookingForm(ChosenSlotForm):
     note = forms.CharField(
@@ -128,4 +133,37 @@ class ExceptionForm(forms.Form):
             raise forms.ValidationError("The end must be after the start.")
         if data.get("kind") == ExceptionKind.EXTRA and not data.get("clinician"):
             raise forms.ValidationError("Extra hours are for a clinician: choose one.")
+        return data
+
+
+class SeriesForm(forms.Form):
+    """A course of sessions: type, clinician, first day, time, weekdays, how many."""
+
+    appointment_type = forms.ModelChoiceField(queryset=AppointmentType.objects.none())
+    clinician = forms.ModelChoiceField(queryset=Clinician.objects.none())
+    first_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=[(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat")],
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    sessions = forms.IntegerField(min_value=1, max_value=40, initial=10)
+
+    def __init__(self, location: Location, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["appointment_type"].queryset = AppointmentType.objects.filter(  # type: ignore[attr-defined]
+            active=True, locations=location
+        )
+        self.fields["clinician"].queryset = (  # type: ignore[attr-defined]
+            Clinician.objects.filter(active=True, hours__location=location)
+            .select_related("user")
+            .distinct()
+        )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        kind, clinician = data.get("appointment_type"), data.get("clinician")
+        if kind and clinician and not kind.clinicians.filter(pk=clinician.pk).exists():
+            raise forms.ValidationError(f"{clinician} does not offer “{kind}”.")
         return data

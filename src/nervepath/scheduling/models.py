@@ -306,6 +306,15 @@ class Status(models.TextChoices):
 ACTIVE_STATUSES = (Status.BOOKED, Status.HELD)
 
 
+class CheckIn(models.TextChoices):
+    """Where a booked patient is on the day of the visit (the front desk's check-in)."""
+
+    NOT_ARRIVED = "", "Not arrived"
+    ARRIVED = "arrived", "Arrived"
+    IN_ROOM = "in_room", "In room"
+    SEEN = "seen", "Seen"
+
+
 class Source(models.TextChoices):
     ONLINE = "online", "Online"
     STAFF = "staff", "Staff"
@@ -380,6 +389,14 @@ class Appointment(models.Model):
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # Check-in on the day (``scheduling.desk``): when the patient arrived, was taken to a
+    # room and was seen; "seen" also marks the visit completed.
+    checkin = models.CharField(max_length=16, choices=CheckIn.choices, blank=True, default="")
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    roomed_at = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+    # The sessions of one course booked together (``scheduling.series``) share this key.
+    series = models.CharField(max_length=32, blank=True, default="", db_index=True)
 
     objects = AppointmentQuerySet.as_manager()
     # Who changed what and when; the manage link is a secret and stays out of history.
@@ -481,3 +498,13 @@ class WaitlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient} waiting for {self.appointment_type} at {self.location}"
+
+
+class DeskPreference(models.Model):
+    """The location a staff member last worked the schedule at: the calendar opens there."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="desk_preference")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.location}"

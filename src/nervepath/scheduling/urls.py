@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 from django.urls import path, register_converter
 
-from nervepath.scheduling.views import manage, public, staff
+from nervepath.scheduling.views import desk, manage, patients, public, staff
 
 
 class TokenConverter:
@@ -41,8 +41,20 @@ urlpatterns = [
     path("appointments/<token:token>/appointment.ics", manage.appointment_ics, name="ics"),
     path("waitlist/<token:token>/", manage.waitlist_offer, name="waitlist_offer"),
     path("portal/", manage.portal, name="portal"),
-    path("staff/", staff.staff_home, name="staff_home"),
-    path("staff/calendar/<slug:location_slug>/", staff.calendar, name="calendar"),
+    path("staff/", desk.staff_home, name="staff_home"),
+    path("staff/calendar/<slug:location_slug>/", desk.calendar, name="calendar"),
+    path("staff/calendar/<slug:location_slug>/book-time/", desk.book, name="desk_book"),
+    path("staff/today/<slug:location_slug>/", desk.today, name="today"),
+    path("staff/calendar/<slug:location_slug>/series/", desk.series, name="series"),
+    path(
+        "staff/day-sheet/<slug:location_slug>/<id:clinician_id>/",
+        desk.day_sheet,
+        name="day_sheet",
+    ),
+    path("staff/appointments/<id:pk>/check-in/", desk.check_in, name="check_in"),
+    path("staff/appointments/<id:pk>/confirmation/", patients.confirmation, name="confirmation"),
+    path("staff/patients/new/", patients.patient_new, name="patient_new"),
+    path("portal/contact/", patients.portal_contact, name="portal_contact"),
     path("staff/calendar/<slug:location_slug>/book/", staff.staff_book, name="staff_book"),
     path("staff/calendar/<slug:location_slug>/time-off/", staff.time_off, name="time_off"),
     path(

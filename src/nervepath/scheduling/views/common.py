@@ -54,6 +54,21 @@ def slot_days(slots: list[Slot], location: Location, *, one_per_time: bool = Tru
     ]
 
 
+@dataclass(frozen=True)
+class StripDay:
+    day: date
+    free: int
+
+
+def day_strip(first: date, days: int, shown: list[SlotDay]) -> list[StripDay]:
+    """The days of the page, each with how many free times it has (for the day strip)."""
+    counts = {d.day: len(d.choices) for d in shown}
+    return [
+        StripDay(first + timedelta(days=i), counts.get(first + timedelta(days=i), 0))
+        for i in range(days)
+    ]
+
+
 def requested_day(request: HttpRequest, earliest: date, latest: date) -> date:
     """The ``from`` query parameter as a date between ``earliest`` and ``latest``; bad
     values are ignored (the page shows the first week instead)."""

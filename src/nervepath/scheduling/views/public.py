@@ -30,7 +30,13 @@ from nervepath.scheduling.models import (
     Source,
     Status,
 )
-from nervepath.scheduling.views.common import link_gone, requested_day, slot_days, week_links
+from nervepath.scheduling.views.common import (
+    day_strip,
+    link_gone,
+    requested_day,
+    slot_days,
+    week_links,
+)
 
 DAYS_SHOWN = 7
 
@@ -105,10 +111,12 @@ def _slots_page(
             clinician_ids=only,
         )
         next_free = later[0].starts_at.astimezone(location.tz).date() if later else None
+    shown = slot_days(slots, location)
     context = {
         "location": location,
         "kind": kind,
-        "days": slot_days(slots, location),
+        "days": shown,
+        "strip": day_strip(first, DAYS_SHOWN, shown),
         "first": first,
         "links": week_links(first, earliest, DAYS_SHOWN),
         "next_free": next_free,

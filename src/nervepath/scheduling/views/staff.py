@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from functools import wraps
 
 from django.contrib import messages
@@ -49,69 +49,6 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-@staff_required
-def staff_home(request: HttpRequest) -> HttpResponse:
-    location = Location.objects.order_by("name").first()
-    if location is None:
-        messages.info(request, "No location is set up yet: add one in the admin.")
-        return redirect("site:home")
-    return redirect("scheduling:calendar", location.slug)
-
-
-def _day_param(request: HttpRequest, location: Location) -> date:
-    """The ``date`` query parameter, within ten years of today (else today)."""
-    today = timezone.now().astimezone(location.tz).date()
-    try:
-        day = date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        return today
-    return day if abs((day - today).days) <= 3650 else today
-
-
-@staff_required
-def calendar(request: HttpRequest, location_slug: str) -> HttpResponse:
-    location = get_object_or_404(Location, slug=location_slug)
-    day = _day_param(request, location)
-    week = request.GET.get("view") == "week"
-    first = day - timedelta(days=day.weekday()) if week else day
-    span = 7 if week else 1
-    tz = location.tz
-    start = datetime.combine(first, time.min, tzinfo=tz)
-    end = datetime.combine(first + timedelta(days=span), time.min, tzinfo=tz)
-    appointments = list(
-        Appointment.objects.filter(location=location, starts_at__gte=start, starts_at__lt=end)
-        .exclude(status=Status.CANCELLED)
-        .select_related("patient__user", "clinician__user", "appointment_type", "resource")
-    )
-    _mark_visible(request, appointments, what="calendar")
-    clinicians = list(Clinician.objects.filter(hours__location=location).distinct())
-    if week:
-        columns = [
-            (
-                first + timedelta(days=i),
-                [a for a in appointments if a.local_start.date() == first + timedelta(days=i)],
-            )
-            for i in range(7)
-        ]
-    else:
-        columns = [(c, [a for a in appointments if a.clinician_id == c.id]) for c in clinicians]
-    step = timedelta(days=span)
-    return render(
-        request,
-        "scheduling/calendar.html",
-        {
-            "location": location,
-            "locations": Location.objects.all(),
-            "day": first,
-            "week": week,
-            "columns": columns,
-            "previous": first - step,
-            "next": first + step,
-            "today": timezone.now().astimezone(tz).date(),
-        },
-    )
 
 
 def _mark_visible(request: HttpRequest, appointments: list[Appointment], *, what: str) -> None:
