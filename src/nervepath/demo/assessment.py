@@ -19,15 +19,10 @@ from nervepath.assessment import services
 from nervepath.assessment.models import Reason, Request, Response, TypeQuestionnaires
 from nervepath.scheduling.models import Appointment, AppointmentType, Status
 
-INTAKE = [
-    "rls_diagnosis",
-    "irls",
-    "jhrlss",
-    "mnsi",
-    "pain_nrs",
-    "clinic_sleep",
-    "symptom_history",
-]
+# What a new patient fills before the first visit (issue 19: only the patient-administered
+# questionnaires; the IRLS, the JHRLSS, criterion 5 and the examinations are the
+# clinician's, in the visit).
+INTAKE = ["rls_diagnosis", "symptom_history", "mnsi", "pain_nrs", "clinic_sleep"]
 FOLLOW_UP = ["irls", "pain_nrs", "clinic_sleep"]
 TYPE_SETS = {"new-patient": INTAKE, "follow-up": FOLLOW_UP}
 
@@ -66,7 +61,6 @@ RLS_YES = {
     "worse_at_rest": "yes",
     "relieved_by_movement": "yes",
     "evening_night": "yes",
-    "not_other_condition": "yes",
     "course": "chronic_persistent",
     "clinically_significant": "yes",
 }
@@ -108,6 +102,7 @@ STORIES: dict[str, dict[str, Any]] = {
         "days": 84,
         "intake": {
             "rls_diagnosis": RLS_YES,
+            "rls_criterion5": {"not_solely_other": "yes"},
             "jhrlss": {"onset_time": 2},
             "mnsi": mnsi(2),
             "symptom_history": history(
@@ -120,6 +115,7 @@ STORIES: dict[str, dict[str, Any]] = {
         "days": 40,
         "intake": {
             "rls_diagnosis": RLS_YES,
+            "rls_criterion5": {"not_solely_other": "yes"},
             "jhrlss": {"onset_time": 3},
             "mnsi": mnsi(8),
             "symptom_history": history(
@@ -141,6 +137,7 @@ STORIES: dict[str, dict[str, Any]] = {
         "days": 70,
         "intake": {
             "rls_diagnosis": RLS_YES,
+            "rls_criterion5": {"not_solely_other": "yes"},
             "jhrlss": {"onset_time": 2},
             "mnsi": mnsi(4),
             "symptom_history": history(symptom_sites=["lower_legs", "feet"], main_site="feet"),
@@ -151,6 +148,7 @@ STORIES: dict[str, dict[str, Any]] = {
         "days": 45,
         "intake": {
             "rls_diagnosis": RLS_YES,
+            "rls_criterion5": {"not_solely_other": "yes"},
             "jhrlss": {"onset_time": 1},
             "mnsi": mnsi(1),
             "symptom_history": history(medications=["iron"], ferritin=95.0),

@@ -425,7 +425,16 @@ def select(filters: dict[str, Any], today: date | None = None) -> Selection:
     from nervepath.research.responses import json_text, truthy
 
     diabetes_answers = _latest("symptom_history", ids, json_text("diabetes", "answers"))
-    rls = _latest("rls_diagnosis", ids, json_text("cutoffs__all_criteria"))
+    # IRLSSG 2014: criteria 1-4 from the patient, criterion 5 the clinician's. Answers
+    # stored before issue 19 asked all five of the patient (cutoff all_criteria).
+    rls_old = _latest("rls_diagnosis", ids, json_text("cutoffs__all_criteria"))
+    rls_1_4 = _latest("rls_diagnosis", ids, json_text("cutoffs__criteria_1_4"))
+    rls_5 = _latest("rls_criterion5", ids, json_text("positive"))
+    rls = {
+        pid: "true"
+        for pid in ids
+        if truthy(rls_old.get(pid)) or (truthy(rls_1_4.get(pid)) and truthy(rls_5.get(pid)))
+    }
     mnsi = _latest("mnsi", ids, json_text("positive"))
     bands = _baseline_bands(index)
     blocks = _block_responses(ids)

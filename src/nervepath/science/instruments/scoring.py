@@ -157,6 +157,9 @@ def _compute(
     done: Mapping[str, float | int | None],
     tolerated: list[str],
 ) -> float | int | None:
+    if score.method == "rule":
+        assert score.when is not None
+        return 1 if evaluate(score.when, clean) else 0
     if score.method == "count":
         assert score.where is not None
         where = score.where
@@ -224,7 +227,15 @@ def score(inst: Instrument, answers: Mapping[str, object]) -> Result:
 
 def _flags(inst: Instrument, clean: Mapping[str, object]) -> list[Flag]:
     return [
-        Flag(rule.code, rule.severity, rule.message, rule.source, inst.id)
+        Flag(
+            rule.code,
+            rule.severity,
+            rule.message,
+            rule.source,
+            inst.id,
+            rule.patient_advice,
+            rule.advice_source,
+        )
         for rule in inst.flags
         if evaluate(rule.when, clean)
     ]
