@@ -329,6 +329,13 @@ NERVEPATH = {
     # A folder of licensed questionnaire wording, <instrument_id>.yaml or .json (see
     # docs/assessment.md); empty: the shipped text (placeholders for licensed items).
     "INSTRUMENT_WORDING_DIR": env_dir("NERVEPATH_INSTRUMENT_WORDING_DIR"),
+    # How the IRLS is collected (issue 19): "clinician" (the clinician enters the ten item
+    # scores from the licensed paper form in the visit), "self_report" (patients fill it
+    # in the portal; needs the licensed wording in INSTRUMENT_WORDING_DIR, refused at
+    # start-up without it) or "off". Never shown to patients without its wording.
+    "IRLS_MODE": env_choice(
+        "NERVEPATH_IRLS_MODE", "clinician", ("clinician", "self_report", "off")
+    ),
     # Care pathway (pathway/). A diagnostic block's diary lasts DIARY_DAYS (day 1 = the
     # block); a day counts as relief at RELIEF_THRESHOLD % or more, and CANDIDATE_MIN_DAYS
     # such days in a row mark a likely surgical candidate (the clinic's practice: 5-7

@@ -19,10 +19,11 @@ from nervepath.assessment import services
 from nervepath.assessment.models import Reason, Request, Response, TypeQuestionnaires
 from nervepath.scheduling.models import Appointment, AppointmentType, Status
 
-# What a new patient fills before the first visit (issue 19: only the patient-administered
-# questionnaires; the IRLS, the JHRLSS, criterion 5 and the examinations are the
-# clinician's, in the visit).
-INTAKE = ["rls_diagnosis", "symptom_history", "mnsi", "pain_nrs", "clinic_sleep"]
+# What a new patient fills before the first visit (issue 19: fewer at once, only what a
+# patient fills; the JHRLSS, criterion 5 and the examinations are the clinician's, in the
+# visit). The IRLS is sent only where the clinic loaded its licensed wording and chose
+# self-report (services.patient_may_fill); otherwise the clinician enters it.
+INTAKE = ["rls_diagnosis", "irls", "symptom_history", "mnsi", "pain_nrs", "clinic_sleep"]
 FOLLOW_UP = ["irls", "pain_nrs", "clinic_sleep"]
 TYPE_SETS = {"new-patient": INTAKE, "follow-up": FOLLOW_UP}
 

@@ -662,9 +662,7 @@ def _intake(rng: random.Random, p: PlannedPatient, day: date, zone: ZoneInfo) ->
     if "course" in rls:
         # Criteria 1-4 met: the clinician judges criterion 5 at the first visit.
         confirmed = "yes" if rng.random() < 0.95 else "no"
-        p.responses.append(
-            PlannedResponse("rls_criterion5", {"not_solely_other": confirmed}, at)
-        )
+        p.responses.append(PlannedResponse("rls_criterion5", {"not_solely_other": confirmed}, at))
     p.responses.append(PlannedResponse("mnsi", _mnsi(rng, p.diabetes), at))
 
 

@@ -140,6 +140,18 @@ def validate(
     return clean, tolerated
 
 
+def unanswered(inst: Instrument, answers: Mapping[str, object]) -> list[str]:
+    """Every required question that is asked (branching applied) and has no answer, in
+    the order of the form, so a form can list them all at once."""
+    clean, _ = validate(inst, answers, complete=False)
+    tolerated = set(inst.missing.items) if inst.missing.rule == "prorate" else set()
+    out = []
+    for item in inst.visible_items(clean):
+        if item.required and item.id not in clean and item.id not in tolerated:
+            out.append(item.id)
+    return out
+
+
 def _points(score: Score, item_id: str, value: object) -> float:
     mapping = score.value_map.get(item_id)
     if mapping is not None:
