@@ -67,7 +67,10 @@ def intake(configured, alice, hale, frontdesk, django_capture_on_commit_callback
 
 def form(answers: dict, **extra: str) -> dict:  # type: ignore[type-arg]
     """Answers as the questionnaire form posts them."""
-    data: dict = {f"a-{k}": (v if isinstance(v, list) else str(v)) for k, v in answers.items()}  # type: ignore[type-arg]
+    data: dict = {  # type: ignore[type-arg]
+        f"a-{k}": ((v or ["__none__"]) if isinstance(v, list) else str(v))
+        for k, v in answers.items()
+    }
     data.update(extra)
     return data
 

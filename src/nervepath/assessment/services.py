@@ -444,6 +444,12 @@ def submit(req: Request, answers: Mapping[str, Any], *, by: User) -> Response:
         response.save()
         locked.state = RequestState.SUBMITTED
         locked.save(update_fields=["state"])
+        if result.flags:
+            # Red flags reach a person: urgent ones alert the care team at once, the
+            # others wait in the inbox for the next visit (issue 19).
+            from nervepath.inbox.services import raise_flags
+
+            raise_flags(locked.patient, result.flags, source=f"assessment.Response:{response.pk}")
     return response
 
 
