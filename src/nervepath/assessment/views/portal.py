@@ -71,12 +71,14 @@ def open_requests(patient: Any) -> list[Request]:
 def portal_list(request: HttpRequest) -> HttpResponse:
     patient = policy.own_patient(request, Scope.CLINICAL)
     requests = open_requests(patient)
-    done = list(
-        Response.objects.submitted()
+    done = [
+        r
+        for r in Response.objects.submitted()
         .filter(patient=patient)
         .select_related("corrects")
         .order_by("-submitted_at")[:100]
-    )
+        if services.instrument(r.instrument_id).wording_loaded
+    ]
     return render(request, "assessment/portal_list.html", {"requests": requests, "responses": done})
 
 
@@ -230,6 +232,9 @@ def portal_answers(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such response.")
     policy.require(request, response.patient_id, Scope.CLINICAL, obj=response)
     inst = services.instrument(response.instrument_id)
+    if not inst.wording_loaded:
+        # Never render an instrument without its wording to a patient (issue 19).
+        raise Http404("No such response.")
     scored = response.scored
     return render(
         request,
