@@ -16,7 +16,13 @@ from django.utils import timezone
 
 from nervepath.accounts.models import Patient
 from nervepath.assessment import services
-from nervepath.assessment.models import Reason, Request, Response, TypeQuestionnaires
+from nervepath.assessment.models import (
+    CollectionMode,
+    Reason,
+    Request,
+    Response,
+    TypeQuestionnaires,
+)
 from nervepath.scheduling.models import Appointment, AppointmentType, Status
 
 # What a new patient fills before the first visit (issue 19: fewer at once, only what a
@@ -159,16 +165,28 @@ STORIES: dict[str, dict[str, Any]] = {
 }
 
 
+def _mode(instrument_id: str) -> str:
+    """How the demo clinic collects each instrument: the clinician's instruments and, with
+    no licensed wording, the IRLS are entered in the visit."""
+    if services.clinician_may_enter(instrument_id) and not services.patient_may_fill(instrument_id):
+        return CollectionMode.CLINICIAN
+    return CollectionMode.SELF_REPORT
+
+
 def _story(patient: Patient, story: dict[str, Any], by: Any) -> int:
     now = timezone.now()
     made = 0
     first = now - timedelta(days=story["days"], hours=2)
     for instrument_id, answers in story["intake"].items():
-        services.record_response(patient, instrument_id, answers, by=by, when=first)
+        services.record_response(
+            patient, instrument_id, answers, by=by, when=first, mode=_mode(instrument_id)
+        )
         made += 1
     for days, irls_total, (left, right), nights in story["series"]:
         when = now - timedelta(days=days, hours=1)
-        services.record_response(patient, "irls", irls(irls_total), by=by, when=when)
+        services.record_response(
+            patient, "irls", irls(irls_total), by=by, when=when, mode=_mode("irls")
+        )
         services.record_response(patient, "pain_nrs", pain(left, right), by=by, when=when)
         services.record_response(
             patient, "clinic_sleep", sleep(nights, 20 + 10 * nights, nights), by=by, when=when
