@@ -163,3 +163,33 @@ DENVER = ZoneInfo("America/Denver")
 )
 def test_clinic_hours_boundaries(local, open_):  # type: ignore[no-untyped-def]
     assert inbox.in_clinic_hours(local) is open_
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"NERVEPATH_CLINIC_HOURS": "8-17"}, "NERVEPATH_CLINIC_HOURS"),
+        ({"NERVEPATH_CLINIC_HOURS": "08:00-25:00"}, "NERVEPATH_CLINIC_HOURS"),
+        ({"NERVEPATH_CLINIC_DAYS": "mon,funday"}, "NERVEPATH_CLINIC_DAYS"),
+        ({"NERVEPATH_URGENT_ACK_MINUTES": "0"}, "NERVEPATH_URGENT_ACK_MINUTES"),
+        ({"NERVEPATH_IRLS_MODE": "sometimes"}, "NERVEPATH_IRLS_MODE"),
+    ],
+)
+def test_bad_alert_settings_stop_the_start(env, message):  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[2] / "src"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("NERVEPATH_")}
+    run = subprocess.run(
+        [sys.executable, "-c", "import nervepath.config.settings"],
+        env={**clean, "PYTHONPATH": str(src), "NERVEPATH_DEV": "1", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode != 0
+    assert "ImproperlyConfigured" in run.stderr and message in run.stderr
