@@ -4,6 +4,8 @@ questionnaires it sends; the visit types send the demo's questionnaire sets."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from helpers import at, kind, login, next_weekday
@@ -11,6 +13,7 @@ from nervepath.assessment.models import Request
 from nervepath.demo import assessment as demo
 from nervepath.scheduling import services
 from nervepath.scheduling.models import Source
+from nervepath.science import instruments
 
 IRLS_15 = {f"q{n}": v for n, v in enumerate([2, 2, 1, 1, 2, 2, 1, 1, 2, 1], start=1)}  # 15
 
@@ -21,8 +24,34 @@ def configured(clinic):  # type: ignore[no-untyped-def]
     return clinic
 
 
+def write_irls_wording(folder):  # type: ignore[no-untyped-def]
+    """A stand-in for a clinic's licensed IRLS wording file (made-up text)."""
+    inst = instruments.load("irls")
+    wording = {item.id: f"Clinic text for {item.id}" for item in inst.items}
+    wording["options"] = {
+        item.id: {str(o.value): f"Clinic option {o.value} of {item.id}" for o in item.options}
+        for item in inst.items
+    }
+    (folder / "irls.json").write_text(json.dumps(wording), encoding="utf-8")
+
+
 @pytest.fixture
-def intake(configured, alice, hale, frontdesk, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def licensed_irls(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """A clinic that holds the IRLS licence, loaded its wording and lets patients fill it
+    (NERVEPATH_IRLS_MODE=self_report): the tests of the patient's forms use the IRLS."""
+    folder = tmp_path / "wording"
+    folder.mkdir()
+    write_irls_wording(folder)
+    settings.NERVEPATH = {
+        **settings.NERVEPATH,
+        "INSTRUMENT_WORDING_DIR": folder,
+        "IRLS_MODE": "self_report",
+    }
+    return folder
+
+
+@pytest.fixture
+def intake(configured, alice, hale, frontdesk, django_capture_on_commit_callbacks, licensed_irls):  # type: ignore[no-untyped-def]
     fort = configured["fort-collins"]
     with django_capture_on_commit_callbacks(execute=True):
         appointment = services.book(
@@ -38,7 +67,10 @@ def intake(configured, alice, hale, frontdesk, django_capture_on_commit_callback
 
 def form(answers: dict, **extra: str) -> dict:  # type: ignore[type-arg]
     """Answers as the questionnaire form posts them."""
-    data: dict = {f"a-{k}": (v if isinstance(v, list) else str(v)) for k, v in answers.items()}  # type: ignore[type-arg]
+    data: dict = {  # type: ignore[type-arg]
+        f"a-{k}": ((v or ["__none__"]) if isinstance(v, list) else str(v))
+        for k, v in answers.items()
+    }
     data.update(extra)
     return data
 

@@ -27,8 +27,11 @@ pytestmark = pytest.mark.postgres
 
 def test_booking_a_new_patient_visit_opens_the_intake_and_emails_the_patient(intake, alice):
     appointment = intake.pop("appointment")
+    # The IRLS goes to patients here because this clinic loaded its licensed wording
+    # and chose self-report (the licensed_irls fixture); see test_safety_forms.py for
+    # the default.
     assert sorted(intake) == sorted(
-        ["rls_diagnosis", "irls", "jhrlss", "mnsi", "pain_nrs", "clinic_sleep", "symptom_history"]
+        ["rls_diagnosis", "irls", "mnsi", "pain_nrs", "clinic_sleep", "symptom_history"]
     )
     for req in intake.values():
         assert req.patient == alice
@@ -41,7 +44,7 @@ def test_booking_a_new_patient_visit_opens_the_intake_and_emails_the_patient(int
     assert tasks.send_questionnaire_email.call(*queued.get().args_kwargs["args"]) is True
     (message,) = mail.outbox
     assert message.to == ["alice@example.org"]
-    assert "7 questionnaire(s)" in message.subject
+    assert "6 questionnaire(s)" in message.subject
     assert "/portal/questionnaires/" in message.body
 
 
@@ -62,7 +65,7 @@ def test_a_second_booking_does_not_ask_again_what_is_open_or_recently_answered( 
             source=Source.ONLINE,
         )
     # irls answered today, pain_nrs and clinic_sleep still open: nothing new.
-    assert Request.objects.filter(patient=alice).count() == 7
+    assert Request.objects.filter(patient=alice).count() == 6
 
 
 def test_a_visit_cancelled_before_the_hook_runs_sends_nothing(configured, bob, hale):  # type: ignore[no-untyped-def]
@@ -78,7 +81,7 @@ def test_a_visit_cancelled_before_the_hook_runs_sends_nothing(configured, bob, h
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_schedule_opens_due_questionnaires_once_and_ends(clinic, bob, hale):  # type: ignore[no-untyped-def]
+def test_a_schedule_opens_due_questionnaires_once_and_ends(clinic, bob, hale, licensed_irls):  # type: ignore[no-untyped-def]
     today = timezone.localdate()
     schedule = services.add_schedule(
         bob,

@@ -5,11 +5,12 @@ once; every tampered post is refused with a message and stores nothing."""
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 
 from helpers import login
-from nervepath.assessment.models import RequestState, Response, ResponseStatus
+from nervepath.assessment.models import Request, RequestState, Response, ResponseStatus
 from nervepath.audit.models import Action, AuditEvent
 
 from .conftest import IRLS_15, form
@@ -30,11 +31,18 @@ def _snapshot(patient):  # type: ignore[no-untyped-def]
     )
 
 
+HIDDEN = re.compile(
+    r'<fieldset class="q" id="q-diabetes_type" data-show-if="[^"]*" hidden disabled>'
+)
+
+
 def test_the_list_shows_what_to_fill(intake, alice_client):  # type: ignore[no-untyped-def]
     page = alice_client.get("/portal/questionnaires/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "IRLS rating scale" in text and "Leg symptom history" in text
+    # Patients read plain titles; the formal names are the clinician's (issue 19).
+    assert "How restless legs affect you" in text and "Your health and medicines" in text
+    assert "IRLS rating scale" not in text and "Leg symptom history" not in text
     assert f"/portal/questionnaires/{intake['irls'].pk}/" in text
     assert "/portal/questionnaires/" in alice_client.get("/portal/").content.decode()
 
@@ -44,7 +52,7 @@ def test_draft_then_submit_scores_with_the_engine(intake, alice, alice_client): 
     url = f"/portal/questionnaires/{req.pk}/"
     page = alice_client.get(url)
     assert page.status_code == 200
-    assert "IRLS item 1 (licensed wording not loaded)" in page.content.decode()
+    assert "Clinic text for q1" in page.content.decode()
     half = {k: v for k, v in IRLS_15.items() if k in ("q1", "q2", "q3")}
     saved = alice_client.post(url, form(half, save="1"))
     assert saved.status_code == 302
@@ -53,10 +61,13 @@ def test_draft_then_submit_scores_with_the_engine(intake, alice, alice_client): 
     assert draft.status == ResponseStatus.DRAFT and draft.answers == {"q1": 2, "q2": 2, "q3": 1}
     # The draft comes back checked.
     assert 'value="2" checked' in alice_client.get(url).content.decode()
-    # Submitting with q4 missing names q4 and stores nothing more.
+    # Submitting with q4-q10 missing lists all seven at once, by their text, never by id.
     missing = alice_client.post(url, form(half, submit="1"))
     assert missing.status_code == 400
-    assert "(q4): is required and has no answer" in missing.content.decode()
+    listed = missing.content.decode()
+    assert "Please answer 7 questions" in listed
+    assert all(f'<a href="#q-q{n}">Clinic text for q{n}</a>' in listed for n in range(4, 11))
+    assert "(q4)" not in listed
     assert Response.objects.get(request=req).status == ResponseStatus.DRAFT
     done = alice_client.post(url, form(IRLS_15, submit="1"))
     assert done.status_code == 302
@@ -65,8 +76,11 @@ def test_draft_then_submit_scores_with_the_engine(intake, alice, alice_client): 
     assert response.result["total"] == 15 and response.result["band"] == "moderate"
     assert response.submitted_by == alice.user and response.submitted_at is not None
     assert _state(req) == RequestState.SUBMITTED
-    mine = alice_client.get(done["Location"])
-    assert mine.status_code == 200 and "IRLS total 15 of 40 (moderate)" in mine.content.decode()
+    # Next, not back: straight on to the next questionnaire due.
+    nxt = Request.objects.filter(patient=alice, state=RequestState.PENDING).first()
+    assert done["Location"] == f"/portal/questionnaires/{nxt.pk}/"
+    mine = alice_client.get(f"/portal/questionnaires/answers/{response.pk}/")
+    assert mine.status_code == 200 and "Clinic option 2 of q1" in mine.content.decode()
     assert AuditEvent.objects.filter(
         action=Action.UPDATE, patient_id=alice.pk, object_id=str(req.pk)
     ).exists()
@@ -85,7 +99,7 @@ def test_submitting_twice_is_refused_and_changes_nothing(intake, alice, alice_cl
 @pytest.mark.parametrize(
     ("instrument", "answers", "message"),
     [
-        ("irls", {**IRLS_15, "q1": 7}, "(q1): '7' is not one of its options"),
+        ("irls", {**IRLS_15, "q1": 7}, "'7' is not one of its options"),
         ("irls", {**IRLS_15, "q99": 1}, "'q99' is not a question"),
         ("symptom_history", {"diabetes": "no", "diabetes_type": "type2"}, "branching"),
         ("pain_nrs", {"now_left": 11}, "11 is outside 0–10"),
@@ -125,17 +139,19 @@ def test_staff_do_not_fill_a_patients_form(intake, hale, client):  # type: ignor
 def test_branching_works_without_javascript(intake, alice, alice_client):  # type: ignore[no-untyped-def]
     req = intake["symptom_history"]
     url = f"/portal/questionnaires/{req.pk}/"
-    assert "a-diabetes_type" not in alice_client.get(url).content.decode()
+    # The branch is on the page for the script, hidden and disabled (never sent).
+    assert HIDDEN.search(alice_client.get(url).content.decode())
     alice_client.post(url, form({"diabetes": "yes"}, save="1"))
     page = alice_client.get(url).content.decode()
     assert 'name="a-diabetes_type"' in page and 'name="a-hba1c"' in page
+    assert not HIDDEN.search(page)
     alice_client.post(url, form({"diabetes": "yes", "diabetes_type": "type2"}, save="1"))
     # She changes her mind; the type question was on the page, so its answer is dropped
     # instead of refused.
     changed = alice_client.post(url, form({"diabetes": "no", "diabetes_type": "type2"}, save="1"))
     assert changed.status_code == 302
     assert Response.objects.get(request=req).answers == {"diabetes": "no"}
-    assert "a-diabetes_type" not in alice_client.get(url).content.decode()
+    assert HIDDEN.search(alice_client.get(url).content.decode())
 
 
 def test_none_of_these_is_an_answer_and_a_blank_box_clears_it(intake, alice_client):  # type: ignore[no-untyped-def]

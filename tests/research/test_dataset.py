@@ -88,9 +88,10 @@ def test_stored_filters_that_no_longer_read_are_refused_without_a_crash(clinic, 
 def test_diagnosis_and_diabetes_come_from_the_latest_answers(operated, alice):  # type: ignore[no-untyped-def]
     when = timezone.now() - timedelta(days=150)
     criteria = ["urge_to_move", "worse_at_rest", "relieved_by_movement", "evening_night"]
-    rls = {item: "yes" for item in [*criteria, "not_other_condition"]}
+    rls = {item: "yes" for item in criteria}
     respond(alice, "rls_diagnosis", {**rls, "course": "chronic_persistent",
                                      "clinically_significant": "yes"}, when)  # fmt: skip
+    respond(alice, "rls_criterion5", {"not_solely_other": "yes"}, when)
     respond(alice, "mnsi", answers.mnsi(8), when)
     respond(alice, "symptom_history", answers.history(diabetes="no"), when)
     respond(

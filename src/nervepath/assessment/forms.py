@@ -9,6 +9,7 @@ refused the same way, with the question named.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +29,7 @@ def _option(item: Item, raw: str) -> Any:
         if str(option.value) == raw:
             return option.value
     raise AssessmentError(
-        f"“{item.label}” ({item.id}): {raw[:40]!r} is not one of its options; nothing was saved."
+        f"“{item.label}” {raw[:40]!r} is not one of its options; nothing was saved."
     )
 
 
@@ -41,11 +42,11 @@ def _number(item: Item, raw: str) -> int | float:
     except ValueError:
         kind = "a whole number" if item.type == "integer" else "a number"
         raise AssessmentError(
-            f"“{item.label}” ({item.id}): enter {kind}, not {raw[:40]!r}; nothing was saved.",
+            f"“{item.label}” enter {kind}, not {raw[:40]!r}; nothing was saved.",
             item_id=item.id,
         ) from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise AssessmentError(f"“{item.label}” ({item.id}): enter a number.", item_id=item.id)
+        raise AssessmentError(f"“{item.label}” enter a number.", item_id=item.id)
     return value
 
 
@@ -69,12 +70,12 @@ def parse(inst: Instrument, post: QueryDict) -> dict[str, Any]:
             )
         values = [v for v in post.getlist(key) if v != ""]
         if any(len(v) > MAX_FIELD or "\x00" in v for v in values):
-            raise AssessmentError(f"“{item.label}” ({item.id}): the answer is not allowed.")
+            raise AssessmentError(f"“{item.label}” the answer is not allowed.")
         if item.type == "multi_choice":
             if NONE_CHOSEN in values:
                 if len(values) > 1:
                     raise AssessmentError(
-                        f"“{item.label}” ({item.id}): choose options or “none of these”, "
+                        f"“{item.label}” choose options or “none of these”, "
                         "not both; nothing was saved.",
                         item_id=item.id,
                     )
@@ -83,7 +84,7 @@ def parse(inst: Instrument, post: QueryDict) -> dict[str, Any]:
                 answers[item_id] = [_option(item, v) for v in values] or None
             continue
         if len(values) > 1:
-            raise AssessmentError(f"“{item.label}” ({item.id}) takes one answer.")
+            raise AssessmentError(f"“{item.label}” takes one answer.")
         if not values or not values[0].strip():
             answers[item_id] = None
         elif item.type in ("single_choice", "yes_no"):
@@ -117,6 +118,12 @@ class Field:
     name: str
     value: Any
     error: str = ""
+    visible: bool = True
+
+    @property
+    def show_if(self) -> str:
+        """The branching condition as JSON, for the static script (empty: always asked)."""
+        return json.dumps(self.item.show_if, separators=(",", ":")) if self.item.show_if else ""
 
     @property
     def kind(self) -> str:
@@ -147,17 +154,34 @@ class Field:
 
 
 def fields(
-    inst: Instrument, answers: Mapping[str, Any], error_item: str | None = None, error: str = ""
+    inst: Instrument,
+    answers: Mapping[str, Any],
+    error_item: str | None = None,
+    error: str = "",
+    *,
+    every: bool = False,
+    missing: set[str] | None = None,
 ) -> list[Field]:
-    """The questions to show given the answers so far (branching applied)."""
+    """The questions to show given the answers so far (branching applied). With
+    ``every``, the questions branching hides come too, marked not visible: the page
+    keeps them hidden (and their inputs disabled) until the static script shows them;
+    without the script "Save draft" reloads the page with the questions that apply."""
+    visible = {i.id for i in inst.visible_items(answers)}
+    missing = missing or set()
     out = []
-    for item in inst.visible_items(answers):
+    for item in inst.items:
+        if item.id not in visible and not every:
+            continue
+        text = error if item.id == error_item else ""
+        if item.id in missing:
+            text = "Please answer this question."
         out.append(
             Field(
                 item=item,
                 name=PREFIX + item.id,
-                value=answers.get(item.id),
-                error=error if item.id == error_item else "",
+                value=answers.get(item.id) if item.id in visible else None,
+                error=text,
+                visible=item.id in visible,
             )
         )
     return out

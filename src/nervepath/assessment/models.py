@@ -128,6 +128,11 @@ class Request(models.Model):
         return instruments.load(self.instrument_id).title
 
     @property
+    def plain_title(self) -> str:
+        """The title a patient reads."""
+        return instruments.load(self.instrument_id).plain_title
+
+    @property
     def scored(self) -> instruments.Result | None:
         """The stored score as a typed :class:`~nervepath.science.instruments.Result`
         (any stored schema version), or None for a draft that has none yet."""
@@ -168,6 +173,13 @@ class ResponseQuerySet(models.QuerySet["Response"]):
         return super().update(**kwargs)
 
 
+class CollectionMode(models.TextChoices):
+    """How the answers were collected (issue 19): research filters the IRLS by it."""
+
+    SELF_REPORT = "self_report", "Self-report (the patient)"
+    CLINICIAN = "clinician", "Entered by the clinician"
+
+
 class Response(models.Model):
     """A patient's answers to one questionnaire, with the score computed at submission."""
 
@@ -199,6 +211,12 @@ class Response(models.Model):
         help_text="The submitted response this one corrects.",
     )
     correction_reason = models.TextField(blank=True)
+    mode = models.CharField(
+        max_length=16,
+        choices=CollectionMode.choices,
+        default=CollectionMode.SELF_REPORT,
+        help_text="Self-report by the patient, or entered by the clinician in the visit.",
+    )
 
     objects = ResponseQuerySet.as_manager()
     history = HistoricalRecords()
@@ -236,6 +254,11 @@ class Response(models.Model):
     @property
     def title(self) -> str:
         return instruments.load(self.instrument_id).title
+
+    @property
+    def plain_title(self) -> str:
+        """The title a patient reads."""
+        return instruments.load(self.instrument_id).plain_title
 
     @property
     def scored(self) -> instruments.Result | None:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from nervepath.accounts.models import Patient, User
 from nervepath.assessment.models import (
     OPEN_STATES,
+    CollectionMode,
     Reason,
     Request,
     RequestState,
@@ -32,18 +33,69 @@ from nervepath.assessment.models import (
 from nervepath.science import instruments
 from nervepath.science.instruments import AnswerError, Instrument
 
-# A questionnaire answered this recently is not asked again for a new booking.
+# A questionnaire answered this recently is not asked again for a new booking, unless its
+# definition sets its own interval (repeat_after_days).
 RECENT_DAYS = 30
 
 
 class AssessmentError(Exception):
-    """Refused input; ``status`` is the HTTP status a page answers with."""
+    """Refused input; ``status`` is the HTTP status a page answers with. ``missing`` lists
+    every unanswered question (item id, question text) so a form names them all at once."""
 
-    def __init__(self, message: str, *, status: int = 400, item_id: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 400,
+        item_id: str | None = None,
+        missing: list[tuple[str, str]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.item_id = item_id
+        self.missing = missing or []
+
+
+# -- who fills what (issue 19, section 2) ------------------------------------------------
+
+
+def irls_mode() -> str:
+    """How the clinic collects the IRLS: "clinician", "self_report" or "off"."""
+    return str(settings.NERVEPATH.get("IRLS_MODE", "clinician"))
+
+
+IRLS_MODES = {
+    "clinician": "The clinician enters the ten IRLS item scores in the visit, from the "
+    "licensed paper form; patients are never shown the IRLS.",
+    "self_report": "Patients fill the IRLS in the portal, with the clinic's licensed wording.",
+    "off": "The IRLS is turned off: neither sent to patients nor entered by clinicians.",
+}
+
+
+def patient_may_fill(instrument_id: str) -> bool:
+    """Whether a patient may be sent (and shown) this questionnaire: patient-administered,
+    its licensed wording loaded when it has one, and, for the IRLS, self-report mode."""
+    if instrument_id not in instruments.available():
+        return False
+    inst = instrument(instrument_id)
+    if not inst.patient_may_see:
+        return False
+    return not (instrument_id == "irls" and irls_mode() != "self_report")
+
+
+def clinician_may_enter(instrument_id: str) -> bool:
+    """Whether a clinician may enter this instrument in the visit: the clinician's
+    instruments, and the IRLS unless it is turned off."""
+    if instrument_id not in instruments.available():
+        return False
+    if instrument_id == "irls":
+        return irls_mode() != "off"
+    return instruments.load(instrument_id).administered_by == "clinician"
+
+
+def clinician_instruments() -> list[str]:
+    return [i for i in instruments.available() if clinician_may_enter(i)]
 
 
 def wording_dir() -> Path | None:
@@ -70,13 +122,32 @@ def instrument(instrument_id: str) -> Instrument:
 
 
 def describe(inst: Instrument, exc: AnswerError) -> str:
-    """An engine refusal in words that name the question."""
+    """An engine refusal in words that name the question by its text (never its id)."""
     try:
         label = inst.item(exc.item_id).label
     except KeyError:
-        return str(exc)
+        return "These answers do not fit this questionnaire; nothing was saved."
     reason = str(exc).split(": ", 1)[-1]
-    return f"“{label}” ({exc.item_id}): {reason}."
+    if reason == "is required and has no answer":
+        reason = "please answer this question"
+    return f"“{label}”: {reason}."
+
+
+def require_complete(inst: Instrument, answers: Mapping[str, Any]) -> None:
+    """Refuse, listing every unanswered question at once, by its text."""
+    try:
+        missing = instruments.unanswered(inst, answers)
+    except AnswerError as exc:
+        raise AssessmentError(describe(inst, exc), item_id=exc.item_id) from None
+    if not missing:
+        return
+    listed = [(item_id, inst.item(item_id).label) for item_id in missing]
+    count = "1 question" if len(listed) == 1 else f"{len(listed)} questions"
+    raise AssessmentError(
+        f"Please answer {count} before submitting; your answers are kept.",
+        item_id=listed[0][0],
+        missing=listed,
+    )
 
 
 def result_json(result: instruments.Result) -> dict[str, Any]:
@@ -88,14 +159,18 @@ def result_json(result: instruments.Result) -> dict[str, Any]:
 
 
 def _skip(patient: Patient, instrument_id: str, *, recent: bool) -> bool:
-    """Whether the patient already has this questionnaire open (or, with ``recent``,
-    answered it in the last RECENT_DAYS days)."""
+    """Whether not to send this questionnaire: patients may not fill it (the clinician's,
+    or licensed wording not loaded), the patient already has it open, or (with
+    ``recent``) answered it within its interval, whatever visit it was for."""
+    if not patient_may_fill(instrument_id):
+        return True
     if Request.objects.filter(
         patient=patient, instrument_id=instrument_id, state__in=OPEN_STATES
     ).exists():
         return True
     if recent:
-        since = timezone.now() - timedelta(days=RECENT_DAYS)
+        days = instruments.load(instrument_id).repeat_after_days or RECENT_DAYS
+        since = timezone.now() - timedelta(days=days)
         return (
             Response.objects.submitted()
             .filter(patient=patient, instrument_id=instrument_id, submitted_at__gte=since)
@@ -181,6 +256,12 @@ def send_now(patient: Patient, instrument_ids: list[str], *, by: User) -> list[R
     unknown = [i for i in instrument_ids if i not in instruments.available()]
     if unknown:
         raise AssessmentError(f"{unknown[0]!r} is not a questionnaire.")
+    barred = [i for i in instrument_ids if not patient_may_fill(i)]
+    if barred:
+        raise AssessmentError(
+            f"{instruments.load(barred[0]).title} is not sent to patients: the clinician "
+            "enters it in the visit (or the clinic turned it off)."
+        )
     with transaction.atomic():
         made = create_requests(
             patient, instrument_ids, reason=Reason.STAFF, by=by, due=timezone.localdate()
@@ -219,6 +300,11 @@ def add_schedule(
         raise AssessmentError("The schedule must end on or after its first date.")
     if first_due < timezone.localdate():
         raise AssessmentError("The first date cannot be in the past.")
+    barred = [i for i in instrument_ids if not patient_may_fill(i)]
+    if barred:
+        raise AssessmentError(
+            f"{barred[0]!r} is not sent to patients: the clinician enters it in the visit."
+        )
     schedule = Schedule(
         patient=patient,
         instrument_ids=instrument_ids,
@@ -338,6 +424,7 @@ def save_draft(req: Request, answers: Mapping[str, Any]) -> Response:
 def submit(req: Request, answers: Mapping[str, Any], *, by: User) -> Response:
     """Score the answers with the engine and store them for good, once."""
     inst = instrument(req.instrument_id)
+    require_complete(inst, answers)
     try:
         result = instruments.score(inst, answers)
         clean, _ = instruments.validate(inst, answers)
@@ -357,6 +444,12 @@ def submit(req: Request, answers: Mapping[str, Any], *, by: User) -> Response:
         response.save()
         locked.state = RequestState.SUBMITTED
         locked.save(update_fields=["state"])
+        if result.flags:
+            # Red flags reach a person: urgent ones alert the care team at once, the
+            # others wait in the inbox for the next visit (issue 19).
+            from nervepath.inbox.services import raise_flags
+
+            raise_flags(locked.patient, result.flags, source=f"assessment.Response:{response.pk}")
     return response
 
 
@@ -367,9 +460,13 @@ def record_response(
     *,
     by: User,
     when: Any = None,
+    mode: str = CollectionMode.SELF_REPORT,
 ) -> Response:
-    """A submitted response without a request (demo data, paper forms typed in)."""
+    """A submitted response without a request (demo data, paper forms typed in, or an
+    instrument the clinician enters: ``mode`` says which)."""
     inst = instrument(instrument_id)
+    if mode == CollectionMode.CLINICIAN:
+        require_complete(inst, answers)
     try:
         result = instruments.score(inst, answers)
         clean, _ = instruments.validate(inst, answers)
@@ -384,7 +481,22 @@ def record_response(
         status=ResponseStatus.SUBMITTED,
         submitted_at=when or timezone.now(),
         submitted_by=by,
+        mode=mode,
     )
+
+
+def enter(
+    patient: Patient, instrument_id: str, answers: Mapping[str, Any], *, by: User
+) -> Response:
+    """A clinician enters an instrument in the visit (criterion 5, the MPI checklist, the
+    MNSI examination, the JHRLSS, or the IRLS from the licensed paper form)."""
+    if not clinician_may_enter(instrument_id):
+        raise AssessmentError(
+            "This questionnaire is not entered by clinicians here"
+            + (" (the IRLS is turned off)." if instrument_id == "irls" else "."),
+            status=404 if instrument_id not in instruments.available() else 400,
+        )
+    return record_response(patient, instrument_id, answers, by=by, mode=CollectionMode.CLINICIAN)
 
 
 def correct(original: Response, answers: Mapping[str, Any], *, reason: str, by: User) -> Response:
@@ -424,4 +536,5 @@ def correct(original: Response, answers: Mapping[str, Any], *, reason: str, by: 
             submitted_by=by,
             corrects=locked,
             correction_reason=reason,
+            mode=locked.mode,
         )

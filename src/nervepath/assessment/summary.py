@@ -16,10 +16,22 @@ from nervepath.assessment.models import Response
 from nervepath.assessment.services import instrument
 from nervepath.science import instruments
 from nervepath.science.instruments import Flag, Instrument
+from nervepath.science.instruments.rls import DiagnosisStatus, diagnosis_status
 
 # The order a clinician reads an intake in: diagnosis, severity, neuropathy, pain, sleep,
 # history; instruments added later follow in alphabetical order.
-ORDER = ["rls_diagnosis", "irls", "jhrlss", "mnsi", "pain_nrs", "clinic_sleep", "symptom_history"]
+ORDER = [
+    "rls_diagnosis",
+    "rls_criterion5",
+    "irls",
+    "jhrlss",
+    "mnsi",
+    "mnsi_exam",
+    "mpi_augmentation",
+    "pain_nrs",
+    "clinic_sleep",
+    "symptom_history",
+]
 
 
 def ordered(ids: list[str]) -> list[str]:
@@ -80,6 +92,11 @@ class Row:
 class Summary:
     rows: list[Row]
     flags: list[tuple[Flag, Response]]
+    #: IRLSSG 2014: criteria 1-4 from the patient, criterion 5 from the clinician.
+    diagnosis: DiagnosisStatus | None = None
+    #: The MNSI history (patient) and examination (clinician), side by side.
+    mnsi_history: Response | None = None
+    mnsi_exam: Response | None = None
 
 
 def _first_answered(response: Response) -> datetime:
@@ -109,7 +126,19 @@ def build(patient: Patient) -> Summary:
     rows = [Row(instrument(i), series[i]) for i in ordered(list(series))]
     latest = {row.inst.id: row.latest.response for row in rows}
     flags = instruments.red_flags({i: r.answers for i, r in latest.items()})
-    return Summary(rows=rows, flags=[(f, latest[f.instrument_id]) for f in flags])
+    rls = latest.get("rls_diagnosis")
+    c5 = latest.get("rls_criterion5")
+    return Summary(
+        rows=rows,
+        flags=[(f, latest[f.instrument_id]) for f in flags],
+        diagnosis=diagnosis_status(
+            rls.scored if rls else None,
+            rls.answers if rls else None,
+            c5.scored if c5 else None,
+        ),
+        mnsi_history=latest.get("mnsi"),
+        mnsi_exam=latest.get("mnsi_exam"),
+    )
 
 
 def trend_svg(inst: Instrument, series: list[Point]) -> bytes:

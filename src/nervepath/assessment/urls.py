@@ -16,6 +16,7 @@ urlpatterns = [
     path(STAFF + "responses/<id:pk>/", staff.answers, name="answers"),
     path(STAFF + "responses/<id:pk>/correct/", staff.correct, name="correct"),
     path(STAFF + "send/", staff.send_now, name="send"),
+    path(STAFF + "enter/<slug:instrument_id>/", staff.enter, name="enter"),
     path(STAFF + "schedules/", staff.add_schedule, name="schedule"),
     path(STAFF + "schedules/<id:pk>/stop/", staff.stop_schedule, name="stop_schedule"),
     path(STAFF + "requests/<id:pk>/withdraw/", staff.withdraw, name="withdraw"),

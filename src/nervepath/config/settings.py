@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "nervepath.site",
     "nervepath.scheduling",
     "nervepath.backup",
+    "nervepath.inbox",
     "nervepath.assessment",
     "nervepath.wearables",
     "nervepath.pathway",
@@ -111,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "nervepath.site.context.clinic",
+                "nervepath.inbox.context.inbox",
             ],
         },
     },
@@ -329,6 +332,22 @@ NERVEPATH = {
     # A folder of licensed questionnaire wording, <instrument_id>.yaml or .json (see
     # docs/assessment.md); empty: the shipped text (placeholders for licensed items).
     "INSTRUMENT_WORDING_DIR": env_dir("NERVEPATH_INSTRUMENT_WORDING_DIR"),
+    # How the IRLS is collected (issue 19): "clinician" (the clinician enters the ten item
+    # scores from the licensed paper form in the visit), "self_report" (patients fill it
+    # in the portal; needs the licensed wording in INSTRUMENT_WORDING_DIR, refused at
+    # start-up without it) or "off". Never shown to patients without its wording.
+    "IRLS_MODE": env_choice(
+        "NERVEPATH_IRLS_MODE", "clinician", ("clinician", "self_report", "off")
+    ),
+    # Red flags (issue 19, inbox/): an urgent flag alerts the clinicians caring for the
+    # patient during clinic hours (CLINIC_HOURS on CLINIC_DAYS, the clinic's zone), the
+    # on-call address outside them; unacknowledged after URGENT_ACK_MINUTES it is
+    # escalated to ALERT_ADMIN_EMAIL (empty: every active administrator).
+    "ON_CALL_EMAIL": env_str("NERVEPATH_ON_CALL_EMAIL", ""),
+    "ALERT_ADMIN_EMAIL": env_str("NERVEPATH_ALERT_ADMIN_EMAIL", ""),
+    "URGENT_ACK_MINUTES": env_int("NERVEPATH_URGENT_ACK_MINUTES", 60, minimum=1),
+    "CLINIC_HOURS": env_str("NERVEPATH_CLINIC_HOURS", "08:00-17:00"),
+    "CLINIC_DAYS": env_list("NERVEPATH_CLINIC_DAYS", ["mon", "tue", "wed", "thu", "fri"]),
     # Care pathway (pathway/). A diagnostic block's diary lasts DIARY_DAYS (day 1 = the
     # block); a day counts as relief at RELIEF_THRESHOLD % or more, and CANDIDATE_MIN_DAYS
     # such days in a row mark a likely surgical candidate (the clinic's practice: 5-7
@@ -387,6 +406,10 @@ NERVEPATH["EMERGENCY_GRANTS_PER_HOUR"] = env_int(
 )
 # --- end of break-glass --------------------------------------------------------------------
 
+if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d", NERVEPATH["CLINIC_HOURS"]):
+    raise ImproperlyConfigured('NERVEPATH_CLINIC_HOURS is "HH:MM-HH:MM", e.g. "08:00-17:00".')
+if set(NERVEPATH["CLINIC_DAYS"]) - {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}:
+    raise ImproperlyConfigured("NERVEPATH_CLINIC_DAYS lists days as mon,tue,...,sun.")
 if not 1 <= NERVEPATH["RELIEF_THRESHOLD"] <= 100:
     raise ImproperlyConfigured("NERVEPATH_RELIEF_THRESHOLD is a percentage from 1 to 100.")
 # The session cookie and row never outlive the absolute limit.

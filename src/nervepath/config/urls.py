@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("nervepath.documents.urls")),
     path("staff/patients/", include("nervepath.access.urls")),
     path("", include("nervepath.assessment.urls")),
+    path("", include("nervepath.inbox.urls")),
     path("", include("nervepath.wearables.urls")),
     path("", include("nervepath.pathway.urls")),
     path("research/", include("nervepath.research.urls")),

@@ -16,18 +16,20 @@ from django.utils import timezone
 
 from nervepath.accounts.models import Patient
 from nervepath.assessment import services
-from nervepath.assessment.models import Reason, Request, Response, TypeQuestionnaires
+from nervepath.assessment.models import (
+    CollectionMode,
+    Reason,
+    Request,
+    Response,
+    TypeQuestionnaires,
+)
 from nervepath.scheduling.models import Appointment, AppointmentType, Status
 
-INTAKE = [
-    "rls_diagnosis",
-    "irls",
-    "jhrlss",
-    "mnsi",
-    "pain_nrs",
-    "clinic_sleep",
-    "symptom_history",
-]
+# What a new patient fills before the first visit (issue 19: fewer at once, only what a
+# patient fills; the JHRLSS, criterion 5 and the examinations are the clinician's, in the
+# visit). The IRLS is sent only where the clinic loaded its licensed wording and chose
+# self-report (services.patient_may_fill); otherwise the clinician enters it.
+INTAKE = ["rls_diagnosis", "irls", "symptom_history", "mnsi", "pain_nrs", "clinic_sleep"]
 FOLLOW_UP = ["irls", "pain_nrs", "clinic_sleep"]
 TYPE_SETS = {"new-patient": INTAKE, "follow-up": FOLLOW_UP}
 
@@ -66,7 +68,6 @@ RLS_YES = {
     "worse_at_rest": "yes",
     "relieved_by_movement": "yes",
     "evening_night": "yes",
-    "not_other_condition": "yes",
     "course": "chronic_persistent",
     "clinically_significant": "yes",
 }
@@ -108,6 +109,7 @@ STORIES: dict[str, dict[str, Any]] = {
         "days": 84,
         "intake": {
             "rls_diagnosis": RLS_YES,
+            "rls_criterion5": {"not_solely_other": "yes"},
             "jhrlss": {"onset_time": 2},
             "mnsi": mnsi(2),
             "symptom_history": history(
@@ -120,6 +122,7 @@ STORIES: dict[str, dict[str, Any]] = {
         "days": 40,
         "intake": {
             "rls_diagnosis": RLS_YES,
+            "rls_criterion5": {"not_solely_other": "yes"},
             "jhrlss": {"onset_time": 3},
             "mnsi": mnsi(8),
             "symptom_history": history(
@@ -141,6 +144,7 @@ STORIES: dict[str, dict[str, Any]] = {
         "days": 70,
         "intake": {
             "rls_diagnosis": RLS_YES,
+            "rls_criterion5": {"not_solely_other": "yes"},
             "jhrlss": {"onset_time": 2},
             "mnsi": mnsi(4),
             "symptom_history": history(symptom_sites=["lower_legs", "feet"], main_site="feet"),
@@ -151,6 +155,7 @@ STORIES: dict[str, dict[str, Any]] = {
         "days": 45,
         "intake": {
             "rls_diagnosis": RLS_YES,
+            "rls_criterion5": {"not_solely_other": "yes"},
             "jhrlss": {"onset_time": 1},
             "mnsi": mnsi(1),
             "symptom_history": history(medications=["iron"], ferritin=95.0),
@@ -160,16 +165,28 @@ STORIES: dict[str, dict[str, Any]] = {
 }
 
 
+def _mode(instrument_id: str) -> str:
+    """How the demo clinic collects each instrument: the clinician's instruments and, with
+    no licensed wording, the IRLS are entered in the visit."""
+    if services.clinician_may_enter(instrument_id) and not services.patient_may_fill(instrument_id):
+        return CollectionMode.CLINICIAN
+    return CollectionMode.SELF_REPORT
+
+
 def _story(patient: Patient, story: dict[str, Any], by: Any) -> int:
     now = timezone.now()
     made = 0
     first = now - timedelta(days=story["days"], hours=2)
     for instrument_id, answers in story["intake"].items():
-        services.record_response(patient, instrument_id, answers, by=by, when=first)
+        services.record_response(
+            patient, instrument_id, answers, by=by, when=first, mode=_mode(instrument_id)
+        )
         made += 1
     for days, irls_total, (left, right), nights in story["series"]:
         when = now - timedelta(days=days, hours=1)
-        services.record_response(patient, "irls", irls(irls_total), by=by, when=when)
+        services.record_response(
+            patient, "irls", irls(irls_total), by=by, when=when, mode=_mode("irls")
+        )
         services.record_response(patient, "pain_nrs", pain(left, right), by=by, when=when)
         services.record_response(
             patient, "clinic_sleep", sleep(nights, 20 + 10 * nights, nights), by=by, when=when

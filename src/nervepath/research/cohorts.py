@@ -175,6 +175,11 @@ def follow_up_labels() -> list[str]:
     return [label for _days, label in follow_up_plan()]
 
 
+# How an IRLS was collected (issue 19): the analysis may keep only one kind, since a
+# clinician-administered IRLS and a self-reported one are not the same measurement.
+IRLS_COLLECTION = {"self_report": "Self-report", "clinician": "Entered by the clinician"}
+
+
 def clean_filters(raw: dict[str, Any]) -> dict[str, Any]:
     """The filters in their one stored form, or FilterError naming the first bad one."""
     if not isinstance(raw, dict):
@@ -192,6 +197,7 @@ def clean_filters(raw: dict[str, Any]) -> dict[str, Any]:
         "baseline_bands",
         "block_responses",
         "follow_up_reached",
+        "irls_mode",
     }
     unknown = sorted(set(raw) - known)
     if unknown:
@@ -229,6 +235,10 @@ def clean_filters(raw: dict[str, Any]) -> dict[str, Any]:
             f"follow_up_reached: {reached!r} is not one of {', '.join(follow_up_labels())}."
         )
     clean["follow_up_reached"] = reached
+    irls_mode = raw.get("irls_mode") or ""
+    if irls_mode not in ("", *IRLS_COLLECTION):
+        raise FilterError(f"irls_mode: {irls_mode!r} is not one of self_report, clinician.")
+    clean["irls_mode"] = irls_mode
     return clean
 
 
@@ -268,6 +278,8 @@ def describe(filters: dict[str, Any], *, exact_dates: bool = True) -> list[tuple
         lines.append(("Diabetes", YES_NO[f["diabetes"]]))
     if f["follow_up_reached"]:
         lines.append(("Follow-up reached", f["follow_up_reached"]))
+    if f["irls_mode"]:
+        lines.append(("IRLS collected as", IRLS_COLLECTION[f["irls_mode"]]))
     return lines
 
 
@@ -425,7 +437,16 @@ def select(filters: dict[str, Any], today: date | None = None) -> Selection:
     from nervepath.research.responses import json_text, truthy
 
     diabetes_answers = _latest("symptom_history", ids, json_text("diabetes", "answers"))
-    rls = _latest("rls_diagnosis", ids, json_text("cutoffs__all_criteria"))
+    # IRLSSG 2014: criteria 1-4 from the patient, criterion 5 the clinician's. Answers
+    # stored before issue 19 asked all five of the patient (cutoff all_criteria).
+    rls_old = _latest("rls_diagnosis", ids, json_text("cutoffs__all_criteria"))
+    rls_1_4 = _latest("rls_diagnosis", ids, json_text("cutoffs__criteria_1_4"))
+    rls_5 = _latest("rls_criterion5", ids, json_text("positive"))
+    rls = {
+        pid: "true"
+        for pid in ids
+        if truthy(rls_old.get(pid)) or (truthy(rls_1_4.get(pid)) and truthy(rls_5.get(pid)))
+    }
     mnsi = _latest("mnsi", ids, json_text("positive"))
     bands = _baseline_bands(index)
     blocks = _block_responses(ids)

@@ -97,10 +97,15 @@ def build(name: str, selection: Selection, snapshot_at: datetime | None = None) 
     )
     observations: list[Observation] = []
     instruments = {instrument: key for key, (instrument, _score) in SCORES.items()}
-    answered = responses.current(ids, list(instruments), total=responses.json_number("total"))
-    for pid, instrument, on, total in answered:
+    answered = responses.current(
+        ids, list(instruments), total=responses.json_number("total"), mode="mode"
+    )
+    irls_mode = selection.filters.get("irls_mode") or ""
+    for pid, instrument, on, total, mode in answered:
         if total is None:
             continue
+        if instrument == "irls" and irls_mode and mode != irls_mode:
+            continue  # the cohort keeps IRLS scores of one collection mode only
         day = (on - index_dates[pid]).days
         if FIRST_DAY <= day <= LAST_DAY:
             observations.append(Observation(codes[pid], instruments[instrument], day, total))

@@ -305,6 +305,14 @@ FILES: dict[str, list[Column]] = {
             "",
             "Severity band of the response, on the row of the score that sets it",
         ),
+        Column(
+            "collection_mode",
+            "code",
+            "",
+            "How the answers were collected: the patient's self-report, or entered by the "
+            "clinician in the visit (the IRLS without licensed wording)",
+            "self_report, clinician",
+        ),
     ],
     "answers.csv": [
         CODE,
@@ -475,21 +483,25 @@ class _Export:
         )
 
     @cached_property
-    def responses(self) -> list[tuple[int, str, str, int, int | None, Instrument, Any, Any]]:
+    def responses(
+        self,
+    ) -> list[tuple[int, str, str, int, int | None, Instrument, Any, Any, str]]:
         """(patient id, instrument id, version, number of the response for this patient
-        and instrument, day, instrument, answers, result) of each current response whose
-        instrument is still shipped."""
+        and instrument, day, instrument, answers, result, collection mode) of each current
+        response whose instrument is still shipped."""
         out = []
         loaded: dict[str, Instrument | None] = {}
         number: dict[tuple[int, str], int] = defaultdict(int)
-        for pid, instrument_id, version, submitted, given, result in current_responses(self.ids):
+        for pid, instrument_id, version, submitted, given, result, mode in current_responses(
+            self.ids
+        ):
             inst = load_instrument(instrument_id, loaded)
             if inst is None:
                 continue
             number[(pid, instrument_id)] += 1
             n = number[(pid, instrument_id)]
             when = self.day(pid, submitted)
-            out.append((pid, instrument_id, version, n, when, inst, given, result))
+            out.append((pid, instrument_id, version, n, when, inst, given, result, mode))
         return out
 
 
@@ -707,7 +719,7 @@ def _visits(x: _Export) -> list[list[Any]]:
 
 def _scores(x: _Export) -> list[list[Any]]:
     rows = []
-    for pid, instrument_id, version, n, when, inst, _given, result in x.responses:
+    for pid, instrument_id, version, n, when, inst, _given, result, mode in x.responses:
         result = result if isinstance(result, dict) else {}
         values = result.get("scores") if isinstance(result.get("scores"), dict) else {}
         band = result.get("band") if isinstance(result.get("band"), str) else ""
@@ -725,6 +737,7 @@ def _scores(x: _Export) -> list[list[Any]]:
                     score.id,
                     value,
                     band if score.id == inst.band_score else "",
+                    mode,
                 ]
             )
     return rows
@@ -732,7 +745,7 @@ def _scores(x: _Export) -> list[list[Any]]:
 
 def _answers(x: _Export) -> list[list[Any]]:
     rows = []
-    for pid, instrument_id, _version, n, when, inst, given, _result in x.responses:
+    for pid, instrument_id, _version, n, when, inst, given, _result, _mode in x.responses:
         given = given if isinstance(given, dict) else {}
         for item in inst.items:
             answer = exported_answer(item, given.get(item.id))
@@ -772,18 +785,25 @@ def _tables(selection: Selection, codes: dict[int, str]) -> dict[str, list[list[
     return {name: BUILDERS[name](export) for name in FILES}
 
 
-def current_responses(ids: list[int]) -> list[tuple[int, str, str, dt.datetime, Any, Any]]:
-    """(patient id, instrument, version, first answered at, answers, result) of every
-    current (submitted, not corrected) response of these patients, oldest first; a
-    corrected response is dated by the first submission of its chain."""
+def current_responses(
+    ids: list[int],
+) -> list[tuple[int, str, str, dt.datetime, Any, Any, str]]:
+    """(patient id, instrument, version, first answered at, answers, result, collection
+    mode) of every current (submitted, not corrected) response of these patients, oldest
+    first; a corrected response is dated by the first submission of its chain."""
     from nervepath.research import responses
 
     rows = responses.current(
-        ids, when="time", version="instrument_version", answers="answers", result="result"
+        ids,
+        when="time",
+        version="instrument_version",
+        answers="answers",
+        result="result",
+        mode="mode",
     )
     return [
-        (pid, instrument, version, at, answers, result)
-        for pid, instrument, at, version, answers, result in rows
+        (pid, instrument, version, at, answers, result, mode)
+        for pid, instrument, at, version, answers, result, mode in rows
     ]
 
 

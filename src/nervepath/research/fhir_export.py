@@ -303,7 +303,7 @@ def _questionnaires(
     observations: list[dict[str, Any]] = []
     loaded: dict[str, Instrument | None] = {}
     counter: dict[tuple[int, str], int] = defaultdict(int)
-    for pid, instrument_id, _version, submitted, answers, result in current_responses(ids):
+    for pid, instrument_id, _version, submitted, answers, result, _mode in current_responses(ids):
         inst = load_instrument(instrument_id, loaded)
         if inst is None:
             continue

@@ -67,6 +67,12 @@ class CohortForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     follow_up_reached = forms.ChoiceField(required=False)
+    irls_mode = forms.ChoiceField(
+        choices=[("", "Both"), *_choices(cohorts.IRLS_COLLECTION)],
+        required=False,
+        label="IRLS collected as",
+        help_text="Self-report and clinician-entered IRLS scores are different measurements.",
+    )
 
     FILTERS = (
         "procedure",
@@ -81,6 +87,7 @@ class CohortForm(forms.Form):
         "baseline_bands",
         "block_responses",
         "follow_up_reached",
+        "irls_mode",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

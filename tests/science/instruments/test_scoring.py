@@ -14,7 +14,6 @@ ALL_YES = {
     "worse_at_rest": "yes",
     "relieved_by_movement": "yes",
     "evening_night": "yes",
-    "not_other_condition": "yes",
 }
 
 
@@ -74,17 +73,23 @@ def test_irls_refuses_values_that_are_not_options(bad):
     assert caught.value.item_id == "q1"
 
 
-def test_rls_diagnosis_positive_only_when_all_five_are_met():
+def test_rls_diagnosis_patient_part_is_positive_only_when_criteria_1_to_4_are_met():
     inst = instruments.load("rls_diagnosis")
     answers = {**ALL_YES, "course": "chronic_persistent", "clinically_significant": "yes"}
     result = instruments.score(inst, answers)
     assert result.positive is True
-    assert result.scores["criteria_met"] == 5
+    assert result.scores["criteria_met"] == 4
     for criterion in ALL_YES:
         partial = {**ALL_YES, criterion: "no"}
         result = instruments.score(inst, partial)
         assert result.positive is False, criterion
-        assert result.scores["criteria_met"] == 4
+        assert result.scores["criteria_met"] == 3
+
+
+def test_criterion_5_is_never_asked_of_the_patient():
+    inst = instruments.load("rls_diagnosis")
+    assert "not_other_condition" not in [i.id for i in inst.items]
+    assert instruments.load("rls_criterion5").administered_by == "clinician"
 
 
 def test_rls_diagnosis_specifiers_are_asked_only_when_all_criteria_are_met():

@@ -4,8 +4,13 @@ their own past answers. Each goes through ``access.policy`` (own record only, au
 
 Branching works without JavaScript: the form shows the questions that apply to the
 answers saved so far; "Save draft" stores the answers and shows the page again with the
-questions they open. The small static script only saves the draft for the patient when
-an answer that opens or closes questions changes.
+questions they open. With the static script (no inline script), the questions branching
+hides are on the page already, hidden, and shown the moment an answer opens them.
+
+Patients only ever see questionnaires they may fill (``services.patient_may_fill``): never
+one whose licensed wording is not loaded, never one the clinician enters. After a submit
+the patient goes on to the next questionnaire due; an urgent red flag first shows its
+advice (issue 19).
 """
 
 from __future__ import annotations
@@ -50,20 +55,30 @@ def patient_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     return wrapper
 
 
+def open_requests(patient: Any) -> list[Request]:
+    """The questionnaires waiting for the patient, in the order they fill them; only
+    those a patient may be shown."""
+    return [
+        r
+        for r in Request.objects.filter(patient=patient, state__in=OPEN_STATES).select_related(
+            "appointment__appointment_type", "appointment__location"
+        )
+        if services.patient_may_fill(r.instrument_id)
+    ]
+
+
 @patient_only
 def portal_list(request: HttpRequest) -> HttpResponse:
     patient = policy.own_patient(request, Scope.CLINICAL)
-    requests = list(
-        Request.objects.filter(patient=patient, state__in=OPEN_STATES).select_related(
-            "appointment__appointment_type", "appointment__location"
-        )
-    )
-    done = list(
-        Response.objects.submitted()
+    requests = open_requests(patient)
+    done = [
+        r
+        for r in Response.objects.submitted()
         .filter(patient=patient)
         .select_related("corrects")
         .order_by("-submitted_at")[:100]
-    )
+        if services.instrument(r.instrument_id).wording_loaded
+    ]
     return render(request, "assessment/portal_list.html", {"requests": requests, "responses": done})
 
 
@@ -94,20 +109,27 @@ def _form_page(
     *,
     error: AssessmentError | None = None,
 ) -> HttpResponse:
+    missing = {item_id for item_id, _label in error.missing} if error else set()
     fields = forms.fields(
         inst,
         answers,
-        error_item=error.item_id if error else None,
-        error=error.message if error else "",
+        error_item=error.item_id if error and not missing else None,
+        error=error.message if error and not missing else "",
+        every=True,
+        missing=missing,
     )
-    request.session[SHOWN_KEY.format(req.pk)] = [f.item.id for f in fields]
+    request.session[SHOWN_KEY.format(req.pk)] = [f.item.id for f in fields if f.visible]
+    waiting = [r.pk for r in open_requests(req.patient)]
     context = {
         "req": req,
         "inst": inst,
         "fields": fields,
         "branching": branching_items(inst),
         "error": error.message if error else "",
+        "missing": error.missing if error else [],
         "none_chosen": forms.NONE_CHOSEN,
+        "position": waiting.index(req.pk) + 1 if req.pk in waiting and len(waiting) > 1 else 0,
+        "total": len(waiting),
     }
     return render(request, "assessment/fill.html", context, status=error.status if error else 200)
 
@@ -125,6 +147,18 @@ def fill(request: HttpRequest, pk: int) -> HttpResponse:
     action = Action.UPDATE if request.method == "POST" else Action.VIEW
     req = _request_for(request, pk, action)
     inst = services.instrument(req.instrument_id)
+    if not services.patient_may_fill(req.instrument_id):
+        # Never shown to a patient: the clinician enters it (or its licensed wording is
+        # not loaded, or the clinic turned it off).
+        message = (
+            "Your clinician goes through this one with you at your visit; nothing to fill here."
+        )
+        if request.method == "POST":
+            return render(
+                request, "assessment/closed.html", {"req": req, "message": message}, status=409
+            )
+        messages.info(request, message)
+        return redirect("assessment:portal_list")
     if req.state not in OPEN_STATES:
         message = (
             "This questionnaire was already submitted; your answers were not changed."
@@ -153,8 +187,7 @@ def fill(request: HttpRequest, pk: int) -> HttpResponse:
         if "submit" in request.POST:
             response = services.submit(req, answers, by=request.user)  # type: ignore[arg-type]
             request.session.pop(SHOWN_KEY.format(req.pk), None)
-            messages.success(request, f"Thank you: {inst.title} is submitted.")
-            return redirect("assessment:portal_answers", response.pk)
+            return _after_submit(request, req, inst, response)
         services.save_draft(req, answers)
     except AssessmentError as exc:
         if exc.status == 409:
@@ -168,6 +201,26 @@ def fill(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("assessment:fill", args=[req.pk]) + anchor)
 
 
+def _after_submit(
+    request: HttpRequest, req: Request, inst: Instrument, response: Response
+) -> HttpResponse:
+    """Urgent advice first (its own page, at once); otherwise straight on to the next
+    questionnaire due, or the list when none is left."""
+    scored = response.scored
+    if scored is not None and any(f.severity == "urgent" for f in scored.flags):
+        return redirect("assessment:portal_answers", response.pk)
+    nxt = next(iter(open_requests(req.patient)), None)
+    if nxt is None:
+        messages.success(
+            request, f"Thank you: “{inst.plain_title}” is submitted. That was the last one."
+        )
+        return redirect("assessment:portal_list")
+    messages.success(
+        request, f"Thank you: “{inst.plain_title}” is submitted. Next: “{nxt.plain_title}”."
+    )
+    return redirect("assessment:fill", nxt.pk)
+
+
 @patient_only
 def portal_answers(request: HttpRequest, pk: int) -> HttpResponse:
     response = (
@@ -179,12 +232,18 @@ def portal_answers(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such response.")
     policy.require(request, response.patient_id, Scope.CLINICAL, obj=response)
     inst = services.instrument(response.instrument_id)
+    if not inst.wording_loaded:
+        # Never render an instrument without its wording to a patient (issue 19).
+        raise Http404("No such response.")
+    scored = response.scored
     return render(
         request,
         "assessment/portal_answers.html",
         {
             "response": response,
             "inst": inst,
+            "advice": [f for f in (scored.flags if scored else []) if f.patient_advice],
+            "next_request": next(iter(open_requests(response.patient)), None),
             "rows": summary.answer_rows(inst, response.answers),
             "corrected_by": Response.objects.filter(corrects=response).first(),
         },

@@ -59,7 +59,13 @@ def _patient(request: HttpRequest, patient_pk: int, action: str = Action.VIEW) -
 
 
 def _choices() -> list[tuple[str, str]]:
-    return [(i, instruments.load(i).title) for i in summary.ordered(instruments.available())]
+    """Only what patients may be sent (never a clinician's instrument, never the IRLS
+    without its licensed wording)."""
+    return [
+        (i, instruments.load(i).title)
+        for i in summary.ordered(instruments.available())
+        if services.patient_may_fill(i)
+    ]
 
 
 class SendForm(djforms.Form):
@@ -105,6 +111,12 @@ def _summary_page(
             .order_by("-submitted_at")[:200],
             "send_form": send_form or SendForm(),
             "schedule_form": schedule_form or ScheduleForm(initial={"first_due": today}),
+            "enterable": [
+                (i, instruments.load(i).title)
+                for i in summary.ordered(services.clinician_instruments())
+            ],
+            "irls_mode": services.irls_mode(),
+            "irls_mode_text": services.IRLS_MODES[services.irls_mode()],
         },
         status=status,
     )
@@ -280,3 +292,60 @@ def withdraw(request: HttpRequest, patient_pk: int, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"{req.title} withdrawn.")
     return redirect("assessment:summary", patient.pk)
+
+
+@staff_only
+def enter(request: HttpRequest, patient_pk: int, instrument_id: str) -> HttpResponse:
+    """The clinician enters an instrument in the visit: criterion 5, the MPI augmentation
+    checklist, the MNSI examination, the JHRLSS, or the IRLS item scores from the
+    licensed paper form (recorded as clinician-entered)."""
+    action = Action.CREATE if request.method == "POST" else Action.VIEW
+    patient = _patient(request, patient_pk, action)
+    if not services.clinician_may_enter(instrument_id):
+        raise Http404("No such questionnaire to enter here.")
+    inst = services.instrument(instrument_id)
+    answers_now: dict[str, Any] = {}
+    error: AssessmentError | None = None
+    if request.method == "POST":
+        try:
+            posted = forms.parse(inst, request.POST)
+            answers_now = {k: v for k, v in posted.items() if v is not None}
+            shown = {i.id for i in inst.items}
+            cleaned = services.prune(inst, answers_now, shown)
+            if "submit" in request.POST:
+                services.enter(patient, instrument_id, cleaned, by=request.user)  # type: ignore[arg-type]
+                messages.success(request, f"{inst.title} recorded.")
+                return redirect("assessment:summary", patient.pk)
+            answers_now = cleaned
+        except AssessmentError as exc:
+            error = exc
+    missing = {item_id for item_id, _label in error.missing} if error else set()
+    fields = forms.fields(
+        inst,
+        answers_now,
+        error_item=error.item_id if error and not missing else None,
+        error=error.message if error and not missing else "",
+        every=True,
+        missing=missing,
+    )
+    return render(
+        request,
+        "assessment/enter.html",
+        {
+            "patient": patient,
+            "inst": inst,
+            "fields": fields,
+            "branching": _branching(inst),
+            "error": error.message if error else "",
+            "missing": error.missing if error else [],
+            "none_chosen": forms.NONE_CHOSEN,
+            "wording_missing": inst.wording_licensed and not inst.wording_loaded,
+        },
+        status=error.status if error else 200,
+    )
+
+
+def _branching(inst: instruments.Instrument) -> set[str]:
+    from nervepath.assessment.views.portal import branching_items
+
+    return branching_items(inst)

@@ -249,13 +249,14 @@ def _symptom_history(rng: random.Random, diabetic: bool, age: int) -> dict[str, 
 
 def _rls_diagnosis(rng: random.Random) -> dict[str, Any]:
     items = ["urge_to_move", "worse_at_rest", "relieved_by_movement", "evening_night"]
-    items.append("not_other_condition")
     answers: dict[str, Any] = dict.fromkeys(items, "yes")
     if rng.random() < 0.12:
         for item in rng.sample(items, rng.choice([1, 1, 2])):
             answers[item] = "no"
         return answers
-    answers["course"] = rng.choices(["chronic_persistent", "intermittent"], [0.8, 0.2])[0]
+    answers["course"] = rng.choices(
+        ["chronic_persistent", "intermittent", "not_determined"], [0.78, 0.17, 0.05]
+    )[0]
     answers["clinically_significant"] = "yes" if rng.random() < 0.95 else "no"
     return answers
 
@@ -656,7 +657,12 @@ def _intake(rng: random.Random, p: PlannedPatient, day: date, zone: ZoneInfo) ->
     p.responses.append(
         PlannedResponse("symptom_history", _symptom_history(rng, p.diabetes, age), at)
     )
-    p.responses.append(PlannedResponse("rls_diagnosis", _rls_diagnosis(rng), at))
+    rls = _rls_diagnosis(rng)
+    p.responses.append(PlannedResponse("rls_diagnosis", rls, at))
+    if "course" in rls:
+        # Criteria 1-4 met: the clinician judges criterion 5 at the first visit.
+        confirmed = "yes" if rng.random() < 0.95 else "no"
+        p.responses.append(PlannedResponse("rls_criterion5", {"not_solely_other": confirmed}, at))
     p.responses.append(PlannedResponse("mnsi", _mnsi(rng, p.diabetes), at))
 
 

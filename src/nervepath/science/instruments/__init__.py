@@ -21,7 +21,7 @@ from nervepath.science.instruments.model import (
     Result,
     Source,
 )
-from nervepath.science.instruments.scoring import red_flags, score, validate
+from nervepath.science.instruments.scoring import red_flags, score, unanswered, validate
 
 __all__ = [
     "RESULT_SCHEMA_VERSION",
@@ -40,5 +40,6 @@ __all__ = [
     "score",
     "to_fhir_questionnaire",
     "to_fhir_response",
+    "unanswered",
     "validate",
 ]

@@ -20,6 +20,7 @@ import yaml
 
 from nervepath.science.instruments import conditions
 from nervepath.science.instruments.model import (
+    ADMINISTERED_BY,
     ITEM_TYPES,
     KINDS,
     SEVERITIES,
@@ -55,10 +56,15 @@ TOP_KEYS = {
     "cutoffs",
     "missing",
     "flags",
+    "patient_title",
+    "administered_by",
+    "repeat_after_days",
 }
 ITEM_KEYS = {"id", "type", "label", "required", "options", "min", "max", "unit"}
 ITEM_KEYS |= {"max_length", "show_if"}
 SCORE_KEYS = {"id", "label", "method", "items", "scores", "map", "item_maps", "where", "range"}
+SCORE_KEYS |= {"when"}
+FLAG_KEYS = {"code", "severity", "message", "source", "when", "patient_advice", "advice_source"}
 
 
 def definitions_dir() -> Path:
@@ -160,6 +166,19 @@ def parse(data: object, path: str, expected_id: str | None = None) -> Instrument
     cutoffs = _cutoffs(data.get("cutoffs", []), path, score_ids)
     missing = _missing(data.get("missing", {"rule": "refuse"}), path, by_id, scores)
     flags = _flags(data.get("flags", []), path, by_id)
+    patient_title = data.get("patient_title")
+    if patient_title is not None and (not isinstance(patient_title, str) or not patient_title):
+        raise DefinitionError(path, "patient_title", "must be non-empty text")
+    administered_by = data.get("administered_by", "patient")
+    if administered_by not in ADMINISTERED_BY:
+        raise DefinitionError(
+            path, "administered_by", f"{administered_by!r} is not one of {ADMINISTERED_BY}"
+        )
+    repeat = data.get("repeat_after_days")
+    if repeat is not None and (
+        isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= 3660
+    ):
+        raise DefinitionError(path, "repeat_after_days", "must be a whole number of days, 1-3660")
     inst = Instrument(
         id=inst_id,
         version=version,
@@ -178,6 +197,9 @@ def parse(data: object, path: str, expected_id: str | None = None) -> Instrument
         missing=missing,
         flags=flags,
         path=path,
+        patient_title=patient_title,
+        administered_by=administered_by,
+        repeat_after_days=repeat,
     )
     from nervepath.science.instruments.fhir import enable_when
 
@@ -326,8 +348,11 @@ def _scores(raw: object, path: str, items: Mapping[str, Item]) -> list[Score]:
         if not SLUG.match(score_id) or score_id in scores:
             raise DefinitionError(path, f"{where}id", "must be a unique lower-case slug")
         method = _need(entry, "method", str, path, where)
-        if method not in ("sum", "count", "max"):
-            raise DefinitionError(path, f"{where}method", "must be sum, count or max")
+        if method not in ("sum", "count", "max", "rule"):
+            raise DefinitionError(path, f"{where}method", "must be sum, count, max or rule")
+        if method == "rule":
+            scores[score_id] = _rule_score(entry, score_id, path, where, items)
+            continue
         item_ids = tuple(entry.get("items", []))
         sub = tuple(entry.get("scores", []))
         for item_id in item_ids:
@@ -392,6 +417,29 @@ def _scores(raw: object, path: str, items: Mapping[str, Item]) -> list[Score]:
             range=(declared[0], declared[1]),
         )
     return list(scores.values())
+
+
+def _rule_score(
+    entry: dict[str, Any], score_id: str, path: str, where: str, items: Mapping[str, Item]
+) -> Score:
+    """A score that is 1 when a condition on the answers holds and 0 when it does not (a
+    published rule such as the MPI augmentation criteria, written as a condition)."""
+    for key in ("items", "scores", "map", "item_maps", "where"):
+        if key in entry:
+            raise DefinitionError(path, f"{where}{key}", "a rule takes only a `when` condition")
+    when = entry.get("when")
+    conditions.check(when, path, f"{where}when", items)
+    declared = entry.get("range")
+    if declared != [0, 1]:
+        raise DefinitionError(path, f"{where}range", f"must be [0, 1] for a rule, got {declared!r}")
+    assert isinstance(when, dict)
+    return Score(
+        id=score_id,
+        label=_need(entry, "label", str, path, where),
+        method="rule",
+        range=(0, 1),
+        when=when,
+    )
 
 
 def _value_maps(
@@ -530,7 +578,7 @@ def _flags(raw: object, path: str, items: Mapping[str, Item]) -> tuple[FlagRule,
         if not isinstance(entry, dict):
             raise DefinitionError(path, f"flags[{n}]", "must be a mapping")
         at = f"flags[{n}]."
-        _unknown_keys(entry, {"code", "severity", "message", "source", "when"}, path, at)
+        _unknown_keys(entry, FLAG_KEYS, path, at)
         code = _need(entry, "code", str, path, at)
         severity = _need(entry, "severity", str, path, at)
         if severity not in SEVERITIES:
@@ -540,6 +588,18 @@ def _flags(raw: object, path: str, items: Mapping[str, Item]) -> tuple[FlagRule,
         assert isinstance(when, dict)
         if any(r.code == code for r in rules):
             raise DefinitionError(path, f"{at}code", f"{code!r} is used twice")
+        advice = entry.get("patient_advice", "")
+        advice_source = entry.get("advice_source", "")
+        if not isinstance(advice, str) or not isinstance(advice_source, str):
+            raise DefinitionError(path, f"{at}patient_advice", "must be text")
+        if severity == "urgent" and not (advice.strip() and advice_source.strip()):
+            raise DefinitionError(
+                path,
+                f"{at}patient_advice",
+                "an urgent flag needs the advice the patient reads at once, and its source",
+            )
+        if advice and not advice_source.strip():
+            raise DefinitionError(path, f"{at}advice_source", "advice needs its source")
         rules.append(
             FlagRule(
                 code=code,
@@ -547,6 +607,8 @@ def _flags(raw: object, path: str, items: Mapping[str, Item]) -> tuple[FlagRule,
                 message=_need(entry, "message", str, path, at),
                 source=_need(entry, "source", str, path, at),
                 when=when,
+                patient_advice=" ".join(advice.split()),
+                advice_source=" ".join(advice_source.split()),
             )
         )
     return tuple(rules)

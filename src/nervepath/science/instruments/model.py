@@ -22,6 +22,8 @@ ITEM_TYPES = (
     "date_or_year",
 )
 SEVERITIES = ("urgent", "warning", "info")
+# Who fills an instrument: the patient (in the portal) or the clinician (in the visit).
+ADMINISTERED_BY = ("patient", "clinician")
 
 OptionValue = int | str
 Condition = dict[str, Any]
@@ -96,6 +98,7 @@ class Score:
     value_map: dict[str, dict[OptionValue, float]] = field(default_factory=dict)
     where: Condition | None = None
     range: tuple[float, float] = (0, 0)
+    when: Condition | None = None  # method "rule": 1 when the condition holds, else 0
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,8 @@ class FlagRule:
     message: str
     source: str
     when: Condition
+    patient_advice: str = ""
+    advice_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -147,6 +152,9 @@ class Flag:
     message: str
     source: str
     instrument_id: str = ""
+    #: What the patient reads at once (urgent flags), and where that advice comes from.
+    patient_advice: str = ""
+    advice_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -168,6 +176,23 @@ class Instrument:
     missing: MissingRule = MissingRule()
     flags: tuple[FlagRule, ...] = ()
     path: str = ""
+    #: The plain title patients read ("Your leg symptoms"); clinicians read ``title``.
+    patient_title: str | None = None
+    #: "patient" (sent to the portal) or "clinician" (entered by the clinician).
+    administered_by: str = "patient"
+    #: An answer this recent (days) is not asked again; None: asked whenever sent.
+    repeat_after_days: int | None = None
+
+    @property
+    def plain_title(self) -> str:
+        """What a patient reads: the plain title, else the formal one."""
+        return self.patient_title or self.title
+
+    @property
+    def patient_may_see(self) -> bool:
+        """Whether this instrument may ever be shown to a patient: patient-administered,
+        and, when its wording is licensed, with the licensed wording loaded."""
+        return self.administered_by == "patient" and self.wording_loaded
 
     def item(self, item_id: str) -> Item:
         for item in self.items:
@@ -217,7 +242,7 @@ class Result:
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready stored form, stamped with :data:`RESULT_SCHEMA_VERSION`."""
         data = asdict(self)
-        data["flags"] = [asdict(f) for f in self.flags]
+        data["flags"] = [_flag_dict(f) for f in self.flags]
         data["schema_version"] = RESULT_SCHEMA_VERSION
         return data
 
@@ -248,6 +273,8 @@ class Result:
                     message=str(f.get("message") or ""),
                     source=str(f.get("source") or ""),
                     instrument_id=str(f.get("instrument_id") or ""),
+                    patient_advice=str(f.get("patient_advice") or ""),
+                    advice_source=str(f.get("advice_source") or ""),
                 )
                 for f in _list(data.get("flags"))
                 if isinstance(f, Mapping)
@@ -255,6 +282,16 @@ class Result:
             missing_items=[str(i) for i in _list(data.get("missing_items"))],
             summary=str(data.get("summary") or ""),
         )
+
+
+def _flag_dict(flag: Flag) -> dict[str, Any]:
+    """A flag's stored form; the advice keys only when the flag carries advice, so results
+    stored before advice existed read back unchanged."""
+    data = asdict(flag)
+    for key in ("patient_advice", "advice_source"):
+        if not data[key]:
+            del data[key]
+    return data
 
 
 def _schema_version(data: Mapping[str, Any], current: int, what: str) -> int:

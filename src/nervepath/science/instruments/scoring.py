@@ -140,6 +140,18 @@ def validate(
     return clean, tolerated
 
 
+def unanswered(inst: Instrument, answers: Mapping[str, object]) -> list[str]:
+    """Every required question that is asked (branching applied) and has no answer, in
+    the order of the form, so a form can list them all at once."""
+    clean, _ = validate(inst, answers, complete=False)
+    tolerated = set(inst.missing.items) if inst.missing.rule == "prorate" else set()
+    out = []
+    for item in inst.visible_items(clean):
+        if item.required and item.id not in clean and item.id not in tolerated:
+            out.append(item.id)
+    return out
+
+
 def _points(score: Score, item_id: str, value: object) -> float:
     mapping = score.value_map.get(item_id)
     if mapping is not None:
@@ -157,6 +169,9 @@ def _compute(
     done: Mapping[str, float | int | None],
     tolerated: list[str],
 ) -> float | int | None:
+    if score.method == "rule":
+        assert score.when is not None
+        return 1 if evaluate(score.when, clean) else 0
     if score.method == "count":
         assert score.where is not None
         where = score.where
@@ -224,7 +239,15 @@ def score(inst: Instrument, answers: Mapping[str, object]) -> Result:
 
 def _flags(inst: Instrument, clean: Mapping[str, object]) -> list[Flag]:
     return [
-        Flag(rule.code, rule.severity, rule.message, rule.source, inst.id)
+        Flag(
+            rule.code,
+            rule.severity,
+            rule.message,
+            rule.source,
+            inst.id,
+            rule.patient_advice,
+            rule.advice_source,
+        )
         for rule in inst.flags
         if evaluate(rule.when, clean)
     ]
