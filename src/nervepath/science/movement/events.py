@@ -83,6 +83,7 @@ def hysteresis_events(
     offset_level: float,
     offset_min_s: float,
     min_duration_s: float,
+    quiet: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Find events in an envelope above its baseline by the onset/offset rule.
 
@@ -103,6 +104,9 @@ def hysteresis_events(
         Minimum length of the quiet stretch that ends an event, in seconds.
     min_duration_s : float
         Minimum event duration in seconds.
+    quiet : ndarray, shape (N,), optional
+        A smoother version of ``excess`` on which the offset rule is applied (the
+        onset and peaks come from ``excess``); by default ``excess`` itself.
 
     Returns
     -------
@@ -122,7 +126,7 @@ def hysteresis_events(
     if n == 0:
         return empty, empty, empty
     padded = np.zeros(n + 2, dtype=np.int8)
-    padded[1:-1] = excess <= offset_level
+    padded[1:-1] = (excess if quiet is None else quiet) <= offset_level
     edges = np.diff(padded)
     del padded
     q_start = np.flatnonzero(edges == 1)

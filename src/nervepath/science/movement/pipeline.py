@@ -17,7 +17,7 @@ from nervepath.science.movement.context import (
     parse_annotations,
     respiratory_related,
 )
-from nervepath.science.movement.emg import _emg_pass
+from nervepath.science.movement.emg import EMG_DEFAULTS, _emg_pass
 from nervepath.science.movement.events import LegMovements
 from nervepath.science.movement.nights import (
     night_periods,
@@ -44,7 +44,13 @@ from nervepath.science.movement.sleepwindow import (
     window_from_staging,
 )
 
-__all__ = ["analyze_file", "analyze_nights", "analyze_recording", "analyze_recording_nights"]
+__all__ = [
+    "analyze_file",
+    "analyze_nights",
+    "analyze_recording",
+    "analyze_recording_nights",
+    "score_movements",
+]
 
 _INVALID = {"gap", "corrupt", "nonwear"}
 _ACCEL_DEFAULTS: dict[str, float] = {
@@ -57,16 +63,7 @@ _ACCEL_DEFAULTS: dict[str, float] = {
     "smooth_s": 0.2,
     "min_fs": 10.0,
 }
-_EMG_DEFAULTS: dict[str, float] = {
-    "onset_uv": 8.0,
-    "offset_uv": 2.0,
-    "offset_min_s": 0.5,
-    "min_duration_s": 0.5,
-    "highpass_hz": 10.0,
-    "resolution_s": 0.01,
-    "smooth_s": 0.05,
-    "min_fs": 100.0,
-}
+_EMG_DEFAULTS = EMG_DEFAULTS
 
 
 #: .cwa files larger than this are analysed chunk by chunk (about 2.5 days at 100 Hz).
@@ -268,6 +265,34 @@ def analyze_recording(
     )
 
 
+def score_movements(
+    recording: AccelRecording | EmgRecording,
+    movements: LegMovements,
+    *,
+    rules: str | ScoringRules = "wasm2016",
+    file: str = "",
+) -> NightReport:
+    """Report a night from given leg movements instead of detected ones.
+
+    The same rules, sleep window and annotations as :func:`analyze_recording`, applied
+    to movements from elsewhere: a scorer's annotations (to compare with the
+    detector), or the known movements of a simulated night.
+    """
+    rule_set = get_rules(rules)
+    if isinstance(recording, EmgRecording):
+        events = parse_annotations(recording.annotations)
+        window = window_from_staging(events, recording.duration)
+        unit, signal = "µV above baseline", f"EMG ({', '.join(recording.channels)})"
+    else:
+        events = StudyEvents()
+        window = hdcza_sleep_window(recording.time, recording.accel, recording.fs)
+        unit, signal = "g above rest", f"accelerometer, {recording.fs:g} Hz"
+    empty = np.empty(0)
+    return _build_report(
+        recording, movements, window, events, rule_set, file, signal, empty, empty, unit
+    )
+
+
 def _invalid_seconds(stretches: list[Stretch], start: float, end: float) -> float:
     total = 0.0
     for s in stretches:
@@ -293,10 +318,18 @@ def _build_report(
     unit: str,
 ) -> NightReport:
     cands: Candidates = candidate_movements(movements, rules)
-    series = plm_series(cands.onset, cands.is_candidate, rules)
     in_sleep = window.is_sleep(cands.onset)
     resp = respiratory_related(cands.onset, cands.offset, events.respiratory, rules)
     resp &= cands.is_candidate
+    series = np.full(len(cands), -1, dtype=np.int64)
+    if rules.respiratory_before_series:
+        # AASM 2012: a movement with a respiratory event is not scored as a leg
+        # movement, so it is taken out before series are built (it neither counts
+        # nor ends a series).
+        kept = ~resp
+        series[kept] = plm_series(cands.onset[kept], cands.is_candidate[kept], rules)
+    else:
+        series = plm_series(cands.onset, cands.is_candidate, rules)
     arousal = arousal_associated(
         cands.onset, cands.offset, events.arousals, gap_s=rules.arousal_gap_s
     )
