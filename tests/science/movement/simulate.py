@@ -20,8 +20,8 @@ import numpy as np
 from nervepath.science.movement.events import LegMovements
 from nervepath.science.movement.recording import Annotation, EmgRecording
 from nervepath.science.movement.simulate import (
-    _legs_for,
     Truth,
+    _legs_for,
     movement_schedule,
     simulate_accel_night,
 )
@@ -271,9 +271,10 @@ def simulate_hard_emg_night(
     channels = {}
     for side in legs:
         sigma = _smooth_walk(rng, t, *noise) if noise[1] > noise[0] else np.full(n, noise[0])
+        aroused = np.zeros(n, dtype=bool)
         for a, b in arousals:
-            i0, i1 = int(a * fs), min(n, int(b * fs))
-            sigma[i0:i1] *= 1.3
+            aroused[int(a * fs) : min(n, int(b * fs))] = True
+        sigma[aroused] *= 1.3  # raised resting tone during an arousal
         x = rng.normal(0.0, 1.0, n) * sigma
         if drift:
             for _ in range(3):

@@ -147,7 +147,7 @@ def remove_mains(
         return x
     # Residual power of each block once its own fits are removed.
     power = np.einsum("ij,ij->i", xb, xb) / block - np.square(xb.mean(axis=1))
-    for s, c, a, b in fits:
+    for _s, _c, a, b in fits:
         power -= (a * a + b * b) / 2
     rms = np.sqrt(np.maximum(power, 0.0))
     if m >= 3:
