@@ -115,7 +115,7 @@ def hard_schedule(
     Besides periodic series and isolated movements (:func:`movement_schedule`), the
     night has series with intervals just above 10 s and just below 90 s, a series
     broken by an interval just below 10 s, movements a little longer than 10 s,
-    bilateral movements whose legs are just under 0.5 s apart and a cluster of five
+    bilateral movements whose legs follow each other with a short gap and a cluster of five
     monolateral movements. Margins to every rule boundary are 0.4 s or more, so that a
     detector's timing error of a few tens of milliseconds cannot flip a rule.
     """
@@ -169,7 +169,9 @@ def hard_schedule(
             for _ in range(5):
                 d = rng.uniform(0.8, 3.0)
                 add(t, d, "left")
-                add(t + d + rng.uniform(0.1, 0.3), rng.uniform(0.8, 2.0), "right")
+                # The gap is under 0.1 s: ramped onsets and tapered ends move detected
+                # edges by up to 0.4 s, and the gap must stay under 0.5 s through that.
+                add(t + d + rng.uniform(0.0, 0.1), rng.uniform(0.8, 2.0), "right")
                 t += rng.uniform(20, 35)
         elif kind == "many" and two:
             # Five monolateral movements alternating legs, each within 0.5 s of the

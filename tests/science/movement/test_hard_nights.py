@@ -36,7 +36,7 @@ def test_plms_hold_on_hard_nights(seed):
 
 def test_hard_night_with_every_artefact_off_is_exact():
     rec, truth = simulate_hard_emg_night(
-        106, hours=1.0, noise=(2.0, 2.0), drift=False, hum=False, ecg=False, bursts=False
+        106, hours=1.5, noise=(2.0, 2.0), drift=False, hum=False, ecg=False, bursts=False
     )
     found = analyze_recording(rec)
     expected = score_movements(rec, truth.movements)

@@ -339,7 +339,7 @@ def test_aasm_removes_a_respiratory_movement_before_building_series():
     from nervepath.science.movement.pipeline import score_movements
 
     rec, mov = _series_night()
-    report = score_movements(rec, mov, rules=AASM_2012)
+    report = score_movements(rec, mov, rules=AASM_2012, min_scored_sleep_h=0)
     related = [m for m in report.movements if m.respiratory_related]
     assert [m.onset_s for m in related] == [65.0]
     assert related[0].series == -1
@@ -352,7 +352,7 @@ def test_wasm_keeps_a_respiratory_movement_in_its_series():
     from nervepath.science.movement.pipeline import score_movements
 
     rec, mov = _series_night()
-    report = score_movements(rec, mov, rules=WASM_2016)
+    report = score_movements(rec, mov, rules=WASM_2016, min_scored_sleep_h=0)
     related = [m for m in report.movements if m.respiratory_related]
     assert [m.onset_s for m in related] == [65.0]
     assert related[0].series == 0

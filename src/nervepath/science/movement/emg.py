@@ -10,6 +10,7 @@ from nervepath.science.movement.events import (
     LegMovements,
     hysteresis_events,
 )
+from nervepath.science.movement.quality import EpochQuality, grade_emg_epochs
 
 __all__ = [
     "EMG_DEFAULTS",
@@ -121,11 +122,31 @@ def remove_mains(
     ndarray, shape (N,)
         A float64 copy without the hum.
     """
+    return _remove_mains(
+        emg,
+        fs,
+        mains_hz=mains_hz,
+        block_s=block_s,
+        min_amplitude_uv=min_amplitude_uv,
+        loud_ratio=loud_ratio,
+    )[0]
+
+
+def _remove_mains(
+    emg: np.ndarray,
+    fs: float,
+    *,
+    mains_hz: tuple[float, ...],
+    block_s: float,
+    min_amplitude_uv: float,
+    loud_ratio: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`remove_mains`, plus the largest fitted hum amplitude per block (µV)."""
     x = np.array(emg, dtype=np.float64)
     block = max(4, round(block_s * fs))
     m = x.size // block
     if m == 0:
-        return x
+        return x, np.zeros(0)
     xb = x[: m * block].reshape(m, block)
     k = np.arange(block)
     fits = []
@@ -144,7 +165,7 @@ def remove_mains(
         b = (ss * pc - sc * ps) / det
         fits.append((s, c, a, b))
     if not fits:
-        return x
+        return x, np.zeros(m)
     # Residual power of each block once its own fits are removed.
     power = np.einsum("ij,ij->i", xb, xb) / block - np.square(xb.mean(axis=1))
     for _s, _c, a, b in fits:
@@ -158,17 +179,26 @@ def remove_mains(
     else:
         quiet = np.ones(m, dtype=bool)
     idx = np.arange(m)
+    hum = np.zeros(m)
     for s, c, a, b in fits:
         if quiet.any() and not quiet.all():
             a = np.interp(idx, idx[quiet], a[quiet])
             b = np.interp(idx, idx[quiet], b[quiet])
-        big = np.hypot(a, b) >= min_amplitude_uv
+        amp = np.hypot(a, b)
+        np.maximum(hum, amp, out=hum)
+        big = amp >= min_amplitude_uv
         if not big.any():
             continue
         a = np.where(big, a, 0.0)
         b = np.where(big, b, 0.0)
         xb -= a[:, None] * s[None, :] + b[:, None] * c[None, :]
-    return x
+    tail = x.size - m * block
+    if tail:  # the last partial block takes the last block's hum, phase continued
+        for s, c, a, b in fits:
+            a_last, b_last = float(np.atleast_1d(a)[-1]), float(np.atleast_1d(b)[-1])
+            if np.hypot(a_last, b_last) >= min_amplitude_uv:
+                x[m * block :] -= a_last * s[:tail] + b_last * c[:tail]
+    return x, hum
 
 
 def median_envelope(envelope: np.ndarray, env_fs: float, *, median_s: float) -> np.ndarray:
@@ -344,7 +374,7 @@ def detect_emg_movements(
     >>> len(lm), round(float(lm.onset[0]))
     (1, 20)
     """
-    movements, _, _ = _emg_pass(emg, fs, side=side, **settings)
+    movements, _, _, _ = _emg_pass(emg, fs, side=side, **settings)
     return movements
 
 
@@ -382,8 +412,9 @@ def _drop_short_bursts(
 
 def _emg_pass(
     emg: np.ndarray, fs: float, *, side: str, **settings: float
-) -> tuple[LegMovements, np.ndarray, float]:
-    """Detection plus the envelope above baseline and its rate (for figures)."""
+) -> tuple[LegMovements, np.ndarray, float, EpochQuality]:
+    """Detection, the envelope above baseline and its rate (for figures), and the
+    channel's signal quality per 30-s epoch."""
     p = emg_settings(settings)
     if fs < p["min_fs"]:
         raise SamplingRateTooLowError(
@@ -391,7 +422,14 @@ def _emg_pass(
             f"least {p['min_fs']:g} Hz (AASM asks for 200 Hz or more). Export the EMG at "
             "its original rate."
         )
-    clean = remove_mains(emg, fs, block_s=p["mains_block_s"])
+    clean, hum = _remove_mains(
+        emg,
+        fs,
+        mains_hz=(50.0, 60.0),
+        block_s=p["mains_block_s"],
+        min_amplitude_uv=0.5,
+        loud_ratio=1.5,
+    )
     env, env_fs = emg_envelope(
         clean, fs, highpass_hz=p["highpass_hz"], resolution_s=p["resolution_s"]
     )
@@ -405,6 +443,16 @@ def _emg_pass(
         quiet = median_envelope(env, env_fs, median_s=p["offset_median_s"])
         quiet -= base
     excess = med - base
+    quality = grade_emg_epochs(
+        emg,
+        fs,
+        block_envelope=env,
+        median_envelope=med,
+        resting=base,
+        env_fs=env_fs,
+        hum_uv=hum,
+        hum_block_s=p["mains_block_s"],
+    )
     del env, med, base
     if p["burst_max_s"] > 0:
         _drop_short_bursts(excess, quiet, env_fs, level=p["offset_uv"], max_s=p["burst_max_s"])
@@ -418,4 +466,4 @@ def _emg_pass(
         quiet=quiet,
     )
     movements = LegMovements(onset, offset, np.full(onset.size, side, dtype="<U5"), peak)
-    return movements, excess, env_fs
+    return movements, excess, env_fs, quality
