@@ -8,7 +8,9 @@ import numpy as np
 from nervepath.science.movement.errors import SamplingRateTooLowError
 from nervepath.science.movement.events import (
     LegMovements,
-    hysteresis_events,
+    mask_events,
+    moving_mean,
+    running_median_exceeds,
 )
 from nervepath.science.movement.quality import EpochQuality, grade_emg_epochs
 
@@ -172,9 +174,10 @@ def _remove_mains(
         power -= (a * a + b * b) / 2
     rms = np.sqrt(np.maximum(power, 0.0))
     if m >= 3:
-        from scipy.ndimage import median_filter
-
-        typical = median_filter(rms, size=min(31, m | 1), mode="nearest")
+        width = min(31, m | 1)
+        padded = np.pad(rms, width // 2, mode="edge")
+        windows = np.lib.stride_tricks.sliding_window_view(padded, width)
+        typical = np.median(windows, axis=1)
         quiet = rms <= loud_ratio * typical
     else:
         quiet = np.ones(m, dtype=bool)
@@ -386,28 +389,27 @@ def emg_settings(settings: dict[str, float]) -> dict[str, float]:
     return {**EMG_DEFAULTS, **settings}
 
 
-def _drop_short_bursts(
-    excess: np.ndarray,
-    quiet: np.ndarray | None,
-    fs: float,
-    *,
-    level: float,
-    max_s: float,
-) -> None:
-    """Set runs above ``level`` shorter than ``max_s`` to ``level`` (in place)."""
-    n = excess.size
+def _odd(k: int) -> int:
+    k = max(1, int(k))
+    return k if k % 2 else k + 1
+
+
+def _short_runs(mask: np.ndarray, min_len: int) -> np.ndarray:
+    """The samples of runs of True in ``mask`` shorter than ``min_len``."""
+    n = mask.size
+    out = np.zeros(n, dtype=bool)
     if n == 0:
-        return
+        return out
     padded = np.zeros(n + 2, dtype=np.int8)
-    padded[1:-1] = excess > level
+    padded[1:-1] = mask
     edges = np.diff(padded)
     starts = np.flatnonzero(edges == 1)
     ends = np.flatnonzero(edges == -1)
-    short = (ends - starts) < int(np.ceil(max_s * fs - 1e-9))
-    for a, b in zip(starts[short], ends[short], strict=True):
-        np.minimum(excess[a:b], level, out=excess[a:b])
-        if quiet is not None:
-            np.minimum(quiet[a:b], level, out=quiet[a:b])
+    short = (ends - starts) < min_len
+    marks = np.zeros(n + 1, dtype=np.int32)
+    np.add.at(marks, starts[short], 1)
+    np.add.at(marks, ends[short], -1)
+    return np.cumsum(marks[:-1]) > 0
 
 
 def _emg_pass(
@@ -434,36 +436,51 @@ def _emg_pass(
         clean, fs, highpass_hz=p["highpass_hz"], resolution_s=p["resolution_s"]
     )
     del clean
-    med = median_envelope(env, env_fs, median_s=p["median_s"])
+    k = _odd(round(p["median_s"] * env_fs))
+    # The resting level from the envelope averaged over the median's window (the
+    # mean and median of rest agree to a fraction of a µV there; averaging is cheap).
+    smooth = moving_mean(env, k)
     base = resting_baseline(
-        med, env_fs, block_s=p["baseline_block_s"], percentile=p["baseline_percentile"]
+        smooth, env_fs, block_s=p["baseline_block_s"], percentile=p["baseline_percentile"]
     )
-    quiet = None
-    if p["offset_median_s"] > p["median_s"]:
-        quiet = median_envelope(env, env_fs, median_s=p["offset_median_s"])
-        quiet -= base
-    excess = med - base
     quality = grade_emg_epochs(
         emg,
         fs,
         block_envelope=env,
-        median_envelope=med,
+        median_envelope=smooth,
         resting=base,
         env_fs=env_fs,
         hum_uv=hum,
         hum_block_s=p["mains_block_s"],
     )
-    del env, med, base
+    # Rules on the running median of the envelope above rest, decided exactly by
+    # counting (events.running_median_exceeds): no median is computed.
+    rel = (env - base).astype(np.float32)
+    del env
+    above = running_median_exceeds(rel, p["onset_uv"], k, strict=False)
+    k_off = _odd(round(max(p["offset_median_s"], p["median_s"]) * env_fs))
+    quiet = ~running_median_exceeds(rel, p["offset_uv"], k_off, strict=True)
     if p["burst_max_s"] > 0:
-        _drop_short_bursts(excess, quiet, env_fs, level=p["offset_uv"], max_s=p["burst_max_s"])
-    onset, offset, peak = hysteresis_events(
-        excess,
+        active = running_median_exceeds(rel, p["offset_uv"], k, strict=True)
+        short = _short_runs(active, round(p["burst_max_s"] * env_fs - 1e-9))
+        above &= ~short
+        quiet |= short
+        del active, short
+    del rel
+    on_idx, off_idx = mask_events(
+        above,
+        quiet,
         env_fs,
-        onset_level=p["onset_uv"],
-        offset_level=p["offset_uv"],
         offset_min_s=p["offset_min_s"],
         min_duration_s=p["min_duration_s"],
-        quiet=quiet,
     )
+    excess = smooth - base
+    del smooth, base
+    if on_idx.size:
+        padded = np.append(excess, excess.min())
+        peak = np.maximum.reduceat(padded, np.ravel(np.column_stack((on_idx, off_idx))))[::2]
+    else:
+        peak = np.empty(0)
+    onset, offset = on_idx / env_fs, off_idx / env_fs
     movements = LegMovements(onset, offset, np.full(onset.size, side, dtype="<U5"), peak)
     return movements, excess, env_fs, quality

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["LegMovements", "hysteresis_events", "moving_mean"]
+__all__ = ["LegMovements", "hysteresis_events", "mask_events", "moving_mean"]
 
 _EPS = 1e-9
 
@@ -75,6 +75,78 @@ def moving_mean(x: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def mask_events(
+    above: np.ndarray,
+    quiet: np.ndarray,
+    fs: float,
+    *,
+    offset_min_s: float,
+    min_duration_s: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The onset/offset rule on masks: start and end sample of each event.
+
+    An event starts at the first sample where ``above`` holds and ends at the start of
+    the first run of at least ``offset_min_s`` where ``quiet`` holds (a quiet run
+    touching the end of the signal also ends it). Events shorter than
+    ``min_duration_s`` are dropped. See :func:`hysteresis_events`.
+    """
+    n = above.size
+    none = np.empty(0, dtype=np.int64)
+    if n == 0:
+        return none, none
+    padded = np.zeros(n + 2, dtype=np.int8)
+    padded[1:-1] = quiet
+    edges = np.diff(padded)
+    del padded
+    q_start = np.flatnonzero(edges == 1)
+    q_end = np.flatnonzero(edges == -1)
+    del edges
+    min_quiet = int(np.ceil(offset_min_s * fs - _EPS))
+    long_q = (q_end - q_start) >= min_quiet
+    long_q |= q_end == n
+    qs, qe = q_start[long_q], q_end[long_q]
+    a_start = np.concatenate(([0], qe))
+    a_end = np.concatenate((qs, [n]))
+    keep = a_end > a_start
+    a_start, a_end = a_start[keep], a_end[keep]
+    hits = np.flatnonzero(above)
+    if hits.size == 0 or a_start.size == 0:
+        return none, none
+    first = np.searchsorted(hits, a_start)
+    has = first < hits.size
+    first_idx = np.where(has, hits[np.minimum(first, hits.size - 1)], n)
+    valid = has & (first_idx < a_end)
+    on_idx = first_idx[valid]
+    off_idx = a_end[valid]
+    ok = (off_idx - on_idx) / fs >= min_duration_s - _EPS
+    return on_idx[ok], off_idx[ok]
+
+
+def running_median_exceeds(x: np.ndarray, level: float, k: int, *, strict: bool) -> np.ndarray:
+    """Whether the centred running median of ``x`` over ``k`` samples exceeds ``level``.
+
+    Exact without computing the median: for odd ``k`` the median is above ``level``
+    (``strict``) or at least ``level`` exactly when more than half the window is, so
+    one moving count decides it. The edges repeat the first and last value (as
+    ``scipy.ndimage.median_filter`` with ``mode="nearest"``).
+    """
+    n = x.size
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    k = max(1, int(k))
+    if k % 2 == 0:
+        k += 1
+    hit = (x > level) if strict else (x >= level)
+    if k == 1:
+        return hit
+    half = k // 2
+    counts = np.empty(n + 2 * half + 1, dtype=np.int32)
+    counts[0] = 0
+    padded = np.concatenate((np.full(half, hit[0]), hit, np.full(half, hit[-1])))
+    np.cumsum(padded, out=counts[1:])
+    return (counts[k:] - counts[:-k]) > half
+
+
 def hysteresis_events(
     excess: np.ndarray,
     fs: float,
@@ -125,35 +197,14 @@ def hysteresis_events(
     empty = np.empty(0)
     if n == 0:
         return empty, empty, empty
-    padded = np.zeros(n + 2, dtype=np.int8)
-    padded[1:-1] = (excess if quiet is None else quiet) <= offset_level
-    edges = np.diff(padded)
-    del padded
-    q_start = np.flatnonzero(edges == 1)
-    q_end = np.flatnonzero(edges == -1)
-    min_quiet = int(np.ceil(offset_min_s * fs - _EPS))
-    long_q = (q_end - q_start) >= min_quiet
-    # A quiet run touching the end of the signal also ends an event.
-    long_q |= q_end == n
-    qs, qe = q_start[long_q], q_end[long_q]
-    # Active stretches lie between long quiet runs.
-    a_start = np.concatenate(([0], qe))
-    a_end = np.concatenate((qs, [n]))
-    keep = a_end > a_start
-    a_start, a_end = a_start[keep], a_end[keep]
-    above = np.flatnonzero(excess >= onset_level)
-    if above.size == 0 or a_start.size == 0:
-        return empty, empty, empty
-    first = np.searchsorted(above, a_start)
-    has = first < above.size
-    first_idx = np.where(has, above[np.minimum(first, above.size - 1)], n)
-    valid = has & (first_idx < a_end)
-    on_idx = first_idx[valid]
-    off_idx = a_end[valid]
-    onset = on_idx / fs
-    offset = off_idx / fs
-    ok = (offset - onset) >= min_duration_s - _EPS
-    on_idx, off_idx = on_idx[ok], off_idx[ok]
+    quiet_mask = (excess if quiet is None else quiet) <= offset_level
+    on_idx, off_idx = mask_events(
+        excess >= onset_level,
+        quiet_mask,
+        fs,
+        offset_min_s=offset_min_s,
+        min_duration_s=min_duration_s,
+    )
     if on_idx.size:
         padded = np.append(excess, excess.min())
         bounds = np.ravel(np.column_stack((on_idx, off_idx)))
