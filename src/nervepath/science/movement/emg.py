@@ -56,7 +56,9 @@ def emg_envelope(
     block = max(1, round(resolution_s * fs))
     width = max(2, round(0.443 * fs / highpass_hz))
     half = width // 2
-    x = np.asarray(emg, dtype=np.float64)
+    x = np.asarray(emg)
+    if x.dtype not in (np.float32, np.float64):
+        x = x.astype(np.float64)
     n = x.size
     m = n // block
     env = np.empty(m, dtype=np.float32)
@@ -72,7 +74,7 @@ def emg_envelope(
             xs = np.pad(xs, (max(0, -lo), max(0, hi - n)), mode="edge")
         c = np.empty(xs.size + 1)
         c[0] = 0.0
-        np.cumsum(xs, out=c[1:])
+        np.cumsum(xs, out=c[1:], dtype=np.float64)
         hp = c[width:] - c[:-width]
         hp *= -1.0 / width
         hp += x[s0:s1]
@@ -122,7 +124,7 @@ def remove_mains(
     Returns
     -------
     ndarray, shape (N,)
-        A float64 copy without the hum.
+        A float32 copy without the hum.
     """
     return _remove_mains(
         emg,
@@ -144,7 +146,7 @@ def _remove_mains(
     loud_ratio: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`remove_mains`, plus the largest fitted hum amplitude per block (µV)."""
-    x = np.array(emg, dtype=np.float64)
+    x = np.array(emg, dtype=np.float32)
     block = max(4, round(block_s * fs))
     m = x.size // block
     if m == 0:
@@ -157,19 +159,21 @@ def _remove_mains(
             continue
         w = 2 * np.pi * f / fs
         # sin/cos with the phase reset each block, so one block's templates serve all.
-        s, c = np.sin(w * k), np.cos(w * k)
-        ss, cc, sc = s @ s, c @ c, s @ c
+        s, c = np.sin(w * k).astype(np.float32), np.cos(w * k).astype(np.float32)
+        ss, cc, sc = float(s @ s), float(c @ c), float(s @ c)
         det = ss * cc - sc * sc
         if det <= 1e-9 * block * block:
             continue
-        ps, pc = xb @ s, xb @ c
+        ps, pc = (xb @ s).astype(np.float64), (xb @ c).astype(np.float64)
         a = (cc * ps - sc * pc) / det
         b = (ss * pc - sc * ps) / det
         fits.append((s, c, a, b))
     if not fits:
         return x, np.zeros(m)
     # Residual power of each block once its own fits are removed.
-    power = np.einsum("ij,ij->i", xb, xb) / block - np.square(xb.mean(axis=1))
+    power = np.einsum("ij,ij->i", xb, xb, dtype=np.float64) / block - np.square(
+        xb.mean(axis=1, dtype=np.float64)
+    )
     for _s, _c, a, b in fits:
         power -= (a * a + b * b) / 2
     rms = np.sqrt(np.maximum(power, 0.0))
@@ -183,6 +187,7 @@ def _remove_mains(
         quiet = np.ones(m, dtype=bool)
     idx = np.arange(m)
     hum = np.zeros(m)
+    coefs = []
     for s, c, a, b in fits:
         if quiet.any() and not quiet.all():
             a = np.interp(idx, idx[quiet], a[quiet])
@@ -190,11 +195,24 @@ def _remove_mains(
         amp = np.hypot(a, b)
         np.maximum(hum, amp, out=hum)
         big = amp >= min_amplitude_uv
-        if not big.any():
-            continue
-        a = np.where(big, a, 0.0)
-        b = np.where(big, b, 0.0)
-        xb -= a[:, None] * s[None, :] + b[:, None] * c[None, :]
+        coefs.append(
+            (
+                s,
+                c,
+                np.where(big, a, 0.0).astype(np.float32),
+                np.where(big, b, 0.0).astype(np.float32),
+            )
+        )
+    # Subtract in chunks of blocks that stay in cache (no night-long temporaries).
+    step = max(1, (1 << 16) // block)
+    for r0 in range(0, m, step):
+        r1 = min(m, r0 + step)
+        model = np.zeros((r1 - r0, block), dtype=np.float32)
+        for s, c, a, b in coefs:
+            if a[r0:r1].any() or b[r0:r1].any():
+                model += a[r0:r1, None] * s
+                model += b[r0:r1, None] * c
+        xb[r0:r1] -= model
     tail = x.size - m * block
     if tail:  # the last partial block takes the last block's hum, phase continued
         for s, c, a, b in fits:

@@ -168,15 +168,17 @@ def grade_emg_epochs(
     noise = _per_epoch(resting, round(epoch_s * env_fs), n_epochs, "median") / np.sqrt(2 / np.pi)
     hum = _per_epoch(hum_uv, round(epoch_s / hum_block_s), n_epochs, "median")
     hum = np.nan_to_num(hum, nan=0.0)
-    # ECG: what the running median removed, at rest (the 99th percentile of the spikes
-    # above the median envelope, per epoch).
-    spikes = np.maximum(block_envelope[: median_envelope.size] - median_envelope, 0.0)
-    per = round(epoch_s * env_fs)
+    # ECG: the spikes that stand above the smoothed envelope (what the detector's
+    # running median removes): the largest in each second, its median per epoch. A
+    # heart beating about once a second puts one QRS complex in most seconds.
+    sec = max(1, round(env_fs))
+    m = min(block_envelope.size, median_envelope.size) // sec
     ecg = np.zeros(n_epochs)
-    if per > 0 and spikes.size:
-        full = min(n_epochs, spikes.size // per)
-        if full:
-            ecg[:full] = np.percentile(spikes[: full * per].reshape(full, per), 99, axis=1)
+    if m:
+        spikes = block_envelope[: m * sec] - median_envelope[: m * sec]
+        per_second = spikes.reshape(m, sec).max(axis=1)
+        ecg = np.nan_to_num(_per_epoch(per_second, round(epoch_s), n_epochs, "median"))
+        np.maximum(ecg, 0.0, out=ecg)
     # Clipping: samples at the channel's extremes, where the extreme repeats.
     x = np.asarray(emg)
     clipped_mask = np.zeros(x.size, dtype=bool)

@@ -55,6 +55,8 @@ class MovementRow:
         return cls(**_typed_fields(cls, data))
 
 
+_ROW_FIELDS = tuple(f.name for f in fields(MovementRow))
+
 #: Columns of the one-line-per-night summary (batch CSV and the printed table).
 SUMMARY_FIELDS = (
     "file",
@@ -154,10 +156,14 @@ class NightReport:
         include_trace : bool, optional
             Include the downsampled activity/EMG trace used for the figure.
         """
-        data = asdict(self)
-        if not include_trace:
-            for key in ("trace_time_s", "trace_value"):
-                data.pop(key)
+        # Field by field rather than dataclasses.asdict, which deep-copies the trace
+        # and every movement row element by element.
+        skip = () if include_trace else ("trace_time_s", "trace_value")
+        data: dict[str, Any] = {
+            f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip
+        }
+        names = _ROW_FIELDS
+        data["movements"] = [{n: getattr(row, n) for n in names} for row in self.movements]
         data["schema_version"] = NIGHT_REPORT_SCHEMA_VERSION
         return _clean(data)
 
@@ -203,7 +209,7 @@ class NightReport:
 
     def summary_row(self) -> dict[str, Any]:
         """One line per night, with the columns of :data:`SUMMARY_FIELDS`."""
-        data = self.to_dict()
+        data = {k: _clean(getattr(self, k)) for k in SUMMARY_FIELDS if hasattr(self, k)}
         row = {k: data.get(k, "") for k in SUMMARY_FIELDS}
         row["error"] = ""
         return row
@@ -311,6 +317,6 @@ def _clean(value: Any) -> Any:
         return None if math.isnan(value) or math.isinf(value) else round(value, 6)
     if isinstance(value, dict):
         return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_clean(v) for v in value]
     return value
