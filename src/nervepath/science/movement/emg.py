@@ -9,9 +9,11 @@ from nervepath.science.movement.errors import SamplingRateTooLowError
 from nervepath.science.movement.events import (
     LegMovements,
     mask_events,
+    median,
     moving_mean,
     running_median_exceeds,
 )
+from nervepath.science.movement.events import percentile as quantile
 from nervepath.science.movement.quality import EpochQuality, grade_emg_epochs
 
 __all__ = [
@@ -181,7 +183,7 @@ def _remove_mains(
         width = min(31, m | 1)
         padded = np.pad(rms, width // 2, mode="edge")
         windows = np.lib.stride_tricks.sliding_window_view(padded, width)
-        typical = np.median(windows, axis=1)
+        typical = median(windows, axis=1)
         quiet = rms <= loud_ratio * typical
     else:
         quiet = np.ones(m, dtype=bool)
@@ -274,11 +276,11 @@ def resting_baseline(
     m = envelope.size
     nb = max(1, m // block)
     if m < block:
-        return np.full(m, np.percentile(envelope, percentile) if m else 0.0)
-    levels = np.percentile(envelope[: nb * block].reshape(nb, block), percentile, axis=1)
+        return np.full(m, quantile(envelope, percentile) if m else 0.0)
+    levels = quantile(envelope[: nb * block].reshape(nb, block), percentile, axis=1)
     if nb >= 5:
         padded = np.pad(levels, 2, mode="edge")
-        levels = np.median(np.lib.stride_tricks.sliding_window_view(padded, 5), axis=1)
+        levels = median(np.lib.stride_tricks.sliding_window_view(padded, 5), axis=1)
     centres = (np.arange(nb) + 0.5) * block
     return np.interp(np.arange(m), centres, levels)
 

@@ -18,7 +18,7 @@ from nervepath.science.movement.context import (
     respiratory_related,
 )
 from nervepath.science.movement.emg import EMG_DEFAULTS, _emg_pass
-from nervepath.science.movement.events import LegMovements
+from nervepath.science.movement.events import LegMovements, median
 from nervepath.science.movement.nights import (
     night_periods,
     slice_accel,
@@ -445,7 +445,7 @@ def _build_report(
     intervals = intermovement_intervals(c_onset)
     sleep_cand = cands.onset[cand & in_sleep]
     clusters = cluster_onsets(sleep_cand, max_gap_s=rules.max_interval_s)
-    every = float(np.median(np.diff(clusters)) / 60) if clusters.size >= 2 else float("nan")
+    every = float(median(np.diff(clusters)) / 60) if clusters.size >= 2 else float("nan")
     hours = max(1, int(np.ceil(duration / 3600)))
     bins = np.arange(hours + 1) * 3600.0
     bin_len = np.minimum(bins[1:], duration) - bins[:-1]
@@ -535,7 +535,9 @@ def _build_report(
             min_interval_s=rules.min_interval_s,
             max_interval_s=rules.max_interval_s,
         ),
-        median_interval_s=float(np.nanmedian(intervals)) if c_onset.size >= 2 else float("nan"),
+        median_interval_s=(
+            float(median(intervals[np.isfinite(intervals)])) if c_onset.size >= 2 else float("nan")
+        ),
         moves_every_min=every,
         movements_per_hour=(
             float("nan") if withheld else _rate(int(cand.sum()), valid_h - bad_s / 3600)

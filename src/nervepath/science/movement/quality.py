@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nervepath.science.movement.events import median
+
 __all__ = [
     "EPOCH_S",
     "MIN_SCORED_SLEEP_H",
@@ -104,7 +106,7 @@ class EpochQuality:
 
 
 def _median(x: np.ndarray) -> float:
-    return float(np.median(x)) if x.size else float("nan")
+    return float(median(x)) if x.size else float("nan")
 
 
 def _per_epoch(values: np.ndarray, per_epoch: int, n_epochs: int, how: str) -> np.ndarray:
@@ -114,10 +116,10 @@ def _per_epoch(values: np.ndarray, per_epoch: int, n_epochs: int, how: str) -> n
     full = min(n_epochs, values.size // per_epoch)
     if full:
         block = values[: full * per_epoch].reshape(full, per_epoch)
-        out[:full] = np.median(block, axis=1) if how == "median" else block.mean(axis=1)
+        out[:full] = median(block, axis=1) if how == "median" else block.mean(axis=1)
     if full < n_epochs and values.size > full * per_epoch:
         rest = values[full * per_epoch :]
-        out[full] = np.median(rest) if how == "median" else rest.mean()
+        out[full] = median(rest) if how == "median" else rest.mean()
     return out
 
 
