@@ -318,6 +318,8 @@ EMG_DEFAULTS: dict[str, float] = {
     # smoothed over five blocks, so it follows the noise through the night.
     "baseline_block_s": 10.0,
     "baseline_percentile": 30.0,
+    # 1 to fit and subtract mains hum (below), 0 to leave it (for comparisons).
+    "remove_mains": 1.0,
     # Mains hum fitted per block at 50 and 60 Hz and subtracted (Berry 2012 asks for
     # a notch filter where hum is present).
     "mains_block_s": 1.0,
@@ -444,14 +446,17 @@ def _emg_pass(
             f"least {p['min_fs']:g} Hz (AASM asks for 200 Hz or more). Export the EMG at "
             "its original rate."
         )
-    clean, hum = _remove_mains(
-        emg,
-        fs,
-        mains_hz=(50.0, 60.0),
-        block_s=p["mains_block_s"],
-        min_amplitude_uv=0.5,
-        loud_ratio=1.5,
-    )
+    if not p["remove_mains"]:
+        clean, hum = np.asarray(emg, dtype=np.float32), np.zeros(0)
+    else:
+        clean, hum = _remove_mains(
+            emg,
+            fs,
+            mains_hz=(50.0, 60.0),
+            block_s=p["mains_block_s"],
+            min_amplitude_uv=0.5,
+            loud_ratio=1.5,
+        )
     env, env_fs = emg_envelope(
         clean, fs, highpass_hz=p["highpass_hz"], resolution_s=p["resolution_s"]
     )
