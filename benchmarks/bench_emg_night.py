@@ -80,7 +80,8 @@ ALONE = {
 def accuracy(seeds: list[int], hours: float) -> None:
     sim = _load_sim()
     print(
-        "| night | seed | PLMS sensitivity | PLMS precision | PLMS-index error | PLMS found / true |"
+        "| night | seed | PLMS sensitivity | PLMS precision | PLMS-index error "
+        + "| PLMS found / true |"
     )
     print("|---|---|---|---|---|---|")
     for seed in seeds:
