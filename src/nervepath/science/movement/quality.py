@@ -233,8 +233,8 @@ def unscorable_spans(
     n = max(q.start.size for q in qualities.values())
     reasons: list[list[str]] = [[] for _ in range(n)]
     for leg, q in qualities.items():
-        for i in np.flatnonzero(~q.scorable):
-            reasons[i].append(f"{leg} {q.grade[i]}")
+        for bad in np.flatnonzero(~q.scorable):
+            reasons[int(bad)].append(f"{leg} {q.grade[bad]}")
     spans: list[dict[str, float | str]] = []
     for i, why in enumerate(reasons):
         if not why:
