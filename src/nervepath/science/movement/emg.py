@@ -480,7 +480,7 @@ def _emg_pass(
     )
     # Rules on the running median of the envelope above rest, decided exactly by
     # counting (events.running_median_exceeds): no median is computed.
-    rel = (env - base).astype(np.float32)
+    rel = env - base.astype(np.float32)
     del env
     above = running_median_exceeds(rel, p["onset_uv"], k, strict=False)
     k_off = _odd(round(max(p["offset_median_s"], p["median_s"]) * env_fs))

@@ -191,7 +191,10 @@ def grade_emg_epochs(
                 repeated = at[1:] & at[:-1]
                 if repeated.any():
                     clipped_mask |= at
-    clip = _per_epoch(clipped_mask.astype(np.float32), round(epoch_s * fs), n_epochs, "mean")
+    per_clip = round(epoch_s * fs)
+    clip = np.zeros(n_epochs)
+    if clipped_mask.any() and per_clip > 0:
+        clip = _per_epoch(clipped_mask.astype(np.float32), per_clip, n_epochs, "mean")
     # Flat: 1-s blocks whose spread is almost nil.
     sec = max(1, round(fs))
     nb = x.size // sec
