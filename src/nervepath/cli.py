@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """The ``nervepath`` command.
 
-``nervepath analyze ...`` runs the leg-movement engine without Django; every other
+``nervepath analyze ...`` runs the leg-movement engine without Django, and
+``nervepath compare-movements STUDY.edf`` compares its movements with a scorer's; every other
 sub-command is a Django management command (``nervepath seed_demo``,
 ``nervepath runserver``, ``nervepath migrate``...).
 """
@@ -18,6 +19,10 @@ def main(argv: list[str] | None = None) -> int:
         from nervepath.science.movement.cli import main as analyze
 
         return analyze(args[1:])
+    if args and args[0] == "compare-movements":
+        from nervepath.science.movement.cli import compare_main
+
+        return compare_main(args[1:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nervepath.config.settings")
     from django.core.management import execute_from_command_line
 

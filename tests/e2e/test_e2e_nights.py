@@ -62,6 +62,8 @@ def test_a_night_goes_from_upload_to_the_night_page_and_the_comparison(
     night_link.click()
     expect(page.get_by_role("heading", name="Night of")).to_be_visible()
     expect(page.get_by_text("PLMS index").first).to_be_visible()
+    # Minutes of recording: no index, and the page says why.
+    expect(page.locator("span.withheld")).to_contain_text("less than the 60 min an index needs")
     figure = page.locator("img.night-figure")
     expect(figure).to_be_visible()
     # Visible is not loaded: the figure is drawn on request, so wait for the decoded image.
@@ -99,11 +101,12 @@ def test_a_night_goes_from_upload_to_the_night_page_and_the_comparison(
     staff.get_by_role("button", name="Compare").click()
     sentence = staff.locator("p.sentence")
     expect(sentence).to_contain_text("nerve block on February 23, 2019")
-    # The PLMS index row: 3 nights before the block, 1 after (n is the cells' first number).
+    # The PLMS index row: 3 nights before the block, none after (n is the cells' first
+    # number): the uploaded file holds minutes, too little sleep for an index.
     cells = staff.locator("tr", has=staff.locator("td", has_text="PLMS index")).first
     cells = cells.locator("td")
     expect(cells.nth(1)).to_have_text(re.compile(r"^3, "))
-    expect(cells.nth(2)).to_have_text(re.compile(r"^1, "))
+    expect(cells.nth(2)).to_have_text(re.compile(r"^0$"))
     staff.get_by_role("link", name="Mon Feb 25, 2019").click()
     expect(staff.get_by_role("heading", name="Night of")).to_be_visible()
     expect(staff.locator("img.night-figure")).to_be_visible()

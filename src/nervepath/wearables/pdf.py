@@ -45,13 +45,22 @@ def night_pdf(
     if night.sleep_window_start and night.sleep_window_end:
         start, end = report.sleep_window_start, report.sleep_window_end
         window = f"{start[11:16]} – {end[11:16]}"
+    scored = "—"
+    if report.scored_sleep_h == report.scored_sleep_h:  # not NaN (older reports)
+        scored = f"{report.scored_sleep_h:.1f} h of sleep, {report.scored_h:.1f} h of recording"
+        if report.unscorable:
+            scored += f" ({len(report.unscorable)} poor-signal stretch(es) left out)"
+    index = _fmt(night.plms_index, " /h")
+    if night.plms_index is None and report.index_withheld:
+        index = "— (too little sleep could be scored)"
     rows = [
-        ("PLMS index", _fmt(night.plms_index, " /h")
+        ("PLMS index", index
          + ("  (above the cut-off)" if above_cutoff(night.plms_index) else "")),
         ("Movements per hour", _fmt(night.movements_per_hour, " /h")),
         ("Moves every", _fmt(night.moves_every_min, " min", 0)),
         ("Sleep window (device clock)", window),
         ("Sleep time", _fmt(night.total_sleep_h, " h")),
+        ("Scored time", scored),
         ("Leg movements / PLM in sleep",
          f"{report.n_leg_movements} / {report.n_plms}"),
     ]  # fmt: skip

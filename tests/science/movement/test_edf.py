@@ -157,3 +157,28 @@ def test_truncated_edf_is_corrupt(tmp_path, night):
 )
 def test_leg_channel_labels(labels, expected):
     assert find_leg_channels(labels) == expected
+
+
+def test_direct_reader_gives_edfio_samples_and_annotations(tmp_path, night):
+    from nervepath.science.movement.readers.edf import _read_edf_with_edfio
+
+    rec, _ = night
+    events = [(12.5, 20.0, "Obstructive Apnea"), (300.25, 0.0, "Arousal"), (601.0, 3.0, "LM")]
+    path = write_edf(
+        tmp_path / "psg.edf",
+        rec.channels,
+        rec.fs,
+        {"left": "Leg L", "right": "Leg R"},
+        events + staging(600.0),
+    )
+    direct, library = read_night(path), _read_edf_with_edfio(path)
+    assert direct.fs == library.fs and direct.start == library.start
+    assert direct.labels == library.labels and direct.notes == library.notes
+    for side in ("left", "right"):
+        # float32 samples: within a thousandth of a µV of the library's float64.
+        np.testing.assert_allclose(direct.channels[side], library.channels[side], atol=1e-3)
+    key = lambda a: (a.onset, a.label)  # noqa: E731
+    assert [(a.onset, a.duration, a.label) for a in sorted(direct.annotations, key=key)] == [
+        (a.onset, a.duration, a.label) for a in sorted(library.annotations, key=key)
+    ]
+    assert len(direct.annotations) == 3 + 20

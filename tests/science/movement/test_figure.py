@@ -38,16 +38,25 @@ def test_stretches_without_data_are_shaded_grey_with_a_legend_entry(report):
         _stretch(1.00, 1.05, "gap"),
         _stretch(1.20, 1.25, "corrupt"),
     ]
-    fig = plot_night(dataclasses.replace(report, stretches=stretches))
+    unscorable = [{"start_s": 1.4 * 3600, "end_s": 1.5 * 3600, "reason": "left flat"}]
+    fig = plot_night(dataclasses.replace(report, stretches=stretches, unscorable=unscorable))
     bars = _no_data_bars(fig)
-    assert set(bars) == {"no-data-idle", "no-data-nonwear", "no-data-gap", "no-data-corrupt"}
+    assert set(bars) == {
+        "no-data-idle",
+        "no-data-nonwear",
+        "no-data-gap",
+        "no-data-corrupt",
+        "no-data-unscorable",
+    }
+    x0, x1 = bars["no-data-unscorable"].get_paths()[0].vertices[:, 0][[0, 2]]
+    assert sorted((x0, x1)) == pytest.approx([1.4, 1.5])
     # One band per stretch, spanning the stretch in hours and the panel's full height.
     idle = bars["no-data-idle"].get_paths()
     assert len(idle) == 2
     x0, y0 = idle[1].vertices.min(axis=0)
     x1, y1 = idle[1].vertices.max(axis=0)
     assert (x0, x1, y0, y1) == pytest.approx((0.30, 0.35, 0.0, 1.0))
-    for kind in ("idle", "nonwear", "gap", "corrupt"):
+    for kind in ("idle", "nonwear", "gap", "corrupt", "unscorable"):
         r, g, b, _ = bars[f"no-data-{kind}"].get_facecolor()[0]
         assert r == g == b  # grey
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
@@ -56,7 +65,7 @@ def test_stretches_without_data_are_shaded_grey_with_a_legend_entry(report):
 
 
 def test_no_shading_when_the_device_recorded_throughout(report):
-    fig = plot_night(dataclasses.replace(report, stretches=[]))
+    fig = plot_night(dataclasses.replace(report, stretches=[], unscorable=[]))
     assert _no_data_bars(fig) == {}
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert not any(label in legend for label, _ in NO_DATA_SHADES.values())

@@ -130,7 +130,7 @@ def test_accelerometer_night_uses_hdcza_and_excludes_damage_from_hours():
         device="test",
         stretches=[Stretch(600.0, 1200.0, "corrupt")],
     )
-    report = analyze_recording(rec)
+    report = analyze_recording(rec, min_scored_sleep_h=0.5)
     assert report.valid_recording_h == pytest.approx(1 - 600 / 3600)
     assert report.n_leg_movements == 0
     assert report.plms_index == 0

@@ -89,7 +89,19 @@ def test_a_report_stored_without_a_schema_version_reads_as_version_1() -> None:
     assert report.movements[0].side == "left" and math.isnan(report.movements[0].interval_s)
     assert report.trace_time_s == [] and report.trace_value == []
     # Written back, it is today's shape: the same keys and values, now with the stamp.
-    assert report.to_dict() == {**VERSION_1, "schema_version": NIGHT_REPORT_SCHEMA_VERSION}
+    # Fields added since (version 3: signal quality) read as empty.
+    added = {
+        "scored_sleep_h": None,
+        "scored_h": None,
+        "quality": {},
+        "unscorable": [],
+        "index_withheld": "",
+    }
+    assert report.to_dict() == {
+        **VERSION_1,
+        **added,
+        "schema_version": NIGHT_REPORT_SCHEMA_VERSION,
+    }
 
 
 def test_absent_keys_of_an_old_report_read_as_empty() -> None:
@@ -103,7 +115,7 @@ def test_an_analysed_night_round_trips_through_its_stored_form() -> None:
     recording, _ = simulate_emg_night(5)
     report = analyze_recording(recording, file="sim.edf")
     stored = report.to_dict()
-    assert stored["schema_version"] == NIGHT_REPORT_SCHEMA_VERSION == 2
+    assert stored["schema_version"] == NIGHT_REPORT_SCHEMA_VERSION == 3
     again = NightReport.from_dict(stored)
     assert again.to_dict() == stored
     assert (

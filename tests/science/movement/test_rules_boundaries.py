@@ -312,3 +312,49 @@ def test_moving_mean_equals_the_naive_mean_of_the_available_samples():
             half = n // 2
             naive = [x[max(0, i - half) : max(0, i - half + n)].mean() for i in range(size)]
             np.testing.assert_allclose(moving_mean(x, n), naive)
+
+
+# --- AASM 2012: respiratory-related movements are removed before series are built -----
+
+
+def _series_night():
+    from nervepath.science.movement import EmgRecording, LegMovements
+    from nervepath.science.movement.recording import Annotation
+
+    # Candidates every 20 s from 5 s; the one at 65 s starts 0.2 s after an apnea
+    # ends, inside both the AASM (+0.5 s) and the WASM (-2/+10.25 s) windows.
+    onsets = np.array([0.0, 20.0, 40.0, 60.0, 80.0, 100.0])
+    mov = LegMovements(onsets + 5, onsets + 6, np.full(6, "left", dtype="<U5"), np.ones(6))
+    rec = EmgRecording(
+        channels={"left": np.zeros(256 * 130)},
+        fs=256.0,
+        start=0.0,
+        device="test",
+        annotations=[Annotation(50.0, 14.8, "Obstructive apnea")],
+    )
+    return rec, mov
+
+
+def test_aasm_removes_a_respiratory_movement_before_building_series():
+    from nervepath.science.movement.pipeline import score_movements
+
+    rec, mov = _series_night()
+    report = score_movements(rec, mov, rules=AASM_2012, min_scored_sleep_h=0)
+    related = [m for m in report.movements if m.respiratory_related]
+    assert [m.onset_s for m in related] == [65.0]
+    assert related[0].series == -1
+    # The other five still form one series around the removed movement.
+    assert report.n_plm == 5
+    assert report.n_plm_series == 1
+
+
+def test_wasm_keeps_a_respiratory_movement_in_its_series():
+    from nervepath.science.movement.pipeline import score_movements
+
+    rec, mov = _series_night()
+    report = score_movements(rec, mov, rules=WASM_2016, min_scored_sleep_h=0)
+    related = [m for m in report.movements if m.respiratory_related]
+    assert [m.onset_s for m in related] == [65.0]
+    assert related[0].series == 0
+    assert report.n_plm == 6
+    assert report.plms_index_no_respiratory < report.plms_index

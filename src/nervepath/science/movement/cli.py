@@ -14,7 +14,7 @@ from nervepath.science.movement.errors import MovementInputError, plain_message
 from nervepath.science.movement.readers import SUPPORTED_SUFFIXES
 from nervepath.science.movement.report import SUMMARY_FIELDS, NightReport
 
-__all__ = ["analyze_one", "main"]
+__all__ = ["analyze_one", "compare_main", "main"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -217,3 +217,60 @@ def main(argv: list[str]) -> int:
     failed = [r for r in rows if r["error"]]
     print(f"\n{len(rows) - len(failed)} of {len(rows)} nights analysed; summary in {summary}")
     return 1 if failed else 0
+
+
+def compare_main(argv: list[str]) -> int:
+    """``nervepath compare-movements STUDY.edf``: nervepath against the scorer.
+
+    Reads the scorer's leg-movement annotations from an EDF+ sleep study, analyses the
+    same study, and prints how the two agree. Exit status 0, or 2 when the file cannot
+    be read or holds no scored leg movements.
+    """
+    p = argparse.ArgumentParser(
+        prog="nervepath compare-movements",
+        description=(
+            "Compare nervepath's leg movements with a scorer's leg-movement annotations "
+            "in an EDF+ sleep study, movement by movement and as indices."
+        ),
+    )
+    p.add_argument("study", type=Path, help="an EDF+ file with leg EMG and scored annotations")
+    p.add_argument(
+        "--rules", default="wasm2016", choices=["wasm2016", "aasm2012"], help="scoring rules"
+    )
+    args = p.parse_args(argv)
+    from nervepath.science.movement.agreement import compare_with_scorer, scorer_movements
+    from nervepath.science.movement.emg import detect_emg_movements
+    from nervepath.science.movement.events import LegMovements
+    from nervepath.science.movement.pipeline import analyze_recording, score_movements
+    from nervepath.science.movement.readers import read_night
+    from nervepath.science.movement.recording import EmgRecording
+
+    try:
+        recording = read_night(args.study)
+    except (MovementInputError, OSError) as exc:
+        print(f"{args.study.name}: {exc}", file=sys.stderr)
+        return 2
+    if not isinstance(recording, EmgRecording):
+        print(f"{args.study.name}: not a sleep study with leg EMG (EDF+).", file=sys.stderr)
+        return 2
+    scored = scorer_movements(recording.annotations)
+    if len(scored) == 0:
+        print(
+            f"{args.study.name}: no leg-movement annotations found (labels such as "
+            "'Limb movement (left)', 'Leg movement', 'LM' or 'PLM').",
+            file=sys.stderr,
+        )
+        return 2
+    found = LegMovements.concat(
+        [detect_emg_movements(x, recording.fs, side=s) for s, x in recording.channels.items()]
+    )
+    agreement = compare_with_scorer(
+        recording,
+        found,
+        scored,
+        nervepath_report=analyze_recording(recording, rules=args.rules, file=args.study.name),
+        scorer_report=score_movements(recording, scored, rules=args.rules, file=args.study.name),
+    )
+    print(f"{args.study.name}: leg movements, nervepath against the scorer ({args.rules})")
+    print("\n".join(agreement.lines()))
+    return 0

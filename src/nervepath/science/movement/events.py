@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["LegMovements", "hysteresis_events", "moving_mean"]
+__all__ = [
+    "LegMovements",
+    "hysteresis_events",
+    "mask_events",
+    "median",
+    "moving_mean",
+    "percentile",
+]
 
 _EPS = 1e-9
 
@@ -54,6 +61,41 @@ class LegMovements:
         )
 
 
+def median(x: np.ndarray, axis: int = -1) -> np.ndarray | float:
+    """Median along ``axis`` by partition (NaN-free input).
+
+    The same values as :func:`numpy.median`, without its masked-array check, which
+    imports ``numpy.ma`` (tens of milliseconds of start-up for one command).
+    """
+    a = np.asarray(x, dtype=np.float64)
+    n = a.shape[axis]
+    if n == 0:
+        return np.full(np.delete(a.shape, axis if axis >= 0 else a.ndim + axis), np.nan)[()]
+    h = n // 2
+    if n % 2:
+        part = np.partition(a, h, axis=axis)
+        return np.take(part, h, axis=axis)[()]
+    part = np.partition(a, (h - 1, h), axis=axis)
+    return ((np.take(part, h - 1, axis=axis) + np.take(part, h, axis=axis)) / 2)[()]
+
+
+def percentile(x: np.ndarray, q: float, axis: int = -1) -> np.ndarray | float:
+    """The ``q``-th percentile along ``axis`` (linear, as :func:`numpy.percentile`).
+
+    By partition, without :func:`numpy.percentile`'s masked-array check (which
+    imports ``numpy.ma``).
+    """
+    a = np.asarray(x, dtype=np.float64)
+    n = a.shape[axis]
+    pos = q / 100 * (n - 1)
+    lo = int(np.floor(pos))
+    hi = min(lo + 1, n - 1)
+    part = np.partition(a, (lo, hi) if hi != lo else lo, axis=axis)
+    low = np.take(part, lo, axis=axis)
+    high = np.take(part, hi, axis=axis)
+    return (low + (high - low) * (pos - lo))[()]
+
+
 def moving_mean(x: np.ndarray, n: int) -> np.ndarray:
     """Centred moving mean over ``n`` samples (edges use the samples available)."""
     if n <= 1 or x.size == 0:
@@ -75,6 +117,78 @@ def moving_mean(x: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def mask_events(
+    above: np.ndarray,
+    quiet: np.ndarray,
+    fs: float,
+    *,
+    offset_min_s: float,
+    min_duration_s: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The onset/offset rule on masks: start and end sample of each event.
+
+    An event starts at the first sample where ``above`` holds and ends at the start of
+    the first run of at least ``offset_min_s`` where ``quiet`` holds (a quiet run
+    touching the end of the signal also ends it). Events shorter than
+    ``min_duration_s`` are dropped. See :func:`hysteresis_events`.
+    """
+    n = above.size
+    none = np.empty(0, dtype=np.int64)
+    if n == 0:
+        return none, none
+    padded = np.zeros(n + 2, dtype=np.int8)
+    padded[1:-1] = quiet
+    edges = np.diff(padded)
+    del padded
+    q_start = np.flatnonzero(edges == 1)
+    q_end = np.flatnonzero(edges == -1)
+    del edges
+    min_quiet = int(np.ceil(offset_min_s * fs - _EPS))
+    long_q = (q_end - q_start) >= min_quiet
+    long_q |= q_end == n
+    qs, qe = q_start[long_q], q_end[long_q]
+    a_start = np.concatenate(([0], qe))
+    a_end = np.concatenate((qs, [n]))
+    keep = a_end > a_start
+    a_start, a_end = a_start[keep], a_end[keep]
+    hits = np.flatnonzero(above)
+    if hits.size == 0 or a_start.size == 0:
+        return none, none
+    first = np.searchsorted(hits, a_start)
+    has = first < hits.size
+    first_idx = np.where(has, hits[np.minimum(first, hits.size - 1)], n)
+    valid = has & (first_idx < a_end)
+    on_idx = first_idx[valid]
+    off_idx = a_end[valid]
+    ok = (off_idx - on_idx) / fs >= min_duration_s - _EPS
+    return on_idx[ok], off_idx[ok]
+
+
+def running_median_exceeds(x: np.ndarray, level: float, k: int, *, strict: bool) -> np.ndarray:
+    """Whether the centred running median of ``x`` over ``k`` samples exceeds ``level``.
+
+    Exact without computing the median: for odd ``k`` the median is above ``level``
+    (``strict``) or at least ``level`` exactly when more than half the window is, so
+    one moving count decides it. The edges repeat the first and last value (as
+    ``scipy.ndimage.median_filter`` with ``mode="nearest"``).
+    """
+    n = x.size
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    k = max(1, int(k))
+    if k % 2 == 0:
+        k += 1
+    hit = (x > level) if strict else (x >= level)
+    if k == 1:
+        return hit
+    half = k // 2
+    counts = np.empty(n + 2 * half + 1, dtype=np.int32)
+    counts[0] = 0
+    padded = np.concatenate((np.full(half, hit[0]), hit, np.full(half, hit[-1])))
+    np.cumsum(padded, out=counts[1:])
+    return (counts[k:] - counts[:-k]) > half
+
+
 def hysteresis_events(
     excess: np.ndarray,
     fs: float,
@@ -83,6 +197,7 @@ def hysteresis_events(
     offset_level: float,
     offset_min_s: float,
     min_duration_s: float,
+    quiet: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Find events in an envelope above its baseline by the onset/offset rule.
 
@@ -103,6 +218,9 @@ def hysteresis_events(
         Minimum length of the quiet stretch that ends an event, in seconds.
     min_duration_s : float
         Minimum event duration in seconds.
+    quiet : ndarray, shape (N,), optional
+        A smoother version of ``excess`` on which the offset rule is applied (the
+        onset and peaks come from ``excess``); by default ``excess`` itself.
 
     Returns
     -------
@@ -121,35 +239,14 @@ def hysteresis_events(
     empty = np.empty(0)
     if n == 0:
         return empty, empty, empty
-    padded = np.zeros(n + 2, dtype=np.int8)
-    padded[1:-1] = excess <= offset_level
-    edges = np.diff(padded)
-    del padded
-    q_start = np.flatnonzero(edges == 1)
-    q_end = np.flatnonzero(edges == -1)
-    min_quiet = int(np.ceil(offset_min_s * fs - _EPS))
-    long_q = (q_end - q_start) >= min_quiet
-    # A quiet run touching the end of the signal also ends an event.
-    long_q |= q_end == n
-    qs, qe = q_start[long_q], q_end[long_q]
-    # Active stretches lie between long quiet runs.
-    a_start = np.concatenate(([0], qe))
-    a_end = np.concatenate((qs, [n]))
-    keep = a_end > a_start
-    a_start, a_end = a_start[keep], a_end[keep]
-    above = np.flatnonzero(excess >= onset_level)
-    if above.size == 0 or a_start.size == 0:
-        return empty, empty, empty
-    first = np.searchsorted(above, a_start)
-    has = first < above.size
-    first_idx = np.where(has, above[np.minimum(first, above.size - 1)], n)
-    valid = has & (first_idx < a_end)
-    on_idx = first_idx[valid]
-    off_idx = a_end[valid]
-    onset = on_idx / fs
-    offset = off_idx / fs
-    ok = (offset - onset) >= min_duration_s - _EPS
-    on_idx, off_idx = on_idx[ok], off_idx[ok]
+    quiet_mask = (excess if quiet is None else quiet) <= offset_level
+    on_idx, off_idx = mask_events(
+        excess >= onset_level,
+        quiet_mask,
+        fs,
+        offset_min_s=offset_min_s,
+        min_duration_s=min_duration_s,
+    )
     if on_idx.size:
         padded = np.append(excess, excess.min())
         bounds = np.ravel(np.column_stack((on_idx, off_idx)))

@@ -127,19 +127,24 @@ NO_DATA_SHADES = {
     "nonwear": ("not worn", "0.60"),
     "gap": ("gap (no data)", "0.50"),
     "corrupt": ("damaged blocks", "0.40"),
+    "unscorable": ("signal not scorable", "0.30"),
 }
 
 
 def _shade_no_data(ax: Axes, report: NightReport) -> None:
-    """Grey bands over idle-sleep, non-wear, gap and damaged stretches, one legend entry each.
+    """Grey bands over idle-sleep, non-wear, gap, damaged and unscorable stretches.
+
+    One legend entry each; unscorable stretches are the EMG epochs of poor signal
+    quality (:mod:`.quality`) left out of the indices.
 
     Each kind is one collection (``gid`` ``"no-data-<kind>"``), so that a week with
     thousands of short gaps is still one artist per kind.
     """
+    rows = [*report.stretches, *({**u, "kind": "unscorable"} for u in report.unscorable)]
     for kind, (label, grey) in NO_DATA_SHADES.items():
         spans = [
             (s["start_s"] / 3600, max(s["end_s"] - s["start_s"], 0.0) / 3600)
-            for s in report.stretches
+            for s in rows
             if s["kind"] == kind
         ]
         if not spans:

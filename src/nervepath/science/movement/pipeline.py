@@ -17,8 +17,8 @@ from nervepath.science.movement.context import (
     parse_annotations,
     respiratory_related,
 )
-from nervepath.science.movement.emg import _emg_pass
-from nervepath.science.movement.events import LegMovements
+from nervepath.science.movement.emg import EMG_DEFAULTS, _emg_pass
+from nervepath.science.movement.events import LegMovements, median
 from nervepath.science.movement.nights import (
     night_periods,
     slice_accel,
@@ -34,6 +34,7 @@ from nervepath.science.movement.periodic import (
     periodicity_index,
     plm_series,
 )
+from nervepath.science.movement.quality import MIN_SCORED_SLEEP_H, EpochQuality, unscorable_spans
 from nervepath.science.movement.readers import read_night
 from nervepath.science.movement.recording import AccelRecording, EmgRecording, Stretch
 from nervepath.science.movement.report import MovementRow, NightReport, clock
@@ -44,7 +45,13 @@ from nervepath.science.movement.sleepwindow import (
     window_from_staging,
 )
 
-__all__ = ["analyze_file", "analyze_nights", "analyze_recording", "analyze_recording_nights"]
+__all__ = [
+    "analyze_file",
+    "analyze_nights",
+    "analyze_recording",
+    "analyze_recording_nights",
+    "score_movements",
+]
 
 _INVALID = {"gap", "corrupt", "nonwear"}
 _ACCEL_DEFAULTS: dict[str, float] = {
@@ -57,16 +64,7 @@ _ACCEL_DEFAULTS: dict[str, float] = {
     "smooth_s": 0.2,
     "min_fs": 10.0,
 }
-_EMG_DEFAULTS: dict[str, float] = {
-    "onset_uv": 8.0,
-    "offset_uv": 2.0,
-    "offset_min_s": 0.5,
-    "min_duration_s": 0.5,
-    "highpass_hz": 10.0,
-    "resolution_s": 0.01,
-    "smooth_s": 0.05,
-    "min_fs": 100.0,
-}
+_EMG_DEFAULTS = EMG_DEFAULTS
 
 
 #: .cwa files larger than this are analysed chunk by chunk (about 2.5 days at 100 Hz).
@@ -76,7 +74,11 @@ STREAM_CHUNK_BLOCKS = 3000
 
 
 def analyze_file(
-    path: str | Path, *, rules: str | ScoringRules = "wasm2016", **detector: float
+    path: str | Path,
+    *,
+    rules: str | ScoringRules = "wasm2016",
+    min_scored_sleep_h: float = MIN_SCORED_SLEEP_H,
+    **detector: float,
 ) -> NightReport:
     """Read a night file and analyse it.
 
@@ -117,11 +119,21 @@ def analyze_file(
 
         return analyze_cwa_stream(path, rules=rules, chunk_blocks=STREAM_CHUNK_BLOCKS, **detector)
     recording = read_night(path)
-    return analyze_recording(recording, rules=rules, file=path.name, **detector)
+    return analyze_recording(
+        recording,
+        rules=rules,
+        file=path.name,
+        min_scored_sleep_h=min_scored_sleep_h,
+        **detector,
+    )
 
 
 def analyze_nights(
-    path: str | Path, *, rules: str | ScoringRules = "wasm2016", **detector: float
+    path: str | Path,
+    *,
+    rules: str | ScoringRules = "wasm2016",
+    min_scored_sleep_h: float = MIN_SCORED_SLEEP_H,
+    **detector: float,
 ) -> list[NightReport]:
     """Read a night file and report each night in it (a week's file gives a week).
 
@@ -147,7 +159,13 @@ def analyze_nights(
             path, rules=rules, chunk_blocks=STREAM_CHUNK_BLOCKS, **detector
         )
     recording = read_night(path)
-    return analyze_recording_nights(recording, rules=rules, file=path.name, **detector)
+    return analyze_recording_nights(
+        recording,
+        rules=rules,
+        file=path.name,
+        min_scored_sleep_h=min_scored_sleep_h,
+        **detector,
+    )
 
 
 def analyze_recording_nights(
@@ -155,6 +173,7 @@ def analyze_recording_nights(
     *,
     rules: str | ScoringRules = "wasm2016",
     file: str = "",
+    min_scored_sleep_h: float = MIN_SCORED_SLEEP_H,
     **detector: float,
 ) -> list[NightReport]:
     """One report per noon-to-noon night of a recording (see :mod:`.nights`).
@@ -165,12 +184,26 @@ def analyze_recording_nights(
     """
     periods = night_periods(recording.start, recording.duration)
     if len(periods) == 1 and periods[0] == (0.0, recording.duration):
-        return [analyze_recording(recording, rules=rules, file=file, **detector)]
+        return [
+            analyze_recording(
+                recording,
+                rules=rules,
+                file=file,
+                min_scored_sleep_h=min_scored_sleep_h,
+                **detector,
+            )
+        ]
     reports = []
     if isinstance(recording, EmgRecording):
         for a, b in periods:
             reports.append(
-                analyze_recording(slice_emg(recording, a, b), rules=rules, file=file, **detector)
+                analyze_recording(
+                    slice_emg(recording, a, b),
+                    rules=rules,
+                    file=file,
+                    min_scored_sleep_h=min_scored_sleep_h,
+                    **detector,
+                )
             )
     else:
         unknown = set(detector) - set(_ACCEL_DEFAULTS)
@@ -194,6 +227,7 @@ def analyze_recording_nights(
                     value,
                     when,
                     "g above rest",
+                    min_scored_sleep_h=min_scored_sleep_h,
                 )
             )
     for i, report in enumerate(reports):
@@ -206,6 +240,7 @@ def analyze_recording(
     *,
     rules: str | ScoringRules = "wasm2016",
     file: str = "",
+    min_scored_sleep_h: float = MIN_SCORED_SLEEP_H,
     **detector: float,
 ) -> NightReport:
     """Detect leg movements and periodic series in a recording and report the night.
@@ -218,6 +253,9 @@ def analyze_recording(
         Scoring rules (WASM 2016 by default).
     file : str, optional
         Name shown in the report.
+    min_scored_sleep_h : float, optional
+        Below this much scored sleep the report gives no index and says why
+        (:data:`~nervepath.science.movement.quality.MIN_SCORED_SLEEP_H`).
     **detector
         Detector thresholds (see :func:`analyze_file`).
 
@@ -232,8 +270,9 @@ def analyze_recording(
             raise TypeError(f"Unknown EMG detector settings: {', '.join(sorted(unknown))}")
         params = {**_EMG_DEFAULTS, **detector}
         parts, traces = [], []
+        quality: dict[str, EpochQuality] = {}
         for side, emg in recording.channels.items():
-            found, excess, env_fs = _emg_pass(emg, recording.fs, side=side, **params)
+            found, excess, env_fs, quality[side] = _emg_pass(emg, recording.fs, side=side, **params)
             parts.append(found)
             traces.append(excess)
         movements = LegMovements.concat(parts)
@@ -254,6 +293,7 @@ def analyze_recording(
         window = hdcza_sleep_window(recording.time, recording.accel, recording.fs)
         unit = "g above rest"
         signal = f"accelerometer, {recording.fs:g} Hz"
+        quality = {}
     return _build_report(
         recording,
         movements,
@@ -265,6 +305,47 @@ def analyze_recording(
         trace,
         trace_time,
         unit,
+        quality=quality,
+        min_scored_sleep_h=min_scored_sleep_h,
+    )
+
+
+def score_movements(
+    recording: AccelRecording | EmgRecording,
+    movements: LegMovements,
+    *,
+    rules: str | ScoringRules = "wasm2016",
+    file: str = "",
+    min_scored_sleep_h: float = MIN_SCORED_SLEEP_H,
+) -> NightReport:
+    """Report a night from given leg movements instead of detected ones.
+
+    The same rules, sleep window and annotations as :func:`analyze_recording`, applied
+    to movements from elsewhere: a scorer's annotations (to compare with the
+    detector), or the known movements of a simulated night.
+    """
+    rule_set = get_rules(rules)
+    if isinstance(recording, EmgRecording):
+        events = parse_annotations(recording.annotations)
+        window = window_from_staging(events, recording.duration)
+        unit, signal = "µV above baseline", f"EMG ({', '.join(recording.channels)})"
+    else:
+        events = StudyEvents()
+        window = hdcza_sleep_window(recording.time, recording.accel, recording.fs)
+        unit, signal = "g above rest", f"accelerometer, {recording.fs:g} Hz"
+    empty = np.empty(0)
+    return _build_report(
+        recording,
+        movements,
+        window,
+        events,
+        rule_set,
+        file,
+        signal,
+        empty,
+        empty,
+        unit,
+        min_scored_sleep_h=min_scored_sleep_h,
     )
 
 
@@ -273,6 +354,25 @@ def _invalid_seconds(stretches: list[Stretch], start: float, end: float) -> floa
     for s in stretches:
         if s.kind in _INVALID:
             total += max(0.0, min(s.end, end) - max(s.start, start))
+    return total
+
+
+def _inside(times: np.ndarray, spans: np.ndarray) -> np.ndarray:
+    """Whether each time falls in one of the sorted, disjoint (start, end) spans."""
+    if spans.size == 0 or times.size == 0:
+        return np.zeros(times.size, dtype=bool)
+    i = np.searchsorted(spans[:, 0], times, side="right") - 1
+    ok = i >= 0
+    return ok & (times < spans[np.maximum(i, 0), 1])
+
+
+def _overlap_seconds(a: np.ndarray, b: np.ndarray) -> float:
+    """Total overlap of two sets of (start, end) spans, each disjoint."""
+    total = 0.0
+    for s0, e0 in a:
+        lo = np.maximum(b[:, 0], s0)
+        hi = np.minimum(b[:, 1], e0)
+        total += float(np.clip(hi - lo, 0.0, None).sum())
     return total
 
 
@@ -291,16 +391,36 @@ def _build_report(
     trace: np.ndarray,
     trace_time: np.ndarray,
     unit: str,
+    *,
+    quality: dict[str, EpochQuality] | None = None,
+    min_scored_sleep_h: float = MIN_SCORED_SLEEP_H,
 ) -> NightReport:
     cands: Candidates = candidate_movements(movements, rules)
-    series = plm_series(cands.onset, cands.is_candidate, rules)
+    duration = recording.duration
+    spans = unscorable_spans(quality or {}, duration)
+    bad = np.array([[sp["start_s"], sp["end_s"]] for sp in spans], dtype=np.float64)
+    bad = bad.reshape(-1, 2)
+    if bad.size:
+        # A movement in an epoch that cannot be scored is not a candidate: its
+        # timing is not known, so it ends any series it would belong to.
+        inside = _inside(cands.onset, bad)
+        cands.is_candidate = cands.is_candidate & ~inside
+        cands.reason = np.where(inside, "unscorable signal", cands.reason).astype("<U32")
     in_sleep = window.is_sleep(cands.onset)
     resp = respiratory_related(cands.onset, cands.offset, events.respiratory, rules)
     resp &= cands.is_candidate
+    series = np.full(len(cands), -1, dtype=np.int64)
+    if rules.respiratory_before_series:
+        # AASM 2012: a movement with a respiratory event is not scored as a leg
+        # movement, so it is taken out before series are built (it neither counts
+        # nor ends a series).
+        kept = ~resp
+        series[kept] = plm_series(cands.onset[kept], cands.is_candidate[kept], rules)
+    else:
+        series = plm_series(cands.onset, cands.is_candidate, rules)
     arousal = arousal_associated(
         cands.onset, cands.offset, events.arousals, gap_s=rules.arousal_gap_s
     )
-    duration = recording.duration
     invalid = _invalid_seconds(recording.stretches, 0.0, duration)
     valid_h = (duration - invalid) / 3600
     if window.method == "PSG staging":
@@ -309,13 +429,23 @@ def _build_report(
         sleep_s = window.duration - _invalid_seconds(recording.stretches, window.start, window.end)
         sleep_h = sleep_s / 3600
     wake_h = max(0.0, valid_h - sleep_h)
+    bad_s = float((bad[:, 1] - bad[:, 0]).sum()) if bad.size else 0.0
+    bad_sleep_s = _overlap_seconds(bad, window.sleep_intervals) if bad.size else 0.0
+    scored_sleep_h = max(0.0, sleep_h - bad_sleep_s / 3600)
+    scored_wake_h = max(0.0, wake_h - max(0.0, bad_s - bad_sleep_s) / 3600)
+    withheld = ""
+    if not scored_sleep_h >= min_scored_sleep_h:
+        withheld = (
+            f"No index: {scored_sleep_h * 60:.0f} min of sleep could be scored, less than "
+            f"the {min_scored_sleep_h * 60:.0f} min an index needs."
+        )
     plm = series >= 0
     cand = cands.is_candidate
     c_onset = cands.onset[cand]
     intervals = intermovement_intervals(c_onset)
     sleep_cand = cands.onset[cand & in_sleep]
     clusters = cluster_onsets(sleep_cand, max_gap_s=rules.max_interval_s)
-    every = float(np.median(np.diff(clusters)) / 60) if clusters.size >= 2 else float("nan")
+    every = float(median(np.diff(clusters)) / 60) if clusters.size >= 2 else float("nan")
     hours = max(1, int(np.ceil(duration / 3600)))
     bins = np.arange(hours + 1) * 3600.0
     bin_len = np.minimum(bins[1:], duration) - bins[:-1]
@@ -354,6 +484,15 @@ def _build_report(
         for s in recording.stretches
     ]
     notes = list(recording.notes)
+    if bad.size:
+        notes.append(
+            f"signal quality: {bad_s / 60:.1f} min could not be scored and is left out "
+            f"of the indices ({len(spans)} stretch(es))"
+        )
+    if withheld:
+        notes.append(withheld)
+    sleep_index_h = float("nan") if withheld else scored_sleep_h
+    wake_index_h = float("nan") if withheld else scored_wake_h
     kinds = {
         k: sum(s.duration for s in recording.stretches if s.kind == k)
         for k in ("gap", "idle", "corrupt", "nonwear")
@@ -386,19 +525,23 @@ def _build_report(
         n_plmw=int((plm & ~in_sleep).sum()),
         n_respiratory_related=int(resp.sum()),
         n_arousal_associated=int((arousal & cand).sum()),
-        plms_index=_rate(int((plm & in_sleep).sum()), sleep_h),
-        plms_index_no_respiratory=_rate(int((plm & in_sleep & ~resp).sum()), sleep_h),
-        plmw_index=_rate(int((plm & ~in_sleep).sum()), wake_h),
-        plmw_index_no_respiratory=_rate(int((plm & ~in_sleep & ~resp).sum()), wake_h),
-        lm_index_sleep=_rate(int((cand & in_sleep).sum()), sleep_h),
+        plms_index=_rate(int((plm & in_sleep).sum()), sleep_index_h),
+        plms_index_no_respiratory=_rate(int((plm & in_sleep & ~resp).sum()), sleep_index_h),
+        plmw_index=_rate(int((plm & ~in_sleep).sum()), wake_index_h),
+        plmw_index_no_respiratory=_rate(int((plm & ~in_sleep & ~resp).sum()), wake_index_h),
+        lm_index_sleep=_rate(int((cand & in_sleep).sum()), sleep_index_h),
         periodicity_index=periodicity_index(
             sleep_cand,
             min_interval_s=rules.min_interval_s,
             max_interval_s=rules.max_interval_s,
         ),
-        median_interval_s=float(np.nanmedian(intervals)) if c_onset.size >= 2 else float("nan"),
+        median_interval_s=(
+            float(median(intervals[np.isfinite(intervals)])) if c_onset.size >= 2 else float("nan")
+        ),
         moves_every_min=every,
-        movements_per_hour=_rate(int(cand.sum()), valid_h),
+        movements_per_hour=(
+            float("nan") if withheld else _rate(int(cand.sum()), valid_h - bad_s / 3600)
+        ),
         per_leg_counts=per_leg,
         hourly_rate=hourly.tolist(),
         hourly_plm_rate=hourly_plm.tolist(),
@@ -410,4 +553,9 @@ def _build_report(
         trace_time_s=t_trace.tolist(),
         trace_value=usable.astype(np.float64).tolist(),
         trace_unit=unit,
+        scored_sleep_h=scored_sleep_h,
+        scored_h=max(0.0, valid_h - bad_s / 3600),
+        quality={leg: q.summary() for leg, q in (quality or {}).items()},
+        unscorable=spans,
+        index_withheld=withheld,
     )

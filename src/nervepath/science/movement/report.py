@@ -16,8 +16,10 @@ __all__ = ["NIGHT_REPORT_SCHEMA_VERSION", "SUMMARY_FIELDS", "MovementRow", "Nigh
 
 #: The stored shape of a :class:`NightReport` (the ``schema_version`` key of
 #: :meth:`NightReport.to_dict`). Version 1 is the shape stored before the key existed:
-#: the same field names, no ``schema_version``, NaN written as null.
-NIGHT_REPORT_SCHEMA_VERSION = 2
+#: the same field names, no ``schema_version``, NaN written as null. Version 3 adds the
+#: signal-quality fields (``scored_sleep_h``, ``scored_h``, ``quality``, ``unscorable``,
+#: ``index_withheld``); older reports read them as empty.
+NIGHT_REPORT_SCHEMA_VERSION = 3
 
 
 def clock(posix: float) -> str:
@@ -52,6 +54,8 @@ class MovementRow:
         """One stored movement row (null reads as NaN, absent as empty)."""
         return cls(**_typed_fields(cls, data))
 
+
+_ROW_FIELDS = tuple(f.name for f in fields(MovementRow))
 
 #: Columns of the one-line-per-night summary (batch CSV and the printed table).
 SUMMARY_FIELDS = (
@@ -131,6 +135,18 @@ class NightReport:
     trace_time_s: list[float] = field(default_factory=list, repr=False)
     trace_value: list[float] = field(default_factory=list, repr=False)
     trace_unit: str = ""
+    #: Hours of sleep that could be scored (sleep minus unscorable epochs); the
+    #: indices are per hour of it.
+    scored_sleep_h: float = math.nan
+    #: Hours of the recording that could be scored.
+    scored_h: float = math.nan
+    #: Signal quality per leg (EMG): epochs, unscorable epochs by grade, median
+    #: noise floor, hum and ECG level (µV).
+    quality: dict[str, Any] = field(default_factory=dict)
+    #: Unscorable stretches: ``start_s``, ``end_s``, ``reason``.
+    unscorable: list[dict[str, Any]] = field(default_factory=list)
+    #: Why no index is given (too little scored sleep), or empty.
+    index_withheld: str = ""
 
     def to_dict(self, *, include_trace: bool = False) -> dict[str, Any]:
         """A JSON-ready dict (NaN becomes None).
@@ -140,10 +156,14 @@ class NightReport:
         include_trace : bool, optional
             Include the downsampled activity/EMG trace used for the figure.
         """
-        data = asdict(self)
-        if not include_trace:
-            for key in ("trace_time_s", "trace_value"):
-                data.pop(key)
+        # Field by field rather than dataclasses.asdict, which deep-copies the trace
+        # and every movement row element by element.
+        skip = () if include_trace else ("trace_time_s", "trace_value")
+        data: dict[str, Any] = {
+            f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip
+        }
+        names = _ROW_FIELDS
+        data["movements"] = [{n: getattr(row, n) for n in names} for row in self.movements]
         data["schema_version"] = NIGHT_REPORT_SCHEMA_VERSION
         return _clean(data)
 
@@ -165,7 +185,7 @@ class NightReport:
                 f"The stored night report has schema_version {raw}, newer than this code "
                 f"reads (up to {NIGHT_REPORT_SCHEMA_VERSION}); upgrade nervepath to read it."
             )
-        # Versions 1 and 2 share their field names; only the stamp differs.
+        # Versions 1-3 share their field names (3 adds some, read as empty from older).
         values = _typed_fields(cls, data)
         values["movements"] = [
             MovementRow.from_dict(row) for row in values["movements"] if isinstance(row, Mapping)
@@ -189,7 +209,7 @@ class NightReport:
 
     def summary_row(self) -> dict[str, Any]:
         """One line per night, with the columns of :data:`SUMMARY_FIELDS`."""
-        data = self.to_dict()
+        data = {k: _clean(getattr(self, k)) for k in SUMMARY_FIELDS if hasattr(self, k)}
         row = {k: data.get(k, "") for k in SUMMARY_FIELDS}
         row["error"] = ""
         return row
@@ -216,6 +236,11 @@ class NightReport:
                     f"{self.sleep_window_start} to {self.sleep_window_end} "
                     f"({num(self.sleep_window_h, ' h', 2)}, {self.sleep_window_method})"
                 ),
+            ),
+            (
+                "Scored",
+                f"{num(self.scored_h, ' h', 2)} of recording, "
+                f"{num(self.scored_sleep_h, ' h', 2)} of sleep",
             ),
             ("Leg movements", str(self.n_leg_movements)),
             ("Candidate movements", str(self.n_candidates)),
@@ -292,6 +317,6 @@ def _clean(value: Any) -> Any:
         return None if math.isnan(value) or math.isinf(value) else round(value, 6)
     if isinstance(value, dict):
         return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_clean(v) for v in value]
     return value

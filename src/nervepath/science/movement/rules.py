@@ -44,6 +44,10 @@ class ScoringRules:
         ``"event"``: around the whole event (AASM).
     respiratory_before_s, respiratory_after_s : float
         Window edges (WASM -2 s / +10.25 s around the event end; AASM 0.5 s / 0.5 s).
+    respiratory_before_series : bool
+        AASM 2012: movements with a respiratory event are not scored, so they are
+        removed before periodic series are built. WASM 2016: they stay in the series
+        and are counted apart (the "without respiratory" indices).
     arousal_gap_s : float
         A movement and an arousal are associated when they overlap or are less than
         this far apart (0.5 s).
@@ -72,6 +76,7 @@ class ScoringRules:
     respiratory_anchor: str = "end"
     respiratory_before_s: float = 2.0
     respiratory_after_s: float = 10.25
+    respiratory_before_series: bool = False
     arousal_gap_s: float = 0.5
 
     def with_(self, **changes: object) -> ScoringRules:
@@ -92,6 +97,7 @@ AASM_2012 = ScoringRules(
     respiratory_anchor="event",
     respiratory_before_s=0.5,
     respiratory_after_s=0.5,
+    respiratory_before_series=True,
 )
 
 RULES = {"wasm2016": WASM_2016, "aasm2012": AASM_2012}

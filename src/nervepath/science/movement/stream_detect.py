@@ -185,7 +185,14 @@ class EnvelopeDetector:
             if long.size == 0:
                 return
             cut = int(bounds[long[-1] + 1])
-        on_s, off_s, peak = hysteresis_events(x[:cut], self.fs, **self.rule)
+        on_s, off_s, peak = hysteresis_events(
+            x[:cut],
+            self.fs,
+            onset_level=self.rule["onset_level"],
+            offset_level=self.rule["offset_level"],
+            offset_min_s=self.rule["offset_min_s"],
+            min_duration_s=self.rule["min_duration_s"],
+        )
         on = np.round(on_s * self.fs).astype(np.int64)
         off = np.round(off_s * self.fs).astype(np.int64)
         t = self.pending_t

@@ -7,15 +7,39 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import import_module
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from nervepath.science.movement.errors import UnsupportedFormatError
-from nervepath.science.movement.readers.actigraph import read_gt3x
-from nervepath.science.movement.readers.axivity import read_cwa
-from nervepath.science.movement.readers.csv import read_csv
-from nervepath.science.movement.readers.edf import read_edf
-from nervepath.science.movement.readers.geneactiv import read_bin, read_genea
 from nervepath.science.movement.recording import AccelRecording, EmgRecording
+
+if TYPE_CHECKING:  # pragma: no cover
+    from nervepath.science.movement.readers.actigraph import read_gt3x
+    from nervepath.science.movement.readers.axivity import read_cwa
+    from nervepath.science.movement.readers.csv import read_csv
+    from nervepath.science.movement.readers.edf import read_edf
+    from nervepath.science.movement.readers.geneactiv import read_bin, read_genea
+
+# Each reader's module is imported when a file of its kind is read (an EDF night does
+# not load the accelerometer libraries).
+_MODULES = {
+    "read_gt3x": "actigraph",
+    "read_cwa": "axivity",
+    "read_csv": "csv",
+    "read_edf": "edf",
+    "read_bin": "geneactiv",
+    "read_genea": "geneactiv",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_MODULES[name]}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -28,12 +52,12 @@ __all__ = [
     "read_night",
 ]
 
-_READERS: dict[str, Callable[[Path], AccelRecording | EmgRecording]] = {
-    ".cwa": read_cwa,
-    ".bin": read_bin,
-    ".gt3x": read_gt3x,
-    ".csv": read_csv,
-    ".edf": read_edf,
+_READERS: dict[str, str] = {
+    ".cwa": "read_cwa",
+    ".bin": "read_bin",
+    ".gt3x": "read_gt3x",
+    ".csv": "read_csv",
+    ".edf": "read_edf",
 }
 
 #: File name endings :func:`read_night` accepts.
@@ -65,8 +89,8 @@ def read_night(path: str | Path) -> AccelRecording | EmgRecording:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No such night file: {path}")
-    reader = _READERS.get(path.suffix.lower())
-    if reader is None:
+    reader_name = _READERS.get(path.suffix.lower())
+    if reader_name is None:
         raise UnsupportedFormatError(
             f"{path.name}: unsupported file type '{path.suffix or '(none)'}'. Supported: "
             "Axivity .cwa, GENEActiv .bin, ActiGraph .gt3x, CSV (time, x, y, z in g), "
@@ -76,4 +100,5 @@ def read_night(path: str | Path) -> AccelRecording | EmgRecording:
         from nervepath.science.movement.errors import CorruptFileError
 
         raise CorruptFileError(f"{path.name}: the file is empty (0 bytes).")
+    reader: Callable[[Path], AccelRecording | EmgRecording] = __getattr__(reader_name)
     return reader(path)
