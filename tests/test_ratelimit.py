@@ -15,7 +15,7 @@ from nervepath.ratelimit import rate_limit
 from nervepath.scheduling.models import Appointment
 
 
-def limits(**scopes: tuple[int, int]):  # type: ignore[no-untyped-def]
+def limits(**scopes: tuple[int, int]):
     rates = {**settings.NERVEPATH["RATE_LIMITS"], **scopes}
     return override_settings(NERVEPATH={**settings.NERVEPATH, "RATE_LIMITS": rates})
 

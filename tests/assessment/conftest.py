@@ -16,13 +16,13 @@ IRLS_15 = {f"q{n}": v for n, v in enumerate([2, 2, 1, 1, 2, 2, 1, 1, 2, 1], star
 
 
 @pytest.fixture
-def configured(clinic):  # type: ignore[no-untyped-def]
+def configured(clinic):
     demo.configure_types()
     return clinic
 
 
 @pytest.fixture
-def intake(configured, alice, hale, frontdesk, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def intake(configured, alice, hale, frontdesk, django_capture_on_commit_callbacks):
     fort = configured["fort-collins"]
     with django_capture_on_commit_callbacks(execute=True):
         appointment = services.book(
@@ -36,14 +36,14 @@ def intake(configured, alice, hale, frontdesk, django_capture_on_commit_callback
     }
 
 
-def form(answers: dict, **extra: str) -> dict:  # type: ignore[type-arg]
+def form(answers: dict, **extra: str) -> dict:
     """Answers as the questionnaire form posts them."""
-    data: dict = {f"a-{k}": (v if isinstance(v, list) else str(v)) for k, v in answers.items()}  # type: ignore[type-arg]
+    data: dict = {f"a-{k}": (v if isinstance(v, list) else str(v)) for k, v in answers.items()}
     data.update(extra)
     return data
 
 
 @pytest.fixture
-def alice_client(client, alice):  # type: ignore[no-untyped-def]
+def alice_client(client, alice):
     login(client, alice.user)
     return client

@@ -16,7 +16,7 @@ from nervepath.science import instruments
 pytestmark = pytest.mark.postgres
 
 
-def test_the_form_shows_the_clinics_wording(intake, alice_client, settings, tmp_path):  # type: ignore[no-untyped-def]
+def test_the_form_shows_the_clinics_wording(intake, alice_client, settings, tmp_path):
     inst = instruments.load("irls")
     wording = {item.id: f"Clinic text for {item.id}" for item in inst.items}
     wording["options"] = {
@@ -30,7 +30,7 @@ def test_the_form_shows_the_clinics_wording(intake, alice_client, settings, tmp_
     assert "licensed wording not loaded" not in page
 
 
-def test_the_wording_folder_must_exist(monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
+def test_the_wording_folder_must_exist(monkeypatch, tmp_path):
     monkeypatch.setenv("NERVEPATH_INSTRUMENT_WORDING_DIR", str(tmp_path / "missing"))
     with pytest.raises(ImproperlyConfigured, match="NERVEPATH_INSTRUMENT_WORDING_DIR"):
         env_dir("NERVEPATH_INSTRUMENT_WORDING_DIR")

@@ -25,7 +25,7 @@ START_TIMEOUT = 180
 
 
 @pytest.fixture
-def stack(tmp_path):  # type: ignore[no-untyped-def]
+def stack(tmp_path):
     with fresh_database() as database_url:
         env = production_env(database_url, tmp_path / "var")
         checked(nervepath("migrate", "--noinput", env=env))
@@ -50,7 +50,7 @@ def _csrf(page: str) -> str:
     return match.group(1)
 
 
-def test_production_stack_smoke_journey(stack) -> None:  # type: ignore[no-untyped-def]
+def test_production_stack_smoke_journey(stack) -> None:
     base = stack["base"]
     s = requests.Session()
     s.verify = stack["cert"]

@@ -23,7 +23,7 @@ PATIENT_PASSWORD = "correct-horse-battery"  # tests/conftest.py patients
 CHOICES = [3, 3, 2, 2, 3, 2, 2, 1, 2, 2]
 
 
-def test_patient_fills_the_intake_on_a_phone_and_the_clinician_sees_the_score(  # type: ignore[no-untyped-def]
+def test_patient_fills_the_intake_on_a_phone_and_the_clinician_sees_the_score(
     browser: Browser, site, clinic, alice, hale, frontdesk, sign_in
 ):
     demo.configure_types()

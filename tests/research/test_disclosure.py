@@ -16,8 +16,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, reverse
 from django.utils import timezone
-from tests.helpers import login
 
+from helpers import login
 from nervepath.accounts.models import Role, User
 from nervepath.audit.models import Action, AuditEvent
 from nervepath.research import cohorts, dataset, disclosure, figures, report
@@ -45,7 +45,7 @@ def _user(role: str, email: str) -> User:
 
 
 @pytest.fixture
-def researcher(clinic) -> User:  # type: ignore[no-untyped-def]
+def researcher(clinic) -> User:
     return _user(Role.RESEARCHER, "researcher@example.org")
 
 
@@ -68,7 +68,7 @@ def _old_run(cohort: Cohort, researcher: User) -> AnalysisRun:
 
 def test_every_research_output_of_a_cohort_under_the_minimum_is_refused(
     records: Records, researcher
-):  # type: ignore[no-untyped-def]
+):
     cohort = Cohort.objects.create(
         name="Two patients", filters=cohorts.clean_filters({}), created_by=researcher
     )
@@ -79,7 +79,7 @@ def test_every_research_output_of_a_cohort_under_the_minimum_is_refused(
     message = "fewer than 11 patients, so nervepath produces no analysis"
     covered: set[str] = set()
 
-    def refused(name: str, response) -> None:  # type: ignore[no-untyped-def]
+    def refused(name: str, response) -> None:
         covered.add(name)
         assert response.status_code == 403, name
         assert response["Content-Type"].startswith("text/html"), name
@@ -149,7 +149,7 @@ def test_every_research_output_of_a_cohort_under_the_minimum_is_refused(
     assert covered == routes, routes - covered
 
 
-def test_small_cells_read_less_than_the_minimum(records: Records, researcher, settings):  # type: ignore[no-untyped-def]
+def test_small_cells_read_less_than_the_minimum(records: Records, researcher, settings):
     settings.NERVEPATH = {**settings.NERVEPATH, "RESEARCH_MIN_CELL": 1}  # let two patients run
     cohort = Cohort.objects.create(
         name="Two", filters=cohorts.clean_filters({}), created_by=researcher
@@ -205,7 +205,7 @@ def test_small_cells_read_less_than_the_minimum(records: Records, researcher, se
     )
 
 
-def test_index_dates_are_filtered_by_month_at_the_finest(records: Records, researcher):  # type: ignore[no-untyped-def]
+def test_index_dates_are_filtered_by_month_at_the_finest(records: Records, researcher):
     index = records.index
     month = f"{index:%Y-%m}"
     # A stored day is read as its month; a stored month stays a month.
@@ -243,7 +243,7 @@ def test_index_dates_are_filtered_by_month_at_the_finest(records: Records, resea
 
 def test_administrators_do_research_only_when_another_administrator_grants_it(
     clinic, researcher, settings
-):  # type: ignore[no-untyped-def]
+):
     cohort = Cohort.objects.create(
         name="Any", filters=cohorts.clean_filters({}), created_by=researcher
     )

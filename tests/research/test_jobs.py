@@ -28,13 +28,13 @@ def _researcher(email: str) -> User:
 
 
 @pytest.fixture
-def small_cells(settings):  # type: ignore[no-untyped-def]
+def small_cells(settings):
     """The two patients of ``records`` are enough here."""
     settings.NERVEPATH = {**settings.NERVEPATH, "RESEARCH_MIN_CELL": 1}
 
 
 @pytest.fixture
-def researcher(clinic) -> User:  # type: ignore[no-untyped-def]
+def researcher(clinic) -> User:
     return _researcher("researcher@example.org")
 
 
@@ -47,7 +47,7 @@ def cohort(records: Records, researcher: User) -> Cohort:
 
 def test_an_export_is_queued_then_made_then_downloaded_once_per_click(
     small_cells, cohort, researcher
-):  # type: ignore[no-untyped-def]
+):
     client = login(Client(), researcher)
     job = job_of(client.post(reverse("research:export_csv", args=[cohort.pk])))
     assert (job.status, job.progress, job.requested_by) == (JobStatus.QUEUED, 0, researcher)
@@ -79,7 +79,7 @@ def test_an_export_is_queued_then_made_then_downloaded_once_per_click(
 
 def test_an_expired_download_says_so_and_its_file_is_deleted(
     small_cells, cohort, researcher, settings
-):  # type: ignore[no-untyped-def]
+):
     settings.NERVEPATH = {**settings.NERVEPATH, "RESEARCH_DOWNLOAD_HOURS": 2}
     client = login(Client(), researcher)
     job = job_of(client.post(reverse("research:export_fhir", args=[cohort.pk])))
@@ -95,14 +95,14 @@ def test_an_expired_download_says_so_and_its_file_is_deleted(
     assert not AuditEvent.objects.filter(action=Action.EXPORT).exists()
 
 
-def test_another_researcher_gets_404_for_a_job(small_cells, cohort, researcher):  # type: ignore[no-untyped-def]
+def test_another_researcher_gets_404_for_a_job(small_cells, cohort, researcher):
     job = job_of(login(Client(), researcher).post(reverse("research:run", args=[cohort.pk])))
     other = login(Client(), _researcher("other@example.org"))
     for name in ("research:job", "research:job_download"):
         assert other.get(reverse(name, args=[job.public_id])).status_code == 404
 
 
-def test_a_cohort_that_shrank_while_queued_fails_with_a_sentence(cohort, researcher, settings):  # type: ignore[no-untyped-def]
+def test_a_cohort_that_shrank_while_queued_fails_with_a_sentence(cohort, researcher, settings):
     settings.NERVEPATH = {**settings.NERVEPATH, "RESEARCH_MIN_CELL": 1}
     client = login(Client(), researcher)
     job = job_of(client.post(reverse("research:run", args=[cohort.pk])))
@@ -115,7 +115,7 @@ def test_a_cohort_that_shrank_while_queued_fails_with_a_sentence(cohort, researc
     assert 'data-status="failed"' in page and "fewer than 11 patients" in page
 
 
-def test_an_analysis_job_opens_its_analysis_when_done(small_cells, cohort, researcher):  # type: ignore[no-untyped-def]
+def test_an_analysis_job_opens_its_analysis_when_done(small_cells, cohort, researcher):
     client = login(Client(), researcher)
     job = job_of(client.post(reverse("research:run", args=[cohort.pk])))
     cohort_page = client.get(reverse("research:cohort", args=[cohort.pk])).content.decode()

@@ -20,11 +20,11 @@ from nervepath.scheduling.models import (
 pytestmark = pytest.mark.booking
 
 
-def _starts(slots, location):  # type: ignore[no-untyped-def]
+def _starts(slots, location):
     return [s.starts_at.astimezone(location.tz).strftime("%H:%M") for s in slots]
 
 
-def _block(patient, clinician, location, type_slug, start, resource=None):  # type: ignore[no-untyped-def]
+def _block(patient, clinician, location, type_slug, start, resource=None):
     t = kind(type_slug)
     return Appointment.objects.create(
         patient=patient,

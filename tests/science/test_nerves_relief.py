@@ -142,7 +142,7 @@ def diaries(draw: st.DrawFn) -> tuple[CandidateRule, list[int | None]]:
     return CandidateRule(threshold=threshold, min_days=min_days, length=length), values
 
 
-def _summary(rule: CandidateRule, values: list[int | None]):  # type: ignore[no-untyped-def]
+def _summary(rule: CandidateRule, values: list[int | None]):
     return summarise({n: v for n, v in enumerate(values, start=1)}, rule)
 
 

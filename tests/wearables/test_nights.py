@@ -11,8 +11,8 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
-from tests.helpers import login
 
+from helpers import login
 from nervepath.wearables import compare, engine, services
 from nervepath.wearables.events import TreatmentEvent
 from nervepath.wearables.models import Analysis, Night, Recording, State
@@ -21,7 +21,7 @@ from nervepath.wearables.models import Analysis, Night, Recording, State
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
-def _upload(client, url, name, data):  # type: ignore[no-untyped-def]
+def _upload(client, url, name, data):
     return client.post(url, {"file": SimpleUploadedFile(name, data)})
 
 
@@ -32,7 +32,7 @@ def _run_all() -> None:
 
 def test_patient_uploads_and_sees_the_night(
     client, alice, real_file, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     login(client, alice.user)
     data = real_file("ax3_testfile.cwa")
     with django_capture_on_commit_callbacks(execute=True):
@@ -99,7 +99,7 @@ _VERSION_1_REPORT = {
 }
 
 
-def test_a_night_stored_before_the_schema_version_still_shows(client, alice):  # type: ignore[no-untyped-def]
+def test_a_night_stored_before_the_schema_version_still_shows(client, alice):
     recording = Recording.objects.create(
         patient=alice,
         uploaded_by=alice.user,
@@ -137,7 +137,7 @@ def test_a_night_stored_before_the_schema_version_still_shows(client, alice):  #
 
 def test_same_bytes_twice_are_recognised(
     client, alice, real_file, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     login(client, alice.user)
     data = real_file("GENEActiv_testfile.bin")
     with django_capture_on_commit_callbacks(execute=True):
@@ -162,7 +162,7 @@ def test_same_bytes_twice_are_recognised(
         ("night.gt3x", b"MD\x00\x00", "contents are not a .gt3x recording"),
     ],
 )
-def test_wrong_or_empty_files_are_refused(client, alice, name, data, message):  # type: ignore[no-untyped-def]
+def test_wrong_or_empty_files_are_refused(client, alice, name, data, message):
     login(client, alice.user)
     response = _upload(client, reverse("wearables:mine"), name, data)
     assert response.status_code == 400
@@ -173,7 +173,7 @@ def test_wrong_or_empty_files_are_refused(client, alice, name, data, message):  
     )
 
 
-def test_too_large_is_refused_while_streaming(client, alice, settings, real_file):  # type: ignore[no-untyped-def]
+def test_too_large_is_refused_while_streaming(client, alice, settings, real_file):
     settings.NERVEPATH = {**settings.NERVEPATH, "MAX_RECORDING_MB": 1}
     login(client, alice.user)
     response = _upload(client, reverse("wearables:mine"), "small.gt3x", real_file("small.gt3x"))
@@ -184,7 +184,7 @@ def test_too_large_is_refused_while_streaming(client, alice, settings, real_file
 
 def test_truncated_file_fails_with_a_reason_and_is_kept_then_rerun(
     client, alice, hale, real_file, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     login(client, alice.user)
     data = real_file("ggir_actigraph_testfile.gt3x")[:20000]
     with django_capture_on_commit_callbacks(execute=True):
@@ -218,7 +218,7 @@ def test_truncated_file_fails_with_a_reason_and_is_kept_then_rerun(
 
 def test_rerun_replaces_nights_never_duplicates(
     alice, real_file, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     upload = SimpleUploadedFile("n.cwa", real_file("ax3_testfile.cwa"))
     recording, _ = services.add_recording(alice, upload, by=alice.user)
     services.run_analysis(recording.analysis.pk)
@@ -236,11 +236,11 @@ def test_rerun_replaces_nights_never_duplicates(
 @pytest.mark.parametrize(
     ("start", "words"), [("2000-01-01T22:00:00", "never set"), ("2099-05-01T22:00:00", "future")]
 )
-def test_device_clock_off_is_refused(start, words):  # type: ignore[no-untyped-def]
+def test_device_clock_off_is_refused(start, words):
     report = engine.analyze_path(engine_path := str(_real("ax3_testfile.cwa")))[0]
     assert report.night_of == date(2019, 2, 25)
 
-    def analyzer(path, **kw):  # type: ignore[no-untyped-def]
+    def analyzer(path, **kw):
         from nervepath.science.movement import analyze_file
 
         r = analyze_file(path, **kw)
@@ -251,13 +251,13 @@ def test_device_clock_off_is_refused(start, words):  # type: ignore[no-untyped-d
         engine.analyze_path(engine_path, analyzer=analyzer)
 
 
-def _real(name):  # type: ignore[no-untyped-def]
-    from tests.wearables.conftest import WEARABLES
+def _real(name):
+    from wearables.conftest import WEARABLES
 
     return WEARABLES / name
 
 
-def test_clock_error_reads_as_a_clinician_sentence(alice, real_file, settings):  # type: ignore[no-untyped-def]
+def test_clock_error_reads_as_a_clinician_sentence(alice, real_file, settings):
     upload = SimpleUploadedFile("n.cwa", real_file("ax3_testfile.cwa"))
     recording, _ = services.add_recording(alice, upload, by=alice.user)
     # The file says 2019; pretend the device clock ran far behind the clinic's.
@@ -269,7 +269,7 @@ def test_clock_error_reads_as_a_clinician_sentence(alice, real_file, settings): 
     assert not Night.objects.exists()
 
 
-def analyze_as_1999(path, **kw):  # type: ignore[no-untyped-def]
+def analyze_as_1999(path, **kw):
     from nervepath.science.movement import analyze_file
 
     report = analyze_file(path, **kw)
@@ -277,9 +277,9 @@ def analyze_as_1999(path, **kw):  # type: ignore[no-untyped-def]
     return report
 
 
-def test_before_after_sentence_and_numbers():  # type: ignore[no-untyped-def]
+def test_before_after_sentence_and_numbers():
     class N:
-        def __init__(self, day, plms):  # type: ignore[no-untyped-def]
+        def __init__(self, day, plms):
             self.night_of, self.plms_index = day, plms
             self.movements_per_hour, self.moves_every_min, self.total_sleep_h = plms * 2, 20, 7
 
@@ -298,7 +298,7 @@ def test_before_after_sentence_and_numbers():  # type: ignore[no-untyped-def]
     )
 
 
-def test_clinician_sees_timeline_and_comparison(client, alice, hale, clinic, real_file, frontdesk):  # type: ignore[no-untyped-def]
+def test_clinician_sees_timeline_and_comparison(client, alice, hale, clinic, real_file, frontdesk):
     from nervepath.access.models import CareAssignment
     from nervepath.scheduling.models import Appointment, AppointmentType, Status
 
@@ -336,7 +336,7 @@ def test_clinician_sees_timeline_and_comparison(client, alice, hale, clinic, rea
 
 def test_a_three_night_file_gives_three_nights_and_reruns_keep_three(
     alice, tmp_path, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     from nervepath.demo.wearables import night_start
     from nervepath.science.movement.simulate import simulate_accel_night, write_accel_csv
 
@@ -363,7 +363,7 @@ def test_a_three_night_file_gives_three_nights_and_reruns_keep_three(
     assert not any(default_storage.exists(n.figure_name) for n in nights)  # replaced
 
 
-def test_demo_patient_has_nights_before_and_after_a_treatment(db, settings, tmp_path):  # type: ignore[no-untyped-def]
+def test_demo_patient_has_nights_before_and_after_a_treatment(db, settings, tmp_path):
     import io
 
     from django.core.management import call_command
@@ -386,7 +386,7 @@ def test_demo_patient_has_nights_before_and_after_a_treatment(db, settings, tmp_
     assert result.sentence.startswith("PLMS index fell from a median of")
 
 
-def test_treatment_events_follow_the_types_treatment_not_its_slug(alice, hale, clinic):  # type: ignore[no-untyped-def]
+def test_treatment_events_follow_the_types_treatment_not_its_slug(alice, hale, clinic):
     """A clinic names its types as it likes: what makes a visit a treatment on the nights
     timeline is the type's ``treatment`` field (issue 14), never the demo's slugs."""
     from nervepath.scheduling.models import Appointment, AppointmentType, Status, Treatment

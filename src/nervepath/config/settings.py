@@ -10,6 +10,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from nervepath.config.clinic_settings import ClinicSettings
 from nervepath.config.env import (
     env_bool,
     env_choice,
@@ -289,7 +290,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-NERVEPATH = {
+NERVEPATH: ClinicSettings = {
     # Days between decompression of one leg and the other (DESIGN.md: about three
     # weeks); an appointment type may override it.
     "SECOND_LEG_MIN_DAYS": env_int("NERVEPATH_SECOND_LEG_MIN_DAYS", 21, minimum=0),

@@ -709,10 +709,11 @@ def _scores(x: _Export) -> list[list[Any]]:
     rows = []
     for pid, instrument_id, version, n, when, inst, _given, result in x.responses:
         result = result if isinstance(result, dict) else {}
-        values = result.get("scores") if isinstance(result.get("scores"), dict) else {}
+        stored = result.get("scores")
+        values = stored if isinstance(stored, dict) else {}
         band = result.get("band") if isinstance(result.get("band"), str) else ""
         for score in inst.scores:
-            value = as_number(values.get(score.id))  # type: ignore[union-attr]
+            value = as_number(values.get(score.id))
             if value is None:
                 continue
             rows.append(

@@ -327,9 +327,10 @@ def _questionnaires(
                 qr.pop("item", None)
             responses.append(qr)
         result = result if isinstance(result, dict) else {}
-        scores = result.get("scores") if isinstance(result.get("scores"), dict) else {}
+        stored = result.get("scores")
+        scores = stored if isinstance(stored, dict) else {}
         for score in inst.scores:
-            value = as_number(scores.get(score.id))  # type: ignore[union-attr]
+            value = as_number(scores.get(score.id))
             if value is None:
                 continue
             obs: dict[str, Any] = {

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from nervepath.access import policy
 from nervepath.access.policy import Scope
+from nervepath.accounts.requests import SignedInRequest
 from nervepath.accounts.services import AccountError, patient_for_email
 from nervepath.audit import log as audit
 from nervepath.audit.models import Action
@@ -44,7 +45,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not request.user.can_manage_schedule:  # type: ignore[union-attr]
+        if not request.user.can_manage_schedule:
             raise PermissionDenied("The calendar is for clinic staff.")
         return view(request, *args, **kwargs)
 
@@ -52,7 +53,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 
 
 @staff_required
-def staff_home(request: HttpRequest) -> HttpResponse:
+def staff_home(request: SignedInRequest) -> HttpResponse:
     location = Location.objects.order_by("name").first()
     if location is None:
         messages.info(request, "No location is set up yet: add one in the admin.")
@@ -71,7 +72,7 @@ def _day_param(request: HttpRequest, location: Location) -> date:
 
 
 @staff_required
-def calendar(request: HttpRequest, location_slug: str) -> HttpResponse:
+def calendar(request: SignedInRequest, location_slug: str) -> HttpResponse:
     location = get_object_or_404(Location, slug=location_slug)
     day = _day_param(request, location)
     week = request.GET.get("view") == "week"
@@ -87,6 +88,7 @@ def calendar(request: HttpRequest, location_slug: str) -> HttpResponse:
     )
     _mark_visible(request, appointments, what="calendar")
     clinicians = list(Clinician.objects.filter(hours__location=location).distinct())
+    columns: list[tuple[object, list[Appointment]]]  # (day or clinician, their visits)
     if week:
         columns = [
             (
@@ -125,6 +127,7 @@ def _mark_visible(request: HttpRequest, appointments: list[Appointment], *, what
         .values_list("pk", flat=True)
     )
     for a in appointments:
+        # An attribute for the template only (not a model field).
         a.shown = a.patient_id in visible  # type: ignore[attr-defined]
     policy.record_listed(request, visible, what=what)
 
@@ -140,7 +143,7 @@ def _appointment(request: HttpRequest, pk: int, action: str) -> Appointment:
 
 
 @staff_required
-def staff_book(request: HttpRequest, location_slug: str) -> HttpResponse:
+def staff_book(request: SignedInRequest, location_slug: str) -> HttpResponse:
     location = get_object_or_404(Location, slug=location_slug)
     initial = {}
     if request.GET.get("date"):
@@ -192,7 +195,7 @@ def staff_book(request: HttpRequest, location_slug: str) -> HttpResponse:
 
 
 @staff_required
-def staff_appointment(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_appointment(request: SignedInRequest, pk: int) -> HttpResponse:
     action = Action.UPDATE if request.method == "POST" else Action.VIEW
     appointment = _appointment(request, pk, action)
     location = appointment.location
@@ -239,7 +242,7 @@ def staff_appointment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def staff_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_outcome(request: SignedInRequest, pk: int) -> HttpResponse:
     appointment = _appointment(request, pk, Action.UPDATE)
     try:
         services.record_outcome(appointment, request.POST.get("status", ""))
@@ -252,7 +255,7 @@ def staff_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def staff_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_cancel(request: SignedInRequest, pk: int) -> HttpResponse:
     appointment = _appointment(request, pk, Action.UPDATE)
     try:
         services.cancel(appointment, by=request.user)
@@ -296,7 +299,7 @@ def clinician_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def rotate_feed(request: HttpRequest) -> HttpResponse:
+def rotate_feed(request: SignedInRequest) -> HttpResponse:
     """The clinician replaces their feed address (e.g. after a phone was lost); the old
     address answers 404 at once."""
     clinician = Clinician.objects.filter(user=request.user).first()
@@ -316,7 +319,7 @@ def rotate_feed(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def time_off(request: HttpRequest, location_slug: str) -> HttpResponse:
+def time_off(request: SignedInRequest, location_slug: str) -> HttpResponse:
     """Upcoming leave, closures and extra hours at a location; add or remove one."""
     location = get_object_or_404(Location, slug=location_slug)
     form = ExceptionForm(location, request.POST or None)
@@ -360,7 +363,7 @@ def time_off(request: HttpRequest, location_slug: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def time_off_delete(request: HttpRequest, location_slug: str, pk: int) -> HttpResponse:
+def time_off_delete(request: SignedInRequest, location_slug: str, pk: int) -> HttpResponse:
     location = get_object_or_404(Location, slug=location_slug)
     get_object_or_404(AvailabilityException, pk=pk, location=location).delete()
     messages.success(request, "Removed.")
