@@ -25,7 +25,7 @@ GOOD = "Seen in the ER tonight with acute weakness"
 def _request(user):
     request = RequestFactory().post("/staff/patients/emergency-access/")
     request.user = user
-    request.request_id = "req-test-0002"
+    request.request_id = "req-test-0002"  # type: ignore[attr-defined]  # as the middleware sets
     return request
 
 

@@ -21,7 +21,7 @@ from nervepath.scheduling import services
 def _request(user):
     request = RequestFactory().get("/staff/patients/1/", REMOTE_ADDR="203.0.113.9")
     request.user = user
-    request.request_id = "req-test-0001"
+    request.request_id = "req-test-0001"  # type: ignore[attr-defined]  # as the middleware sets
     return request
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -68,7 +69,9 @@ def _walk(
         cache.clear()
         signed_in()
         url = "/api" + path if not path.startswith("/api") else path
-        kwargs = {"data": json.dumps(body), "content_type": "application/json"} if body else {}
+        kwargs: dict[str, Any] = (
+            {"data": json.dumps(body), "content_type": "application/json"} if body else {}
+        )
         response = client.generic(method, url, **kwargs)
         seen[f"{method} {url} (api)"] = response.status_code
         text = response.content.decode("utf-8", "replace")

@@ -101,7 +101,7 @@ def test_sign_out_deletes_the_server_side_session(client, alice):
 def _reset_link(client, email: str) -> str:
     mail.outbox.clear()
     client.post("/accounts/password-reset/", {"email": email})
-    match = re.search(r"https?://[^/]+(/accounts/reset/\S+/)", mail.outbox[0].body)
+    match = re.search(r"https?://[^/]+(/accounts/reset/\S+/)", str(mail.outbox[0].body))
     assert match is not None
     return match.group(1)
 

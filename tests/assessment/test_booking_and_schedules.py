@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -124,11 +125,12 @@ def test_the_schedule_task_and_command_open_due_questionnaires(clinic, bob, hale
 
 def test_a_schedule_refuses_bad_settings(clinic, bob, hale):
     today = timezone.localdate()
-    for kwargs, message in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"every_days": 0, "first_due": today, "until": None}, "Repeat every"),
         ({"every_days": 7, "first_due": today - timedelta(days=1), "until": None}, "past"),
         ({"every_days": 7, "first_due": today, "until": today - timedelta(days=1)}, "end"),
-    ]:
+    ]
+    for kwargs, message in cases:
         with pytest.raises(services.AssessmentError, match=message):
             services.add_schedule(bob, ["irls"], by=hale.user, **kwargs)
     with pytest.raises(services.AssessmentError, match="at least one"):

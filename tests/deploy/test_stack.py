@@ -101,7 +101,7 @@ def test_production_stack_smoke_journey(stack) -> None:
     # A slot four weeks out, so the reminder is due well in the future.
     slots = s.get(
         f"{base}/api/availability",
-        params={"appointment_type": "new-patient", "location": "fort-collins", "days": 35},
+        params={"appointment_type": "new-patient", "location": "fort-collins", "days": "35"},
         timeout=120,
     )
     assert slots.status_code == 200, slots.text
@@ -115,7 +115,7 @@ def test_production_stack_smoke_journey(stack) -> None:
             "clinician_id": slot["clinician_id"],
             "starts_at": slot["starts_at"],
         },
-        headers={"X-CSRFToken": s.cookies["csrftoken"], "Referer": f"{base}/api/docs"},
+        headers={"X-CSRFToken": str(s.cookies["csrftoken"]), "Referer": f"{base}/api/docs"},
         timeout=120,
     )
     assert booked.status_code == 201, booked.text

@@ -209,12 +209,12 @@ def test_drug_classes(name, code):
 
 
 def test_enacarbil_is_told_from_gabapentin_and_unknown_names_have_no_class():
-    assert drugs.classify("Gabapentin enacarbil").generic == "gabapentin enacarbil"  # type: ignore[union-attr]
-    assert drugs.classify("gabapentin").generic == "gabapentin"  # type: ignore[union-attr]
+    assert drugs.classify("Gabapentin enacarbil").generic == "gabapentin enacarbil"
+    assert drugs.classify("gabapentin").generic == "gabapentin"
     assert drugs.classify("Markerol") is None
     assert drugs.classify("") is None
-    assert drugs.classify("Pramipexole").dopaminergic  # type: ignore[union-attr]
-    assert not drugs.classify("Pregabalin").dopaminergic  # type: ignore[union-attr]
+    assert drugs.classify("Pramipexole").dopaminergic
+    assert not drugs.classify("Pregabalin").dopaminergic
 
 
 # -- the staff page ----------------------------------------------------------------------

@@ -952,7 +952,8 @@ def test_a_surgery_following_its_visit_names_who_moved_the_visit(alice, hale, cl
     week = timedelta(days=7)
     moved.starts_at, moved.ends_at = moved.starts_at + week, moved.ends_at + week
     moved.blocked_from, moved.blocked_until = moved.blocked_from + week, moved.blocked_until + week
-    moved._history_user = frontdesk  # a change outside a request naming its author
+    # simple-history's hook: a change outside a request naming its author.
+    moved._history_user = frontdesk  # type: ignore[attr-defined]
     moved.save()
     row.refresh_from_db()
     assert row.operated_on == day + week

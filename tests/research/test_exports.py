@@ -8,6 +8,7 @@ import io
 import json
 import re
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 from fhir.resources.R4B.appointment import Appointment as FhirAppointment
@@ -25,7 +26,7 @@ from nervepath.research.models import StudyCode
 
 from .conftest import FREETEXT, SNAPSHOT, Records, unzip
 
-FHIR_MODELS = {
+FHIR_MODELS: dict[str, Any] = {
     "Patient": FhirPatient,
     "Appointment": FhirAppointment,
     "Procedure": FhirProcedure,

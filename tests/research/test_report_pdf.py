@@ -162,5 +162,5 @@ def test_a_wide_table_gets_a_landscape_page_with_its_words_whole():
     assert any("Table 2. Wide" in line for line in pages[wide_page])
     for word in words:
         assert any(word in line for line in pages[wide_page]), word
-    word = docx.Document(io.BytesIO(doc.to_docx(document)))
-    assert [s.page_width > s.page_height for s in word.sections] == [False, True, False]
+    word_file = docx.Document(io.BytesIO(doc.to_docx(document)))
+    assert [s.page_width > s.page_height for s in word_file.sections] == [False, True, False]

@@ -6,6 +6,9 @@ bound) and patient records started by e-mail per client address per day
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 import pytest
 from django.urls import reverse
 
@@ -29,7 +32,7 @@ def _one_slot_a_day(location, count, type_slug="follow-up"):
         28,
         window=window,
     )
-    by_day = {}
+    by_day: dict[date, Any] = {}
     for slot in slots:
         by_day.setdefault(slot.starts_at.astimezone(location.tz).date(), slot)
     assert len(by_day) >= count, "the demo clinic has too few open days"

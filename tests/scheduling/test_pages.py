@@ -86,7 +86,7 @@ def test_an_anonymous_booking_is_held_until_confirmed_from_the_mailbox(
     assert request_mail.to == ["dana.fox@example.org"]
     assert held.manage_token not in request_mail.body  # no manage link before confirming
     assert not request_mail.attachments
-    confirm = _link_in(request_mail.body, "confirm")
+    confirm = _link_in(str(request_mail.body), "confirm")
     # Opening the link (a mail scanner does too) changes nothing; confirming does.
     assert client.get(confirm).status_code == 200
     held.refresh_from_db()
@@ -166,7 +166,7 @@ def test_an_unconfirmed_hold_lapses_and_frees_its_time_without_a_waitlist_offer(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(_confirm_url(fc), _details(slot, "dana@example.org"))
     held = Appointment.objects.get(status=Status.HELD)
-    confirm = _link_in(mail.outbox[0].body, "confirm")
+    confirm = _link_in(str(mail.outbox[0].body), "confirm")
     # The hold passes: availability ignores it even before the worker releases it.
     Appointment.objects.filter(pk=held.pk).update(
         hold_expires_at=timezone.now() - timedelta(seconds=1)

@@ -125,7 +125,7 @@ def test_impossible_diaries_are_refused(entries: dict[int, float], message: str)
 )
 def test_impossible_rules_are_refused(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):
-        CandidateRule(**kwargs)  # type: ignore[arg-type]
+        CandidateRule(**kwargs)  # type: ignore[arg-type]  # floats where ints go, on purpose
 
 
 # -- properties --------------------------------------------------------------------------

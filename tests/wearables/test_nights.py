@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.files.storage import default_storage
@@ -315,9 +315,7 @@ def test_clinician_sees_timeline_and_comparison(client, alice, hale, clinic, rea
     night = Night.objects.get()
     block = AppointmentType.objects.get(slug="nerve-block")
     when = timezone.make_aware(
-        timezone.datetime.combine(
-            night.night_of - timedelta(days=2), timezone.datetime.min.time().replace(hour=10)
-        )
+        datetime.combine(night.night_of - timedelta(days=2), datetime.min.time().replace(hour=10))
     )
     appt = Appointment.objects.create(
         patient=alice, clinician=hale, location=clinic["fort-collins"], appointment_type=block,

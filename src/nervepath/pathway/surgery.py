@@ -254,7 +254,7 @@ def record_surgery(
     if appointment is not None and operated_on is None:
         operated_on = appointment.local_start.date()
     if operated_on is None:
-        raise PathwayError("Give the day of the surgery, or the visit it took place at.")
+        raise PathwayError("Give the date of the surgery.")
     surgery = Surgery(
         patient=patient,
         leg=leg,
