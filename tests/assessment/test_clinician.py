@@ -101,6 +101,23 @@ def test_results_stored_before_the_schema_version_still_show_on_the_summary(
     assert "moderate" in answers.content.decode()
 
 
+def test_a_result_saved_by_a_newer_version_gets_a_sentence_not_a_server_error(
+    answered, alice, hale_client
+):
+    latest = answered["latest"]
+    newer = {**latest.result, "schema_version": instruments.RESULT_SCHEMA_VERSION + 1}
+    models.QuerySet.update(Response.objects.filter(pk=latest.pk), result=newer)
+    for url in (
+        f"/staff/patients/{alice.pk}/assessment/",
+        f"/staff/patients/{alice.pk}/assessment/responses/{latest.pk}/",
+    ):
+        page = hale_client.get(url)
+        assert page.status_code == 409, url
+        assert "saved by a newer version of nervepath" in page.content.decode()
+    # The row is left as it was.
+    assert Response.objects.get(pk=latest.pk).result == newer
+
+
 def test_the_trend_plot_is_an_svg_behind_the_policy(
     answered, alice, client, hale, lindqvist, frontdesk, bob
 ):

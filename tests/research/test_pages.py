@@ -204,6 +204,24 @@ def test_a_run_stored_before_the_schema_version_still_shows_its_figures(history,
     assert recurrence.status_code == 200 and recurrence.content.startswith(b"\x89PNG")
 
 
+def test_a_run_saved_by_a_newer_version_gets_a_sentence_not_a_server_error(
+    history, research_client
+):
+    cohort = _save(research_client)
+    _run(research_client, cohort)
+    run = AnalysisRun.objects.get()
+    newer = {**run.result, "schema_version": run.result["schema_version"] + 1}
+    AnalysisRun.objects.filter(pk=run.pk).update(result=newer)
+    for url in (
+        reverse("research:analysis", args=[run.public_id]),
+        reverse("research:figure", args=[run.public_id, "paired-irls_total", "svg"]),
+    ):
+        page = research_client.get(url)
+        assert page.status_code == 409, url
+        assert "saved by a newer version of nervepath" in page.content.decode()
+    assert AnalysisRun.objects.get(pk=run.pk).result == newer
+
+
 def test_an_analysis_is_reproducible_from_its_definition(history, research_client):
     cohort = _save(research_client)
     _run(research_client, cohort)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from helpers import login
+from nervepath.science.movement.report import NIGHT_REPORT_SCHEMA_VERSION
 from nervepath.wearables import compare, engine, services
 from nervepath.wearables.events import TreatmentEvent
 from nervepath.wearables.models import Analysis, Night, Recording, State
@@ -133,6 +134,36 @@ def test_a_night_stored_before_the_schema_version_still_shows(client, alice):
     )
     assert stored == _VERSION_1_REPORT
     assert "schema_version" in engine.result_from_report(night.night_report, figure=False).report
+
+
+def test_a_night_saved_by_a_newer_version_gets_a_sentence_not_a_server_error(client, alice):
+    recording = Recording.objects.create(
+        patient=alice,
+        uploaded_by=alice.user,
+        original_name="night.cwa",
+        storage_name="test/newer-night.cwa",
+        size=10,
+        sha256="b" * 64,
+        file_format=".cwa",
+    )
+    newer = {**_VERSION_1_REPORT, "schema_version": NIGHT_REPORT_SCHEMA_VERSION + 1}
+    night = Night.objects.create(
+        recording=recording,
+        patient=alice,
+        night_of=timezone.localdate() - timedelta(days=3),
+        plms_index=18.7,
+        report=newer,
+        engine_version="newer",
+    )
+    login(client, alice.user)
+    for url in (
+        reverse("wearables:night", args=[night.public_id]),
+        reverse("wearables:download", args=[night.public_id, "pdf"]),
+    ):
+        page = client.get(url)
+        assert page.status_code == 409, url
+        assert "saved by a newer version of nervepath" in page.content.decode()
+    assert Night.objects.get(pk=night.pk).report == newer
 
 
 def test_same_bytes_twice_are_recognised(

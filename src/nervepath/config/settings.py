@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "nervepath.accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A stored result newer than this code: a 409 page with a sentence, not a 500.
+    "nervepath.config.middleware.StoredVersionMiddleware",
     # Last, as django-axes requires: turns a locked-out sign-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
