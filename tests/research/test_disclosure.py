@@ -34,6 +34,7 @@ from nervepath.research.models import (
 )
 from nervepath.science.outcomes import plots
 from nervepath.science.outcomes.analysis import analyse
+from nervepath.science.outcomes.result import AnalysisResult
 
 from .conftest import Records
 
@@ -157,24 +158,24 @@ def test_small_cells_read_less_than_the_minimum(records: Records, researcher, se
     run = _old_run(cohort, researcher)
     plain = report.blocks(run)
     settings.NERVEPATH = {**settings.NERVEPATH, "RESEARCH_MIN_CELL": 11}
-    result = disclosure.disclosed(run.result)
+    result = disclosure.disclosed(AnalysisResult.from_dict(run.result))
     # Table 1: the header's group sizes and every count cell.
-    header = result["table1"]["header"]
+    header = result.table1["header"]
     assert header[1] == "Overall (n=<11)"
     assert not any(re.search(r"\(n=([1-9]|10)\)", h) for h in header), header
-    cells = [c for row in result["table1"]["rows"] for c in row[1:-1]]
+    cells = [c for row in result.table1["rows"] for c in row[1:-1]]
     assert "<11" in cells
     assert not any(c.split(" ")[0].isdigit() and 0 < int(c.split(" ")[0]) < 11 for c in cells)
-    for row in result["results_table"]["rows"]:
+    for row in result.results_table["rows"]:
         assert row[2] in ("<11", "0")
-    for share in result["responders"]:
+    for share in result.responders:
         assert share["n"] in ("<11", 0)
     # The same run's page as shown (Table 1 and all): no count of 1 to 10 left.
-    shown = disclosure.disclosed(run.result, 11)
+    shown = disclosure.disclosed(AnalysisResult.from_dict(run.result), 11)
     tables = [t for block in report.blocks(run) for t in block.tables]
     assert tables and plain != report.blocks(run)
     table1 = next(t for t in tables if t.title == "Baseline characteristics")
-    assert table1.rows == shown["table1"]["rows"]
+    assert table1.rows == shown.table1["rows"]
 
     # Figures: the science layer suppresses its counts when given min_cell.
     svg = plots.render(
