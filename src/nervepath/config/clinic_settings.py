@@ -44,4 +44,5 @@ class ClinicSettings(TypedDict, total=False):
     RESEARCH_MIN_CELL: int
     ADMINS_DO_RESEARCH: bool
     RESEARCH_DOWNLOAD_HOURS: int
+    RESEARCH_JOB_LEASE_SECONDS: int
     EMERGENCY_GRANTS_PER_HOUR: int

@@ -380,6 +380,9 @@ NERVEPATH: ClinicSettings = {
     # Research analyses, documents and exports run on the task worker; a finished file
     # can be downloaded for this many hours, then it is deleted (research/jobs.py).
     "RESEARCH_DOWNLOAD_HOURS": env_int("NERVEPATH_RESEARCH_DOWNLOAD_HOURS", 24, minimum=1),
+    # A running research job whose worker has not renewed its heartbeat for this long
+    # (the worker died) is marked failed with a sentence (research/jobs.py).
+    "RESEARCH_JOB_LEASE_SECONDS": env_int("NERVEPATH_RESEARCH_JOB_LEASE_SECONDS", 120, minimum=2),
     # --- end issue 22 (findings 3, 4, 7) -------------------------------------------------
 }
 # --- Issue 22, finding 8: break-glass ----------------------------------------------------

@@ -163,9 +163,15 @@ class ResearchJob(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     file_name = models.CharField(max_length=120, blank=True)
     content_type = models.CharField(max_length=120, blank=True)
+    # The made file, in file storage (``research/jobs/...``); rows made before files went
+    # to storage hold the bytes in ``data`` instead (migration 0004 moves them).
+    storage_name = models.CharField(max_length=200, blank=True)
     data = models.BinaryField(null=True, blank=True, editable=False)
     size = models.PositiveIntegerField(default=0)
     task_id = models.CharField(max_length=64, blank=True)
+    # Renewed by the worker while the job runs; a running job that stops beating for a
+    # lease lost its worker (jobs.recover_stale).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

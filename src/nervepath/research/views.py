@@ -25,6 +25,7 @@ from nervepath.audit import log as audit
 from nervepath.audit.models import Action
 from nervepath.research import cohorts, disclosure, figures, jobs, report
 from nervepath.research.access import may_do_research
+from nervepath.research.files import read_job_file
 from nervepath.research.forms import CohortForm
 from nervepath.research.models import (
     AnalysisRun,
@@ -324,6 +325,18 @@ def _own_job(request: HttpRequest, public_id: str) -> ResearchJob:
     )
 
 
+def _job_file(job: ResearchJob) -> bytes | None:
+    """The job's file: from file storage, or from the row for a job made before files
+    went to storage; None once it was deleted."""
+    if job.storage_name:
+        try:
+            return read_job_file(job.storage_name)
+        except FileNotFoundError:
+            return None
+    data = ResearchJob.objects.values_list("data", flat=True).get(pk=job.pk)
+    return None if data is None else bytes(data)
+
+
 def _job_context(job: ResearchJob) -> dict[str, Any]:
     return {"job": job, "expired": jobs.expired(job), "hours": jobs.download_hours()}
 
@@ -332,6 +345,7 @@ def _job_context(job: ResearchJob) -> dict[str, Any]:
 def job(request: SignedInRequest, public_id: str) -> HttpResponse:
     """The job's page: its status and progress while it runs (the page reloads itself
     every two seconds, no script), then its download link or the analysis."""
+    jobs.recover_stale()  # a worker that died: the page says so instead of "running"
     job = _own_job(request, public_id)
     if job.status == JobStatus.DONE and not disclosure.enough(job.patients):
         return _too_small(request, job.patients, "job", job.cohort_id)
@@ -351,7 +365,7 @@ def job_download(request: SignedInRequest, public_id: str) -> HttpResponse:
     if jobs.expired(job):
         jobs.purge_expired()
         return render(request, "research/job.html", _job_context(job), status=410)
-    data = ResearchJob.objects.values_list("data", flat=True).get(pk=job.pk)
+    data = _job_file(job)
     if data is None:
         gone = {**_job_context(job), "expired": True}
         return render(request, "research/job.html", gone, status=410)
@@ -361,4 +375,4 @@ def job_download(request: SignedInRequest, public_id: str) -> HttpResponse:
         obj=job.run if job.run_id else job.cohort,
         detail=f"{DOWNLOADS[JobKind(job.kind)]} of cohort {job.cohort_id}: {job.patients} patients",
     )
-    return _download(bytes(data), job.content_type, job.file_name)
+    return _download(data, job.content_type, job.file_name)
