@@ -80,6 +80,8 @@ def schedule_housekeeping() -> bool:
     from nervepath.research.tasks import research_housekeeping
     from nervepath.taskqueue import enqueue_once
 
+    if not research_housekeeping.get_backend().supports_defer:
+        return False  # a backend without a queue for later (the pages still clean up)
     return enqueue_once(research_housekeeping, timezone.now() + HOUSEKEEPING_EVERY)
 
 
