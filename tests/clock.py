@@ -83,7 +83,8 @@ def travel_from_env() -> datetime | None:
     atexit.register(_stop)
     # freezegun ticks by the local wall clock, which jumps when Django sets the process's
     # TZ after this; tick by the epoch clock from the shared anchor instead.
-    api.freeze_factories[-1] = _SessionClock(instant, anchor)
+    # freezegun types its factories as its own class; ours is called the same way.
+    api.freeze_factories[-1] = _SessionClock(instant, anchor)  # type: ignore[call-overload]
     return instant
 
 

@@ -26,7 +26,7 @@ from nervepath.scheduling.models import AvailabilityException, Clinician, Locati
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():  # type: ignore[no-untyped-def]
+def _fresh_rate_limits():
     """Each test starts with no requests counted against the rate limits."""
     cache.clear()
     yield
@@ -34,7 +34,7 @@ def _fresh_rate_limits():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def clinic(db):  # type: ignore[no-untyped-def]
+def clinic(db):
     snapshot.build(_build_clinic)
     return {loc.slug: loc for loc in Location.objects.all()}
 
@@ -53,42 +53,42 @@ def _patient(email: str, first: str, last: str) -> Patient:
 
 
 @pytest.fixture
-def alice(clinic) -> Patient:  # type: ignore[no-untyped-def]
+def alice(clinic) -> Patient:
     return _patient("alice@example.org", "Alice", "Archer")
 
 
 @pytest.fixture
-def bob(clinic) -> Patient:  # type: ignore[no-untyped-def]
+def bob(clinic) -> Patient:
     return _patient("bob@example.org", "Bob", "Baker")
 
 
 @pytest.fixture
-def hale(clinic) -> Clinician:  # type: ignore[no-untyped-def]
+def hale(clinic) -> Clinician:
     return Clinician.objects.get(user__last_name="Hale")
 
 
 @pytest.fixture
-def okafor(clinic) -> Clinician:  # type: ignore[no-untyped-def]
+def okafor(clinic) -> Clinician:
     return Clinician.objects.get(user__last_name="Okafor")
 
 
 @pytest.fixture
-def lindqvist(clinic) -> Clinician:  # type: ignore[no-untyped-def]
+def lindqvist(clinic) -> Clinician:
     return Clinician.objects.get(user__last_name="Lindqvist")
 
 
 @pytest.fixture
-def frontdesk(clinic) -> User:  # type: ignore[no-untyped-def]
+def frontdesk(clinic) -> User:
     return User.objects.get(role=Role.FRONT_DESK)
 
 
 @pytest.fixture
-def researcher(clinic) -> User:  # type: ignore[no-untyped-def]
+def researcher(clinic) -> User:
     return User.objects.get(role=Role.RESEARCHER)
 
 
 @pytest.fixture
-def admin_user(clinic) -> User:  # type: ignore[no-untyped-def]
+def admin_user(clinic) -> User:
     return User.objects.get(role=Role.ADMIN)
 
 

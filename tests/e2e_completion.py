@@ -31,13 +31,13 @@ class Cost:
 def complete_all(page: Page, list_url: str, *, limit: int = 60) -> Cost:
     cost = Cost()
 
-    def navigated(frame) -> None:  # type: ignore[no-untyped-def]
+    def navigated(frame) -> None:
         if frame == page.main_frame:
             cost.screens += 1
 
     page.on("framenavigated", navigated)
 
-    def tap(locator) -> None:  # type: ignore[no-untyped-def]
+    def tap(locator) -> None:
         locator.click()
         cost.taps += 1
         page.wait_for_load_state()
@@ -63,7 +63,7 @@ def complete_all(page: Page, list_url: str, *, limit: int = 60) -> Cost:
     return cost
 
 
-def _answer_form(page: Page, cost: Cost, tap) -> None:  # type: ignore[no-untyped-def]
+def _answer_form(page: Page, cost: Cost, tap) -> None:
     """Answer the first unanswered required question shown, until none is left (a
     question that opens others may reload the page on older versions: look again)."""
     for _ in range(80):

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Any
 
 from django.apps import apps
 from django.core.management.color import no_style
@@ -34,7 +35,7 @@ class Snapshot:
     """Rows a build added: per table, the column names and the rows (or COPY text)."""
 
     columns: dict[str, list[str]] = field(default_factory=dict)
-    rows: dict[str, list[tuple[object, ...]]] = field(default_factory=dict)
+    rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     copies: dict[str, str] = field(default_factory=dict)
 
 
@@ -52,7 +53,7 @@ def _pk_column(table: str) -> str | None:
         return connection.introspection.get_primary_key_column(cursor, table)
 
 
-def _keys(table: str, pk: str) -> set[object]:
+def _keys(table: str, pk: str) -> set[Any]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {connection.ops.quote_name(pk)} FROM {_q(table)}")
         return {row[0] for row in cursor.fetchall()}
@@ -62,14 +63,14 @@ def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _take(table: str, pk: str, before: set[object], snapshot: Snapshot) -> None:
+def _take(table: str, pk: str, before: set[Any], snapshot: Snapshot) -> None:
     new = sorted(_keys(table, pk) - before)
     if not new:
         return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             buffer = io.StringIO()
-            keys = ",".join(str(int(k)) for k in new)  # type: ignore[call-overload]
+            keys = ",".join(str(int(k)) for k in new)
             query = f"COPY (SELECT * FROM {_q(table)} WHERE {_q(pk)} IN ({keys})) TO STDOUT"
             with cursor.cursor.copy(query) as copy:
                 for data in copy:

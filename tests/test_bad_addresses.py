@@ -53,7 +53,7 @@ def test_the_api_answers_404_for_an_id_too_large(client, alice):
 def test_every_url_pattern_uses_the_bounded_id_converter():
     """A new route with Django's unbounded ``<int:...>`` fails here."""
 
-    def walk(patterns, prefix=""):  # type: ignore[no-untyped-def]
+    def walk(patterns, prefix=""):
         for p in patterns:
             if isinstance(p, URLResolver):
                 yield from walk(p.url_patterns, prefix + str(p.pattern))

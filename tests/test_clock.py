@@ -61,17 +61,17 @@ def test_a_child_process_sees_the_same_clock(now: datetime) -> None:
 
 
 @pytest.mark.parametrize("value", ["2027-01-10T14:00:00-07:00", "2027-01-10T21:00:00Z"])
-def test_an_instant_with_an_offset_is_read_as_given(monkeypatch, value: str) -> None:  # type: ignore[no-untyped-def]
+def test_an_instant_with_an_offset_is_read_as_given(monkeypatch, value: str) -> None:
     monkeypatch.setenv(clock.ENV, value)
     assert clock.target() == datetime(2027, 1, 10, 21, tzinfo=UTC)
 
 
-def test_an_instant_without_an_offset_is_the_clinics_wall_time(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_an_instant_without_an_offset_is_the_clinics_wall_time(monkeypatch) -> None:
     monkeypatch.setenv(clock.ENV, "2027-07-04T09:30")
     assert clock.target() == datetime(2027, 7, 4, 15, 30, tzinfo=UTC)  # MDT, UTC-6
 
 
-def test_a_malformed_instant_stops_the_session_with_a_sentence(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_malformed_instant_stops_the_session_with_a_sentence(monkeypatch) -> None:
     monkeypatch.setenv(clock.ENV, "next sunday")
     with pytest.raises(SystemExit, match="is not an ISO 8601 instant"):
         clock.target()

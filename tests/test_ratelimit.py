@@ -15,7 +15,7 @@ from nervepath.ratelimit import rate_limit
 from nervepath.scheduling.models import Appointment
 
 
-def limits(**scopes: tuple[int, int]):  # type: ignore[no-untyped-def]
+def limits(**scopes: tuple[int, int]):
     rates = {**settings.NERVEPATH["RATE_LIMITS"], **scopes}
     return override_settings(NERVEPATH={**settings.NERVEPATH, "RATE_LIMITS": rates})
 
@@ -42,7 +42,7 @@ def test_a_good_rate_is_read(monkeypatch):
 
 def test_the_decorator_refuses_a_bad_key():
     with pytest.raises(ValueError, match="key"):
-        rate_limit("login", key="everyone")  # type: ignore[arg-type]
+        rate_limit("login", key="everyone")  # type: ignore[arg-type]  # a bad key on purpose
     with pytest.raises(ValueError, match="both"):
         rate_limit("login", limit=3)
 

@@ -51,6 +51,7 @@ def make_clinical_records(patient: Patient) -> list[str]:
 
     content = b"%PDF-1.4\nferritin 31 ng/mL MARKER-FILE-5K\n%%EOF\n"
     upload = SimpleUploadedFile("ferritin.pdf", content)
+    # What DocumentForm.clean_file notes on an upload it has sniffed.
     upload.detected_type = "application/pdf"  # type: ignore[attr-defined]
     add_document(patient, upload, kind="lab", title="Ferritin result MARKER-7Q2", by=patient.user)
     markers += ["MARKER-7Q2", "MARKER-FILE-5K"]

@@ -17,7 +17,7 @@ from . import clinical, walker
 
 
 @pytest.fixture
-def alice_record(clinic, alice, hale, okafor, frontdesk):  # type: ignore[no-untyped-def]
+def alice_record(clinic, alice, hale, okafor, frontdesk):
     alice.phone = "970-555-0199"
     alice.date_of_birth = date(1961, 3, 14)
     alice.save()
@@ -46,7 +46,7 @@ def alice_record(clinic, alice, hale, okafor, frontdesk):  # type: ignore[no-unt
 
 
 @pytest.fixture
-def walk_setup(alice_record, clinic):  # type: ignore[no-untyped-def]
+def walk_setup(alice_record, clinic):
     alice = alice_record["patient"]
     fp = walker.footprint(alice)
     slugs = [next(iter(clinic)), "follow-up"]

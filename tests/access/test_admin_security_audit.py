@@ -24,7 +24,7 @@ YEAR_2100 = datetime(2100, 1, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def grant(alice_record, lindqvist):  # type: ignore[no-untyped-def]
+def grant(alice_record, lindqvist):
     request = RequestFactory().post("/")
     request.user = lindqvist.user
     return policy.open_emergency_access(
@@ -32,12 +32,12 @@ def grant(alice_record, lindqvist):  # type: ignore[no-untyped-def]
     )
 
 
-def _form(grant, expires):  # type: ignore[no-untyped-def]
+def _form(grant, expires):
     local = timezone.localtime(expires)
     return {"expires_at_0": local.strftime("%Y-%m-%d"), "expires_at_1": local.strftime("%H:%M:%S")}
 
 
-def test_the_model_refuses_a_grant_past_its_cap(grant):  # type: ignore[no-untyped-def]
+def test_the_model_refuses_a_grant_past_its_cap(grant):
     original = grant.expires_at
     grant.expires_at = YEAR_2100
     with pytest.raises(ValidationError, match="at most 240 minutes"):
@@ -60,7 +60,7 @@ def test_the_model_refuses_a_grant_past_its_cap(grant):  # type: ignore[no-untyp
     assert EmergencyAccess.objects.count() == 1
 
 
-def test_the_admin_form_shows_the_cap_and_changes_nothing(client, grant, admin_user):  # type: ignore[no-untyped-def]
+def test_the_admin_form_shows_the_cap_and_changes_nothing(client, grant, admin_user):
     login(client, admin_user)
     url = f"/admin/access/emergencyaccess/{grant.pk}/change/"
     response = client.post(url, _form(grant, YEAR_2100))
@@ -72,7 +72,7 @@ def test_the_admin_form_shows_the_cap_and_changes_nothing(client, grant, admin_u
     assert not AuditEvent.objects.filter(action=Action.UPDATE, object_id=str(grant.pk)).exists()
 
 
-def test_shortening_a_grant_in_the_admin_is_audited(client, grant, admin_user):  # type: ignore[no-untyped-def]
+def test_shortening_a_grant_in_the_admin_is_audited(client, grant, admin_user):
     login(client, admin_user)
     url = f"/admin/access/emergencyaccess/{grant.pk}/change/"
     shorter = grant.started_at + timedelta(minutes=20)
@@ -87,7 +87,7 @@ def test_shortening_a_grant_in_the_admin_is_audited(client, grant, admin_user): 
     assert event.patient_id == grant.patient_id
 
 
-def test_deleting_a_two_factor_device_in_the_admin_is_audited(client, admin_user, alice):  # type: ignore[no-untyped-def]
+def test_deleting_a_two_factor_device_in_the_admin_is_audited(client, admin_user, alice):
     device = TOTPDevice.objects.create(user=alice.user, name="Authenticator app", confirmed=True)
     login(client, admin_user)
     response = client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
@@ -97,7 +97,7 @@ def test_deleting_a_two_factor_device_in_the_admin_is_audited(client, admin_user
     assert event.object_id == str(device.pk) and event.actor_id == admin_user.pk
 
 
-def test_changing_a_role_in_the_admin_is_audited_with_the_field(client, admin_user, clinic):  # type: ignore[no-untyped-def]
+def test_changing_a_role_in_the_admin_is_audited_with_the_field(client, admin_user, clinic):
     user = User.objects.create_user(
         "desk2@example.org", "long-enough-password", role=Role.FRONT_DESK
     )
@@ -121,7 +121,7 @@ def test_changing_a_role_in_the_admin_is_audited_with_the_field(client, admin_us
     assert "role" in event.detail and event.actor_id == admin_user.pk
 
 
-def test_clearing_a_lock_out_in_the_admin_is_audited(client, admin_user, alice):  # type: ignore[no-untyped-def]
+def test_clearing_a_lock_out_in_the_admin_is_audited(client, admin_user, alice):
     for _ in range(5):
         client.post("/accounts/login/", {"username": alice.email, "password": "wrong-one"})
     attempt = AccessAttempt.objects.get(username=alice.email)

@@ -23,7 +23,7 @@ def _event() -> AuditEvent:
     return log.record(None, Action.VIEW, patient_id=7, detail="test")
 
 
-def test_events_cannot_be_changed_or_deleted_through_the_app(db):  # type: ignore[no-untyped-def]
+def test_events_cannot_be_changed_or_deleted_through_the_app(db):
     event = _event()
     event.detail = "rewritten"
     with pytest.raises(PermissionError):
@@ -37,7 +37,7 @@ def test_events_cannot_be_changed_or_deleted_through_the_app(db):  # type: ignor
     assert AuditEvent.objects.get(pk=event.pk).detail == "test"
 
 
-def test_the_database_refuses_to_rewrite_an_event(db):  # type: ignore[no-untyped-def]
+def test_the_database_refuses_to_rewrite_an_event(db):
     event = _event()
     table = AuditEvent._meta.db_table
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
@@ -50,7 +50,7 @@ def test_the_database_refuses_to_rewrite_an_event(db):  # type: ignore[no-untype
     assert AuditEvent.objects.get(pk=event.pk).detail == "test"
 
 
-def test_sign_in_sign_out_and_failures_are_recorded_without_the_typed_address(client, alice):  # type: ignore[no-untyped-def]
+def test_sign_in_sign_out_and_failures_are_recorded_without_the_typed_address(client, alice):
     login = reverse("accounts:login")
     client.post(login, {"username": "alice@example.org", "password": "wrong-password-123"})
     client.post(login, {"username": "nobody@example.org", "password": "wrong-password-123"})
@@ -65,7 +65,7 @@ def test_sign_in_sign_out_and_failures_are_recorded_without_the_typed_address(cl
         assert event.request_id and event.ip == "127.0.0.1"
 
 
-def test_each_response_carries_the_request_id_of_its_audit_events(client, alice, settings):  # type: ignore[no-untyped-def]
+def test_each_response_carries_the_request_id_of_its_audit_events(client, alice, settings):
     # Behind the trusted proxy (NERVEPATH_PROXY_COUNT=1), which sets X-Request-ID.
     settings.NERVEPATH = {**settings.NERVEPATH, "PROXY_COUNT": 1}
     login(client, alice.user)
@@ -78,7 +78,7 @@ def test_each_response_carries_the_request_id_of_its_audit_events(client, alice,
 
 
 @pytest.mark.parametrize("proxies", [0, 1])
-def test_a_client_cannot_choose_its_request_id(client, alice, settings, proxies):  # type: ignore[no-untyped-def]
+def test_a_client_cannot_choose_its_request_id(client, alice, settings, proxies):
     """Without a trusted proxy the header is the client's own, and is ignored; behind
     the proxy an id that does not look like one is replaced too (issue 22, finding 14)."""
     settings.NERVEPATH = {**settings.NERVEPATH, "PROXY_COUNT": proxies}
@@ -108,16 +108,16 @@ def test_a_client_cannot_choose_its_request_id(client, alice, settings, proxies)
         (42, "42"),
     ],
 )
-def test_spreadsheet_formulas_are_neutralised(value, expected):  # type: ignore[no-untyped-def]
+def test_spreadsheet_formulas_are_neutralised(value, expected):
     assert safe_cell(value) == expected
 
 
-def test_csv_text_neutralises_every_cell_including_the_header():  # type: ignore[no-untyped-def]
+def test_csv_text_neutralises_every_cell_including_the_header():
     rows = list(csv.reader(io.StringIO(csv_text(["=h"], [["=1+1"], ["ok"]]))))
     assert rows == [["'=h"], ["'=1+1"], ["ok"]]
 
 
-def test_admins_filter_and_export_the_trail_but_cannot_edit_it(client, admin_user):  # type: ignore[no-untyped-def]
+def test_admins_filter_and_export_the_trail_but_cannot_edit_it(client, admin_user):
     first = log.record(None, Action.VIEW, patient_id=11, detail="=cmd|' /C calc'!A0")
     log.record(None, Action.DENIED, patient_id=12)
     login(client, admin_user)
@@ -139,7 +139,7 @@ def test_admins_filter_and_export_the_trail_but_cannot_edit_it(client, admin_use
     assert AuditEvent.objects.get(pk=first.pk).detail.startswith("=cmd")
 
 
-def test_the_second_sign_in_step_is_audited_both_ways(client, frontdesk):  # type: ignore[no-untyped-def]
+def test_the_second_sign_in_step_is_audited_both_ways(client, frontdesk):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from nervepath.accounts import twofactor
@@ -162,7 +162,7 @@ def test_the_second_sign_in_step_is_audited_both_ways(client, frontdesk):  # typ
     assert actions == [Action.LOGIN, Action.TWO_FACTOR_FAILED, Action.TWO_FACTOR]
 
 
-def test_the_django_admin_audits_what_it_shows_of_patients(client, admin_user, alice_record):  # type: ignore[no-untyped-def]
+def test_the_django_admin_audits_what_it_shows_of_patients(client, admin_user, alice_record):
     alice = alice_record["patient"]
     login(client, admin_user)
     page = client.get(reverse("admin:accounts_patient_change", args=[alice.pk]))
@@ -182,7 +182,7 @@ def test_the_django_admin_audits_what_it_shows_of_patients(client, admin_user, a
 
 def test_the_address_behind_trusted_proxies_is_recorded_and_a_forged_one_is_dropped(
     client, alice, settings
-):  # type: ignore[no-untyped-def]
+):
     settings.NERVEPATH = {**settings.NERVEPATH, "PROXY_COUNT": 1}
     login(client, alice.user)
     client.get(reverse("scheduling:portal"), HTTP_X_FORWARDED_FOR="198.51.100.7")

@@ -22,14 +22,14 @@ from nervepath.audit.models import Action, AuditEvent
 GOOD = "Seen in the ER tonight with acute weakness"
 
 
-def _request(user):  # type: ignore[no-untyped-def]
+def _request(user):
     request = RequestFactory().post("/staff/patients/emergency-access/")
     request.user = user
-    request.request_id = "req-test-0002"
+    request.request_id = "req-test-0002"  # type: ignore[attr-defined]  # as the middleware sets
     return request
 
 
-def _open(user, patient, reason=GOOD, minutes=30):  # type: ignore[no-untyped-def]
+def _open(user, patient, reason=GOOD, minutes=30):
     return policy.open_emergency_access(_request(user), patient, reason=reason, minutes=minutes)
 
 
@@ -43,13 +43,13 @@ def _open(user, patient, reason=GOOD, minutes=30):  # type: ignore[no-untyped-de
         "\u3000" * 30 + "short",  # ideographic spaces
     ],
 )
-def test_invisible_characters_do_not_make_a_reason(alice_record, lindqvist, reason):  # type: ignore[no-untyped-def]
+def test_invisible_characters_do_not_make_a_reason(alice_record, lindqvist, reason):
     with pytest.raises(ValidationError, match="letters or digits"):
         _open(lindqvist.user, alice_record["patient"], reason=reason)
     assert not EmergencyAccess.objects.exists()
 
 
-def test_the_stored_reason_is_what_a_reviewer_can_read(alice_record, lindqvist):  # type: ignore[no-untyped-def]
+def test_the_stored_reason_is_what_a_reviewer_can_read(alice_record, lindqvist):
     # Full-width letters normalise (NFKC) to plain ones and count; invisible marks go.
     grant = _open(
         lindqvist.user, alice_record["patient"], reason="\u200bＥＲ visit,\u200f acute weakness"
@@ -58,7 +58,7 @@ def test_the_stored_reason_is_what_a_reviewer_can_read(alice_record, lindqvist):
     assert policy.reason_length("ER visit, acute weakness") == 20
 
 
-def test_grants_are_limited_per_clinician_per_hour(alice_record, bob, lindqvist, hale, settings):  # type: ignore[no-untyped-def]
+def test_grants_are_limited_per_clinician_per_hour(alice_record, bob, lindqvist, hale, settings):
     settings.NERVEPATH = {**settings.NERVEPATH, "EMERGENCY_GRANTS_PER_HOUR": 2}
     alice = alice_record["patient"]
     _open(lindqvist.user, alice)
@@ -79,7 +79,7 @@ def test_grants_are_limited_per_clinician_per_hour(alice_record, bob, lindqvist,
 
 def test_the_limit_shows_on_the_page_with_a_clear_message(
     client, alice_record, lindqvist, settings
-):  # type: ignore[no-untyped-def]
+):
     settings.NERVEPATH = {**settings.NERVEPATH, "EMERGENCY_GRANTS_PER_HOUR": 1}
     alice = alice_record["patient"]
     login(client, lindqvist.user)
@@ -94,7 +94,7 @@ def test_the_limit_shows_on_the_page_with_a_clear_message(
 
 def test_every_grant_is_emailed_to_each_active_admin(
     alice_record, lindqvist, admin_user, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     second = User.objects.create_user(
         "second-admin@example.org", "long-enough-password", role=Role.ADMIN
     )

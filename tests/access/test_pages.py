@@ -12,7 +12,7 @@ from nervepath.audit.models import Action, AuditEvent
 from nervepath.scheduling.models import Appointment, CareBasis, Status
 
 
-def test_a_clinician_lists_only_their_patients(client, alice_record, bob, lindqvist, hale):  # type: ignore[no-untyped-def]
+def test_a_clinician_lists_only_their_patients(client, alice_record, bob, lindqvist, hale):
     login(client, hale.user)
     page = client.get(reverse("access:patients"))
     assert "Archer" in page.content.decode() and "Baker" not in page.content.decode()
@@ -22,7 +22,7 @@ def test_a_clinician_lists_only_their_patients(client, alice_record, bob, lindqv
 
 def test_the_front_desk_finds_any_patient_and_each_listing_is_audited(
     client, alice_record, bob, frontdesk
-):  # type: ignore[no-untyped-def]
+):
     login(client, frontdesk)
     page = client.post(reverse("access:patients"), {"q": "bak"})
     assert "Baker" in page.content.decode() and "Archer" not in page.content.decode()
@@ -30,7 +30,7 @@ def test_the_front_desk_finds_any_patient_and_each_listing_is_audited(
     assert list(listed.values_list("patient_id", flat=True)) == [bob.pk]
 
 
-def test_the_record_shows_history_to_clinicians_only(client, alice_record, hale, frontdesk):  # type: ignore[no-untyped-def]
+def test_the_record_shows_history_to_clinicians_only(client, alice_record, hale, frontdesk):
     alice = alice_record["patient"]
     url = reverse("access:patient", args=[alice.pk])
     login(client, hale.user)
@@ -43,7 +43,7 @@ def test_the_record_shows_history_to_clinicians_only(client, alice_record, hale,
 
 def test_the_record_names_the_fields_each_change_touched_in_a_flat_number_of_queries(
     client, alice_record, hale, django_assert_max_num_queries
-):  # type: ignore[no-untyped-def]
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -65,7 +65,7 @@ def test_the_record_names_the_fields_each_change_touched_in_a_flat_number_of_que
 
 def test_the_front_desk_assigns_a_clinician_who_then_sees_the_record(
     client, alice_record, lindqvist, frontdesk
-):  # type: ignore[no-untyped-def]
+):
     alice = alice_record["patient"]
     url = reverse("access:patient", args=[alice.pk])
     login(client, lindqvist.user)
@@ -95,7 +95,7 @@ def test_the_front_desk_assigns_a_clinician_who_then_sees_the_record(
     assert client.get(url).status_code == 404
 
 
-def test_assigning_a_non_clinician_is_refused(client, alice_record, frontdesk, bob):  # type: ignore[no-untyped-def]
+def test_assigning_a_non_clinician_is_refused(client, alice_record, frontdesk, bob):
     alice = alice_record["patient"]
     login(client, frontdesk)
     client.post(
@@ -105,7 +105,7 @@ def test_assigning_a_non_clinician_is_refused(client, alice_record, frontdesk, b
     assert not CareAssignment.objects.filter(clinician=bob.user).exists()
 
 
-def test_emergency_access_through_the_page(client, alice_record, lindqvist):  # type: ignore[no-untyped-def]
+def test_emergency_access_through_the_page(client, alice_record, lindqvist):
     alice = alice_record["patient"]
     login(client, lindqvist.user)
     url = reverse("access:emergency")
@@ -126,14 +126,14 @@ def test_emergency_access_through_the_page(client, alice_record, lindqvist):  # 
     assert view is not None and view.emergency and view.patient_id == alice.pk
 
 
-def test_front_desk_cannot_break_the_glass(client, alice_record, frontdesk):  # type: ignore[no-untyped-def]
+def test_front_desk_cannot_break_the_glass(client, alice_record, frontdesk):
     login(client, frontdesk)
     assert client.get(reverse("access:emergency")).status_code == 403
 
 
 def test_the_calendar_hides_names_of_patients_outside_a_clinicians_care(
     client, alice_record, lindqvist, hale
-):  # type: ignore[no-untyped-def]
+):
     url = reverse("scheduling:calendar", args=["fort-collins"])
     day = alice_record["appointment"].local_start.date().isoformat()
     login(client, lindqvist.user)
@@ -143,7 +143,7 @@ def test_the_calendar_hides_names_of_patients_outside_a_clinicians_care(
     assert "Archer" in client.get(url, {"date": day}).content.decode()
 
 
-def test_a_stranger_typing_a_known_email_holds_a_time_but_learns_nothing(client, alice_record):  # type: ignore[no-untyped-def]
+def test_a_stranger_typing_a_known_email_holds_a_time_but_learns_nothing(client, alice_record):
     alice = alice_record["patient"]
     appointment = alice_record["appointment"]
     start = appointment.starts_at.replace(hour=appointment.starts_at.hour + 2)
@@ -169,7 +169,7 @@ def test_a_stranger_typing_a_known_email_holds_a_time_but_learns_nothing(client,
     assert held.status == Status.HELD and held.care_basis == CareBasis.UNCONFIRMED
 
 
-def test_the_history_covers_every_clinical_record_of_the_patient(client, alice_record, hale):  # type: ignore[no-untyped-def]
+def test_the_history_covers_every_clinical_record_of_the_patient(client, alice_record, hale):
     """Models added by later apps (documents, questionnaires) appear without being listed."""
     alice = alice_record["patient"]
     login(client, hale.user)

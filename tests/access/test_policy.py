@@ -18,15 +18,15 @@ from nervepath.audit.models import Action, AuditEvent
 from nervepath.scheduling import services
 
 
-def _request(user):  # type: ignore[no-untyped-def]
+def _request(user):
     request = RequestFactory().get("/staff/patients/1/", REMOTE_ADDR="203.0.113.9")
     request.user = user
-    request.request_id = "req-test-0001"
+    request.request_id = "req-test-0001"  # type: ignore[attr-defined]  # as the middleware sets
     return request
 
 
 @pytest.mark.parametrize("scope", list(Scope))
-def test_a_patient_sees_only_their_own_record(alice_record, bob, scope):  # type: ignore[no-untyped-def]
+def test_a_patient_sees_only_their_own_record(alice_record, bob, scope):
     alice = alice_record["patient"]
     assert policy.decide(alice.user, alice.pk, scope).allowed
     refused = policy.decide(bob.user, alice.pk, scope)
@@ -34,7 +34,7 @@ def test_a_patient_sees_only_their_own_record(alice_record, bob, scope):  # type
     assert list(policy.visible_patients(bob.user, scope)) == [bob]
 
 
-def test_clinicians_see_patients_in_their_care_only(alice_record, hale, okafor, lindqvist):  # type: ignore[no-untyped-def]
+def test_clinicians_see_patients_in_their_care_only(alice_record, hale, okafor, lindqvist):
     alice = alice_record["patient"]
     assert policy.decide(hale.user, alice.pk, Scope.CLINICAL).allowed  # a visit with her
     assert policy.decide(okafor.user, alice.pk, Scope.CLINICAL).allowed  # assigned
@@ -46,7 +46,7 @@ def test_clinicians_see_patients_in_their_care_only(alice_record, hale, okafor, 
 
 def test_a_cancelled_visit_or_an_ended_assignment_takes_the_patient_off_the_list(
     alice_record, hale, okafor
-):  # type: ignore[no-untyped-def]
+):
     alice = alice_record["patient"]
     services.cancel(alice_record["appointment"], by=None)
     assert not policy.decide(hale.user, alice.pk, Scope.CLINICAL).allowed
@@ -56,14 +56,14 @@ def test_a_cancelled_visit_or_an_ended_assignment_takes_the_patient_off_the_list
     assert not policy.decide(okafor.user, alice.pk, Scope.CLINICAL).allowed
 
 
-def test_a_small_practice_can_open_all_records_to_all_clinicians(alice_record, lindqvist):  # type: ignore[no-untyped-def]
+def test_a_small_practice_can_open_all_records_to_all_clinicians(alice_record, lindqvist):
     alice = alice_record["patient"]
     with override_settings(NERVEPATH={**_nervepath(), "ALL_CLINICIANS_SEE_ALL": True}):
         assert policy.decide(lindqvist.user, alice.pk, Scope.CLINICAL).allowed
         assert alice in policy.visible_patients(lindqvist.user, Scope.CLINICAL)
 
 
-def _nervepath() -> dict:  # type: ignore[type-arg]
+def _nervepath() -> dict:
     from django.conf import settings
 
     return dict(settings.NERVEPATH)
@@ -72,7 +72,7 @@ def _nervepath() -> dict:  # type: ignore[type-arg]
 @pytest.mark.parametrize("role_user", ["frontdesk", "admin_user"])
 def test_front_desk_and_admins_see_demographics_and_visits_but_not_clinical_detail(
     alice_record, role_user, request
-):  # type: ignore[no-untyped-def]
+):
     user = request.getfixturevalue(role_user)
     alice = alice_record["patient"]
     assert policy.decide(user, alice.pk, Scope.DEMOGRAPHICS).allowed
@@ -82,18 +82,18 @@ def test_front_desk_and_admins_see_demographics_and_visits_but_not_clinical_deta
 
 
 @pytest.mark.parametrize("scope", list(Scope))
-def test_researchers_reach_no_identifiable_record(alice_record, researcher, scope):  # type: ignore[no-untyped-def]
+def test_researchers_reach_no_identifiable_record(alice_record, researcher, scope):
     decision = policy.decide(researcher, alice_record["patient"].pk, scope)
     assert (decision.allowed, decision.status) == (False, 403)
     assert not policy.visible_patients(researcher, scope).exists()
 
 
-def test_an_unknown_id_is_a_404_like_any_other_patients(alice_record, hale, frontdesk):  # type: ignore[no-untyped-def]
+def test_an_unknown_id_is_a_404_like_any_other_patients(alice_record, hale, frontdesk):
     assert policy.decide(hale.user, 999_999, Scope.CLINICAL).status == 404
     assert policy.decide(frontdesk, 999_999, Scope.DEMOGRAPHICS).status == 404
 
 
-def test_require_audits_both_the_read_and_the_refusal(alice_record, hale, lindqvist):  # type: ignore[no-untyped-def]
+def test_require_audits_both_the_read_and_the_refusal(alice_record, hale, lindqvist):
     alice = alice_record["patient"]
     policy.require(_request(hale.user), alice, Scope.CLINICAL, obj=alice_record["appointment"])
     read = AuditEvent.objects.get(action=Action.VIEW)
@@ -111,7 +111,7 @@ def test_require_audits_both_the_read_and_the_refusal(alice_record, hale, lindqv
     assert (denied.actor_id, denied.patient_id) == (lindqvist.user.pk, alice.pk)
 
 
-def test_require_raises_403_for_a_role_without_the_scope(alice_record, frontdesk):  # type: ignore[no-untyped-def]
+def test_require_raises_403_for_a_role_without_the_scope(alice_record, frontdesk):
     with pytest.raises(PermissionDenied):
         policy.require(_request(frontdesk), alice_record["patient"], Scope.CLINICAL)
     assert AuditEvent.objects.filter(action=Action.DENIED, actor_id=frontdesk.pk).count() == 1
@@ -119,7 +119,7 @@ def test_require_raises_403_for_a_role_without_the_scope(alice_record, frontdesk
 
 def test_emergency_access_opens_a_record_for_a_limited_time_and_flags_every_read(
     alice_record, lindqvist
-):  # type: ignore[no-untyped-def]
+):
     alice = alice_record["patient"]
     grant = policy.open_emergency_access(
         _request(lindqvist.user),
@@ -144,7 +144,7 @@ def test_emergency_access_opens_a_record_for_a_limited_time_and_flags_every_read
 )
 def test_emergency_access_needs_a_real_reason_and_a_short_time(
     alice_record, lindqvist, reason, minutes, message
-):  # type: ignore[no-untyped-def]
+):
     with pytest.raises(ValidationError, match=message):
         policy.open_emergency_access(
             _request(lindqvist.user), alice_record["patient"], reason=reason, minutes=minutes
@@ -153,7 +153,7 @@ def test_emergency_access_needs_a_real_reason_and_a_short_time(
     assert not AuditEvent.objects.exists()
 
 
-def test_only_clinicians_break_the_glass(alice_record, frontdesk, bob):  # type: ignore[no-untyped-def]
+def test_only_clinicians_break_the_glass(alice_record, frontdesk, bob):
     for user in (frontdesk, bob.user):
         with pytest.raises(PermissionDenied):
             policy.open_emergency_access(
@@ -165,7 +165,7 @@ def test_only_clinicians_break_the_glass(alice_record, frontdesk, bob):  # type:
 # -- issue 22: no one starts a care relationship alone; care lapses ------------------------
 
 
-def _visit(patient, clinician, *, days_from_now: int, status: str, basis: str):  # type: ignore[no-untyped-def]
+def _visit(patient, clinician, *, days_from_now: int, status: str, basis: str):
     """A visit written directly (booking refuses the past), ``days_from_now`` away."""
     from helpers import kind
     from nervepath.scheduling.models import Appointment, Location
@@ -203,7 +203,7 @@ def _visit(patient, clinician, *, days_from_now: int, status: str, basis: str): 
 )
 def test_only_visits_that_someone_other_than_the_clinician_made_real_confer_care(
     bob, lindqvist, status, basis, cares
-):  # type: ignore[no-untyped-def]
+):
     _visit(bob, lindqvist, days_from_now=10, status=status, basis=basis)
     for scope in Scope:
         assert policy.decide(lindqvist.user, bob.pk, scope).allowed is cares
@@ -211,12 +211,12 @@ def test_only_visits_that_someone_other_than_the_clinician_made_real_confer_care
 
 
 @pytest.mark.parametrize(("days_ago", "cares"), [(30, True), (364, True), (366, False)])
-def test_care_lapses_a_set_time_after_the_last_visit(bob, lindqvist, days_ago, cares):  # type: ignore[no-untyped-def]
+def test_care_lapses_a_set_time_after_the_last_visit(bob, lindqvist, days_ago, cares):
     _visit(bob, lindqvist, days_from_now=-days_ago, status="completed", basis="patient")
     assert policy.decide(lindqvist.user, bob.pk, Scope.CLINICAL).allowed is cares
 
 
-def test_the_lapse_is_a_setting_and_an_upcoming_visit_keeps_care(bob, lindqvist, settings):  # type: ignore[no-untyped-def]
+def test_the_lapse_is_a_setting_and_an_upcoming_visit_keeps_care(bob, lindqvist, settings):
     _visit(bob, lindqvist, days_from_now=-40, status="completed", basis="patient")
     settings.NERVEPATH = {**settings.NERVEPATH, "CARE_LAPSE_DAYS": 30}
     assert not policy.decide(lindqvist.user, bob.pk, Scope.CLINICAL).allowed
@@ -224,7 +224,7 @@ def test_the_lapse_is_a_setting_and_an_upcoming_visit_keeps_care(bob, lindqvist,
     assert policy.decide(lindqvist.user, bob.pk, Scope.CLINICAL).allowed
 
 
-def test_the_booking_basis_follows_who_booked(alice_record, bob, hale, lindqvist, frontdesk):  # type: ignore[no-untyped-def]
+def test_the_booking_basis_follows_who_booked(alice_record, bob, hale, lindqvist, frontdesk):
     from nervepath.scheduling.care import booking_basis
     from nervepath.scheduling.models import CareBasis
 
@@ -239,7 +239,7 @@ def test_the_booking_basis_follows_who_booked(alice_record, bob, hale, lindqvist
         booking_basis(bob.user, alice)
 
 
-def test_every_booking_path_asks_the_policy(alice_record, hale, lindqvist, frontdesk):  # type: ignore[no-untyped-def]
+def test_every_booking_path_asks_the_policy(alice_record, hale, lindqvist, frontdesk):
     """services.book (staff form, public form signed in, API, pathway helpers) stores
     the policy's answer: a booking by a clinician not caring for her confers nothing; one
     by a clinician caring for her puts her in the colleague's care too."""
@@ -248,7 +248,7 @@ def test_every_booking_path_asks_the_policy(alice_record, hale, lindqvist, front
 
     alice = alice_record["patient"]
 
-    def free_time():  # type: ignore[no-untyped-def]
+    def free_time():
         now = timezone.now()
         for kind in lindqvist.appointment_types.filter(active=True):
             for location in kind.locations.filter(working_hours__clinician=lindqvist):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -32,14 +33,14 @@ REFUSALS = {301, 302, 400, 401, 403, 404, 405, 409, 422, 429}
 CLINICAL_LABELS: set[str] = set()  # model labels holding clinical detail (see clinical.py)
 
 
-def _markers(patient) -> list[str]:  # type: ignore[no-untyped-def]
+def _markers(patient) -> list[str]:
     """Strings that appear only in Alice's record."""
     return [patient.user.email, patient.user.last_name, patient.phone, "Legs jerk every night"]
 
 
 def _walk(
     client: Client, fp: walker.Footprint, slugs: list[str], markers: list[str], user=None
-) -> dict:  # type: ignore[no-untyped-def,type-arg]
+) -> dict:
     """Request everything; return {url: status} and fail on any leak. A walker whose
     session a route ended (sign-out, expiry) is signed in again before the next call."""
 
@@ -68,7 +69,9 @@ def _walk(
         cache.clear()
         signed_in()
         url = "/api" + path if not path.startswith("/api") else path
-        kwargs = {"data": json.dumps(body), "content_type": "application/json"} if body else {}
+        kwargs: dict[str, Any] = (
+            {"data": json.dumps(body), "content_type": "application/json"} if body else {}
+        )
         response = client.generic(method, url, **kwargs)
         seen[f"{method} {url} (api)"] = response.status_code
         text = response.content.decode("utf-8", "replace")
@@ -79,7 +82,7 @@ def _walk(
     return seen
 
 
-def _identity(name: str, request):  # type: ignore[no-untyped-def]
+def _identity(name: str, request):
     if name == "anonymous":
         return None
     if name == "bob":
@@ -92,7 +95,7 @@ def _identity(name: str, request):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("who", ["bob", "lindqvist", "researcher", "anonymous"])
 def test_nobody_outside_her_care_reads_or_changes_her_record(
     walk_setup, alice_record, who, request
-):  # type: ignore[no-untyped-def]
+):
     alice, fp, slugs = walk_setup
     assert {"accounts.patient", "scheduling.appointment", "scheduling.waitlistentry"} <= set(fp.ids)
     before = walker.snapshot(alice)
@@ -123,7 +126,7 @@ def alice_record_id(fp: walker.Footprint) -> str:
 
 
 @pytest.mark.parametrize("who", ["frontdesk", "admin_user"])
-def test_front_desk_and_admins_never_read_or_change_clinical_detail(walk_setup, who, request):  # type: ignore[no-untyped-def]
+def test_front_desk_and_admins_never_read_or_change_clinical_detail(walk_setup, who, request):
     """They see demographics and visits (the Django admin too, for admins), never a
     questionnaire answer, a document's title or content, or a night."""
     alice, fp, slugs = walk_setup
@@ -139,7 +142,7 @@ def test_front_desk_and_admins_never_read_or_change_clinical_detail(walk_setup, 
     assert walker.snapshot(alice, labels=labels) == before
 
 
-def test_the_walker_finds_a_route_that_forgets_its_check(walk_setup, bob, settings):  # type: ignore[no-untyped-def]
+def test_the_walker_finds_a_route_that_forgets_its_check(walk_setup, bob, settings):
     """The walk itself must catch a leaky route: add one and watch it fail."""
     alice, fp, slugs = walk_setup
     settings.ROOT_URLCONF = "access.leaky_urls"
@@ -147,7 +150,7 @@ def test_the_walker_finds_a_route_that_forgets_its_check(walk_setup, bob, settin
         _walk(Client(), fp, slugs, _markers(alice), bob.user)
 
 
-def test_her_clinicians_calendar_feed_opens_none_of_her_visits(walk_setup, alice_record, hale):  # type: ignore[no-untyped-def]
+def test_her_clinicians_calendar_feed_opens_none_of_her_visits(walk_setup, alice_record, hale):
     """Issue 22, finding 2: whoever holds Dr Hale's feed address (a calendar provider, a
     synced phone) learns no manage token of Alice's visit, and nothing in the feed opens,
     moves or cancels it."""
@@ -171,7 +174,7 @@ def test_her_clinicians_calendar_feed_opens_none_of_her_visits(walk_setup, alice
     assert walker.snapshot(alice) == before
 
 
-def _lindqvist_slot(lindqvist, online: bool):  # type: ignore[no-untyped-def]
+def _lindqvist_slot(lindqvist, online: bool):
     """A free time of Dr Lindqvist's, for a type she offers where she works."""
     from django.utils import timezone
 
@@ -204,7 +207,7 @@ def _lindqvist_slot(lindqvist, online: bool):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("path", ["staff_form", "public_form", "public_form_anonymous"])
 def test_a_clinician_who_books_her_a_visit_still_cannot_read_her_record(
     walk_setup, alice_record, lindqvist, path, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     """Issue 22, finding 1: booking a visit with oneself for a patient's email (on the
     staff calendar, or on the public form signed in or not) puts nobody in anyone's care:
     afterwards every route still refuses her record to the booking clinician."""
@@ -252,7 +255,7 @@ def test_a_clinician_who_books_her_a_visit_still_cannot_read_her_record(
 
 
 @pytest.mark.parametrize("outcome", ["completed", "cancelled"])
-def test_an_ended_visits_manage_link_opens_no_route(walk_setup, alice_record, outcome):  # type: ignore[no-untyped-def]
+def test_an_ended_visits_manage_link_opens_no_route(walk_setup, alice_record, outcome):
     """Issue 22, finding 13: once her visit ended (or was cancelled) and the grace passed,
     every route that takes a link token answers her old manage link with 404, anonymous
     GET and POST alike, and changes nothing of hers."""

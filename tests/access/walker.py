@@ -160,7 +160,7 @@ def routes() -> list[Route]:
             pattern = p.pattern
             text = str(pattern) if isinstance(pattern, RoutePattern) else ""
             if isinstance(pattern, RegexPattern):
-                text = _regex_to_route(pattern._regex)
+                text = _regex_to_route(str(pattern))  # the pattern as written
             if isinstance(p, URLResolver):
                 ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
                 walk(p.url_patterns, prefix + text, ns)

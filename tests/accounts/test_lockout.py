@@ -14,7 +14,7 @@ PASSWORD = "correct-horse-battery"
 SAME_MESSAGE = "Please enter a correct email address and password"
 
 
-def attempt(client, email: str, password: str):  # type: ignore[no-untyped-def]
+def attempt(client, email: str, password: str):
     return client.post("/accounts/login/", {"username": email, "password": password})
 
 

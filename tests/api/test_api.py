@@ -13,7 +13,7 @@ from nervepath.scheduling.models import Appointment, Status
 pytestmark = pytest.mark.booking
 
 
-def _body(clinic, clinician, day, clock, type_slug="follow-up", **extra):  # type: ignore[no-untyped-def]
+def _body(clinic, clinician, day, clock, type_slug="follow-up", **extra):
     fc = clinic["fort-collins"]
     return {
         "appointment_type": type_slug,

@@ -22,7 +22,7 @@ schema = openapi.from_wsgi("/api/openapi.json", application)
 
 
 @pytest.fixture
-def signed_in(clinic, request):  # type: ignore[no-untyped-def]
+def signed_in(clinic, request):
     from nervepath.accounts.models import User
 
     client = Client()
@@ -44,7 +44,7 @@ def signed_in(clinic, request):  # type: ignore[no-untyped-def]
     derandomize=True,  # the same examples every run: CI never fails by chance
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-def test_no_route_answers_with_a_server_error(case, signed_in):  # type: ignore[no-untyped-def]
+def test_no_route_answers_with_a_server_error(case, signed_in):
     cookies, token = signed_in
     response = case.call(cookies=cookies, headers={"X-CSRFToken": token})
     case.validate_response(response, checks=[not_a_server_error])

@@ -19,12 +19,12 @@ IRLS_15 = {f"q{n}": v for n, v in enumerate([2, 2, 1, 1, 2, 2, 1, 1, 2, 1], star
 
 
 @pytest.fixture
-def configured(clinic):  # type: ignore[no-untyped-def]
+def configured(clinic):
     demo.configure_types()
     return clinic
 
 
-def write_irls_wording(folder):  # type: ignore[no-untyped-def]
+def write_irls_wording(folder):
     """A stand-in for a clinic's licensed IRLS wording file (made-up text)."""
     inst = instruments.load("irls")
     wording = {item.id: f"Clinic text for {item.id}" for item in inst.items}
@@ -36,7 +36,7 @@ def write_irls_wording(folder):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def licensed_irls(settings, tmp_path):  # type: ignore[no-untyped-def]
+def licensed_irls(settings, tmp_path):
     """A clinic that holds the IRLS licence, loaded its wording and lets patients fill it
     (NERVEPATH_IRLS_MODE=self_report): the tests of the patient's forms use the IRLS."""
     folder = tmp_path / "wording"
@@ -51,7 +51,7 @@ def licensed_irls(settings, tmp_path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def intake(configured, alice, hale, frontdesk, django_capture_on_commit_callbacks, licensed_irls):  # type: ignore[no-untyped-def]
+def intake(configured, alice, hale, frontdesk, django_capture_on_commit_callbacks, licensed_irls):
     fort = configured["fort-collins"]
     with django_capture_on_commit_callbacks(execute=True):
         appointment = services.book(
@@ -65,7 +65,7 @@ def intake(configured, alice, hale, frontdesk, django_capture_on_commit_callback
     }
 
 
-def form(answers: dict, **extra: str) -> dict:  # type: ignore[type-arg]
+def form(answers: dict, **extra: str) -> dict:
     """Answers as the questionnaire form posts them."""
     data: dict = {  # type: ignore[type-arg]
         f"a-{k}": ((v or ["__none__"]) if isinstance(v, list) else str(v))
@@ -76,6 +76,6 @@ def form(answers: dict, **extra: str) -> dict:  # type: ignore[type-arg]
 
 
 @pytest.fixture
-def alice_client(client, alice):  # type: ignore[no-untyped-def]
+def alice_client(client, alice):
     login(client, alice.user)
     return client

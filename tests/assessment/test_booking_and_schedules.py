@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -48,7 +49,7 @@ def test_booking_a_new_patient_visit_opens_the_intake_and_emails_the_patient(int
     assert "/portal/questionnaires/" in message.body
 
 
-def test_a_second_booking_does_not_ask_again_what_is_open_or_recently_answered(  # type: ignore[no-untyped-def]
+def test_a_second_booking_does_not_ask_again_what_is_open_or_recently_answered(
     intake, alice, hale, alice_client, configured, django_capture_on_commit_callbacks
 ):
     alice_client.post(f"/portal/questionnaires/{intake['irls'].pk}/", {
@@ -68,7 +69,7 @@ def test_a_second_booking_does_not_ask_again_what_is_open_or_recently_answered( 
     assert Request.objects.filter(patient=alice).count() == 6
 
 
-def test_a_visit_cancelled_before_the_hook_runs_sends_nothing(configured, bob, hale):  # type: ignore[no-untyped-def]
+def test_a_visit_cancelled_before_the_hook_runs_sends_nothing(configured, bob, hale):
     fort = configured["fort-collins"]
     appointment = booking.book(
         booking.Request(kind("new-patient"), fort, hale, at(fort, next_weekday(0), "13:00")),
@@ -81,7 +82,7 @@ def test_a_visit_cancelled_before_the_hook_runs_sends_nothing(configured, bob, h
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_schedule_opens_due_questionnaires_once_and_ends(clinic, bob, hale, licensed_irls):  # type: ignore[no-untyped-def]
+def test_a_schedule_opens_due_questionnaires_once_and_ends(clinic, bob, hale, licensed_irls):
     today = timezone.localdate()
     schedule = services.add_schedule(
         bob,
@@ -108,7 +109,7 @@ def test_a_schedule_opens_due_questionnaires_once_and_ends(clinic, bob, hale, li
     assert not schedule.active
 
 
-def test_the_schedule_task_and_command_open_due_questionnaires(clinic, bob, hale):  # type: ignore[no-untyped-def]
+def test_the_schedule_task_and_command_open_due_questionnaires(clinic, bob, hale):
     Schedule.objects.create(
         patient=bob,
         instrument_ids=["clinic_sleep"],
@@ -125,13 +126,14 @@ def test_the_schedule_task_and_command_open_due_questionnaires(clinic, bob, hale
     assert timezone.localtime(queued.run_after).date() == timezone.localdate() + timedelta(days=6)
 
 
-def test_a_schedule_refuses_bad_settings(clinic, bob, hale):  # type: ignore[no-untyped-def]
+def test_a_schedule_refuses_bad_settings(clinic, bob, hale):
     today = timezone.localdate()
-    for kwargs, message in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"every_days": 0, "first_due": today, "until": None}, "Repeat every"),
         ({"every_days": 7, "first_due": today - timedelta(days=1), "until": None}, "past"),
         ({"every_days": 7, "first_due": today, "until": today - timedelta(days=1)}, "end"),
-    ]:
+    ]
+    for kwargs, message in cases:
         with pytest.raises(services.AssessmentError, match=message):
             services.add_schedule(bob, ["irls"], by=hale.user, **kwargs)
     with pytest.raises(services.AssessmentError, match="at least one"):

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def answered(intake, alice):  # type: ignore[no-untyped-def]
+def answered(intake, alice):
     """A baseline IRLS of 24 (severe) 60 days ago, today's 12 (moderate), and a symptom
     history with an urgent and an iron red flag."""
     old = services.record_response(
@@ -50,12 +50,12 @@ def answered(intake, alice):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def hale_client(client, hale):  # type: ignore[no-untyped-def]
+def hale_client(client, hale):
     login(client, hale.user)
     return client
 
 
-def test_the_summary_shows_flags_first_then_scores_against_baseline(answered, alice, hale_client):  # type: ignore[no-untyped-def]
+def test_the_summary_shows_flags_first_then_scores_against_baseline(answered, alice, hale_client):
     page = hale_client.get(f"/staff/patients/{alice.pk}/assessment/")
     assert page.status_code == 200
     text = page.content.decode()
@@ -74,7 +74,7 @@ def test_the_summary_shows_flags_first_then_scores_against_baseline(answered, al
     assert AuditEvent.objects.filter(action=Action.VIEW, patient_id=alice.pk).exists()
 
 
-def test_results_stored_before_the_schema_version_still_show_on_the_summary(  # type: ignore[no-untyped-def]
+def test_results_stored_before_the_schema_version_still_show_on_the_summary(
     answered, alice, hale_client
 ):
     # Today's rows carry the version their reader checks ...
@@ -101,9 +101,26 @@ def test_results_stored_before_the_schema_version_still_show_on_the_summary(  # 
     assert "moderate" in answers.content.decode()
 
 
+def test_a_result_saved_by_a_newer_version_gets_a_sentence_not_a_server_error(
+    answered, alice, hale_client
+):
+    latest = answered["latest"]
+    newer = {**latest.result, "schema_version": instruments.RESULT_SCHEMA_VERSION + 1}
+    models.QuerySet.update(Response.objects.filter(pk=latest.pk), result=newer)
+    for url in (
+        f"/staff/patients/{alice.pk}/assessment/",
+        f"/staff/patients/{alice.pk}/assessment/responses/{latest.pk}/",
+    ):
+        page = hale_client.get(url)
+        assert page.status_code == 409, url
+        assert "saved by a newer version of nervepath" in page.content.decode()
+    # The row is left as it was.
+    assert Response.objects.get(pk=latest.pk).result == newer
+
+
 def test_the_trend_plot_is_an_svg_behind_the_policy(
     answered, alice, client, hale, lindqvist, frontdesk, bob
-):  # type: ignore[no-untyped-def]
+):
     url = f"/staff/patients/{alice.pk}/assessment/trend/irls.svg"
     login(client, hale.user)
     plot = client.get(url)
@@ -117,7 +134,7 @@ def test_the_trend_plot_is_an_svg_behind_the_policy(
         assert client.get(f"/staff/patients/{alice.pk}/assessment/").status_code == status
 
 
-def test_the_answers_page_shows_items_and_option_labels(answered, alice, hale_client):  # type: ignore[no-untyped-def]
+def test_the_answers_page_shows_items_and_option_labels(answered, alice, hale_client):
     page = hale_client.get(
         f"/staff/patients/{alice.pk}/assessment/responses/{answered['history'].pk}/"
     )
@@ -128,7 +145,7 @@ def test_the_answers_page_shows_items_and_option_labels(answered, alice, hale_cl
     assert "Iron supplement" in text and "40.0 ng/mL" in text
 
 
-def test_a_correction_is_a_new_linked_response_and_the_original_never_changes(  # type: ignore[no-untyped-def]
+def test_a_correction_is_a_new_linked_response_and_the_original_never_changes(
     answered, alice, hale, hale_client
 ):
     original = answered["latest"]
@@ -162,7 +179,7 @@ def test_a_correction_is_a_new_linked_response_and_the_original_never_changes(  
         Response.objects.filter(pk=original.pk).update(answers={})
 
 
-def test_a_correction_of_another_patients_response_is_404_and_stores_nothing(  # type: ignore[no-untyped-def]
+def test_a_correction_of_another_patients_response_is_404_and_stores_nothing(
     answered, alice, bob, hale, hale_client
 ):
     theirs = services.record_response(bob, "irls", demo.irls(5), by=bob.user)
@@ -184,7 +201,7 @@ def test_a_correction_of_another_patients_response_is_404_and_stores_nothing(  #
     assert list(Response.objects.order_by("pk").values()) == before
 
 
-def test_staff_send_now_and_set_a_schedule_from_the_summary(intake, alice, hale, hale_client):  # type: ignore[no-untyped-def]
+def test_staff_send_now_and_set_a_schedule_from_the_summary(intake, alice, hale, hale_client):
     base = f"/staff/patients/{alice.pk}/assessment/"
     sent = hale_client.post(base + "send/", {"instruments": ["irls", "mnsi"]})
     assert sent.status_code == 302  # both already open from the intake: none doubled
@@ -212,7 +229,7 @@ def test_staff_send_now_and_set_a_schedule_from_the_summary(intake, alice, hale,
     assert irls.state == "withdrawn"
 
 
-def test_the_record_and_appointment_pages_link_the_summary_for_clinicians_only(  # type: ignore[no-untyped-def]
+def test_the_record_and_appointment_pages_link_the_summary_for_clinicians_only(
     intake, alice, client, hale, frontdesk
 ):
     link = f"/staff/patients/{alice.pk}/assessment/"
@@ -224,7 +241,7 @@ def test_the_record_and_appointment_pages_link_the_summary_for_clinicians_only( 
     assert link not in client.get(f"/staff/patients/{alice.pk}/").content.decode()
 
 
-def test_questionnaire_definitions_are_valid_fhir(client):  # type: ignore[no-untyped-def]
+def test_questionnaire_definitions_are_valid_fhir(client):
     bundle = client.get("/api/questionnaires").json()
     Bundle.model_validate(bundle)
     ids = [e["resource"]["id"] for e in bundle["entry"]]
@@ -237,7 +254,7 @@ def test_questionnaire_definitions_are_valid_fhir(client):  # type: ignore[no-un
     assert client.get("/api/questionnaires/nope").status_code == 404
 
 
-def test_a_patients_responses_export_as_a_valid_fhir_bundle(  # type: ignore[no-untyped-def]
+def test_a_patients_responses_export_as_a_valid_fhir_bundle(
     answered, alice, client, hale, lindqvist, frontdesk, bob, researcher
 ):
     url = f"/api/patients/{alice.pk}/questionnaire-responses"

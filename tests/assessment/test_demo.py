@@ -17,7 +17,7 @@ from nervepath.science import instruments
 pytestmark = pytest.mark.postgres
 
 
-def test_the_demo_seeds_questionnaires_whose_scores_match_the_engine(db):  # type: ignore[no-untyped-def]
+def test_the_demo_seeds_questionnaires_whose_scores_match_the_engine(db):
     call_command("seed_demo", stdout=io.StringIO())
     count = Response.objects.count()
     call_command("seed_demo", stdout=io.StringIO())  # repeatable

@@ -19,12 +19,12 @@ from .conftest import IRLS_15, form
 pytestmark = pytest.mark.postgres
 
 
-def _state(req):  # type: ignore[no-untyped-def]
+def _state(req):
     req.refresh_from_db()
     return req.state
 
 
-def _snapshot(patient):  # type: ignore[no-untyped-def]
+def _snapshot(patient):
     return (
         list(Response.objects.filter(patient=patient).order_by("pk").values()),
         list(patient.questionnaire_requests.order_by("pk").values()),
@@ -36,7 +36,7 @@ HIDDEN = re.compile(
 )
 
 
-def test_the_list_shows_what_to_fill(intake, alice_client):  # type: ignore[no-untyped-def]
+def test_the_list_shows_what_to_fill(intake, alice_client):
     page = alice_client.get("/portal/questionnaires/")
     assert page.status_code == 200
     text = page.content.decode()
@@ -47,7 +47,7 @@ def test_the_list_shows_what_to_fill(intake, alice_client):  # type: ignore[no-u
     assert "/portal/questionnaires/" in alice_client.get("/portal/").content.decode()
 
 
-def test_draft_then_submit_scores_with_the_engine(intake, alice, alice_client):  # type: ignore[no-untyped-def]
+def test_draft_then_submit_scores_with_the_engine(intake, alice, alice_client):
     req = intake["irls"]
     url = f"/portal/questionnaires/{req.pk}/"
     page = alice_client.get(url)
@@ -86,7 +86,7 @@ def test_draft_then_submit_scores_with_the_engine(intake, alice, alice_client): 
     ).exists()
 
 
-def test_submitting_twice_is_refused_and_changes_nothing(intake, alice, alice_client):  # type: ignore[no-untyped-def]
+def test_submitting_twice_is_refused_and_changes_nothing(intake, alice, alice_client):
     url = f"/portal/questionnaires/{intake['irls'].pk}/"
     assert alice_client.post(url, form(IRLS_15, submit="1")).status_code == 302
     before = _snapshot(alice)
@@ -108,7 +108,7 @@ def test_submitting_twice_is_refused_and_changes_nothing(intake, alice, alice_cl
     ],
 )
 @pytest.mark.parametrize("button", ["save", "submit"])
-def test_a_tampered_or_bad_post_is_refused_and_stores_nothing(  # type: ignore[no-untyped-def]
+def test_a_tampered_or_bad_post_is_refused_and_stores_nothing(
     intake, alice, alice_client, instrument, answers, message, button
 ):
     req = intake[instrument]
@@ -119,7 +119,7 @@ def test_a_tampered_or_bad_post_is_refused_and_stores_nothing(  # type: ignore[n
     assert _snapshot(alice) == before
 
 
-def test_another_patients_questionnaire_is_404_and_untouched(intake, alice, bob, client):  # type: ignore[no-untyped-def]
+def test_another_patients_questionnaire_is_404_and_untouched(intake, alice, bob, client):
     login(client, bob.user)
     url = f"/portal/questionnaires/{intake['irls'].pk}/"
     before = _snapshot(alice)
@@ -131,12 +131,12 @@ def test_another_patients_questionnaire_is_404_and_untouched(intake, alice, bob,
     ).exists()
 
 
-def test_staff_do_not_fill_a_patients_form(intake, hale, client):  # type: ignore[no-untyped-def]
+def test_staff_do_not_fill_a_patients_form(intake, hale, client):
     login(client, hale.user)
     assert client.get(f"/portal/questionnaires/{intake['irls'].pk}/").status_code == 403
 
 
-def test_branching_works_without_javascript(intake, alice, alice_client):  # type: ignore[no-untyped-def]
+def test_branching_works_without_javascript(intake, alice, alice_client):
     req = intake["symptom_history"]
     url = f"/portal/questionnaires/{req.pk}/"
     # The branch is on the page for the script, hidden and disabled (never sent).
@@ -154,7 +154,7 @@ def test_branching_works_without_javascript(intake, alice, alice_client):  # typ
     assert HIDDEN.search(alice_client.get(url).content.decode())
 
 
-def test_none_of_these_is_an_answer_and_a_blank_box_clears_it(intake, alice_client):  # type: ignore[no-untyped-def]
+def test_none_of_these_is_an_answer_and_a_blank_box_clears_it(intake, alice_client):
     req = intake["symptom_history"]
     url = f"/portal/questionnaires/{req.pk}/"
     alice_client.get(url)

@@ -29,7 +29,7 @@ NOT_URGENT = demo.history(
 
 
 @pytest.fixture
-def alerts(settings, monkeypatch):  # type: ignore[no-untyped-def]
+def alerts(settings, monkeypatch):
     settings.NERVEPATH = {
         **settings.NERVEPATH,
         "ON_CALL_EMAIL": "oncall@example.org",
@@ -39,16 +39,16 @@ def alerts(settings, monkeypatch):  # type: ignore[no-untyped-def]
     return monkeypatch
 
 
-def submit(client, intake, answers):  # type: ignore[no-untyped-def]
+def submit(client, intake, answers):
     url = f"/portal/questionnaires/{intake['symptom_history'].pk}/"
     return client.post(url, form(answers, submit="1"))
 
 
-def _in_hours(monkeypatch, value: bool) -> None:  # type: ignore[no-untyped-def]
+def _in_hours(monkeypatch, value: bool) -> None:
     monkeypatch.setattr(inbox, "in_clinic_hours", lambda when: value)
 
 
-def test_an_urgent_flag_shows_advice_and_alerts_the_care_team(  # type: ignore[no-untyped-def]
+def test_an_urgent_flag_shows_advice_and_alerts_the_care_team(
     intake, alice, hale, okafor, alice_client, alerts, django_capture_on_commit_callbacks
 ):
     _in_hours(alerts, True)
@@ -69,7 +69,7 @@ def test_an_urgent_flag_shows_advice_and_alerts_the_care_team(  # type: ignore[n
     assert f"record {alice.pk}" in message.subject and alice.user.last_name not in message.body
 
 
-def test_outside_clinic_hours_the_on_call_address_is_alerted(  # type: ignore[no-untyped-def]
+def test_outside_clinic_hours_the_on_call_address_is_alerted(
     intake, alice_client, alerts, django_capture_on_commit_callbacks
 ):
     _in_hours(alerts, False)
@@ -79,7 +79,7 @@ def test_outside_clinic_hours_the_on_call_address_is_alerted(  # type: ignore[no
     assert [m.to for m in mail.outbox] == [["oncall@example.org"]]
 
 
-def test_non_urgent_flags_wait_in_the_inbox_without_a_message(  # type: ignore[no-untyped-def]
+def test_non_urgent_flags_wait_in_the_inbox_without_a_message(
     intake, alice, alice_client, alerts, django_capture_on_commit_callbacks
 ):
     mail.outbox.clear()
@@ -92,7 +92,7 @@ def test_non_urgent_flags_wait_in_the_inbox_without_a_message(  # type: ignore[n
     assert mail.outbox == []
 
 
-def test_the_inbox_lists_and_badges_and_an_acknowledgement_is_audited(  # type: ignore[no-untyped-def]
+def test_the_inbox_lists_and_badges_and_an_acknowledgement_is_audited(
     intake, alice, hale, okafor, alice_client, client, alerts, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -119,7 +119,7 @@ def test_the_inbox_lists_and_badges_and_an_acknowledgement_is_audited(  # type: 
     assert "to acknowledge" not in client.get("/staff/inbox/").content.decode().split("<main")[0]
 
 
-def test_an_unacknowledged_urgent_item_is_escalated_once(  # type: ignore[no-untyped-def]
+def test_an_unacknowledged_urgent_item_is_escalated_once(
     intake, alice, alice_client, alerts, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -136,7 +136,7 @@ def test_an_unacknowledged_urgent_item_is_escalated_once(  # type: ignore[no-unt
     assert item.escalated_at is not None
 
 
-def test_an_acknowledged_item_is_not_escalated(  # type: ignore[no-untyped-def]
+def test_an_acknowledged_item_is_not_escalated(
     intake, alice, hale, alice_client, alerts, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -161,7 +161,7 @@ DENVER = ZoneInfo("America/Denver")
         (datetime(2027, 3, 15, 8, 30, tzinfo=DENVER), True),  # Monday after DST starts
     ],
 )
-def test_clinic_hours_boundaries(local, open_):  # type: ignore[no-untyped-def]
+def test_clinic_hours_boundaries(local, open_):
     assert inbox.in_clinic_hours(local) is open_
 
 
@@ -175,7 +175,7 @@ def test_clinic_hours_boundaries(local, open_):  # type: ignore[no-untyped-def]
         ({"NERVEPATH_IRLS_MODE": "sometimes"}, "NERVEPATH_IRLS_MODE"),
     ],
 )
-def test_bad_alert_settings_stop_the_start(env, message):  # type: ignore[no-untyped-def]
+def test_bad_alert_settings_stop_the_start(env, message):
     import os
     import subprocess
     import sys

@@ -25,7 +25,7 @@ from .conftest import IRLS_15, form
 
 
 @pytest.fixture
-def booked(configured, alice, hale, frontdesk, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def booked(configured, alice, hale, frontdesk, django_capture_on_commit_callbacks):
     """Alice's new-patient visit with Dr Hale, in a clinic without the IRLS licence."""
     fort = configured["fort-collins"]
     with django_capture_on_commit_callbacks(execute=True):
@@ -39,12 +39,12 @@ def booked(configured, alice, hale, frontdesk, django_capture_on_commit_callback
 
 
 @pytest.fixture
-def hale_client(client, hale):  # type: ignore[no-untyped-def]
+def hale_client(client, hale):
     login(client, hale.user)
     return client
 
 
-def test_without_its_wording_the_irls_is_never_sent_to_a_patient(booked, alice):  # type: ignore[no-untyped-def]
+def test_without_its_wording_the_irls_is_never_sent_to_a_patient(booked, alice):
     sent = set(Request.objects.filter(patient=alice).values_list("instrument_id", flat=True))
     assert sent == {"rls_diagnosis", "symptom_history", "mnsi", "pain_nrs", "clinic_sleep"}
     with pytest.raises(services.AssessmentError, match="not sent to patients"):
@@ -53,7 +53,7 @@ def test_without_its_wording_the_irls_is_never_sent_to_a_patient(booked, alice):
     assert services.patient_may_fill("irls") is False
 
 
-def test_no_patient_page_ever_renders_an_instrument_without_wording(  # type: ignore[no-untyped-def]
+def test_no_patient_page_ever_renders_an_instrument_without_wording(
     booked, alice, hale, alice_client
 ):
     """Every shipped instrument opened as a request (bypassing the sending rules, as old
@@ -84,7 +84,7 @@ def test_no_patient_page_ever_renders_an_instrument_without_wording(  # type: ig
     assert not Response.objects.filter(request=irls_req).exists()
 
 
-def test_the_clinician_enters_the_irls_recorded_as_clinician_entered(  # type: ignore[no-untyped-def]
+def test_the_clinician_enters_the_irls_recorded_as_clinician_entered(
     booked, alice, hale, hale_client
 ):
     summary = hale_client.get(f"/staff/patients/{alice.pk}/assessment/").content.decode()
@@ -100,14 +100,14 @@ def test_the_clinician_enters_the_irls_recorded_as_clinician_entered(  # type: i
     assert response.submitted_by == hale.user
 
 
-def test_a_clinician_outside_the_patients_care_cannot_enter(booked, alice, okafor, client):  # type: ignore[no-untyped-def]
+def test_a_clinician_outside_the_patients_care_cannot_enter(booked, alice, okafor, client):
     login(client, okafor.user)
     url = f"/staff/patients/{alice.pk}/assessment/enter/rls_criterion5/"
     assert client.post(url, form({"not_solely_other": "yes"}, submit="1")).status_code == 404
     assert not Response.objects.filter(patient=alice).exists()
 
 
-def test_the_irls_turned_off_is_neither_sent_nor_entered(booked, alice, hale_client, settings):  # type: ignore[no-untyped-def]
+def test_the_irls_turned_off_is_neither_sent_nor_entered(booked, alice, hale_client, settings):
     settings.NERVEPATH = {**settings.NERVEPATH, "IRLS_MODE": "off"}
     summary = hale_client.get(f"/staff/patients/{alice.pk}/assessment/").content.decode()
     assert "The IRLS is turned off" in summary and "/enter/irls/" not in summary
@@ -117,9 +117,7 @@ def test_the_irls_turned_off_is_neither_sent_nor_entered(booked, alice, hale_cli
     assert not Response.objects.filter(patient=alice, instrument_id="irls").exists()
 
 
-def test_criterion_5_awaits_then_is_confirmed_by_the_clinician(  # type: ignore[no-untyped-def]
-    booked, alice, hale, hale_client
-):
+def test_criterion_5_awaits_then_is_confirmed_by_the_clinician(booked, alice, hale, hale_client):
     answers = {**demo.RLS_YES, "course": "not_determined"}
     services.record_response(alice, "rls_diagnosis", answers, by=alice.user)
     summary_url = f"/staff/patients/{alice.pk}/assessment/"
@@ -131,7 +129,7 @@ def test_criterion_5_awaits_then_is_confirmed_by_the_clinician(  # type: ignore[
     assert "All five essential criteria met" in hale_client.get(summary_url).content.decode()
 
 
-def test_the_mnsi_examination_shows_beside_the_history(booked, alice, hale, hale_client):  # type: ignore[no-untyped-def]
+def test_the_mnsi_examination_shows_beside_the_history(booked, alice, hale, hale_client):
     services.record_response(alice, "mnsi", demo.mnsi(8), by=alice.user)
     exam = {
         f"{side}_{sign}": value
@@ -151,7 +149,7 @@ def test_the_mnsi_examination_shows_beside_the_history(booked, alice, hale, hale
     assert "examination 2 of 8, monofilament 1 of 2" in page  # 4 x 0.5, not abnormal
 
 
-def test_the_mpi_checklist_is_entered_and_flags_augmentation(booked, alice, hale_client):  # type: ignore[no-untyped-def]
+def test_the_mpi_checklist_is_entered_and_flags_augmentation(booked, alice, hale_client):
     checklist = {
         "drug": "levodopa",
         "a1_more_severe": "yes",
@@ -168,7 +166,7 @@ def test_the_mpi_checklist_is_entered_and_flags_augmentation(booked, alice, hale
     assert "augmentation_met" in page
 
 
-def test_an_instrument_answered_within_its_interval_is_not_sent_again(  # type: ignore[no-untyped-def]
+def test_an_instrument_answered_within_its_interval_is_not_sent_again(
     configured, bob, hale, frontdesk, django_capture_on_commit_callbacks
 ):
     long_ago = timezone.now() - timedelta(days=100)

@@ -5,6 +5,7 @@ placeholders on the patient's form; an unset or wrong folder is handled at start
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -16,9 +17,9 @@ from nervepath.science import instruments
 pytestmark = pytest.mark.postgres
 
 
-def test_the_form_shows_the_clinics_wording(intake, alice_client, settings, tmp_path):  # type: ignore[no-untyped-def]
+def test_the_form_shows_the_clinics_wording(intake, alice_client, settings, tmp_path):
     inst = instruments.load("irls")
-    wording = {item.id: f"Clinic text for {item.id}" for item in inst.items}
+    wording: dict[str, Any] = {item.id: f"Clinic text for {item.id}" for item in inst.items}
     wording["options"] = {
         item.id: {str(o.value): f"Clinic option {o.value} of {item.id}" for o in item.options}
         for item in inst.items
@@ -30,7 +31,7 @@ def test_the_form_shows_the_clinics_wording(intake, alice_client, settings, tmp_
     assert "licensed wording not loaded" not in page
 
 
-def test_the_wording_folder_must_exist(monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
+def test_the_wording_folder_must_exist(monkeypatch, tmp_path):
     monkeypatch.setenv("NERVEPATH_INSTRUMENT_WORDING_DIR", str(tmp_path / "missing"))
     with pytest.raises(ImproperlyConfigured, match="NERVEPATH_INSTRUMENT_WORDING_DIR"):
         env_dir("NERVEPATH_INSTRUMENT_WORDING_DIR")

@@ -18,9 +18,9 @@ from pathlib import Path
 import psycopg
 
 import clock
-import nervepath
+import nervepath as nervepath_package
 
-SRC = Path(nervepath.__file__).resolve().parent.parent
+SRC = Path(nervepath_package.__file__).resolve().parent.parent
 REPO = SRC.parent
 ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 # Generous: the machine is small and busy.

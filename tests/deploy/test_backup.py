@@ -114,7 +114,7 @@ def test_postgresql_round_trip(tmp_path) -> None:
 
 
 @pytest.fixture
-def archives(tmp_path):  # type: ignore[no-untyped-def]
+def archives(tmp_path):
     source = _env(tmp_path, "source")
     _source(source)
     plain = tmp_path / "plain.tar.gz"

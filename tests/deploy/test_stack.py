@@ -25,7 +25,7 @@ START_TIMEOUT = 180
 
 
 @pytest.fixture
-def stack(tmp_path):  # type: ignore[no-untyped-def]
+def stack(tmp_path):
     with fresh_database() as database_url:
         env = production_env(database_url, tmp_path / "var")
         checked(nervepath("migrate", "--noinput", env=env))
@@ -50,7 +50,7 @@ def _csrf(page: str) -> str:
     return match.group(1)
 
 
-def test_production_stack_smoke_journey(stack) -> None:  # type: ignore[no-untyped-def]
+def test_production_stack_smoke_journey(stack) -> None:
     base = stack["base"]
     s = requests.Session()
     s.verify = stack["cert"]
@@ -101,7 +101,7 @@ def test_production_stack_smoke_journey(stack) -> None:  # type: ignore[no-untyp
     # A slot four weeks out, so the reminder is due well in the future.
     slots = s.get(
         f"{base}/api/availability",
-        params={"appointment_type": "new-patient", "location": "fort-collins", "days": 35},
+        params={"appointment_type": "new-patient", "location": "fort-collins", "days": "35"},
         timeout=120,
     )
     assert slots.status_code == 200, slots.text
@@ -115,7 +115,7 @@ def test_production_stack_smoke_journey(stack) -> None:  # type: ignore[no-untyp
             "clinician_id": slot["clinician_id"],
             "starts_at": slot["starts_at"],
         },
-        headers={"X-CSRFToken": s.cookies["csrftoken"], "Referer": f"{base}/api/docs"},
+        headers={"X-CSRFToken": str(s.cookies["csrftoken"]), "Referer": f"{base}/api/docs"},
         timeout=120,
     )
     assert booked.status_code == 201, booked.text

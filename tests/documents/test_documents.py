@@ -29,7 +29,7 @@ def _files(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
-def _post(client, data: bytes, name: str = "letter.pdf", url: str | None = None):  # type: ignore[no-untyped-def]
+def _post(client, data: bytes, name: str = "letter.pdf", url: str | None = None):
     upload = SimpleUploadedFile(name, data, content_type="application/pdf")
     return client.post(
         url or reverse("documents:mine"),
@@ -37,7 +37,7 @@ def _post(client, data: bytes, name: str = "letter.pdf", url: str | None = None)
     )
 
 
-def test_a_patient_adds_a_pdf_and_downloads_it_as_an_attachment(client, alice, media):  # type: ignore[no-untyped-def]
+def test_a_patient_adds_a_pdf_and_downloads_it_as_an_attachment(client, alice, media):
     login(client, alice.user)
     assert _post(client, PDF, name="../../etc/passwd.pdf").status_code == 302
     document = Document.objects.get(patient=alice)
@@ -68,14 +68,14 @@ def test_a_patient_adds_a_pdf_and_downloads_it_as_an_attachment(client, alice, m
 )
 def test_files_that_are_not_what_they_claim_are_refused_and_nothing_is_kept(
     client, alice, media, data, name, message
-):  # type: ignore[no-untyped-def]
+):
     login(client, alice.user)
     response = _post(client, data, name=name)
     assert response.status_code == 400 and message in response.content.decode()
     assert not Document.objects.exists() and _files(media) == []
 
 
-def test_an_oversized_file_is_refused_while_streaming(client, alice, media, settings):  # type: ignore[no-untyped-def]
+def test_an_oversized_file_is_refused_while_streaming(client, alice, media, settings):
     settings.NERVEPATH = {**settings.NERVEPATH, "MAX_DOCUMENT_MB": 1}
     login(client, alice.user)
     response = _post(client, PDF + b"y" * (1024 * 1024))
@@ -83,7 +83,7 @@ def test_an_oversized_file_is_refused_while_streaming(client, alice, media, sett
     assert not Document.objects.exists() and _files(media) == []
 
 
-def test_a_file_changed_in_storage_is_not_served(client, alice, media):  # type: ignore[no-untyped-def]
+def test_a_file_changed_in_storage_is_not_served(client, alice, media):
     login(client, alice.user)
     _post(client, PDF)
     document = Document.objects.get()
@@ -97,7 +97,7 @@ def test_a_file_changed_in_storage_is_not_served(client, alice, media):  # type:
 
 def test_only_the_patient_and_her_clinicians_reach_her_documents(
     client, alice, bob, hale, lindqvist, frontdesk, media
-):  # type: ignore[no-untyped-def]
+):
     login(client, alice.user)
     _post(client, PDF)
     document = Document.objects.get()
@@ -115,7 +115,7 @@ def test_only_the_patient_and_her_clinicians_reach_her_documents(
     assert client.get(url).status_code == 302  # anonymous: to the sign-in page
 
 
-def test_a_clinician_adds_a_document_to_a_patient_in_care(client, alice, hale, frontdesk, media):  # type: ignore[no-untyped-def]
+def test_a_clinician_adds_a_document_to_a_patient_in_care(client, alice, hale, frontdesk, media):
     CareAssignment.objects.create(clinician=hale.user, patient=alice, assigned_by=frontdesk)
     login(client, hale.user)
     url = reverse("documents:patient", args=[alice.pk])
@@ -125,7 +125,7 @@ def test_a_clinician_adds_a_document_to_a_patient_in_care(client, alice, hale, f
     assert "Referral from Dr Park" in client.get(url).content.decode()
 
 
-def test_uploads_are_rate_limited(client, alice, media, settings):  # type: ignore[no-untyped-def]
+def test_uploads_are_rate_limited(client, alice, media, settings):
     limits = {**settings.NERVEPATH["RATE_LIMITS"], "upload": (2, 60)}
     settings.NERVEPATH = {**settings.NERVEPATH, "RATE_LIMITS": limits}
     login(client, alice.user)

@@ -59,7 +59,7 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 
 @pytest.fixture
-def site(live_server) -> str:  # type: ignore[no-untyped-def]
+def site(live_server) -> str:
     """The live server's root URL (requesting it makes the test transactional)."""
     return live_server.url
 
@@ -120,6 +120,6 @@ def _task_worker(tmp_path: Path, **extra_env: str) -> Iterator[subprocess.Popen[
 
 
 @pytest.fixture
-def task_worker():  # type: ignore[no-untyped-def]
+def task_worker():
     """Starts real task workers for a test: ``with task_worker(tmp_path, **env) as p``."""
     return _task_worker

@@ -25,11 +25,11 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
-def _grid_url(site: str, slug: str, day) -> str:  # type: ignore[no-untyped-def]
+def _grid_url(site: str, slug: str, day) -> str:
     return f"{site}/staff/calendar/{slug}/?date={day.isoformat()}"
 
 
-def test_front_desk_finds_a_patient_and_books_them_from_the_grid(  # type: ignore[no-untyped-def]
+def test_front_desk_finds_a_patient_and_books_them_from_the_grid(
     page: Page, site, clinic, hale, alice, sign_in
 ):
     fc = clinic["fort-collins"]
@@ -58,9 +58,7 @@ def test_front_desk_finds_a_patient_and_books_them_from_the_grid(  # type: ignor
     assert appointment.source == Source.STAFF
 
 
-def test_front_desk_checks_a_patient_in(  # type: ignore[no-untyped-def]
-    page: Page, site, clinic, hale, alice, sign_in
-):
+def test_front_desk_checks_a_patient_in(page: Page, site, clinic, hale, alice, sign_in):
     fc = clinic["fort-collins"]
     now = timezone.now().astimezone(fc.tz)
     # A visit at the start of today (made directly: whatever the hour the test runs, the
@@ -85,7 +83,7 @@ def test_front_desk_checks_a_patient_in(  # type: ignore[no-untyped-def]
     assert appointment.arrived_at <= appointment.roomed_at <= appointment.seen_at
 
 
-def test_front_desk_books_a_ten_session_course_with_one_clash_resolved(  # type: ignore[no-untyped-def]
+def test_front_desk_books_a_ten_session_course_with_one_clash_resolved(
     page: Page, site, clinic, lindqvist, alice, bob, frontdesk, sign_in
 ):
     fc = clinic["fort-collins"]
@@ -135,7 +133,7 @@ def _serious(page: Page) -> list[str]:
 
 
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_the_desk_pages_and_the_public_slot_picker_pass_axe(  # type: ignore[no-untyped-def]
+def test_the_desk_pages_and_the_public_slot_picker_pass_axe(
     page: Page, site, clinic, hale, alice, frontdesk, sign_in, size
 ):
     fc = clinic["fort-collins"]

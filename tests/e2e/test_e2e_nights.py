@@ -38,7 +38,7 @@ def media(settings, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def worker(site: str, media: Path, tmp_path: Path, task_worker):  # type: ignore[no-untyped-def]
+def worker(site: str, media: Path, tmp_path: Path, task_worker):
     """A real task worker on the live server's database file and storage folder."""
     with task_worker(tmp_path, NERVEPATH_MEDIA_ROOT=str(media)) as process:
         yield process
@@ -46,7 +46,7 @@ def worker(site: str, media: Path, tmp_path: Path, task_worker):  # type: ignore
 
 def test_a_night_goes_from_upload_to_the_night_page_and_the_comparison(
     page: Page, browser: Browser, site: str, sign_in, worker, alice, hale, clinic
-):  # type: ignore[no-untyped-def]
+):
     assert REAL_FILE.is_file(), f"missing {REAL_FILE}: the shared recordings must sit beside"
 
     # The patient uploads and watches the analysis finish.

@@ -37,7 +37,7 @@ def _local_words(instant: datetime) -> str:
     return f"{local:%A, %B %-d, %Y} at {local:%-I:%M %p}"
 
 
-def _ics_text(message) -> str:  # type: ignore[no-untyped-def]
+def _ics_text(message) -> str:
     (name, content, mimetype) = message.attachments[0]
     assert name == "appointment.ics"
     assert mimetype.startswith("text/calendar")
@@ -54,9 +54,7 @@ def _next_week_of_slots(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"\?from=\d{4}-\d\d-\d\d$"))
 
 
-def test_visitor_books_then_reschedules_then_cancels(  # type: ignore[no-untyped-def]
-    page: Page, site, clinic, mailoutbox
-):
+def test_visitor_books_then_reschedules_then_cancels(page: Page, site, clinic, mailoutbox):
     page.goto(f"{site}/")
     page.locator("section.hero").get_by_role("link", name="Book now").click()
     expect(page.get_by_role("heading", name="Book an appointment")).to_be_visible()
@@ -178,9 +176,7 @@ def _is_booking_post(response: Response) -> bool:
     return response.request.method == "POST" and "/confirm/" in response.url
 
 
-def test_two_visitors_race_for_the_same_slot(  # type: ignore[no-untyped-def]
-    new_context, site, clinic, mailoutbox, monkeypatch
-):
+def test_two_visitors_race_for_the_same_slot(new_context, site, clinic, mailoutbox, monkeypatch):
     pages: list[Page] = [new_context().new_page() for _ in range(2)]
     pages[0].goto(f"{site}/book/fort-collins/new-patient/")
     slot = pages[0].locator(".slots a.slot").first
@@ -202,7 +198,7 @@ def test_two_visitors_race_for_the_same_slot(  # type: ignore[no-untyped-def]
     both_arrived = threading.Barrier(2, timeout=20)
     real_request = services.Request
 
-    def request_when_both_arrived(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def request_when_both_arrived(*args, **kwargs):
         both_arrived.wait()
         return real_request(*args, **kwargs)
 

@@ -22,11 +22,11 @@ from django.urls import get_resolver
 from django.utils import timezone
 from freezegun import freeze_time
 from playwright.sync_api import Browser, Page, expect
-from tests.pathway.conftest import past_visit
 
 from nervepath.assessment.models import Reason, Request
 from nervepath.pathway import follow_ups
 from nervepath.pathway.models import FollowUp, NerveBlock, ReliefEntry, Surgery, SurgeryStatus
+from pathway.conftest import past_visit
 
 pytestmark = pytest.mark.e2e
 
@@ -60,7 +60,7 @@ def pages(browser: Browser) -> Iterator[tuple[Page, Page]]:
         patient.close()
 
 
-def test_block_to_follow_up_questionnaires(  # type: ignore[no-untyped-def]
+def test_block_to_follow_up_questionnaires(
     site: str, sign_in: Callable[[Page, str, str], None], pages, clinic, alice, hale
 ) -> None:
     doctor, patient = pages

@@ -30,7 +30,7 @@ BEFORE_TAPS = 75
 
 
 @pytest.fixture
-def booked(clinic, alice, hale, frontdesk):  # type: ignore[no-untyped-def]
+def booked(clinic, alice, hale, frontdesk):
     demo.configure_types()
     fort = clinic["fort-collins"]
     return services.book(
@@ -41,7 +41,7 @@ def booked(clinic, alice, hale, frontdesk):  # type: ignore[no-untyped-def]
     )
 
 
-def test_a_new_patient_completes_the_intake_on_a_phone_in_fewer_screens_and_taps(  # type: ignore[no-untyped-def]
+def test_a_new_patient_completes_the_intake_on_a_phone_in_fewer_screens_and_taps(
     browser: Browser, site, booked, alice, sign_in
 ):
     waiting = Request.objects.filter(appointment=booked).count()
@@ -64,7 +64,7 @@ def test_a_new_patient_completes_the_intake_on_a_phone_in_fewer_screens_and_taps
     phone.close()
 
 
-def test_branching_opens_questions_without_a_reload_and_the_clinician_sees_scores(  # type: ignore[no-untyped-def]
+def test_branching_opens_questions_without_a_reload_and_the_clinician_sees_scores(
     browser: Browser, site, booked, alice, sign_in
 ):
     phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)

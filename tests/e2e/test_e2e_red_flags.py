@@ -26,7 +26,7 @@ DEMO_PASSWORD = "demo-password-2026"
 PATIENT_PASSWORD = "correct-horse-battery"
 
 
-def test_an_urgent_symptom_reaches_the_care_team_and_is_acknowledged(  # type: ignore[no-untyped-def]
+def test_an_urgent_symptom_reaches_the_care_team_and_is_acknowledged(
     browser: Browser, site, clinic, alice, hale, frontdesk, sign_in, settings, monkeypatch
 ):
     settings.NERVEPATH = {**settings.NERVEPATH, "ON_CALL_EMAIL": "oncall@example.org"}

@@ -38,12 +38,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def history(clinic):  # type: ignore[no-untyped-def]
+def history(clinic):
     return make_history(80, seed=5, today=timezone.localdate(), surgical_share=0.5, prefix="e2e")
 
 
 @pytest.fixture
-def worker(site: str, tmp_path: Path, task_worker):  # type: ignore[no-untyped-def]
+def worker(site: str, tmp_path: Path, task_worker):
     """A real task worker on the live server's database file (and the test's clock)."""
     with task_worker(tmp_path) as process:
         yield process
@@ -58,7 +58,7 @@ def _exports(researcher: User) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(actor_id=researcher.pk, action=Action.EXPORT))
 
 
-def test_a_researcher_builds_a_cohort_analyses_it_and_downloads_it(  # type: ignore[no-untyped-def]
+def test_a_researcher_builds_a_cohort_analyses_it_and_downloads_it(
     page: Page,
     site: str,
     sign_in: Callable[[Page, str, str], None],
@@ -189,7 +189,7 @@ def test_a_researcher_builds_a_cohort_analyses_it_and_downloads_it(  # type: ign
     )
 
 
-def test_a_clinician_who_types_the_research_address_gets_404(  # type: ignore[no-untyped-def]
+def test_a_clinician_who_types_the_research_address_gets_404(
     page: Page, site: str, sign_in: Callable[[Page, str, str], None], hale: Clinician
 ):
     sign_in(page, hale.user.email, DEMO_PASSWORD)

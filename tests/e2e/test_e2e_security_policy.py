@@ -29,7 +29,7 @@ def test_api_docs_work_under_the_policy(page: Page, site: str) -> None:
     assert violations == []
 
 
-def test_public_pages_work_under_the_policy(page: Page, site: str, clinic) -> None:  # type: ignore[no-untyped-def]
+def test_public_pages_work_under_the_policy(page: Page, site: str, clinic) -> None:
     violations = _violations(page)
     for path in ("/", "/locations/", "/book/", "/accounts/login/"):
         page.goto(f"{site}{path}")

@@ -22,7 +22,7 @@ DEMO_PASSWORD = "demo-password-2026"  # published demo login (seed_demo)
 PATIENT_PASSWORD = "correct-horse-battery"  # tests/conftest.py patients
 
 
-def _open_monday(clinic) -> date:  # type: ignore[no-untyped-def]
+def _open_monday(clinic) -> date:
     """The first Monday at least three days ahead on which no location is closed."""
     day = next_weekday(0)
     tz = clinic["fort-collins"].tz
@@ -35,7 +35,7 @@ def _open_monday(clinic) -> date:  # type: ignore[no-untyped-def]
     return day
 
 
-def test_front_desk_books_moves_and_cancels_for_a_patient(  # type: ignore[no-untyped-def]
+def test_front_desk_books_moves_and_cancels_for_a_patient(
     page: Page, site, clinic, frontdesk, hale, sign_in, mailoutbox
 ):
     monday = _open_monday(clinic)  # Dr Hale works in Fort Collins on Mondays, 8:00–17:00
@@ -113,7 +113,7 @@ def test_front_desk_books_moves_and_cancels_for_a_patient(  # type: ignore[no-un
     assert all(m.to == ["pat.example@example.org"] for m in mailoutbox)
 
 
-def test_patient_sees_only_their_own_appointments(  # type: ignore[no-untyped-def]
+def test_patient_sees_only_their_own_appointments(
     page: Page, site, clinic, alice: Patient, bob: Patient, hale, okafor, frontdesk, sign_in
 ):
     monday = _open_monday(clinic)

@@ -15,7 +15,7 @@ from helpers import kind, login
 from nervepath.scheduling.models import Appointment, Source, Status
 
 
-def past_visit(patient, clinician, location, slug: str, days_ago: int) -> Appointment:  # type: ignore[no-untyped-def]
+def past_visit(patient, clinician, location, slug: str, days_ago: int) -> Appointment:
     """A completed visit ``days_ago`` days back (written directly: booking refuses the
     past)."""
     start = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(days=days_ago)
@@ -35,18 +35,18 @@ def past_visit(patient, clinician, location, slug: str, days_ago: int) -> Appoin
 
 
 @pytest.fixture
-def in_care(clinic, alice, hale):  # type: ignore[no-untyped-def]
+def in_care(clinic, alice, hale):
     """Alice's consultation with Dr Hale 30 days ago."""
     return past_visit(alice, hale, clinic["fort-collins"], "new-patient", 30)
 
 
 @pytest.fixture
-def hale_client(client, hale, in_care):  # type: ignore[no-untyped-def]
+def hale_client(client, hale, in_care):
     login(client, hale.user)
     return client
 
 
 @pytest.fixture
-def alice_client(client, alice):  # type: ignore[no-untyped-def]
+def alice_client(client, alice):
     login(client, alice.user)
     return client

@@ -39,7 +39,7 @@ LIDOCAINE = [
 ]
 
 
-def give_block(patient, clinician, *, days_ago: int = 0, leg: str = "right", **kwargs):  # type: ignore[no-untyped-def]
+def give_block(patient, clinician, *, days_ago: int = 0, leg: str = "right", **kwargs):
     return blocks.record_block(
         patient,
         given_on=timezone.localdate() - timedelta(days=days_ago),
@@ -51,7 +51,7 @@ def give_block(patient, clinician, *, days_ago: int = 0, leg: str = "right", **k
     )
 
 
-def fill(block, day_number: int, relief: int, hours: float = 7.0, **kwargs):  # type: ignore[no-untyped-def]
+def fill(block, day_number: int, relief: int, hours: float = 7.0, **kwargs):
     return blocks.save_entry(
         block,
         block.patient,
@@ -66,7 +66,7 @@ def fill(block, day_number: int, relief: int, hours: float = 7.0, **kwargs):  # 
 def nothing_stored() -> bool:
     return not (
         NerveBlock.objects.exists()
-        or NerveBlock.history.exists()  # type: ignore[attr-defined]
+        or NerveBlock.history.exists()
         or ReliefEntry.objects.exists()
         or CandidacyReview.objects.exists()
     )
@@ -75,7 +75,7 @@ def nothing_stored() -> bool:
 # -- recording a block -------------------------------------------------------------------
 
 
-def test_recording_a_block_opens_its_diary_and_queues_the_reminder_run(  # type: ignore[no-untyped-def]
+def test_recording_a_block_opens_its_diary_and_queues_the_reminder_run(
     in_care, alice, hale, django_capture_on_commit_callbacks, settings
 ):
     settings.NERVEPATH = {**settings.NERVEPATH, "DIARY_DAYS": 10}
@@ -100,12 +100,12 @@ def test_recording_a_block_opens_its_diary_and_queues_the_reminder_run(  # type:
     assert DBTaskResult.objects.filter(task_path=tasks.run_diary_reminders.module_path).count() == 1
 
 
-def test_a_block_may_be_linked_to_the_patients_own_visit_only(in_care, alice, bob, hale, clinic):  # type: ignore[no-untyped-def]
+def test_a_block_may_be_linked_to_the_patients_own_visit_only(in_care, alice, bob, hale, clinic):
     own = past_visit(alice, hale, clinic["fort-collins"], "nerve-block", 1)
     block = give_block(alice, hale, days_ago=1, appointment=own)
     assert block.appointment == own
     NerveBlock.objects.all().delete()
-    NerveBlock.history.all().delete()  # type: ignore[attr-defined]
+    NerveBlock.history.all().delete()
     theirs = past_visit(bob, hale, clinic["fort-collins"], "nerve-block", 1)
     with pytest.raises(PathwayError, match="not one of this patient's"):
         give_block(alice, hale, days_ago=1, appointment=theirs)
@@ -126,13 +126,13 @@ def test_a_block_may_be_linked_to_the_patients_own_visit_only(in_care, alice, bo
         ({"notes": "x" * 4001}, "4000"),
     ],
 )
-def test_a_refused_block_stores_nothing(in_care, alice, hale, change, message):  # type: ignore[no-untyped-def]
+def test_a_refused_block_stores_nothing(in_care, alice, hale, change, message):
     with pytest.raises(PathwayError, match=message):
         give_block(alice, hale, **change)
     assert nothing_stored()
 
 
-def test_only_an_active_clinician_gives_a_block(in_care, alice, hale, frontdesk, lindqvist):  # type: ignore[no-untyped-def]
+def test_only_an_active_clinician_gives_a_block(in_care, alice, hale, frontdesk, lindqvist):
     lindqvist.user.is_active = False
     lindqvist.user.save()
     for giver in (frontdesk, alice.user, lindqvist.user):
@@ -148,7 +148,7 @@ def test_only_an_active_clinician_gives_a_block(in_care, alice, hale, frontdesk,
     assert nothing_stored()
 
 
-def test_the_staff_form_records_a_block(hale_client, alice, hale, clinic):  # type: ignore[no-untyped-def]
+def test_the_staff_form_records_a_block(hale_client, alice, hale, clinic):
     visit = past_visit(alice, hale, clinic["fort-collins"], "nerve-block", 2)
     page = hale_client.get(f"/staff/patients/{alice.pk}/blocks/new/")
     assert page.status_code == 200
@@ -196,7 +196,7 @@ def test_the_staff_form_records_a_block(hale_client, alice, hale, clinic):  # ty
         ({"given_by": "999999"}, "Select a valid choice"),
     ],
 )
-def test_the_staff_form_refuses_bad_input_and_stores_nothing(  # type: ignore[no-untyped-def]
+def test_the_staff_form_refuses_bad_input_and_stores_nothing(
     hale_client, alice, hale, change, message
 ):
     data = {
@@ -216,7 +216,7 @@ def test_the_staff_form_refuses_bad_input_and_stores_nothing(  # type: ignore[no
     assert nothing_stored()
 
 
-def test_the_form_offers_only_this_patients_block_visits(hale_client, alice, bob, hale, clinic):  # type: ignore[no-untyped-def]
+def test_the_form_offers_only_this_patients_block_visits(hale_client, alice, bob, hale, clinic):
     theirs = past_visit(bob, hale, clinic["fort-collins"], "nerve-block", 1)
     response = hale_client.post(
         f"/staff/patients/{alice.pk}/blocks/new/",
@@ -238,7 +238,7 @@ def test_the_form_offers_only_this_patients_block_visits(hale_client, alice, bob
 # -- the diary ---------------------------------------------------------------------------
 
 
-def test_the_patient_fills_today_and_a_missed_day_in_the_portal(in_care, alice, hale, alice_client):  # type: ignore[no-untyped-def]
+def test_the_patient_fills_today_and_a_missed_day_in_the_portal(in_care, alice, hale, alice_client):
     block = give_block(alice, hale, days_ago=3)
     url = f"/portal/diary/{block.pk}/"
     page = alice_client.get(url)
@@ -268,7 +268,7 @@ def test_the_patient_fills_today_and_a_missed_day_in_the_portal(in_care, alice, 
 
 def test_a_future_day_is_refused_with_a_reason_and_nothing_stored(
     in_care, alice, hale, alice_client
-):  # type: ignore[no-untyped-def]
+):
     block = give_block(alice, hale, days_ago=1)
     tomorrow = timezone.localdate() + timedelta(days=1)
     response = alice_client.post(
@@ -283,7 +283,7 @@ def test_a_future_day_is_refused_with_a_reason_and_nothing_stored(
     assert not ReliefEntry.objects.exists()
 
 
-def test_another_patients_diary_is_not_found_and_not_written(  # type: ignore[no-untyped-def]
+def test_another_patients_diary_is_not_found_and_not_written(
     in_care, alice, bob, hale, alice_client, clinic
 ):
     past_visit(bob, hale, clinic["fort-collins"], "new-patient", 20)
@@ -318,7 +318,7 @@ def test_another_patients_diary_is_not_found_and_not_written(  # type: ignore[no
         (1, {"note": "n" * 501}, "500"),
     ],
 )
-def test_a_refused_diary_day_stores_nothing(in_care, alice, hale, day_number, values, message):  # type: ignore[no-untyped-def]
+def test_a_refused_diary_day_stores_nothing(in_care, alice, hale, day_number, values, message):
     block = give_block(alice, hale, days_ago=20)
     kwargs = {"relief_pct": 60, "sleep_hours": 7, **values}
     with freeze_time(
@@ -336,7 +336,7 @@ def test_a_refused_diary_day_stores_nothing(in_care, alice, hale, day_number, va
     assert not ReliefEntry.objects.exists()
 
 
-def test_the_diary_closes_after_its_grace_days(in_care, alice, hale, alice_client):  # type: ignore[no-untyped-def]
+def test_the_diary_closes_after_its_grace_days(in_care, alice, hale, alice_client):
     block = give_block(alice, hale, days_ago=30)
     last = block.diary_last_day
     noon = datetime.combine(last, datetime.min.time(), DENVER) + timedelta(hours=12)
@@ -352,7 +352,7 @@ def test_the_diary_closes_after_its_grace_days(in_care, alice, hale, alice_clien
     assert 'name="relief_pct"' not in text
 
 
-def test_filling_a_day_again_edits_it_and_history_keeps_the_old_value(in_care, alice, hale):  # type: ignore[no-untyped-def]
+def test_filling_a_day_again_edits_it_and_history_keeps_the_old_value(in_care, alice, hale):
     block = give_block(alice, hale, days_ago=2)
     first = fill(block, 1, 30)
     again = fill(block, 1, 80, note="Felt better than I wrote")
@@ -366,7 +366,7 @@ def test_filling_a_day_again_edits_it_and_history_keeps_the_old_value(in_care, a
     assert first.history.count() == 2
 
 
-def test_missing_days_stay_missing_never_zero(hale_client, alice, hale):  # type: ignore[no-untyped-def]
+def test_missing_days_stay_missing_never_zero(hale_client, alice, hale):
     block = give_block(alice, hale, days_ago=5)
     for number, relief in [(1, 90), (2, 80), (4, 75)]:
         fill(block, number, relief)
@@ -383,7 +383,7 @@ def test_missing_days_stay_missing_never_zero(hale_client, alice, hale):  # type
     assert "Day 3: missing" in text  # the chart marks it, without a bar
 
 
-def test_five_days_of_relief_mark_a_likely_candidate(hale_client, alice, hale):  # type: ignore[no-untyped-def]
+def test_five_days_of_relief_mark_a_likely_candidate(hale_client, alice, hale):
     block = give_block(alice, hale, days_ago=8, leg="left")
     for number in range(1, 6):
         fill(block, number, 60)
@@ -401,7 +401,7 @@ def test_five_days_of_relief_mark_a_likely_candidate(hale_client, alice, hale): 
     assert "computed by nervepath, not yet reviewed" in listing
 
 
-def test_the_clinics_settings_change_the_rule(in_care, alice, hale, settings):  # type: ignore[no-untyped-def]
+def test_the_clinics_settings_change_the_rule(in_care, alice, hale, settings):
     block = give_block(alice, hale, days_ago=8)
     for number in range(1, 6):
         fill(block, number, 60)
@@ -419,7 +419,7 @@ def test_the_clinics_settings_change_the_rule(in_care, alice, hale, settings):  
 # -- the clinician's decision ------------------------------------------------------------
 
 
-def test_confirming_needs_no_reason_overriding_does(in_care, alice, hale):  # type: ignore[no-untyped-def]
+def test_confirming_needs_no_reason_overriding_does(in_care, alice, hale):
     block = give_block(alice, hale, days_ago=8)
     for number in range(1, 7):
         fill(block, number, 65)
@@ -443,7 +443,7 @@ def test_confirming_needs_no_reason_overriding_does(in_care, alice, hale):  # ty
     assert blocks.candidacy_by_leg(alice)["right"].verdict == "not_candidate"
 
 
-def test_an_undetermined_diary_needs_a_reason_either_way(in_care, alice, hale):  # type: ignore[no-untyped-def]
+def test_an_undetermined_diary_needs_a_reason_either_way(in_care, alice, hale):
     block = give_block(alice, hale, days_ago=2)
     fill(block, 1, 90)
     assert blocks.summary(block).verdict is Verdict.UNDETERMINED
@@ -457,7 +457,7 @@ def test_an_undetermined_diary_needs_a_reason_either_way(in_care, alice, hale): 
     assert (made.computed, made.relief_days) == ("undetermined", 1)
 
 
-def test_only_a_clinician_decides_and_only_known_decisions(in_care, alice, hale, frontdesk):  # type: ignore[no-untyped-def]
+def test_only_a_clinician_decides_and_only_known_decisions(in_care, alice, hale, frontdesk):
     block = give_block(alice, hale)
     with pytest.raises(PathwayError, match="Only a clinician"):
         blocks.review(block, decision="candidate", reason="why not", by=frontdesk)
@@ -466,7 +466,7 @@ def test_only_a_clinician_decides_and_only_known_decisions(in_care, alice, hale,
     assert not CandidacyReview.objects.exists()
 
 
-def test_the_review_form_on_the_block_page(hale_client, alice, hale):  # type: ignore[no-untyped-def]
+def test_the_review_form_on_the_block_page(hale_client, alice, hale):
     block = give_block(alice, hale, days_ago=13)
     for number in range(1, 15):
         fill(block, number, 10)
@@ -501,7 +501,7 @@ def at_local(day: date, hour: int) -> datetime:
     return datetime.combine(day, datetime.min.time(), DENVER) + timedelta(hours=hour)
 
 
-def test_reminders_go_out_once_a_day_until_the_diary_is_done(in_care, alice, hale):  # type: ignore[no-untyped-def]
+def test_reminders_go_out_once_a_day_until_the_diary_is_done(in_care, alice, hale):
     start = date(2027, 3, 1)
     with freeze_time(at_local(start, 9)):
         block = give_block(alice, hale)
@@ -535,7 +535,7 @@ def test_reminders_go_out_once_a_day_until_the_diary_is_done(in_care, alice, hal
     assert len(mail.outbox) == 2
 
 
-def test_reminders_stop_when_the_diary_closes(in_care, alice, hale):  # type: ignore[no-untyped-def]
+def test_reminders_stop_when_the_diary_closes(in_care, alice, hale):
     start = date(2027, 5, 3)
     with freeze_time(at_local(start, 9)):
         block = give_block(alice, hale)
@@ -549,7 +549,7 @@ def test_reminders_stop_when_the_diary_closes(in_care, alice, hale):  # type: ig
     assert len(mail.outbox) == 1
 
 
-def test_the_reminder_task_requeues_itself_and_the_command_sends(in_care, alice, hale):  # type: ignore[no-untyped-def]
+def test_the_reminder_task_requeues_itself_and_the_command_sends(in_care, alice, hale):
     start = date(2027, 6, 7)
     with freeze_time(at_local(start, 9)):
         give_block(alice, hale)
@@ -572,7 +572,7 @@ def test_the_reminder_task_requeues_itself_and_the_command_sends(in_care, alice,
 # -- who may see what --------------------------------------------------------------------
 
 
-def test_front_desk_gets_403_and_changes_nothing(in_care, alice, hale, frontdesk, client):  # type: ignore[no-untyped-def]
+def test_front_desk_gets_403_and_changes_nothing(in_care, alice, hale, frontdesk, client):
     block = give_block(alice, hale)
     login(client, frontdesk)
     for url in (
@@ -587,7 +587,7 @@ def test_front_desk_gets_403_and_changes_nothing(in_care, alice, hale, frontdesk
     assert client.get("/portal/diary/").status_code == 404  # no record of her own
 
 
-def test_a_clinician_outside_her_care_gets_404(in_care, alice, hale, lindqvist, client):  # type: ignore[no-untyped-def]
+def test_a_clinician_outside_her_care_gets_404(in_care, alice, hale, lindqvist, client):
     block = give_block(alice, hale)
     login(client, lindqvist.user)
     for url in (f"/staff/patients/{alice.pk}/blocks/new/", block.get_absolute_url()):
@@ -596,7 +596,7 @@ def test_a_clinician_outside_her_care_gets_404(in_care, alice, hale, lindqvist, 
     assert not CandidacyReview.objects.exists()
 
 
-def test_a_block_is_looked_up_within_the_patient_in_the_url(hale_client, alice, bob, hale, clinic):  # type: ignore[no-untyped-def]
+def test_a_block_is_looked_up_within_the_patient_in_the_url(hale_client, alice, bob, hale, clinic):
     past_visit(bob, hale, clinic["fort-collins"], "new-patient", 10)
     theirs = give_block(bob, hale, notes="Bob's block")
     url = f"/staff/patients/{alice.pk}/blocks/{theirs.pk}/"
@@ -605,13 +605,13 @@ def test_a_block_is_looked_up_within_the_patient_in_the_url(hale_client, alice, 
     assert not CandidacyReview.objects.exists()
 
 
-def test_a_patient_typing_a_staff_url_gets_404(in_care, alice, hale, alice_client):  # type: ignore[no-untyped-def]
+def test_a_patient_typing_a_staff_url_gets_404(in_care, alice, hale, alice_client):
     block = give_block(alice, hale)
     assert alice_client.get(block.get_absolute_url()).status_code == 404
     assert alice_client.get(f"/staff/patients/{alice.pk}/blocks/").status_code == 404
 
 
-def test_every_change_is_in_the_record_history_for_clinicians(hale_client, alice, hale):  # type: ignore[no-untyped-def]
+def test_every_change_is_in_the_record_history_for_clinicians(hale_client, alice, hale):
     response = hale_client.post(
         f"/staff/patients/{alice.pk}/blocks/new/",
         {
@@ -639,7 +639,7 @@ def test_every_change_is_in_the_record_history_for_clinicians(hale_client, alice
     assert "candidacy review" in text.lower()
 
 
-def test_clinicians_choose_the_giver_among_active_clinicians(hale_client, alice, hale, lindqvist):  # type: ignore[no-untyped-def]
+def test_clinicians_choose_the_giver_among_active_clinicians(hale_client, alice, hale, lindqvist):
     User.objects.filter(pk=lindqvist.user.pk).update(is_active=False)
     text = hale_client.get(f"/staff/patients/{alice.pk}/blocks/new/").content.decode()
     assert hale.user.get_full_name() in text
@@ -649,7 +649,7 @@ def test_clinicians_choose_the_giver_among_active_clinicians(hale_client, alice,
     assert other.get(f"/staff/patients/{alice.pk}/blocks/new/").status_code == 302
 
 
-def test_the_diary_list_tells_open_complete_and_closed(in_care, alice, hale, alice_client):  # type: ignore[no-untyped-def]
+def test_the_diary_list_tells_open_complete_and_closed(in_care, alice, hale, alice_client):
     open_one = give_block(alice, hale, days_ago=1)
     complete = give_block(alice, hale, days_ago=13, leg="left")
     for number in range(1, 15):
@@ -663,7 +663,7 @@ def test_the_diary_list_tells_open_complete_and_closed(in_care, alice, hale, ali
         assert f'href="/portal/diary/{block.pk}/"' in text
 
 
-def test_a_time_of_day_is_not_a_day(in_care, alice, hale):  # type: ignore[no-untyped-def]
+def test_a_time_of_day_is_not_a_day(in_care, alice, hale):
     with pytest.raises(PathwayError, match="day of the block"):
         blocks.record_block(
             alice,
@@ -679,7 +679,7 @@ def test_a_time_of_day_is_not_a_day(in_care, alice, hale):  # type: ignore[no-un
 # -- review fixes ------------------------------------------------------------------------
 
 
-def test_a_linked_visit_on_another_day_is_refused(hale_client, alice, hale, clinic):  # type: ignore[no-untyped-def]
+def test_a_linked_visit_on_another_day_is_refused(hale_client, alice, hale, clinic):
     visit = past_visit(alice, hale, clinic["fort-collins"], "nerve-block", 2)
     visit_day = visit.local_start.date()
     with pytest.raises(PathwayError) as refused:
@@ -705,7 +705,7 @@ def test_a_linked_visit_on_another_day_is_refused(hale_client, alice, hale, clin
     assert nothing_stored()
 
 
-def _many_blocks(patient, clinician, count: int) -> None:  # type: ignore[no-untyped-def]
+def _many_blocks(patient, clinician, count: int) -> None:
     for i in range(count):
         block = give_block(patient, clinician, days_ago=2 + i, leg=("right", "left")[i % 2])
         fill(block, 1, 80)
@@ -714,13 +714,13 @@ def _many_blocks(patient, clinician, count: int) -> None:  # type: ignore[no-unt
             blocks.review(block, decision="not_candidate", reason="Too soon", by=clinician.user)
 
 
-def _queries(client, url: str) -> int:  # type: ignore[no-untyped-def]
+def _queries(client, url: str) -> int:
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     return len(captured.captured_queries)
 
 
-def test_the_block_list_reads_the_same_queries_for_one_block_or_six(  # type: ignore[no-untyped-def]
+def test_the_block_list_reads_the_same_queries_for_one_block_or_six(
     hale_client, alice, bob, hale, clinic, django_assert_max_num_queries
 ):
     past_visit(bob, hale, clinic["fort-collins"], "new-patient", 20)
@@ -733,7 +733,7 @@ def test_the_block_list_reads_the_same_queries_for_one_block_or_six(  # type: ig
     assert f"decided by {hale.user.get_full_name()}" in text
 
 
-def test_the_diary_list_reads_the_same_queries_for_one_block_or_six(  # type: ignore[no-untyped-def]
+def test_the_diary_list_reads_the_same_queries_for_one_block_or_six(
     client, alice, bob, hale, clinic, in_care, django_assert_max_num_queries
 ):
     past_visit(bob, hale, clinic["fort-collins"], "new-patient", 20)
@@ -747,7 +747,7 @@ def test_the_diary_list_reads_the_same_queries_for_one_block_or_six(  # type: ig
     assert text.count("2 of 14") == 6
 
 
-def test_the_diary_form_says_the_sleep_is_the_night_after_the_day(  # type: ignore[no-untyped-def]
+def test_the_diary_form_says_the_sleep_is_the_night_after_the_day(
     in_care, alice, hale, alice_client
 ):
     block = give_block(alice, hale, days_ago=1)
@@ -760,7 +760,7 @@ def test_the_diary_form_says_the_sleep_is_the_night_after_the_day(  # type: igno
     assert "come back the next morning to correct them" in text
 
 
-def test_a_diary_not_begun_says_when_it_opens_and_a_closed_one_that_it_closed(  # type: ignore[no-untyped-def]
+def test_a_diary_not_begun_says_when_it_opens_and_a_closed_one_that_it_closed(
     in_care, alice, hale, alice_client
 ):
     # A block dated ahead (written directly: recording one refuses a day to come).

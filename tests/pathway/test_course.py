@@ -58,7 +58,7 @@ def noon(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(12, 0)))
 
 
-def add_night(patient, day: date, plms: float | None) -> Night:  # type: ignore[no-untyped-def]
+def add_night(patient, day: date, plms: float | None) -> Night:
     tag = uuid.uuid4().hex
     recording = Recording.objects.create(
         patient=patient,
@@ -79,7 +79,7 @@ def add_night(patient, day: date, plms: float | None) -> Night:  # type: ignore[
     )
 
 
-def add_block(patient, by, day: date, relief: list[int], leg: str = "right") -> NerveBlock:  # type: ignore[no-untyped-def]
+def add_block(patient, by, day: date, relief: list[int], leg: str = "right") -> NerveBlock:
     block = NerveBlock.objects.create(
         patient=patient,
         given_on=day,
@@ -103,7 +103,7 @@ def add_block(patient, by, day: date, relief: list[int], leg: str = "right") -> 
     return block
 
 
-def add_surgery(patient, hale, location, day, leg, status, **kw) -> Surgery:  # type: ignore[no-untyped-def]
+def add_surgery(patient, hale, location, day, leg, status, **kw) -> Surgery:
     return Surgery.objects.create(
         patient=patient,
         leg=leg,
@@ -116,13 +116,13 @@ def add_surgery(patient, hale, location, day, leg, status, **kw) -> Surgery:  # 
     )
 
 
-def add_reading(surgery, nerve, phase, amplitude) -> MonitoringReading:  # type: ignore[no-untyped-def]
+def add_reading(surgery, nerve, phase, amplitude) -> MonitoringReading:
     return MonitoringReading.objects.create(
         surgery=surgery, patient=surgery.patient, nerve=nerve, phase=phase, amplitude_uv=amplitude
     )
 
 
-def add_therapy(patient, by, start: date, done: int, missed: int, planned: int) -> TherapyCourse:  # type: ignore[no-untyped-def]
+def add_therapy(patient, by, start: date, done: int, missed: int, planned: int) -> TherapyCourse:
     therapy = TherapyCourse.objects.create(
         patient=patient,
         modality=Modality.ESTIM,
@@ -147,7 +147,7 @@ def add_therapy(patient, by, start: date, done: int, missed: int, planned: int) 
 
 def add_medication_change(
     patient, name, start, change, first, second
-) -> tuple[Medication, Medication]:  # type: ignore[no-untyped-def]
+) -> tuple[Medication, Medication]:
     old = Medication.objects.create(
         patient=patient,
         name=name,
@@ -173,7 +173,7 @@ def add_medication_change(
 
 
 @pytest.fixture
-def story(alice, hale, clinic, in_care):  # type: ignore[no-untyped-def]
+def story(alice, hale, clinic, in_care):
     """Alice's course: consultation, IRLS 28 → 12, nights before and after, a right block
     with 6 days of relief confirmed by Dr Hale, the right leg decompressed 12 days ago
     (common peroneal 50 → 140 µV), the left planned 3 weeks after it, follow-ups to 12
@@ -239,7 +239,7 @@ def story(alice, hale, clinic, in_care):  # type: ignore[no-untyped-def]
 # -- the events --------------------------------------------------------------------------
 
 
-def test_events_in_order_with_titles_and_details(alice, story):  # type: ignore[no-untyped-def]
+def test_events_in_order_with_titles_and_details(alice, story):
     course = timeline.course(alice)
     days = [e.day for e in course.events]
     assert days == sorted(days)
@@ -290,7 +290,7 @@ def test_events_in_order_with_titles_and_details(alice, story):  # type: ignore[
     ]
 
 
-def test_links_go_to_each_kind_of_page(alice, story):  # type: ignore[no-untyped-def]
+def test_links_go_to_each_kind_of_page(alice, story):
     course = timeline.course(alice)
     visit = next(e for e in course.of_kind("visit") if e.obj == story["consult"])
     assert visit.url == reverse("scheduling:staff_appointment", args=[story["consult"].pk])
@@ -307,7 +307,7 @@ def test_links_go_to_each_kind_of_page(alice, story):  # type: ignore[no-untyped
         assert event.url == (own() if own else "")
 
 
-def test_at_a_glance(alice, story):  # type: ignore[no-untyped-def]
+def test_at_a_glance(alice, story):
     t = today()
     glance = timeline.course(alice).glance
     assert glance.stage == [
@@ -334,7 +334,7 @@ def test_at_a_glance(alice, story):  # type: ignore[no-untyped-def]
     assert glance.flags_on == t - timedelta(70)
 
 
-def test_stage_before_surgery_names_the_block(alice, hale):  # type: ignore[no-untyped-def]
+def test_stage_before_surgery_names_the_block(alice, hale):
     t = today()
     block = add_block(alice, hale.user, t - timedelta(20), [80] * 6 + [0] * 8)
     CandidacyReview.objects.create(
@@ -352,7 +352,7 @@ def test_stage_before_surgery_names_the_block(alice, hale):  # type: ignore[no-u
     ]
 
 
-def test_an_empty_record_reads_plainly(alice):  # type: ignore[no-untyped-def]
+def test_an_empty_record_reads_plainly(alice):
     course = timeline.course(alice)
     assert course.events == []
     assert course.glance.stage == ["Nothing recorded yet"]
@@ -363,7 +363,7 @@ def test_an_empty_record_reads_plainly(alice):  # type: ignore[no-untyped-def]
     assert "nothing recorded yet" in root.get("aria-label", "")
 
 
-def test_invalid_stored_readings_are_shown_without_a_change(alice, hale, clinic):  # type: ignore[no-untyped-def]
+def test_invalid_stored_readings_are_shown_without_a_change(alice, hale, clinic):
     surgery = add_surgery(
         alice, hale, clinic["fort-collins"], today() - timedelta(3), "right", SurgeryStatus.DONE
     )
@@ -373,7 +373,7 @@ def test_invalid_stored_readings_are_shown_without_a_change(alice, hale, clinic)
     assert "no change computed" in event.detail
 
 
-def test_overridden_block_and_incomplete_diary(alice, hale):  # type: ignore[no-untyped-def]
+def test_overridden_block_and_incomplete_diary(alice, hale):
     block = add_block(alice, hale.user, today() - timedelta(3), [90, 90])
     (event,) = timeline.course(alice).of_kind("block")
     assert "2 days of relief (2 of 14 diary days filled)" in event.detail
@@ -393,7 +393,7 @@ def test_overridden_block_and_incomplete_diary(alice, hale):  # type: ignore[no-
 # -- the figure --------------------------------------------------------------------------
 
 
-def test_svg_is_well_formed_with_one_mark_per_event(alice, story):  # type: ignore[no-untyped-def]
+def test_svg_is_well_formed_with_one_mark_per_event(alice, story):
     course = timeline.course(alice)
     root = ET.fromstring(timeline.course_svg(course))
     assert root.tag == f"{SVG}svg"
@@ -417,7 +417,7 @@ def test_svg_is_well_formed_with_one_mark_per_event(alice, story):  # type: igno
     assert root.find(f".//{SVG}polyline") is not None  # the IRLS line
 
 
-def test_svg_escapes_patient_entered_text(alice, story):  # type: ignore[no-untyped-def]
+def test_svg_escapes_patient_entered_text(alice, story):
     Medication.objects.create(
         patient=alice,
         name="<script>alert(1)</script>",
@@ -437,7 +437,7 @@ def test_svg_escapes_patient_entered_text(alice, story):  # type: ignore[no-unty
 # -- the page ----------------------------------------------------------------------------
 
 
-def test_page_for_the_clinician_in_care(hale_client, alice, story):  # type: ignore[no-untyped-def]
+def test_page_for_the_clinician_in_care(hale_client, alice, story):
     url = reverse("pathway:course", args=[alice.pk])
     before = AuditEvent.objects.filter(patient_id=alice.pk).count()
     response = hale_client.get(url)
@@ -457,7 +457,7 @@ def test_page_for_the_clinician_in_care(hale_client, alice, story):  # type: ign
     assert html.index(f"{newest:%B %Y}") < html.index(f"{oldest:%B %Y}")
 
 
-def test_kind_filter(hale_client, alice, story):  # type: ignore[no-untyped-def]
+def test_kind_filter(hale_client, alice, story):
     url = reverse("pathway:course", args=[alice.pk])
     response = hale_client.get(url, {"kind": "surgery"})
     assert response.status_code == 200
@@ -474,30 +474,30 @@ def test_kind_filter(hale_client, alice, story):  # type: ignore[no-untyped-def]
     assert "&lt;bogus&gt;" not in everything.content.decode()
 
 
-def test_record_page_links_to_the_course(hale_client, alice, story):  # type: ignore[no-untyped-def]
+def test_record_page_links_to_the_course(hale_client, alice, story):
     html = hale_client.get(reverse("access:patient", args=[alice.pk])).content.decode()
     assert reverse("pathway:course", args=[alice.pk]) in html
     assert "Course of care" in html
 
 
-def test_front_desk_gets_403(client, frontdesk, alice, in_care):  # type: ignore[no-untyped-def]
+def test_front_desk_gets_403(client, frontdesk, alice, in_care):
     login(client, frontdesk)
     assert client.get(reverse("pathway:course", args=[alice.pk])).status_code == 403
 
 
-def test_unrelated_clinician_gets_404(client, okafor, alice, in_care):  # type: ignore[no-untyped-def]
+def test_unrelated_clinician_gets_404(client, okafor, alice, in_care):
     login(client, okafor.user)
     assert client.get(reverse("pathway:course", args=[alice.pk])).status_code == 404
 
 
-def test_anonymous_is_sent_to_sign_in_and_post_is_refused(client, hale_client, alice, in_care):  # type: ignore[no-untyped-def]
+def test_anonymous_is_sent_to_sign_in_and_post_is_refused(client, hale_client, alice, in_care):
     url = reverse("pathway:course", args=[alice.pk])
     assert hale_client.post(url).status_code == 405
     hale_client.logout()
     assert client.get(url).status_code == 302
 
 
-def _grow(alice, hale, clinic, offset: int) -> None:  # type: ignore[no-untyped-def]
+def _grow(alice, hale, clinic, offset: int) -> None:
     """Another round of every kind of record, ``offset`` days further back."""
     t = today() - timedelta(offset)
     fort = clinic["fort-collins"]
@@ -536,7 +536,7 @@ def _grow(alice, hale, clinic, offset: int) -> None:  # type: ignore[no-untyped-
 
 def test_query_count_stays_flat(
     hale_client, alice, hale, clinic, story, django_assert_max_num_queries
-):  # type: ignore[no-untyped-def]
+):
     url = reverse("pathway:course", args=[alice.pk])
     hale_client.get(url)  # warm caches (sessions, instruments)
     with CaptureQueriesContext(connection) as small:
@@ -549,7 +549,7 @@ def test_query_count_stays_flat(
         assert hale_client.get(url).status_code == 200
 
 
-def test_each_lane_has_one_registered_source():  # type: ignore[no-untyped-def]
+def test_each_lane_has_one_registered_source():
     """The pathway app registers one source per kind of record, in the lanes' order; a
     lane that does not exist, or a second source for a lane, is refused."""
     registered = timeline.registered_sources()
@@ -557,7 +557,7 @@ def test_each_lane_has_one_registered_source():  # type: ignore[no-untyped-def]
     kind, source = registered[0]
     assert timeline.register_source(kind, source) is source  # again: harmless
 
-    def other(patient, today):  # type: ignore[no-untyped-def]
+    def other(patient, today):
         return timeline.Found()
 
     with pytest.raises(ValueError, match="No lane"):
@@ -570,7 +570,7 @@ def test_each_lane_has_one_registered_source():  # type: ignore[no-untyped-def]
 # -- treatment events for the nights timeline ------------------------------------------
 
 
-def test_treatment_events_without_duplicates(alice, hale, clinic, story):  # type: ignore[no-untyped-def]
+def test_treatment_events_without_duplicates(alice, hale, clinic, story):
     fort = clinic["fort-collins"]
     t = today()
     visit = past_visit(alice, hale, fort, "nerve-block", 90)

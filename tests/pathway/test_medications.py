@@ -22,7 +22,7 @@ TODAY = timezone.localdate
 
 
 @pytest.fixture
-def pramipexole(alice, hale, in_care):  # type: ignore[no-untyped-def]
+def pramipexole(alice, hale, in_care):
     return medications.add(
         alice,
         name="Pramipexole",
@@ -35,12 +35,12 @@ def pramipexole(alice, hale, in_care):  # type: ignore[no-untyped-def]
     )
 
 
-def stored() -> tuple[list[tuple], int]:  # type: ignore[type-arg]
+def stored() -> tuple[list[tuple], int]:
     rows = list(Medication.objects.order_by("pk").values_list())
-    return rows, Medication.history.count()  # type: ignore[attr-defined]
+    return rows, Medication.history.count()
 
 
-def test_a_change_is_a_new_record_and_the_old_one_is_kept(pramipexole, hale):  # type: ignore[no-untyped-def]
+def test_a_change_is_a_new_record_and_the_old_one_is_kept(pramipexole, hale):
     day = TODAY() - timedelta(days=5)
     new = medications.change(
         pramipexole,
@@ -66,11 +66,11 @@ def test_a_change_is_a_new_record_and_the_old_one_is_kept(pramipexole, hale):  #
     )
     assert new.current and not old.current
     # Who and when: the old record's history shows its creation and its end, by Dr Hale.
-    history = list(Medication.history.filter(id=old.pk).order_by("history_date"))  # type: ignore[attr-defined]
+    history = list(Medication.history.filter(id=old.pk).order_by("history_date"))
     assert [h.history_type for h in history] == ["+", "~"]
     assert [h.dose for h in history] == [Decimal("0.125"), Decimal("0.125")]
     assert all(h.history_user == hale.user for h in history)
-    assert Medication.history.get(id=new.pk).history_user == hale.user  # type: ignore[attr-defined]
+    assert Medication.history.get(id=new.pk).history_user == hale.user
 
     (chain,) = medications.chains(pramipexole.patient)
     assert chain.records == [old, new]
@@ -79,7 +79,7 @@ def test_a_change_is_a_new_record_and_the_old_one_is_kept(pramipexole, hale):  #
     )
 
 
-def test_a_record_is_never_rewritten(pramipexole):  # type: ignore[no-untyped-def]
+def test_a_record_is_never_rewritten(pramipexole):
     pramipexole.dose = Decimal("0.5")
     with pytest.raises(MedicationRewritten):
         pramipexole.save()
@@ -102,7 +102,7 @@ def test_a_record_is_never_rewritten(pramipexole):  # type: ignore[no-untyped-de
         ({"unit": ""}, "Give the unit"),
     ],
 )
-def test_bad_changes_are_refused_and_nothing_stored(pramipexole, hale, changes, message):  # type: ignore[no-untyped-def]
+def test_bad_changes_are_refused_and_nothing_stored(pramipexole, hale, changes, message):
     args = {
         "dose": "0.25",
         "unit": "mg",
@@ -116,7 +116,7 @@ def test_bad_changes_are_refused_and_nothing_stored(pramipexole, hale, changes, 
     assert stored() == before
 
 
-def test_a_stopped_record_cannot_be_changed_or_stopped(pramipexole, hale):  # type: ignore[no-untyped-def]
+def test_a_stopped_record_cannot_be_changed_or_stopped(pramipexole, hale):
     medications.stop(pramipexole, on=TODAY(), reason="nausea", by=hale.user)
     stale = Medication.objects.get(pk=pramipexole.pk)
     before = stored()
@@ -151,7 +151,7 @@ def test_a_stopped_record_cannot_be_changed_or_stopped(pramipexole, hale):  # ty
         ({"unit": "milligrams per day"}, "at most 16"),
     ],
 )
-def test_bad_additions_are_refused_and_nothing_stored(alice, hale, changes, message):  # type: ignore[no-untyped-def]
+def test_bad_additions_are_refused_and_nothing_stored(alice, hale, changes, message):
     args = {
         "name": "Gabapentin",
         "dose": "300",
@@ -163,10 +163,10 @@ def test_bad_additions_are_refused_and_nothing_stored(alice, hale, changes, mess
     with pytest.raises(PathwayError, match=message):
         medications.add(alice, **args, by=hale.user)
     assert not Medication.objects.exists()
-    assert not Medication.history.exists()  # type: ignore[attr-defined]
+    assert not Medication.history.exists()
 
 
-def test_the_same_medication_twice_is_a_change_not_an_addition(pramipexole, alice, hale):  # type: ignore[no-untyped-def]
+def test_the_same_medication_twice_is_a_change_not_an_addition(pramipexole, alice, hale):
     with pytest.raises(PathwayError, match="record a change"):
         medications.add(
             alice, name="pramipexole", dose="0.25", unit="mg", started_on=TODAY(), by=hale.user
@@ -174,7 +174,7 @@ def test_the_same_medication_twice_is_a_change_not_an_addition(pramipexole, alic
     assert Medication.objects.count() == 1
 
 
-def test_a_stop_date_before_the_start_is_refused(pramipexole, hale):  # type: ignore[no-untyped-def]
+def test_a_stop_date_before_the_start_is_refused(pramipexole, hale):
     before = stored()
     with pytest.raises(PathwayError, match="cannot be before it"):
         medications.stop(
@@ -203,24 +203,24 @@ def test_a_stop_date_before_the_start_is_refused(pramipexole, hale):  # type: ig
         ("Dipyridamole", drugs.DIPYRIDAMOLE),
     ],
 )
-def test_drug_classes(name, code):  # type: ignore[no-untyped-def]
+def test_drug_classes(name, code):
     found = drugs.classify(name)
     assert found is not None and found.code == code
 
 
-def test_enacarbil_is_told_from_gabapentin_and_unknown_names_have_no_class():  # type: ignore[no-untyped-def]
-    assert drugs.classify("Gabapentin enacarbil").generic == "gabapentin enacarbil"  # type: ignore[union-attr]
-    assert drugs.classify("gabapentin").generic == "gabapentin"  # type: ignore[union-attr]
+def test_enacarbil_is_told_from_gabapentin_and_unknown_names_have_no_class():
+    assert drugs.classify("Gabapentin enacarbil").generic == "gabapentin enacarbil"
+    assert drugs.classify("gabapentin").generic == "gabapentin"
     assert drugs.classify("Markerol") is None
     assert drugs.classify("") is None
-    assert drugs.classify("Pramipexole").dopaminergic  # type: ignore[union-attr]
-    assert not drugs.classify("Pregabalin").dopaminergic  # type: ignore[union-attr]
+    assert drugs.classify("Pramipexole").dopaminergic
+    assert not drugs.classify("Pregabalin").dopaminergic
 
 
 # -- the staff page ----------------------------------------------------------------------
 
 
-def _augmentation_answers(alice):  # type: ignore[no-untyped-def]
+def _augmentation_answers(alice):
     return assessment.record_response(
         alice,
         "symptom_history",
@@ -234,7 +234,7 @@ def _augmentation_answers(alice):  # type: ignore[no-untyped-def]
     )
 
 
-def test_flags_are_shown_next_to_the_list_and_augmentation_on_the_agonist(  # type: ignore[no-untyped-def]
+def test_flags_are_shown_next_to_the_list_and_augmentation_on_the_agonist(
     hale_client, pramipexole, alice, hale
 ):
     gabapentin = medications.add(
@@ -264,7 +264,7 @@ def test_flags_are_shown_next_to_the_list_and_augmentation_on_the_agonist(  # ty
     assert not any(r.augmentation for r in after.context["rows"])
 
 
-def test_staff_add_change_and_stop_from_the_page(hale_client, alice, hale):  # type: ignore[no-untyped-def]
+def test_staff_add_change_and_stop_from_the_page(hale_client, alice, hale):
     url = reverse("pathway:medications", args=[alice.pk])
     start = TODAY() - timedelta(days=30)
     added = hale_client.post(
@@ -307,7 +307,7 @@ def test_staff_add_change_and_stop_from_the_page(hale_client, alice, hale):  # t
     )
 
 
-def test_bad_form_input_gets_a_message(hale_client, alice):  # type: ignore[no-untyped-def]
+def test_bad_form_input_gets_a_message(hale_client, alice):
     url = reverse("pathway:medications", args=[alice.pk])
     response = hale_client.post(url, {"op": "add", "name": "Ropinirole", "dose": "1", "unit": "mg"})
     assert response.status_code == 400
@@ -316,7 +316,7 @@ def test_bad_form_input_gets_a_message(hale_client, alice):  # type: ignore[no-u
     assert not Medication.objects.exists()
 
 
-def test_access_front_desk_403_unrelated_clinician_404_other_patients_id_404(  # type: ignore[no-untyped-def]
+def test_access_front_desk_403_unrelated_clinician_404_other_patients_id_404(
     client, hale_client, pramipexole, alice, bob, frontdesk, okafor, hale
 ):
     url = reverse("pathway:medications", args=[alice.pk])
@@ -343,7 +343,7 @@ def test_access_front_desk_403_unrelated_clinician_404_other_patients_id_404(  #
 # -- the portal --------------------------------------------------------------------------
 
 
-def test_the_patient_sees_current_and_past_read_only(alice_client, pramipexole, alice, hale):  # type: ignore[no-untyped-def]
+def test_the_patient_sees_current_and_past_read_only(alice_client, pramipexole, alice, hale):
     medications.change(
         pramipexole, dose="0.25", unit="mg", frequency="at bedtime", on=TODAY(),
         reason="symptoms earlier in the day", by=hale.user,
@@ -359,7 +359,7 @@ def test_the_patient_sees_current_and_past_read_only(alice_client, pramipexole, 
     assert alice_client.post(reverse("pathway:my_medications")).status_code == 405
 
 
-def test_another_patient_sees_none_of_it(client, pramipexole, bob):  # type: ignore[no-untyped-def]
+def test_another_patient_sees_none_of_it(client, pramipexole, bob):
     login(client, bob.user)
     text = client.get(reverse("pathway:my_medications")).content.decode()
     assert "Pramipexole" not in text and "No current medication" in text
@@ -369,7 +369,7 @@ def test_another_patient_sees_none_of_it(client, pramipexole, bob):  # type: ign
 
 
 @pytest.mark.parametrize("separator", [False, True])
-def test_a_round_dose_reads_as_written_on_both_lists(hale_client, alice, hale, settings, separator):  # type: ignore[no-untyped-def]
+def test_a_round_dose_reads_as_written_on_both_lists(hale_client, alice, hale, settings, separator):
     # A dose is written by medications.dose_text everywhere (never str() of a normalised
     # Decimal, "3E+2"), so the list reads like the change history whatever the number
     # formatting settings: "1200 mg", not "1,200 mg" above "300 mg → 1200 mg".
@@ -394,7 +394,7 @@ def test_a_round_dose_reads_as_written_on_both_lists(hale_client, alice, hale, s
 
 
 @pytest.mark.parametrize("raw", ["²", "١٢", "1e3", "-1", ""])
-def test_a_medication_id_that_is_not_a_plain_number_is_not_found(  # type: ignore[no-untyped-def]
+def test_a_medication_id_that_is_not_a_plain_number_is_not_found(
     hale_client, pramipexole, alice, raw
 ):
     # "²".isdigit() is true but int("²") raises: this was a 500.

@@ -21,11 +21,11 @@ from nervepath.pathway.models import FollowUp, Surgery, SurgeryStatus
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def queued(task) -> list[DBTaskResult]:  # type: ignore[no-untyped-def]
+def queued(task) -> list[DBTaskResult]:
     return list(DBTaskResult.objects.filter(task_path=task.module_path, status="READY"))
 
 
-def test_a_failing_reminder_email_does_not_end_the_daily_chain(in_care, alice, hale, monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_failing_reminder_email_does_not_end_the_daily_chain(in_care, alice, hale, monkeypatch):
     blocks.record_block(
         alice,
         given_on=timezone.localdate() - timedelta(days=2),
@@ -36,7 +36,7 @@ def test_a_failing_reminder_email_does_not_end_the_daily_chain(in_care, alice, h
     )
     DBTaskResult.objects.all().delete()
 
-    def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def refuse(*args, **kwargs):
         raise ConnectionRefusedError("mail server down")
 
     monkeypatch.setattr(tasks.EmailMessage, "send", refuse)
@@ -48,7 +48,7 @@ def test_a_failing_reminder_email_does_not_end_the_daily_chain(in_care, alice, h
 
 def test_a_failing_questionnaire_run_does_not_end_the_chain(
     in_care, alice, hale, clinic, monkeypatch
-):  # type: ignore[no-untyped-def]
+):
     operated = Surgery.objects.create(
         patient=alice,
         leg="right",
@@ -66,7 +66,7 @@ def test_a_failing_questionnaire_run_does_not_end_the_chain(
         due_on=operated.operated_on + timedelta(days=91),
     )
 
-    def fail(today=None):  # type: ignore[no-untyped-def]
+    def fail(today=None):
         raise RuntimeError("database hiccup")
 
     monkeypatch.setattr(follow_ups, "send_questionnaires", fail)
@@ -97,7 +97,7 @@ def test_a_relief_threshold_that_is_not_a_percentage_stops_start_up(value: str) 
     assert "NERVEPATH_RELIEF_THRESHOLD is a percentage from 1 to 100" in run.stderr
 
 
-def test_a_patient_on_a_staff_pathway_url_gets_404_and_is_audited(alice_client, alice):  # type: ignore[no-untyped-def]
+def test_a_patient_on_a_staff_pathway_url_gets_404_and_is_audited(alice_client, alice):
     response = alice_client.get(f"/staff/patients/{alice.pk}/course/")
     assert response.status_code == 404
     denied = AuditEvent.objects.filter(action=Action.DENIED, patient_id=alice.pk)

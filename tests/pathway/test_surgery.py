@@ -41,7 +41,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "samples" / "monitoring.
 TODAY = timezone.localdate
 
 
-def _record(patient, clinician, clinic, **kwargs):  # type: ignore[no-untyped-def]
+def _record(patient, clinician, clinic, **kwargs):
     values = {
         "leg": "right",
         "operated_on": TODAY() - timedelta(days=10),
@@ -55,7 +55,7 @@ def _record(patient, clinician, clinic, **kwargs):  # type: ignore[no-untyped-de
     return surgery.record_surgery(patient, **values)
 
 
-def _book_surgery(patient, clinician, clinic, slug, day, by):  # type: ignore[no-untyped-def]
+def _book_surgery(patient, clinician, clinic, slug, day, by):
     fort = clinic["fort-collins"]
     req = booking.Request(kind(slug), fort, clinician, at(fort, day, "09:00"))
     return booking.book(req, patient, by=by, source=Source.STAFF)
@@ -151,7 +151,7 @@ def test_a_cancelled_surgery_does_not_count_as_a_release(alice, hale, clinic):
         ({"status": "done", "operated_on": TODAY() + timedelta(days=3)}, "cannot be done yet"),
     ],
 )
-def test_bad_surgery_input_is_refused_and_nothing_stored(alice, hale, clinic, change, message):  # type: ignore[no-untyped-def]
+def test_bad_surgery_input_is_refused_and_nothing_stored(alice, hale, clinic, change, message):
     with pytest.raises(PathwayError, match=message):
         _record(alice, hale, clinic, **change)
     assert not Surgery.objects.exists() and not FollowUp.objects.exists()
@@ -359,7 +359,7 @@ KEEP = {"common_peroneal_before_amp": "50"}
         ({}, "Enter at least one amplitude"),
     ],
 )
-def test_impossible_hand_readings_are_refused(hale_client, alice, hale, clinic, values, message):  # type: ignore[no-untyped-def]
+def test_impossible_hand_readings_are_refused(hale_client, alice, hale, clinic, values, message):
     row = _record(alice, hale, clinic)
     surgery.enter_readings(row, {("common_peroneal", "before"): (50.0, None)}, by=hale.user)
     response = hale_client.post(_page(row), _hand(**values))
@@ -370,7 +370,7 @@ def test_impossible_hand_readings_are_refused(hale_client, alice, hale, clinic, 
     ]
 
 
-def _upload(client: Client, row: Surgery, content: bytes, *, replace: bool = False):  # type: ignore[no-untyped-def]
+def _upload(client: Client, row: Surgery, content: bytes, *, replace: bool = False):
     data = {"form": "import", "csv-file": SimpleUploadedFile("export.csv", content)}
     if replace:
         data["csv-replace"] = "on"
@@ -408,7 +408,7 @@ def test_the_documented_csv_imports_and_shows_180_percent(hale_client, alice, ha
 )
 def test_a_bad_file_is_refused_with_nothing_stored(
     hale_client, alice, hale, clinic, content, message
-):  # type: ignore[no-untyped-def]
+):
     row = _record(alice, hale, clinic)
     response = _upload(hale_client, row, content)
     assert response.status_code == 400
@@ -680,7 +680,7 @@ FAR_OFFSET = dt_timezone(timedelta(hours=5))
 )
 def test_a_slot_outside_the_booking_window_is_refused_on_both_pages(
     client, alice, hale, clinic, frontdesk, in_care, start
-):  # type: ignore[no-untyped-def]
+):
     first = _record(alice, hale, clinic)
     two_weeks = first.follow_ups.get(days_after=14)
     login(client, frontdesk)
@@ -720,14 +720,14 @@ WEEKS = [("²", 4), ("٣", 4), ("9" * 5000, 4), ("-3", 4), ("x", 4), ("0", 1), (
 
 
 @pytest.mark.parametrize(("raw", "weeks"), WEEKS)
-def test_weeks_that_are_not_plain_digits_fall_back(client, frontdesk, clinic, raw, weeks):  # type: ignore[no-untyped-def]
+def test_weeks_that_are_not_plain_digits_fall_back(client, frontdesk, clinic, raw, weeks):
     login(client, frontdesk)
     page = client.get(reverse("pathway:follow_ups"), {"weeks": raw})
     assert page.status_code == 200 and page.context["weeks"] == weeks
 
 
 @pytest.mark.parametrize("raw", ["²", "٣", "0", "-1", "9" * 30, "1e3", " "])
-def test_an_appointment_id_that_is_no_id_is_404(hale_client, alice, raw):  # type: ignore[no-untyped-def]
+def test_an_appointment_id_that_is_no_id_is_404(hale_client, alice, raw):
     url = reverse("pathway:surgery_new", args=[alice.pk])
     assert hale_client.get(url, {"appointment": raw}).status_code == 404
     assert hale_client.post(url, {"appointment": raw}).status_code == 404
@@ -736,7 +736,7 @@ def test_an_appointment_id_that_is_no_id_is_404(hale_client, alice, raw):  # typ
 @pytest.mark.parametrize("clinician", ["²", "9" * 30, "-1", ""])
 def test_a_slot_with_a_clinician_that_is_no_id_is_refused(
     client, alice, hale, clinic, frontdesk, clinician
-):  # type: ignore[no-untyped-def]
+):
     two_weeks = _record(alice, hale, clinic).follow_ups.get(days_after=14)
     login(client, frontdesk)
     start = at(clinic["fort-collins"], next_weekday(0), "10:00").isoformat()
@@ -828,7 +828,7 @@ def test_a_follow_up_visit_moved_to_its_surgery_day_is_unlinked(
 @pytest.mark.django_db(transaction=True)
 def test_two_records_of_one_visit_at_once_one_is_refused(
     clinic, alice, hale, frontdesk, monkeypatch
-):  # type: ignore[no-untyped-def]
+):
     """Two clinicians record the same visit at the same moment (each choosing other
     tunnels, so the repeat rule does not apply): both pass the checks before the
     transaction; under the patient's lock the second finds the first's record."""
@@ -836,7 +836,7 @@ def test_two_records_of_one_visit_at_once_one_is_refused(
     barrier = threading.Barrier(2)
     checked = surgery._check
 
-    def check_then_wait(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def check_then_wait(*args, **kwargs):
         checked(*args, **kwargs)
         barrier.wait(timeout=20)  # both have passed the checks before either writes
 
@@ -870,13 +870,13 @@ def test_two_records_of_one_visit_at_once_one_is_refused(
 @pytest.mark.django_db(transaction=True)
 def test_the_other_leg_scheduled_twice_at_once_is_booked_once(
     clinic, alice, hale, frontdesk, monkeypatch
-):  # type: ignore[no-untyped-def]
+):
     first = _record(alice, hale, clinic)
     offered = surgery.other_leg_slots(first, 2)
     barrier = threading.Barrier(2)
     local_day = surgery.local_day
 
-    def day_then_wait(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def day_then_wait(*args, **kwargs):
         day = local_day(*args, **kwargs)
         barrier.wait(timeout=20)  # both have passed the checks before either books
         return day
@@ -884,7 +884,7 @@ def test_the_other_leg_scheduled_twice_at_once_is_booked_once(
     monkeypatch.setattr(surgery, "local_day", day_then_wait)
     outcomes: dict[str, str] = {}
 
-    def attempt(slot, tunnel: str) -> None:  # type: ignore[no-untyped-def]
+    def attempt(slot, tunnel: str) -> None:
         try:
             surgery.schedule_other_leg(first, slot.starts_at, by=frontdesk, tunnels=[tunnel])
             outcomes[tunnel] = "booked"
@@ -911,7 +911,7 @@ def test_the_other_leg_scheduled_twice_at_once_is_booked_once(
 
 def test_a_visit_linked_behind_the_checks_back_is_a_message_not_a_500(
     alice, hale, clinic, frontdesk, monkeypatch
-):  # type: ignore[no-untyped-def]
+):
     visit = _book_surgery(alice, hale, clinic, "surgery-right", next_weekday(0), frontdesk)
     made = _record(alice, hale, clinic, appointment=visit, operated_on=None, status="planned")
     # Only the database's one-to-one link is left to refuse it.
@@ -954,7 +954,8 @@ def test_a_surgery_following_its_visit_names_who_moved_the_visit(alice, hale, cl
     week = timedelta(days=7)
     moved.starts_at, moved.ends_at = moved.starts_at + week, moved.ends_at + week
     moved.blocked_from, moved.blocked_until = moved.blocked_from + week, moved.blocked_until + week
-    moved._history_user = frontdesk  # a change outside a request naming its author
+    # simple-history's hook: a change outside a request naming its author.
+    moved._history_user = frontdesk  # type: ignore[attr-defined]
     moved.save()
     row.refresh_from_db()
     assert row.operated_on == day + week

@@ -36,12 +36,12 @@ LASER = {"wavelength_nm": 810, "power_mw": 500, "dose_j_cm2": 4, "minutes": 20}
 
 
 @pytest.fixture
-def fort(clinic):  # type: ignore[no-untyped-def]
+def fort(clinic):
     return clinic["fort-collins"]
 
 
 @pytest.fixture
-def course(alice, hale, in_care):  # type: ignore[no-untyped-def]
+def course(alice, hale, in_care):
     return therapy.start_course(
         alice,
         modality="estim",
@@ -53,7 +53,7 @@ def course(alice, hale, in_care):  # type: ignore[no-untyped-def]
     )
 
 
-def book(course, lindqvist, fort, day, clock="09:00", slug="estim", by=None):  # type: ignore[no-untyped-def]
+def book(course, lindqvist, fort, day, clock="09:00", slug="estim", by=None):
     return therapy.book_session(
         course,
         appointment_type=kind(slug),
@@ -68,15 +68,15 @@ def counts() -> tuple[int, int, int, int]:
     return (
         TherapySession.objects.count(),
         Appointment.objects.count(),
-        TherapySession.history.count(),  # type: ignore[attr-defined]
-        TherapyCourse.history.count(),  # type: ignore[attr-defined]
+        TherapySession.history.count(),
+        TherapyCourse.history.count(),
     )
 
 
 # -- the course's life -------------------------------------------------------------------
 
 
-def test_course_lifecycle_books_records_and_ends(course, lindqvist, fort, hale):  # type: ignore[no-untyped-def]
+def test_course_lifecycle_books_records_and_ends(course, lindqvist, fort, hale):
     monday = next_weekday(0)
     first = book(course, lindqvist, fort, monday)
     second = book(course, lindqvist, fort, monday + timedelta(days=2))
@@ -109,15 +109,15 @@ def test_course_lifecycle_books_records_and_ends(course, lindqvist, fort, hale):
     assert ended.status == CourseStatus.COMPLETED
     assert ended.improvement_pct == 40
     # Every change is in the history, with who made it.
-    changes = list(TherapyCourse.history.filter(id=course.pk).order_by("history_date"))  # type: ignore[attr-defined]
+    changes = list(TherapyCourse.history.filter(id=course.pk).order_by("history_date"))
     assert [h.history_type for h in changes] == ["+", "~"]
     assert all(h.history_user == hale.user for h in changes)
-    session_history = TherapySession.history.filter(id=first.pk).order_by("history_date")  # type: ignore[attr-defined]
+    session_history = TherapySession.history.filter(id=first.pk).order_by("history_date")
     assert [h.status for h in session_history] == ["planned", "done"]
     assert session_history.last().history_user == hale.user
 
 
-def test_one_course_of_a_kind_at_a_time(course, alice, hale):  # type: ignore[no-untyped-def]
+def test_one_course_of_a_kind_at_a_time(course, alice, hale):
     before = counts()
     with pytest.raises(PathwayError, match="already has a course under way"):
         therapy.start_course(
@@ -151,7 +151,7 @@ def test_one_course_of_a_kind_at_a_time(course, alice, hale):  # type: ignore[no
         ({"notes": "x" * 4001}, "at most 4000"),
     ],
 )
-def test_a_bad_course_is_refused_and_nothing_stored(alice, hale, changes, message):  # type: ignore[no-untyped-def]
+def test_a_bad_course_is_refused_and_nothing_stored(alice, hale, changes, message):
     args = {
         "modality": "estim",
         "planned_sessions": 10,
@@ -164,7 +164,7 @@ def test_a_bad_course_is_refused_and_nothing_stored(alice, hale, changes, messag
     assert not TherapyCourse.objects.exists()
 
 
-def test_the_course_clinician_is_a_clinician(alice, frontdesk, hale):  # type: ignore[no-untyped-def]
+def test_the_course_clinician_is_a_clinician(alice, frontdesk, hale):
     with pytest.raises(PathwayError, match="one of the clinic's clinicians"):
         therapy.start_course(
             alice,
@@ -180,7 +180,7 @@ def test_the_course_clinician_is_a_clinician(alice, frontdesk, hale):  # type: i
 # -- offered times and booking -----------------------------------------------------------
 
 
-def test_offered_times_are_free_therapy_chair_times_of_the_course_types(course, alice, hale):  # type: ignore[no-untyped-def]
+def test_offered_times_are_free_therapy_chair_times_of_the_course_types(course, alice, hale):
     slots = therapy.session_slots(course, 6)
     assert len(slots) == 6
     assert {s.appointment_type.slug for s in slots} == {"estim"}
@@ -204,7 +204,7 @@ def test_offered_times_are_free_therapy_chair_times_of_the_course_types(course, 
     assert all(s.local_start.date() >= both.started_on for s in later)
 
 
-def test_a_combined_course_is_offered_both_kinds(alice, hale, in_care):  # type: ignore[no-untyped-def]
+def test_a_combined_course_is_offered_both_kinds(alice, hale, in_care):
     combined = therapy.start_course(
         alice,
         modality="both",
@@ -217,7 +217,7 @@ def test_a_combined_course_is_offered_both_kinds(alice, hale, in_care):  # type:
     assert {s.appointment_type.slug for s in slots} == {"estim", "laser"}
 
 
-def test_an_offered_time_can_be_booked_and_is_then_no_longer_offered(course, lindqvist):  # type: ignore[no-untyped-def]
+def test_an_offered_time_can_be_booked_and_is_then_no_longer_offered(course, lindqvist):
     first = therapy.session_slots(course, 1)[0]
     session = therapy.book_session(
         course,
@@ -233,7 +233,7 @@ def test_an_offered_time_can_be_booked_and_is_then_no_longer_offered(course, lin
 
 def test_booking_follows_the_booking_rules_and_refusals_store_nothing(
     course, lindqvist, fort, hale
-):  # type: ignore[no-untyped-def]
+):
     monday = next_weekday(0)
     before = counts()
     with pytest.raises(PathwayError, match="not available"):
@@ -255,7 +255,7 @@ def test_booking_follows_the_booking_rules_and_refusals_store_nothing(
 
 def test_booking_beyond_the_planned_sessions_is_refused(
     alice, hale, lindqvist, fort, in_care, frontdesk
-):  # type: ignore[no-untyped-def]
+):
     short = therapy.start_course(
         alice,
         modality="estim",
@@ -278,7 +278,7 @@ def test_booking_beyond_the_planned_sessions_is_refused(
     assert TherapySession.objects.filter(course=short).count() == 1
 
 
-def test_a_missed_session_is_made_up(alice, hale, lindqvist, fort, in_care):  # type: ignore[no-untyped-def]
+def test_a_missed_session_is_made_up(alice, hale, lindqvist, fort, in_care):
     short = therapy.start_course(
         alice,
         modality="estim",
@@ -295,7 +295,7 @@ def test_a_missed_session_is_made_up(alice, hale, lindqvist, fort, in_care):  # 
     assert make_up.number == 2
 
 
-def test_no_session_before_the_course_starts(alice, hale, lindqvist, fort, in_care):  # type: ignore[no-untyped-def]
+def test_no_session_before_the_course_starts(alice, hale, lindqvist, fort, in_care):
     monday = next_weekday(0)
     later = therapy.start_course(
         alice,
@@ -336,7 +336,7 @@ def test_no_session_before_the_course_starts(alice, hale, lindqvist, fort, in_ca
         ({}, "Record the settings"),
     ],
 )
-def test_settings_out_of_range_are_refused_and_nothing_stored(  # type: ignore[no-untyped-def]
+def test_settings_out_of_range_are_refused_and_nothing_stored(
     course, lindqvist, fort, hale, parameters, message
 ):
     monday = next_weekday(0)
@@ -351,7 +351,7 @@ def test_settings_out_of_range_are_refused_and_nothing_stored(  # type: ignore[n
     assert session.appointment.status == Status.BOOKED
 
 
-def test_laser_settings_and_range_limits(alice, hale, lindqvist, fort, in_care):  # type: ignore[no-untyped-def]
+def test_laser_settings_and_range_limits(alice, hale, lindqvist, fort, in_care):
     course = therapy.start_course(
         alice,
         modality="laser",
@@ -376,7 +376,7 @@ def test_laser_settings_and_range_limits(alice, hale, lindqvist, fort, in_care):
     assert therapy.parameter_text(done).startswith("Wavelength 810 nm, Power 500 mW")
 
 
-def test_recording_refusals(course, lindqvist, fort, hale):  # type: ignore[no-untyped-def]
+def test_recording_refusals(course, lindqvist, fort, hale):
     monday = next_weekday(0)
     session = book(course, lindqvist, fort, monday)
     with pytest.raises(PathwayError, match="record it once it has started"):
@@ -395,7 +395,7 @@ def test_recording_refusals(course, lindqvist, fort, hale):  # type: ignore[no-u
 
 
 @pytest.mark.parametrize("improvement", [101, -101, "lots"])
-def test_improvement_bounds(course, hale, improvement):  # type: ignore[no-untyped-def]
+def test_improvement_bounds(course, hale, improvement):
     before = counts()
     with pytest.raises(PathwayError, match="improvement"):
         therapy.end_course(
@@ -410,14 +410,14 @@ def test_improvement_bounds(course, hale, improvement):  # type: ignore[no-untyp
     assert course.status == CourseStatus.ACTIVE
 
 
-def test_improvement_may_be_worse(course, hale):  # type: ignore[no-untyped-def]
+def test_improvement_may_be_worse(course, hale):
     ended = therapy.end_course(
         course, status="stopped", ended_on=timezone.localdate(), improvement_pct=-100, by=hale.user
     )
     assert ended.improvement_pct == -100 and ended.status == CourseStatus.STOPPED
 
 
-def test_the_end_is_not_before_the_last_done_session(course, lindqvist, fort, hale):  # type: ignore[no-untyped-def]
+def test_the_end_is_not_before_the_last_done_session(course, lindqvist, fort, hale):
     monday = next_weekday(0)
     first = book(course, lindqvist, fort, monday)
     second = book(course, lindqvist, fort, monday + timedelta(days=2))
@@ -459,7 +459,7 @@ def test_the_end_is_not_before_the_last_done_session(course, lindqvist, fort, ha
 # -- bookings made elsewhere -------------------------------------------------------------
 
 
-def test_a_therapy_visit_the_patient_books_online_becomes_a_session(  # type: ignore[no-untyped-def]
+def test_a_therapy_visit_the_patient_books_online_becomes_a_session(
     course, alice, lindqvist, fort, frontdesk
 ):
     monday = next_weekday(0)
@@ -467,7 +467,7 @@ def test_a_therapy_visit_the_patient_books_online_becomes_a_session(  # type: ig
     appointment = services.book(request, alice, by=alice.user, source=Source.ONLINE)
     session = TherapySession.objects.get(appointment=appointment)
     assert (session.course, session.number, session.on_date) == (course, 1, monday)
-    assert session.history.get().history_user == alice.user  # type: ignore[attr-defined]
+    assert session.history.get().history_user == alice.user
     # Moved: the session follows its visit.
     moved = services.reschedule(
         appointment, at(fort, monday + timedelta(days=2), "10:00"), by=frontdesk
@@ -485,7 +485,7 @@ def test_a_therapy_visit_the_patient_books_online_becomes_a_session(  # type: ig
 
 def test_an_online_booking_beyond_the_plan_stays_a_plain_visit(
     alice, hale, lindqvist, fort, in_care
-):  # type: ignore[no-untyped-def]
+):
     short = therapy.start_course(
         alice,
         modality="estim",
@@ -507,7 +507,7 @@ def test_an_online_booking_beyond_the_plan_stays_a_plain_visit(
     assert not TherapySession.objects.filter(appointment=extra).exists()
 
 
-def test_without_a_course_a_therapy_visit_is_just_a_visit(alice, lindqvist, fort):  # type: ignore[no-untyped-def]
+def test_without_a_course_a_therapy_visit_is_just_a_visit(alice, lindqvist, fort):
     appointment = services.book(
         services.Request(kind("laser"), fort, lindqvist, at(fort, next_weekday(0), "10:00")),
         alice,
@@ -519,7 +519,7 @@ def test_without_a_course_a_therapy_visit_is_just_a_visit(alice, lindqvist, fort
 # -- staff pages -------------------------------------------------------------------------
 
 
-def test_staff_start_a_course_from_the_page(hale_client, alice, hale):  # type: ignore[no-untyped-def]
+def test_staff_start_a_course_from_the_page(hale_client, alice, hale):
     url = reverse("pathway:therapy", args=[alice.pk])
     page = hale_client.get(url)
     assert page.status_code == 200 and b"Start a course" in page.content
@@ -538,12 +538,12 @@ def test_staff_start_a_course_from_the_page(hale_client, alice, hale):  # type: 
     )  # fmt: skip
     course = TherapyCourse.objects.get()
     assert done.status_code == 302 and done.url == course.get_absolute_url()
-    assert course.history.get().history_user == hale.user  # type: ignore[attr-defined]
+    assert course.history.get().history_user == hale.user
     listing = hale_client.get(url).content.decode()
     assert "0 of 10 done" in listing
 
 
-def test_staff_book_record_and_end_from_the_course_page(hale_client, course, hale, fort):  # type: ignore[no-untyped-def]
+def test_staff_book_record_and_end_from_the_course_page(hale_client, course, hale, fort):
     url = course.get_absolute_url()
     page = hale_client.get(url)
     assert page.status_code == 200
@@ -593,7 +593,7 @@ def test_staff_book_record_and_end_from_the_course_page(hale_client, course, hal
     assert course.status == CourseStatus.STOPPED and course.improvement_pct is None
 
 
-def test_a_taken_or_made_up_time_is_refused_with_a_message(hale_client, course):  # type: ignore[no-untyped-def]
+def test_a_taken_or_made_up_time_is_refused_with_a_message(hale_client, course):
     url = course.get_absolute_url()
     response = hale_client.post(
         url, {"op": "book", "appointment_type": "999", "location": "1", "clinician": "1",
@@ -606,7 +606,7 @@ def test_a_taken_or_made_up_time_is_refused_with_a_message(hale_client, course):
 
 def test_front_desk_gets_403_and_an_unrelated_clinician_404(
     client, course, alice, frontdesk, okafor
-):  # type: ignore[no-untyped-def]
+):
     urls = [
         reverse("pathway:therapy", args=[alice.pk]),
         course.get_absolute_url(),
@@ -624,7 +624,7 @@ def test_front_desk_gets_403_and_an_unrelated_clinician_404(
 
 def test_another_patients_course_and_session_ids_are_404(
     hale_client, course, alice, bob, hale, lindqvist, fort, clinic
-):  # type: ignore[no-untyped-def]
+):
     past_visit(bob, hale, fort, "new-patient", 20)
     theirs = therapy.start_course(
         bob,
@@ -649,7 +649,7 @@ def test_another_patients_course_and_session_ids_are_404(
     assert their_session.status == SessionStatus.PLANNED
 
 
-def test_a_patient_cannot_open_the_staff_pages(alice_client, course, alice):  # type: ignore[no-untyped-def]
+def test_a_patient_cannot_open_the_staff_pages(alice_client, course, alice):
     assert alice_client.get(course.get_absolute_url()).status_code == 404
     assert alice_client.get(reverse("pathway:therapy", args=[alice.pk])).status_code == 404
 
@@ -657,7 +657,7 @@ def test_a_patient_cannot_open_the_staff_pages(alice_client, course, alice):  # 
 # -- portal ------------------------------------------------------------------------------
 
 
-def test_the_patient_sees_progress_and_the_next_session(alice_client, course, lindqvist, fort):  # type: ignore[no-untyped-def]
+def test_the_patient_sees_progress_and_the_next_session(alice_client, course, lindqvist, fort):
     monday = next_weekday(0)
     book(course, lindqvist, fort, monday)
     page = alice_client.get(reverse("pathway:my_therapy"))
@@ -668,7 +668,7 @@ def test_the_patient_sees_progress_and_the_next_session(alice_client, course, li
     assert "How much better" not in text  # the course is under way
 
 
-def test_the_patient_reports_improvement_after_the_course(alice_client, course, alice, hale):  # type: ignore[no-untyped-def]
+def test_the_patient_reports_improvement_after_the_course(alice_client, course, alice, hale):
     therapy.end_course(
         course,
         status="completed",
@@ -686,14 +686,14 @@ def test_the_patient_reports_improvement_after_the_course(alice_client, course, 
     assert ok.status_code == 302
     course.refresh_from_db()
     assert course.improvement_pct == -20
-    assert course.history.latest().history_user == alice.user  # type: ignore[attr-defined]
+    assert course.history.latest().history_user == alice.user
     again = alice_client.post(url, {"course": course.pk, "improvement_pct": "30"})
     assert again.status_code == 400 and "already recorded" in again.content.decode()
     course.refresh_from_db()
     assert course.improvement_pct == -20
 
 
-def test_the_patient_cannot_report_on_another_patients_course(client, course, bob, hale):  # type: ignore[no-untyped-def]
+def test_the_patient_cannot_report_on_another_patients_course(client, course, bob, hale):
     therapy.end_course(
         course,
         status="completed",
@@ -711,7 +711,7 @@ def test_the_patient_cannot_report_on_another_patients_course(client, course, bo
     assert "sessions" not in client.get(reverse("pathway:my_therapy")).content.decode()
 
 
-def test_history_is_on_the_patient_record(hale_client, course, alice):  # type: ignore[no-untyped-def]
+def test_history_is_on_the_patient_record(hale_client, course, alice):
     page = hale_client.get(reverse("access:patient", args=[alice.pk])).content.decode()
     assert "therapy course" in page
     assert reverse("pathway:therapy", args=[alice.pk]) in page
@@ -721,7 +721,7 @@ def test_history_is_on_the_patient_record(hale_client, course, alice):  # type: 
 # -- review fixes ------------------------------------------------------------------------
 
 
-def test_a_far_off_or_past_from_day_is_kept_within_the_booking_horizon(hale_client, course):  # type: ignore[no-untyped-def]
+def test_a_far_off_or_past_from_day_is_kept_within_the_booking_horizon(hale_client, course):
     url = course.get_absolute_url()
     today = timezone.localdate()
     # 9999-12-30 overflowed the calendar in the slot search: a 500.
@@ -743,9 +743,7 @@ def test_a_far_off_or_past_from_day_is_kept_within_the_booking_horizon(hale_clie
     assert therapy.session_slots(course, 2, after=end_of_time) == []
 
 
-def test_a_session_or_course_id_that_is_not_a_plain_number_is_not_found(  # type: ignore[no-untyped-def]
-    hale_client, course, alice
-):
+def test_a_session_or_course_id_that_is_not_a_plain_number_is_not_found(hale_client, course, alice):
     # "²".isdigit() is true but int("²") raises: these were 500s.
     before = counts()
     for raw in ("²", "١", "-1"):
@@ -773,7 +771,7 @@ def test_a_session_or_course_id_that_is_not_a_plain_number_is_not_found(  # type
     assert counts()[:3] == before[:3]
 
 
-def _courses_with_sessions(patient, clinician, lindqvist, fort, count: int, clock: str) -> None:  # type: ignore[no-untyped-def]
+def _courses_with_sessions(patient, clinician, lindqvist, fort, count: int, clock: str) -> None:
     for i in range(count):
         # Written directly: starting one refuses a second course of a kind under way.
         course = TherapyCourse.objects.create(
@@ -786,7 +784,7 @@ def _courses_with_sessions(patient, clinician, lindqvist, fort, count: int, cloc
         book(course, lindqvist, fort, next_weekday(0, after_days=3 + 7 * i), clock)
 
 
-def test_the_course_lists_read_the_same_queries_for_one_course_or_five(  # type: ignore[no-untyped-def]
+def test_the_course_lists_read_the_same_queries_for_one_course_or_five(
     client, alice, bob, hale, lindqvist, fort, in_care, django_assert_max_num_queries
 ):
     past_visit(bob, hale, fort, "new-patient", 20)

@@ -70,7 +70,7 @@ def respond(patient: Patient, instrument_id: str, given: dict, when: datetime) -
     )
 
 
-def visit(patient: Patient, clinician: Clinician, location: Location, slug: str, day: date):  # type: ignore[no-untyped-def]
+def visit(patient: Patient, clinician: Clinician, location: Location, slug: str, day: date):
     start = datetime.combine(day, time(9), tzinfo=location.tz)
     visit_kind = kind(slug)
     return Appointment.objects.create(
@@ -87,7 +87,7 @@ def visit(patient: Patient, clinician: Clinician, location: Location, slug: str,
     )
 
 
-def surgery(patient, clinician, location, leg: str, day: date, **kwargs) -> Surgery:  # type: ignore[no-untyped-def]
+def surgery(patient, clinician, location, leg: str, day: date, **kwargs) -> Surgery:
     values = {
         "tunnels": ["common_peroneal", "tibial"],
         "status": SurgeryStatus.DONE,
@@ -112,7 +112,7 @@ class Records:
 
 
 @pytest.fixture
-def records(clinic, alice, bob, hale) -> Records:  # type: ignore[no-untyped-def]
+def records(clinic, alice, bob, hale) -> Records:
     fort = clinic["fort-collins"]
     today = timezone.localdate()
     index = today - timedelta(days=100)
@@ -266,7 +266,7 @@ def work() -> None:
         call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
 
 
-def job_of(response) -> ResearchJob:  # type: ignore[no-untyped-def]
+def job_of(response) -> ResearchJob:
     """The job a research request queued (its page is where the request redirected)."""
     assert response.status_code == 302, response.status_code
     public_id = response["Location"].rstrip("/").rsplit("/", 1)[-1]

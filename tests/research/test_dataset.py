@@ -27,7 +27,7 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def operated(alice, hale, clinic):  # type: ignore[no-untyped-def]
+def operated(alice, hale, clinic):
     """Alice, operated on 100 days ago, with one IRLS on the evening of the surgery day
     (19:30 in Denver, already the next day in UTC) and one at 3 months."""
     day = timezone.localdate() - timedelta(days=100)
@@ -46,11 +46,11 @@ def operated(alice, hale, clinic):  # type: ignore[no-untyped-def]
     return day, baseline
 
 
-def _irls(data) -> list[tuple[int, float]]:  # type: ignore[no-untyped-def]
+def _irls(data) -> list[tuple[int, float]]:
     return sorted((o.day, o.value) for o in data.observations if o.measure == "irls_total")
 
 
-def test_an_evening_answer_counts_on_the_clinics_day(operated):  # type: ignore[no-untyped-def]
+def test_an_evening_answer_counts_on_the_clinics_day(operated):
     selection = cohorts.select({"procedure": "decompression"})
     (member,) = selection.members
     assert member.baseline_band == "severe"  # 27 points, on day 0 in Denver
@@ -58,7 +58,7 @@ def test_an_evening_answer_counts_on_the_clinics_day(operated):  # type: ignore[
     assert cohorts.select({"procedure": "decompression", "baseline_bands": ["severe"]}).patients
 
 
-def test_a_corrected_baseline_keeps_the_day_it_was_first_answered(operated, hale):  # type: ignore[no-untyped-def]
+def test_a_corrected_baseline_keeps_the_day_it_was_first_answered(operated, hale):
     _day, baseline = operated
     services.correct(baseline, answers.irls(31), reason="typed the wrong row", by=hale.user)
     selection = cohorts.select({"procedure": "decompression"})
@@ -67,7 +67,7 @@ def test_a_corrected_baseline_keeps_the_day_it_was_first_answered(operated, hale
 
 
 @pytest.mark.parametrize("stored", [{"procedure": "zzz"}, {"follow_up_reached": "9 years"}])
-def test_stored_filters_that_no_longer_read_are_refused_without_a_crash(clinic, stored):  # type: ignore[no-untyped-def]
+def test_stored_filters_that_no_longer_read_are_refused_without_a_crash(clinic, stored):
     researcher = User.objects.create_user(
         "r@example.org", "x" * 16, role=Role.RESEARCHER, first_name="R", last_name="S"
     )
@@ -85,7 +85,7 @@ def test_stored_filters_that_no_longer_read_are_refused_without_a_crash(clinic, 
     assert edit.status_code == 200
 
 
-def test_diagnosis_and_diabetes_come_from_the_latest_answers(operated, alice):  # type: ignore[no-untyped-def]
+def test_diagnosis_and_diabetes_come_from_the_latest_answers(operated, alice):
     when = timezone.now() - timedelta(days=150)
     criteria = ["urge_to_move", "worse_at_rest", "relieved_by_movement", "evening_night"]
     rls = {item: "yes" for item in criteria}
@@ -101,7 +101,7 @@ def test_diagnosis_and_diabetes_come_from_the_latest_answers(operated, alice):  
         when + timedelta(days=1),
     )
 
-    def count(**filters) -> int:  # type: ignore[no-untyped-def]
+    def count(**filters) -> int:
         return cohorts.select({"procedure": "decompression", **filters}).patients
 
     (member,) = cohorts.select({"procedure": "decompression"}).members

@@ -16,8 +16,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, reverse
 from django.utils import timezone
-from tests.helpers import login
 
+from helpers import login
 from nervepath.accounts.models import Role, User
 from nervepath.audit.models import Action, AuditEvent
 from nervepath.research import cohorts, dataset, disclosure, figures, report
@@ -34,6 +34,7 @@ from nervepath.research.models import (
 )
 from nervepath.science.outcomes import plots
 from nervepath.science.outcomes.analysis import analyse
+from nervepath.science.outcomes.result import AnalysisResult
 
 from .conftest import Records
 
@@ -45,7 +46,7 @@ def _user(role: str, email: str) -> User:
 
 
 @pytest.fixture
-def researcher(clinic) -> User:  # type: ignore[no-untyped-def]
+def researcher(clinic) -> User:
     return _user(Role.RESEARCHER, "researcher@example.org")
 
 
@@ -68,7 +69,7 @@ def _old_run(cohort: Cohort, researcher: User) -> AnalysisRun:
 
 def test_every_research_output_of_a_cohort_under_the_minimum_is_refused(
     records: Records, researcher
-):  # type: ignore[no-untyped-def]
+):
     cohort = Cohort.objects.create(
         name="Two patients", filters=cohorts.clean_filters({}), created_by=researcher
     )
@@ -79,7 +80,7 @@ def test_every_research_output_of_a_cohort_under_the_minimum_is_refused(
     message = "fewer than 11 patients, so nervepath produces no analysis"
     covered: set[str] = set()
 
-    def refused(name: str, response) -> None:  # type: ignore[no-untyped-def]
+    def refused(name: str, response) -> None:
         covered.add(name)
         assert response.status_code == 403, name
         assert response["Content-Type"].startswith("text/html"), name
@@ -149,7 +150,7 @@ def test_every_research_output_of_a_cohort_under_the_minimum_is_refused(
     assert covered == routes, routes - covered
 
 
-def test_small_cells_read_less_than_the_minimum(records: Records, researcher, settings):  # type: ignore[no-untyped-def]
+def test_small_cells_read_less_than_the_minimum(records: Records, researcher, settings):
     settings.NERVEPATH = {**settings.NERVEPATH, "RESEARCH_MIN_CELL": 1}  # let two patients run
     cohort = Cohort.objects.create(
         name="Two", filters=cohorts.clean_filters({}), created_by=researcher
@@ -157,24 +158,24 @@ def test_small_cells_read_less_than_the_minimum(records: Records, researcher, se
     run = _old_run(cohort, researcher)
     plain = report.blocks(run)
     settings.NERVEPATH = {**settings.NERVEPATH, "RESEARCH_MIN_CELL": 11}
-    result = disclosure.disclosed(run.result)
+    result = disclosure.disclosed(AnalysisResult.from_dict(run.result))
     # Table 1: the header's group sizes and every count cell.
-    header = result["table1"]["header"]
+    header = result.table1["header"]
     assert header[1] == "Overall (n=<11)"
     assert not any(re.search(r"\(n=([1-9]|10)\)", h) for h in header), header
-    cells = [c for row in result["table1"]["rows"] for c in row[1:-1]]
+    cells = [c for row in result.table1["rows"] for c in row[1:-1]]
     assert "<11" in cells
     assert not any(c.split(" ")[0].isdigit() and 0 < int(c.split(" ")[0]) < 11 for c in cells)
-    for row in result["results_table"]["rows"]:
+    for row in result.results_table["rows"]:
         assert row[2] in ("<11", "0")
-    for share in result["responders"]:
+    for share in result.responders:
         assert share["n"] in ("<11", 0)
     # The same run's page as shown (Table 1 and all): no count of 1 to 10 left.
-    shown = disclosure.disclosed(run.result, 11)
+    shown = disclosure.disclosed(AnalysisResult.from_dict(run.result), 11)
     tables = [t for block in report.blocks(run) for t in block.tables]
     assert tables and plain != report.blocks(run)
     table1 = next(t for t in tables if t.title == "Baseline characteristics")
-    assert table1.rows == shown["table1"]["rows"]
+    assert table1.rows == shown.table1["rows"]
 
     # Figures: the science layer suppresses its counts when given min_cell.
     svg = plots.render(
@@ -205,7 +206,7 @@ def test_small_cells_read_less_than_the_minimum(records: Records, researcher, se
     )
 
 
-def test_index_dates_are_filtered_by_month_at_the_finest(records: Records, researcher):  # type: ignore[no-untyped-def]
+def test_index_dates_are_filtered_by_month_at_the_finest(records: Records, researcher):
     index = records.index
     month = f"{index:%Y-%m}"
     # A stored day is read as its month; a stored month stays a month.
@@ -243,7 +244,7 @@ def test_index_dates_are_filtered_by_month_at_the_finest(records: Records, resea
 
 def test_administrators_do_research_only_when_another_administrator_grants_it(
     clinic, researcher, settings
-):  # type: ignore[no-untyped-def]
+):
     cohort = Cohort.objects.create(
         name="Any", filters=cohorts.clean_filters({}), created_by=researcher
     )

@@ -8,6 +8,7 @@ import io
 import json
 import re
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 from fhir.resources.R4B.appointment import Appointment as FhirAppointment
@@ -25,7 +26,7 @@ from nervepath.research.models import StudyCode
 
 from .conftest import FREETEXT, SNAPSHOT, Records, unzip
 
-FHIR_MODELS = {
+FHIR_MODELS: dict[str, Any] = {
     "Patient": FhirPatient,
     "Appointment": FhirAppointment,
     "Procedure": FhirProcedure,
@@ -63,7 +64,7 @@ def codes(records: Records) -> tuple[str, str]:
 # -- the CSV export ----------------------------------------------------------------------
 
 
-def test_subjects_are_study_codes_with_ages_capped_at_90(records):  # type: ignore[no-untyped-def]
+def test_subjects_are_study_codes_with_ages_capped_at_90(records):
     files = csv_zip(cohorts.select({"procedure": "decompression"}))
     alice, bob = codes(records)
     subjects = {r["study_code"]: r for r in table(files, "subjects.csv")}
@@ -80,7 +81,7 @@ def test_subjects_are_study_codes_with_ages_capped_at_90(records):  # type: igno
     assert [r["value"] for r in onset] == ["90+"]
 
 
-def test_dates_become_days_since_the_index_procedure(records):  # type: ignore[no-untyped-def]
+def test_dates_become_days_since_the_index_procedure(records):
     files = csv_zip(cohorts.select({"procedure": "decompression"}))
     alice, bob = codes(records)
     procedures = [r for r in table(files, "procedures.csv") if r["study_code"] == alice]
@@ -139,7 +140,7 @@ def test_dates_become_days_since_the_index_procedure(records):  # type: ignore[n
     assert scores[(bob, "irls", "total")]["day"] == "0"
 
 
-def test_free_text_dates_and_identifiers_never_leave(records):  # type: ignore[no-untyped-def]
+def test_free_text_dates_and_identifiers_never_leave(records):
     files = csv_zip(cohorts.select({"procedure": "decompression"}))
     everything = "\n".join(files.values())
     assert FREETEXT.lower() not in everything.lower()
@@ -158,7 +159,7 @@ def test_free_text_dates_and_identifiers_never_leave(records):  # type: ignore[n
             assert not [h for h in header if ID_COLUMN.search(h)], name
 
 
-def test_the_data_dictionary_describes_every_column_and_the_readme_the_rules(records):  # type: ignore[no-untyped-def]
+def test_the_data_dictionary_describes_every_column_and_the_readme_the_rules(records):
     files = csv_zip(cohorts.select({"procedure": "decompression"}))
     described = {(r["file"], r["column"]) for r in table(files, "data_dictionary.csv")}
     for name, text in files.items():
@@ -171,7 +172,7 @@ def test_the_data_dictionary_describes_every_column_and_the_readme_the_rules(rec
     assert "test-1" in readme and SNAPSHOT.isoformat() in readme
 
 
-def test_a_block_cohort_starts_at_the_block(records):  # type: ignore[no-untyped-def]
+def test_a_block_cohort_starts_at_the_block(records):
     files = csv_zip(cohorts.select({"procedure": "block"}))
     (subject,) = table(files, "subjects.csv")
     assert subject["index_procedure"] == "block" and subject["age_years"] == "90+"
@@ -180,7 +181,7 @@ def test_a_block_cohort_starts_at_the_block(records):  # type: ignore[no-untyped
     assert [p["day"] for p in table(files, "procedures.csv")] == ["60", "70"]
 
 
-def test_an_empty_selection_gives_headers_only(db):  # type: ignore[no-untyped-def]
+def test_an_empty_selection_gives_headers_only(db):
     selection = cohorts.select({"procedure": "decompression"})
     assert selection.members == []
     files = csv_zip(selection)
@@ -193,7 +194,7 @@ def test_an_empty_selection_gives_headers_only(db):  # type: ignore[no-untyped-d
     assert all(fhir[f"{kind}.ndjson"] == "" for kind in RESOURCE_TYPES)
 
 
-def test_typed_drug_names_and_units_never_leave_as_typed(records):  # type: ignore[no-untyped-def]
+def test_typed_drug_names_and_units_never_leave_as_typed(records):
     from nervepath.pathway.models import Medication
 
     Medication.objects.create(
@@ -222,7 +223,7 @@ def fhir_files(filters: dict) -> dict[str, str]:
     return unzip(fhir_bulk_zip(cohorts.select(filters), snapshot_at=SNAPSHOT))
 
 
-def test_every_line_is_a_valid_r4_resource_and_the_manifest_lists_the_files(records):  # type: ignore[no-untyped-def]
+def test_every_line_is_a_valid_r4_resource_and_the_manifest_lists_the_files(records):
     files = fhir_files({"procedure": "decompression"})
     manifest = json.loads(files["manifest.json"])
     assert manifest["requiresAccessToken"] is False and manifest["error"] == []
@@ -248,7 +249,7 @@ def test_every_line_is_a_valid_r4_resource_and_the_manifest_lists_the_files(reco
     assert counts["Observation"] == 2 + 5 + 4 + 2
 
 
-def test_fhir_dates_are_shifted_by_the_patients_shift(records):  # type: ignore[no-untyped-def]
+def test_fhir_dates_are_shifted_by_the_patients_shift(records):
     files = fhir_files({"procedure": "decompression"})
     found = StudyCode.for_patients([records.alice.pk])[records.alice.pk]
     shift = timedelta(days=found.date_shift_days)
@@ -279,7 +280,7 @@ def test_fhir_dates_are_shifted_by_the_patients_shift(records):  # type: ignore[
     ]
 
 
-def test_fhir_resources_carry_no_identifiers_or_free_text(records):  # type: ignore[no-untyped-def]
+def test_fhir_resources_carry_no_identifiers_or_free_text(records):
     files = fhir_files({"procedure": "decompression"})
     everything = "\n".join(files.values())
     assert FREETEXT.lower() not in everything.lower()
@@ -299,7 +300,7 @@ def test_fhir_resources_carry_no_identifiers_or_free_text(records):  # type: ign
     assert {i["linkId"] for i in history[0]["item"]} >= {"diabetes", "medications"}
 
 
-def test_intraoperative_amplitudes_have_a_component_per_phase(records):  # type: ignore[no-untyped-def]
+def test_intraoperative_amplitudes_have_a_component_per_phase(records):
     files = fhir_files({"procedure": "decompression"})
     monitoring = [
         o
@@ -322,14 +323,14 @@ def test_intraoperative_amplitudes_have_a_component_per_phase(records):  # type:
     assert all(o["category"][0]["coding"][0]["code"] == "survey" for o in irls)
 
 
-def test_resource_ids_differ_between_exports(records):  # type: ignore[no-untyped-def]
+def test_resource_ids_differ_between_exports(records):
     one = {p["id"] for p in ndjson(fhir_files({"procedure": "decompression"}), "Procedure")}
     two = {p["id"] for p in ndjson(fhir_files({"procedure": "decompression"}), "Procedure")}
     assert one and not one & two
 
 
 @pytest.mark.parametrize("procedure", ["decompression", "block", "therapy"])
-def test_the_queries_do_not_grow_with_the_cohort(records, procedure, django_assert_max_num_queries):  # type: ignore[no-untyped-def]
+def test_the_queries_do_not_grow_with_the_cohort(records, procedure, django_assert_max_num_queries):
     selection = cohorts.select({"procedure": procedure})
     StudyCode.for_patients(selection.patient_ids)
     with django_assert_max_num_queries(20):

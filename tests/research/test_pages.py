@@ -32,7 +32,7 @@ FILTERS = {"name": "Operated", "description": "", "procedure": "decompression"}
 
 
 @pytest.fixture
-def history(clinic):  # type: ignore[no-untyped-def]
+def history(clinic):
     return make_history(90, seed=5, today=timezone.localdate(), surgical_share=0.5, prefix="pages")
 
 
@@ -41,12 +41,12 @@ def _user(role: str, email: str) -> User:
 
 
 @pytest.fixture
-def researcher(clinic) -> User:  # type: ignore[no-untyped-def]
+def researcher(clinic) -> User:
     return _user(Role.RESEARCHER, "researcher@example.org")
 
 
 @pytest.fixture
-def research_client(researcher) -> Client:  # type: ignore[no-untyped-def]
+def research_client(researcher) -> Client:
     return login(Client(), researcher)
 
 
@@ -62,7 +62,7 @@ def _exports(researcher: User) -> list[AuditEvent]:
 
 def test_a_researcher_builds_a_cohort_runs_the_analysis_and_downloads_it(
     history, researcher, research_client
-):  # type: ignore[no-untyped-def]
+):
     client = research_client
     expected = cohorts.select({"procedure": "decompression"})
     assert expected.patients > 20
@@ -130,7 +130,7 @@ def test_a_researcher_builds_a_cohort_runs_the_analysis_and_downloads_it(
     (png_event,) = _exports(researcher)  # the PNG only: nothing made is taken yet
     work()
 
-    def download(job) -> bytes:  # type: ignore[no-untyped-def]
+    def download(job) -> bytes:
         page = client.get(reverse("research:job", args=[job.public_id])).content.decode()
         link = reverse("research:job_download", args=[job.public_id])
         assert 'data-status="done"' in page and link in page and "refresh" not in page
@@ -161,7 +161,7 @@ def _run(client: Client, cohort: Cohort) -> None:
     work()
 
 
-def test_the_stored_statistics_match_scipy_on_the_same_pairs(history, research_client):  # type: ignore[no-untyped-def]
+def test_the_stored_statistics_match_scipy_on_the_same_pairs(history, research_client):
     cohort = _save(research_client)
     _run(research_client, cohort)
     result = AnalysisRun.objects.get().result
@@ -184,9 +184,7 @@ def test_the_stored_statistics_match_scipy_on_the_same_pairs(history, research_c
     assert checked >= 8
 
 
-def test_a_run_stored_before_the_schema_version_still_shows_its_figures(  # type: ignore[no-untyped-def]
-    history, research_client
-):
+def test_a_run_stored_before_the_schema_version_still_shows_its_figures(history, research_client):
     cohort = _save(research_client)
     _run(research_client, cohort)
     run = AnalysisRun.objects.get()
@@ -206,7 +204,25 @@ def test_a_run_stored_before_the_schema_version_still_shows_its_figures(  # type
     assert recurrence.status_code == 200 and recurrence.content.startswith(b"\x89PNG")
 
 
-def test_an_analysis_is_reproducible_from_its_definition(history, research_client):  # type: ignore[no-untyped-def]
+def test_a_run_saved_by_a_newer_version_gets_a_sentence_not_a_server_error(
+    history, research_client
+):
+    cohort = _save(research_client)
+    _run(research_client, cohort)
+    run = AnalysisRun.objects.get()
+    newer = {**run.result, "schema_version": run.result["schema_version"] + 1}
+    AnalysisRun.objects.filter(pk=run.pk).update(result=newer)
+    for url in (
+        reverse("research:analysis", args=[run.public_id]),
+        reverse("research:figure", args=[run.public_id, "paired-irls_total", "svg"]),
+    ):
+        page = research_client.get(url)
+        assert page.status_code == 409, url
+        assert "saved by a newer version of nervepath" in page.content.decode()
+    assert AnalysisRun.objects.get(pk=run.pk).result == newer
+
+
+def test_an_analysis_is_reproducible_from_its_definition(history, research_client):
     cohort = _save(research_client)
     _run(research_client, cohort)
     _run(research_client, cohort)
@@ -225,7 +241,7 @@ def test_an_analysis_is_reproducible_from_its_definition(history, research_clien
         ({"name": ""}, "name"),
     ],
 )
-def test_bad_filters_are_refused_and_nothing_is_saved(research_client, extra, field):  # type: ignore[no-untyped-def]
+def test_bad_filters_are_refused_and_nothing_is_saved(research_client, extra, field):
     response = research_client.post(
         reverse("research:cohort_new"), {**FILTERS, "save": "1", **extra}
     )
@@ -236,7 +252,7 @@ def test_bad_filters_are_refused_and_nothing_is_saved(research_client, extra, fi
     assert not Cohort.objects.exists()
 
 
-def test_a_cohort_whose_stored_filters_no_longer_read_says_so(researcher, research_client):  # type: ignore[no-untyped-def]
+def test_a_cohort_whose_stored_filters_no_longer_read_says_so(researcher, research_client):
     cohort = Cohort.objects.create(
         name="Old", filters={"procedure": "laser"}, created_by=researcher
     )
@@ -245,7 +261,7 @@ def test_a_cohort_whose_stored_filters_no_longer_read_says_so(researcher, resear
     assert "can no longer be read" in page.content.decode()
 
 
-def test_editing_a_cohort_keeps_its_earlier_analyses_as_they_were(history, research_client):  # type: ignore[no-untyped-def]
+def test_editing_a_cohort_keeps_its_earlier_analyses_as_they_were(history, research_client):
     cohort = _save(research_client)
     _run(research_client, cohort)
     run = AnalysisRun.objects.get()
@@ -261,7 +277,7 @@ def test_editing_a_cohort_keeps_its_earlier_analyses_as_they_were(history, resea
 
 
 @pytest.mark.parametrize("role", [Role.PATIENT, Role.FRONT_DESK, Role.CLINICIAN])
-def test_only_researchers_and_granted_admins_see_research_pages(history, researcher, role):  # type: ignore[no-untyped-def]
+def test_only_researchers_and_granted_admins_see_research_pages(history, researcher, role):
     cohort = Cohort.objects.create(
         name="Operated", filters=cohorts.clean_filters({}), created_by=researcher
     )

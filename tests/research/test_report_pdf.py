@@ -62,7 +62,7 @@ def _flat(text: str) -> str:
 
 
 @pytest.fixture
-def run(clinic) -> AnalysisRun:  # type: ignore[no-untyped-def]
+def run(clinic) -> AnalysisRun:
     make_history(90, seed=5, today=timezone.localdate(), surgical_share=0.5, prefix="pdf")
     who = User.objects.create_user(
         "r@example.org", "x" * 16, role=Role.RESEARCHER, first_name="R", last_name="S"
@@ -84,7 +84,7 @@ def run(clinic) -> AnalysisRun:  # type: ignore[no-untyped-def]
     )
 
 
-def test_the_pdf_tables_break_no_word_and_print_each_caption_once(run):  # type: ignore[no-untyped-def]
+def test_the_pdf_tables_break_no_word_and_print_each_caption_once(run):
     pdf, content_type = report.document(run, "pdf")
     assert content_type == "application/pdf"
     blocks = doc.layout(report.as_document(run))
@@ -129,7 +129,7 @@ def test_the_pdf_tables_break_no_word_and_print_each_caption_once(run):  # type:
     assert whole.count("Table 1.") == 1 and whole.count("Table 2.") == 1
 
 
-def test_the_word_document_has_the_same_blocks(run):  # type: ignore[no-untyped-def]
+def test_the_word_document_has_the_same_blocks(run):
     data, _ = report.document(run, "docx")
     word = docx.Document(io.BytesIO(data))
     blocks = doc.layout(report.as_document(run))
@@ -162,5 +162,5 @@ def test_a_wide_table_gets_a_landscape_page_with_its_words_whole():
     assert any("Table 2. Wide" in line for line in pages[wide_page])
     for word in words:
         assert any(word in line for line in pages[wide_page]), word
-    word = docx.Document(io.BytesIO(doc.to_docx(document)))
-    assert [s.page_width > s.page_height for s in word.sections] == [False, True, False]
+    word_file = docx.Document(io.BytesIO(doc.to_docx(document)))
+    assert [s.page_width > s.page_height for s in word_file.sections] == [False, True, False]

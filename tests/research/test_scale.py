@@ -33,7 +33,7 @@ from .conftest import SNAPSHOT
 PATIENTS = 300
 
 
-def _population(clinic, hale) -> None:  # type: ignore[no-untyped-def]
+def _population(clinic, hale) -> None:
     fort = clinic["fort-collins"]
     today = timezone.localdate()
     users = User.objects.bulk_create(
@@ -105,7 +105,7 @@ def _population(clinic, hale) -> None:  # type: ignore[no-untyped-def]
     Response.objects.bulk_create(rows)
 
 
-def test_a_few_hundred_patients_export_in_fixed_queries(clinic, hale):  # type: ignore[no-untyped-def]
+def test_a_few_hundred_patients_export_in_fixed_queries(clinic, hale):
     """Speed is measured by benchmarks/bench_research.py; here the query count must not
     grow with the cohort, and every member must be in both exports."""
     _population(clinic, hale)

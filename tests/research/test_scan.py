@@ -41,7 +41,7 @@ def _words(*values: str) -> set[str]:
     return {v.strip() for v in values if v and v.strip()}
 
 
-def test_no_identifier_of_any_demo_patient_is_in_either_export(db):  # type: ignore[no-untyped-def]
+def test_no_identifier_of_any_demo_patient_is_in_either_export(db):
     call_command("seed_demo", stdout=io.StringIO())
     patients = list(Patient.objects.select_related("user"))
     assert len(patients) >= 7

@@ -32,19 +32,19 @@ TODAY = date(2026, 11, 1)
 
 
 @pytest.fixture
-def history(clinic):  # type: ignore[no-untyped-def]
+def history(clinic):
     before = Patient.objects.count()
     counts = synthetic.make_history(120, seed=3, today=TODAY)
     counts["_before"] = before
     return counts
 
 
-def _mine(prefix: str = "synthetic"):  # type: ignore[no-untyped-def]
+def _mine(prefix: str = "synthetic"):
     return Patient.objects.filter(user__email__startswith=f"{prefix}.")
 
 
 @pytest.mark.django_db
-def test_counts_match_the_rows_written(history):  # type: ignore[no-untyped-def]
+def test_counts_match_the_rows_written(history):
     ids = list(_mine().values_list("pk", flat=True))
     assert history["patients"] == history["users"] == len(ids) == 120
     assert Patient.objects.count() == history["_before"] + 120
@@ -67,7 +67,7 @@ def test_counts_match_the_rows_written(history):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.django_db
-def test_every_result_is_the_engines_score_of_its_answers(history):  # type: ignore[no-untyped-def]
+def test_every_result_is_the_engines_score_of_its_answers(history):
     rows = Response.objects.filter(patient__in=_mine())
     assert {r.instrument_id for r in rows} >= {*synthetic.INTAKE, *synthetic.OUTCOMES}
     for r in rows:
@@ -83,7 +83,7 @@ def test_every_result_is_the_engines_score_of_its_answers(history):  # type: ign
 
 
 @pytest.mark.django_db
-def test_surgeries_follow_the_pathway(history):  # type: ignore[no-untyped-def]
+def test_surgeries_follow_the_pathway(history):
     plan = follow_up_plan()
     surgeries = Surgery.objects.filter(patient__in=_mine()).prefetch_related(
         "follow_ups", "readings"
@@ -122,7 +122,7 @@ def test_surgeries_follow_the_pathway(history):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.django_db
-def test_other_records_pass_their_validators(history):  # type: ignore[no-untyped-def]
+def test_other_records_pass_their_validators(history):
     for model in (ReliefEntry, CandidacyReview, TherapyCourse, TherapySession, NerveBlock):
         for row in model.objects.filter(patient__in=_mine())[:50]:
             row.full_clean()
@@ -132,7 +132,7 @@ def test_other_records_pass_their_validators(history):  # type: ignore[no-untype
 
 
 @pytest.mark.django_db
-def test_nights_belong_to_their_patients_recordings(history):  # type: ignore[no-untyped-def]
+def test_nights_belong_to_their_patients_recordings(history):
     nights = Night.objects.filter(patient__in=_mine()).select_related("recording")
     for n in nights:
         assert n.recording.patient_id == n.patient_id
@@ -142,7 +142,7 @@ def test_nights_belong_to_their_patients_recordings(history):  # type: ignore[no
 
 
 @pytest.mark.django_db
-def test_patients_ages_sexes_and_diabetes(history):  # type: ignore[no-untyped-def]
+def test_patients_ages_sexes_and_diabetes(history):
     sexes = Counter(_mine().values_list("sex", flat=True))
     assert sexes["female"] > sexes["male"] > 0
     answers = Response.objects.filter(patient__in=_mine(), instrument_id="symptom_history")
@@ -150,7 +150,7 @@ def test_patients_ages_sexes_and_diabetes(history):  # type: ignore[no-untyped-d
     assert 0.15 <= share <= 0.45
 
 
-def test_the_plan_is_the_same_for_the_same_seed(settings):  # type: ignore[no-untyped-def]
+def test_the_plan_is_the_same_for_the_same_seed(settings):
     one = synthetic.plan(150, seed=11, today=TODAY)
     two = synthetic.plan(150, seed=11, today=TODAY)
     other = synthetic.plan(150, seed=12, today=TODAY)
@@ -158,7 +158,7 @@ def test_the_plan_is_the_same_for_the_same_seed(settings):  # type: ignore[no-un
     assert one != other
 
 
-def test_the_plan_is_plausible():  # type: ignore[no-untyped-def]
+def test_the_plan_is_plausible():
     patients = synthetic.plan(2000, seed=5, today=TODAY)
     ages = [(p.index_date - p.date_of_birth).days // 365.25 for p in patients]
     assert min(ages) >= 24 and max(ages) <= 95
@@ -182,7 +182,7 @@ def test_the_plan_is_plausible():  # type: ignore[no-untyped-def]
     assert relapsed > 0
 
 
-def test_the_plan_is_pure_and_the_configured_one_fills_in_the_clinic():  # type: ignore[no-untyped-def]
+def test_the_plan_is_pure_and_the_configured_one_fills_in_the_clinic():
     """The planner imports only the standard library and the science layer; given the
     configured schedule, rule and zone it plans what ``synthetic.plan`` plans."""
     import ast
@@ -218,7 +218,7 @@ def test_the_plan_is_pure_and_the_configured_one_fills_in_the_clinic():  # type:
 
 
 @pytest.mark.django_db
-def test_a_second_prefix_adds_patients_and_the_same_one_is_refused(clinic):  # type: ignore[no-untyped-def]
+def test_a_second_prefix_adds_patients_and_the_same_one_is_refused(clinic):
     first = synthetic.make_history(30, seed=1, today=TODAY, prefix="one")
     second = synthetic.make_history(30, seed=1, today=TODAY, prefix="two")
     assert first == second
@@ -229,13 +229,13 @@ def test_a_second_prefix_adds_patients_and_the_same_one_is_refused(clinic):  # t
 
 
 @pytest.mark.django_db
-def test_needs_the_clinic(db):  # type: ignore[no-untyped-def]
+def test_needs_the_clinic(db):
     with pytest.raises(ValueError, match="seed_demo"):
         synthetic.make_history(5, seed=1, today=TODAY)
 
 
 @pytest.mark.django_db
-def test_the_command_prints_the_counts(clinic):  # type: ignore[no-untyped-def]
+def test_the_command_prints_the_counts(clinic):
     import io
 
     from django.core.management import call_command
@@ -250,7 +250,7 @@ def test_the_command_prints_the_counts(clinic):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.django_db
-def test_the_command_refuses_outside_development(clinic, settings):  # type: ignore[no-untyped-def]
+def test_the_command_refuses_outside_development(clinic, settings):
     from django.core.management import CommandError, call_command
 
     settings.DEBUG, settings.DEV = False, False

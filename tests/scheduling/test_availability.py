@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -20,11 +21,11 @@ from nervepath.scheduling.models import (
 pytestmark = pytest.mark.booking
 
 
-def _starts(slots, location):  # type: ignore[no-untyped-def]
+def _starts(slots, location):
     return [s.starts_at.astimezone(location.tz).strftime("%H:%M") for s in slots]
 
 
-def _block(patient, clinician, location, type_slug, start, resource=None):  # type: ignore[no-untyped-def]
+def _block(patient, clinician, location, type_slug, start, resource=None):
     t = kind(type_slug)
     return Appointment.objects.create(
         patient=patient,
@@ -173,7 +174,7 @@ def test_slots_keep_wall_clock_hours_across_the_november_dst_change(clinic, hale
     fc = clinic["fort-collins"]
     # Falls back on Sunday 2026-11-01: MDT (UTC-6) -> MST (UTC-7).
     thursday, monday = date(2026, 10, 29), date(2026, 11, 2)
-    kwargs = {"clinician_ids": [hale.id]}
+    kwargs: dict[str, Any] = {"clinician_ids": [hale.id]}
     before = availability.free_slots(kind("follow-up"), [fc], thursday, 1, **kwargs)
     after = availability.free_slots(kind("follow-up"), [fc], monday, 1, **kwargs)
     assert before[0].starts_at == datetime(2026, 10, 29, 14, 0, tzinfo=UTC)

@@ -24,7 +24,7 @@ from nervepath.scheduling.models import (
 pytestmark = pytest.mark.booking
 
 
-def _req(clinic, clinician, type_slug, day, clock, location="fort-collins"):  # type: ignore[no-untyped-def]
+def _req(clinic, clinician, type_slug, day, clock, location="fort-collins"):
     loc = clinic[location]
     return services.Request(kind(type_slug), loc, clinician, at(loc, day, clock))
 
@@ -108,7 +108,7 @@ def test_two_patients_racing_for_one_slot_exactly_one_wins(clinic, hale, alice, 
     barrier = threading.Barrier(2)
     outcomes: dict[str, str] = {}
 
-    def attempt(patient) -> None:  # type: ignore[no-untyped-def]
+    def attempt(patient) -> None:
         barrier.wait()
         try:
             services.book(req, patient, by=patient.user)

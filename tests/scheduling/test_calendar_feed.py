@@ -19,12 +19,12 @@ from nervepath.scheduling.models import Appointment, Status
 pytestmark = pytest.mark.booking
 
 
-def _book(fc, clinician, patient, clock="10:00"):  # type: ignore[no-untyped-def]
+def _book(fc, clinician, patient, clock="10:00"):
     request = services.Request(kind("follow-up"), fc, clinician, at(fc, next_weekday(0), clock))
     return services.book(request, patient, by=None)
 
 
-def _feed(client, clinician):  # type: ignore[no-untyped-def]
+def _feed(client, clinician):
     return client.get(reverse("scheduling:clinician_feed", args=[clinician.calendar_token]))
 
 

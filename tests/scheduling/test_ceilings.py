@@ -6,6 +6,9 @@ bound) and patient records started by e-mail per client address per day
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 import pytest
 from django.urls import reverse
 
@@ -19,7 +22,7 @@ from nervepath.scheduling.models import Appointment, Source, WaitlistEntry
 pytestmark = pytest.mark.booking
 
 
-def _one_slot_a_day(location, count, type_slug="follow-up"):  # type: ignore[no-untyped-def]
+def _one_slot_a_day(location, count, type_slug="follow-up"):
     """The first free online slot of ``count`` different days (visits never overlap)."""
     window = availability.online_window(location)
     slots = availability.free_slots(
@@ -29,21 +32,21 @@ def _one_slot_a_day(location, count, type_slug="follow-up"):  # type: ignore[no-
         28,
         window=window,
     )
-    by_day = {}
+    by_day: dict[date, Any] = {}
     for slot in slots:
         by_day.setdefault(slot.starts_at.astimezone(location.tz).date(), slot)
     assert len(by_day) >= count, "the demo clinic has too few open days"
     return [by_day[day] for day in sorted(by_day)[:count]]
 
 
-def _request(location, slot, type_slug="follow-up"):  # type: ignore[no-untyped-def]
+def _request(location, slot, type_slug="follow-up"):
     clinician = availability.Clinician.objects.get(pk=slot.clinician_id)
     return services.Request(kind(type_slug), location, clinician, slot.starts_at)
 
 
 def test_a_patient_cannot_hold_more_than_the_ceiling_of_online_visits(
     client, clinic, alice, frontdesk, settings
-):  # type: ignore[no-untyped-def]
+):
     settings.NERVEPATH = {**settings.NERVEPATH, "MAX_FUTURE_ONLINE_VISITS": 3}
     fc = clinic["fort-collins"]
     first, second, third, fourth, fifth = _one_slot_a_day(fc, 5)
@@ -73,7 +76,7 @@ def test_a_patient_cannot_hold_more_than_the_ceiling_of_online_visits(
     assert Appointment.objects.filter(patient=alice, status="booked").count() == 4
 
 
-def _join(client, fc, email, address):  # type: ignore[no-untyped-def]
+def _join(client, fc, email, address):
     return client.post(
         reverse("scheduling:join_waitlist", args=[fc.slug, "new-patient"]),
         {"first_name": "Pat", "last_name": "Doe", "email": email},
@@ -81,7 +84,7 @@ def _join(client, fc, email, address):  # type: ignore[no-untyped-def]
     )
 
 
-def test_new_accounts_per_address_per_day(client, clinic, alice, settings):  # type: ignore[no-untyped-def]
+def test_new_accounts_per_address_per_day(client, clinic, alice, settings):
     settings.NERVEPATH = {**settings.NERVEPATH, "NEW_ACCOUNTS_PER_IP_PER_DAY": 2}
     fc = clinic["fort-collins"]
     for n in (1, 2):
@@ -110,7 +113,7 @@ def test_new_accounts_per_address_per_day(client, clinic, alice, settings):  # t
 
 def test_a_hold_confirmed_from_the_mailbox_past_the_ceiling_is_refused_and_stays_a_hold(
     clinic, alice, settings
-):  # type: ignore[no-untyped-def]
+):
     """The ceiling is asked of the mailbox's owner when they confirm, not when a stranger
     types their address (that answer is the same for every address)."""
     settings.NERVEPATH = {**settings.NERVEPATH, "MAX_FUTURE_ONLINE_VISITS": 2}

@@ -18,7 +18,7 @@ from nervepath.scheduling.models import Appointment, Source
 pytestmark = pytest.mark.booking
 
 
-def _reminders():  # type: ignore[no-untyped-def]
+def _reminders():
     return DBTaskResult.objects.filter(task_path__endswith="send_reminder").order_by("enqueued_at")
 
 

@@ -42,7 +42,7 @@ def test_seed_demo_builds_a_two_location_clinic_and_is_repeatable(db):
     assert (legs["left"] - legs["right"]).days >= 21
 
 
-def test_seed_demo_without_appointments_adds_no_nights(db):  # type: ignore[no-untyped-def]
+def test_seed_demo_without_appointments_adds_no_nights(db):
     from nervepath.wearables.models import Night, Recording
 
     call_command("seed_demo", "--no-appointments", stdout=io.StringIO())

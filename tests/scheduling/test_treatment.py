@@ -15,7 +15,7 @@ fill = importlib.import_module(
 ).fill
 
 
-def test_the_migration_names_the_treatment_of_existing_types(db):  # type: ignore[no-untyped-def]
+def test_the_migration_names_the_treatment_of_existing_types(db):
     made = {
         slug: AppointmentType.objects.create(slug=slug, name=slug, duration_minutes=30, **extra)
         for slug, extra in [
@@ -44,7 +44,7 @@ def test_the_migration_names_the_treatment_of_existing_types(db):  # type: ignor
     }
 
 
-def test_the_demo_clinic_sets_each_treatment(db):  # type: ignore[no-untyped-def]
+def test_the_demo_clinic_sets_each_treatment(db):
     import io
 
     from django.core.management import call_command

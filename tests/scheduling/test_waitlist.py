@@ -19,13 +19,13 @@ pytestmark = pytest.mark.booking
 
 
 @pytest.fixture
-def carol(clinic) -> Patient:  # type: ignore[no-untyped-def]
+def carol(clinic) -> Patient:
     user = User.objects.create_user("carol@example.org", first_name="Carol", role=Role.PATIENT)
     return Patient.objects.create(user=user)
 
 
 @pytest.fixture
-def freed(clinic, hale, alice, bob, carol, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def freed(clinic, hale, alice, bob, carol, django_capture_on_commit_callbacks):
     """Bob then Carol join the waitlist; Alice cancels her follow-up."""
     fc = clinic["fort-collins"]
     appt = services.book(

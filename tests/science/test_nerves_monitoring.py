@@ -13,7 +13,7 @@ from nervepath.science.nerves.monitoring import MonitoringError, Reading, change
 SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "samples" / "monitoring.csv"
 
 
-def _pair(before: float, after: float | None, lat_before=None, lat_after=None):  # type: ignore[no-untyped-def]
+def _pair(before: float, after: float | None, lat_before=None, lat_after=None):
     readings = [Reading("common_peroneal", "before", before, lat_before)]
     if after is not None:
         readings.append(Reading("common_peroneal", "after", after, lat_after))
@@ -82,7 +82,7 @@ def test_nerves_come_in_a_fixed_order_and_unread_nerves_are_left_out():
         (Reading("tibial", "during", 50), "before or after release"),
     ],
 )
-def test_impossible_readings_are_refused(reading, message):  # type: ignore[no-untyped-def]
+def test_impossible_readings_are_refused(reading, message):
     with pytest.raises(MonitoringError, match=message):
         changes([reading])
 
@@ -113,7 +113,7 @@ def test_the_documented_sample_file():
 
 
 @pytest.mark.parametrize("sep", [",", ";", "\t"])
-def test_comma_semicolon_and_tab_separators(sep):  # type: ignore[no-untyped-def]
+def test_comma_semicolon_and_tab_separators(sep):
     rows = [["Nerve", "Phase", "Amplitude (uV)", "Latency (ms)"], ["CPN", "pre", "50", "4.1"],
             ["CPN", "post", "140", "3.8"]]  # fmt: skip
     text = "\n".join(sep.join(r) for r in rows) + "\n"
@@ -176,7 +176,7 @@ def test_missing_columns_are_named():
 
 
 @pytest.mark.parametrize("text", ["", "   \n\n", "\ufeff"])
-def test_an_empty_file_is_refused(text):  # type: ignore[no-untyped-def]
+def test_an_empty_file_is_refused(text):
     with pytest.raises(MonitoringError, match="The file is empty"):
         parse_csv(text)
 
@@ -199,7 +199,7 @@ def test_the_csv_refuses_after_without_before_and_duplicates():
 
 
 @pytest.mark.parametrize("name", ["peroneal", "Fibular", "common fibular", "CPN"])
-def test_peroneal_and_fibular_alone_mean_the_common_peroneal(name):  # type: ignore[no-untyped-def]
+def test_peroneal_and_fibular_alone_mean_the_common_peroneal(name):
     readings = parse_csv(f"Nerve,Phase,Amplitude\n{name},before,50\n")
     assert readings[0].nerve == "common_peroneal"
 
@@ -224,7 +224,7 @@ def test_the_side_column_is_read_and_checked_against_the_leg():
 
 @pytest.mark.parametrize("header", ["Side", "leg", "SIDE (L/R)", "Leg_side"])
 @pytest.mark.parametrize("value", ["right", "Right", "RIGHT", "r", "R", " r ", ""])
-def test_side_headers_and_values_that_match(header, value):  # type: ignore[no-untyped-def]
+def test_side_headers_and_values_that_match(header, value):
     text = f"Nerve,{header},Phase,Amplitude\ntibial,{value},pre,80\ntibial,{value},post,96\n"
     readings = parse_csv(text, leg="right")
     assert [(r.nerve, r.amplitude_uv) for r in readings] == [("tibial", 80.0), ("tibial", 96.0)]

@@ -125,7 +125,7 @@ def test_impossible_diaries_are_refused(entries: dict[int, float], message: str)
 )
 def test_impossible_rules_are_refused(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):
-        CandidateRule(**kwargs)  # type: ignore[arg-type]
+        CandidateRule(**kwargs)  # type: ignore[arg-type]  # floats where ints go, on purpose
 
 
 # -- properties --------------------------------------------------------------------------
@@ -142,7 +142,7 @@ def diaries(draw: st.DrawFn) -> tuple[CandidateRule, list[int | None]]:
     return CandidateRule(threshold=threshold, min_days=min_days, length=length), values
 
 
-def _summary(rule: CandidateRule, values: list[int | None]):  # type: ignore[no-untyped-def]
+def _summary(rule: CandidateRule, values: list[int | None]):
     return summarise({n: v for n, v in enumerate(values, start=1)}, rule)
 
 

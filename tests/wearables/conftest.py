@@ -11,12 +11,12 @@ if not WEARABLES.is_dir():  # a worktree beside the main checkout
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):  # type: ignore[no-untyped-def]
+def _media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 @pytest.fixture
-def real_file():  # type: ignore[no-untyped-def]
+def real_file():
     def read(name: str) -> bytes:
         return (WEARABLES / name).read_bytes()
 

@@ -18,4 +18,5 @@ def analyze_slowly(path: str | Path, **kwargs: object) -> NightReport:
         with open(marker, "a") as fh:
             fh.write(f"{os.getpid()}\n")
     time.sleep(float(os.environ.get("NERVEPATH_TEST_ANALYSIS_DELAY", "0")))
+    # The keywords are passed through untouched, as the worker gives them.
     return analyze_file(path, **kwargs)  # type: ignore[arg-type]

@@ -15,8 +15,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
-from tests.helpers import login
 
+from helpers import login
 from nervepath.documents import storage
 from nervepath.science.movement.errors import OversizedArchiveError
 from nervepath.science.movement.readers.actigraph import check_archive, read_gt3x
@@ -26,18 +26,18 @@ from nervepath.wearables.models import Analysis, Night, Recording, State
 pytestmark = pytest.mark.django_db
 
 
-def sleep_past_the_limit(path, **kwargs):  # type: ignore[no-untyped-def]
+def sleep_past_the_limit(path, **kwargs):
     time.sleep(30)
     raise AssertionError("the analysis was not stopped")
 
 
-def allocate_past_the_limit(path, **kwargs):  # type: ignore[no-untyped-def]
+def allocate_past_the_limit(path, **kwargs):
     # 768 MB of address space (calloc: no page is touched, so cheap without a limit).
     hog = bytearray(768 * 1024 * 1024)
     raise AssertionError(f"the analysis was not stopped ({len(hog)} bytes)")
 
 
-def use_memory_past_the_limit(path, **kwargs):  # type: ignore[no-untyped-def]
+def use_memory_past_the_limit(path, **kwargs):
     # 200 MB written a page at a time: under the address-space net (4 x 64 MB), so only
     # the watch on resident memory stops it.
     held = []
@@ -57,7 +57,7 @@ def _zip_bomb() -> bytes:
     return buf.getvalue()
 
 
-def _analyse_upload(client, patient, name: str, data: bytes) -> Analysis:  # type: ignore[no-untyped-def]
+def _analyse_upload(client, patient, name: str, data: bytes) -> Analysis:
     recording, _ = services.add_recording(
         patient, SimpleUploadedFile(name, data), by=patient.user, queue=False
     )
@@ -65,7 +65,7 @@ def _analyse_upload(client, patient, name: str, data: bytes) -> Analysis:  # typ
     return Analysis.objects.get(pk=recording.analysis.pk)
 
 
-def test_zip_bomb_gt3x_is_refused_quickly_with_a_sentence(client, alice, tmp_path):  # type: ignore[no-untyped-def]
+def test_zip_bomb_gt3x_is_refused_quickly_with_a_sentence(client, alice, tmp_path):
     bomb = _zip_bomb()
     assert len(bomb) < 200_000  # small on disk, 64 MiB inflated
     login(client, alice.user)
@@ -88,7 +88,7 @@ def test_zip_bomb_gt3x_is_refused_quickly_with_a_sentence(client, alice, tmp_pat
         check_archive(path, max_inflated_bytes=32 * 1024 * 1024, max_ratio=10_000)
 
 
-def test_real_gt3x_files_pass_the_archive_check(real_file, tmp_path):  # type: ignore[no-untyped-def]
+def test_real_gt3x_files_pass_the_archive_check(real_file, tmp_path):
     for name in ("ggir_actigraph_testfile.gt3x", "small.gt3x", "neo.gt3x", "ISM_Enabled.gt3x"):
         path = tmp_path / name
         path.write_bytes(real_file(name))
@@ -97,7 +97,7 @@ def test_real_gt3x_files_pass_the_archive_check(real_file, tmp_path):  # type: i
 
 def test_an_analysis_past_the_time_limit_is_stopped_and_the_queue_moves_on(
     client, alice, bob, settings, real_file
-):  # type: ignore[no-untyped-def]
+):
     settings.NERVEPATH = {**settings.NERVEPATH, "ANALYSIS_TIMEOUT_SECONDS": 1}
     settings.WEARABLES_ANALYZER = "tests.wearables.test_limits.sleep_past_the_limit"
     login(client, alice.user)
@@ -117,7 +117,7 @@ def test_an_analysis_past_the_time_limit_is_stopped_and_the_queue_moves_on(
     assert Night.objects.filter(patient=bob).count() == 1
 
 
-def test_an_analysis_past_the_memory_limit_is_stopped(client, alice, settings, real_file):  # type: ignore[no-untyped-def]
+def test_an_analysis_past_the_memory_limit_is_stopped(client, alice, settings, real_file):
     settings.NERVEPATH = {**settings.NERVEPATH, "ANALYSIS_MEMORY_MB": 64}
     settings.WEARABLES_ANALYZER = "tests.wearables.test_limits.allocate_past_the_limit"
     login(client, alice.user)
@@ -128,7 +128,7 @@ def test_an_analysis_past_the_memory_limit_is_stopped(client, alice, settings, r
     assert "needed more than 64 MB" in client.get(reverse("wearables:mine")).content.decode()
 
 
-def test_an_analysis_using_memory_past_the_limit_is_stopped(client, alice, settings, real_file):  # type: ignore[no-untyped-def]
+def test_an_analysis_using_memory_past_the_limit_is_stopped(client, alice, settings, real_file):
     settings.NERVEPATH = {**settings.NERVEPATH, "ANALYSIS_MEMORY_MB": 64}
     settings.WEARABLES_ANALYZER = "tests.wearables.test_limits.use_memory_past_the_limit"
     login(client, alice.user)
@@ -139,7 +139,7 @@ def test_an_analysis_using_memory_past_the_limit_is_stopped(client, alice, setti
     assert "needed more than 64 MB" in analysis.error_message
 
 
-def test_a_reader_that_reserves_more_than_it_uses_is_not_stopped(alice, bob, real_file):  # type: ignore[no-untyped-def]
+def test_a_reader_that_reserves_more_than_it_uses_is_not_stopped(alice, bob, real_file):
     """scikit-digital-health reserves about 3 GB of address space for the GENEActiv test
     night and touches 272 MB: a cap on address space alone stopped it (3072 MB default)."""
     analysis = _analyse_upload(None, bob, "night.bin", real_file("GENEActiv_testfile.bin"))
@@ -149,7 +149,7 @@ def test_a_reader_that_reserves_more_than_it_uses_is_not_stopped(alice, bob, rea
 # Finding 7: night-file bytes per patient per day (NERVEPATH_UPLOAD_BYTES_PER_PATIENT_PER_DAY).
 
 
-def test_upload_bytes_per_patient_per_day(client, alice, bob, frontdesk, settings, real_file):  # type: ignore[no-untyped-def]
+def test_upload_bytes_per_patient_per_day(client, alice, bob, frontdesk, settings, real_file):
     first, second = real_file("ax3_testfile.cwa"), real_file("GENEActiv_testfile.bin")
     settings.NERVEPATH = {
         **settings.NERVEPATH,

@@ -4,15 +4,16 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
-from tests.helpers import login
 
+from helpers import login
+from nervepath.science.movement.report import NIGHT_REPORT_SCHEMA_VERSION
 from nervepath.wearables import compare, engine, services
 from nervepath.wearables.events import TreatmentEvent
 from nervepath.wearables.models import Analysis, Night, Recording, State
@@ -21,7 +22,7 @@ from nervepath.wearables.models import Analysis, Night, Recording, State
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
-def _upload(client, url, name, data):  # type: ignore[no-untyped-def]
+def _upload(client, url, name, data):
     return client.post(url, {"file": SimpleUploadedFile(name, data)})
 
 
@@ -32,7 +33,7 @@ def _run_all() -> None:
 
 def test_patient_uploads_and_sees_the_night(
     client, alice, real_file, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     login(client, alice.user)
     data = real_file("ax3_testfile.cwa")
     with django_capture_on_commit_callbacks(execute=True):
@@ -102,7 +103,7 @@ _VERSION_1_REPORT = {
 }
 
 
-def test_a_night_stored_before_the_schema_version_still_shows(client, alice):  # type: ignore[no-untyped-def]
+def test_a_night_stored_before_the_schema_version_still_shows(client, alice):
     recording = Recording.objects.create(
         patient=alice,
         uploaded_by=alice.user,
@@ -138,8 +139,8 @@ def test_a_night_stored_before_the_schema_version_still_shows(client, alice):  #
     assert "schema_version" in engine.result_from_report(night.night_report, figure=False).report
 
 
-def test_night_page_shows_signal_quality_and_scored_time(client, alice):  # type: ignore[no-untyped-def]
-    from tests.science.movement.simulate import simulate_emg_night
+def test_night_page_shows_signal_quality_and_scored_time(client, alice):
+    from science.movement.simulate import simulate_emg_night
 
     from nervepath.science.movement import analyze_recording
 
@@ -175,9 +176,39 @@ def test_night_page_shows_signal_quality_and_scored_time(client, alice):  # type
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
 
 
+def test_a_night_saved_by_a_newer_version_gets_a_sentence_not_a_server_error(client, alice):
+    recording = Recording.objects.create(
+        patient=alice,
+        uploaded_by=alice.user,
+        original_name="night.cwa",
+        storage_name="test/newer-night.cwa",
+        size=10,
+        sha256="b" * 64,
+        file_format=".cwa",
+    )
+    newer = {**_VERSION_1_REPORT, "schema_version": NIGHT_REPORT_SCHEMA_VERSION + 1}
+    night = Night.objects.create(
+        recording=recording,
+        patient=alice,
+        night_of=timezone.localdate() - timedelta(days=3),
+        plms_index=18.7,
+        report=newer,
+        engine_version="newer",
+    )
+    login(client, alice.user)
+    for url in (
+        reverse("wearables:night", args=[night.public_id]),
+        reverse("wearables:download", args=[night.public_id, "pdf"]),
+    ):
+        page = client.get(url)
+        assert page.status_code == 409, url
+        assert "saved by a newer version of nervepath" in page.content.decode()
+    assert Night.objects.get(pk=night.pk).report == newer
+
+
 def test_same_bytes_twice_are_recognised(
     client, alice, real_file, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     login(client, alice.user)
     data = real_file("GENEActiv_testfile.bin")
     with django_capture_on_commit_callbacks(execute=True):
@@ -202,7 +233,7 @@ def test_same_bytes_twice_are_recognised(
         ("night.gt3x", b"MD\x00\x00", "contents are not a .gt3x recording"),
     ],
 )
-def test_wrong_or_empty_files_are_refused(client, alice, name, data, message):  # type: ignore[no-untyped-def]
+def test_wrong_or_empty_files_are_refused(client, alice, name, data, message):
     login(client, alice.user)
     response = _upload(client, reverse("wearables:mine"), name, data)
     assert response.status_code == 400
@@ -213,7 +244,7 @@ def test_wrong_or_empty_files_are_refused(client, alice, name, data, message):  
     )
 
 
-def test_too_large_is_refused_while_streaming(client, alice, settings, real_file):  # type: ignore[no-untyped-def]
+def test_too_large_is_refused_while_streaming(client, alice, settings, real_file):
     settings.NERVEPATH = {**settings.NERVEPATH, "MAX_RECORDING_MB": 1}
     login(client, alice.user)
     response = _upload(client, reverse("wearables:mine"), "small.gt3x", real_file("small.gt3x"))
@@ -224,7 +255,7 @@ def test_too_large_is_refused_while_streaming(client, alice, settings, real_file
 
 def test_truncated_file_fails_with_a_reason_and_is_kept_then_rerun(
     client, alice, hale, real_file, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     login(client, alice.user)
     data = real_file("ggir_actigraph_testfile.gt3x")[:20000]
     with django_capture_on_commit_callbacks(execute=True):
@@ -258,7 +289,7 @@ def test_truncated_file_fails_with_a_reason_and_is_kept_then_rerun(
 
 def test_rerun_replaces_nights_never_duplicates(
     alice, real_file, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     upload = SimpleUploadedFile("n.cwa", real_file("ax3_testfile.cwa"))
     recording, _ = services.add_recording(alice, upload, by=alice.user)
     services.run_analysis(recording.analysis.pk)
@@ -276,11 +307,11 @@ def test_rerun_replaces_nights_never_duplicates(
 @pytest.mark.parametrize(
     ("start", "words"), [("2000-01-01T22:00:00", "never set"), ("2099-05-01T22:00:00", "future")]
 )
-def test_device_clock_off_is_refused(start, words):  # type: ignore[no-untyped-def]
+def test_device_clock_off_is_refused(start, words):
     report = engine.analyze_path(engine_path := str(_real("ax3_testfile.cwa")))[0]
     assert report.night_of == date(2019, 2, 25)
 
-    def analyzer(path, **kw):  # type: ignore[no-untyped-def]
+    def analyzer(path, **kw):
         from nervepath.science.movement import analyze_file
 
         r = analyze_file(path, **kw)
@@ -291,13 +322,13 @@ def test_device_clock_off_is_refused(start, words):  # type: ignore[no-untyped-d
         engine.analyze_path(engine_path, analyzer=analyzer)
 
 
-def _real(name):  # type: ignore[no-untyped-def]
-    from tests.wearables.conftest import WEARABLES
+def _real(name):
+    from wearables.conftest import WEARABLES
 
     return WEARABLES / name
 
 
-def test_clock_error_reads_as_a_clinician_sentence(alice, real_file, settings):  # type: ignore[no-untyped-def]
+def test_clock_error_reads_as_a_clinician_sentence(alice, real_file, settings):
     upload = SimpleUploadedFile("n.cwa", real_file("ax3_testfile.cwa"))
     recording, _ = services.add_recording(alice, upload, by=alice.user)
     # The file says 2019; pretend the device clock ran far behind the clinic's.
@@ -309,7 +340,7 @@ def test_clock_error_reads_as_a_clinician_sentence(alice, real_file, settings): 
     assert not Night.objects.exists()
 
 
-def analyze_as_1999(path, **kw):  # type: ignore[no-untyped-def]
+def analyze_as_1999(path, **kw):
     from nervepath.science.movement import analyze_file
 
     report = analyze_file(path, **kw)
@@ -317,9 +348,9 @@ def analyze_as_1999(path, **kw):  # type: ignore[no-untyped-def]
     return report
 
 
-def test_before_after_sentence_and_numbers():  # type: ignore[no-untyped-def]
+def test_before_after_sentence_and_numbers():
     class N:
-        def __init__(self, day, plms):  # type: ignore[no-untyped-def]
+        def __init__(self, day, plms):
             self.night_of, self.plms_index = day, plms
             self.movements_per_hour, self.moves_every_min, self.total_sleep_h = plms * 2, 20, 7
 
@@ -338,7 +369,7 @@ def test_before_after_sentence_and_numbers():  # type: ignore[no-untyped-def]
     )
 
 
-def test_clinician_sees_timeline_and_comparison(client, alice, hale, clinic, real_file, frontdesk):  # type: ignore[no-untyped-def]
+def test_clinician_sees_timeline_and_comparison(client, alice, hale, clinic, real_file, frontdesk):
     from nervepath.access.models import CareAssignment
     from nervepath.scheduling.models import Appointment, AppointmentType, Status
 
@@ -355,9 +386,7 @@ def test_clinician_sees_timeline_and_comparison(client, alice, hale, clinic, rea
     night = Night.objects.get()
     block = AppointmentType.objects.get(slug="nerve-block")
     when = timezone.make_aware(
-        timezone.datetime.combine(
-            night.night_of - timedelta(days=2), timezone.datetime.min.time().replace(hour=10)
-        )
+        datetime.combine(night.night_of - timedelta(days=2), datetime.min.time().replace(hour=10))
     )
     appt = Appointment.objects.create(
         patient=alice, clinician=hale, location=clinic["fort-collins"], appointment_type=block,
@@ -376,7 +405,7 @@ def test_clinician_sees_timeline_and_comparison(client, alice, hale, clinic, rea
 
 def test_a_three_night_file_gives_three_nights_and_reruns_keep_three(
     alice, tmp_path, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     from nervepath.demo.wearables import night_start
     from nervepath.science.movement.simulate import simulate_accel_night, write_accel_csv
 
@@ -403,7 +432,7 @@ def test_a_three_night_file_gives_three_nights_and_reruns_keep_three(
     assert not any(default_storage.exists(n.figure_name) for n in nights)  # replaced
 
 
-def test_demo_patient_has_nights_before_and_after_a_treatment(db, settings, tmp_path):  # type: ignore[no-untyped-def]
+def test_demo_patient_has_nights_before_and_after_a_treatment(db, settings, tmp_path):
     import io
 
     from django.core.management import call_command
@@ -426,7 +455,7 @@ def test_demo_patient_has_nights_before_and_after_a_treatment(db, settings, tmp_
     assert result.sentence.startswith("PLMS index fell from a median of")
 
 
-def test_treatment_events_follow_the_types_treatment_not_its_slug(alice, hale, clinic):  # type: ignore[no-untyped-def]
+def test_treatment_events_follow_the_types_treatment_not_its_slug(alice, hale, clinic):
     """A clinic names its types as it likes: what makes a visit a treatment on the nights
     timeline is the type's ``treatment`` field (issue 14), never the demo's slugs."""
     from nervepath.scheduling.models import Appointment, AppointmentType, Status, Treatment

@@ -16,15 +16,15 @@ from django.core.management import call_command
 from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
-from tests.helpers import login
 
+from helpers import login
 from nervepath.wearables import services
 from nervepath.wearables.models import Analysis, Night, State
 
 pytestmark = pytest.mark.django_db
 
 
-def test_reanalyze_nights_replaces_without_duplicates(alice, bob, real_file):  # type: ignore[no-untyped-def]
+def test_reanalyze_nights_replaces_without_duplicates(alice, bob, real_file):
     made = []
     for patient, name in [(alice, "ax3_testfile.cwa"), (bob, "GENEActiv_testfile.bin")]:
         upload = SimpleUploadedFile(name, real_file(name))
@@ -48,7 +48,7 @@ def test_reanalyze_nights_replaces_without_duplicates(alice, bob, real_file):  #
 SOURCES = ["ax3_testfile.cwa", "GENEActiv_testfile.bin", "ggir_actigraph_testfile.gt3x"]
 
 
-def _corruptions(data: bytes, name: str):  # type: ignore[no-untyped-def]
+def _corruptions(data: bytes, name: str):
     rng = np.random.default_rng(20260301)  # derandomised: the same cases every run
     stem, ext = name.rsplit(".", 1)
     for fraction in (0.001, 0.05, 0.3, 0.6, 0.95):
@@ -89,7 +89,7 @@ def _run_in_child(pk: int) -> int:
 @pytest.mark.parametrize("source", SOURCES)
 def test_fuzzed_uploads_end_in_a_clear_state(
     client, alice, real_file, source, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     login(client, alice.user)
     data = real_file(source)
     for case, name, blob in _corruptions(data, source):

@@ -47,7 +47,7 @@ def _worker(tmp_path: Path, media: str, *, delay: float, batch: bool) -> subproc
     return subprocess.Popen(args, env=clock.child_env(env), stdout=log, stderr=subprocess.STDOUT)
 
 
-def _wait(condition, seconds: float, what: str) -> None:  # type: ignore[no-untyped-def]
+def _wait(condition, seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
@@ -57,7 +57,7 @@ def _wait(condition, seconds: float, what: str) -> None:  # type: ignore[no-unty
 
 
 @pytest.mark.django_db(transaction=True)
-def test_killed_worker_task_is_picked_up_again(alice, settings, tmp_path, real_file):  # type: ignore[no-untyped-def]
+def test_killed_worker_task_is_picked_up_again(alice, settings, tmp_path, real_file):
     settings.NERVEPATH = {**settings.NERVEPATH, "ANALYSIS_LEASE_SECONDS": LEASE}
     media = str(settings.MEDIA_ROOT)
     upload = SimpleUploadedFile("night.cwa", real_file("ax3_testfile.cwa"))

@@ -18,10 +18,10 @@ class ActiveFilter(admin.SimpleListFilter):
     title = "state"
     parameter_name = "state"
 
-    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+    def lookups(self, request, model_admin):
         return [("active", "Active now"), ("expired", "Expired")]
 
-    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+    def queryset(self, request, queryset):
         now = timezone.now()
         if self.value() == "active":
             return queryset.filter(started_at__lte=now, expires_at__gt=now)

@@ -241,7 +241,7 @@ def open_emergency_access(
     from nervepath.accounts.models import User
 
     user = request.user
-    if not user.is_authenticated or user.role != Role.CLINICIAN:  # type: ignore[union-attr]
+    if not user.is_authenticated or user.role != Role.CLINICIAN:
         raise PermissionDenied("Only clinicians can open emergency access.")
     reason = reason_text(reason)
     if reason_length(reason) < MIN_REASON_LENGTH:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -25,6 +26,7 @@ from nervepath.access import policy
 from nervepath.access.models import CareAssignment, EmergencyAccess
 from nervepath.access.policy import Scope
 from nervepath.accounts.models import Patient, Role, User
+from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit import log as audit
 from nervepath.audit.models import Action
 
@@ -38,7 +40,7 @@ def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if request.user.role == Role.PATIENT or not policy.role_may(  # type: ignore[union-attr]
+        if request.user.role == Role.PATIENT or not policy.role_may(
             request.user, Scope.DEMOGRAPHICS
         ):
             raise PermissionDenied("Patient records are for the clinic's care team.")
@@ -48,7 +50,7 @@ def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 
 
 @staff_only
-def patient_list(request: HttpRequest) -> HttpResponse:
+def patient_list(request: SignedInRequest) -> HttpResponse:
     # The search is a POST so that names never end up in URLs, browser history or logs.
     query = request.POST.get("q", "").strip()[:100].replace("\x00", "")
     patients = policy.visible_patients(request.user, Scope.DEMOGRAPHICS).select_related("user")
@@ -69,12 +71,12 @@ def patient_list(request: HttpRequest) -> HttpResponse:
             "patients": shown,
             "query": query,
             "more": len(shown) == PAGE_SIZE,
-            "is_clinician": request.user.role == Role.CLINICIAN,  # type: ignore[union-attr]
+            "is_clinician": request.user.role == Role.CLINICIAN,
         },
     )
 
 
-def _historied_models() -> list[type]:
+def _historied_models() -> list[Any]:  # model classes; simple_history's .history is untyped
     """Every model with a change history that belongs to a patient (a ``patient`` field),
     plus the patient itself: new clinical apps are picked up without listing them here."""
     models = []
@@ -92,11 +94,11 @@ def _history(patient: Patient) -> list[dict[str, object]]:
     changes: list[dict[str, object]] = []
     for model in _historied_models():
         mine = {"id": patient.pk} if model is Patient else {"patient_id": patient.pk}
-        records = list(model.history.filter(**mine).select_related("history_user")[:50])  # type: ignore[attr-defined]
+        records = list(model.history.filter(**mine).select_related("history_user")[:50])
         if not records:
             continue
         versions: dict[object, list[Any]] = defaultdict(list)
-        earlier = model.history.filter(  # type: ignore[attr-defined]
+        earlier = model.history.filter(
             id__in={rec.id for rec in records},
             history_date__lte=max(rec.history_date for rec in records),
         ).order_by("history_date", "history_id")
@@ -117,7 +119,7 @@ def _history(patient: Patient) -> list[dict[str, object]]:
                     "object_id": rec.id,
                 }
             )
-    changes.sort(key=lambda c: c["when"], reverse=True)  # type: ignore[arg-type,return-value]
+    changes.sort(key=lambda c: cast(datetime, c["when"]), reverse=True)
     return changes
 
 
@@ -135,13 +137,13 @@ class AssignForm(forms.Form):
 
 
 @staff_only
-def patient_record(request: HttpRequest, pk: int) -> HttpResponse:
+def patient_record(request: SignedInRequest, pk: int) -> HttpResponse:
     decision = policy.require(request, pk, Scope.DEMOGRAPHICS)
     patient = Patient.objects.select_related("user").get(pk=pk)
     # The visits scheduling keeps (``Appointment.patient``'s reverse relation): this
     # page lists them without importing the app above it.
     appointments = (
-        patient.appointments.all()  # type: ignore[attr-defined]
+        patient.appointments.all()
         .select_related("appointment_type", "location", "clinician__user")
         .order_by("-starts_at")[:100]
     )
@@ -175,7 +177,7 @@ def patient_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_only
 @require_POST
-def assign_clinician(request: HttpRequest, pk: int) -> HttpResponse:
+def assign_clinician(request: SignedInRequest, pk: int) -> HttpResponse:
     policy.require(request, pk, Scope.DEMOGRAPHICS, action=Action.UPDATE)
     form = AssignForm(request.POST)
     if not form.is_valid():
@@ -207,7 +209,7 @@ def assign_clinician(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_only
 @require_POST
-def end_assignment(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
+def end_assignment(request: SignedInRequest, pk: int, assignment_pk: int) -> HttpResponse:
     policy.require(request, pk, Scope.DEMOGRAPHICS, action=Action.UPDATE)
     ended = CareAssignment.objects.filter(
         pk=assignment_pk, patient_id=pk, ended_at__isnull=True
@@ -238,8 +240,8 @@ class EmergencyForm(forms.Form):
 
 
 @staff_only
-def emergency_access(request: HttpRequest) -> HttpResponse:
-    if request.user.role != Role.CLINICIAN:  # type: ignore[union-attr]
+def emergency_access(request: SignedInRequest) -> HttpResponse:
+    if request.user.role != Role.CLINICIAN:
         raise PermissionDenied("Only clinicians can open emergency access.")
     form = EmergencyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

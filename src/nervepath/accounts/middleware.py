@@ -73,9 +73,9 @@ class TwoFactorMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()
             and not request.path.startswith(self.open_paths())
-            and twofactor.needs_two_factor(user)  # type: ignore[arg-type]
+            and twofactor.needs_two_factor(user)
         ):
             if is_api(request):
                 return JsonResponse(

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, ClassVar
+
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from simple_history.models import HistoricalRecords
@@ -49,24 +52,30 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """A person who signs in: patient, front desk, clinician, researcher or admin."""
 
+    # Sign-in is by e-mail: the username column is removed (the stubs type it as a field).
     username = None  # type: ignore[assignment]
     # Optional for patients only (a phone-only patient): then empty (NULL), never shared.
     email = models.EmailField("email address", unique=True, null=True, blank=True)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()  # type: ignore[misc]
+    # Our manager keys on e-mail; the stubs want AbstractUser's username manager here.
+    objects = UserManager()  # type: ignore[assignment, misc]
 
     class Meta:
         ordering = ["last_name", "first_name", "email"]
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    # Set on every request's user by django_otp's OTPMiddleware: True once this session
+    # has passed a second factor.
+    is_verified: Callable[[], bool]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.email = self.email.lower() if self.email else None
         # Only administrators reach the Django admin.
         self.is_staff = self.role == Role.ADMIN
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email or f"Person {self.pk}"

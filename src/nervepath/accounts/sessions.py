@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
+from django.contrib.sessions.backends.base import SessionBase
 from django.dispatch import receiver
 from django.http import HttpRequest
 
@@ -25,10 +27,10 @@ LAST_SEEN = "nervepath_last_seen"
 TOUCH_EVERY_SECONDS = 30
 
 
-def start(session: object, now: float | None = None) -> None:
+def start(session: SessionBase, now: float | None = None) -> None:
     now = time.time() if now is None else now
-    session[LOGIN_AT] = now  # type: ignore[index]
-    session[LAST_SEEN] = now  # type: ignore[index]
+    session[LOGIN_AT] = now
+    session[LAST_SEEN] = now
 
 
 @receiver(user_logged_in, dispatch_uid="nervepath-session-start")
@@ -38,8 +40,9 @@ def _on_login(sender: type, request: HttpRequest | None, user: User, **kwargs: o
 
 
 def idle_minutes(user: User) -> int:
-    key = "PATIENT_IDLE_MINUTES" if user.role == Role.PATIENT else "STAFF_IDLE_MINUTES"
-    return int(settings.NERVEPATH[key])
+    if user.role == Role.PATIENT:
+        return int(settings.NERVEPATH["PATIENT_IDLE_MINUTES"])
+    return int(settings.NERVEPATH["STAFF_IDLE_MINUTES"])
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ def check(request: HttpRequest, now: float | None = None) -> Expired | None:
             f"You were signed out because {max_hours} hours have passed since you signed "
             "in. Please sign in again."
         )
-    idle = idle_minutes(request.user)  # type: ignore[arg-type]
+    idle = idle_minutes(cast(User, request.user))  # the middleware checks signed-in sessions only
     if now - last_seen > idle * 60:
         return Expired(f"You were signed out after {idle} minutes without activity.")
     if now - last_seen >= TOUCH_EVERY_SECONDS:

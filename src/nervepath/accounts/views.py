@@ -21,18 +21,19 @@ from django.views.decorators.http import require_POST
 from nervepath.accounts import twofactor
 from nervepath.accounts.forms import CodeForm, DisableForm, SetupCodeForm
 from nervepath.accounts.models import User
+from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit import log as audit
 from nervepath.audit.models import Action
 from nervepath.ratelimit import rate_limit
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: SignedInRequest) -> HttpResponse:
     """Where each role starts after signing in."""
     user = request.user
-    if user.can_manage_schedule:  # type: ignore[union-attr]
+    if user.can_manage_schedule:
         return redirect("scheduling:staff_home")
-    if user.role == "researcher":  # type: ignore[union-attr]
+    if user.role == "researcher":
         return redirect("research:home")
     return redirect("scheduling:portal")
 
@@ -45,7 +46,8 @@ class SignInView(auth_views.LoginView):
 
     def get_success_url(self) -> str:
         target = super().get_success_url()
-        if twofactor.needs_two_factor(self.request.user):  # type: ignore[arg-type]
+        user = self.request.user  # signed in by now: the form was valid
+        if isinstance(user, User) and twofactor.needs_two_factor(user):
             return f"{reverse('accounts:two_factor')}?{urlencode({'next': target})}"
         return target
 
@@ -96,10 +98,10 @@ def _with_next(name: str, request: HttpRequest) -> str:
 
 
 @login_required
-def two_factor(request: HttpRequest) -> HttpResponse:
+def two_factor(request: SignedInRequest) -> HttpResponse:
     """Ask for the authenticator code (or a recovery code) after the password."""
-    user: User = request.user  # type: ignore[assignment]
-    if user.is_verified() or not twofactor.needs_two_factor(user):  # type: ignore[attr-defined]
+    user: User = request.user
+    if user.is_verified() or not twofactor.needs_two_factor(user):
         return redirect(_next(request))
     if twofactor.confirmed_totp(user) is None:
         return redirect(_with_next("accounts:two_factor_setup", request))
@@ -127,13 +129,13 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def two_factor_setup(request: HttpRequest) -> HttpResponse:
+def two_factor_setup(request: SignedInRequest) -> HttpResponse:
     """Add an authenticator app: scan the QR code (or type the secret), confirm a code,
     then see the recovery codes once. Refused while a confirmed one exists, so a stolen
     password alone can never add a second authenticator."""
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     if twofactor.confirmed_totp(user) is not None:
-        if user.is_verified():  # type: ignore[attr-defined]
+        if user.is_verified():
             messages.info(request, "Two-step sign-in is already on for your account.")
             return redirect("accounts:security")
         return redirect(_with_next("accounts:two_factor", request))
@@ -165,9 +167,9 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def security(request: HttpRequest) -> HttpResponse:
+def security(request: SignedInRequest) -> HttpResponse:
     """Two-step sign-in status, with the actions each role may take."""
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     context = {
         "enabled": twofactor.confirmed_totp(user) is not None,
         "required": twofactor.is_staff_role(user),
@@ -179,10 +181,10 @@ def security(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def recovery_codes(request: HttpRequest) -> HttpResponse:
+def recovery_codes(request: SignedInRequest) -> HttpResponse:
     """Replace the recovery codes (the old ones stop working) and show the new ones once."""
-    user: User = request.user  # type: ignore[assignment]
-    if not user.is_verified() or twofactor.confirmed_totp(user) is None:  # type: ignore[attr-defined]
+    user: User = request.user
+    if not user.is_verified() or twofactor.confirmed_totp(user) is None:
         messages.error(request, "Turn on two-step sign-in first.")
         return redirect("accounts:security")
     codes = twofactor.new_recovery_codes(user)
@@ -200,7 +202,7 @@ def _patient_id(user: User) -> int | None:
 @require_POST
 @login_required
 @rate_limit("login", key="user")
-def disable_two_factor(request: HttpRequest) -> HttpResponse:
+def disable_two_factor(request: SignedInRequest) -> HttpResponse:
     """A patient turns two-step sign-in off with their password and a current code.
 
     The password goes through ``authenticate`` (so django-axes counts a wrong one
@@ -208,7 +210,7 @@ def disable_two_factor(request: HttpRequest) -> HttpResponse:
     account is locked) and both answers are checked before one combined reply, so the
     page is no password oracle. Success and failure are audited (issue 22, finding 11).
     """
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     if twofactor.is_staff_role(user):
         messages.error(request, "Staff accounts must keep two-step sign-in on.")
         return redirect("accounts:security")

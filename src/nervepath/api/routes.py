@@ -16,6 +16,7 @@ from typing import Annotated
 from csp.constants import SELF
 from csp.decorators import csp_update
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
@@ -29,6 +30,7 @@ from pydantic import Field, field_validator
 from nervepath.access import policy
 from nervepath.access.policy import Scope
 from nervepath.accounts.models import Patient
+from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit import log as audit
 from nervepath.audit.models import Action
 from nervepath.ratelimit import RateLimited, hit, too_many
@@ -192,9 +194,9 @@ def _booking_error(request: HttpRequest, exc: BookingError) -> HttpResponse:
     return api.create_response(request, {"error": exc.message}, status=exc.status)
 
 
-api.add_exception_handler(BookingError, _booking_error)
+api.exception_handler(BookingError)(_booking_error)
 # Booking changes are rate limited (per user; per address when anonymous): 429 + Retry-After.
-api.add_exception_handler(RateLimited, too_many)
+api.exception_handler(RateLimited)(too_many)
 
 
 @api.get("/locations", response=list[LocationOut], tags=["booking"])
@@ -242,7 +244,7 @@ def get_availability(request: HttpRequest, query: Query[AvailabilityQuery]) -> l
     if query.location and len(locations) != len(set(query.location)):
         raise HttpError(404, "Unknown location.")
     user = request.user
-    staff = user.is_authenticated and user.can_manage_schedule  # type: ignore[union-attr]
+    staff = user.is_authenticated and user.can_manage_schedule
     if not staff and not kind.online_bookable:
         raise HttpError(400, f"“{kind.name}” is booked by the clinic, not online.")
     if query.start is not None and abs((query.start - date.today()).days) > 3650:
@@ -258,15 +260,15 @@ def get_availability(request: HttpRequest, query: Query[AvailabilityQuery]) -> l
     return out
 
 
-def _patient_of(request: HttpRequest) -> Patient:
+def _patient_of(request: SignedInRequest) -> Patient:
     user = request.user
-    patient = Patient.objects.filter(user=user).first() if user.is_patient else None  # type: ignore[union-attr]
+    patient = Patient.objects.filter(user=user).first() if user.is_patient else None
     if patient is None:
         raise HttpError(403, "Only patients have their own bookings.")
     return patient
 
 
-def _visible(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _visible(request: SignedInRequest) -> QuerySet[Appointment]:
     """Appointments of the patients this user may see (``access.policy``)."""
     patients = policy.visible_patients(request.user, Scope.APPOINTMENTS)
     return (
@@ -276,7 +278,7 @@ def _visible(request: HttpRequest):  # type: ignore[no-untyped-def]
     )
 
 
-def _booking(request: HttpRequest, booking_id: int, action: str) -> Appointment:
+def _booking(request: SignedInRequest, booking_id: int, action: str) -> Appointment:
     """One appointment, through the policy: 404 for another account's id, 403 for a role
     without appointments, audited either way."""
     appointment = Appointment.objects.filter(pk=booking_id).exclude(status=Status.HELD).first()
@@ -294,10 +296,10 @@ def _booking(request: HttpRequest, booking_id: int, action: str) -> Appointment:
 
 
 @api.get("/bookings", response=list[AppointmentOut], auth=django_auth, tags=["bookings"])
-def list_bookings(request: HttpRequest) -> list[AppointmentOut]:
+def list_bookings(request: SignedInRequest) -> list[AppointmentOut]:
     """The signed-in patient's appointments (staff: the next 30 days' at all locations)."""
     qs = _visible(request)
-    if request.user.can_manage_schedule:  # type: ignore[union-attr]
+    if request.user.can_manage_schedule:
         now = timezone.now()
         qs = qs.filter(starts_at__gte=now, starts_at__lt=now + timedelta(days=30))
     rows = list(qs)
@@ -311,7 +313,7 @@ def list_bookings(request: HttpRequest) -> list[AppointmentOut]:
     auth=django_auth,
     tags=["bookings"],
 )
-def get_booking(request: HttpRequest, booking_id: int) -> AppointmentOut:
+def get_booking(request: SignedInRequest, booking_id: int) -> AppointmentOut:
     return _appointment_out(_booking(request, booking_id, Action.VIEW))
 
 
@@ -328,7 +330,7 @@ def get_booking(request: HttpRequest, booking_id: int) -> AppointmentOut:
     auth=django_auth,
     tags=["bookings"],
 )
-def create_booking(request: HttpRequest, body: BookingIn) -> WithStatus[AppointmentOut]:
+def create_booking(request: SignedInRequest, body: BookingIn) -> WithStatus[AppointmentOut]:
     hit(request, "booking", key="user")
     user = request.user
     location = Location.objects.filter(slug=body.location).first()
@@ -336,7 +338,7 @@ def create_booking(request: HttpRequest, body: BookingIn) -> WithStatus[Appointm
     clinician = Clinician.objects.filter(id=body.clinician_id).first()
     if location is None or kind is None or clinician is None:
         raise HttpError(404, "Unknown location, appointment type or clinician.")
-    if user.can_manage_schedule:  # type: ignore[union-attr]
+    if user.can_manage_schedule:
         if body.patient_id is None:
             raise HttpError(400, "patient_id: staff must say which patient the booking is for.")
         patient = Patient.objects.filter(id=body.patient_id).first()
@@ -353,7 +355,7 @@ def create_booking(request: HttpRequest, body: BookingIn) -> WithStatus[Appointm
     appointment = services.book(
         services.Request(kind, location, clinician, body.starts_at),
         patient,
-        by=user,  # type: ignore[arg-type]
+        by=user,
         source=source,
         note=body.note,
     )
@@ -373,10 +375,10 @@ def create_booking(request: HttpRequest, body: BookingIn) -> WithStatus[Appointm
     auth=django_auth,
     tags=["bookings"],
 )
-def cancel_booking(request: HttpRequest, booking_id: int) -> AppointmentOut:
+def cancel_booking(request: SignedInRequest, booking_id: int) -> AppointmentOut:
     hit(request, "booking", key="user")
     appointment = _booking(request, booking_id, Action.UPDATE)
-    return _appointment_out(services.cancel(appointment, by=request.user))  # type: ignore[arg-type]
+    return _appointment_out(services.cancel(appointment, by=request.user))
 
 
 @api.post(
@@ -385,7 +387,7 @@ def cancel_booking(request: HttpRequest, booking_id: int) -> AppointmentOut:
     auth=django_auth,
     tags=["bookings"],
 )
-def reschedule_booking(request: HttpRequest, booking_id: int, body: MoveIn) -> AppointmentOut:
+def reschedule_booking(request: SignedInRequest, booking_id: int, body: MoveIn) -> AppointmentOut:
     hit(request, "booking", key="user")
     appointment = _booking(request, booking_id, Action.UPDATE)
     clinician = None
@@ -396,7 +398,7 @@ def reschedule_booking(request: HttpRequest, booking_id: int, body: MoveIn) -> A
     moved = services.reschedule(
         appointment,
         body.starts_at,
-        by=request.user,  # type: ignore[arg-type]
+        by=request.user,
         clinician=clinician,
     )
     return _appointment_out(moved)

@@ -133,14 +133,6 @@ class Request(models.Model):
         return instruments.load(self.instrument_id).plain_title
 
     @property
-    def scored(self) -> instruments.Result | None:
-        """The stored score as a typed :class:`~nervepath.science.instruments.Result`
-        (any stored schema version), or None for a draft that has none yet."""
-        if not self.result:
-            return None
-        return instruments.Result.from_dict(self.result)
-
-    @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
@@ -271,8 +263,8 @@ class Response(models.Model):
     def chain(self) -> list[Response]:
         """This response and every correction of it, oldest first."""
         first: Response = self
-        while first.corrects_id is not None:
-            first = first.corrects  # type: ignore[assignment]
+        while first.corrects is not None:
+            first = first.corrects
         out = [first]
         while True:
             nxt = Response.objects.filter(corrects=out[-1]).first()

@@ -101,8 +101,8 @@ class Summary:
 
 def _first_answered(response: Response) -> datetime:
     first = response
-    while first.corrects_id is not None:
-        first = first.corrects  # type: ignore[assignment]
+    while first.corrects is not None:
+        first = first.corrects
     assert first.submitted_at is not None
     return first.submitted_at
 
@@ -155,7 +155,7 @@ def trend_svg(inst: Instrument, series: list[Point]) -> bytes:
     if inst.band_score == inst.main_score:
         for n, band in enumerate(inst.bands):
             ax.axhspan(band.min, band.max, color=shades[min(n, len(shades) - 1)], lw=0)
-    xs = [p.measured_at for p in shown]
+    xs: list[Any] = [p.measured_at for p in shown]  # datetimes: matplotlib converts them
     ys: list[Any] = [p.total for p in shown]
     ax.plot(xs, ys, marker="o", color="#1f6f8b", lw=1.6, ms=4)
     ax.set_ylim(low, high)

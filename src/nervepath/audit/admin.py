@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -58,9 +58,9 @@ class AuditEventAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def get_actions(self, request: HttpRequest) -> dict:  # type: ignore[type-arg]
+    def get_actions(self, request: HttpRequest) -> dict:
         # Without change/delete rights Django hides every action; export is a read.
-        return {"export_csv": self.get_action("export_csv")}  # type: ignore[dict-item]
+        return {"export_csv": self.get_action("export_csv")}
 
     @admin.action(description="Export the selected events as CSV")
     def export_csv(self, request: HttpRequest, queryset: QuerySet[AuditEvent]) -> HttpResponse:
@@ -73,7 +73,15 @@ class AuditEventAdmin(admin.ModelAdmin):
         return response
 
 
-class AuditedAdminMixin:
+# The mixins below go before ``admin.ModelAdmin`` in a model admin's bases; mypy is told
+# so, and checks their ``super()`` calls against it.
+if TYPE_CHECKING:
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object
+
+
+class AuditedAdminMixin(_ModelAdmin):
     """For models holding patient data in the Django admin: opening, listing, saving and
     deleting a row are audited like the same actions in the app. ``patient_id_of`` says
     whose row it is."""
@@ -82,7 +90,7 @@ class AuditedAdminMixin:
         return getattr(obj, "patient_id", None)
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
-        response = super().changelist_view(request, extra_context)  # type: ignore[misc]
+        response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}) or {}
         cl = changelist.get("cl")
         if cl is not None:
@@ -93,25 +101,25 @@ class AuditedAdminMixin:
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
     ) -> Any:
-        obj = self.get_object(request, object_id)  # type: ignore[attr-defined]
+        obj = self.get_object(request, object_id)
         if obj is not None and request.method == "GET":
             record(request, Action.VIEW, patient_id=self.patient_id_of(obj), obj=obj)
-        return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        super().save_model(request, obj, form, change)
         action = Action.UPDATE if change else Action.CREATE
         detail = f"admin: {_changed(form)}" if change else "admin"
         record(request, action, patient_id=self.patient_id_of(obj), obj=obj, detail=detail)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         record(request, Action.DELETE, patient_id=self.patient_id_of(obj), obj=obj)
-        super().delete_model(request, obj)  # type: ignore[misc]
+        super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for obj in queryset:
             record(request, Action.DELETE, patient_id=self.patient_id_of(obj), obj=obj)
-        super().delete_queryset(request, queryset)  # type: ignore[misc]
+        super().delete_queryset(request, queryset)
 
 
 # --- Issue 22, finding 9: admin edits to security-relevant records -----------------------
@@ -122,7 +130,7 @@ def _changed(form: Any) -> str:
     return ", ".join(fields) if fields else "no field changed"
 
 
-class SecurityAuditMixin:
+class SecurityAuditMixin(_ModelAdmin):
     """For security-relevant records in the Django admin (emergency grants, care
     assignments, two-factor devices, users and their roles, lock-outs): each save says
     which fields changed, each deletion (one, or several through the list's action) is
@@ -134,7 +142,7 @@ class SecurityAuditMixin:
         return getattr(obj, "patient_id", None)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        super().save_model(request, obj, form, change)
         record(
             request,
             Action.UPDATE if change else Action.CREATE,
@@ -151,7 +159,7 @@ class SecurityAuditMixin:
             obj=obj,
             detail=f"{self.security_label}: deleted",
         )
-        super().delete_model(request, obj)  # type: ignore[misc]
+        super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for obj in queryset:
@@ -162,4 +170,4 @@ class SecurityAuditMixin:
                 obj=obj,
                 detail=f"{self.security_label}: deleted",
             )
-        super().delete_queryset(request, queryset)  # type: ignore[misc]
+        super().delete_queryset(request, queryset)

@@ -123,6 +123,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         rid = _trusted_request_id(request) or uuid.uuid4().hex
+        # Our own attribute on the request, read back by record() for each audit event.
         request.request_id = rid  # type: ignore[attr-defined]
         response = self.get_response(request)
         response["X-Request-ID"] = rid

@@ -101,11 +101,8 @@ def _models() -> list[type[models.Model]]:
 
 def _through_tables(model: type[models.Model]) -> list[type[models.Model]]:
     """The join tables Django makes for the model's many-to-many fields (saved with it)."""
-    return [
-        f.remote_field.through
-        for f in model._meta.local_many_to_many
-        if f.remote_field.through._meta.auto_created
-    ]
+    throughs = [f.remote_field.through for f in model._meta.local_many_to_many]
+    return [t for t in throughs if t is not None and t._meta.auto_created]
 
 
 def _table_bytes(model: type[models.Model], using: str) -> tuple[bytes, int]:

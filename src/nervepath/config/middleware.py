@@ -11,12 +11,18 @@ this middleware runs, with their own long-lived, immutable cache headers.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import render
 from django.utils.cache import patch_cache_control
+
+from nervepath.science.stored import StoredVersionError
+
+log = logging.getLogger(__name__)
 
 
 class NoStoreMiddleware:
@@ -73,3 +79,38 @@ class RefuseNulMiddleware:
                 return JsonResponse({"error": self.MESSAGE}, status=400)
             return HttpResponseBadRequest(self.MESSAGE, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+# A stored result written by a newer nervepath than this server runs (or with a damaged
+# version stamp): the page cannot be drawn from it, and guessing could show wrong numbers.
+STORED_VERSION_MESSAGE = (
+    "This record was saved by a newer version of nervepath than this server runs, so it "
+    "cannot be shown here. Nothing was changed. Please ask the clinic's administrator to "
+    "finish upgrading nervepath."
+)
+
+
+class StoredVersionMiddleware:
+    """Answer 409 Conflict, with a sentence, when a view meets a stored result it cannot
+    read (``nervepath.science.stored.StoredVersionError``): the request was fine, the
+    stored row is ahead of the code. The JSON API gets ``{"error": ...}``; pages get the
+    sentence in the site's layout. The error is logged with the request id."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, StoredVersionError):
+            return None
+        log.warning("Stored result not readable at %s: %s", request.path, exception)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"error": STORED_VERSION_MESSAGE}, status=409)
+        return render(
+            request,
+            "stored_version.html",
+            {"message": STORED_VERSION_MESSAGE, "clinic_name": settings.NERVEPATH["CLINIC_NAME"]},
+            status=409,
+        )

@@ -11,6 +11,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from nervepath.config.clinic_settings import ClinicSettings
 from nervepath.config.env import (
     env_bool,
     env_choice,
@@ -95,6 +96,8 @@ MIDDLEWARE = [
     "nervepath.accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A stored result newer than this code: a 409 page with a sentence, not a 500.
+    "nervepath.config.middleware.StoredVersionMiddleware",
     # Last, as django-axes requires: turns a locked-out sign-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -292,7 +295,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-NERVEPATH = {
+NERVEPATH: ClinicSettings = {
     # Days between decompression of one leg and the other (DESIGN.md: about three
     # weeks); an appointment type may override it.
     "SECOND_LEG_MIN_DAYS": env_int("NERVEPATH_SECOND_LEG_MIN_DAYS", 21, minimum=0),
@@ -396,6 +399,9 @@ NERVEPATH = {
     # Research analyses, documents and exports run on the task worker; a finished file
     # can be downloaded for this many hours, then it is deleted (research/jobs.py).
     "RESEARCH_DOWNLOAD_HOURS": env_int("NERVEPATH_RESEARCH_DOWNLOAD_HOURS", 24, minimum=1),
+    # A running research job whose worker has not renewed its heartbeat for this long
+    # (the worker died) is marked failed with a sentence (research/jobs.py).
+    "RESEARCH_JOB_LEASE_SECONDS": env_int("NERVEPATH_RESEARCH_JOB_LEASE_SECONDS", 120, minimum=2),
     # --- end issue 22 (findings 3, 4, 7) -------------------------------------------------
 }
 # --- Issue 22, finding 8: break-glass ----------------------------------------------------

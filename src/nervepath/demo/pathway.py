@@ -55,12 +55,12 @@ INJECTIONS = [
     {"site": "tibial", "agent": "Lidocaine 1% + dexamethasone 4 mg", "volume_ml": 3.0},
 ]
 # (nerve, before µV, before ms, after µV, after ms)
-MONITORING_RIGHT = [
+MONITORING_RIGHT: list[tuple[str, float, float | None, float, float | None]] = [
     ("common_peroneal", 48.0, 4.6, 131.0, 4.1),
     ("superficial_peroneal", 12.0, 3.9, 26.0, 3.6),
     ("tibial", 2100.0, 5.2, 3050.0, 4.8),
 ]
-MONITORING_LEFT = [
+MONITORING_LEFT: list[tuple[str, float, float | None, float, float | None]] = [
     ("common_peroneal", 61.0, 4.4, 150.0, 4.0),
     ("superficial_peroneal", 9.0, None, 22.0, None),
     ("tibial", 1800.0, 5.5, 2400.0, 5.1),

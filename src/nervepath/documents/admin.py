@@ -11,11 +11,11 @@ class DocumentAdmin(admin.ModelAdmin):
 
     list_display = ["public_id", "patient_id", "kind", "size", "uploaded_at"]
     # No title or file name: those describe the patient's health.
-    fields = ["public_id", "patient", "kind", "content_type", "size", "sha256", "uploaded_at"]
+    fields = ("public_id", "patient", "kind", "content_type", "size", "sha256", "uploaded_at")
     readonly_fields = fields
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False

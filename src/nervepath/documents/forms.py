@@ -33,7 +33,7 @@ class DocumentForm(forms.Form):
             raise forms.ValidationError("Give a short description.")
         return title
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
+    def clean_file(self):
         upload = self.cleaned_data["file"]
         limit = settings.NERVEPATH["MAX_DOCUMENT_MB"] * 1024 * 1024
         if upload.size is not None and upload.size > limit:

@@ -17,11 +17,12 @@ import hashlib
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TypeVar, cast
 
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 
 CHUNK = 1024 * 1024
@@ -75,7 +76,7 @@ def store(source: IO[bytes], *, prefix: str, max_bytes: int) -> Stored:
     name = f"{prefix.strip('/')}/{secrets.token_hex(16)}"
     reader = _HashingReader(source, max_bytes)
     try:
-        saved = default_storage.save(name, File(reader, name=name))  # type: ignore[arg-type]
+        saved = default_storage.save(name, File(cast(IO[bytes], reader), name=name))  # reads alike
     except UploadRefused:
         if default_storage.exists(name):
             default_storage.delete(name)
@@ -94,7 +95,10 @@ def sha256_of(name: str) -> str:
     return digest.hexdigest()
 
 
-def _as_download(response: HttpResponse) -> HttpResponse:
+_Response = TypeVar("_Response", bound=HttpResponseBase)
+
+
+def _as_download(response: _Response) -> _Response:
     """Headers every download of patient data carries: never sniffed, never cached,
     never run as a page."""
     response["X-Content-Type-Options"] = "nosniff"
@@ -103,7 +107,7 @@ def _as_download(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def attachment(name: str, *, sha256: str, filename: str, content_type: str) -> HttpResponse:
+def attachment(name: str, *, sha256: str, filename: str, content_type: str) -> FileResponse:
     """The stored file as a download, after checking it still has its checksum."""
     if sha256_of(name) != sha256:
         raise StoredFileDamaged(name)

@@ -13,12 +13,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from nervepath.access import policy
 from nervepath.access.policy import Scope
-from nervepath.accounts.models import Patient
+from nervepath.accounts.models import Patient, User
+from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit import log as audit
 from nervepath.audit.models import Action
 from nervepath.documents import storage
@@ -29,7 +31,9 @@ from nervepath.ratelimit import rate_limit
 log = logging.getLogger(__name__)
 
 
-def add_document(patient: Patient, upload: UploadedFile, *, kind: str, title: str, by) -> Document:  # type: ignore[no-untyped-def]
+def add_document(
+    patient: Patient, upload: UploadedFile, *, kind: str, title: str, by: User
+) -> Document:
     """Store the bytes, then the row; if the row cannot be written, the bytes go too."""
     limit = settings.NERVEPATH["MAX_DOCUMENT_MB"] * 1024 * 1024
     stored = storage.store(upload, prefix=f"documents/{patient.pk}", max_bytes=limit)
@@ -41,6 +45,7 @@ def add_document(patient: Patient, upload: UploadedFile, *, kind: str, title: st
                 title=title,
                 original_name=storage.safe_display_name(upload.name or "file"),
                 storage_name=stored.name,
+                # DocumentForm.clean_file sniffs the bytes and notes the type on the upload.
                 content_type=upload.detected_type,  # type: ignore[attr-defined]
                 size=stored.size,
                 sha256=stored.sha256,
@@ -51,7 +56,7 @@ def add_document(patient: Patient, upload: UploadedFile, *, kind: str, title: st
         raise
 
 
-def _upload(request: HttpRequest, patient: Patient, form: DocumentForm) -> Document | None:
+def _upload(request: SignedInRequest, patient: Patient, form: DocumentForm) -> Document | None:
     if not form.is_valid():
         return None
     try:
@@ -90,7 +95,7 @@ def _page(
 
 @login_required
 @rate_limit("upload", key="user")
-def my_documents(request: HttpRequest) -> HttpResponse:
+def my_documents(request: SignedInRequest) -> HttpResponse:
     action = Action.CREATE if request.method == "POST" else Action.VIEW
     patient = policy.own_patient(request, Scope.CLINICAL, action=action)
     form = DocumentForm(request.POST or None, request.FILES or None)
@@ -102,7 +107,7 @@ def my_documents(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @rate_limit("upload", key="user")
-def patient_documents(request: HttpRequest, pk: int) -> HttpResponse:
+def patient_documents(request: SignedInRequest, pk: int) -> HttpResponse:
     action = Action.CREATE if request.method == "POST" else Action.VIEW
     patient = policy.get_patient(request, pk, Scope.CLINICAL, action=action)
     form = DocumentForm(request.POST or None, request.FILES or None)
@@ -113,7 +118,7 @@ def patient_documents(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def download(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def download(request: SignedInRequest, public_id: uuid.UUID) -> HttpResponseBase:
     document = Document.objects.filter(public_id=public_id).first()
     if document is None:
         raise Http404("No such document.")
@@ -143,9 +148,7 @@ def download(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         back = (
             reverse("documents:mine")
             if request.user.is_patient
-            else reverse(  # type: ignore[union-attr]
-                "documents:patient", args=[document.patient_id]
-            )
+            else reverse("documents:patient", args=[document.patient_id])
         )
         return render(
             request,

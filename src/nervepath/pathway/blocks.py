@@ -56,7 +56,7 @@ NERVE_BLOCK_TYPE = Treatment.BLOCK  # the treatment of the visit a block is give
 
 
 def _conf(name: str) -> Any:
-    return settings.NERVEPATH[name]
+    return dict(settings.NERVEPATH)[name]
 
 
 def _check(condition: bool, message: str) -> None:

@@ -36,7 +36,7 @@ def bookable_window(follow_up: FollowUp, today: date) -> tuple[date, date]:
     return start, end
 
 
-def slots(follow_up: FollowUp, count: int = 8, *, now: datetime | None = None) -> list:  # type: ignore[type-arg]
+def slots(follow_up: FollowUp, count: int = 8, *, now: datetime | None = None) -> list:
     """The first free slots of the follow-up type at the surgery's location in the
     follow-up's window (any clinician offering it)."""
     now = now or timezone.now()

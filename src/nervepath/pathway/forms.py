@@ -33,5 +33,5 @@ def form_error(form: forms.Form) -> str:
             return str(errors[0])
         field = form.fields.get(name)
         label = field.label if field is not None and field.label else name.replace("_", " ")
-        return f"{str(label).capitalize()}: {' '.join(errors)}"
+        return f"{str(label).capitalize()}: {' '.join(str(e) for e in errors)}"
     return "Check the form."

@@ -32,6 +32,7 @@ def authored(obj: _M, user: User | None) -> _M:
     """Name ``user`` as the author of ``obj``'s next save or delete in its history (else
     django-simple-history takes the request's user, and outside a request no one)."""
     if user is not None:
+        # django-simple-history's documented hook for the author of the next change.
         obj._history_user = user  # type: ignore[attr-defined]
     return obj
 

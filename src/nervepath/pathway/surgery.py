@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from nervepath.accounts.models import Patient, User
@@ -87,9 +87,9 @@ def visit_author(appointment: Appointment) -> User | None:
     pathway writes because of that change."""
     named = getattr(appointment, "_history_user", None)
     if named is not None:
-        return named  # type: ignore[no-any-return]
-    last = appointment.history.order_by("-history_id").select_related("history_user").first()  # type: ignore[attr-defined]
-    return None if last is None else last.history_user  # type: ignore[no-any-return]
+        return named
+    last = appointment.history.order_by("-history_id").select_related("history_user").first()
+    return None if last is None else last.history_user
 
 
 def _lock_patient(patient_id: int) -> None:
@@ -202,8 +202,8 @@ def _check_appointment(surgery: Surgery, appointment: Appointment) -> None:
 def _recheck(surgery: Surgery) -> None:
     """What another submission may have changed meanwhile: checked again under the
     patient's lock."""
-    if surgery.appointment_id is not None:
-        _check_appointment(surgery, surgery.appointment)  # type: ignore[arg-type]
+    if surgery.appointment is not None:
+        _check_appointment(surgery, surgery.appointment)
     _check_repeat(surgery)
 
 
@@ -224,11 +224,11 @@ def _check(
             f"A surgery on {day_text(surgery.operated_on)} cannot be done yet: mark it planned."
         )
     for field in ("findings", "complications", "repeat_reason"):
-        limit = Surgery._meta.get_field(field).max_length
+        limit = cast(models.Field, Surgery._meta.get_field(field)).max_length
         if limit is not None and len(getattr(surgery, field)) > limit:
             raise PathwayError(f"The {field.replace('_', ' ')} are limited to {limit} characters.")
-    if surgery.appointment_id is not None and check_visit:
-        _check_appointment(surgery, surgery.appointment)  # type: ignore[arg-type]
+    if check_visit and surgery.appointment is not None:
+        _check_appointment(surgery, surgery.appointment)
     _check_repeat(surgery)
 
 
@@ -253,6 +253,8 @@ def record_surgery(
     today = today or timezone.localdate()
     if appointment is not None and operated_on is None:
         operated_on = appointment.local_start.date()
+    if operated_on is None:
+        raise PathwayError("Give the date of the surgery.")
     surgery = Surgery(
         patient=patient,
         leg=leg,
@@ -590,9 +592,9 @@ def _write_readings(
             raise PathwayError(str(exc)) from None
         new_keys = {(r.nerve, r.phase) for r in readings}
         if replace:
-            for key, row in current.items():
+            for key, stale in current.items():
                 if key not in new_keys:
-                    authored(row, by).delete()
+                    authored(stale, by).delete()
         written = []
         for r in readings:
             row = current.get((r.nerve, r.phase))

@@ -5,9 +5,10 @@ what was typed; the rules (tunnels, repeats, dates, readings) are the services'.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from nervepath.accounts.models import Role
@@ -56,8 +57,8 @@ class SurgeryForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         # The recorded surgeon stays choosable on edit even after leaving the clinic.
-        surgeons = _clinicians() | Clinician.objects.filter(pk=surgeon_id)
-        self.fields["surgeon"].queryset = surgeons.distinct()  # type: ignore[attr-defined]
+        surgeons = _clinicians() | Clinician.objects.filter(Q(pk=surgeon_id))
+        cast(forms.ModelChoiceField, self.fields["surgeon"]).queryset = surgeons.distinct()
         if edit:
             del self.fields["leg"]
 

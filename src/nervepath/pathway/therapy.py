@@ -22,7 +22,7 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Q
@@ -300,11 +300,11 @@ def session_slots(
         if per_day is not None:
             taken: dict[date, int] = {}
             spread = []
-            for slot in found:
-                day = slot.local_start.date()
+            for offered in found:
+                day = offered.local_start.date()
                 if taken.get(day, 0) < per_day:
                     taken[day] = taken.get(day, 0) + 1
-                    spread.append(slot)
+                    spread.append(offered)
             found = spread
         if len(found) >= count:
             break
@@ -579,7 +579,7 @@ def end_course(
         )
     if ended_on > _today():
         raise PathwayError("A course is ended on or after its last day, not ahead of it.")
-    improvement = None if improvement_pct in (None, "") else _improvement(improvement_pct)
+    improvement = None if improvement_pct is None else _improvement(improvement_pct)
     last_done = (
         TherapySession.objects.filter(course=course, status=SessionStatus.DONE)
         .order_by("-on_date")
@@ -674,6 +674,11 @@ def progress(course: TherapyCourse, sessions: list[TherapySession] | None = None
     )
 
 
+def _booked_start(session: TherapySession) -> datetime:
+    """When a session's booked visit starts (only sessions with a visit are asked)."""
+    return cast(Appointment, session.appointment).starts_at
+
+
 def next_booked(
     course: TherapyCourse,
     now: datetime | None = None,
@@ -693,7 +698,7 @@ def next_booked(
             and s.appointment.status == Status.BOOKED
             and s.appointment.starts_at >= now
         ]
-        return min(coming, key=lambda s: s.appointment.starts_at, default=None)  # type: ignore[union-attr]
+        return min(coming, key=_booked_start, default=None)
     return (
         TherapySession.objects.filter(
             course=course,

@@ -8,7 +8,7 @@ from nervepath.pathway.views import therapy as therapy_views
 app_name = "pathway"
 
 # Staff pages: /staff/patients/<pk>/...; portal pages: /portal/...
-urlpatterns: list = [  # type: ignore[type-arg]
+urlpatterns: list = [
     path("staff/patients/<id:pk>/course/", course.course_page, name="course"),
     path("staff/patients/<id:pk>/blocks/", blocks.block_list, name="blocks"),
     path("staff/patients/<id:pk>/blocks/new/", blocks.block_new, name="block_new"),

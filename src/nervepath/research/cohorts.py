@@ -119,7 +119,7 @@ class Selection:
         counts: dict[str, dict[str, int]] = {}
         for states in self.follow_ups.values():
             for s in states:
-                counts.setdefault(s.label, defaultdict(int))[s.state] += 1  # type: ignore[arg-type]
+                counts.setdefault(s.label, defaultdict(int))[s.state] += 1
         return [(label, dict(c)) for label, c in counts.items()]
 
 

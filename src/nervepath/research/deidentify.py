@@ -21,7 +21,7 @@ import datetime as dt
 import io
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -57,7 +57,7 @@ from nervepath.research.cohorts import (
 from nervepath.research.models import StudyCode
 from nervepath.scheduling.models import Appointment, Leg
 from nervepath.science import instruments
-from nervepath.science.instruments.model import Instrument, Item
+from nervepath.science.instruments.model import Instrument, Item, Result
 from nervepath.wearables.models import Night
 
 AGE_CAP = 90  # 45 CFR 164.514(b)(2)(i)(C): ages over 89 are aggregated into one category
@@ -720,11 +720,11 @@ def _visits(x: _Export) -> list[list[Any]]:
 def _scores(x: _Export) -> list[list[Any]]:
     rows = []
     for pid, instrument_id, version, n, when, inst, _given, result, mode in x.responses:
-        result = result if isinstance(result, dict) else {}
-        values = result.get("scores") if isinstance(result.get("scores"), dict) else {}
-        band = result.get("band") if isinstance(result.get("band"), str) else ""
+        read = Result.from_dict(result) if isinstance(result, Mapping) else None
+        values = read.scores if read is not None else {}
+        band = (read.band if read is not None else None) or ""
         for score in inst.scores:
-            value = as_number(values.get(score.id))  # type: ignore[union-attr]
+            value = as_number(values.get(score.id))
             if value is None:
                 continue
             rows.append(

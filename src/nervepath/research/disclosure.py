@@ -21,11 +21,13 @@ that analyses stored before this rule are suppressed too.
 from __future__ import annotations
 
 import re
+from dataclasses import fields, replace
 from typing import Any
 
 from django.conf import settings
 
 from nervepath.science.outcomes import format as fmt
+from nervepath.science.outcomes.result import AnalysisResult
 
 
 def min_cell() -> int:
@@ -104,21 +106,29 @@ def _table(table: dict[str, Any], m: int, count_columns: slice) -> dict[str, Any
     return {**table, "header": header, "rows": rows}
 
 
-def disclosed(result: dict[str, Any], m: int | None = None) -> dict[str, Any]:
+def disclosed(result: AnalysisResult, m: int | None = None) -> AnalysisResult:
     """A stored analysis result as it may be shown: every count of 1 to ``m``-1 in
     Table 1, the results table, responder, subgroup, monitoring, model and
     time-to-event numbers reads "<m" (a string). Values that are not counts (means,
     shares, CIs, p-values) are left as they are; per-patient pairs are kept for the
-    figures, which suppress their own counts (``min_cell``)."""
+    figures, which suppress their own counts (``min_cell``), and the run's own totals
+    (``n_subjects``, ``n_observations``) stay numbers: pages show the cohort's size
+    through :func:`count`."""
     m = min_cell() if m is None else m
-    out = dict(result)  # _walk builds new containers: the stored result is not touched
-    pairs = out.pop("pairs", None)  # per-patient values, not counts (and the bulk)
-    out = _walk(out, m, False)
-    if pairs is not None:
-        out["pairs"] = pairs
-    if out.get("table1"):
+    # _walk builds new containers: the stored result is not touched.
+    parts = {
+        f.name: _walk(getattr(result, f.name), m, f.name in _COUNT_KEYS)
+        for f in fields(result)
+        if f.name not in _KEPT
+    }
+    if parts["table1"]:
         # Every column but the label and the p-value holds counts or summaries.
-        out["table1"] = _table(out["table1"], m, slice(1, -1))
-    if out.get("results_table"):
-        out["results_table"] = _table(out["results_table"], m, slice(2, 3))  # the n column
-    return out
+        parts["table1"] = _table(parts["table1"], m, slice(1, -1))
+    if parts["results_table"]:
+        parts["results_table"] = _table(parts["results_table"], m, slice(2, 3))  # the n column
+    return replace(result, **parts)
+
+
+# Parts of a result that are not suppressed: per-patient values (not counts, and the
+# bulk) and the run's totals, which keep their number type.
+_KEPT = frozenset({"pairs", "n_subjects", "n_observations"})

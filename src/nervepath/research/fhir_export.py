@@ -26,7 +26,7 @@ import json
 import secrets
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from nervepath.pathway.models import (
@@ -51,7 +51,7 @@ from nervepath.research.models import StudyCode
 from nervepath.scheduling.models import Appointment, Status
 from nervepath.science.instruments import AnswerError
 from nervepath.science.instruments.fhir import to_fhir_response
-from nervepath.science.instruments.model import Instrument
+from nervepath.science.instruments.model import Instrument, Result
 from nervepath.wearables.models import Night
 
 RESOURCE_TYPES = ("Patient", "Appointment", "Procedure", "Observation", "QuestionnaireResponse")
@@ -326,10 +326,10 @@ def _questionnaires(
             else:
                 qr.pop("item", None)
             responses.append(qr)
-        result = result if isinstance(result, dict) else {}
-        scores = result.get("scores") if isinstance(result.get("scores"), dict) else {}
+        read = Result.from_dict(result) if isinstance(result, Mapping) else None
+        scores = read.scores if read is not None else {}
         for score in inst.scores:
-            value = as_number(scores.get(score.id))  # type: ignore[union-attr]
+            value = as_number(scores.get(score.id))
             if value is None:
                 continue
             obs: dict[str, Any] = {
@@ -353,8 +353,8 @@ def _questionnaires(
             }
             if qr is not None:
                 obs["derivedFrom"] = [_ref("QuestionnaireResponse", qr_id)]
-            band = result.get("band_label")
-            if score.id == inst.band_score and isinstance(band, str) and band:
+            band = read.band_label if read is not None else None
+            if score.id == inst.band_score and band:
                 obs["interpretation"] = [{"text": band}]
             observations.append(obs)
     return responses, observations

@@ -128,8 +128,8 @@ def figure(result: Stored, name: str) -> Figure:
         m = measures[key]
         by_follow_up = result.pairs[key]
         baseline: dict[str, float] = {}
-        for pairs in by_follow_up.values():
-            baseline.update({code: before for code, before, _after in pairs})
+        for follow_up_pairs in by_follow_up.values():
+            baseline.update({code: before for code, before, _after in follow_up_pairs})
         series = [("Baseline", list(baseline.values()))]
         series += [
             (labels[t], [after for _code, _before, after in by_follow_up.get(t, [])])
@@ -140,7 +140,7 @@ def figure(result: Stored, name: str) -> Figure:
         definition = next(d for d in result.responder_definitions if d["key"] == key)
         rows = [
             (
-                labels.get(r["timepoint"], r["timepoint"]),
+                labels.get(r["timepoint"]) or r["timepoint"],
                 r["share"],
                 r["ci_low"],
                 r["ci_high"],

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -92,7 +92,7 @@ class CohortForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["follow_up_reached"].choices = [  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["follow_up_reached"]).choices = [
             ("", "Not required"),
             *[(label, f"{label} done") for label in cohorts.follow_up_labels()],
         ]

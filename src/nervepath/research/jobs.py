@@ -8,22 +8,33 @@ moving the row through queued → running (with a progress figure) → done or f
 a sentence saying why). A done job's file can be downloaded by the researcher who asked
 until ``NERVEPATH_RESEARCH_DOWNLOAD_HOURS`` after it was made; then it is deleted. Each
 download is one audit event, written by the download view.
+
+The file is kept in file storage (``research/files.py``), not in the row. While a job runs,
+a thread beats ``heartbeat_at``; a running job that stops beating for
+``NERVEPATH_RESEARCH_JOB_LEASE_SECONDS`` lost its worker (it was killed or the machine
+restarted) and :func:`recover_stale` marks it failed with a sentence, so its page stops
+saying "running". :func:`housekeeping`, a task the worker runs every
+:data:`HOUSEKEEPING_EVERY` while research jobs exist, does that and deletes expired files;
+the job and download pages do both too, for whoever looks first.
 """
 
 from __future__ import annotations
 
+import io
 import logging
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from nervepath.accounts.models import User
 from nervepath.audit import log as audit
 from nervepath.audit.models import Action
 from nervepath.research import cohorts, dataset, deidentify, disclosure, fhir_export, report
+from nervepath.research.files import delete_job_file, save_job_file
 from nervepath.research.models import AnalysisRun, Cohort, JobKind, JobStatus, ResearchJob
 
 log = logging.getLogger(__name__)
@@ -33,6 +44,19 @@ ZIP = "application/zip"
 
 def download_hours() -> int:
     return int(settings.NERVEPATH["RESEARCH_DOWNLOAD_HOURS"])
+
+
+def lease() -> timedelta:
+    return timedelta(seconds=int(settings.NERVEPATH["RESEARCH_JOB_LEASE_SECONDS"]))
+
+
+#: How often the worker's housekeeping runs while research jobs exist.
+HOUSEKEEPING_EVERY = timedelta(minutes=10)
+
+LOST_WORKER = (
+    "The worker stopped while making this (the server may have been restarted), so "
+    "nothing was made. Start it again."
+)
 
 
 def start(kind: str, cohort: Cohort, by: User, run: AnalysisRun | None = None) -> ResearchJob:
@@ -47,14 +71,102 @@ def start(kind: str, cohort: Cohort, by: User, run: AnalysisRun | None = None) -
         )
         result = run_research_job.enqueue(job.pk)
         ResearchJob.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
+        schedule_housekeeping()
     return job
+
+
+def schedule_housekeeping() -> bool:
+    """Queue the next housekeeping run unless one is already queued; returns whether."""
+    from nervepath.research.tasks import research_housekeeping
+    from nervepath.taskqueue import enqueue_once
+
+    if not research_housekeeping.get_backend().supports_defer:
+        return False  # a backend without a queue for later (the pages still clean up)
+    return enqueue_once(research_housekeeping, timezone.now() + HOUSEKEEPING_EVERY)
+
+
+def housekeeping() -> tuple[int, int]:
+    """What the worker does every :data:`HOUSEKEEPING_EVERY`: fail the jobs that lost
+    their worker and delete expired files. Returns (failed, deleted); queues itself again
+    while any job is still running or holds a file."""
+    try:
+        return recover_stale(), purge_expired()
+    finally:  # a failure now must not end the chain of runs
+        waiting = (
+            ResearchJob.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+            | ResearchJob.objects.exclude(storage_name="")
+            | ResearchJob.objects.filter(data__isnull=False)
+        )
+        if waiting.exists():
+            schedule_housekeeping()
 
 
 def purge_expired() -> int:
     """Delete the files of jobs past their download time; returns how many."""
-    return ResearchJob.objects.filter(expires_at__lte=timezone.now(), data__isnull=False).update(
-        data=None
+    now = timezone.now()
+    expired_jobs = ResearchJob.objects.filter(expires_at__lte=now).exclude(
+        storage_name="", data__isnull=True
     )
+    count = 0
+    for pk, name in list(expired_jobs.values_list("pk", "storage_name")):
+        delete_job_file(name)
+        count += ResearchJob.objects.filter(pk=pk).update(storage_name="", data=None)
+    return count
+
+
+def _mark_task_dead(task_id: str) -> None:
+    """The task row of a worker that died stays RUNNING in django-tasks-db; close it."""
+    if not task_id or "DatabaseBackend" not in settings.TASKS["default"]["BACKEND"]:
+        return
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.filter(id=task_id, status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.FAILED, finished_at=timezone.now()
+    )
+
+
+def recover_stale() -> int:
+    """Mark failed, with a sentence, every running job whose worker stopped beating for a
+    lease; returns how many."""
+    cutoff = timezone.now() - lease()
+    count = 0
+    for pk in list(
+        ResearchJob.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    ):
+        with transaction.atomic():
+            job = ResearchJob.objects.select_for_update().get(pk=pk)
+            if job.status != JobStatus.RUNNING or job.heartbeat_at is None:
+                continue
+            if job.heartbeat_at >= cutoff:
+                continue
+            log.warning("Research job %s lost its worker; marked failed", pk)
+            _mark_task_dead(job.task_id)
+            job.status, job.error, job.finished_at = JobStatus.FAILED, LOST_WORKER, timezone.now()
+            job.save(update_fields=["status", "error", "finished_at"])
+            count += 1
+    return count
+
+
+class _Heartbeat(threading.Thread):
+    """Renews a running job's heartbeat until stopped."""
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(daemon=True, name=f"research-heartbeat-{job_id}")
+        self.job_id = job_id
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        every = max(0.5, lease().total_seconds() / 4)
+        try:
+            while not self.stopped.wait(every):
+                ResearchJob.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
+                    heartbeat_at=timezone.now()
+                )
+        finally:
+            close_old_connections()
 
 
 def expired(job: ResearchJob) -> bool:
@@ -166,14 +278,18 @@ def run(job_id: int) -> str:
         )
         if job is None or job.status != JobStatus.QUEUED:
             return "skipped"
-        job.status, job.started_at, job.progress = JobStatus.RUNNING, timezone.now(), 5
-        job.save(update_fields=["status", "started_at", "progress"])
+        job.status, job.progress = JobStatus.RUNNING, 5
+        job.started_at = job.heartbeat_at = timezone.now()
+        job.save(update_fields=["status", "started_at", "heartbeat_at", "progress"])
+    heartbeat = _Heartbeat(job.pk)
+    heartbeat.start()
     try:
         if job.kind == JobKind.ANALYSIS:
             _analysis(job)
         else:
-            job.data, job.content_type, job.file_name = FILES[job.kind](job)
-            job.size = len(job.data)
+            data, job.content_type, job.file_name = FILES[job.kind](job)
+            job.storage_name = save_job_file(job.public_id, io.BytesIO(data))
+            job.size = len(data)
     except Refused as exc:
         job.status, job.error = JobStatus.FAILED, str(exc)[:500]
     except Exception:
@@ -185,8 +301,11 @@ def run(job_id: int) -> str:
         )
     else:
         job.status, job.progress = JobStatus.DONE, 100
+    finally:
+        heartbeat.stopped.set()
+        heartbeat.join()
     job.finished_at = timezone.now()
-    if job.data is not None:
+    if job.storage_name:
         job.expires_at = job.finished_at + timedelta(hours=download_hours())
     job.save()
     return str(job.status)

@@ -62,19 +62,19 @@ class StudyCode(models.Model):
     def for_patients(cls, patient_ids: Iterable[int]) -> dict[int, StudyCode]:
         """The codes of these patients, creating the missing ones in one insert."""
         wanted = set(patient_ids)
-        found = {s.patient_id: s for s in cls.objects.filter(patient_id__in=wanted)}
+        found = {s.patient_id: s for s in StudyCode.objects.filter(patient_id__in=wanted)}
         for _attempt in range(5):
             missing = wanted - found.keys()
             if not missing:
                 break
             rows = [
-                cls(patient_id=pid, code=new_code(), date_shift_days=new_shift())
+                StudyCode(patient_id=pid, code=new_code(), date_shift_days=new_shift())
                 for pid in sorted(missing)
             ]
             # A concurrent request may have coded some of them, or (rarely) drawn the same
             # code: those rows are skipped and the next round makes the rest.
-            cls.objects.bulk_create(rows, ignore_conflicts=True)
-            found = {s.patient_id: s for s in cls.objects.filter(patient_id__in=wanted)}
+            StudyCode.objects.bulk_create(rows, ignore_conflicts=True)
+            found = {s.patient_id: s for s in StudyCode.objects.filter(patient_id__in=wanted)}
         if wanted - found.keys():
             raise IntegrityError("Study codes could not be made for every patient.")
         return found
@@ -163,9 +163,15 @@ class ResearchJob(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     file_name = models.CharField(max_length=120, blank=True)
     content_type = models.CharField(max_length=120, blank=True)
+    # The made file, in file storage (``research/jobs/...``); rows made before files went
+    # to storage hold the bytes in ``data`` instead (migration 0004 moves them).
+    storage_name = models.CharField(max_length=200, blank=True)
     data = models.BinaryField(null=True, blank=True, editable=False)
     size = models.PositiveIntegerField(default=0)
     task_id = models.CharField(max_length=64, blank=True)
+    # Renewed by the worker while the job runs; a running job that stops beating for a
+    # lease lost its worker (jobs.recover_stale).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

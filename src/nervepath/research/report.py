@@ -14,6 +14,7 @@ from nervepath.research import disclosure, figures
 from nervepath.research.models import AnalysisRun
 from nervepath.science.outcomes import report as doc
 from nervepath.science.outcomes.format import number, p_value, percent
+from nervepath.science.outcomes.result import AnalysisResult
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -33,8 +34,8 @@ def _ci(low: float | None, high: float | None) -> str:
 
 
 def provenance(run: AnalysisRun) -> list[tuple[str, str]]:
-    result = run.result
-    versions = ", ".join(f"{k} {v}" for k, v in (result.get("versions") or {}).items())
+    result = AnalysisResult.from_dict(run.result)
+    versions = ", ".join(f"{k} {v}" for k, v in result.versions.items())
     lines = [("Cohort", str(run.definition.get("name", run.cohort.name)))]
     lines += [(str(what), str(which)) for what, which in run.definition.get("described", [])]
     lines += [
@@ -47,20 +48,18 @@ def provenance(run: AnalysisRun) -> list[tuple[str, str]]:
     return lines
 
 
-def _compared(r: dict[str, Any]) -> tuple[str, str]:
-    a, b = (r.get("compared") or ["", ""])[:2]
+def _compared(r: AnalysisResult) -> tuple[str, str]:
+    a, b = (r.compared or ["", ""])[:2]
     return a, b
 
 
-def _gee(r: dict[str, Any]) -> dict[str, Any] | None:
+def _gee(r: AnalysisResult) -> dict[str, Any] | None:
     """The first repeated-measures model of the result (its note explains missing data)."""
-    return next(iter((r.get("models") or {}).values()), None)
+    return next(iter((r.models or {}).values()), None)
 
 
-def _methods(r: dict[str, Any]) -> Block:
-    windows = "; ".join(
-        f"{t['label']}: days {t['start']} to {t['end']}" for t in r.get("timepoints", [])
-    )
+def _methods(r: AnalysisResult) -> Block:
+    windows = "; ".join(f"{t['label']}: days {t['start']} to {t['end']}" for t in r.timepoints)
     methods = Block(
         "Methods",
         [
@@ -79,7 +78,7 @@ def _methods(r: dict[str, Any]) -> Block:
     gee = _gee(r)
     if gee and gee.get("note"):
         methods.paragraphs.append("Missing follow-ups: " + gee["note"])
-    for definition in r.get("responder_definitions", []):
+    for definition in r.responder_definitions:
         cite = definition.get("citation") or ""
         methods.paragraphs.append(
             f"Responder “{definition['label']}”: {definition.get('rule', '')}"
@@ -88,9 +87,9 @@ def _methods(r: dict[str, Any]) -> Block:
     return methods
 
 
-def _baseline(r: dict[str, Any]) -> Block | None:
+def _baseline(r: AnalysisResult) -> Block | None:
     """Table 1: the patients at baseline."""
-    t1 = r.get("table1") or {}
+    t1 = r.table1 or {}
     if not t1:
         return None
     return Block(
@@ -106,9 +105,9 @@ def _baseline(r: dict[str, Any]) -> Block | None:
     )
 
 
-def _outcomes(r: dict[str, Any]) -> Block | None:
+def _outcomes(r: AnalysisResult) -> Block | None:
     """Each follow-up compared with baseline (the results table)."""
-    rt = r.get("results_table") or {}
+    rt = r.results_table or {}
     if not rt.get("rows"):
         return None
     return Block(
@@ -140,12 +139,12 @@ def _estimate_row(
 
 
 def _model_rows(
-    r: dict[str, Any], labels: dict[str, str], measures: dict[str, Any]
+    r: AnalysisResult, labels: dict[str, str], measures: dict[str, Any]
 ) -> list[list[str]]:
     """One row per estimate of each GEE model (or one "not fitted" row), then the mixed
     model's estimates."""
     rows = []
-    for key, model in (r.get("models") or {}).items():
+    for key, model in (r.models or {}).items():
         label = measures.get(key, {}).get("label", key)
         if not model.get("fitted"):
             rows.append(
@@ -154,7 +153,7 @@ def _model_rows(
             continue
         for e in model.get("estimates", []):
             rows.append(_estimate_row(label, model["method"], e, labels))
-    mixed = r.get("mixed")
+    mixed = r.mixed
     if mixed:
         for e in mixed.get("estimates", []) if mixed.get("fitted") else []:
             label = measures.get(mixed["measure"], {}).get("label", mixed["measure"])
@@ -162,13 +161,13 @@ def _model_rows(
     return rows
 
 
-def _models(r: dict[str, Any], labels: dict[str, str], measures: dict[str, Any]) -> Block | None:
+def _models(r: AnalysisResult, labels: dict[str, str], measures: dict[str, Any]) -> Block | None:
     """All follow-ups together: the repeated-measures estimates."""
     rows = _model_rows(r, labels, measures)
     if not rows:
         return None
     gee = _gee(r)
-    mixed = r.get("mixed")
+    mixed = r.mixed
     mixed_note = mixed.get("note", "") if mixed else ""
     return Block(
         "All follow-ups together",
@@ -183,18 +182,18 @@ def _models(r: dict[str, Any], labels: dict[str, str], measures: dict[str, Any])
     )
 
 
-def _responders(r: dict[str, Any], labels: dict[str, str]) -> Block | None:
-    names = {d["key"]: d["label"] for d in r.get("responder_definitions", [])}
+def _responders(r: AnalysisResult, labels: dict[str, str]) -> Block | None:
+    names = {d["key"]: d["label"] for d in r.responder_definitions}
     rows = [
         [
-            names.get(s["responder"], s["responder"]),
-            labels.get(s["timepoint"], s["timepoint"]),
+            str(names.get(s["responder"], s["responder"])),
+            str(labels.get(s["timepoint"], s["timepoint"])),
             f"{s['responders']} / {s['n']}",
             percent(s["share"]),
             "—" if s["ci_low"] is None else f"{percent(s['ci_low'])} to {percent(s['ci_high'])}",
             str(s.get("not_evaluable", 0)),
         ]
-        for s in r.get("responders", [])
+        for s in r.responders
     ]
     if not rows:
         return None
@@ -219,11 +218,11 @@ def _responders(r: dict[str, Any], labels: dict[str, str]) -> Block | None:
     )
 
 
-def _subgroups(r: dict[str, Any], labels: dict[str, str], measures: dict[str, Any]) -> Block | None:
+def _subgroups(r: AnalysisResult, labels: dict[str, str], measures: dict[str, Any]) -> Block | None:
     """The change from baseline of the two compared subgroups."""
     a, b = _compared(r)
     rows = []
-    for key, by_t in (r.get("subgroup_change") or {}).items():
+    for key, by_t in (r.subgroup_change or {}).items():
         for t, g in by_t.items():
             if not (g["n_a"] or g["n_b"]):
                 continue
@@ -278,9 +277,9 @@ def _nerve_row(nerve: dict[str, Any], compared: list[str]) -> list[str]:
     ]
 
 
-def _monitoring(r: dict[str, Any]) -> Block | None:
+def _monitoring(r: AnalysisResult) -> Block | None:
     """Intraoperative nerve monitoring: the amplitude change after release, per nerve."""
-    mon = r.get("monitoring") or {}
+    mon = r.monitoring or {}
     if not mon.get("nerves"):
         return None
     return Block(
@@ -304,10 +303,10 @@ def _monitoring(r: dict[str, Any]) -> Block | None:
     )
 
 
-def _recurrence(r: dict[str, Any]) -> Block | None:
+def _recurrence(r: AnalysisResult) -> Block | None:
     """Time to symptom return among responders (Kaplan-Meier, log-rank)."""
     a, b = _compared(r)
-    rec = r.get("recurrence") or {}
+    rec = r.recurrence or {}
     if not rec:
         return None
     km = rec.get("km") or {}
@@ -318,7 +317,7 @@ def _recurrence(r: dict[str, Any]) -> Block | None:
             f"{km['n']} responders followed, {km['events']} with symptom return; median "
             + ("not reached." if median is None else f"{median:.0f} days.")
         )
-    logrank = r.get("recurrence_logrank") or {}
+    logrank = r.recurrence_logrank or {}
     if logrank.get("p_value") is not None:
         paragraphs.append(f"Log-rank test {a} vs {b}: p = {p_value(logrank['p_value'])}.")
     return Block("Time to symptom return", [p for p in paragraphs if p])
@@ -327,9 +326,9 @@ def _recurrence(r: dict[str, Any]) -> Block | None:
 def blocks(run: AnalysisRun) -> list[Block]:
     """The analysis's sections in reading order; a section with nothing to show is left out."""
     # Small cells suppressed here, where the page and the documents receive the result.
-    r = disclosure.disclosed(run.result)
-    labels = {t["key"]: t["label"] for t in r.get("timepoints", [])}
-    measures = {m["key"]: m for m in r.get("measures", [])}
+    r = disclosure.disclosed(AnalysisResult.from_dict(run.result))
+    labels = {t["key"]: t["label"] for t in r.timepoints}
+    measures = {m["key"]: m for m in r.measures}
     built = [
         _methods(r),
         _baseline(r),
@@ -354,9 +353,10 @@ def as_document(run: AnalysisRun) -> doc.Document:
         doc.Section(block.heading, [p for p in block.paragraphs if p], block.tables)
         for block in blocks(run)
     ]
+    result = AnalysisResult.from_dict(run.result)
     pictures = [
-        doc.Figure(f["title"], figures.render(run.result, f["name"], "png"), f["caption"])
-        for f in figures.available(run.result)
+        doc.Figure(f["title"], figures.render(result, f["name"], "png"), f["caption"])
+        for f in figures.available(result)
     ]
     if pictures:
         sections.append(doc.Section("Figures", figures=pictures))

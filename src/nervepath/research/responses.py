@@ -19,15 +19,15 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import CharField, Expression, F, FloatField
-from django.db.models.fields.json import KT
+from django.db.models import CharField, Expression, F, FloatField, Func
+from django.db.models.fields.json import KT, KeyTextTransform
 from django.db.models.functions import Cast, TruncDate
 
 from nervepath.assessment.models import Response, ResponseStatus
 from nervepath.research.cohorts import chunks
 
 
-def json_text(path: str, field: str = "result") -> KT:
+def json_text(path: str, field: str = "result") -> KeyTextTransform:
     """A JSON key (or nested path, "cutoffs__all_criteria") of a response as text."""
     return KT(f"{field}__{path}")
 
@@ -53,7 +53,7 @@ def current(
     # PostgreSQL works out the clinic's day itself. SQLite would call back into Python for
     # every row, so there the stored UTC text is read as it is and turned into the clinic's
     # day here, once per distinct minute.
-    moment: Expression = F("submitted_at")
+    moment: F | Func = F("submitted_at")
     to_day = when == "day" and connection.vendor != "postgresql"
     if when == "day" and not to_day:
         moment = TruncDate("submitted_at", tzinfo=zone)

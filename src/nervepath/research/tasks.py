@@ -12,3 +12,13 @@ def run_research_job(job_id: int) -> str:
     from nervepath.research.jobs import run
 
     return run(job_id)
+
+
+@task()
+def research_housekeeping() -> str:
+    """Every few minutes while research jobs exist: fail the jobs that lost their
+    worker, delete expired files (research/jobs.py)."""
+    from nervepath.research.jobs import housekeeping
+
+    failed, deleted = housekeeping()
+    return f"{failed} failed, {deleted} files deleted"

@@ -20,10 +20,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit import log as audit
 from nervepath.audit.models import Action
 from nervepath.research import cohorts, disclosure, figures, jobs, report
 from nervepath.research.access import may_do_research
+from nervepath.research.files import read_job_file
 from nervepath.research.forms import CohortForm
 from nervepath.research.models import (
     AnalysisRun,
@@ -38,7 +40,7 @@ from nervepath.research.models import (
 def research_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @login_required
     @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: SignedInRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not may_do_research(request.user):  # the research-access rule
             audit.record(request, Action.DENIED, detail="research page")
             raise Http404("No such page.")
@@ -71,7 +73,7 @@ def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
 
 
 @research_only
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: SignedInRequest) -> HttpResponse:
     return render(
         request,
         "research/home.html",
@@ -84,7 +86,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _edit(request: HttpRequest, cohort: Cohort | None) -> HttpResponse:
+def _edit(request: SignedInRequest, cohort: Cohort | None) -> HttpResponse:
     preview = None
     too_small = ""
     if request.method == "POST":
@@ -124,16 +126,16 @@ def _edit(request: HttpRequest, cohort: Cohort | None) -> HttpResponse:
 
 
 @research_only
-def cohort_new(request: HttpRequest) -> HttpResponse:
+def cohort_new(request: SignedInRequest) -> HttpResponse:
     return _edit(request, None)
 
 
 @research_only
-def cohort_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def cohort_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     return _edit(request, get_object_or_404(Cohort, pk=pk))
 
 
-def _breakdown(selection: cohorts.Selection) -> list[tuple[str, list[tuple[str, int]]]]:
+def _breakdown(selection: cohorts.Selection) -> list[tuple[str, list[tuple[str, str]]]]:
     members = selection.members
     diabetes = Counter(
         {True: "Yes", False: "No", None: "Not recorded"}[m.diabetes] for m in members
@@ -160,7 +162,7 @@ def _breakdown(selection: cohorts.Selection) -> list[tuple[str, list[tuple[str, 
 
 
 @research_only
-def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def cohort_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     cohort = get_object_or_404(Cohort.objects.select_related("created_by"), pk=pk)
     try:
         selection = cohorts.select(cohort.filters)
@@ -210,7 +212,7 @@ def _selection(request: HttpRequest, cohort: Cohort) -> cohorts.Selection | None
         return None
 
 
-def _start(request: HttpRequest, cohort: Cohort, kind: str, what: str) -> HttpResponse:
+def _start(request: SignedInRequest, cohort: Cohort, kind: str, what: str) -> HttpResponse:
     """Check the cohort, then queue the work and show its job page. A cohort under the
     minimum size is refused here and nothing is queued."""
     selection = _selection(request, cohort)
@@ -218,13 +220,13 @@ def _start(request: HttpRequest, cohort: Cohort, kind: str, what: str) -> HttpRe
         return redirect("research:cohort", cohort.pk)
     if not disclosure.enough(selection.patients):
         return _too_small(request, selection.patients, what, cohort.pk)
-    job = jobs.start(kind, cohort, request.user)  # type: ignore[arg-type]
+    job = jobs.start(kind, cohort, request.user)
     return redirect("research:job", job.public_id)
 
 
 @research_only
 @require_POST
-def run_analysis(request: HttpRequest, pk: int) -> HttpResponse:
+def run_analysis(request: SignedInRequest, pk: int) -> HttpResponse:
     return _start(request, get_object_or_404(Cohort, pk=pk), JobKind.ANALYSIS, "analysis")
 
 
@@ -252,7 +254,7 @@ def _shown_run(
 
 @research_only
 @_shown_run
-def analysis(request: HttpRequest, run: AnalysisRun) -> HttpResponse:
+def analysis(request: SignedInRequest, run: AnalysisRun) -> HttpResponse:
     return render(
         request,
         "research/analysis.html",
@@ -262,7 +264,9 @@ def analysis(request: HttpRequest, run: AnalysisRun) -> HttpResponse:
 
 @research_only
 @_shown_run
-def analysis_figure(request: HttpRequest, run: AnalysisRun, name: str, fmt: str) -> HttpResponse:
+def analysis_figure(
+    request: SignedInRequest, run: AnalysisRun, name: str, fmt: str
+) -> HttpResponse:
     try:
         data = figures.render(run.result, name, fmt)
     except KeyError as exc:
@@ -284,10 +288,10 @@ REPORTS = {"pdf": JobKind.REPORT_PDF, "docx": JobKind.REPORT_DOCX}
 @research_only
 @require_POST
 @_shown_run
-def analysis_report(request: HttpRequest, run: AnalysisRun, fmt: str) -> HttpResponse:
+def analysis_report(request: SignedInRequest, run: AnalysisRun, fmt: str) -> HttpResponse:
     if fmt not in REPORTS:
         raise Http404("No such format.")
-    job = jobs.start(REPORTS[fmt], run.cohort, request.user, run=run)  # type: ignore[arg-type]
+    job = jobs.start(REPORTS[fmt], run.cohort, request.user, run=run)
     return redirect("research:job", job.public_id)
 
 
@@ -307,7 +311,7 @@ DOWNLOADS = {
 
 @research_only
 @require_POST
-def export_cohort(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def export_cohort(request: SignedInRequest, pk: int, kind: str) -> HttpResponse:
     what, job_kind = EXPORTS[kind]
     return _start(request, get_object_or_404(Cohort, pk=pk), job_kind, what)
 
@@ -321,24 +325,37 @@ def _own_job(request: HttpRequest, public_id: str) -> ResearchJob:
     )
 
 
+def _job_file(job: ResearchJob) -> bytes | None:
+    """The job's file: from file storage, or from the row for a job made before files
+    went to storage; None once it was deleted."""
+    if job.storage_name:
+        try:
+            return read_job_file(job.storage_name)
+        except FileNotFoundError:
+            return None
+    data = ResearchJob.objects.values_list("data", flat=True).get(pk=job.pk)
+    return None if data is None else bytes(data)
+
+
 def _job_context(job: ResearchJob) -> dict[str, Any]:
     return {"job": job, "expired": jobs.expired(job), "hours": jobs.download_hours()}
 
 
 @research_only
-def job(request: HttpRequest, public_id: str) -> HttpResponse:
+def job(request: SignedInRequest, public_id: str) -> HttpResponse:
     """The job's page: its status and progress while it runs (the page reloads itself
     every two seconds, no script), then its download link or the analysis."""
+    jobs.recover_stale()  # a worker that died: the page says so instead of "running"
     job = _own_job(request, public_id)
     if job.status == JobStatus.DONE and not disclosure.enough(job.patients):
         return _too_small(request, job.patients, "job", job.cohort_id)
-    if job.status == JobStatus.DONE and job.kind == JobKind.ANALYSIS and job.run_id:
-        return redirect("research:analysis", job.run.public_id)  # type: ignore[union-attr]
+    if job.status == JobStatus.DONE and job.kind == JobKind.ANALYSIS and job.run is not None:
+        return redirect("research:analysis", job.run.public_id)
     return render(request, "research/job.html", _job_context(job))
 
 
 @research_only
-def job_download(request: HttpRequest, public_id: str) -> HttpResponse:
+def job_download(request: SignedInRequest, public_id: str) -> HttpResponse:
     """The job's file, once per click in the audit trail; a clear page once it expired."""
     job = _own_job(request, public_id)
     if job.status != JobStatus.DONE or job.kind == JobKind.ANALYSIS:
@@ -348,7 +365,7 @@ def job_download(request: HttpRequest, public_id: str) -> HttpResponse:
     if jobs.expired(job):
         jobs.purge_expired()
         return render(request, "research/job.html", _job_context(job), status=410)
-    data = ResearchJob.objects.values_list("data", flat=True).get(pk=job.pk)
+    data = _job_file(job)
     if data is None:
         gone = {**_job_context(job), "expired": True}
         return render(request, "research/job.html", gone, status=410)
@@ -356,6 +373,6 @@ def job_download(request: HttpRequest, public_id: str) -> HttpResponse:
         request,
         Action.EXPORT,
         obj=job.run if job.run_id else job.cohort,
-        detail=f"{DOWNLOADS[job.kind]} of cohort {job.cohort_id}: {job.patients} patients",
+        detail=f"{DOWNLOADS[JobKind(job.kind)]} of cohort {job.cohort_id}: {job.patients} patients",
     )
-    return _download(bytes(data), job.content_type, job.file_name)
+    return _download(data, job.content_type, job.file_name)

@@ -17,11 +17,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import NotSupportedError
-from django.db.models import F, FloatField, Func, Q
+from django.db.models import F, FloatField, Func, Q, QuerySet
 from django.utils import timezone
 
 from nervepath.scheduling.models import (
@@ -82,10 +82,10 @@ class _EpochSeconds(Func):
 
     output_field = FloatField()
 
-    def as_sql(self, compiler, connection, **extra):  # type: ignore[no-untyped-def, override]
+    def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra: Any) -> Any:
         raise NotSupportedError(f"epoch seconds are not implemented for {connection.vendor}")
 
-    def as_sqlite(self, compiler, connection, **extra):  # type: ignore[no-untyped-def]
+    def as_sqlite(self, compiler, connection, **extra):
         # Django stores UTC as 'YYYY-MM-DD HH:MM:SS[.ffffff]': whole seconds from
         # strftime('%s'), plus the fraction (an empty string casts to 0.0). The percent
         # sign is doubled twice: once for this template, once for the cursor wrapper.
@@ -96,12 +96,12 @@ class _EpochSeconds(Func):
         sql, params = super().as_sql(compiler, connection, template=template, **extra)
         return sql, (*params, *params)
 
-    def as_postgresql(self, compiler, connection, **extra):  # type: ignore[no-untyped-def]
+    def as_postgresql(self, compiler, connection, **extra):
         template = "EXTRACT(EPOCH FROM %(expressions)s)::double precision"
         return super().as_sql(compiler, connection, template=template, **extra)
 
 
-def _spans(queryset, key: str) -> list[tuple[int, float, float]]:  # type: ignore[no-untyped-def]
+def _spans(queryset: QuerySet[Any], key: str) -> list[tuple[int, float, float]]:
     """``(key, blocked_from, blocked_until)`` of each appointment, as epoch seconds, ordered
     by ``blocked_from``."""
     return list(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -12,6 +13,7 @@ from nervepath.scheduling.models import AppointmentType, Clinician, ExceptionKin
 class SlotField(forms.CharField):
     """An instant as ISO 8601 with its offset, as the slot links carry it."""
 
+    # A CharField whose cleaned value is the parsed instant, not the text (the stubs say str).
     def to_python(self, value: object) -> datetime | None:  # type: ignore[override]
         text = super().to_python(value)
         if not text:
@@ -64,10 +66,10 @@ class MoveForm(forms.Form):
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
 
-    def __init__(self, location: Location, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, location: Location, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.location = location
-        self.fields["clinician"].queryset = Clinician.objects.filter(  # type: ignore[attr-defined]
+        cast(forms.ModelChoiceField, self.fields["clinician"]).queryset = Clinician.objects.filter(
             active=True, hours__location=location
         ).distinct()
 
@@ -93,11 +95,11 @@ class StaffBookingForm(PatientDetailsForm, MoveForm):
         "note",
     ]
 
-    def __init__(self, location: Location, *args: object, **kwargs: object) -> None:
+    def __init__(self, location: Location, *args: Any, **kwargs: Any) -> None:
         super().__init__(location, *args, **kwargs)
-        self.fields["appointment_type"].queryset = AppointmentType.objects.filter(  # type: ignore[attr-defined]
-            active=True, locations=location
-        )
+        cast(
+            forms.ModelChoiceField, self.fields["appointment_type"]
+        ).queryset = AppointmentType.objects.filter(active=True, locations=location)
 
 
 class ExceptionForm(forms.Form):
@@ -117,10 +119,12 @@ class ExceptionForm(forms.Form):
     )
     reason = forms.CharField(max_length=200, required=False)
 
-    def __init__(self, location: Location, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, location: Location, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.location = location
-        self.fields["clinician"].queryset = Clinician.objects.filter(active=True)  # type: ignore[attr-defined]
+        cast(forms.ModelChoiceField, self.fields["clinician"]).queryset = Clinician.objects.filter(
+            active=True
+        )
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

@@ -454,11 +454,11 @@ class Appointment(models.Model):
         return self.ends_at + grace <= now
 
     @property
-    def local_start(self):  # type: ignore[no-untyped-def]
+    def local_start(self):
         return self.starts_at.astimezone(self.location.tz)
 
     @property
-    def local_end(self):  # type: ignore[no-untyped-def]
+    def local_end(self):
         return self.ends_at.astimezone(self.location.tz)
 
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from nervepath.accounts.models import Patient, User
@@ -150,7 +151,7 @@ def _check_second_leg(req: Request, patient: Patient, ignore_id: int | None) -> 
             starts_at__gt=req.starts_at - gap - timedelta(days=1),
             starts_at__lt=req.starts_at + gap + timedelta(days=1),
         )
-        .exclude(id=ignore_id)
+        .exclude(Q(id=ignore_id))  # None: nothing is left out
         .select_related("location")
     )
     for clash in nearby:
@@ -203,7 +204,7 @@ def claim_slot(
         Appointment.objects.active(now)
         .filter(clinician=req.clinician)
         .overlapping(req.blocked_from, req.blocked_until)
-        .exclude(id=ignore_id)
+        .exclude(Q(id=ignore_id))  # None: nothing is left out
     )
     if clinician_busy.exists():
         raise SlotClaimFailed
@@ -211,7 +212,7 @@ def claim_slot(
         Appointment.objects.active(now)
         .filter(patient=patient)
         .overlapping(req.starts_at, req.ends_at)
-        .exclude(id=ignore_id)
+        .exclude(Q(id=ignore_id))  # None: nothing is left out
         .exists()
     ):
         raise BookingError("You already have an appointment at that time.")
@@ -247,7 +248,7 @@ def check_online_ceiling(patient: Patient, now: datetime, *, exclude_id: int | N
     held = (
         Appointment.objects.active(now)
         .filter(patient=patient, source__in=ONLINE_SOURCES, starts_at__gt=now)
-        .exclude(pk=exclude_id)
+        .exclude(Q(pk=exclude_id))  # None: nothing is left out
         .count()
     )
     if held >= ceiling:

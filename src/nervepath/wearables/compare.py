@@ -60,7 +60,7 @@ def _side(values: Sequence[float | None]) -> Side:
     return Side(len(vals), statistics.median(vals), min(vals), max(vals))
 
 
-def split(nights: Sequence, day: date, days: int) -> tuple[list, list]:  # type: ignore[type-arg]
+def split(nights: Sequence, day: date, days: int) -> tuple[list, list]:
     """Nights in [day - days, day) and [day, day + days): the night of the event day
     counts as after (a procedure is done in the day, the night follows it)."""
     before = [n for n in nights if day - timedelta(days=days) <= n.night_of < day]
@@ -68,7 +68,7 @@ def split(nights: Sequence, day: date, days: int) -> tuple[list, list]:  # type:
     return before, after
 
 
-def compare(nights: Sequence, event: TreatmentEvent, days: int = 14) -> Comparison:  # type: ignore[type-arg]
+def compare(nights: Sequence, event: TreatmentEvent, days: int = 14) -> Comparison:
     before, after = split(nights, event.day, days)
     rows = [
         Row(
@@ -89,7 +89,10 @@ def sentence(row: Row, event: TreatmentEvent) -> str:
     if b.n == 0 or a.n == 0:
         missing = "before" if b.n == 0 else "after"
         return f"No night with a {row.label} was recorded {missing} {when} in this window."
-    change = a.median - b.median  # type: ignore[operator]
+    change = row.change
+    if change is None:
+        return f"No night with a {row.label} was recorded around {when} in this window."
+
     if abs(change) < 1:
         verb = "stayed about the same"
         return (

@@ -13,6 +13,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from nervepath.wearables.clinical import CUTOFF_SOURCE, above_cutoff
 from nervepath.wearables.engine import png_size
+from nervepath.wearables.models import Night
 
 
 def _fmt(value: float | None, unit: str, digits: int = 1) -> str:
@@ -20,8 +21,8 @@ def _fmt(value: float | None, unit: str, digits: int = 1) -> str:
 
 
 def night_pdf(
-    *, patient_name: str, record_number: int, night, figure_png: bytes, clinic: str
-) -> bytes:  # type: ignore[no-untyped-def]
+    *, patient_name: str, record_number: int, night: Night, figure_png: bytes, clinic: str
+) -> bytes:
     buf = io.BytesIO()
     width, height = A4
     pdf = Canvas(buf, pagesize=A4, pageCompression=1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib
 
@@ -16,7 +17,7 @@ from nervepath.wearables.clinical import PLMS_CUTOFF_ADULT
 from nervepath.wearables.events import TreatmentEvent
 
 
-def timeline_svg(nights: Sequence, events: Sequence[TreatmentEvent]) -> bytes:  # type: ignore[type-arg]
+def timeline_svg(nights: Sequence, events: Sequence[TreatmentEvent]) -> bytes:
     fig = Figure(figsize=(9, 3.6), layout="constrained")
     ax = fig.add_subplot()
     days = [n.night_of for n in nights]
@@ -39,7 +40,8 @@ def timeline_svg(nights: Sequence, events: Sequence[TreatmentEvent]) -> bytes:  
         color="#555555",
     )
     for event in events:
-        ax.axvline(event.day, color="#2e7d32", linewidth=1.2)
+        day: Any = event.day  # matplotlib's date converter places it; its stubs want a float
+        ax.axvline(day, color="#2e7d32", linewidth=1.2)
         ax.annotate(
             event.label,
             xy=(event.day, 1.0),

@@ -211,7 +211,7 @@ def run(
         )
     kind, value = message
     if kind == "ok":
-        return value  # type: ignore[no-any-return]
+        return value
     if kind == "raised":
         raise value
     raise RuntimeError(f"The analysis failed in its child process:\n{value}")

@@ -22,7 +22,7 @@ import os
 import secrets
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,7 +36,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from nervepath.accounts.models import Patient
+from nervepath.accounts.models import Patient, User
 from nervepath.documents import storage
 from nervepath.science.movement import MovementInputError
 from nervepath.wearables import engine, formats, sandbox
@@ -95,8 +95,8 @@ def check_daily_upload(patient: Patient, size: int) -> None:
         )
 
 
-def add_recording(  # type: ignore[no-untyped-def]
-    patient: Patient, upload: UploadedFile, *, by, queue: bool = True
+def add_recording(
+    patient: Patient, upload: UploadedFile, *, by: User, queue: bool = True
 ) -> tuple[Recording, bool]:
     """Store an uploaded night file and queue its analysis.
 
@@ -195,7 +195,7 @@ def _mark_task_dead(task_id: str) -> None:
 MAX_ATTEMPTS = 3
 
 
-def recover_stale(analyses: Iterator[Analysis] | None = None) -> int:
+def recover_stale(analyses: Iterable[Analysis] | None = None) -> int:
     """Queue again every running analysis whose worker stopped beating for a lease.
 
     Returns how many were queued again."""

@@ -18,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_POST
 from nervepath.access import policy
 from nervepath.access.policy import Scope
 from nervepath.accounts.models import Patient
+from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit import log as audit
 from nervepath.audit.models import Action
 from nervepath.documents import storage
@@ -37,7 +39,7 @@ from nervepath.wearables.pdf import night_pdf
 log = logging.getLogger(__name__)
 
 
-def _upload(request: HttpRequest, patient: Patient, form: UploadForm) -> bool:
+def _upload(request: SignedInRequest, patient: Patient, form: UploadForm) -> bool:
     if not form.is_valid():
         return False
     upload = form.cleaned_data["file"]
@@ -91,7 +93,7 @@ def _list_page(
 
 @login_required
 @rate_limit("upload", key="user")
-def my_nights(request: HttpRequest) -> HttpResponse:
+def my_nights(request: SignedInRequest) -> HttpResponse:
     action = Action.CREATE if request.method == "POST" else Action.VIEW
     patient = policy.own_patient(request, Scope.CLINICAL, action=action)
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -102,7 +104,7 @@ def my_nights(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @rate_limit("upload", key="user")
-def patient_nights(request: HttpRequest, pk: int) -> HttpResponse:
+def patient_nights(request: SignedInRequest, pk: int) -> HttpResponse:
     action = Action.CREATE if request.method == "POST" else Action.VIEW
     patient = policy.get_patient(request, pk, Scope.CLINICAL, action=action)
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -112,7 +114,7 @@ def patient_nights(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def timeline(request: HttpRequest, pk: int) -> HttpResponse:
+def timeline(request: SignedInRequest, pk: int) -> HttpResponse:
     patient = policy.get_patient(request, pk, Scope.CLINICAL)
     nights = list(Night.objects.filter(patient=patient).order_by("night_of"))
     svg = plots.timeline_svg(nights, events.events_for(patient))
@@ -133,14 +135,14 @@ def _night(request: HttpRequest, public_id: uuid.UUID, action: str = Action.VIEW
     return night
 
 
-def _back(request: HttpRequest, patient_id: int) -> str:
-    if request.user.is_patient:  # type: ignore[union-attr]
+def _back(request: SignedInRequest, patient_id: int) -> str:
+    if request.user.is_patient:
         return reverse("wearables:mine")
     return reverse("wearables:patient", args=[patient_id])
 
 
 @login_required
-def night_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def night_page(request: SignedInRequest, public_id: uuid.UUID) -> HttpResponse:
     night = _night(request, public_id)
     report = night.night_report
     return render(
@@ -166,7 +168,7 @@ def _stored_bytes(name: str) -> bytes:
 
 
 @login_required
-def night_figure(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def night_figure(request: SignedInRequest, public_id: uuid.UUID) -> HttpResponse:
     night = _night(request, public_id)
     if not night.figure_name:
         raise Http404("No figure for this night.")
@@ -176,7 +178,7 @@ def night_figure(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 
 @login_required
-def night_download(request: HttpRequest, public_id: uuid.UUID, kind: str) -> HttpResponse:
+def night_download(request: SignedInRequest, public_id: uuid.UUID, kind: str) -> HttpResponse:
     night = _night(request, public_id, action=Action.DOWNLOAD)
     stem = f"night-{night.night_of}"
     if kind == "json":
@@ -207,7 +209,7 @@ def _recording(request: HttpRequest, public_id: uuid.UUID, action: str = Action.
 
 
 @login_required
-def recording_status(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
+def recording_status(request: SignedInRequest, public_id: uuid.UUID) -> JsonResponse:
     recording = _recording(request, public_id)
     analysis: Analysis = recording.analysis
     services.recover_stale([analysis])
@@ -229,7 +231,7 @@ def recording_status(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse
 
 
 @login_required
-def recording_file(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def recording_file(request: SignedInRequest, public_id: uuid.UUID) -> HttpResponseBase:
     recording = _recording(request, public_id, action=Action.DOWNLOAD)
     try:
         return storage.attachment(
@@ -253,9 +255,9 @@ def recording_file(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def rerun(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def rerun(request: SignedInRequest, public_id: uuid.UUID) -> HttpResponse:
     recording = _recording(request, public_id, action=Action.UPDATE)
-    if request.user.is_patient:  # type: ignore[union-attr]
+    if request.user.is_patient:
         raise PermissionDenied("Staff run analyses again.")
     if services.rerun(recording.analysis):
         messages.success(request, "The analysis is queued again.")

@@ -67,4 +67,4 @@ def test_a_future_or_unreadable_schema_version_is_refused(version: object) -> No
 
 def test_a_result_that_is_not_a_mapping_is_refused() -> None:
     with pytest.raises(ValueError, match="mapping"):
-        Result.from_dict(["not", "a", "result"])  # type: ignore[arg-type]
+        Result.from_dict(["not", "a", "result"])  # type: ignore[arg-type]  # wrong on purpose

@@ -16,6 +16,7 @@ from nervepath.science.movement import (
     read_night,
 )
 from nervepath.science.movement.readers.edf import find_leg_channels
+from nervepath.science.movement.recording import EmgRecording
 
 from .simulate import simulate_emg_night
 
@@ -64,6 +65,7 @@ def test_edf_night_is_read_with_legs_found_by_label(tmp_path, night):
         tmp_path / "psg.edf", rec.channels, rec.fs, {"left": "Leg L", "right": "Leg R"}
     )
     got = read_night(path)
+    assert isinstance(got, EmgRecording)
     assert set(got.channels) == {"left", "right"}
     assert got.labels == {"left": "Leg L", "right": "Leg R"}
     np.testing.assert_allclose(got.channels["left"], rec.channels["left"], atol=0.02)
@@ -126,7 +128,9 @@ def test_emg_sampled_too_slowly_is_refused(tmp_path):
 def test_millivolt_channels_are_scaled_to_microvolts(tmp_path):
     data = {"left": np.full(256 * 10, 0.1)}
     path = write_edf(tmp_path / "mv.edf", data, 256.0, {"left": "Leg L"}, unit="mV", extra=False)
-    assert read_night(path).channels["left"][0] == pytest.approx(100.0, rel=1e-3)
+    got = read_night(path)
+    assert isinstance(got, EmgRecording)
+    assert got.channels["left"][0] == pytest.approx(100.0, rel=1e-3)
 
 
 def test_truncated_edf_is_corrupt(tmp_path, night):

@@ -18,7 +18,7 @@ def _at(text: str) -> float:
     return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
 
 
-def test_periods_cut_at_noon_and_leave_out_short_ends():  # type: ignore[no-untyped-def]
+def test_periods_cut_at_noon_and_leave_out_short_ends():
     # 22:00 to 09:00: one period, the recording whole.
     assert night_periods(_at("2026-03-01T22:00"), 11 * 3600) == [(0.0, 11 * 3600)]
     # 10:00 Monday to 10:00 Thursday: 2 h before the first noon (left out), then
@@ -40,7 +40,7 @@ def _three_nights(seed: int = 3) -> list[AccelRecording]:
     return parts
 
 
-def test_three_day_file_gives_three_nights_each_as_if_alone(tmp_path):  # type: ignore[no-untyped-def]
+def test_three_day_file_gives_three_nights_each_as_if_alone(tmp_path):
     parts = _three_nights()
     path = write_accel_csv(parts, tmp_path / "week.csv")
     reports = analyze_nights(path)
@@ -58,19 +58,18 @@ def test_three_day_file_gives_three_nights_each_as_if_alone(tmp_path):  # type: 
     assert reports[0].plms_index > reports[2].plms_index
 
 
-def test_one_night_is_reported_as_before(tmp_path):  # type: ignore[no-untyped-def]
+def test_one_night_is_reported_as_before(tmp_path):
     rec = _three_nights()[0]
     whole = analyze_recording(rec)
     [night] = analyze_recording_nights(rec)
     assert night.to_dict() == whole.to_dict()
 
 
-def test_stream_and_memory_split_agree(tmp_path):  # type: ignore[no-untyped-def]
+def test_stream_and_memory_split_agree(tmp_path):
     """The streamed reader's split (large .cwa files) gives the in-memory split's nights."""
-    from tests.science.movement.cwa_writer import write_cwa_night
-
     from nervepath.science.movement.readers import read_cwa
     from nervepath.science.movement.stream import analyze_cwa_stream_nights
+    from science.movement.cwa_writer import write_cwa_night
 
     template = _template()
     path = tmp_path / "two.cwa"
@@ -86,7 +85,7 @@ def test_stream_and_memory_split_agree(tmp_path):  # type: ignore[no-untyped-def
         assert np.isclose(s.total_recording_h, m.total_recording_h, atol=0.01)
 
 
-def _template():  # type: ignore[no-untyped-def]
+def _template():
     from pathlib import Path
 
     here = Path(__file__).resolve()

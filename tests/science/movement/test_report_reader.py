@@ -137,4 +137,4 @@ def test_a_future_or_unreadable_schema_version_is_refused(version: object) -> No
 
 def test_a_report_that_is_not_a_mapping_is_refused() -> None:
     with pytest.raises(ValueError, match="mapping"):
-        NightReport.from_dict("not a report")  # type: ignore[arg-type]
+        NightReport.from_dict("not a report")  # type: ignore[arg-type]  # the wrong type on purpose

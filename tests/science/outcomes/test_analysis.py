@@ -20,7 +20,7 @@ from .synthetic import cohort
 
 
 @pytest.fixture(scope="module")
-def result():  # type: ignore[no-untyped-def]
+def result():
     return analyse(cohort(240, seed=1, readings=300))
 
 

@@ -9,7 +9,7 @@ from nervepath.science.outcomes.assemble import assemble
 from nervepath.science.outcomes.data import Dataset, Observation, Subject
 
 
-def _ds(*obs: tuple[str, str, int, float], codes=("A", "B")) -> Dataset:  # type: ignore[no-untyped-def]
+def _ds(*obs: tuple[str, str, int, float], codes=("A", "B")) -> Dataset:
     return Dataset(
         subjects=tuple(Subject(c, 50, "female", False) for c in codes),
         observations=tuple(Observation(*o) for o in obs),

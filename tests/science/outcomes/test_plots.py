@@ -6,11 +6,13 @@ from __future__ import annotations
 import struct
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, cast
 
 import numpy as np
 import pytest
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from nervepath.science.outcomes import plots
 
@@ -34,7 +36,9 @@ def _by_id(root: ET.Element, gid: str) -> ET.Element:
 
 
 def _texts(fig: Figure) -> list[str]:
-    return [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
+    # Every artist with text (labels, legends, annotations), whatever its class.
+    has_text = fig.findobj(lambda a: hasattr(a, "get_text"))
+    return [cast(Any, t).get_text() for t in has_text]
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
@@ -81,6 +85,7 @@ def test_paired_lines_segments_join_before_and_after_of_each_subject():
     pairs = _pairs(12)
     fig = plots.paired_lines(pairs, "IRLS total", "points")
     (lines,) = [c for c in fig.axes[0].collections if c.get_gid() == "subject-lines"]
+    assert isinstance(lines, LineCollection)
     segments = lines.get_segments()
     assert [(s[0][1], s[1][1]) for s in segments] == [(b, a) for _, b, a in pairs]
     assert all(s[0][0] == 0 and s[1][0] == 1 for s in segments)
@@ -104,7 +109,7 @@ def test_paired_lines_mean_and_95ci_at_each_end():
     assert high - mean == pytest.approx(3.182446 * 1.290994, rel=1e-5)
     assert low == pytest.approx(2 * mean - high)
     mean_line = next(line for line in fig.axes[0].lines if line.get_gid() == "mean-line")
-    assert list(mean_line.get_ydata()) == pytest.approx([13.0, 6.0])
+    assert list(np.asarray(mean_line.get_ydata())) == pytest.approx([13.0, 6.0])
 
 
 def test_paired_lines_over_300_subjects_draws_all_faintly():
@@ -112,7 +117,9 @@ def test_paired_lines_over_300_subjects_draws_all_faintly():
     many = plots.paired_lines(_pairs(1200), "IRLS total", "points")
 
     def subject_lines(fig: Figure) -> LineCollection:
-        return next(c for c in fig.axes[0].collections if c.get_gid() == "subject-lines")
+        found = next(c for c in fig.axes[0].collections if c.get_gid() == "subject-lines")
+        assert isinstance(found, LineCollection)
+        return found
 
     assert len(subject_lines(many).get_segments()) == 1200
     assert subject_lines(many).get_alpha() < subject_lines(few).get_alpha()
@@ -122,6 +129,7 @@ def test_paired_lines_drops_non_finite_pairs_from_drawing_and_n():
     pairs = [*_pairs(5), ("nan", float("nan"), 3.0), ("inf", 3.0, float("inf"))]
     fig = plots.paired_lines(pairs, "IRLS total", "points")
     (lines,) = [c for c in fig.axes[0].collections if c.get_gid() == "subject-lines"]
+    assert isinstance(lines, LineCollection)
     assert len(lines.get_segments()) == 5
     assert "n = 5" in fig.axes[0].get_title(loc="left")
 
@@ -168,7 +176,7 @@ def test_boxes_by_timepoint_one_box_per_filled_timepoint_and_n_under_each():
     boxes = [p for p in ax.patches if p.get_gid() is None]
     assert len(boxes) == 2  # none for the empty follow-up
     medians = [line for line in ax.lines if line.get_color() == plots.OKABE_ITO["blue"]]
-    assert sorted(np.mean(line.get_xdata()) for line in medians) == [1.0, 3.0]
+    assert sorted(np.mean(np.asarray(line.get_xdata())) for line in medians) == [1.0, 3.0]
     assert ax.get_ylabel() == "IRLS total (points)"
 
 
@@ -179,10 +187,11 @@ def test_responder_bars_percent_heights_and_wilson_errors():
     rows = [("IRLS ≥ 50 %", 0.55, 0.41, 0.68, 40), ("Pain ≥ 2 points", 0.7, 0.55, 0.82, 38)]
     fig = plots.responder_bars(rows, "Responders at 12 months")
     ax = fig.axes[0]
-    bars = [p for p in ax.patches]
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
     assert [b.get_height() for b in bars] == pytest.approx([55.0, 70.0])
     assert ax.get_ylim() == (0, 108) and ax.get_yticks()[-1] == 100
     (err,) = [c for c in ax.collections if c.get_gid() == "wilson-ci"]
+    assert isinstance(err, LineCollection)
     ends = sorted((seg[0][1], seg[1][1]) for seg in err.get_segments())
     assert ends == [pytest.approx((41.0, 68.0)), pytest.approx((55.0, 82.0))]
     assert [t.get_text() for t in ax.get_xticklabels()][1] == "Pain ≥ 2 points\nn = 38"
@@ -197,13 +206,13 @@ def test_km_curve_steps_are_the_input_coordinates_drawn_post():
     ax = fig.axes[0]
     for i, curve in enumerate(KM_INPUT.values()):
         line = next(line for line in ax.lines if line.get_gid() == f"km-{i}")
-        assert list(line.get_xdata()) == curve["times"]
-        assert list(line.get_ydata()) == curve["survival"]
+        assert list(np.asarray(line.get_xdata())) == curve["times"]
+        assert list(np.asarray(line.get_ydata())) == curve["survival"]
         assert line.get_drawstyle() == "steps-post"
         censored = next(line for line in ax.lines if line.get_gid() == f"km-censored-{i}")
         assert censored.get_marker() == "+"
-        assert list(censored.get_xdata()) == curve["censored_times"]
-        assert list(censored.get_ydata()) == curve["censored_survival"]
+        assert list(np.asarray(censored.get_xdata())) == curve["censored_times"]
+        assert list(np.asarray(censored.get_ydata())) == curve["censored_survival"]
         band = next(c for c in ax.collections if c.get_gid() == f"km-ci-{i}")
         assert isinstance(band, PolyCollection)
     assert "log-rank p = 0.04" in _texts(fig)
@@ -233,14 +242,14 @@ def test_change_distribution_points_zero_line_and_deterministic_jitter():
     again = plots.change_distribution(groups, "Amplitude change", "%")
     ax = first.axes[0]
     points = [c for c in ax.collections if str(c.get_gid()).startswith("points-")]
-    assert [len(c.get_offsets()) for c in points] == [3, 2]
-    assert list(points[0].get_offsets()[:, 1]) == [60.0, -5.0, 120.0]
-    xs = points[0].get_offsets()[:, 0]
+    assert [len(np.asarray(c.get_offsets())) for c in points] == [3, 2]
+    assert list(np.asarray(points[0].get_offsets())[:, 1]) == [60.0, -5.0, 120.0]
+    xs = np.asarray(points[0].get_offsets())[:, 0]
     assert np.all(np.abs(xs - 1) <= 0.13) and len(set(xs)) == 3
     again_points = [c for c in again.axes[0].collections if c.get_gid() == "points-0"]
     assert np.array_equal(again_points[0].get_offsets(), points[0].get_offsets())
     zero = next(line for line in ax.lines if line.get_gid() == "zero-line")
-    assert list(zero.get_ydata()) == [0, 0]
+    assert list(np.asarray(zero.get_ydata())) == [0, 0]
     assert ax.get_ylabel() == "Amplitude change (%)"
 
 

@@ -23,11 +23,11 @@ ORDER = ["baseline", "2w", "3m", "6m", "12m"]
 
 
 @pytest.fixture(scope="module")
-def data():  # type: ignore[no-untyped-def]
+def data():
     return assemble(cohort(300, seed=9, missing=0.3))
 
 
-def _long(data, measure):  # type: ignore[no-untyped-def]
+def _long(data, measure):
     return data.long[data.long["measure"] == measure]
 
 
@@ -104,7 +104,7 @@ def test_mixed_model_matches_statsmodels_and_is_skipped_above_the_limit(data):
 def test_model_errors_become_messages(monkeypatch):
     import nervepath.science.outcomes.repeated as repeated
 
-    def boom(*_a, **_k):  # type: ignore[no-untyped-def]
+    def boom(*_a, **_k):
         raise np.linalg.LinAlgError("Singular matrix")
 
     monkeypatch.setattr(repeated, "gee_exchangeable", boom)

@@ -33,7 +33,7 @@ def test_freireich_six_mp_published_estimates():
     assert km.survival_at(5) == 1.0 and km.survival_at(8) == pytest.approx(0.807, abs=5e-4)
 
 
-def _check_against_statsmodels(t, e, entry=None):  # type: ignore[no-untyped-def]
+def _check_against_statsmodels(t, e, entry=None):
     km = kaplan_meier(t, e, entry=entry)
     sf = SurvfuncRight(np.asarray(t, float), np.asarray(e, float), entry=entry)
     steps = [s for s in km.steps if s.events]

@@ -28,6 +28,7 @@ from django.urls import reverse
 
 from nervepath.access import policy
 from nervepath.access.policy import Scope
+from nervepath.accounts.requests import SignedInRequest
 from nervepath.assessment import forms, services, summary
 from nervepath.assessment.models import (
     OPEN_STATES,
@@ -48,7 +49,7 @@ def patient_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not request.user.is_patient:  # type: ignore[union-attr]
+        if not request.user.is_patient:
             raise PermissionDenied("These pages are for patients; staff use the record.")
         return view(request, *args, **kwargs)
 
@@ -68,7 +69,7 @@ def open_requests(patient: Any) -> list[Request]:
 
 
 @patient_only
-def portal_list(request: HttpRequest) -> HttpResponse:
+def portal_list(request: SignedInRequest) -> HttpResponse:
     patient = policy.own_patient(request, Scope.CLINICAL)
     requests = open_requests(patient)
     done = [
@@ -143,7 +144,7 @@ def _request_for(request: HttpRequest, pk: int, action: str) -> Request:
 
 
 @patient_only
-def fill(request: HttpRequest, pk: int) -> HttpResponse:
+def fill(request: SignedInRequest, pk: int) -> HttpResponse:
     action = Action.UPDATE if request.method == "POST" else Action.VIEW
     req = _request_for(request, pk, action)
     inst = services.instrument(req.instrument_id)
@@ -185,7 +186,7 @@ def fill(request: HttpRequest, pk: int) -> HttpResponse:
         merged = forms.merge(inst, stored, posted, shown)
         answers = services.prune(inst, merged, shown)
         if "submit" in request.POST:
-            response = services.submit(req, answers, by=request.user)  # type: ignore[arg-type]
+            response = services.submit(req, answers, by=request.user)
             request.session.pop(SHOWN_KEY.format(req.pk), None)
             return _after_submit(request, req, inst, response)
         services.save_draft(req, answers)
@@ -222,7 +223,7 @@ def _after_submit(
 
 
 @patient_only
-def portal_answers(request: HttpRequest, pk: int) -> HttpResponse:
+def portal_answers(request: SignedInRequest, pk: int) -> HttpResponse:
     response = (
         Response.objects.filter(pk=pk, status=ResponseStatus.SUBMITTED)
         .select_related("patient")

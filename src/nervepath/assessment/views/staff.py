@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 from nervepath.access import policy
 from nervepath.access.policy import Scope
 from nervepath.accounts.models import Patient
+from nervepath.accounts.requests import SignedInRequest
 from nervepath.assessment import forms, services, summary
 from nervepath.assessment.models import (
     OPEN_STATES,
@@ -47,7 +48,7 @@ def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if request.user.is_patient:  # type: ignore[union-attr]
+        if request.user.is_patient:
             raise PermissionDenied("This page is for the clinic's care team.")
         return view(request, *args, **kwargs)
 
@@ -123,13 +124,13 @@ def _summary_page(
 
 
 @staff_only
-def patient_summary(request: HttpRequest, patient_pk: int) -> HttpResponse:
+def patient_summary(request: SignedInRequest, patient_pk: int) -> HttpResponse:
     patient = _patient(request, patient_pk)
     return _summary_page(request, patient)
 
 
 @staff_only
-def trend(request: HttpRequest, patient_pk: int, instrument_id: str) -> HttpResponse:
+def trend(request: SignedInRequest, patient_pk: int, instrument_id: str) -> HttpResponse:
     patient = _patient(request, patient_pk)
     if instrument_id not in instruments.available():
         raise Http404("No such questionnaire.")
@@ -155,7 +156,7 @@ def _response_of(patient: Patient, pk: int) -> Response:
 
 
 @staff_only
-def answers(request: HttpRequest, patient_pk: int, pk: int) -> HttpResponse:
+def answers(request: SignedInRequest, patient_pk: int, pk: int) -> HttpResponse:
     patient = _patient(request, patient_pk)
     response = _response_of(patient, pk)
     inst = services.instrument(response.instrument_id)
@@ -175,7 +176,7 @@ def answers(request: HttpRequest, patient_pk: int, pk: int) -> HttpResponse:
 
 
 @staff_only
-def correct(request: HttpRequest, patient_pk: int, pk: int) -> HttpResponse:
+def correct(request: SignedInRequest, patient_pk: int, pk: int) -> HttpResponse:
     action = Action.UPDATE if request.method == "POST" else Action.VIEW
     patient = _patient(request, patient_pk, action)
     original = _response_of(patient, pk)
@@ -191,7 +192,7 @@ def correct(request: HttpRequest, patient_pk: int, pk: int) -> HttpResponse:
             posted = forms.parse(inst, request.POST)
             answers_now = forms.merge(inst, stored, posted, shown)
             cleaned = services.prune(inst, answers_now, shown)
-            new = services.correct(original, cleaned, reason=reason, by=request.user)  # type: ignore[arg-type]
+            new = services.correct(original, cleaned, reason=reason, by=request.user)
         except AssessmentError as exc:
             error = exc
         else:
@@ -221,13 +222,13 @@ def correct(request: HttpRequest, patient_pk: int, pk: int) -> HttpResponse:
 
 @staff_only
 @require_POST
-def send_now(request: HttpRequest, patient_pk: int) -> HttpResponse:
+def send_now(request: SignedInRequest, patient_pk: int) -> HttpResponse:
     patient = _patient(request, patient_pk, Action.CREATE)
     form = SendForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose at least one questionnaire from the list.")
         return _summary_page(request, patient, send_form=form, status=400)
-    made = services.send_now(patient, form.cleaned_data["instruments"], by=request.user)  # type: ignore[arg-type]
+    made = services.send_now(patient, form.cleaned_data["instruments"], by=request.user)
     skipped = len(form.cleaned_data["instruments"]) - len(made)
     text = f"Sent {len(made)} questionnaire(s); the patient has been emailed."
     if skipped:
@@ -238,7 +239,7 @@ def send_now(request: HttpRequest, patient_pk: int) -> HttpResponse:
 
 @staff_only
 @require_POST
-def add_schedule(request: HttpRequest, patient_pk: int) -> HttpResponse:
+def add_schedule(request: SignedInRequest, patient_pk: int) -> HttpResponse:
     patient = _patient(request, patient_pk, Action.CREATE)
     form = ScheduleForm(request.POST)
     if form.is_valid():
@@ -250,7 +251,7 @@ def add_schedule(request: HttpRequest, patient_pk: int) -> HttpResponse:
                 every_days=data["every_days"],
                 first_due=data["first_due"],
                 until=data["until"],
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
         except AssessmentError as exc:
             form.add_error(None, exc.message)
@@ -267,7 +268,7 @@ def add_schedule(request: HttpRequest, patient_pk: int) -> HttpResponse:
 
 @staff_only
 @require_POST
-def stop_schedule(request: HttpRequest, patient_pk: int, pk: int) -> HttpResponse:
+def stop_schedule(request: SignedInRequest, patient_pk: int, pk: int) -> HttpResponse:
     patient = _patient(request, patient_pk, Action.UPDATE)
     schedule = Schedule.objects.filter(pk=pk, patient=patient, active=True).first()
     if schedule is None:
@@ -280,7 +281,7 @@ def stop_schedule(request: HttpRequest, patient_pk: int, pk: int) -> HttpRespons
 
 @staff_only
 @require_POST
-def withdraw(request: HttpRequest, patient_pk: int, pk: int) -> HttpResponse:
+def withdraw(request: SignedInRequest, patient_pk: int, pk: int) -> HttpResponse:
     patient = _patient(request, patient_pk, Action.UPDATE)
     req = Request.objects.filter(pk=pk, patient=patient).first()
     if req is None:

@@ -30,7 +30,7 @@ BEGIN SELECT RAISE(ABORT, 'audit events are append-only (UPDATE refused)'); END;
 SQLITE_DOWN = "DROP TRIGGER IF EXISTS audit_event_no_update;"
 
 
-def up(apps, schema_editor):  # type: ignore[no-untyped-def]
+def up(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         schema_editor.execute(PG_UP, params=None)
@@ -38,7 +38,7 @@ def up(apps, schema_editor):  # type: ignore[no-untyped-def]
         schema_editor.execute(SQLITE_UP)
 
 
-def down(apps, schema_editor):  # type: ignore[no-untyped-def]
+def down(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         schema_editor.execute(PG_DOWN, params=None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from nervepath.accounts.models import Patient
+from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit.models import Action
 from nervepath.pathway import blocks
 from nervepath.pathway.errors import PathwayError
@@ -59,7 +60,9 @@ class BlockForm(forms.Form):
 
     def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["appointment"].queryset = blocks.block_appointments(patient)  # type: ignore[attr-defined]
+        cast(
+            forms.ModelChoiceField, self.fields["appointment"]
+        ).queryset = blocks.block_appointments(patient)
         sites = [("", "—"), *Nerve.choices]
         for i in range(1, INJECTION_ROWS + 1):
             self.fields[f"site_{i}"] = forms.ChoiceField(
@@ -134,7 +137,7 @@ def _block_of(patient: Patient, block_pk: int) -> NerveBlock:
 
 
 @login_required
-def block_list(request: HttpRequest, pk: int) -> HttpResponse:
+def block_list(request: SignedInRequest, pk: int) -> HttpResponse:
     patient = clinical_patient(request, pk)
     # Every block once, with its diary, review and reviewer: the page's queries do not
     # grow with the number of blocks.
@@ -160,7 +163,7 @@ def block_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def block_new(request: HttpRequest, pk: int) -> HttpResponse:
+def block_new(request: SignedInRequest, pk: int) -> HttpResponse:
     action = Action.CREATE if request.method == "POST" else Action.VIEW
     patient = clinical_patient(request, pk, action=action)
     initial: dict[str, Any] = {"given_on": timezone.localdate()}
@@ -178,7 +181,7 @@ def block_new(request: HttpRequest, pk: int) -> HttpResponse:
                 given_by=data["given_by"],
                 notes=data["notes"],
                 appointment=data["appointment"],
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
         except PathwayError as exc:
             form.add_error(None, str(exc))
@@ -297,7 +300,7 @@ def _block_page(
         form = ReviewForm(initial=initial)
     earlier = []
     if current is not None:
-        past = current.history.select_related("history_user").order_by("-history_date")  # type: ignore[attr-defined]
+        past = current.history.select_related("history_user").order_by("-history_date")
         earlier = [
             {
                 "when": h.history_date,
@@ -330,7 +333,7 @@ def _block_page(
 
 
 @login_required
-def block_detail(request: HttpRequest, pk: int, block_pk: int) -> HttpResponse:
+def block_detail(request: SignedInRequest, pk: int, block_pk: int) -> HttpResponse:
     action = Action.UPDATE if request.method == "POST" else Action.VIEW
     patient = clinical_patient(request, pk, action=action)
     block = _block_of(patient, block_pk)
@@ -343,7 +346,7 @@ def block_detail(request: HttpRequest, pk: int, block_pk: int) -> HttpResponse:
                 block,
                 decision=form.cleaned_data["decision"],
                 reason=form.cleaned_data["reason"],
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
         except PathwayError as exc:
             form.add_error(None, str(exc))

@@ -7,18 +7,19 @@ from __future__ import annotations
 from itertools import groupby
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from nervepath.accounts.requests import SignedInRequest
 from nervepath.pathway import timeline
 from nervepath.pathway.views import clinical_patient
 
 
 @require_GET
 @login_required
-def course_page(request: HttpRequest, pk: int) -> HttpResponse:
+def course_page(request: SignedInRequest, pk: int) -> HttpResponse:
     patient = clinical_patient(request, pk)
     course = timeline.course(patient)
     kind = request.GET.get("kind", "")

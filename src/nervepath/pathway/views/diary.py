@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit.models import Action
 from nervepath.pathway import blocks
 from nervepath.pathway.errors import PathwayError
@@ -71,7 +72,7 @@ def _status(block: NerveBlock, filled: int, today: date) -> str:
 
 
 @login_required
-def diary_list(request: HttpRequest) -> HttpResponse:
+def diary_list(request: SignedInRequest) -> HttpResponse:
     patient = portal_patient(request)
     today = timezone.localdate()
     rows = []
@@ -105,7 +106,7 @@ def _initial_day(block: NerveBlock, request: HttpRequest, today: date) -> date |
 
 
 @login_required
-def diary(request: HttpRequest, block_pk: int) -> HttpResponse:
+def diary(request: SignedInRequest, block_pk: int) -> HttpResponse:
     action = Action.UPDATE if request.method == "POST" else Action.VIEW
     patient = portal_patient(request, action=action)
     block = NerveBlock.objects.filter(pk=block_pk, patient=patient).first()
@@ -127,7 +128,7 @@ def diary(request: HttpRequest, block_pk: int) -> HttpResponse:
                     sleep_hours=data["sleep_hours"],
                     sleep_quality=data["sleep_quality"],
                     note=data["note"],
-                    by=request.user,  # type: ignore[arg-type]
+                    by=request.user,
                 )
             except PathwayError as exc:
                 form.add_error(None, str(exc))
@@ -138,7 +139,7 @@ def diary(request: HttpRequest, block_pk: int) -> HttpResponse:
     days = blocks.fillable_days(block, today)
     if form is None and days:
         day = _initial_day(block, request, today)
-        entry = ReliefEntry.objects.filter(block=block, day=day).first()
+        entry = ReliefEntry.objects.filter(block=block, day=day).first() if day else None
         initial: dict[str, Any] = {"day": day}
         if entry is not None:
             initial.update(

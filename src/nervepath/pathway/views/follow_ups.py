@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from nervepath.access import policy
 from nervepath.access.policy import Scope
+from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit.models import Action
 from nervepath.pathway import follow_ups as services
 from nervepath.pathway.errors import PathwayError
@@ -36,8 +37,8 @@ DEFAULT_WEEKS = 4
 MAX_WEEKS = 52
 
 
-def _staff(request: HttpRequest) -> None:
-    if not request.user.can_manage_schedule:  # type: ignore[union-attr]
+def _staff(request: SignedInRequest) -> None:
+    if not request.user.can_manage_schedule:
         raise PermissionDenied("Follow-up booking is for clinic staff.")
 
 
@@ -50,7 +51,7 @@ def _weeks(request: HttpRequest) -> int:
 
 
 @login_required
-def follow_ups_to_book(request: HttpRequest) -> HttpResponse:
+def follow_ups_to_book(request: SignedInRequest) -> HttpResponse:
     """Overdue follow-ups and those due in the next few weeks, not yet booked."""
     _staff(request)
     weeks = _weeks(request)
@@ -74,7 +75,7 @@ def follow_ups_to_book(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def follow_up_book(request: HttpRequest, follow_up_pk: int) -> HttpResponse:
+def follow_up_book(request: SignedInRequest, follow_up_pk: int) -> HttpResponse:
     """The first free slots of the follow-up type in the follow-up's window; book one."""
     _staff(request)
     posted = request.method == "POST"
@@ -98,7 +99,7 @@ def follow_up_book(request: HttpRequest, follow_up_pk: int) -> HttpResponse:
                 follow_up,
                 starts_at,
                 clinician,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
         except PathwayError as exc:
             error = str(exc)
@@ -128,7 +129,7 @@ def follow_up_book(request: HttpRequest, follow_up_pk: int) -> HttpResponse:
 
 
 @login_required
-def my_follow_ups(request: HttpRequest) -> HttpResponse:
+def my_follow_ups(request: SignedInRequest) -> HttpResponse:
     """The patient's post-operative follow-ups, with a link to book each online."""
     patient = portal_patient(request)
     today = timezone.localdate()
@@ -142,11 +143,13 @@ def my_follow_ups(request: HttpRequest) -> HttpResponse:
     except PathwayError:
         kind = None
     for row in rows:
+        # book_url is for the template only (not a model field).
         row.book_url = ""  # type: ignore[attr-defined]
         start = services.bookable_window(row, today)[0]
         if kind is not None and kind.online_bookable and row.status == FollowUpStatus.TO_BOOK:
             url = reverse("scheduling:book_slots", args=[row.surgery.location.slug, kind.slug])
-            row.book_url = f"{url}?{urlencode({'from': start.isoformat()})}"  # type: ignore[attr-defined]
+            book = f"{url}?{urlencode({'from': start.isoformat()})}"
+            row.book_url = book  # type: ignore[attr-defined]  # for the template, as above
     return render(
         request,
         "pathway/surgery/my_follow_ups.html",

@@ -14,12 +14,13 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from nervepath.accounts.models import Patient, User
+from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit.models import Action
 from nervepath.pathway import medications
 from nervepath.pathway.errors import PathwayError
@@ -70,9 +71,9 @@ OPS: dict[str, type[forms.Form]] = {
 }
 
 
-def _apply(request: HttpRequest, patient: Patient, op: str) -> str:
+def _apply(request: SignedInRequest, patient: Patient, op: str) -> str:
     """Carry out the posted change; return what to say about it (PathwayError if refused)."""
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     if op == "add":
         form: forms.Form = AddForm(request.POST)
         if not form.is_valid():
@@ -111,7 +112,7 @@ def _context(patient: Patient, *, staff: bool) -> dict[str, Any]:
 
 
 @login_required
-def medication_list(request: HttpRequest, pk: int) -> HttpResponse:
+def medication_list(request: SignedInRequest, pk: int) -> HttpResponse:
     posting = request.method == "POST"
     op = request.POST.get("op", "") if posting else ""
     action = Action.CREATE if op == "add" else Action.UPDATE if posting else Action.VIEW
@@ -135,7 +136,7 @@ def medication_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def my_medications(request: HttpRequest) -> HttpResponse:
+def my_medications(request: SignedInRequest) -> HttpResponse:
     patient = portal_patient(request)
     context = _context(patient, staff=False)
     return render(request, "pathway/medications/my_medications.html", context)

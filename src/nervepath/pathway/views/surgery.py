@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import models
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from nervepath.accounts.models import Patient
+from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit.models import Action
 from nervepath.pathway import surgery as services
 from nervepath.pathway.errors import PathwayError
@@ -44,7 +46,7 @@ def _surgery_appointments(patient: Patient) -> Any:
 
 
 @login_required
-def surgeries(request: HttpRequest, pk: int) -> HttpResponse:
+def surgeries(request: SignedInRequest, pk: int) -> HttpResponse:
     patient = clinical_patient(request, pk)
     return render(
         request,
@@ -58,7 +60,7 @@ def surgeries(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def surgery_new(request: HttpRequest, pk: int) -> HttpResponse:
+def surgery_new(request: SignedInRequest, pk: int) -> HttpResponse:
     posted = request.method == "POST"
     patient = clinical_patient(request, pk, action=Action.CREATE if posted else Action.VIEW)
     appointment = None
@@ -92,7 +94,7 @@ def surgery_new(request: HttpRequest, pk: int) -> HttpResponse:
                 findings=data["findings"],
                 complications=data["complications"],
                 repeat_reason=data["repeat_reason"],
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
         except PathwayError as exc:
             form.add_error(None, str(exc))
@@ -125,10 +127,10 @@ def _history(surgery: Surgery) -> list[Change]:
     out = []
     previous = None
     for record in records:
-        fields = []
+        fields: list[str] = []
         if previous is not None:
             fields = sorted(
-                Surgery._meta.get_field(c.field).verbose_name
+                str(cast(models.Field, Surgery._meta.get_field(c.field)).verbose_name)
                 for c in record.diff_against(previous).changes
             )
         who = record.history_user
@@ -153,7 +155,7 @@ def _readings_initial(surgery: Surgery) -> dict[str, float | None]:
 
 
 @login_required
-def surgery_detail(request: HttpRequest, pk: int, surgery_pk: int) -> HttpResponse:
+def surgery_detail(request: SignedInRequest, pk: int, surgery_pk: int) -> HttpResponse:
     posted = request.method == "POST"
     patient = clinical_patient(request, pk, action=Action.UPDATE if posted else Action.VIEW)
     surgery = get_object_or_404(
@@ -195,11 +197,11 @@ def surgery_detail(request: HttpRequest, pk: int, surgery_pk: int) -> HttpRespon
         user = request.user
         try:
             if which == "edit" and edit_form.is_valid():
-                services.update_surgery(surgery, by=user, **edit_form.cleaned_data)  # type: ignore[arg-type]
+                services.update_surgery(surgery, by=user, **edit_form.cleaned_data)
                 messages.success(request, "Saved.")
                 return redirect(surgery)
             if which == "readings" and readings_form.is_valid():
-                services.enter_readings(surgery, readings_form.values(), by=user)  # type: ignore[arg-type]
+                services.enter_readings(surgery, readings_form.values(), by=user)
                 messages.success(request, "Monitoring readings saved.")
                 return redirect(surgery)
             if which == "import" and import_form.is_valid():
@@ -209,7 +211,7 @@ def surgery_detail(request: HttpRequest, pk: int, surgery_pk: int) -> HttpRespon
                     surgery,
                     upload.read(),
                     replace=import_form.cleaned_data["replace"],
-                    by=user,  # type: ignore[arg-type]
+                    by=user,
                 )
                 messages.success(request, f"Imported {len(made)} reading(s).")
                 return redirect(surgery)
@@ -218,7 +220,7 @@ def surgery_detail(request: HttpRequest, pk: int, surgery_pk: int) -> HttpRespon
                 second = services.schedule_other_leg(
                     surgery,
                     starts_at,
-                    by=user,  # type: ignore[arg-type]
+                    by=user,
                     clinician=clinician,
                     tunnels=leg_form.cleaned_data["tunnels"],
                 )

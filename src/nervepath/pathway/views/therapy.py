@@ -11,7 +11,7 @@ nothing (the services check first and write in one transaction).
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from nervepath.accounts.models import Patient, Role, User
+from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit.models import Action
 from nervepath.pathway import blocks, therapy
 from nervepath.pathway.errors import PathwayError
@@ -35,7 +36,7 @@ from nervepath.pathway.models import (
 )
 from nervepath.pathway.views import clinical_patient, portal_patient
 from nervepath.scheduling import availability
-from nervepath.scheduling.models import AppointmentType, Clinician, Location, Status
+from nervepath.scheduling.models import Appointment, AppointmentType, Clinician, Location, Status
 
 SLOTS_OFFERED = 8
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -66,9 +67,9 @@ class BookForm(forms.Form):
 
     def __init__(self, course: TherapyCourse, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["appointment_type"].queryset = AppointmentType.objects.filter(  # type: ignore[attr-defined]
-            treatment__in=therapy.types_for(course)
-        )
+        cast(
+            forms.ModelChoiceField, self.fields["appointment_type"]
+        ).queryset = AppointmentType.objects.filter(treatment__in=therapy.types_for(course))
 
 
 class RecordForm(forms.Form):
@@ -165,10 +166,10 @@ def _courses(patient: Patient) -> list[dict[str, Any]]:
 
 
 @login_required
-def therapy_list(request: HttpRequest, pk: int) -> HttpResponse:
+def therapy_list(request: SignedInRequest, pk: int) -> HttpResponse:
     posting = request.method == "POST"
     patient = clinical_patient(request, pk, action=Action.CREATE if posting else Action.VIEW)
-    initial = {"started_on": timezone.localdate()}
+    initial: dict[str, object] = {"started_on": timezone.localdate()}
     if getattr(request.user, "role", None) == Role.CLINICIAN:
         initial["clinician"] = request.user.pk
     form = StartForm(request.POST if posting else None, initial=initial)
@@ -184,7 +185,7 @@ def therapy_list(request: HttpRequest, pk: int) -> HttpResponse:
                     clinician=data["clinician"],
                     started_on=data["started_on"],
                     notes=data["notes"],
-                    by=request.user,  # type: ignore[arg-type]
+                    by=request.user,
                 )
             except PathwayError as exc:
                 error = str(exc)
@@ -223,11 +224,11 @@ def _slot_start(day: date | None) -> datetime | None:
 
 
 @login_required
-def therapy_course(request: HttpRequest, pk: int, course_pk: int) -> HttpResponse:
+def therapy_course(request: SignedInRequest, pk: int, course_pk: int) -> HttpResponse:
     posting = request.method == "POST"
     patient = clinical_patient(request, pk, action=Action.UPDATE if posting else Action.VIEW)
     course = get_object_or_404(TherapyCourse, pk=course_pk, patient=patient)
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     op = request.POST.get("op", "") if posting else ""
     error = ""
     record_form = None
@@ -245,7 +246,7 @@ def therapy_course(request: HttpRequest, pk: int, course_pk: int) -> HttpRespons
             messages.success(
                 request,
                 f"Session {session.number} booked for "
-                f"{session.appointment.local_start:%a %b %-d, %-I:%M %p}.",  # type: ignore[union-attr]
+                f"{cast(Appointment, session.appointment).local_start:%a %b %-d, %-I:%M %p}.",
             )
             return redirect(course)
         if op == "record":
@@ -369,7 +370,7 @@ def _course_context(
 
 
 @login_required
-def my_therapy(request: HttpRequest) -> HttpResponse:
+def my_therapy(request: SignedInRequest) -> HttpResponse:
     posting = request.method == "POST"
     patient = portal_patient(request, action=Action.UPDATE if posting else Action.VIEW)
     error = ""
@@ -384,7 +385,7 @@ def my_therapy(request: HttpRequest) -> HttpResponse:
             therapy.report_improvement(
                 course,
                 improvement_pct=form.cleaned_data["improvement_pct"],
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
         except PathwayError as exc:
             error = str(exc)

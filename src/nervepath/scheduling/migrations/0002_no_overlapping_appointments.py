@@ -44,8 +44,8 @@ SQLITE_BACKWARD = [
 ]
 
 
-def _run(statements_by_vendor):  # type: ignore[no-untyped-def]
-    def run(apps, schema_editor):  # type: ignore[no-untyped-def]
+def _run(statements_by_vendor):
+    def run(apps, schema_editor):
         statements = statements_by_vendor.get(schema_editor.connection.vendor)
         if statements is None:
             raise RuntimeError(

@@ -15,11 +15,11 @@ from nervepath.scheduling.grid import Cell, Grid
 from nervepath.scheduling.models import Appointment, CheckIn, Status
 
 
-def _clock(moment) -> str:  # type: ignore[no-untyped-def]
+def _clock(moment) -> str:
     return f"{moment:%-I:%M}"
 
 
-def _ampm(moment) -> str:  # type: ignore[no-untyped-def]
+def _ampm(moment) -> str:
     return f"{moment:%-I:%M} {'a.m.' if moment.hour < 12 else 'p.m.'}"
 
 

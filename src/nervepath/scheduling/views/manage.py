@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from nervepath.access import policy
+from nervepath.accounts.models import User
+from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit.models import Action
 from nervepath.scheduling import availability, services, waitlist
 from nervepath.scheduling.errors import BookingError, SlotTaken
@@ -65,8 +67,9 @@ def emailed_link(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     return wrapper
 
 
-def _user(request: HttpRequest):  # type: ignore[no-untyped-def]
-    return request.user if request.user.is_authenticated else None
+def _user(request: HttpRequest) -> User | None:
+    user = request.user
+    return user if isinstance(user, User) else None
 
 
 @emailed_link
@@ -171,9 +174,9 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def portal(request: HttpRequest) -> HttpResponse:
+def portal(request: SignedInRequest) -> HttpResponse:
     user = request.user
-    if not user.is_patient:  # type: ignore[union-attr]
+    if not user.is_patient:
         return redirect("accounts:home")
     patient = getattr(user, "patient", None)
     if patient is not None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -43,7 +44,7 @@ DAYS_SHOWN = 7
 
 def _current_patient(request: HttpRequest) -> Patient | None:
     user = request.user
-    if user.is_authenticated and user.is_patient:  # type: ignore[union-attr]
+    if user.is_authenticated and user.is_patient:
         return Patient.objects.get_or_create(user=user)[0]
     return None
 
@@ -160,9 +161,14 @@ def book_confirm(request: HttpRequest, location_slug: str, type_slug: str) -> Ht
         return render(request, "scheduling/book_confirm.html", context, status=400)
     if details is not None:
         return _hold_for_mailbox(request, req, details.cleaned_data, slot_form, context)
+    signed_in = cast(Patient, patient)  # no details form was asked: the patient is signed in
     try:
         appointment = services.book(
-            req, patient, by=request.user, source=Source.ONLINE, note=slot_form.cleaned_data["note"]
+            req,
+            signed_in,
+            by=signed_in.user,
+            source=Source.ONLINE,
+            note=slot_form.cleaned_data["note"],
         )
     except SlotTaken as exc:
         return _slots_page(

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from nervepath.access import policy
 from nervepath.access.policy import Scope
+from nervepath.accounts.requests import SignedInRequest
 from nervepath.accounts.services import AccountError, patient_for_email
 from nervepath.audit import log as audit
 from nervepath.audit.models import Action
@@ -44,7 +45,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not request.user.can_manage_schedule:  # type: ignore[union-attr]
+        if not request.user.can_manage_schedule:
             raise PermissionDenied("The calendar is for clinic staff.")
         return view(request, *args, **kwargs)
 
@@ -62,6 +63,7 @@ def _mark_visible(request: HttpRequest, appointments: list[Appointment], *, what
         .values_list("pk", flat=True)
     )
     for a in appointments:
+        # An attribute for the template only (not a model field).
         a.shown = a.patient_id in visible  # type: ignore[attr-defined]
     policy.record_listed(request, visible, what=what)
 
@@ -77,7 +79,7 @@ def _appointment(request: HttpRequest, pk: int, action: str) -> Appointment:
 
 
 @staff_required
-def staff_book(request: HttpRequest, location_slug: str) -> HttpResponse:
+def staff_book(request: SignedInRequest, location_slug: str) -> HttpResponse:
     location = get_object_or_404(Location, slug=location_slug)
     initial = {}
     if request.GET.get("date"):
@@ -129,7 +131,7 @@ def staff_book(request: HttpRequest, location_slug: str) -> HttpResponse:
 
 
 @staff_required
-def staff_appointment(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_appointment(request: SignedInRequest, pk: int) -> HttpResponse:
     action = Action.UPDATE if request.method == "POST" else Action.VIEW
     appointment = _appointment(request, pk, action)
     location = appointment.location
@@ -176,7 +178,7 @@ def staff_appointment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def staff_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_outcome(request: SignedInRequest, pk: int) -> HttpResponse:
     appointment = _appointment(request, pk, Action.UPDATE)
     try:
         services.record_outcome(appointment, request.POST.get("status", ""))
@@ -189,7 +191,7 @@ def staff_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def staff_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_cancel(request: SignedInRequest, pk: int) -> HttpResponse:
     appointment = _appointment(request, pk, Action.UPDATE)
     try:
         services.cancel(appointment, by=request.user)
@@ -233,7 +235,7 @@ def clinician_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def rotate_feed(request: HttpRequest) -> HttpResponse:
+def rotate_feed(request: SignedInRequest) -> HttpResponse:
     """The clinician replaces their feed address (e.g. after a phone was lost); the old
     address answers 404 at once."""
     clinician = Clinician.objects.filter(user=request.user).first()
@@ -253,7 +255,7 @@ def rotate_feed(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def time_off(request: HttpRequest, location_slug: str) -> HttpResponse:
+def time_off(request: SignedInRequest, location_slug: str) -> HttpResponse:
     """Upcoming leave, closures and extra hours at a location; add or remove one."""
     location = get_object_or_404(Location, slug=location_slug)
     form = ExceptionForm(location, request.POST or None)
@@ -297,7 +299,7 @@ def time_off(request: HttpRequest, location_slug: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def time_off_delete(request: HttpRequest, location_slug: str, pk: int) -> HttpResponse:
+def time_off_delete(request: SignedInRequest, location_slug: str, pk: int) -> HttpResponse:
     location = get_object_or_404(Location, slug=location_slug)
     get_object_or_404(AvailabilityException, pk=pk, location=location).delete()
     messages.success(request, "Removed.")

@@ -15,7 +15,8 @@ An unanswered item meets no comparison (only `answered: false`).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import TypeGuard, cast
 
 from nervepath.science.instruments.model import Condition, DefinitionError, Item
 
@@ -36,7 +37,7 @@ COMBINERS = ("all", "any", "not")
 MISSING = object()
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -58,17 +59,24 @@ def compare(op: str, target: object, value: object) -> bool:
     if op == "not_equals":
         return not same(value, target)
     if op == "in":
-        return any(same(value, t) for t in target)  # type: ignore[attr-defined]
+        return any(same(value, t) for t in _options(target))
     if op in NUMERIC:
-        if not _is_number(value) or not math.isfinite(float(value)):  # type: ignore[arg-type]
+        if not _is_number(value) or not math.isfinite(float(value)):
             return False
-        v, t = float(value), float(target)  # type: ignore[arg-type]
+        v, t = float(value), float(cast(float, target))  # the loader checks it is a number
         return {"gte": v >= t, "gt": v > t, "lte": v <= t, "lt": v < t}[op]
     if op == "contains":
         return isinstance(value, list) and any(same(v, target) for v in value)
     if op == "contains_any":
-        return isinstance(value, list) and any(same(v, t) for v in value for t in target)  # type: ignore[attr-defined]
+        return isinstance(value, list) and any(same(v, t) for v in value for t in _options(target))
     raise ValueError(f"unknown comparison {op!r}")
+
+
+def _options(target: object) -> Iterable[object]:
+    """The list an ``in`` or ``contains_any`` condition names (the loader checks it)."""
+    if not isinstance(target, list | tuple):
+        raise ValueError(f"expected a list of answers to compare with, got {target!r}")
+    return target
 
 
 def evaluate(cond: Condition, answers: Mapping[str, object], value: object = MISSING) -> bool:

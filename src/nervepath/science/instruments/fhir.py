@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from nervepath.science.instruments.model import Condition, Instrument, Item
 
@@ -63,7 +63,7 @@ def _value(inst: Instrument, item: Item, value: object, prefix: str) -> dict[str
             coding["display"] = option.label
         return {f"{prefix}Coding": coding}
     if item.type == "integer":
-        return {f"{prefix}Integer": int(value)}  # type: ignore[call-overload]
+        return {f"{prefix}Integer": int(cast(int, value))}  # scoring checked it is a number
     if item.type == "decimal":
         return {f"{prefix}Decimal": value}
     if item.type == "date_or_year":

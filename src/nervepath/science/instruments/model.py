@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from nervepath.science.stored import StoredVersionError
+
 KINDS = ("severity_scale", "diagnostic", "screen", "clinic_questionnaire", "history")
 ITEM_TYPES = (
     "single_choice",
@@ -298,9 +300,9 @@ def _schema_version(data: Mapping[str, Any], current: int, what: str) -> int:
     """The ``schema_version`` of stored ``data`` (1 when absent); a newer one is refused."""
     raw = data.get("schema_version", 1)
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
-        raise ValueError(f"The stored {what} has an unreadable schema_version {raw!r}.")
+        raise StoredVersionError(f"The stored {what} has an unreadable schema_version {raw!r}.")
     if raw > current:
-        raise ValueError(
+        raise StoredVersionError(
             f"The stored {what} has schema_version {raw}, newer than this code reads "
             f"(up to {current}); upgrade nervepath to read it."
         )

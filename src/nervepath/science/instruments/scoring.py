@@ -12,6 +12,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Mapping
+from typing import TypeGuard
 
 from nervepath.science.instruments.conditions import MISSING, evaluate
 from nervepath.science.instruments.loader import load
@@ -29,7 +30,7 @@ SEVERITY_ORDER = {"urgent": 0, "warning": 1, "info": 2}
 COMPLETE_STATUSES = ("completed", "amended")
 
 
-def _number(value: object) -> bool:
+def _number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -51,9 +52,9 @@ def _check_value(item: Item, value: object) -> object:
             raise AnswerError(item.id, "the same option is chosen twice")
         return list(value)
     if item.type in ("integer", "decimal"):
-        if not _number(value) or not math.isfinite(float(value)):  # type: ignore[arg-type]
+        if not _number(value) or not math.isfinite(float(value)):
             raise AnswerError(item.id, f"expects a number, got {value!r}")
-        number: int | float = value  # type: ignore[assignment]
+        number: int | float = value
         if item.type == "integer":
             if isinstance(number, float):
                 if not number.is_integer():
@@ -159,8 +160,9 @@ def _points(score: Score, item_id: str, value: object) -> float:
             if type(key) is type(value) and key == value:
                 return points
         raise AnswerError(item_id, f"{value!r} has no points in score {score.id}")
-    assert _number(value)
-    return value  # type: ignore[return-value]
+    if not _number(value):
+        raise AnswerError(item_id, f"{value!r} is not a number, so it has no points")
+    return value
 
 
 def _compute(

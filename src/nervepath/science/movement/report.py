@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Self
 
+from nervepath.science.stored import StoredVersionError
+
 __all__ = ["NIGHT_REPORT_SCHEMA_VERSION", "SUMMARY_FIELDS", "MovementRow", "NightReport"]
 
 #: The stored shape of a :class:`NightReport` (the ``schema_version`` key of
@@ -179,9 +181,11 @@ class NightReport:
             raise ValueError(f"A stored night report must be a mapping, not {data!r}.")
         raw = data.get("schema_version", 1)
         if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
-            raise ValueError(f"The stored night report has an unreadable schema_version {raw!r}.")
+            raise StoredVersionError(
+                f"The stored night report has an unreadable schema_version {raw!r}."
+            )
         if raw > NIGHT_REPORT_SCHEMA_VERSION:
-            raise ValueError(
+            raise StoredVersionError(
                 f"The stored night report has schema_version {raw}, newer than this code "
                 f"reads (up to {NIGHT_REPORT_SCHEMA_VERSION}); upgrade nervepath to read it."
             )

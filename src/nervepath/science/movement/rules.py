@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 __all__ = ["AASM_2012", "RULES", "WASM_2016", "ScoringRules", "get_rules"]
 
@@ -79,9 +80,9 @@ class ScoringRules:
     respiratory_before_series: bool = False
     arousal_gap_s: float = 0.5
 
-    def with_(self, **changes: object) -> ScoringRules:
+    def with_(self, **changes: Any) -> ScoringRules:
         """A copy with some thresholds changed."""
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)
 
 
 WASM_2016 = ScoringRules(name="WASM 2016")

@@ -141,9 +141,10 @@ class NerveChange:
     @property
     def latency_change_pct(self) -> float | None:
         change = self.latency_change_ms
-        if change is None:
+        before = self.before.latency_ms
+        if change is None or before is None:
             return None
-        return 100.0 * change / self.before.latency_ms  # type: ignore[operator]
+        return 100.0 * change / before
 
     def describe(self) -> str:
         """e.g. "amplitude +180 % (50 → 140 µV), latency -0.8 ms"."""

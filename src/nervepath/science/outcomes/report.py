@@ -20,7 +20,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from xml.sax.saxutils import escape
 
 __all__ = [
@@ -96,15 +96,20 @@ _FONT_LOCK = threading.Lock()
 _FONTS: dict[str, str] = {}
 
 
+def _flag(n: int) -> Literal[0, 1]:
+    """A bold or italic flag as reportlab's font mapping takes it."""
+    return 1 if n else 0
+
+
 def _fonts() -> dict[str, str]:
     """DejaVu Sans (shipped with matplotlib: the figures' typeface, and it has ≥, ±, µ…)
     embedded as a subset; the standard Helvetica if it cannot be found."""
     with _FONT_LOCK:
         if _FONTS:
             return _FONTS
-        from reportlab.lib.fonts import addMapping  # type: ignore[import-untyped]
-        from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
-        from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
+        from reportlab.lib.fonts import addMapping
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.ttfonts import TTFont
 
         faces = {
             "regular": ("NervepathSans", "DejaVuSans.ttf"),
@@ -124,7 +129,7 @@ def _fonts() -> dict[str, str]:
                 (0, 1): "italic",
                 (1, 1): "bolditalic",
             }.items():
-                addMapping("NervepathSans", bold, italic, faces[face][0])
+                addMapping("NervepathSans", _flag(bold), _flag(italic), faces[face][0])
             _FONTS.update({face: name for face, (name, _) in faces.items()})
         except Exception:  # no matplotlib or no font file: the base-14 fonts always work
             _FONTS.update(
@@ -186,7 +191,7 @@ Block = Heading | Text | Provenance | TableBlock | FigureBlock
 
 
 def _text_width(text: str, font: str, size: float) -> float:
-    from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
+    from reportlab.pdfbase.pdfmetrics import stringWidth
 
     return float(stringWidth(text, font, size))
 
@@ -305,8 +310,8 @@ def _para_text(text: object) -> str:
 
 
 def _pdf_styles(fonts: dict[str, str]) -> dict[str, Any]:
-    from reportlab.lib import colors  # type: ignore[import-untyped]
-    from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
+    from reportlab.lib import colors
+    from reportlab.lib.styles import ParagraphStyle
 
     ink, muted = colors.HexColor("#222222"), colors.HexColor("#555555")
     body = ParagraphStyle(
@@ -360,8 +365,8 @@ def _pdf_styles(fonts: dict[str, str]) -> dict[str, Any]:
 
 
 def _pdf_table(block: TableBlock, fonts: dict[str, str], styles: dict[str, Any]) -> list[Any]:
-    from reportlab import platypus  # type: ignore[import-untyped]
-    from reportlab.lib.enums import TA_CENTER  # type: ignore[import-untyped]
+    from reportlab import platypus
+    from reportlab.lib.enums import TA_CENTER
     from reportlab.lib.styles import ParagraphStyle
 
     ink = styles["ink"]
@@ -414,7 +419,8 @@ def _pdf_table(block: TableBlock, fonts: dict[str, str], styles: dict[str, Any])
     ]
     if has_header:
         rules.append(("LINEBELOW", (0, 0), (-1, 0), 0.5, ink))
-    table.setStyle(platypus.TableStyle(rules))
+    # reportlab's stubs want each style command's exact tuple shape; the list mixes them.
+    table.setStyle(platypus.TableStyle(rules))  # type: ignore[arg-type]
     flow = [platypus.Paragraph(_para_text(block.caption), styles["caption_table"]), table]
     if block.note:
         flow.append(platypus.Paragraph(_para_text(block.note), styles["note"]))
@@ -423,7 +429,7 @@ def _pdf_table(block: TableBlock, fonts: dict[str, str], styles: dict[str, Any])
 
 def _pdf_figure(block: FigureBlock, styles: dict[str, Any], frame: tuple[float, float]) -> Any:
     from reportlab import platypus
-    from reportlab.lib.utils import ImageReader  # type: ignore[import-untyped]
+    from reportlab.lib.utils import ImageReader
 
     caption = platypus.Paragraph(_para_text(block.caption), styles["caption"])
     if not block.png:

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Self
 
+from nervepath.science.stored import StoredVersionError
+
 __all__ = ["ANALYSIS_SCHEMA_VERSION", "AnalysisResult"]
 
 #: The stored shape of an analysis result (its ``schema_version`` key). Version 1 is the
@@ -62,11 +64,11 @@ class AnalysisResult:
             raise ValueError(f"A stored analysis result must be a mapping, not {data!r}.")
         raw = data.get("schema_version", 1)
         if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
-            raise ValueError(
+            raise StoredVersionError(
                 f"The stored analysis result has an unreadable schema_version {raw!r}."
             )
         if raw > ANALYSIS_SCHEMA_VERSION:
-            raise ValueError(
+            raise StoredVersionError(
                 f"The stored analysis result has schema_version {raw}, newer than this code "
                 f"reads (up to {ANALYSIS_SCHEMA_VERSION}); upgrade nervepath to read it."
             )

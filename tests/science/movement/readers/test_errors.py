@@ -16,6 +16,7 @@ from nervepath.science.movement.errors import (
     plain_message,
 )
 from nervepath.science.movement.readers import read_csv, read_night
+from nervepath.science.movement.recording import AccelRecording
 
 
 def test_plain_message_drops_raw_bytes_and_keeps_it_short():
@@ -70,6 +71,7 @@ def test_cwa_cut_mid_block_is_read_with_a_note(tmp_path, wearables):
     path = tmp_path / "cut.cwa"
     path.write_bytes((wearables / "ax3_testfile.cwa").read_bytes()[: 1024 + 512 * 20 + 100])
     rec = read_night(path)
+    assert isinstance(rec, AccelRecording)
     assert rec.n_samples == 20 * 120
     assert any("truncated" in n for n in rec.notes)
 
@@ -204,4 +206,5 @@ def test_csv_gap_is_reported(tmp_path):
 def test_copy_of_real_file_under_other_name_still_reads(tmp_path, wearables):
     path = tmp_path / "NIGHT.CWA"
     shutil.copy(wearables / "ax3_testfile.cwa", path)
-    assert read_night(path).n_samples == 17400
+    rec = read_night(path)
+    assert isinstance(rec, AccelRecording) and rec.n_samples == 17400

@@ -13,6 +13,7 @@ from nervepath.science.movement.readers import (
     read_night,
 )
 from nervepath.science.movement.readers.axivity import corrupt_cwa_blocks
+from nervepath.science.movement.recording import AccelRecording
 
 EXPECTED = {
     # file: (device word, samples, fs)
@@ -33,6 +34,7 @@ EXPECTED = {
 def test_each_real_file_reads_with_plausible_gravity(wearables, name):
     word, n, fs = EXPECTED[name]
     rec = read_night(wearables / name)
+    assert isinstance(rec, AccelRecording)
     assert word in rec.device
     assert rec.n_samples == n
     assert rec.fs == pytest.approx(fs)

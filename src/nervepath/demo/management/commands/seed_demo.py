@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -213,14 +214,14 @@ def _demographics(number: int) -> dict[str, object]:
 class Command(BaseCommand):
     help = "Create the demo clinic (two locations, clinicians, staff, patients, appointments)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=7, help="Random seed for the bookings.")
         parser.add_argument(
             "--no-appointments", action="store_true", help="Reference data and people only."
         )
 
     @transaction.atomic
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         locations = {}
         for data in LOCATIONS:
             loc, _ = Location.objects.update_or_create(slug=data["slug"], defaults=data)
@@ -231,13 +232,15 @@ class Command(BaseCommand):
                     weekday=weekday,
                     defaults={"opens": _t("07:30"), "closes": _t("17:30")},
                 )
-            for name, kind in [
+            for name, resource_kind in [
                 ("Procedure room 1", ResourceKind.PROCEDURE_ROOM),
                 ("Operating room", ResourceKind.OPERATING_ROOM),
                 ("Therapy chair A", ResourceKind.THERAPY_CHAIR),
                 ("Therapy chair B", ResourceKind.THERAPY_CHAIR),
             ]:
-                Resource.objects.get_or_create(location=loc, name=name, defaults={"kind": kind})
+                Resource.objects.get_or_create(
+                    location=loc, name=name, defaults={"kind": resource_kind}
+                )
 
         clinicians = []
         for email, first, last, title, hours in CLINICIANS:
@@ -266,7 +269,7 @@ class Command(BaseCommand):
                 Patient.objects.get_or_create(user=user, defaults=_demographics(number))[0]
             )
 
-        kinds = {}
+        kinds: dict[str, AppointmentType] = {}
         for slug, name, minutes, before, after, resource, online, leg, who in TYPES:
             kind, _ = AppointmentType.objects.update_or_create(
                 slug=slug,
@@ -300,7 +303,7 @@ class Command(BaseCommand):
                 )
 
         if not options["no_appointments"] and not Appointment.objects.exists():
-            rng = random.Random(options["seed"])  # noqa: S311 (demo data, not security)
+            rng = random.Random(int(options["seed"]))  # noqa: S311 (demo data, not security)
             stories = list(zip(patients, STORIES, strict=True))
             for number in range(MORE_PATIENTS):
                 first, last = FIRST_NAMES[number % 20], LAST_NAMES[(number * 7) % 16]
@@ -327,7 +330,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  patient      {email}")
         for email, *_rest, role in STAFF:
             self.stdout.write(f"  {role:<12} {email}")
-        for email, *_rest in CLINICIANS:
+        for email, *_details in CLINICIANS:
             self.stdout.write(f"  clinician    {email}")
         self.stdout.write(
             "Research pages: the researcher; the administrator sees names, so only with "
@@ -352,7 +355,7 @@ class Command(BaseCommand):
             )
         return user
 
-    def _appointments(self, rng, stories, kinds, locations, today):  # type: ignore[no-untyped-def]
+    def _appointments(self, rng, stories, kinds, locations, today):
         """Past visits (completed) and future bookings, placed in real free slots."""
         made = 0
         for patient, story in stories:
@@ -389,7 +392,7 @@ class Command(BaseCommand):
         self._assign_long_term_care(today)
         self.stdout.write(f"Added {made} demo appointments.")
 
-    def _assign_long_term_care(self, today):  # type: ignore[no-untyped-def]
+    def _assign_long_term_care(self, today):
         """Visits confer care for NERVEPATH_CARE_LAPSE_DAYS; the front desk assigns a
         clinician whose demo visits with a patient are older than that (the surgeon of a
         patient followed for more than a year), as the clinic would."""
@@ -416,7 +419,7 @@ class Command(BaseCommand):
                 defaults={"assigned_by": desk},
             )
 
-    def _free_slot(self, rng, kind, loc, day, patient):  # type: ignore[no-untyped-def]
+    def _free_slot(self, rng, kind, loc, day, patient):
         """A slot on ``day`` or the next days on which the patient has nothing booked."""
         for extra in range(7):
             when = day + timedelta(days=extra)

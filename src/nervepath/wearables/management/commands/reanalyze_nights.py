@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--scheduler", help="address of a running Dask scheduler")
         parser.add_argument("--patient", type=int, help="only this patient's record number")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             from dask.distributed import Client, LocalCluster, as_completed
         except ImportError:  # pragma: no cover - dask is an optional extra
@@ -38,7 +39,7 @@ class Command(BaseCommand):
             state__in=[State.QUEUED, State.RUNNING]
         )
         if options["patient"]:
-            analyses = analyses.filter(recording__patient_id=options["patient"])
+            analyses = analyses.filter(recording__patient_id=int(options["patient"]))
         todo = list(analyses.order_by("pk"))
         if not todo:
             self.stdout.write("No finished analysis to run again.")
@@ -48,7 +49,7 @@ class Command(BaseCommand):
             if remote:
                 client = stack.enter_context(Client(options["scheduler"]))
             else:
-                workers = int(options["workers"])  # type: ignore[call-overload]
+                workers = int(options["workers"])
                 if workers < 1:
                     raise CommandError("--workers must be 1 or more.")
                 cluster = stack.enter_context(
@@ -73,7 +74,7 @@ class Command(BaseCommand):
                     future = client.submit(engine.analyze_path, str(copy), pure=False)
                 futures[future] = analysis
             done = failed = 0
-            bar = tqdm(total=len(futures), unit="night file", file=self.stderr._out)  # type: ignore[attr-defined]
+            bar = tqdm(total=len(futures), unit="night file", file=self.stderr._out)
             for future in as_completed(futures):
                 analysis = futures[future]
                 try:

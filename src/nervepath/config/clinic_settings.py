@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The shape of ``settings.NERVEPATH``: one type per key, so mypy checks every reader.
+
+The values and what each means are in ``settings.py``; a key added there is added here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TypedDict
+
+
+class ClinicSettings(TypedDict, total=False):
+    SECOND_LEG_MIN_DAYS: int
+    SLOT_STEP_MINUTES: int
+    CLINIC_NAME: str
+    ALL_CLINICIANS_SEE_ALL: bool
+    CARE_LAPSE_DAYS: int
+    UNCONFIRMED_HOLD_MINUTES: int
+    MANAGE_LINK_GRACE_HOURS: int
+    MAX_DOCUMENT_MB: int
+    MAX_RECORDING_MB: int
+    ANALYSIS_LEASE_SECONDS: int
+    STAFF_IDLE_MINUTES: int
+    PATIENT_IDLE_MINUTES: int
+    SESSION_MAX_HOURS: int
+    RATE_LIMITS: dict[str, tuple[int, int]]  # (requests, seconds) by scope
+    PROXY_COUNT: int
+    INSTRUMENT_WORDING_DIR: Path | None
+    DIARY_DAYS: int
+    RELIEF_THRESHOLD: int
+    CANDIDATE_MIN_DAYS: int
+    DIARY_REMINDER_HOUR: int
+    FOLLOW_UPS: list[str]
+    FOLLOW_UP_TYPE: str
+    FOLLOW_UP_WINDOW_DAYS: int
+    QUESTIONNAIRE_LEAD_DAYS: int
+    OUTCOME_INSTRUMENTS: list[str]
+    ANALYSIS_TIMEOUT_SECONDS: int
+    ANALYSIS_MEMORY_MB: int
+    MAX_FUTURE_ONLINE_VISITS: int
+    NEW_ACCOUNTS_PER_IP_PER_DAY: int
+    UPLOAD_BYTES_PER_PATIENT_PER_DAY: int
+    RESEARCH_MIN_CELL: int
+    ADMINS_DO_RESEARCH: bool
+    RESEARCH_DOWNLOAD_HOURS: int
+    RESEARCH_JOB_LEASE_SECONDS: int
+    EMERGENCY_GRANTS_PER_HOUR: int
