@@ -27,7 +27,7 @@ def configured(clinic):
 def write_irls_wording(folder):
     """A stand-in for a clinic's licensed IRLS wording file (made-up text)."""
     inst = instruments.load("irls")
-    wording = {item.id: f"Clinic text for {item.id}" for item in inst.items}
+    wording: dict[str, object] = {item.id: f"Clinic text for {item.id}" for item in inst.items}
     wording["options"] = {
         item.id: {str(o.value): f"Clinic option {o.value} of {item.id}" for o in item.options}
         for item in inst.items
@@ -67,7 +67,7 @@ def intake(configured, alice, hale, frontdesk, django_capture_on_commit_callback
 
 def form(answers: dict, **extra: str) -> dict:
     """Answers as the questionnaire form posts them."""
-    data: dict = {  # type: ignore[type-arg]
+    data: dict = {
         f"a-{k}": ((v or ["__none__"]) if isinstance(v, list) else str(v))
         for k, v in answers.items()
     }

@@ -52,8 +52,8 @@ def test_an_urgent_symptom_reaches_the_care_team_and_is_acknowledged(
         "slurred_speech": "No",
         "swallowing_difficulty": "Yes",
     }
-    for item, label in answers.items():
-        page.locator(f"#q-{item}").get_by_text(label, exact=True).click()
+    for question, label in answers.items():
+        page.locator(f"#q-{question}").get_by_text(label, exact=True).click()
     page.locator("#q-caffeine_cups input").fill("1")
     page.locator("#q-alcohol_drinks input").fill("0")
     page.locator("#q-medications").get_by_text("None of these").click()

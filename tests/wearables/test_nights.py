@@ -140,9 +140,8 @@ def test_a_night_stored_before_the_schema_version_still_shows(client, alice):
 
 
 def test_night_page_shows_signal_quality_and_scored_time(client, alice):
-    from science.movement.simulate import simulate_emg_night
-
     from nervepath.science.movement import analyze_recording
+    from science.movement.simulate import simulate_emg_night
 
     rec, _ = simulate_emg_night(12, hours=1.5)
     rec.channels["left"][int(600 * rec.fs) : int(900 * rec.fs)] = 0.0  # 5 min flat line

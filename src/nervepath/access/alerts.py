@@ -25,9 +25,12 @@ logger = logging.getLogger(__name__)
 
 def admin_addresses() -> list[str]:
     return sorted(
-        User.objects.filter(role=Role.ADMIN, is_active=True)
+        email
+        for email in User.objects.filter(role=Role.ADMIN, is_active=True)
         .exclude(email="")
+        .exclude(email=None)
         .values_list("email", flat=True)
+        if email
     )
 
 

@@ -24,7 +24,7 @@ CONTACT_FIELDS = [
 PHONE_FIELDS = ("phone", "home_phone", "emergency_contact_phone")
 
 
-class _PhonesMixin(forms.ModelForm):  # type: ignore[type-arg]
+class _PhonesMixin(forms.ModelForm):
     def _clean_phone(self, name: str) -> str:
         return phones.to_e164(self.cleaned_data.get(name, ""))
 

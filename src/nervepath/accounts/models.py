@@ -55,7 +55,10 @@ class User(AbstractUser):
     # Sign-in is by e-mail: the username column is removed (the stubs type it as a field).
     username = None  # type: ignore[assignment]
     # Optional for patients only (a phone-only patient): then empty (NULL), never shared.
-    email = models.EmailField("email address", unique=True, null=True, blank=True)
+    # The stubs type AbstractUser.email as a non-null field; here it may be NULL.
+    email = models.EmailField(  # type: ignore[assignment]
+        "email address", unique=True, null=True, blank=True
+    )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
 
     USERNAME_FIELD = "email"

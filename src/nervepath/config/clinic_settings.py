@@ -46,3 +46,9 @@ class ClinicSettings(TypedDict, total=False):
     RESEARCH_DOWNLOAD_HOURS: int
     RESEARCH_JOB_LEASE_SECONDS: int
     EMERGENCY_GRANTS_PER_HOUR: int
+    IRLS_MODE: str  # "clinician", "self_report" or "off" (docs/safety.md)
+    ON_CALL_EMAIL: str
+    ALERT_ADMIN_EMAIL: str
+    URGENT_ACK_MINUTES: int
+    CLINIC_HOURS: str  # "HH:MM-HH:MM"
+    CLINIC_DAYS: list[str]

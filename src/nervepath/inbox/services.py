@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +27,7 @@ from django.utils import timezone
 
 from nervepath.access import care
 from nervepath.accounts.models import Patient, Role, User
+from nervepath.config.clinic_settings import ClinicSettings
 from nervepath.inbox.mail import send_message
 from nervepath.inbox.models import InboxItem, Kind, Urgency
 
@@ -34,7 +36,7 @@ logger = logging.getLogger(__name__)
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def config() -> dict[str, Any]:
+def config() -> ClinicSettings:
     return settings.NERVEPATH
 
 
@@ -71,9 +73,12 @@ def admin_addresses() -> list[str]:
     if configured:
         return [configured]
     return sorted(
-        User.objects.filter(role=Role.ADMIN, is_active=True)
+        email
+        for email in User.objects.filter(role=Role.ADMIN, is_active=True)
         .exclude(email="")
+        .exclude(email=None)
         .values_list("email", flat=True)
+        if email
     )
 
 
@@ -99,7 +104,7 @@ def raise_flags(patient: Patient, flags: Iterable[Any], *, source: str) -> list[
         if created:
             made.append(item)
             if urgent:
-                transaction.on_commit(lambda pk=item.pk: alert(pk))
+                transaction.on_commit(partial(alert, item.pk))
     return made
 
 

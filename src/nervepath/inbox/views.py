@@ -8,25 +8,26 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from nervepath.access import policy
 from nervepath.access.policy import Scope
+from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit.models import Action
 from nervepath.inbox import services
 from nervepath.inbox.models import InboxItem
 
 
-def _staff(request: HttpRequest) -> None:
-    if request.user.is_patient:  # type: ignore[union-attr]
+def _staff(request: SignedInRequest) -> None:
+    if request.user.is_patient:
         raise PermissionDenied("The inbox is for the clinic's care team.")
     if not policy.role_may(request.user, Scope.CLINICAL):
         raise PermissionDenied("Your role does not see clinical alerts.")
 
 
-def inbox_list(request: HttpRequest) -> HttpResponse:
+def inbox_list(request: SignedInRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     _staff(request)
@@ -43,7 +44,7 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def acknowledge(request: SignedInRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     _staff(request)
@@ -51,7 +52,7 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     if item is None:
         raise Http404("No such inbox item.")
     policy.require(request, item.patient_id, Scope.CLINICAL, action=Action.UPDATE, obj=item)
-    if services.acknowledge(item, request.user):  # type: ignore[arg-type]
+    if services.acknowledge(item, request.user):
         messages.success(request, "Acknowledged; your name and the time are recorded.")
     else:
         messages.info(request, "Someone already acknowledged this item.")

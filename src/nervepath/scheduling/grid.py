@@ -15,7 +15,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from math import ceil
+from typing import Any, cast
 
+from django.db import models
 from django.db.models import Q
 
 from nervepath.accounts.models import Patient
@@ -257,7 +259,10 @@ def _appointments(
         .select_related("user")
         .only("id", "user_id", "user__first_name", "user__last_name", "user__email")
     }
-    cache = Appointment._meta.get_field
+
+    def cache(name: str) -> models.ForeignKey[Any, Any]:
+        return cast("models.ForeignKey[Any, Any]", Appointment._meta.get_field(name))
+
     for a in appointments:
         cache("patient").set_cached_value(a, patients[a.patient_id])
         cache("clinician").set_cached_value(a, by_clinician[a.clinician_id])

@@ -136,7 +136,7 @@ class Clinician(models.Model):
         ordering = ["user__last_name", "user__first_name"]
 
     def __str__(self) -> str:
-        name = self.user.get_full_name() or self.user.email
+        name = self.user.get_full_name() or self.user.email or ""
         return f"{name}, {self.title}" if self.title else name
 
     def calendar_feed_path(self) -> str:

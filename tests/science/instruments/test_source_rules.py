@@ -181,7 +181,7 @@ def test_mpi_rule_cites_both_sources():
 
 # -- MNSI examination ---------------------------------------------------------------------
 
-SIGNS = {
+SIGNS: dict[str, dict[str, float]] = {
     "appearance": {"normal": 0, "abnormal": 1},
     "ulceration": {"absent": 0, "present": 1},
     "ankle_reflex": {"present": 0, "reinforcement": 0.5, "absent": 1},

@@ -176,6 +176,7 @@ def test_direct_reader_gives_edfio_samples_and_annotations(tmp_path, night):
         events + staging(600.0),
     )
     direct, library = read_night(path), _read_edf_with_edfio(path)
+    assert isinstance(direct, EmgRecording) and isinstance(library, EmgRecording)
     assert direct.fs == library.fs and direct.start == library.start
     assert direct.labels == library.labels and direct.notes == library.notes
     for side in ("left", "right"):

@@ -296,7 +296,7 @@ def withdraw(request: SignedInRequest, patient_pk: int, pk: int) -> HttpResponse
 
 
 @staff_only
-def enter(request: HttpRequest, patient_pk: int, instrument_id: str) -> HttpResponse:
+def enter(request: SignedInRequest, patient_pk: int, instrument_id: str) -> HttpResponse:
     """The clinician enters an instrument in the visit: criterion 5, the MPI augmentation
     checklist, the MNSI examination, the JHRLSS, or the IRLS item scores from the
     licensed paper form (recorded as clinician-entered)."""
@@ -314,7 +314,7 @@ def enter(request: HttpRequest, patient_pk: int, instrument_id: str) -> HttpResp
             shown = {i.id for i in inst.items}
             cleaned = services.prune(inst, answers_now, shown)
             if "submit" in request.POST:
-                services.enter(patient, instrument_id, cleaned, by=request.user)  # type: ignore[arg-type]
+                services.enter(patient, instrument_id, cleaned, by=request.user)
                 messages.success(request, f"{inst.title} recorded.")
                 return redirect("assessment:summary", patient.pk)
             answers_now = cleaned

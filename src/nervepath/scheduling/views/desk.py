@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from nervepath.access import policy
 from nervepath.access.policy import Scope
 from nervepath.accounts.models import Patient
+from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit import log as audit
 from nervepath.audit.models import Action
 from nervepath.scheduling import desk, grid, services
@@ -48,7 +49,7 @@ def _day_param(request: HttpRequest, location: Location) -> date:
 
 
 @staff_required
-def staff_home(request: HttpRequest) -> HttpResponse:
+def staff_home(request: SignedInRequest) -> HttpResponse:
     location = desk.home_location(request.user)
     if location is None:
         messages.info(request, "No location is set up yet: add one in the admin.")
@@ -57,7 +58,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def calendar(request: HttpRequest, location_slug: str) -> HttpResponse:
+def calendar(request: SignedInRequest, location_slug: str) -> HttpResponse:
     """The schedule grid: a day with one column per clinician (or per room with
     ``rooms=1``), or a week of one clinician's days (``view=week``)."""
     location = get_object_or_404(Location, slug=location_slug)
@@ -113,8 +114,11 @@ def calendar(request: HttpRequest, location_slug: str) -> HttpResponse:
 
 def _slot_from(request: HttpRequest, location: Location) -> tuple[Clinician, datetime]:
     data = request.POST if request.method == "POST" else request.GET
+    wanted = str(data.get("clinician", ""))
+    if not wanted.isdigit():
+        raise Http404("No such clinician here.")
     clinician = Clinician.objects.filter(
-        pk=data.get("clinician") if str(data.get("clinician", "")).isdigit() else None,
+        pk=int(wanted),
         active=True,
         hours__location=location,
     ).first()
@@ -130,7 +134,7 @@ def _slot_from(request: HttpRequest, location: Location) -> tuple[Clinician, dat
 
 
 @staff_required
-def book(request: HttpRequest, location_slug: str) -> HttpResponse:
+def book(request: SignedInRequest, location_slug: str) -> HttpResponse:
     """Book a free time from the grid: find the patient (search sent as POST), then one
     click on their name books them."""
     location = get_object_or_404(Location, slug=location_slug)
@@ -225,7 +229,7 @@ def book(request: HttpRequest, location_slug: str) -> HttpResponse:
 
 
 @staff_required
-def today(request: HttpRequest, location_slug: str) -> HttpResponse:
+def today(request: SignedInRequest, location_slug: str) -> HttpResponse:
     """Today's patients at a location with their check-in state and waiting times."""
     location = get_object_or_404(Location, slug=location_slug)
     desk.remember_location(request.user, location)
@@ -252,7 +256,7 @@ def today(request: HttpRequest, location_slug: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def check_in(request: HttpRequest, pk: int) -> HttpResponse:
+def check_in(request: SignedInRequest, pk: int) -> HttpResponse:
     appointment = _appointment(request, pk, Action.UPDATE)
     step = request.POST.get("step", "")
     try:
@@ -272,7 +276,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-def day_sheet(request: HttpRequest, location_slug: str, clinician_id: int) -> HttpResponse:
+def day_sheet(request: SignedInRequest, location_slug: str, clinician_id: int) -> HttpResponse:
     """A clinician's day at a location, to print."""
     location = get_object_or_404(Location, slug=location_slug)
     clinician = get_object_or_404(Clinician.objects.select_related("user"), pk=clinician_id)
@@ -287,7 +291,7 @@ def day_sheet(request: HttpRequest, location_slug: str, clinician_id: int) -> Ht
 
 
 @staff_required
-def series(request: HttpRequest, location_slug: str) -> HttpResponse:
+def series(request: SignedInRequest, location_slug: str) -> HttpResponse:
     """Book a course in one step: find the patient, describe the course, check it (clashes
     listed with alternatives, nothing saved), then book every session at once."""
     location = get_object_or_404(Location, slug=location_slug)
@@ -309,7 +313,7 @@ def series(request: HttpRequest, location_slug: str) -> HttpResponse:
         )
     elif step in ("check", "book") and patient is None:
         error = "Choose the patient first."
-    elif step in ("check", "book") and form.is_valid():
+    elif step in ("check", "book") and patient is not None and form.is_valid():
         data = form.cleaned_data
         days = series_service.wanted_days(data["first_day"], data["weekdays"], data["sessions"])
         now = timezone.now()
@@ -317,7 +321,7 @@ def series(request: HttpRequest, location_slug: str) -> HttpResponse:
             data["appointment_type"],
             location,
             data["clinician"],
-            patient,  # type: ignore[arg-type]
+            patient,
             days,
             data["time"],
             now=now,
@@ -332,9 +336,9 @@ def series(request: HttpRequest, location_slug: str) -> HttpResponse:
                         data["appointment_type"],
                         location,
                         data["clinician"],
-                        patient,  # type: ignore[arg-type]
+                        patient,
                         starts,
-                        by=request.user,  # type: ignore[arg-type]
+                        by=request.user,
                     )
                 except BookingError as exc:
                     error = exc.message

@@ -5,6 +5,7 @@ about a thousand cells, and the template language spent most of the page's time 
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import quote
 
 from django.urls import reverse
@@ -15,11 +16,11 @@ from nervepath.scheduling.grid import Cell, Grid
 from nervepath.scheduling.models import Appointment, CheckIn, Status
 
 
-def _clock(moment) -> str:
+def _clock(moment: datetime) -> str:
     return f"{moment:%-I:%M}"
 
 
-def _ampm(moment) -> str:
+def _ampm(moment: datetime) -> str:
     return f"{moment:%-I:%M} {'a.m.' if moment.hour < 12 else 'p.m.'}"
 
 
@@ -37,8 +38,8 @@ def _appointment(a: Appointment, *, rooms: bool, detail: str) -> str:
     extra = ""
     if rooms:
         extra = f" · {escape(str(a.clinician))}"
-    elif a.resource_id:
-        extra = f" · {escape(a.resource.name)}"  # type: ignore[union-attr]
+    elif a.resource is not None:
+        extra = f" · {escape(a.resource.name)}"
     checkin = f" {a.checkin}" if a.checkin else ""
     return (
         f'<a class="block {a.status}{checkin}" data-nav href="{detail.format(pk=a.pk)}">'

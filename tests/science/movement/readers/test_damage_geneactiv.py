@@ -8,6 +8,7 @@ import pytest
 
 from nervepath.science.movement.errors import CorruptFileError
 from nervepath.science.movement.readers import read_night
+from nervepath.science.movement.recording import AccelRecording
 
 from .damage import genea_variants, geneactiv_variants
 
@@ -20,10 +21,16 @@ def _variant(wearables, name, kind, make):
     return next(v for v in make(name, raw) if v.kind == kind)
 
 
-def _read(tmp_path, variant):
+def _read(tmp_path, variant) -> AccelRecording:
     path = tmp_path / "night.bin"
     path.write_bytes(variant.data)
-    return read_night(path)
+    return _accel(path)
+
+
+def _accel(path) -> AccelRecording:
+    rec = read_night(path)
+    assert isinstance(rec, AccelRecording)
+    return rec
 
 
 def test_geneactiv_header_without_pages_is_refused_with_a_sentence(wearables, tmp_path):
@@ -43,7 +50,7 @@ def test_geneactiv_header_without_pages_is_refused_with_a_sentence(wearables, tm
     ],
 )
 def test_damaged_geneactiv_page_is_named_and_marked(wearables, tmp_path, kind, said):
-    intact = read_night(wearables / GENEACTIV)
+    intact = _accel(wearables / GENEACTIV)
     rec = _read(tmp_path, _variant(wearables, GENEACTIV, kind, geneactiv_variants))
     # Only that page (the sixth, sequence number 5) is left out, nothing else.
     assert rec.n_samples == intact.n_samples - 300
@@ -59,7 +66,7 @@ def test_damaged_geneactiv_page_is_named_and_marked(wearables, tmp_path, kind, s
 
 @pytest.mark.parametrize("kind", ["swapped pages", "duplicated page"])
 def test_geneactiv_pages_are_put_back_by_sequence_number(wearables, tmp_path, kind):
-    intact = read_night(wearables / GENEACTIV)
+    intact = _accel(wearables / GENEACTIV)
     rec = _read(tmp_path, _variant(wearables, GENEACTIV, kind, geneactiv_variants))
     np.testing.assert_array_equal(rec.accel, intact.accel)
     np.testing.assert_array_equal(rec.time, intact.time)
@@ -67,7 +74,7 @@ def test_geneactiv_pages_are_put_back_by_sequence_number(wearables, tmp_path, ki
 
 
 def test_zeroed_genea_page_is_reported_and_left_out(wearables, tmp_path):
-    intact = read_night(wearables / GENEA)
+    intact = _accel(wearables / GENEA)
     v = _variant(wearables, GENEA, "zeroed page", genea_variants)
     rec = _read(tmp_path, v)
     # Page 42 held 335 samples; none of them is read as 0 g.
@@ -80,7 +87,7 @@ def test_zeroed_genea_page_is_reported_and_left_out(wearables, tmp_path):
 
 @pytest.mark.parametrize("kind", ["stamps a day ahead", "stamps a day back", "swapped pages"])
 def test_genea_page_off_the_clock_is_left_out_and_time_runs_forward(wearables, tmp_path, kind):
-    intact = read_night(wearables / GENEA)
+    intact = _accel(wearables / GENEA)
     rec = _read(tmp_path, _variant(wearables, GENEA, kind, genea_variants))
     assert np.all(np.diff(rec.time) > 0)
     assert rec.duration == pytest.approx(intact.duration, abs=0.1)

@@ -85,6 +85,7 @@ def test_gt3x_that_is_not_a_zip_is_unsupported(tmp_path):
 
 def test_gt3x_with_zeroed_log_bytes_recovers_what_follows(tmp_path, wearables):
     intact = read_night(wearables / "ISM_Disabled.gt3x")
+    assert isinstance(intact, AccelRecording)
     data = (wearables / "ISM_Disabled.gt3x").read_bytes()
     path = tmp_path / "cut.gt3x"
     # Keep the central directory (end of file) but zero a third of the stored log.
@@ -92,6 +93,7 @@ def test_gt3x_with_zeroed_log_bytes_recovers_what_follows(tmp_path, wearables):
     damaged[20000:40000] = bytes(20000)
     path.write_bytes(bytes(damaged))
     rec = read_night(path)
+    assert isinstance(rec, AccelRecording)
     # The records after the zeroed bytes are read; the zeroed span is marked.
     assert rec.start == intact.start
     assert rec.start + rec.time[-1] == intact.start + intact.time[-1]
@@ -120,12 +122,14 @@ def test_gt3x_with_its_first_records_zeroed_says_the_start_is_lost(tmp_path, wea
 
 def test_gt3x_cut_short_before_its_info_is_read_up_to_the_cut(tmp_path, wearables):
     intact = read_night(wearables / "ggir_actigraph_testfile.gt3x")
+    assert isinstance(intact, AccelRecording)
     data = (wearables / "ggir_actigraph_testfile.gt3x").read_bytes()
     path = tmp_path / "cut.gt3x"
     # Cut in the log, so info.txt (the last member) is lost: the log's parameters
     # record gives the rate, scale and start.
     path.write_bytes(data[: len(data) // 2])
     rec = read_night(path)
+    assert isinstance(rec, AccelRecording)
     assert rec.fs == intact.fs and rec.start == intact.start
     np.testing.assert_array_equal(rec.accel, intact.accel[: rec.n_samples])
     assert 0.4 < rec.n_samples / intact.n_samples < 0.6
