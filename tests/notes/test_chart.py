@@ -18,7 +18,18 @@ def test_problems_allergies_and_vitals_from_the_page(hale_client, alice):  # typ
     url = reverse("notes:chart", args=[alice.pk])
     hale_client.post(url, {"op": "problem", "p-name": "Type 2 diabetes", "p-onset": "2019-04-01"})
     hale_client.post(url, {"op": "allergy", "a-substance": "Penicillin", "a-reaction": "Hives"})
-    hale_client.post(url, {"op": "vitals", "v-measured_on": "2026-01-05", "v-height_cm": "172", "v-weight_kg": "80", "v-systolic": "128", "v-diastolic": "82", "v-hba1c_pct": "7.1"})  # fmt: skip
+    hale_client.post(
+        url,
+        {
+            "op": "vitals",
+            "v-measured_on": "2026-01-05",
+            "v-height_cm": "172",
+            "v-weight_kg": "80",
+            "v-systolic": "128",
+            "v-diastolic": "82",
+            "v-hba1c_pct": "7.1",
+        },
+    )
     problem = alice.problems.get()
     assert problem.name == "Type 2 diabetes" and problem.status == ProblemStatus.ACTIVE
     allergy = alice.allergies.get()
@@ -51,7 +62,17 @@ def test_impossible_vitals_are_refused(alice, hale, values, message):  # type: i
 
 def test_the_front_desk_links_a_referring_doctor_but_cannot_open_the_chart(alice, frontdesk):  # type: ignore[no-untyped-def]
     desk = login(Client(), frontdesk)
-    desk.post(reverse("notes:doctors"), {"name": "Dr Ruth Ellis", "practice": "Poudre Valley", "phone": "970", "fax": "971", "address": "Main St", "secure_email": ""})  # fmt: skip
+    desk.post(
+        reverse("notes:doctors"),
+        {
+            "name": "Dr Ruth Ellis",
+            "practice": "Poudre Valley",
+            "phone": "970",
+            "fax": "971",
+            "address": "Main St",
+            "secure_email": "",
+        },
+    )
     doctor = ReferringDoctor.objects.get()
     response = desk.post(
         reverse("notes:referrals", args=[alice.pk]),
