@@ -189,3 +189,34 @@ def test_the_surgery_page_warns_without_consent_and_shows_it_on_file(
     assert "Consent on file: Consent to decompression surgery" in page
     block_page = staff.get(reverse("pathway:block_new", args=[alice.pk])).content.decode()
     assert "No valid nerve-block consent on file" in block_page
+
+
+def test_a_surgery_visit_says_whether_consent_is_on_file_to_clinicians_only(  # type: ignore[no-untyped-def]
+    alice, hale, frontdesk, clinic, surgery_form
+):
+    from .conftest import visit
+
+    booked = visit(
+        alice, hale, clinic["fort-collins"], "surgery-right", timezone.now() + timedelta(days=7)
+    )
+    url = reverse("scheduling:staff_appointment", args=[booked.pk])
+    staff = login(Client(), hale.user)
+    assert "No valid consent to decompression surgery on file" in staff.get(url).content.decode()
+    consent.sign(
+        surgery_form,
+        typed_name="Alice Archer",
+        signature="",
+        via="tablet",
+        by=hale.user,
+        witness=hale.user,
+    )
+    assert "Consent on file: Consent to decompression surgery" in staff.get(url).content.decode()
+    desk = login(Client(), frontdesk).get(url).content.decode()
+    assert "Consent on file" not in desk and "No valid consent" not in desk
+    left = visit(
+        alice, hale, clinic["fort-collins"], "surgery-left", timezone.now() + timedelta(days=30)
+    )
+    page = staff.get(reverse("scheduling:staff_appointment", args=[left.pk])).content.decode()
+    assert (
+        "No valid consent to decompression surgery on file" in page
+    )  # the right leg's does not cover the left

@@ -39,6 +39,20 @@ def test_the_visit_type_chooses_the_template(todays_visit):  # type: ignore[no-u
     assert NoteTemplate.objects.filter(active=True).count() == 6
 
 
+def test_a_type_without_its_own_template_falls_back_by_treatment(clinic, alice, hale, lindqvist):  # type: ignore[no-untyped-def]
+    from .conftest import visit
+
+    now = timezone.now()
+    laser = visit(alice, lindqvist, clinic["fort-collins"], "laser", now)
+    assert services.template_for(laser).slug == "therapy"
+    surgery = visit(alice, hale, clinic["fort-collins"], "surgery-right", now)
+    assert services.template_for(surgery).slug == "pre-op"
+    linked = NoteTemplate.objects.get(slug="post-op")
+    linked.appointment_types.add(laser.appointment_type)
+    assert services.template_for(laser) == linked
+    assert services.template_for(None).slug == "follow-up"
+
+
 def test_a_new_note_quotes_the_latest_scores_with_their_dates(
     hale_client, alice, irls, todays_visit
 ):  # type: ignore[no-untyped-def]

@@ -295,3 +295,28 @@ def on_file(
         elif not consent.leg or not leg or consent.leg == leg:
             return consent
     return None
+
+
+def visit_notice(request: Any, appointment: Any) -> list[str]:
+    """For a block or surgery visit's staff page: whether a valid consent is on file.
+    Said only to someone who may see the patient's clinical record (audited)."""
+    from nervepath.access import policy
+    from nervepath.access.policy import Scope
+    from nervepath.audit.log import record
+    from nervepath.audit.models import Action
+    from nervepath.scheduling.models import Treatment
+
+    kind = appointment.appointment_type
+    wanted = {Treatment.BLOCK: ConsentKind.BLOCK, Treatment.SURGERY: ConsentKind.SURGERY}
+    if kind.treatment not in wanted:
+        return []
+    if not policy.decide(request.user, appointment.patient_id, Scope.CLINICAL).allowed:
+        return []
+    record(request, Action.VIEW, patient_id=appointment.patient_id, detail="consent on file")
+    found = on_file(appointment.patient_id, wanted[kind.treatment], leg=kind.surgery_leg)
+    label = ConsentKind(wanted[kind.treatment]).label.lower()
+    if found is None:
+        return [f"No valid consent to {label} on file for this visit."]
+    return [
+        f"Consent on file: {found.title}, signed {timezone.localtime(found.signed_at):%b %-d, %Y}."
+    ]  # type: ignore[arg-type]

@@ -20,7 +20,7 @@ from simple_history.models import HistoricalRecords
 from nervepath.accounts.models import Patient, User
 from nervepath.documents.models import Document
 from nervepath.notes import exam
-from nervepath.scheduling.models import Appointment, AppointmentType, Leg, Treatment
+from nervepath.scheduling.models import Appointment, AppointmentType, Leg
 
 _M = TypeVar("_M", bound=models.Model)
 
@@ -46,6 +46,12 @@ class RecordLocked(Exception):
 # -- templates (data the clinic edits in the admin) -------------------------------------
 
 
+class TemplateTreatment(models.TextChoices):
+    BLOCK = "block", "Diagnostic nerve block"
+    SURGERY = "surgery", "Decompression surgery"
+    THERAPY = "therapy", "Therapy (electrical stimulation or laser)"
+
+
 class NoteTemplate(models.Model):
     """What a note for one kind of visit starts with. Chosen for a visit by its
     appointment type (``appointment_types``), else by the type's slug or treatment."""
@@ -57,7 +63,7 @@ class NoteTemplate(models.Model):
     )
     treatment = models.CharField(
         max_length=16,
-        choices=Treatment.choices,
+        choices=TemplateTreatment.choices,
         blank=True,
         help_text="Used for visits of a type that gives this treatment.",
     )

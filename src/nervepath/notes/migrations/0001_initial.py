@@ -614,11 +614,9 @@ class Migration(migrations.Migration):
                     models.CharField(
                         blank=True,
                         choices=[
-                            ("", "Not a treatment"),
                             ("block", "Diagnostic nerve block"),
                             ("surgery", "Decompression surgery"),
-                            ("estim", "Electrical stimulation"),
-                            ("laser", "Laser therapy"),
+                            ("therapy", "Therapy (electrical stimulation or laser)"),
                         ],
                         help_text="Used for visits of a type that gives this treatment.",
                         max_length=16,
@@ -814,11 +812,9 @@ class Migration(migrations.Migration):
                     models.CharField(
                         blank=True,
                         choices=[
-                            ("", "Not a treatment"),
                             ("block", "Diagnostic nerve block"),
                             ("surgery", "Decompression surgery"),
-                            ("estim", "Electrical stimulation"),
-                            ("laser", "Laser therapy"),
+                            ("therapy", "Therapy (electrical stimulation or laser)"),
                         ],
                         help_text="Used for visits of a type that gives this treatment.",
                         max_length=16,
