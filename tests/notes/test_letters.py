@@ -157,3 +157,29 @@ def test_after_surgery_the_letter_names_the_tunnels_and_the_monitoring(
     (section,) = [lines for heading, lines in content.sections if heading == "Surgery"]
     assert "common peroneal" in section[0].lower() and "tibial" in section[0].lower()
     assert "+180 %" in section[0]
+
+
+def test_a_letter_that_cannot_be_recorded_leaves_no_file_behind(
+    signed_note, doctor, hale, monkeypatch
+):  # type: ignore[no-untyped-def]
+    from django.core.files.storage import default_storage
+
+    made = []
+
+    def add_and_remember(*args, **kwargs):  # type: ignore[no-untyped-def]
+        document = letters_add_document(*args, **kwargs)
+        made.append(document.storage_name)
+        return document
+
+    letters_add_document = letters.add_document
+    monkeypatch.setattr(letters, "add_document", add_and_remember)
+
+    def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(letters.Letter, "save", refuse)
+    with pytest.raises(RuntimeError):
+        letters.write_letter(signed_note, doctor=doctor, by=hale.user, mail=False)
+    (name,) = made
+    assert not default_storage.exists(name)
+    assert not Document.objects.filter(kind=Kind.LETTER).exists()

@@ -13,6 +13,7 @@ import binascii
 import io
 from typing import Any
 
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
@@ -180,7 +181,11 @@ def _store(consent: Consent, by: User) -> None:
     )
     consent.document = document
     consent.status = ConsentStatus.SIGNED
-    authored(consent, by).save()
+    try:
+        authored(consent, by).save()
+    except Exception:
+        default_storage.delete(document.storage_name)
+        raise
 
 
 def sign(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -159,26 +160,32 @@ def write_letter(
     upload = SimpleUploadedFile("letter.pdf", body, content_type="application/pdf")
     upload.detected_type = "application/pdf"  # type: ignore[attr-defined]
     send = bool(mail and doctor.secure_email)
-    with transaction.atomic():
-        document = add_document(
-            note.patient,
-            upload,
-            kind=Kind.LETTER,
-            title=f"Letter to {doctor.name} about the visit of {note.visit_date:%b %-d, %Y}",
-            by=by,
-        )
-        letter = Letter(
-            note=note,
-            patient_id=note.patient_id,
-            doctor=doctor,
-            template=template,
-            document=document,
-            delivery=LetterDelivery.MAIL if send else LetterDelivery.PRINT,
-            sent_to=doctor.secure_email if send else "",
-            sent_at=timezone.now() if send else None,
-            created_by=by,
-        )
-        authored(letter, by).save()
-        if send:
-            transaction.on_commit(lambda: send_letter(letter, body))
+    document = None
+    try:
+        with transaction.atomic():
+            document = add_document(
+                note.patient,
+                upload,
+                kind=Kind.LETTER,
+                title=f"Letter to {doctor.name} about the visit of {note.visit_date:%b %-d, %Y}",
+                by=by,
+            )
+            letter = Letter(
+                note=note,
+                patient_id=note.patient_id,
+                doctor=doctor,
+                template=template,
+                document=document,
+                delivery=LetterDelivery.MAIL if send else LetterDelivery.PRINT,
+                sent_to=doctor.secure_email if send else "",
+                sent_at=timezone.now() if send else None,
+                created_by=by,
+            )
+            authored(letter, by).save()
+            if send:
+                transaction.on_commit(lambda: send_letter(letter, body))
+    except Exception:
+        if document is not None:  # the row went with the transaction: the bytes go too
+            default_storage.delete(document.storage_name)
+        raise
     return letter
