@@ -221,3 +221,14 @@ def test_every_change_is_in_the_history(alice, hale, todays_visit):  # type: ign
     assert [h.history_type for h in history] == ["+", "~", "~"]
     assert {h.history_user for h in history} == {hale.user}
     assert history[-1].status == NoteStatus.SIGNED
+
+
+@pytest.mark.parametrize("raw", ["²", "12a", "9" * 30, "-1"])
+def test_a_malformed_visit_or_row_id_is_404_not_an_error(hale_client, alice, raw):  # type: ignore[no-untyped-def]
+    assert (
+        hale_client.get(reverse("notes:new", args=[alice.pk]), {"appointment": raw}).status_code
+        == 404
+    )
+    chart = reverse("notes:chart", args=[alice.pk])
+    response = hale_client.post(chart, {"op": "problem_status", "id": raw, "status": "resolved"})
+    assert response.status_code == 404

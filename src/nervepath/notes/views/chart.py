@@ -97,4 +97,4 @@ def chart_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _id(request: HttpRequest) -> int:
     raw = request.POST.get("id", "")
-    return int(raw) if raw.isdigit() and len(raw) < 18 else 0
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 18 else 0

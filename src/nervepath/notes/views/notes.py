@@ -34,7 +34,7 @@ from nervepath.scheduling.models import Appointment, Status
 def _appointment(patient: Any, raw: str) -> Appointment | None:
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise Http404("No such visit.")
     return get_object_or_404(
         Appointment.objects.exclude(status=Status.CANCELLED).select_related(

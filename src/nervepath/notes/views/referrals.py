@@ -76,7 +76,7 @@ def patient_referrals(request: HttpRequest, pk: int) -> HttpResponse:
             raw = request.POST.get("id", "")
             referral = get_object_or_404(
                 PatientReferral,
-                pk=int(raw) if raw.isdigit() and len(raw) < 18 else 0,
+                pk=int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 18 else 0,
                 patient=patient,
                 ended_on__isnull=True,
             )
