@@ -32,6 +32,13 @@ CLINICAL_MODELS: list[str] = [
     "pathway.surgery",
     "pathway.monitoringreading",
     "pathway.followup",
+    "notes.visitnote",
+    "notes.addendum",
+    "notes.problem",
+    "notes.allergy",
+    "notes.vitals",
+    "notes.letter",
+    "notes.consent",
 ]
 
 QUESTIONNAIRE_MARKER = "Marker-side-effect-7f3a9c"
@@ -141,6 +148,7 @@ def make_clinical_records(patient: Patient) -> list[str]:
     markers += ["MARKER-SURGERY-8B", "MARKER-COMPLICATION-2E", "141.7"]
 
     markers += _therapy_and_medication(patient)
+    markers += _notes(patient)
     return markers
 
 
@@ -188,3 +196,87 @@ def _therapy_and_medication(patient: Patient) -> list[str]:
         med, dose="0.25", unit="mg", frequency="at bedtime", on=today, reason="walk", by=clinician
     )
     return markers
+
+
+NOTE_MARKERS = [
+    "MARKER-REASON-1N",
+    "MARKER-HISTORY-2N",
+    "MARKER-EXAM-3N",
+    "MARKER-ASSESS-4N",
+    "MARKER-PLAN-5N",
+    "MARKER-DRAFT-6N",
+    "MARKER-ADDENDUM-7N",
+    "MARKER-WHY-8N",
+    "MARKER-PROBLEM-9N",
+    "MARKER-ALLERGEN-AN",
+    "MARKER-REACTION-BN",
+    "MARKER-SIGNED-NAME-CN",
+    "217/133",
+]
+
+
+def _notes(patient: Patient) -> list[str]:
+    """A signed note with an addendum and a letter, a draft, a problem, an allergy,
+    vitals, and a signed and a waiting consent, each free-text field a marker. Made once
+    per patient (the maker may run twice)."""
+    from nervepath.accounts.models import Role, User
+    from nervepath.notes import chart, consent, letters, services
+    from nervepath.notes.models import (
+        ConsentTemplate,
+        NoteTemplate,
+        PatientReferral,
+        ReferringDoctor,
+        VisitNote,
+    )
+
+    if VisitNote.objects.filter(patient=patient).exists():
+        return NOTE_MARKERS
+    clinician = User.objects.filter(role=Role.CLINICIAN, last_name="Hale").get()
+    template = NoteTemplate.objects.get(slug="follow-up")
+    note = services.start_note(patient, template=template, author=clinician)
+    services.save_draft(
+        note,
+        texts={
+            "reason": "MARKER-REASON-1N",
+            "present_history": "MARKER-HISTORY-2N",
+            "examination_text": "MARKER-EXAM-3N",
+            "assessment": "MARKER-ASSESS-4N",
+            "plan": "MARKER-PLAN-5N",
+        },
+        examination={"left": {"tunnels": {"tibial": {"tinel": "positive"}}}},
+        by=clinician,
+    )
+    note = services.sign(note, by=clinician)
+    services.add_addendum(note, text="MARKER-ADDENDUM-7N", reason="MARKER-WHY-8N", by=clinician)
+    draft = services.start_note(patient, template=template, author=clinician)
+    services.save_draft(draft, texts={"plan": "MARKER-DRAFT-6N"}, examination={}, by=clinician)
+    doctor = ReferringDoctor.objects.create(name="Dr Walk Referrer", practice="Walk Practice")
+    PatientReferral.objects.create(
+        patient=patient, doctor=doctor, since=timezone.localdate(), created_by=clinician
+    )
+    letters.write_letter(note, doctor=doctor, by=clinician, mail=False)
+    chart.add_problem(patient, name="MARKER-PROBLEM-9N", onset=None, by=clinician)
+    chart.add_allergy(
+        patient, substance="MARKER-ALLERGEN-AN", reaction="MARKER-REACTION-BN", by=clinician
+    )
+    chart.record_vitals(
+        patient,
+        values={"systolic": 217, "diastolic": 133, "hba1c_pct": "8.8"},
+        measured_on=None,
+        by=clinician,
+    )
+    signed = consent.request_consent(
+        patient, template=ConsentTemplate.objects.get(slug="nerve-block"), by=clinician
+    )
+    consent.sign(
+        signed,
+        typed_name="MARKER-SIGNED-NAME-CN",
+        signature="",
+        via="tablet",
+        by=clinician,
+        witness=clinician,
+    )
+    consent.request_consent(
+        patient, template=ConsentTemplate.objects.get(slug="therapy"), by=clinician
+    )
+    return NOTE_MARKERS

@@ -337,3 +337,46 @@ def test_the_queries_do_not_grow_with_the_cohort(records, procedure, django_asse
         deidentified_zip(selection, definition_lines=[], snapshot_at=SNAPSHOT, code_version="t")
     with django_assert_max_num_queries(15):
         fhir_bulk_zip(selection, snapshot_at=SNAPSHOT)
+
+
+def test_the_leg_examination_of_signed_notes_is_exported_coded(records, hale):
+    """Tinel at the fibular neck before surgery, for instance, as codes by leg and day;
+    the note's text and drafts stay home."""
+    from nervepath.notes import services as notes
+    from nervepath.notes.models import NoteTemplate
+
+    template = NoteTemplate.objects.get(slug="pre-op")
+    before = notes.start_note(
+        records.alice, template=template, author=hale.user, on=records.index - timedelta(days=30)
+    )
+    notes.save_draft(
+        before,
+        texts={"plan": f"Decompression {FREETEXT}", "assessment": FREETEXT},
+        examination={
+            "right": {
+                "tunnels": {"common_peroneal": {"tinel": "positive", "tenderness": "yes"}},
+                "monofilament": 7,
+                "strength": {"dorsiflexion": 4},
+            }
+        },
+        by=hale.user,
+    )
+    notes.sign(before, by=hale.user)
+    draft = notes.start_note(records.alice, template=template, author=hale.user)
+    notes.save_draft(draft, texts={}, examination={"left": {"vibration": "absent"}}, by=hale.user)
+    files = csv_zip(cohorts.select({"procedure": "decompression"}))
+    alice, _bob = codes(records)
+    rows = table(files, "examinations.csv")
+    assert [(r["study_code"], r["examination_number"], r["day"], r["leg"]) for r in rows] == [
+        (alice, "1", "-30", "right")
+    ]
+    (row,) = rows
+    assert row["common_peroneal_tinel"] == "positive"
+    assert row["common_peroneal_tenderness"] == "yes"
+    assert row["tibial_tinel"] == "not_tested"
+    assert row["monofilament_felt"] == "7" and row["mrc_dorsiflexion"] == "4"
+    assert row["mrc_eversion"] == ""
+    assert not any(FREETEXT in text for text in files.values())
+    dictionary = table(files, "data_dictionary.csv")
+    described = {r["column"] for r in dictionary if r["file"] == "examinations.csv"}
+    assert set(rows[0]) == described

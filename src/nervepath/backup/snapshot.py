@@ -49,8 +49,15 @@ MANIFEST = "manifest.json"
 _READ = 1024 * 1024
 # Tables that ``migrate`` fills by itself (post_migrate signals): a target holding only
 # these rows counts as empty, and restore replaces them with the archive's own rows so
-# that ids stay the same.
-FILLED_BY_MIGRATE = ("auth.permission", "contenttypes.contenttype")
+# that ids stay the same. The notes app's starting templates come from a data migration
+# (nervepath/notes/defaults.py).
+FILLED_BY_MIGRATE = (
+    "auth.permission",
+    "contenttypes.contenttype",
+    "notes.notetemplate",
+    "notes.lettertemplate",
+    "notes.consenttemplate",
+)
 
 
 class _Encoder(DjangoJSONEncoder):
@@ -356,7 +363,7 @@ def load(unpacked: Unpacked, using: str = "default") -> None:
     try:
         with transaction.atomic(using=using):
             with connection.cursor() as cursor:
-                # The rows migrate made (permissions, content types) give way to the
+                # The rows migrate made (permissions, content types, templates) give way to the
                 # archive's, so every foreign key keeps pointing at the same id.
                 for label in FILLED_BY_MIGRATE:
                     table = connection.ops.quote_name(by_label[label]._meta.db_table)

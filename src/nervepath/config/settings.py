@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "nervepath.inbox",
     "nervepath.assessment",
     "nervepath.wearables",
+    "nervepath.notes",
     "nervepath.pathway",
     "nervepath.research",
     # The demo clinic (seed_demo, demo_totp): the top of the layers, importing any app.

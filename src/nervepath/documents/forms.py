@@ -4,7 +4,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
-from nervepath.documents.models import Kind
+from nervepath.documents.models import MADE_BY_CLINIC, Kind
 
 # The first bytes of each accepted type (its "magic number"); the browser's claimed type
 # and the file name are not trusted.
@@ -23,7 +23,11 @@ def sniff(head: bytes) -> str | None:
 
 
 class DocumentForm(forms.Form):
-    kind = forms.ChoiceField(choices=Kind.choices, initial=Kind.OTHER, label="What is it")
+    kind = forms.ChoiceField(
+        choices=[(k, label) for k, label in Kind.choices if k not in MADE_BY_CLINIC],
+        initial=Kind.OTHER,
+        label="What is it",
+    )
     title = forms.CharField(max_length=200, label="Short description")
     file = forms.FileField(label="File (PDF, PNG or JPEG)")
 

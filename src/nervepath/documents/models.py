@@ -17,6 +17,12 @@ class Kind(models.TextChoices):
     LAB = "lab", "Lab result (e.g. ferritin, HbA1c)"
     IMAGING = "imaging", "Imaging or nerve study report"
     OTHER = "other", "Other"
+    # Made by the clinic (notes app), never offered for an upload.
+    LETTER = "letter", "Letter from the clinic"
+    CONSENT = "consent", "Signed consent form"
+
+
+MADE_BY_CLINIC = (Kind.LETTER, Kind.CONSENT)
 
 
 class Document(models.Model):

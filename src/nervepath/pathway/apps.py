@@ -8,7 +8,9 @@ class PathwayConfig(AppConfig):
     verbose_name = "Care pathway"
 
     def ready(self) -> None:
+        from nervepath.notes.letters import register_letter_section
         from nervepath.pathway import signals  # noqa: F401 (follow-ups and therapy sessions)
+        from nervepath.pathway.letters import surgery_section
         from nervepath.pathway.surgery import follow_up_plan
         from nervepath.pathway.timeline import register_source, register_treatment_events
         from nervepath.pathway.timeline.sources import (
@@ -22,6 +24,8 @@ class PathwayConfig(AppConfig):
             visits,
         )
 
+        # Letters to the referring doctor name the tunnels released and the monitoring.
+        register_letter_section("surgery", surgery_section)
         follow_up_plan()  # a malformed NERVEPATH_FOLLOW_UPS stops the app at start
         # The course of care's lanes, one source per kind of record. Visits,
         # questionnaires and nights belong to scheduling, assessment and wearables, which

@@ -30,6 +30,8 @@ from typing import Any
 from django.utils import timezone
 
 from nervepath.exports import safe_cell
+from nervepath.notes import exam
+from nervepath.notes.models import NoteStatus, VisitNote
 from nervepath.pathway.drugs import classify
 from nervepath.pathway.medications import COMMON_UNITS
 from nervepath.pathway.models import (
@@ -328,6 +330,29 @@ FILES: dict[str, list[Column]] = {
             f"choices; ages of 90 and over as {OVER_CAP}). Free-text and date items are "
             "never exported.",
         ),
+    ],
+    "examinations.csv": [
+        CODE,
+        Column(
+            "examination_number",
+            "integer",
+            "",
+            "Order of the patient's signed visit notes with a leg examination",
+        ),
+        _day_col("day", "Day of the visit"),
+        Column("leg", "code", "", "Leg examined", "left, right"),
+        *[
+            Column(
+                name,
+                "code"
+                if name != "monofilament_felt" and not name.startswith("mrc_")
+                else "integer",
+                "",
+                what,
+                allowed,
+            )
+            for name, what, allowed in exam.RESEARCH_COLUMNS
+        ],
     ],
     "nights.csv": [
         CODE,
@@ -754,6 +779,34 @@ def _answers(x: _Export) -> list[list[Any]]:
     return rows
 
 
+def _examinations(x: _Export) -> list[list[Any]]:
+    """The structured leg examination of each signed visit note, one row per leg examined
+    (codes and numbers only: the note's text is never read)."""
+    notes = [
+        row
+        for row in rows_of(
+            VisitNote, x.ids, ("patient_id", "id", "visit_date", "examination", "status")
+        )
+        if row[4] == NoteStatus.SIGNED
+    ]
+    examined = [
+        (pid, nid, day, data)
+        for pid, nid, day, data, _status in notes
+        if any(exam.is_recorded((data or {}).get(leg) or {}) for leg in exam.LEGS)
+    ]
+    number = _ordinals((pid, (day, nid), nid) for pid, nid, day, _data in examined)
+    rows = []
+    for pid, nid, day, data in examined:
+        for leg in exam.LEGS:
+            found = (data or {}).get(leg) or {}
+            if not exam.is_recorded(found):
+                continue
+            rows.append(
+                [x.codes[pid], number[nid], x.day(pid, day), leg, *exam.research_row(found, leg)]
+            )
+    return sorted(rows, key=lambda r: (r[0], r[1], r[3]))
+
+
 def _nights(x: _Export) -> list[list[Any]]:
     rows = []
     for pid, night_of, *metrics in rows_of(
@@ -776,6 +829,7 @@ BUILDERS: dict[str, Callable[[_Export], list[list[Any]]]] = {
     "visits.csv": _visits,
     "scores.csv": _scores,
     "answers.csv": _answers,
+    "examinations.csv": _examinations,
     "nights.csv": _nights,
 }
 
@@ -824,7 +878,8 @@ De-identification (HIPAA Safe Harbor, 45 CFR 164.514(b)(2)):
   no database id, UUID, file name, device serial or URL is exported. Orders within a
   patient (surgery_number, block_number, ...) are counted afresh in each export.
 - Free text is never exported: surgical findings and complications (only whether any
-  were recorded), notes, reasons, side effects, medication frequency text,
+  were recorded), visit notes (only the coded leg examination of signed notes), notes,
+  reasons, side effects, medication frequency text,
   questionnaire items of type text, and date items.
 - No clinician, staff member or place of care is named.
 The recipient must not try to re-identify anyone, alone or with other data.

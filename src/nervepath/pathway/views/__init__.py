@@ -30,3 +30,18 @@ def clinical_patient(request: HttpRequest, pk: int, *, action: str = Action.VIEW
 def portal_patient(request: HttpRequest, *, action: str = Action.VIEW) -> Patient:
     """The signed-in patient's own record for a portal page (404 without one)."""
     return policy.own_patient(request, Scope.CLINICAL, action=action)
+
+
+def consent_check(
+    patient: Patient, kind: str, *, leg: str = "", tunnels: object = ()
+) -> dict[str, object]:
+    """Whether a valid consent covers this treatment (notes' consent forms), for the
+    block and surgery pages."""
+    from nervepath.notes import consent
+
+    found = consent.on_file(patient, kind, leg=leg, tunnels=tunnels)
+    what = {"surgery": "surgery", "block": "nerve-block"}.get(kind, kind)
+    detail = ""
+    if kind == "surgery" and leg:
+        detail = f"{leg} leg"
+    return {"consent": found, "what": what, "detail": detail}

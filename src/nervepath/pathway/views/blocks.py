@@ -25,7 +25,7 @@ from nervepath.audit.models import Action
 from nervepath.pathway import blocks
 from nervepath.pathway.errors import PathwayError
 from nervepath.pathway.models import Decision, Nerve, NerveBlock, ReliefEntry
-from nervepath.pathway.views import clinical_patient
+from nervepath.pathway.views import clinical_patient, consent_check
 from nervepath.scheduling.models import Leg
 from nervepath.science.nerves.relief import ReliefSummary
 
@@ -196,7 +196,7 @@ def block_new(request: SignedInRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "pathway/blocks/new.html",
-        {"patient": patient, "form": form},
+        {"patient": patient, "form": form, "consent_check": consent_check(patient, "block")},
         status=status,
     )
 

@@ -28,7 +28,7 @@ from nervepath.pathway.errors import PathwayError
 from nervepath.pathway.forms import parse_id
 from nervepath.pathway.models import Nerve, Phase, Surgery, SurgeryStatus
 from nervepath.pathway.surgery_forms import ImportForm, OtherLegForm, ReadingsForm, SurgeryForm
-from nervepath.pathway.views import clinical_patient
+from nervepath.pathway.views import clinical_patient, consent_check
 from nervepath.scheduling.models import Appointment, Leg, Status
 from nervepath.scheduling.views.common import slot_days
 
@@ -109,6 +109,11 @@ def surgery_new(request: SignedInRequest, pk: int) -> HttpResponse:
             "form": form,
             "appointment": appointment,
             "appointments": _surgery_appointments(patient),
+            "consent_check": consent_check(
+                patient,
+                "surgery",
+                leg=appointment.appointment_type.surgery_leg if appointment else "",
+            ),
         },
         status=400 if posted else 200,
     )
@@ -262,5 +267,8 @@ def surgery_detail(request: SignedInRequest, pk: int, surgery_pk: int) -> HttpRe
         "slots_error": slots_error,
         "history": _history(surgery),
         "today": timezone.localdate(),
+        "consent_check": consent_check(
+            patient, "surgery", leg=surgery.leg, tunnels=surgery.tunnels
+        ),
     }
     return render(request, "pathway/surgery/detail.html", context, status=400 if posted else 200)

@@ -38,6 +38,7 @@ from nervepath.scheduling.models import (
     Source,
     Status,
 )
+from nervepath.scheduling.notices import visit_notices
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -171,6 +172,7 @@ def staff_appointment(request: SignedInRequest, pk: int) -> HttpResponse:
             "appointment": appointment,
             "form": form,
             "started": appointment.starts_at <= timezone.now(),
+            "notices": visit_notices(request, appointment),
         },
         status=status,
     )

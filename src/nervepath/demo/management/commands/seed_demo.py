@@ -10,6 +10,7 @@ import random
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +21,7 @@ from nervepath.demo import assessment as demo_questionnaires
 from nervepath.demo import pathway as demo_pathways
 from nervepath.demo import research as demo_research
 from nervepath.demo import wearables as demo_nights
+from nervepath.notes import defaults as notes_defaults
 from nervepath.scheduling import availability
 from nervepath.scheduling.models import (
     Appointment,
@@ -222,6 +224,8 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
+        # The note, letter and consent templates (a flushed database has lost them).
+        notes_defaults.install(django_apps)
         locations = {}
         for data in LOCATIONS:
             loc, _ = Location.objects.update_or_create(slug=data["slug"], defaults=data)

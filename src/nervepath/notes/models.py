@@ -1,0 +1,455 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The clinician's notes as records.
+
+Every model keeps its full history (django-simple-history) and carries the patient (or
+hangs from a row that does), so the access policy decides on it as on any clinical
+record. A signed note and a completed consent are never rewritten: ``save`` refuses a
+change of their content, as the last guard behind the services that check first.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from nervepath.accounts.models import Patient, User
+from nervepath.documents.models import Document
+from nervepath.notes import exam
+from nervepath.scheduling.models import Appointment, AppointmentType, Leg
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+def authored(obj: _M, user: User | None) -> _M:
+    """Name ``user`` as the author of ``obj``'s next save in its history."""
+    if user is not None:
+        obj._history_user = user  # type: ignore[attr-defined]
+    return obj
+
+
+def validate_examination(value: Any) -> None:
+    try:
+        exam.clean(value)
+    except exam.ExamError as error:
+        raise ValidationError(str(error)) from None
+
+
+class RecordLocked(Exception):
+    """A signed note or a completed consent was about to be rewritten."""
+
+
+# -- templates (data the clinic edits in the admin) -------------------------------------
+
+
+class TemplateTreatment(models.TextChoices):
+    BLOCK = "block", "Diagnostic nerve block"
+    SURGERY = "surgery", "Decompression surgery"
+    THERAPY = "therapy", "Therapy (electrical stimulation or laser)"
+
+
+class NoteTemplate(models.Model):
+    """What a note for one kind of visit starts with. Chosen for a visit by its
+    appointment type (``appointment_types``), else by the type's slug or treatment."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    appointment_types = models.ManyToManyField(
+        AppointmentType, blank=True, related_name="note_templates"
+    )
+    treatment = models.CharField(
+        max_length=16,
+        choices=TemplateTreatment.choices,
+        blank=True,
+        help_text="Used for visits of a type that gives this treatment.",
+    )
+    reason = models.TextField(blank=True, help_text="Starting text of the reason for visit.")
+    present_history = models.TextField(
+        "history", blank=True, help_text="Starting text of the history."
+    )
+    examination = models.TextField(blank=True, help_text="Starting text of the examination.")
+    assessment = models.TextField(blank=True, help_text="Starting text of the assessment.")
+    plan = models.TextField(blank=True, help_text="Starting text of the plan.")
+    with_leg_examination = models.BooleanField(default=True)
+    active = models.BooleanField(default=True)
+    order = models.PositiveSmallIntegerField(default=100)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LetterTemplate(models.Model):
+    """The words around a letter's findings: greeting, opening and closing."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    opening = models.TextField(help_text="{patient} and {visit_date} are filled in.")
+    closing = models.TextField()
+    active = models.BooleanField(default=True)
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# -- the visit note ---------------------------------------------------------------------
+
+
+class NoteStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SIGNED = "signed", "Signed"
+
+
+CONTENT_FIELDS = (
+    "reason",
+    "present_history",
+    "examination_text",
+    "examination",
+    "assessment",
+    "plan",
+)
+
+
+class VisitNote(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="visit_notes")
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="notes"
+    )
+    template = models.ForeignKey(NoteTemplate, on_delete=models.PROTECT, related_name="+")
+    visit_type = models.CharField(max_length=100)
+    visit_date = models.DateField()
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=8, choices=NoteStatus.choices, default=NoteStatus.DRAFT)
+    reason = models.TextField("reason for visit", blank=True, max_length=4000)
+    present_history = models.TextField("history", blank=True, max_length=20000)
+    examination_text = models.TextField("examination", blank=True, max_length=20000)
+    examination = models.JSONField(
+        "leg examination", default=exam.blank, validators=[validate_examination]
+    )
+    assessment = models.TextField(blank=True, max_length=20000)
+    plan = models.TextField(blank=True, max_length=20000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-visit_date", "-id"]
+        indexes = [models.Index(fields=["patient", "visit_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.visit_type} note, {self.visit_date:%b %-d, %Y}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            stored = VisitNote.objects.filter(pk=self.pk).values(*CONTENT_FIELDS, "status").first()
+            if stored is not None and stored["status"] == NoteStatus.SIGNED:
+                if self.status != NoteStatus.SIGNED or any(
+                    stored[f] != getattr(self, f) for f in CONTENT_FIELDS
+                ):
+                    raise RecordLocked("A signed note is locked; add an addendum instead.")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("notes:note", args=[self.patient_id, self.pk])
+
+    @property
+    def signed(self) -> bool:
+        return self.status == NoteStatus.SIGNED
+
+
+class Addendum(models.Model):
+    """A correction or addition to a signed note: who, when and why."""
+
+    note = models.ForeignKey(VisitNote, on_delete=models.PROTECT, related_name="addenda")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(max_length=8000)
+    reason = models.CharField("why", max_length=300)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "addenda"
+
+    def __str__(self) -> str:
+        return f"Addendum of {self.created_at:%b %-d, %Y}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and Addendum.objects.filter(pk=self.pk).exists():
+            raise RecordLocked("An addendum is never rewritten; add another.")
+        super().save(*args, **kwargs)
+
+
+# -- problem list, allergies, vitals -----------------------------------------------------
+
+
+class ProblemStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Problem(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="problems")
+    name = models.CharField(max_length=200)
+    onset = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=8, choices=ProblemStatus.choices, default=ProblemStatus.ACTIVE
+    )
+    resolved_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["status", "-onset", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AllergyStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    INACTIVE = "inactive", "No longer"
+
+
+class Allergy(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="allergies")
+    substance = models.CharField(max_length=120)
+    reaction = models.CharField(max_length=300)
+    status = models.CharField(
+        max_length=8, choices=AllergyStatus.choices, default=AllergyStatus.ACTIVE
+    )
+    noted_on = models.DateField()
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["status", "substance"]
+        verbose_name_plural = "allergies"
+
+    def __str__(self) -> str:
+        return self.substance
+
+
+class Vitals(models.Model):
+    """One visit's measurements; the rows of a patient are the history."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="vitals")
+    note = models.ForeignKey(
+        VisitNote, on_delete=models.SET_NULL, null=True, blank=True, related_name="vitals"
+    )
+    measured_on = models.DateField()
+    height_cm = models.DecimalField(
+        max_digits=4, decimal_places=1, null=True, blank=True,
+        validators=[MinValueValidator(50), MaxValueValidator(250)],
+    )  # fmt: skip
+    weight_kg = models.DecimalField(
+        max_digits=4, decimal_places=1, null=True, blank=True,
+        validators=[MinValueValidator(20), MaxValueValidator(400)],
+    )  # fmt: skip
+    systolic = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(50), MaxValueValidator(300)]
+    )
+    diastolic = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(20), MaxValueValidator(200)]
+    )
+    hba1c_pct = models.DecimalField(
+        "HbA1c (%)", max_digits=3, decimal_places=1, null=True, blank=True,
+        validators=[MinValueValidator(3), MaxValueValidator(20)],
+    )  # fmt: skip
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-measured_on", "-id"]
+        verbose_name_plural = "vitals"
+
+    def __str__(self) -> str:
+        return f"Vitals of {self.measured_on:%b %-d, %Y}"
+
+
+# -- referring doctors and letters ------------------------------------------------------
+
+
+class ReferringDoctor(models.Model):
+    name = models.CharField(max_length=120)
+    practice = models.CharField(max_length=160, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    fax = models.CharField(max_length=32, blank=True)
+    address = models.TextField(blank=True, max_length=500)
+    secure_email = models.EmailField(
+        blank=True, help_text="A secure (e.g. Direct) address: letters are sent there."
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "practice"]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.practice}" if self.practice else self.name
+
+
+class PatientReferral(models.Model):
+    """A patient's referring doctor (kept here, beside the doctors' list)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="referrals")
+    doctor = models.ForeignKey(ReferringDoctor, on_delete=models.PROTECT, related_name="referrals")
+    since = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-since", "-id"]
+
+    def __str__(self) -> str:
+        return f"Referred by {self.doctor}"
+
+
+class LetterDelivery(models.TextChoices):
+    MAIL = "mail", "Sent by secure mail"
+    PRINT = "print", "To print"
+
+
+class Letter(models.Model):
+    note = models.ForeignKey(VisitNote, on_delete=models.PROTECT, related_name="letters")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    doctor = models.ForeignKey(ReferringDoctor, on_delete=models.PROTECT, related_name="letters")
+    template = models.ForeignKey(LetterTemplate, on_delete=models.PROTECT, related_name="+")
+    document = models.OneToOneField(Document, on_delete=models.PROTECT, related_name="+")
+    delivery = models.CharField(max_length=8, choices=LetterDelivery.choices)
+    sent_to = models.EmailField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Letter to {self.doctor}"
+
+
+# -- consent ----------------------------------------------------------------------------
+
+
+class ConsentKind(models.TextChoices):
+    BLOCK = "block", "Diagnostic nerve block"
+    SURGERY = "surgery", "Decompression surgery"
+    THERAPY = "therapy", "Therapy"
+
+
+class ConsentTemplate(models.Model):
+    """A consent form. Changing its title or text makes a new version; a signed consent
+    keeps the words and version it was signed on."""
+
+    slug = models.SlugField(unique=True)
+    kind = models.CharField(max_length=8, choices=ConsentKind.choices)
+    title = models.CharField(max_length=160)
+    body = models.TextField(help_text="Paragraphs separated by a blank line.")
+    version = models.PositiveIntegerField(default=1, editable=False)
+    requires_witness = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kind", "title"]
+
+    def __str__(self) -> str:
+        return f"{self.title} (version {self.version})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            stored = ConsentTemplate.objects.filter(pk=self.pk).values("title", "body").first()
+            if stored and (stored["title"], stored["body"]) != (self.title, self.body):
+                self.version += 1
+        super().save(*args, **kwargs)
+
+
+class ConsentStatus(models.TextChoices):
+    REQUESTED = "requested", "Waiting for the patient's signature"
+    WITNESS = "witness", "Signed, waiting for a witness"
+    SIGNED = "signed", "Signed"
+
+
+class SignedVia(models.TextChoices):
+    PORTAL = "portal", "Patient portal"
+    TABLET = "tablet", "Clinic tablet"
+
+
+class Consent(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
+    template = models.ForeignKey(ConsentTemplate, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=8, choices=ConsentKind.choices)
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=160)
+    body = models.TextField()
+    requires_witness = models.BooleanField(default=False)
+    leg = models.CharField(max_length=8, choices=Leg.choices, blank=True)
+    tunnels = models.JSONField(default=list, blank=True)
+    withdraws = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="withdrawal"
+    )
+    status = models.CharField(
+        max_length=12, choices=ConsentStatus.choices, default=ConsentStatus.REQUESTED
+    )
+    typed_name = models.CharField(max_length=160, blank=True)
+    signature_png = models.BinaryField(blank=True, default=b"", editable=False)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_via = models.CharField(max_length=8, choices=SignedVia.choices, blank=True)
+    signed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    witness = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    witnessed_at = models.DateTimeField(null=True, blank=True)
+    document = models.OneToOneField(
+        Document, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(excluded_fields=["signature_png"])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        what = "Withdrawal of consent" if self.withdraws_id else "Consent"
+        return f"{what}: {self.title}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            stored = Consent.objects.filter(pk=self.pk).values("status").first()
+            if stored is not None and stored["status"] == ConsentStatus.SIGNED:
+                raise RecordLocked(
+                    "A signed consent is never changed; a withdrawal is a new record."
+                )
+        super().save(*args, **kwargs)
+
+    @property
+    def is_withdrawal(self) -> bool:
+        return self.withdraws_id is not None
+
+    @property
+    def tunnel_labels(self) -> list[str]:
+        return [label for key, label in exam.TUNNELS.items() if key in (self.tunnels or [])]
