@@ -27,7 +27,6 @@ from django.utils import timezone
 
 from nervepath.access import care
 from nervepath.accounts.models import Patient, Role, User
-from nervepath.config.clinic_settings import ClinicSettings
 from nervepath.inbox.mail import send_message
 from nervepath.inbox.models import InboxItem, Kind, Urgency
 
@@ -36,8 +35,8 @@ logger = logging.getLogger(__name__)
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def config() -> ClinicSettings:
-    return settings.NERVEPATH
+def config() -> dict[str, Any]:
+    return dict(settings.NERVEPATH)
 
 
 def ack_minutes() -> int:
