@@ -38,18 +38,23 @@ from nervepath.scheduling.services import (
 def join_waitlist(patient: Patient, kind: AppointmentType, location: Location) -> WaitlistEntry:
     if not kind.locations.filter(id=location.id).exists():
         raise BookingError(f"“{kind.name}” is not offered at {location.name}.")
-    with transaction.atomic():
-        entry = WaitlistEntry.objects.filter(
-            patient=patient,
-            appointment_type=kind,
-            location=location,
-            status__in=[WaitlistStatus.WAITING, WaitlistStatus.OFFERED],
-        ).first()
-        if entry is None:
-            entry = WaitlistEntry.objects.create(
+    open_entries = WaitlistEntry.objects.filter(
+        patient=patient,
+        appointment_type=kind,
+        location=location,
+        status__in=[WaitlistStatus.WAITING, WaitlistStatus.OFFERED],
+    )
+    entry = open_entries.first()
+    if entry is not None:
+        return entry
+    try:
+        with transaction.atomic():
+            return WaitlistEntry.objects.create(
                 patient=patient, appointment_type=kind, location=location
             )
-    return entry
+    except IntegrityError:
+        # The same form sent twice at once: the other request's entry is the one.
+        return open_entries.get()
 
 
 def offer_freed_slot(freed: Appointment, now: datetime | None = None) -> WaitlistEntry | None:
