@@ -6,7 +6,7 @@ first locks the clinician (and rooms), then the patient, so that two bookings fo
 same time, or for the same patient, are serialised (the patient's overlap and the
 second-leg rule are checked under that lock). The database itself refuses overlapping
 appointments as a last guard: per clinician and room (migration 0002) and per patient
-(migration 0007). A clinician's or room's refusal is turned into :class:`SlotTaken`
+(migration 0008). A clinician's or room's refusal is turned into :class:`SlotTaken`
 with the nearest free slots, a patient's into a :class:`BookingError` that says so. A
 refused operation changes nothing.
 """
@@ -92,8 +92,16 @@ def _window(location: Location, online: bool, now: datetime) -> availability.Sea
     return availability.online_window(location, now) if online else availability.staff_window(now)
 
 
-def _check_request(req: Request, *, online: bool, now: datetime) -> None:
+def _check_request(
+    req: Request, *, online: bool, now: datetime, on_grid: bool | None = None
+) -> None:
+    """The clinic's rules for ``req``: the type, the clinician, notice and horizon (the
+    online ones when ``online``), and the clinician's hours, leave and the location's
+    closures. ``on_grid``: the time must be one the online slot grid offers (default:
+    as ``online``); otherwise any 5-minute step within hours is accepted."""
     kind, location, clinician = req.appointment_type, req.location, req.clinician
+    if on_grid is None:
+        on_grid = online
     if not kind.active:
         raise BookingError(f"“{kind.name}” is no longer offered.")
     if not kind.locations.filter(id=location.id).exists():
@@ -129,12 +137,20 @@ def _check_request(req: Request, *, online: bool, now: datetime) -> None:
         window=availability.staff_window(now),
         clinician_ids=[clinician.id],
         include_bookings=False,
-        step_minutes=None if online else 5,
+        step_minutes=None if on_grid else 5,
     )
     if not any(slot.starts_at == req.starts_at for slot in within_hours):
         raise BookingError(
             f"{clinician} is not available for “{kind.name}” at {location.name} at that time."
         )
+
+
+def check_offer(req: Request, now: datetime) -> None:
+    """Whether a freed time may be offered to the waitlist: the rules of an online booking
+    (hours, leave, closures, notice and horizon), at whatever minute the freed visit
+    started (staff may have booked it off the online grid). Rooms and the patient's own
+    calendar are asked when the offer claims the time. Raises :class:`BookingError`."""
+    _check_request(req, online=True, now=now, on_grid=False)
 
 
 def _check_second_leg(req: Request, patient: Patient, ignore_id: int | None) -> None:
@@ -274,7 +290,7 @@ def refused_by_database(exc: IntegrityError) -> Exception:
     return SlotClaimFailed()
 
 
-#: The name both databases' patient guard carries in its refusal (migration 0007).
+#: The name both databases' patient guard carries in its refusal (migration 0008).
 PATIENT_GUARD = "appointment_patient_no_overlap"
 
 
@@ -486,6 +502,7 @@ def reschedule(
             current.starts_at, current.ends_at = req.starts_at, req.ends_at
             current.blocked_from, current.blocked_until = req.blocked_from, req.blocked_until
             current.reminder_sent_at = None
+            current.sequence += 1
             try:
                 with transaction.atomic():
                     current.save()
@@ -530,7 +547,8 @@ def cancel(
         freed = freed_copy(current)
         current.status = Status.CANCELLED
         current.cancelled_at = now
-        current.save(update_fields=["status", "cancelled_at"])
+        current.sequence += 1
+        current.save(update_fields=["status", "cancelled_at", "sequence"])
         transaction.on_commit(lambda: _after_cancel(current, freed))
     return current
 

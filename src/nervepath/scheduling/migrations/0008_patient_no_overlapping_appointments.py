@@ -4,7 +4,11 @@
 SQLite. The booking service locks the patient and checks first, so users see a
 friendly message; this is the guard that holds under any concurrency (issue 17: one
 patient booked at two locations at once). Both refusals name
-``appointment_patient_no_overlap``, which the service recognises."""
+``appointment_patient_no_overlap``, which the service recognises.
+
+A later migration that adds a column to the appointment table rebuilds it on SQLite,
+which drops every trigger: it must put these back as well as migration 0002's
+(:func:`restore_sqlite_triggers`, as 0004 and 0007 do for 0002's)."""
 
 from django.db import migrations
 
@@ -35,6 +39,16 @@ SQLITE_FORWARD = [
 SQLITE_BACKWARD = [f"DROP TRIGGER {NAME}_insert", f"DROP TRIGGER {NAME}_update"]
 
 
+def restore_sqlite_triggers(apps, schema_editor):  # type: ignore[no-untyped-def]
+    """For a later migration that rebuilds the table on SQLite (see the docstring)."""
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    for sql in SQLITE_BACKWARD:
+        schema_editor.execute(sql.replace("DROP TRIGGER", "DROP TRIGGER IF EXISTS"))
+    for sql in SQLITE_FORWARD:
+        schema_editor.execute(sql)
+
+
 def _run(statements_by_vendor):  # type: ignore[no-untyped-def]
     def run(apps, schema_editor):  # type: ignore[no-untyped-def]
         statements = statements_by_vendor.get(schema_editor.connection.vendor)
@@ -49,7 +63,7 @@ def _run(statements_by_vendor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("scheduling", "0006_appointment_type_treatment")]
+    dependencies = [("scheduling", "0007_appointment_sequence")]
 
     operations = [
         migrations.RunPython(
