@@ -4,9 +4,10 @@
 The same services and rules as the pages. Errors are ``{"error": "one sentence"}`` (a bad
 field is named in it, ``api/errors.py``) with 400 (bad input), 401 (not signed in, or
 staff who have not given their two-factor code: asked before anything else), 403 (a
-signed-in browser session without its CSRF token, or a role without access), 404 (no such object, or not yours), 409 (the slot was just taken; ``alternatives`` lists
-the nearest free ones), 429 (too many booking changes in a short time; ``Retry-After``
-says how many seconds to wait).
+signed-in browser session without its CSRF token, or a role without access), 404 (no
+such object, or not yours), 409 (the slot was just taken; ``alternatives`` lists the
+nearest free ones), 429 (too many booking changes in a short time; ``Retry-After`` says
+how many seconds to wait).
 """
 
 from __future__ import annotations
