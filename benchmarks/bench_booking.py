@@ -449,6 +449,8 @@ def _env(workdir: Path, database_url: str | None, sqlite_name: str) -> dict[str,
         # the per-address booking limit (ratelimit.py) would answer most of them 429.
         NERVEPATH_RATE_BOOKING="100000/60",
         NERVEPATH_RATE_LOGIN="1000/60",
+        # Likewise the new patient records one address may start per day.
+        NERVEPATH_NEW_ACCOUNTS_PER_IP_PER_DAY="100000",
     )
     if database_url:
         env["DATABASE_URL"] = database_url
@@ -726,9 +728,9 @@ def _patient_races(base: str, setup: dict) -> dict:
                 kinds.append("already booked")
             else:
                 kinds.append(str(code))
+                notes.append(f"double submit {r}: {code} {getattr(a, 'text', '')[:300]!r}")
                 if not isinstance(code, int) or code >= 500:
                     fives += 1
-                    notes.append(f"double submit {r}: {code} {getattr(a, 'text', '')[:200]!r}")
         double_submit["+".join(sorted(kinds))] += 1
     return {
         "two_places": two_places,
