@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from helpers import at, kind, next_weekday
@@ -170,7 +171,7 @@ def test_a_time_later_than_the_patients_own_visit_is_not_offered(
 
 
 def test_accepting_moves_the_patients_later_visit_and_offers_its_time_on(
-    clinic, hale, alice, bob, carol, django_capture_on_commit_callbacks
+    client, clinic, hale, alice, bob, carol, django_capture_on_commit_callbacks
 ):
     fc = clinic["fort-collins"]
     monday = next_weekday(0)
@@ -182,6 +183,8 @@ def test_accepting_moves_the_patients_later_visit_and_offers_its_time_on(
         services.cancel(appt, by=alice.user)
     entry = WaitlistEntry.objects.get(patient=bob)
     assert entry.status == WaitlistStatus.OFFERED
+    page = client.get(reverse("scheduling:waitlist_offer", args=[entry.token])).content.decode()
+    assert "Taking it moves your visit of" in page and later.local_start.strftime("%B %-d") in page
     with django_capture_on_commit_callbacks(execute=True):
         moved = waitlist.accept_offer(entry)
     # One visit, the same one (its manage link and calendar event), at the earlier time.

@@ -133,6 +133,11 @@ def _visit_to_move(
     return visits.first()
 
 
+def visit_to_move(held: Appointment) -> Appointment | None:
+    """The patient's visit that accepting the offer of ``held`` would move, if any."""
+    return _visit_to_move(held.patient, held.appointment_type, held.starts_at)
+
+
 def _open_offer(entry: WaitlistEntry) -> tuple[WaitlistEntry, Appointment]:
     """Inside a transaction: the entry and its held appointment, locked, if still offered."""
     entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)

@@ -301,4 +301,7 @@ def waitlist_offer(request: HttpRequest, token: str) -> HttpResponse:
             messages.error(request, exc.message)
         entry.refresh_from_db()
     held = entry.offered_appointment if entry.status == WaitlistStatus.OFFERED else None
-    return render(request, "scheduling/waitlist_offer.html", {"entry": entry, "held": held})
+    moves = waitlist.visit_to_move(held) if held is not None else None
+    return render(
+        request, "scheduling/waitlist_offer.html", {"entry": entry, "held": held, "moves": moves}
+    )
