@@ -23,8 +23,14 @@ demo: $(STAMP)
 	$(BIN)/nervepath migrate --noinput
 	$(BIN)/nervepath seed_demo
 	@echo "Starting the task worker and the web server at http://127.0.0.1:8000 (Ctrl-C stops both)"
+	@# The worker waits out a locked database itself; if it dies of anything else, the
+	@# loop starts it again after 5 s (as the systemd unit's Restart=on-failure does in production).
 	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
-	  $(BIN)/nervepath db_worker --interval 2 & \
+	  while true; do \
+	    $(BIN)/nervepath db_worker --interval 2; \
+	    echo "make demo: the task worker stopped (exit $$?); starting it again in 5 s" >&2; \
+	    sleep 5; \
+	  done & \
 	  DEBUG=1 $(BIN)/nervepath runserver 127.0.0.1:8000
 
 lint: $(STAMP)

@@ -16,7 +16,18 @@
    Bounded: each client tries each slot at most once, with a deadline. Reports
    successes, refusals (409/400), errors (5xx, lost connections) and double bookings
    counted in the database afterwards (active appointments overlapping for one
-   clinician or one room). Target: 0 and 0.
+   clinician, one room or one patient). Target: 0 and 0.
+3. Patient-level races (issue 17), on the same server and database, ``--rounds`` each:
+   - one patient, two places: a signed-in patient sends two API bookings at the same
+     moment, one per location and clinician, for the same time (at most one may win);
+   - a double submit with a new email: the anonymous form sent twice at once with an
+     address the clinic has never seen (one hold; the other told "You already booked
+     this time"; never a 5xx);
+   - both legs at once: the front desk books a patient's right- and left-leg surgery one
+     day apart at the same moment, at two locations (at most one may win: the legs are
+     at least 21 days apart). Staff sign in with two factors, so this one calls the
+     booking service from threads of a child process on the same database, not HTTP.
+   Target: 0 double bookings (patient overlaps, legs closer than the rule) and 0 5xx.
 
 With ``--database-url`` the URL names a PostgreSQL server (and a database to connect to
 for administration); the benchmark creates its own databases (``nervepath_bench`` and
@@ -176,6 +187,15 @@ def phase_storm_setup(args: argparse.Namespace) -> None:
             chosen.append(slot)
         if len(chosen) == args.slots:
             break
+    pairs, singles = _race_slots(kind, first + timedelta(days=15), window, args.rounds)
+    pair_emails = []
+    for r in range(len(pairs)):
+        email = f"storm.pair{r:02d}@example.org"
+        user = User.objects.create_user(
+            email, PATIENT_PASSWORD, first_name="Pair", last_name=f"P{r:02d}", role=Role.PATIENT
+        )
+        Patient.objects.create(user=user)
+        pair_emails.append(email)
     _emit(
         {
             "location": location.slug,
@@ -184,9 +204,144 @@ def phase_storm_setup(args: argparse.Namespace) -> None:
             "slots": [
                 {"start": s.starts_at.isoformat(), "clinician": s.clinician_id} for s in chosen
             ],
+            "pairs": pairs,
+            "pair_emails": pair_emails,
+            "singles": singles,
             "now": timezone.now().isoformat(),
         }
     )
+
+
+def _race_slots(kind, first, window, rounds: int) -> tuple[list[dict], list[dict]]:  # type: ignore[no-untyped-def]
+    """Days after the storm's slots, one race per day (so races never meet): on even days
+    the same time at both locations with two clinicians (one patient, two places); on odd
+    days one time at Fort Collins (the double submit)."""
+    from nervepath.scheduling import availability
+    from nervepath.scheduling.models import Location
+
+    fc, bf = Location.objects.get(slug="fort-collins"), Location.objects.get(slug="broomfield")
+    slots = availability.free_slots(kind, [fc, bf], first, 75, window=window)
+    by_day: dict[object, list] = {}
+    for slot in slots:
+        by_day.setdefault(slot.starts_at.astimezone(fc.tz).date(), []).append(slot)
+    pairs: list[dict] = []
+    singles: list[dict] = []
+    for day in sorted(by_day):
+        here = [s for s in by_day[day] if s.location_id == fc.id]
+        there = {s.starts_at: s for s in by_day[day] if s.location_id == bf.id}
+        if len(pairs) <= len(singles):
+            match = next(
+                (
+                    (a, there[a.starts_at])
+                    for a in here
+                    if a.starts_at in there and there[a.starts_at].clinician_id != a.clinician_id
+                ),
+                None,
+            )
+            if match:
+                a, b = match
+                pairs.append(
+                    {
+                        "start": a.starts_at.isoformat(),
+                        "legs": [
+                            {"location": fc.slug, "clinician": a.clinician_id},
+                            {"location": bf.slug, "clinician": b.clinician_id},
+                        ],
+                    }
+                )
+        elif here:
+            singles.append(
+                {"start": here[0].starts_at.isoformat(), "clinician": here[0].clinician_id}
+            )
+        if len(pairs) >= rounds and len(singles) >= rounds:
+            break
+    return pairs[:rounds], singles[:rounds]
+
+
+def phase_legs(args: argparse.Namespace) -> None:
+    """Both legs' surgeries for one patient booked at the same moment by the front desk,
+    one day apart at two locations, ``--rounds`` times (threads, one connection each)."""
+    _django()
+    import threading as _threading
+
+    from django.utils import timezone
+
+    from nervepath.accounts.models import Patient, Role, User
+    from nervepath.scheduling import availability, services
+    from nervepath.scheduling.models import AppointmentType, Location
+
+    frontdesk = User.objects.filter(role=Role.FRONT_DESK).first()
+    right = AppointmentType.objects.get(slug="surgery-right")
+    left = AppointmentType.objects.get(slug="surgery-left")
+    fc, bf = Location.objects.get(slug="fort-collins"), Location.objects.get(slug="broomfield")
+    window = availability.staff_window()
+    day = timezone.now().astimezone(fc.tz).date() + timedelta(days=100)
+    outcomes: Counter = Counter()
+    errors: list[str] = []
+    rounds = 0
+    while rounds < args.rounds and day < timezone.now().astimezone(fc.tz).date() + timedelta(
+        days=700
+    ):
+        a = availability.free_slots(right, [fc], day, 1, window=window)
+        b = availability.free_slots(left, [bf], day + timedelta(days=1), 1, window=window)
+        day += timedelta(days=7)
+        if not a or not b:
+            continue
+        user = User.objects.create_user(
+            f"legs{rounds:02d}@example.org", first_name="Legs", role=Role.PATIENT
+        )
+        patient = Patient.objects.create(user=user)
+        reqs = [
+            services.Request(right, fc, _clinician_of(a[0]), a[0].starts_at),
+            services.Request(left, bf, _clinician_of(b[0]), b[0].starts_at),
+        ]
+        barrier = _threading.Barrier(2)
+        won: list[str] = []
+        threads = [
+            _threading.Thread(
+                target=_book_leg, args=(barrier, req, patient, frontdesk, won, errors)
+            )
+            for req in reqs
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        outcomes[tuple(sorted(won))] += 1
+        rounds += 1
+    _emit(
+        {
+            "rounds": rounds,
+            "outcomes": {"+".join(k): v for k, v in outcomes.items()},
+            "both_booked": outcomes[("booked", "booked")],
+            "errors": errors[:5],
+        }
+    )
+
+
+def _book_leg(barrier, req, patient, frontdesk, won: list, errors: list) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+
+    from nervepath.scheduling import services
+    from nervepath.scheduling.errors import BookingError
+
+    barrier.wait()
+    try:
+        services.book(req, patient, by=frontdesk, source="staff")
+        won.append("booked")
+    except BookingError:
+        won.append("refused")
+    except Exception as exc:  # counted and shown: the target is none
+        won.append("error")
+        errors.append(repr(exc))
+    finally:
+        connection.close()
+
+
+def _clinician_of(slot):  # type: ignore[no-untyped-def]
+    from nervepath.scheduling.models import Clinician
+
+    return Clinician.objects.get(pk=slot.clinician_id)
 
 
 def phase_storm_verify(args: argparse.Namespace) -> None:
@@ -204,6 +359,8 @@ def phase_storm_verify(args: argparse.Namespace) -> None:
             "starts_at",
             "blocked_from",
             "blocked_until",
+            "ends_at",
+            "appointment_type__surgery_leg",
         )
     )
 
@@ -211,7 +368,9 @@ def phase_storm_verify(args: argparse.Namespace) -> None:
         spans = defaultdict(list)
         for row in active:
             if row[key_index] is not None:
-                spans[row[key_index]].append((row[4], row[5]))
+                # A clinician or room is taken with the buffers; a patient for the visit.
+                span = (row[3], row[6]) if key_index == 2 else (row[4], row[5])
+                spans[row[key_index]].append(span)
         count = 0
         for items in spans.values():
             items.sort()
@@ -219,17 +378,38 @@ def phase_storm_verify(args: argparse.Namespace) -> None:
                 count += sum(1 for _s, e in items[:i] if e > start)
         return count
 
+    from zoneinfo import ZoneInfo
+
+    denver = ZoneInfo("America/Denver")  # both demo locations' zone
+    legs = defaultdict(lambda: defaultdict(list))
+    for row in active:
+        if row[7]:
+            legs[row[2]][row[7]].append(row[3].astimezone(denver).date())
+    close_legs = sum(
+        1
+        for sides in legs.values()
+        for r in sides.get("right", [])
+        for left in sides.get("left", [])
+        if abs((r - left).days) < 21
+    )
     _emit(
         {
             "active": len(active),
             "clinician_overlaps": overlaps(0),
             "room_overlaps": overlaps(1),
+            "patient_overlaps": overlaps(2),
+            "legs_too_close": close_legs,
             "booked_starts": sorted({row[3].isoformat() + f"/{row[0]}" for row in active}),
         }
     )
 
 
-PHASES = {"search": phase_search, "storm-setup": phase_storm_setup, "verify": phase_storm_verify}
+PHASES = {
+    "search": phase_search,
+    "storm-setup": phase_storm_setup,
+    "verify": phase_storm_verify,
+    "legs": phase_legs,
+}
 
 
 # --- Databases -------------------------------------------------------------------------
@@ -269,6 +449,8 @@ def _env(workdir: Path, database_url: str | None, sqlite_name: str) -> dict[str,
         # the per-address booking limit (ratelimit.py) would answer most of them 429.
         NERVEPATH_RATE_BOOKING="100000/60",
         NERVEPATH_RATE_LOGIN="1000/60",
+        # Likewise the new patient records one address may start per day.
+        NERVEPATH_NEW_ACCOUNTS_PER_IP_PER_DAY="100000",
     )
     if database_url:
         env["DATABASE_URL"] = database_url
@@ -295,6 +477,8 @@ def _run_phase(phase: str, env: dict[str, str], args: argparse.Namespace) -> dic
         str(args.appointments),
         "--appointment-type",
         args.appointment_type,
+        "--rounds",
+        str(args.rounds),
     ]
     if args.profile:
         cmd.append("--profile")
@@ -437,6 +621,125 @@ def _client(
                 tally.errors.append(f"{mode} {exc!r}")
 
 
+def _two_at_once(session, sends) -> list:  # type: ignore[no-untyped-def]
+    """The two ``sends`` (each called with a session) from two threads released
+    together, each with its own copy of ``session``'s cookies (two tabs of one browser);
+    the responses, or the exceptions raised."""
+    import requests
+
+    barrier = threading.Barrier(2)
+    answers: list = [None, None]
+
+    def run(i: int) -> None:
+        tab = requests.Session()
+        tab.cookies.update(session.cookies)
+        barrier.wait(timeout=60)
+        try:
+            answers[i] = sends[i](tab)
+        except requests.RequestException as exc:
+            answers[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=180)
+    return answers
+
+
+def _status(answer) -> object:  # type: ignore[no-untyped-def]
+    return answer.status_code if hasattr(answer, "status_code") else type(answer).__name__
+
+
+def _api_booking(base: str, kind: str, start: str, leg: dict, tab):  # type: ignore[no-untyped-def]
+    return tab.post(
+        f"{base}/api/bookings",
+        json={
+            "appointment_type": kind,
+            "location": leg["location"],
+            "clinician_id": leg["clinician"],
+            "starts_at": start,
+        },
+        headers={"X-CSRFToken": tab.cookies.get("csrftoken", "")},
+        timeout=60,
+    )
+
+
+def _form_post(url: str, data: dict, tab):  # type: ignore[no-untyped-def]
+    return tab.post(url, data=data, allow_redirects=False, timeout=60)
+
+
+def _patient_races(base: str, setup: dict) -> dict:
+    """Over HTTP: one patient at two places at once; a double submit with a new email."""
+    from functools import partial
+
+    import requests
+
+    location, kind = setup["location"], setup["appointment_type"]
+    two_places: Counter = Counter()
+    double_submit: Counter = Counter()
+    fives = 0
+    notes: list[str] = []
+    for r, pair in enumerate(setup["pairs"]):
+        session = requests.Session()
+        session.get(f"{base}/accounts/login/", timeout=30)
+        session.post(
+            f"{base}/accounts/login/",
+            data={
+                "username": setup["pair_emails"][r],
+                "password": PATIENT_PASSWORD,
+                "csrfmiddlewaretoken": session.cookies.get("csrftoken", ""),
+            },
+            timeout=30,
+        )
+        sends = [partial(_api_booking, base, kind, pair["start"], leg) for leg in pair["legs"]]
+        answers = _two_at_once(session, sends)
+        two_places["+".join(sorted(str(_status(a)) for a in answers))] += 1
+        for a in answers:
+            code = _status(a)
+            if not isinstance(code, int) or code >= 500:
+                fives += 1
+                notes.append(f"two places {r}: {code} {getattr(a, 'text', '')[:200]!r}")
+    confirm = f"{base}/book/{location}/{kind}/confirm/"
+    for r, single in enumerate(setup["singles"]):
+        session = requests.Session()
+        params = {"start": single["start"], "clinician": single["clinician"]}
+        page = session.get(confirm, params=params, timeout=60)
+        token = CSRF_INPUT.search(page.text)
+        if token is None:
+            notes.append(f"double submit {r}: no form ({page.status_code})")
+            continue
+        data = {
+            **params,
+            "csrfmiddlewaretoken": token.group(1),
+            "first_name": "Twice",
+            "last_name": f"T{r:02d}",
+            "email": f"storm.twice{r:02d}@example.org",
+            "phone": "",
+            "note": "",
+        }
+        answers = _two_at_once(session, [partial(_form_post, confirm, data)] * 2)
+        kinds = []
+        for a in answers:
+            code = _status(a)
+            if isinstance(code, int) and code == 200 and "Check your email to confirm" in a.text:
+                kinds.append("held")
+            elif isinstance(code, int) and code == 400 and "You already booked this time" in a.text:
+                kinds.append("already booked")
+            else:
+                kinds.append(str(code))
+                notes.append(f"double submit {r}: {code} {getattr(a, 'text', '')[:300]!r}")
+                if not isinstance(code, int) or code >= 500:
+                    fives += 1
+        double_submit["+".join(sorted(kinds))] += 1
+    return {
+        "two_places": two_places,
+        "double_submit": double_submit,
+        "fives": fives,
+        "notes": notes,
+    }
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -504,6 +807,7 @@ def storm(workdir: Path, database_url: str | None, args: argparse.Namespace) -> 
             for thread in threads:
                 thread.join(timeout=args.storm_seconds + 120)
             elapsed = time.monotonic() - started
+            races = _patient_races(base, setup)
         finally:
             server.terminate()
             try:
@@ -511,6 +815,7 @@ def storm(workdir: Path, database_url: str | None, args: argparse.Namespace) -> 
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+    legs = _run_phase("legs", env, args)
     verify = _run_phase("verify", env, args)
     wanted = {f"{s['start']}/{s['clinician']}" for s in setup["slots"]}
     server_log = log.read_text()
@@ -525,6 +830,8 @@ def storm(workdir: Path, database_url: str | None, args: argparse.Namespace) -> 
         "slots": len(wanted),
         "slots_won": len(set(tally.won) & wanted),
         "tracebacks": server_tracebacks,
+        "races": races,
+        "legs": legs,
     }
 
 
@@ -550,6 +857,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--storm-seconds", type=float, default=120, help="storm deadline")
+    parser.add_argument("--rounds", type=int, default=12, help="rounds of each patient race")
     parser.add_argument("--profile", action="store_true", help="cProfile the search")
     parser.add_argument("--only", choices=["search", "storm"], help="run one part")
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
@@ -607,11 +915,19 @@ def main(argv: list[str] | None = None) -> int:
                 total = Counter()
                 for (_mode, outcome), n in outcomes.items():
                     total[outcome] += n
-                doubles = result["verify"]["clinician_overlaps"] + result["verify"]["room_overlaps"]
+                verify = result["verify"]
+                doubles = (
+                    verify["clinician_overlaps"]
+                    + verify["room_overlaps"]
+                    + verify["patient_overlaps"]
+                    + verify["legs_too_close"]
+                )
                 fives = sum(
                     n for s, n in tally.by_status.items() if isinstance(s, int) and s >= 500
                 )
-                ok = doubles == 0 and total["error"] == 0
+                races, legs = result["races"], result["legs"]
+                race_fives = races["fives"] + len(legs["errors"])
+                ok = doubles == 0 and total["error"] == 0 and race_fives == 0
                 failed |= not ok
                 lat = sorted(tally.latencies) or [0.0]
                 print(
@@ -642,8 +958,31 @@ def main(argv: list[str] | None = None) -> int:
                             ),
                             ("other", str(total["other"])),
                             (
+                                "one patient, two places",
+                                ", ".join(
+                                    f"{k}: {v}" for k, v in sorted(races["two_places"].items())
+                                )
+                                + f" ({sum(races['two_places'].values())} rounds)",
+                            ),
+                            (
+                                "double submit, new email",
+                                ", ".join(
+                                    f"{k}: {v}" for k, v in sorted(races["double_submit"].items())
+                                )
+                                + f" ({sum(races['double_submit'].values())} rounds)",
+                            ),
+                            (
+                                "both legs at once",
+                                ", ".join(f"{k}: {v}" for k, v in sorted(legs["outcomes"].items()))
+                                + f" ({legs['rounds']} rounds, service level)",
+                            ),
+                            ("race errors", f"{race_fives} (5xx, lost connections, exceptions)"),
+                            (
                                 "double bookings",
-                                f"{doubles} ({result['verify']['active']} active appointments)",
+                                f"{doubles} (clinician {verify['clinician_overlaps']}, room "
+                                f"{verify['room_overlaps']}, patient {verify['patient_overlaps']}, "
+                                f"legs under 21 days {verify['legs_too_close']}; "
+                                f"{verify['active']} active appointments)",
                             ),
                             (
                                 "latency",
@@ -660,7 +999,7 @@ def main(argv: list[str] | None = None) -> int:
                         ],
                     )
                 )
-                for line in tally.errors[:10]:
+                for line in tally.errors[:10] + races["notes"][:5] + legs["errors"][:5]:
                     print(f"  ! {line}")
         finally:
             if url:

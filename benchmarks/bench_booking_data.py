@@ -12,6 +12,7 @@ it), with a few cancelled ones among them. Needs Django set up.
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -138,6 +139,21 @@ def _blocks(first: date, days: int) -> list[_Block]:
     return blocks
 
 
+def _free_patient(
+    patients: list[Patient],
+    busy: dict[int, list[tuple[datetime, datetime]]],
+    start: datetime,
+    end: datetime,
+    rng: random.Random,
+) -> Patient:
+    """A random patient with no booked visit overlapping ``start``–``end`` (the database
+    refuses one patient in two places at once, migration scheduling/0008)."""
+    while True:
+        patient = rng.choice(patients)
+        if all(end <= s or e <= start for s, e in busy[patient.pk]):
+            return patient
+
+
 @transaction.atomic
 def build(
     *, clinicians: int, appointments: int, days: int, start_day: date, seed: int = 2026
@@ -154,6 +170,7 @@ def build(
     blocks = _blocks(start_day + timedelta(days=1), days)
     rng.shuffle(blocks)
     made: list[Appointment] = []
+    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     while len(made) < appointments and any(b.open for b in blocks):
         for block in blocks:
             if not block.open:
@@ -167,9 +184,12 @@ def build(
                 block.open = False
                 continue
             cancelled = rng.random() < CANCELLED_SHARE
+            patient = _free_patient(patients, busy, start, end, rng)
+            if not cancelled:
+                busy[patient.pk].append((start, end))
             made.append(
                 Appointment(
-                    patient=rng.choice(patients),
+                    patient=patient,
                     clinician_id=block.clinician_id,
                     location_id=block.location_id,
                     appointment_type=kind,

@@ -249,3 +249,78 @@ def test_nul_characters_are_refused_before_any_query(client, clinic, hale, alice
     assert not Appointment.objects.exists()
     query = {"appointment_type": "follow\x00up"}
     assert client.get("/api/availability", query).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("params", "sentence"),
+    [
+        ({"appointment_type": "follow-up", "days": 0}, "“days” must be at least 1."),
+        ({"appointment_type": "follow-up", "days": 1000}, "“days” must be at most 92."),
+        ({"appointment_type": "follow-up", "days": "x"}, "“days” must be a whole number."),
+        (
+            {"appointment_type": "follow-up", "start": "soon"},
+            "“start” must be a date as YYYY-MM-DD",
+        ),
+        ({}, "“appointment_type” is required."),
+    ],
+)
+def test_query_errors_are_sentences_naming_the_field(client, clinic, params, sentence):
+    response = client.get("/api/availability", params)
+    assert response.status_code == 400
+    assert response.json()["error"].startswith(sentence)
+
+
+@pytest.mark.parametrize(
+    ("change", "sentence"),
+    [
+        ({"clinician_id": "abc"}, "“clinician_id” must be a whole number."),
+        ({"clinician_id": -3}, "“clinician_id” must be more than 0."),
+        ({"starts_at": "tomorrow at ten"}, "“starts_at” must be a date and time"),
+        ({"note": "x" * 5000}, "“note” must be at most 1000 characters long."),
+        ({"note": "a\x00b"}, "“note” must not contain NUL characters."),
+        ({"location": "at lantis"}, "“location” may hold only letters, digits"),
+    ],
+)
+def test_body_errors_are_sentences_naming_the_field(client, clinic, hale, alice, change, sentence):
+    login(client, alice.user)
+    body = _body(clinic, hale, next_weekday(0), "10:00") | change
+    response = client.post("/api/bookings", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"].startswith(sentence)
+
+
+def test_a_missing_field_and_a_broken_body_are_sentences(client, clinic, hale, alice):
+    login(client, alice.user)
+    body = _body(clinic, hale, next_weekday(0), "10:00")
+    del body["appointment_type"]
+    missing = client.post("/api/bookings", body, content_type="application/json")
+    assert missing.json() == {"error": "“appointment_type” is required."}
+    broken = client.post("/api/bookings", "{not json", content_type="application/json")
+    assert broken.json() == {"error": "The request body is not valid JSON: send one JSON object."}
+    listed = client.post("/api/bookings", "[1, 2]", content_type="application/json")
+    assert listed.status_code == 400 and listed.json()["error"].endswith(".")
+    assert not Appointment.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["/api/bookings", "/api/bookings/1/cancel"])
+def test_an_anonymous_call_without_credentials_is_401_not_a_csrf_403(clinic, hale, path):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(
+        path, _body(clinic, hale, next_weekday(0), "10:00"), content_type="application/json"
+    )
+    assert response.status_code == 401
+    assert response.json() == {"error": "Sign in first."}
+
+
+def test_a_signed_in_session_still_needs_the_csrf_token(clinic, hale, alice):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    login(strict, alice.user)
+    body = _body(clinic, hale, next_weekday(0), "10:00")
+    response = strict.post("/api/bookings", body, content_type="application/json")
+    assert response.status_code == 403
+    assert "X-CSRFToken" in response.json()["error"]
+    assert not Appointment.objects.exists()

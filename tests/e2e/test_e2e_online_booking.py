@@ -51,7 +51,7 @@ def _utc_stamp(instant: datetime) -> str:
 def _next_week_of_slots(page: Page) -> None:
     """Go one week on in the free times: past the 24-hour online change cut-off."""
     page.get_by_role("link", name="Later →").click()
-    expect(page).to_have_url(re.compile(r"\?from=\d{4}-\d\d-\d\d$"))
+    expect(page).to_have_url(re.compile(r"\?from=\d{4}-\d\d-\d\d(&clinician=\w+)?$"))
 
 
 def test_visitor_books_then_reschedules_then_cancels(page: Page, site, clinic, mailoutbox):
@@ -144,6 +144,11 @@ def test_visitor_books_then_reschedules_then_cancels(page: Page, site, clinic, m
             break
     assert target is not None and new_start is not None
     target.get_by_role("button").click()
+    # What changes is shown first; nothing moves until confirmed.
+    expect(page.get_by_role("heading", name=re.compile("^Move your"))).to_be_visible()
+    expect(page.locator("tr.changed").first).to_contain_text(_local_words(new_start))
+    assert len(mailoutbox) == 2
+    page.get_by_role("button", name="Yes, move it").click()
 
     expect(page.get_by_role("status")).to_contain_text("Your appointment has moved")
     expect(page.locator(".when")).to_have_text(f"{_local_words(new_start)} (Fort Collins time)")
@@ -156,7 +161,9 @@ def test_visitor_books_then_reschedules_then_cancels(page: Page, site, clinic, m
     assert f"DTSTART:{_utc_stamp(new_start)}" in _ics_text(mailoutbox[2])
 
     # Cancel.
-    page.get_by_role("button", name="Cancel this appointment").click()
+    page.get_by_role("link", name="Cancel this appointment").click()
+    expect(page.get_by_role("heading", name="Cancel this appointment?")).to_be_visible()
+    page.get_by_role("button", name="Yes, cancel it").click()
     expect(page.get_by_role("status")).to_contain_text("Your appointment is cancelled")
     expect(page.locator(".status")).to_have_text("Cancelled")
     expect(page.get_by_role("link", name="Reschedule")).to_have_count(0)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -313,16 +313,51 @@ def test_manage_link_reschedules_and_cancels(client, clinic, hale, alice):
     page = client.get(move_url + f"?from={monday.isoformat()}")
     assert page.status_code == 200
     new_start = at(fc, monday, "14:00")
-    response = client.post(move_url, {"start": new_start.isoformat(), "clinician": hale.id})
+    picked = {"start": new_start.isoformat(), "clinician": hale.id}
+    # Picking a time shows what changes; nothing moves until it is confirmed.
+    response = client.post(move_url, picked)
+    assert response.status_code == 200 and "2:00 PM" in response.content.decode()
+    appt.refresh_from_db()
+    assert appt.starts_at == at(fc, monday, "10:00")
+    response = client.post(move_url, picked | {"confirm": "yes"})
     assert response.status_code == 302
     appt.refresh_from_db()
     assert appt.starts_at == new_start
-    response = client.post(reverse("scheduling:cancel", args=[appt.manage_token]))
+    cancel_url = reverse("scheduling:cancel", args=[appt.manage_token])
+    for asked in (client.get(cancel_url), client.post(cancel_url)):
+        assert asked.status_code == 200 and "Yes, cancel it" in asked.content.decode()
+    appt.refresh_from_db()
+    assert appt.status == Status.BOOKED
+    response = client.post(cancel_url, {"confirm": "yes"})
     assert response.status_code == 302
     appt.refresh_from_db()
     assert appt.status == Status.CANCELLED
     ics = client.get(reverse("scheduling:ics", args=[appt.manage_token]))
     assert ics["Content-Type"].startswith("text/calendar") and b"STATUS:CANCELLED" in ics.content
+
+
+def test_rescheduling_keeps_the_clinician_unless_the_patient_picks_another(
+    client, clinic, hale, lindqvist, alice
+):
+    fc = clinic["fort-collins"]
+    monday = next_weekday(0, after_days=5)  # Hale and Lindqvist both work in Fort Collins
+    appt = services.book(
+        services.Request(kind("follow-up"), fc, hale, at(fc, monday, "10:00")), alice, by=alice.user
+    )
+    move_url = reverse("scheduling:move", args=[appt.manage_token])
+    offered = client.get(move_url + f"?from={monday.isoformat()}").content.decode()
+    assert f'name="clinician" value="{hale.id}"' in offered
+    assert f'name="clinician" value="{lindqvist.id}"' not in offered
+    # 07:30 is Lindqvist's only: shown once the patient asks for any clinician.
+    early = at(fc, monday, "07:30").astimezone(UTC).isoformat()
+    assert early not in offered
+    anyone = client.get(move_url + f"?from={monday.isoformat()}&clinician=any").content.decode()
+    assert early in anyone
+    confirm = client.post(move_url, {"start": early, "clinician": lindqvist.id}).content.decode()
+    assert str(lindqvist) in confirm and str(hale) in confirm and "unchanged" in confirm
+    client.post(move_url, {"start": early, "clinician": lindqvist.id, "confirm": "yes"})
+    appt.refresh_from_db()
+    assert appt.clinician == lindqvist and appt.starts_at == datetime.fromisoformat(early)
 
 
 def test_a_guessed_manage_token_is_404(client, clinic):
@@ -595,7 +630,9 @@ def test_a_clinic_only_visit_is_never_changed_through_the_link(
     page = client.get(reverse("scheduling:manage", args=[appt.manage_token])).content.decode()
     assert "please call" in page and fc.phone in page
     assert reverse("scheduling:cancel", args=[appt.manage_token]) not in page
-    refused = client.post(reverse("scheduling:cancel", args=[appt.manage_token]), follow=True)
+    refused = client.post(
+        reverse("scheduling:cancel", args=[appt.manage_token]), {"confirm": "yes"}, follow=True
+    )
     assert "changed by the clinic only" in refused.content.decode()
     moved = client.get(reverse("scheduling:move", args=[appt.manage_token]), follow=True)
     assert "changed by the clinic only" in moved.content.decode()

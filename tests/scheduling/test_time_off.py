@@ -101,3 +101,33 @@ def test_removing_an_exception(client, clinic, frontdesk):
     assert client.post(url).status_code == 302
     assert not AvailabilityException.objects.filter(pk=holiday.pk).exists()
     assert client.post(url).status_code == 404
+
+
+@pytest.mark.parametrize(("where", "blocked_there"), [("everywhere", True), ("here", False)])
+def test_leave_entered_at_one_location_blocks_the_clinician_where_staff_chose(
+    client, clinic, hale, frontdesk, where, blocked_there
+):
+    fc, bf = clinic["fort-collins"], clinic["broomfield"]
+    wednesday = next_weekday(2)  # Hale works in Broomfield on Wednesdays
+    login(client, frontdesk)
+    response = client.post(
+        reverse("scheduling:time_off", args=[fc.slug]),
+        {
+            "kind": "unavailable",
+            "clinician": hale.id,
+            "starts": f"{wednesday.isoformat()}T00:00",
+            "ends": f"{wednesday.isoformat()}T23:59",
+            "where": where,
+            "reason": "Away",
+        },
+    )
+    assert response.status_code == 302
+    slots = availability.free_slots(kind("follow-up"), [bf], wednesday, 1, clinician_ids=[hale.id])
+    assert (slots == []) is blocked_there
+    # Leave at every location is listed, and can be removed, on either location's page.
+    leave = AvailabilityException.objects.get(reason="Away")
+    page = client.get(reverse("scheduling:time_off", args=[bf.slug])).content.decode()
+    assert ("Every location" in page) is blocked_there
+    if blocked_there:
+        client.post(reverse("scheduling:time_off_delete", args=[bf.slug, leave.pk]))
+        assert not AvailabilityException.objects.filter(pk=leave.pk).exists()

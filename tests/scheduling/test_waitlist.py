@@ -7,13 +7,21 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from helpers import at, kind, next_weekday
 from nervepath.accounts.models import Patient, Role, User
 from nervepath.scheduling import availability, services, waitlist
 from nervepath.scheduling.errors import BookingError
-from nervepath.scheduling.models import Appointment, Status, WaitlistEntry, WaitlistStatus
+from nervepath.scheduling.models import (
+    Appointment,
+    AvailabilityException,
+    ExceptionKind,
+    Status,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 
 pytestmark = pytest.mark.booking
 
@@ -115,3 +123,78 @@ def test_an_expired_hold_does_not_block_a_new_booking(freed, bob, alice):
     assert appt.status == Status.BOOKED
     held.refresh_from_db()
     assert held.status == Status.CANCELLED
+
+
+def _book(patient, clinic, clinician, day, clock, by=None):
+    fc = clinic["fort-collins"]
+    req = services.Request(kind("follow-up"), fc, clinician, at(fc, day, clock))
+    return services.book(req, patient, by=by or patient.user)
+
+
+@pytest.mark.parametrize("closed_by", ["leave", "closure"])
+def test_a_time_freed_on_a_closed_day_is_not_offered(
+    clinic, hale, alice, bob, frontdesk, closed_by, django_capture_on_commit_callbacks
+):
+    fc = clinic["fort-collins"]
+    monday = next_weekday(0)
+    appt = _book(alice, clinic, hale, monday, "10:00")
+    waitlist.join_waitlist(bob, kind("follow-up"), fc)
+    # Leave entered for every location, or the whole location closed, after the booking.
+    AvailabilityException.objects.create(
+        clinician=hale if closed_by == "leave" else None,
+        location=None if closed_by == "leave" else fc,
+        kind=ExceptionKind.UNAVAILABLE,
+        starts_at=at(fc, monday, "00:00"),
+        ends_at=at(fc, monday, "23:59"),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel(appt, by=frontdesk)
+    assert WaitlistEntry.objects.get(patient=bob).status == WaitlistStatus.WAITING
+    assert not Appointment.objects.filter(status=Status.HELD).exists()
+
+
+def test_a_time_later_than_the_patients_own_visit_is_not_offered(
+    clinic, hale, alice, bob, carol, django_capture_on_commit_callbacks
+):
+    fc = clinic["fort-collins"]
+    monday = next_weekday(0)
+    _book(bob, clinic, hale, monday, "09:00")
+    appt = _book(alice, clinic, hale, monday, "10:00")
+    waitlist.join_waitlist(bob, kind("follow-up"), fc)
+    waitlist.join_waitlist(carol, kind("follow-up"), fc)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel(appt, by=alice.user)
+    # Bob's own visit is earlier: the offer passes him by and goes to Carol.
+    assert WaitlistEntry.objects.get(patient=bob).status == WaitlistStatus.WAITING
+    assert WaitlistEntry.objects.get(patient=carol).status == WaitlistStatus.OFFERED
+    assert [m.to for m in mail.outbox if "earlier slot" in m.subject] == [["carol@example.org"]]
+
+
+def test_accepting_moves_the_patients_later_visit_and_offers_its_time_on(
+    client, clinic, hale, alice, bob, carol, django_capture_on_commit_callbacks
+):
+    fc = clinic["fort-collins"]
+    monday = next_weekday(0)
+    later = _book(bob, clinic, hale, monday + timedelta(days=7), "11:00")
+    appt = _book(alice, clinic, hale, monday, "10:00")
+    waitlist.join_waitlist(bob, kind("follow-up"), fc)
+    waitlist.join_waitlist(carol, kind("follow-up"), fc)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel(appt, by=alice.user)
+    entry = WaitlistEntry.objects.get(patient=bob)
+    assert entry.status == WaitlistStatus.OFFERED
+    page = client.get(reverse("scheduling:waitlist_offer", args=[entry.token])).content.decode()
+    assert "Taking it moves your visit of" in page and later.local_start.strftime("%B %-d") in page
+    with django_capture_on_commit_callbacks(execute=True):
+        moved = waitlist.accept_offer(entry)
+    # One visit, the same one (its manage link and calendar event), at the earlier time.
+    visits = Appointment.objects.filter(patient=bob, status=Status.BOOKED)
+    assert list(visits) == [moved] and moved.pk == later.pk
+    assert moved.starts_at == appt.starts_at and moved.manage_token == later.manage_token
+    assert moved.sequence == later.sequence + 1
+    assert not Appointment.objects.filter(patient=bob, status=Status.HELD).exists()
+    assert WaitlistEntry.objects.get(pk=entry.pk).status == WaitlistStatus.BOOKED
+    # Bob's old time goes to the next in line.
+    carols = WaitlistEntry.objects.get(patient=carol)
+    assert carols.status == WaitlistStatus.OFFERED
+    assert carols.offered_appointment.starts_at == later.starts_at

@@ -6,7 +6,7 @@ import time
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -79,18 +79,34 @@ def patient_for_email(
     email = email.strip().lower()
     if client_ip is not None:
         count_anonymous_address(client_ip)
-    with transaction.atomic():
-        user = User.objects.filter(email=email).first()
-        if user is None:
-            user = User.objects.create_user(
+    user = _user_for_email(email, first_name, last_name)
+    if user.role != Role.PATIENT:
+        raise AccountError(
+            "This email belongs to a staff account. Please use a personal email address."
+        )
+    try:
+        with transaction.atomic():
+            patient, _ = Patient.objects.get_or_create(user=user, defaults={"phone": phone.strip()})
+    except IntegrityError:
+        # Another request made the record between our look and our insert.
+        patient = Patient.objects.get(user=user)
+    return patient
+
+
+def _user_for_email(email: str, first_name: str, last_name: str) -> User:
+    """The account with this email, created if new. Two requests naming a new address at
+    the same moment (a double submit, two tabs) both get the one account: the loser of
+    the insert race finds the winner's row (the address is unique in the database)."""
+    user = User.objects.filter(email=email).first()
+    if user is not None:
+        return user
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(
                 email, first_name=first_name.strip(), last_name=last_name.strip()
             )
-        elif user.role != Role.PATIENT:
-            raise AccountError(
-                "This email belongs to a staff account. Please use a personal email address."
-            )
-        patient, _ = Patient.objects.get_or_create(user=user, defaults={"phone": phone.strip()})
-    return patient
+    except IntegrityError:
+        return User.objects.get(email=email)
 
 
 def set_password_path(user: User) -> str:

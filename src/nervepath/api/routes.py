@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """The JSON API (OpenAPI schema at /api/openapi.json, docs at /api/docs).
 
-The same services and rules as the pages. Errors are ``{"error": "one sentence"}`` with
-400 (bad input), 401 (not signed in, or staff who have not given their two-factor code),
-404 (no such object, or not yours), 409 (the slot was just taken; ``alternatives`` lists
-the nearest free ones), 429 (too many booking changes in a short time; ``Retry-After``
-says how many seconds to wait).
+The same services and rules as the pages. Errors are ``{"error": "one sentence"}`` (a bad
+field is named in it, ``api/errors.py``) with 400 (bad input), 401 (not signed in, or
+staff who have not given their two-factor code: asked before anything else), 403 (a
+signed-in browser session without its CSRF token, or a role without access), 404 (no
+such object, or not yours), 409 (the slot was just taken; ``alternatives`` lists the
+nearest free ones), 429 (too many booking changes in a short time; ``Retry-After`` says
+how many seconds to wait).
 """
 
 from __future__ import annotations
@@ -24,13 +26,14 @@ from ninja import NinjaAPI, Query, Schema
 from ninja import Status as WithStatus
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import django_auth
+from ninja.security import SessionAuth
 from pydantic import Field, field_validator
 
 from nervepath.access import policy
 from nervepath.access.policy import Scope
 from nervepath.accounts.models import Patient
 from nervepath.accounts.requests import SignedInRequest
+from nervepath.api import errors
 from nervepath.audit import log as audit
 from nervepath.audit.models import Action
 from nervepath.ratelimit import RateLimited, hit, too_many
@@ -52,6 +55,21 @@ api = NinjaAPI(
     # Swagger UI (served from our static files) draws its icons as data: images.
     docs_decorator=csp_update({"img-src": [SELF, "data:"]}),
 )
+
+
+class SignedIn(SessionAuth):
+    """Django's session, as ninja's ``django_auth``, but a request with no signed-in user
+    is answered 401 "Sign in first." before the CSRF check (which answers 403 to a
+    signed-in browser session whose request lacks the token): without credentials there
+    is nothing for a forged request to ride on."""
+
+    def __call__(self, request: HttpRequest) -> object | None:
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
+django_auth = SignedIn()
 
 MAX_DAYS = 92
 # Slugs as the models define them; anything else (NUL bytes included, which PostgreSQL
@@ -157,11 +175,7 @@ def _appointment_out(a: Appointment) -> AppointmentOut:
 @api.exception_handler(NinjaValidationError)
 def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     first = exc.errors[0] if exc.errors else {}
-    where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "payload"))
-    message = first.get("msg", "Invalid request")
-    return api.create_response(
-        request, {"error": f"{where}: {message}" if where else message}, status=400
-    )
+    return api.create_response(request, {"error": errors.sentence(first)}, status=400)
 
 
 @api.exception_handler(AuthenticationError)
@@ -178,7 +192,12 @@ def _unreadable_body(request: HttpRequest, exc: MultiPartParserError) -> HttpRes
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(request, {"error": str(exc)}, status=exc.status_code)
+    message = str(exc)
+    if exc.status_code == 400 and message.startswith("Cannot parse request body"):
+        message = errors.BODY_NOT_JSON  # ninja's wording, with the parser's own in DEBUG
+    elif exc.status_code == 403 and message == "CSRF check Failed":
+        message = errors.CSRF_MISSING
+    return api.create_response(request, {"error": message}, status=exc.status_code)
 
 
 def _booking_error(request: HttpRequest, exc: BookingError) -> HttpResponse:

@@ -48,6 +48,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "django_htmx",
+    # The deploy checks, the <id:...> path converter (config/apps.py), and the task
+    # worker that waits out a locked database: before django_tasks_db, whose db_worker
+    # command it replaces (config/management/commands/db_worker.py).
+    "nervepath.config",
     "django_tasks",
     "django_tasks_db",
     "simple_history",
@@ -56,8 +60,6 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "csp",
-    # The deploy checks and the <id:...> path converter (config/apps.py).
-    "nervepath.config",
     "nervepath.accounts",
     "nervepath.audit",
     "nervepath.access",

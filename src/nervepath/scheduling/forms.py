@@ -117,6 +117,14 @@ class ExceptionForm(forms.Form):
     ends = forms.DateTimeField(
         label="Until", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
+    where = forms.ChoiceField(
+        label="Where (a clinician's leave)",
+        choices=[("everywhere", "At every location"), ("here", "Only at this location")],
+        initial="everywhere",
+        required=False,
+        help_text="Leave blocks the clinician at every location unless you choose this one "
+        "only. Closures and extra hours are always for this location.",
+    )
     reason = forms.CharField(max_length=200, required=False)
 
     def __init__(self, location: Location, *args: Any, **kwargs: Any) -> None:
@@ -137,6 +145,9 @@ class ExceptionForm(forms.Form):
             raise forms.ValidationError("The end must be after the start.")
         if data.get("kind") == ExceptionKind.EXTRA and not data.get("clinician"):
             raise forms.ValidationError("Extra hours are for a clinician: choose one.")
+        leave = data.get("kind") == ExceptionKind.UNAVAILABLE and data.get("clinician")
+        everywhere = data.get("where", "everywhere") in ("", "everywhere")
+        data["location"] = None if leave and everywhere else self.location
         return data
 
 

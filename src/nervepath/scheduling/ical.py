@@ -7,18 +7,25 @@ the visit moves (so calendar apps update the event instead of adding a second on
 and free of secrets. The check is an HMAC of the id under ``SECRET_KEY`` (so UIDs from
 two installations never collide and say nothing guessable); it is never the manage
 link's token, which is the authorisation to open, move or cancel the visit.
+
+Every event carries the appointment's stored SEQUENCE, one more at every move or
+cancellation (RFC 5545 3.8.7.4), so calendar apps take each update as the newer one.
+The patient's .ics is ``METHOD:PUBLISH`` while the visit stands and ``METHOD:CANCEL``
+with ``STATUS:CANCELLED`` once it is cancelled (RFC 5546 3.2.5), same UID: calendar
+apps then remove the event instead of keeping it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
-from icalendar import Calendar, Event, vText
+from icalendar import Calendar, Event, vCalAddress, vText
 
 from nervepath.scheduling.models import Appointment, Status
 
@@ -69,8 +76,23 @@ def _event(appointment: Appointment, *, for_clinician: bool) -> Event:
         )
     cancelled = appointment.status == Status.CANCELLED
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("sequence", int(appointment.starts_at.timestamp()) // 60 % 100000)
+    event.add("sequence", appointment.sequence)
+    if not for_clinician:
+        # RFC 5546 asks an organizer of PUBLISH and CANCEL, and the attendees a CANCEL
+        # removes: the clinic's sending address and the patient (this file goes only to
+        # the patient; the clinician feed names no patient).
+        _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+        organizer = vCalAddress(f"mailto:{address}")
+        organizer.params["cn"] = vText(settings.NERVEPATH["CLINIC_NAME"])
+        event.add("organizer", organizer)
+        if cancelled:
+            event.add("attendee", vCalAddress(f"mailto:{appointment.patient.email}"))
     return event
+
+
+def patient_method(appointment: Appointment) -> str:
+    """The iTIP method of the patient's .ics: CANCEL once cancelled, else PUBLISH."""
+    return "CANCEL" if appointment.status == Status.CANCELLED else "PUBLISH"
 
 
 def appointment_staff_path(appointment: Appointment) -> str:
@@ -78,7 +100,7 @@ def appointment_staff_path(appointment: Appointment) -> str:
 
 
 def patient_ics(appointment: Appointment) -> bytes:
-    cal = _calendar(settings.NERVEPATH["CLINIC_NAME"], method="PUBLISH")
+    cal = _calendar(settings.NERVEPATH["CLINIC_NAME"], method=patient_method(appointment))
     cal.add_component(_event(appointment, for_clinician=False))
     return cal.to_ical()
 

@@ -397,6 +397,9 @@ class Appointment(models.Model):
     seen_at = models.DateTimeField(null=True, blank=True)
     # The sessions of one course booked together (``scheduling.series``) share this key.
     series = models.CharField(max_length=32, blank=True, default="", db_index=True)
+    # The revision calendar apps go by (iCalendar SEQUENCE, RFC 5545 3.8.7.4): one more
+    # at every move or cancellation, never less.
+    sequence = models.PositiveIntegerField(default=0)
 
     objects = AppointmentQuerySet.as_manager()
     # Who changed what and when; the manage link is a secret and stays out of history.

@@ -23,7 +23,8 @@ def _send(
     body = render_to_string(f"scheduling/email/{template}.txt", context)
     message = EmailMessage(subject=subject, body=body, to=[to])
     if ics is not None:
-        message.attach("appointment.ics", ics, "text/calendar; method=PUBLISH")
+        method = "CANCEL" if b"METHOD:CANCEL" in ics else "PUBLISH"
+        message.attach("appointment.ics", ics, f"text/calendar; method={method}")
     message.send()
 
 

@@ -2,10 +2,13 @@
 """Booking, moving and cancelling appointments (the waitlist is in ``waitlist.py``).
 
 Every operation checks the clinic's rules, then writes inside one transaction that
-first locks the clinician (and rooms) so that two bookings for the same time are
-serialised; the database itself refuses overlapping appointments as a last guard
-(migration 0002), and that refusal is turned into :class:`SlotTaken` with the nearest
-free slots. A refused operation changes nothing.
+first locks the clinician (and rooms), then the patient, so that two bookings for the
+same time, or for the same patient, are serialised (the patient's overlap and the
+second-leg rule are checked under that lock). The database itself refuses overlapping
+appointments as a last guard: per clinician and room (migration 0002) and per patient
+(migration 0008). A clinician's or room's refusal is turned into :class:`SlotTaken`
+with the nearest free slots, a patient's into a :class:`BookingError` that says so. A
+refused operation changes nothing.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ from nervepath.scheduling.models import (
 log = logging.getLogger(__name__)
 
 TAKEN = "Sorry, that time was just taken by someone else. Here are the nearest free times."
+ALREADY_BOOKED = "You already booked this time."
+PATIENT_BUSY = "You already have an appointment at that time."
 
 
 @dataclass(frozen=True)
@@ -88,8 +93,16 @@ def _window(location: Location, online: bool, now: datetime) -> availability.Sea
     return availability.online_window(location, now) if online else availability.staff_window(now)
 
 
-def _check_request(req: Request, *, online: bool, now: datetime) -> None:
+def _check_request(
+    req: Request, *, online: bool, now: datetime, on_grid: bool | None = None
+) -> None:
+    """The clinic's rules for ``req``: the type, the clinician, notice and horizon (the
+    online ones when ``online``), and the clinician's hours, leave and the location's
+    closures. ``on_grid``: the time must be one the online slot grid offers (default:
+    as ``online``); otherwise any 5-minute step within hours is accepted."""
     kind, location, clinician = req.appointment_type, req.location, req.clinician
+    if on_grid is None:
+        on_grid = online
     if not kind.active:
         raise BookingError(f"“{kind.name}” is no longer offered.")
     if not kind.locations.filter(id=location.id).exists():
@@ -125,12 +138,20 @@ def _check_request(req: Request, *, online: bool, now: datetime) -> None:
         window=availability.staff_window(now),
         clinician_ids=[clinician.id],
         include_bookings=False,
-        step_minutes=None if online else 5,
+        step_minutes=None if on_grid else 5,
     )
     if not any(slot.starts_at == req.starts_at for slot in within_hours):
         raise BookingError(
             f"{clinician} is not available for “{kind.name}” at {location.name} at that time."
         )
+
+
+def check_offer(req: Request, now: datetime) -> None:
+    """Whether a freed time may be offered to the waitlist: the rules of an online booking
+    (hours, leave, closures, notice and horizon), at whatever minute the freed visit
+    started (staff may have booked it off the online grid). Rooms and the patient's own
+    calendar are asked when the offer claims the time. Raises :class:`BookingError`."""
+    _check_request(req, online=True, now=now, on_grid=False)
 
 
 def _check_second_leg(req: Request, patient: Patient, ignore_id: int | None) -> None:
@@ -195,11 +216,49 @@ def end_hold(held: Appointment, now: datetime) -> None:
     )
 
 
+def lock_patient(patient: Patient) -> None:
+    """Row lock on the patient (PostgreSQL): two bookings for one patient, with two
+    clinicians or at two locations, are checked one after the other. Taken after the
+    clinician and room locks, always in that order, so writers never wait in a circle."""
+    list(Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk"))
+
+
+def _check_patient_free(
+    req: Request, patient: Patient, now: datetime, ignore_id: int | None
+) -> None:
+    """Refuse a time at which the patient already has an active appointment; the same
+    visit sent twice (a double click, two tabs) is told so."""
+    own = (
+        Appointment.objects.active(now)
+        .filter(patient=patient)
+        .overlapping(req.starts_at, req.ends_at)
+        .exclude(Q(id=ignore_id))  # None: nothing is left out
+        .first()
+    )
+    if own is None:
+        return
+    if (
+        own.starts_at == req.starts_at
+        and own.appointment_type_id == req.appointment_type.id
+        and own.location_id == req.location.id
+    ):
+        if own.awaiting_confirmation:
+            raise BookingError(
+                f"{ALREADY_BOOKED} Please open the link we emailed you to confirm it."
+            )
+        raise BookingError(ALREADY_BOOKED)
+    raise BookingError(PATIENT_BUSY)
+
+
 def claim_slot(
     req: Request, patient: Patient, now: datetime, ignore_id: int | None
 ) -> Resource | None:
-    """Inside the transaction: refuse if the time is taken; return the room to use."""
+    """Inside the transaction, after :func:`lock_slot`: lock the patient, refuse if the
+    patient or the clinician is busy then, or the other leg's surgery is too close;
+    return the room to use."""
+    lock_patient(patient)
     _release_expired_holds(req, now)
+    _check_patient_free(req, patient, now, ignore_id)
     clinician_busy = (
         Appointment.objects.active(now)
         .filter(clinician=req.clinician)
@@ -208,14 +267,6 @@ def claim_slot(
     )
     if clinician_busy.exists():
         raise SlotClaimFailed
-    if (
-        Appointment.objects.active(now)
-        .filter(patient=patient)
-        .overlapping(req.starts_at, req.ends_at)
-        .exclude(Q(id=ignore_id))  # None: nothing is left out
-        .exists()
-    ):
-        raise BookingError("You already have an appointment at that time.")
     _check_second_leg(req, patient, ignore_id)
     if not req.appointment_type.resource_kind:
         return None
@@ -231,6 +282,19 @@ def claim_slot(
     return room
 
 
+def refused_by_database(exc: IntegrityError) -> Exception:
+    """What the database's overlap guards' refusal means: the patient's own guard is a
+    :class:`BookingError`; a clinician's or room's is :class:`SlotClaimFailed`."""
+    log.info("Database refused an overlapping appointment: %s", exc)
+    if PATIENT_GUARD in str(exc):
+        return BookingError(PATIENT_BUSY)
+    return SlotClaimFailed()
+
+
+#: The name both databases' patient guard carries in its refusal (migration 0008).
+PATIENT_GUARD = "appointment_patient_no_overlap"
+
+
 #: Where a patient books for themself: these count towards the online ceiling.
 ONLINE_SOURCES = (Source.ONLINE, Source.API)
 
@@ -244,7 +308,7 @@ def check_online_ceiling(patient: Patient, now: datetime, *, exclude_id: int | N
 
     ceiling = int(settings.NERVEPATH["MAX_FUTURE_ONLINE_VISITS"])
     # Two bookings for one patient with two clinicians at once: counted one after the other.
-    list(Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk"))
+    lock_patient(patient)
     held = (
         Appointment.objects.active(now)
         .filter(patient=patient, source__in=ONLINE_SOURCES, starts_at__gt=now)
@@ -303,8 +367,7 @@ def book(
                         care_basis=basis,
                     )
             except IntegrityError as exc:
-                log.info("Database refused an overlapping booking: %s", exc)
-                raise SlotClaimFailed from exc
+                raise refused_by_database(exc) from exc
             transaction.on_commit(lambda: after_booking(appointment, "confirmed"))
     except SlotClaimFailed:
         raise _taken(req, online, now) from None
@@ -338,8 +401,7 @@ def hold_for_confirmation(
                         confirm_token=new_token(),
                     )
             except IntegrityError as exc:
-                log.info("Database refused an overlapping hold: %s", exc)
-                raise SlotClaimFailed from exc
+                raise refused_by_database(exc) from exc
             transaction.on_commit(lambda: _after_hold(held))
     except SlotClaimFailed:
         raise _taken(req, True, now) from None
@@ -441,11 +503,12 @@ def reschedule(
             current.starts_at, current.ends_at = req.starts_at, req.ends_at
             current.blocked_from, current.blocked_until = req.blocked_from, req.blocked_until
             current.reminder_sent_at = None
+            current.sequence += 1
             try:
                 with transaction.atomic():
                     current.save()
             except IntegrityError as exc:
-                raise SlotClaimFailed from exc
+                raise refused_by_database(exc) from exc
             transaction.on_commit(lambda: after_booking(current, "moved"))
             transaction.on_commit(lambda: _offer(freed))
     except SlotClaimFailed:
@@ -485,7 +548,8 @@ def cancel(
         freed = freed_copy(current)
         current.status = Status.CANCELLED
         current.cancelled_at = now
-        current.save(update_fields=["status", "cancelled_at"])
+        current.sequence += 1
+        current.save(update_fields=["status", "cancelled_at", "sequence"])
         transaction.on_commit(lambda: _after_cancel(current, freed))
     return current
 

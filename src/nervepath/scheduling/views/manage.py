@@ -8,6 +8,8 @@ signed-in patient's appointments.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 
 from django.contrib import messages
@@ -15,7 +17,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from nervepath.access import policy
 from nervepath.accounts.models import User
@@ -28,6 +29,7 @@ from nervepath.scheduling.ical import patient_ics
 from nervepath.scheduling.models import (
     Appointment,
     Clinician,
+    Location,
     Status,
     WaitlistEntry,
     WaitlistStatus,
@@ -96,10 +98,19 @@ def appointment_ics(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
-@require_POST
 @emailed_link
 def cancel(request: HttpRequest, token: str) -> HttpResponse:
-    appointment = _by_token(request, token, Action.UPDATE)
+    """GET, or a POST without ``confirm``: what cancelling changes, and a button that
+    does it; POST with ``confirm=yes``: cancel."""
+    confirmed = request.method == "POST" and request.POST.get("confirm") == "yes"
+    appointment = _by_token(request, token, Action.UPDATE if confirmed else Action.VIEW)
+    if appointment.status != Status.BOOKED or appointment.starts_at <= timezone.now():
+        return redirect(appointment.get_absolute_url())
+    if appointment.clinic_only:
+        messages.error(request, _clinic_only(appointment))
+        return redirect(appointment.get_absolute_url())
+    if not confirmed:
+        return render(request, "scheduling/cancel_confirm.html", {"appointment": appointment})
     try:
         services.cancel(appointment, by=_user(request))
     except BookingError as exc:
@@ -109,18 +120,70 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
     return redirect(appointment.get_absolute_url())
 
 
+def _clinic_only(appointment: Appointment) -> str:
+    location = appointment.location
+    return (
+        f"{appointment.appointment_type.name} visits are changed by the clinic only. "
+        f"Please call {location.name} on {location.phone}."
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of the confirmation page: what it is now, what it would be."""
+
+    label: str
+    now: str
+    then: str
+
+    @property
+    def changes(self) -> bool:
+        return self.now != self.then
+
+
+def _when(moment: datetime, location: Location) -> str:
+    local = moment.astimezone(location.tz)
+    return f"{local:%A, %B %-d, %Y} at {local:%-I:%M %p}"
+
+
+def _changes(appointment: Appointment, start: datetime, clinician: Clinician) -> list[Change]:
+    location = appointment.location
+    return [
+        Change("When", _when(appointment.starts_at, location), _when(start, location)),
+        Change("With", str(appointment.clinician), str(clinician)),
+        Change("Where", location.name, location.name),
+    ]
+
+
+def _offering(appointment: Appointment) -> list[Clinician]:
+    """Clinicians who give this type at this location (the patient may pick another)."""
+    return list(
+        Clinician.objects.filter(
+            active=True,
+            appointment_types=appointment.appointment_type,
+            hours__location=appointment.location,
+        )
+        .select_related("user")
+        .distinct()
+    )
+
+
 @emailed_link
 def move(request: HttpRequest, token: str) -> HttpResponse:
+    """Pick a new time, with the same clinician unless the patient chooses another
+    (``?clinician=<id>`` or ``any``); picking a time shows what changes (time,
+    clinician, location) and moves the visit only once confirmed (``confirm=yes``)."""
     action = Action.UPDATE if request.method == "POST" else Action.VIEW
     appointment = _by_token(request, token, action)
     if appointment.clinic_only:
-        location = appointment.location
-        messages.error(
-            request,
-            f"{appointment.appointment_type.name} visits are changed by the clinic only. "
-            f"Please call {location.name} on {location.phone}.",
-        )
+        messages.error(request, _clinic_only(appointment))
         return redirect(appointment.get_absolute_url())
+    offering = _offering(appointment)
+    wanted = request.GET.get("clinician", "")
+    any_clinician = wanted == "any"
+    chosen = next((c for c in offering if str(c.id) == wanted), None)
+    if chosen is None and not any_clinician:
+        chosen = appointment.clinician
     error, alternatives, status = "", [], 200
     if request.method == "POST":
         form = ChosenSlotForm(request.POST)
@@ -129,6 +192,17 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
             clinician = Clinician.objects.filter(id=form.cleaned_data["clinician"]).first()
         if clinician is None:
             error, status = "That time could not be read. Please pick a time again.", 400
+        elif request.POST.get("confirm") != "yes":
+            return render(
+                request,
+                "scheduling/move_confirm.html",
+                {
+                    "appointment": appointment,
+                    "changes": _changes(appointment, form.cleaned_data["start"], clinician),
+                    "start_iso": form.cleaned_data["start"].isoformat(),
+                    "clinician": clinician,
+                },
+            )
         else:
             try:
                 services.reschedule(
@@ -156,8 +230,11 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
         first,
         DAYS_SHOWN,
         window=window,
+        clinician_ids=[chosen.id] if chosen else None,
         ignore_appointment_id=appointment.id,
     )
+    if chosen is not None:
+        alternatives = [a for a in alternatives if a.clinician_id == chosen.id] or alternatives
     return render(
         request,
         "scheduling/move.html",
@@ -168,6 +245,9 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
             "links": week_links(first, earliest, DAYS_SHOWN),
             "error": error,
             "alternatives": slot_days(alternatives, location, one_per_time=False),
+            "offering": offering,
+            "chosen": chosen,
+            "clinician_param": "any" if chosen is None else chosen.id,
         },
         status=status,
     )
@@ -224,4 +304,7 @@ def waitlist_offer(request: HttpRequest, token: str) -> HttpResponse:
             messages.error(request, exc.message)
         entry.refresh_from_db()
     held = entry.offered_appointment if entry.status == WaitlistStatus.OFFERED else None
-    return render(request, "scheduling/waitlist_offer.html", {"entry": entry, "held": held})
+    moves = waitlist.visit_to_move(held) if held is not None else None
+    return render(
+        request, "scheduling/waitlist_offer.html", {"entry": entry, "held": held, "moves": moves}
+    )

@@ -265,7 +265,7 @@ def time_off(request: SignedInRequest, location_slug: str) -> HttpResponse:
         data = form.cleaned_data
         exception = AvailabilityException.objects.create(
             clinician=data["clinician"],
-            location=location,
+            location=data["location"],
             kind=data["kind"],
             starts_at=data["starts"],
             ends_at=data["ends"],
@@ -303,7 +303,13 @@ def time_off(request: SignedInRequest, location_slug: str) -> HttpResponse:
 @require_POST
 def time_off_delete(request: SignedInRequest, location_slug: str, pk: int) -> HttpResponse:
     location = get_object_or_404(Location, slug=location_slug)
-    get_object_or_404(AvailabilityException, pk=pk, location=location).delete()
+    # This location's own entries, and a clinician's leave at every location (listed here).
+    get_object_or_404(
+        AvailabilityException.objects.filter(
+            Q(location=location) | Q(location__isnull=True, clinician__isnull=False)
+        ),
+        pk=pk,
+    ).delete()
     messages.success(request, "Removed.")
     return redirect("scheduling:time_off", location.slug)
 
