@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("nervepath.wearables.urls")),
     path("", include("nervepath.pathway.urls")),
     path("research/", include("nervepath.research.urls")),
+    path("", include("nervepath.messaging.urls")),
     path("", include("nervepath.scheduling.urls")),
     path("", include("nervepath.site.urls")),
 ]

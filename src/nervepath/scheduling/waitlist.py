@@ -124,7 +124,7 @@ def accept_offer(entry: WaitlistEntry, now: datetime | None = None) -> Appointme
         held.save(update_fields=["status", "hold_expires_at", "care_basis"])
         entry.status = WaitlistStatus.BOOKED
         entry.save(update_fields=["status"])
-        transaction.on_commit(lambda: after_booking(held, "confirmed"))
+        after_booking(held, "confirmed")
     return held
 
 
