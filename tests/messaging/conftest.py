@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import pytest
 
 from mailserver import MailServer
+from twilio_stub import TwilioStub
 
 
 @pytest.fixture
@@ -22,3 +23,20 @@ def smtp(settings) -> Iterator[MailServer]:  # type: ignore[no-untyped-def]
     settings.EMAIL_USE_SSL = False
     yield server
     server.stop()
+
+
+@pytest.fixture
+def twilio(settings) -> Iterator[TwilioStub]:  # type: ignore[no-untyped-def]
+    """The twilio text provider pointed at a local stub of Twilio's API."""
+    stub = TwilioStub().start()
+    settings.NERVEPATH = {
+        **settings.NERVEPATH,
+        "TEXT_PROVIDER": "twilio",
+        "TWILIO_ACCOUNT_SID": stub.account_sid,
+        "TWILIO_AUTH_TOKEN": stub.auth_token,
+        "TWILIO_FROM": "+19705550100",
+        "TWILIO_MESSAGING_SERVICE_SID": "",
+        "TWILIO_API_URL": stub.url,
+    }
+    yield stub
+    stub.stop()
