@@ -78,3 +78,20 @@ def test_patients_cannot_open_the_outbox(client, alice):  # type: ignore[no-unty
 def test_the_staff_navigation_links_the_messages_page(client, frontdesk):  # type: ignore[no-untyped-def]
     login(client, frontdesk)
     assert b'href="/staff/messages/"' in client.get("/staff/messages/").content
+
+
+def test_a_clinician_sees_only_the_messages_of_patients_in_their_care(client, hale, alice):  # type: ignore[no-untyped-def]
+    outbox.queue_email("alice@example.org", "Hello", "Body", kind="confirmed", patient=alice)
+    outbox.queue_email("admin@example.org", "Notice", "Body", kind="emergency_access")
+    login(client, hale.user)
+    page = client.get("/staff/messages/")
+    assert page.status_code == 200
+    assert b"alice@example.org" not in page.content  # not in Dr Hale's care
+    assert b"admin@example.org" not in page.content  # notices to no patient: admins only
+    assert client.get(f"/staff/messages/?patient={alice.pk}").status_code == 404
+
+
+def test_an_admin_sees_notices_to_no_patient(client, admin_user):  # type: ignore[no-untyped-def]
+    outbox.queue_email("admin@example.org", "Notice", "Body", kind="emergency_access")
+    login(client, admin_user)
+    assert b"admin@example.org" in client.get("/staff/messages/").content

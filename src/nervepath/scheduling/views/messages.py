@@ -10,13 +10,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from nervepath.access import policy
 from nervepath.access.policy import Scope
+from nervepath.accounts.models import Role
 from nervepath.audit.models import Action
 from nervepath.messaging import consent
 from nervepath.messaging.models import Channel, Message, MessageStatus
@@ -80,7 +81,13 @@ def outbox(request: HttpRequest) -> HttpResponse:
     messages and consent to texts (``?patient=<record number>``)."""
     if not policy.role_may(request.user, Scope.DEMOGRAPHICS):
         raise PermissionDenied("The outbox is for clinic staff.")
-    rows = Message.objects.all()
+    # Only the patients this user may see (a clinician: those in their care); messages
+    # to no patient (notices to admins, to staff addresses) only to admins.
+    visible = Q(patient__in=policy.visible_patients(request.user, Scope.DEMOGRAPHICS))
+    if request.user.role == Role.ADMIN:  # type: ignore[union-attr]
+        visible |= Q(patient__isnull=True)
+    base = Message.objects.filter(visible)
+    rows = base
     status = request.GET.get("status", "")
     channel = request.GET.get("channel", "")
     if status in MessageStatus.values:
@@ -101,8 +108,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
     if patient is None:
         policy.record_listed(request, [m.patient_id for m in page], what="outbox")
     counts = {
-        row["status"]: row["n"]
-        for row in Message.objects.values("status").annotate(n=Count("pk")).order_by()
+        row["status"]: row["n"] for row in base.values("status").annotate(n=Count("pk")).order_by()
     }
     return render(
         request,
