@@ -56,3 +56,11 @@ def next_weekday(weekday: int, *, after_days: int = 3, start: date | None = None
 def at(location: Location, day: date, clock: str) -> datetime:
     """An aware instant at a wall-clock time in the location's zone."""
     return datetime.combine(day, time.fromisoformat(clock), tzinfo=location.tz)
+
+
+def send_outbox() -> dict[str, int]:
+    """What the task worker does with the outbox: send every message due now (into
+    ``django.core.mail.outbox`` under the test settings' mail backend)."""
+    from nervepath.messaging.outbox import deliver_due
+
+    return deliver_due()

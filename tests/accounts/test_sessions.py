@@ -13,7 +13,7 @@ from django.core import mail
 from django.test import Client
 from freezegun import freeze_time
 
-from helpers import login
+from helpers import login, send_outbox
 from nervepath.accounts import sessions
 
 PASSWORD = "correct-horse-battery"
@@ -101,6 +101,7 @@ def test_sign_out_deletes_the_server_side_session(client, alice):
 def _reset_link(client, email: str) -> str:
     mail.outbox.clear()
     client.post("/accounts/password-reset/", {"email": email})
+    send_outbox()
     match = re.search(r"https?://[^/]+(/accounts/reset/\S+/)", str(mail.outbox[0].body))
     assert match is not None
     return match.group(1)

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from helpers import at, kind, next_weekday
+from helpers import at, kind, next_weekday, send_outbox
 from nervepath.assessment import services, tasks
 from nervepath.assessment.models import Reason, Request, RequestState, Schedule
 from nervepath.scheduling import services as booking
@@ -43,6 +43,7 @@ def test_booking_a_new_patient_visit_opens_the_intake_and_emails_the_patient(int
     assert queued.count() == 1
     mail.outbox.clear()
     assert tasks.send_questionnaire_email.call(*queued.get().args_kwargs["args"]) is True
+    send_outbox()
     (message,) = mail.outbox
     assert message.to == ["alice@example.org"]
     assert "6 questionnaire(s)" in message.subject

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from freezegun import freeze_time
 
-from helpers import login
+from helpers import login, send_outbox
 from nervepath.accounts.models import Role, User
 from nervepath.pathway import blocks, tasks
 from nervepath.pathway.errors import PathwayError
@@ -509,6 +509,7 @@ def test_reminders_go_out_once_a_day_until_the_diary_is_done(in_care, alice, hal
     with freeze_time(at_local(start, 18)):
         assert tasks.send_diary_reminders() == 1
         assert tasks.send_diary_reminders() == 0  # not twice a day
+        send_outbox()
     (message,) = mail.outbox
     assert message.to == ["alice@example.org"]
     assert "1 day(s) to fill" in message.subject
@@ -519,6 +520,7 @@ def test_reminders_go_out_once_a_day_until_the_diary_is_done(in_care, alice, hal
     with freeze_time(at_local(start + timedelta(days=1), 18)):
         fill(block, 1, 50)
         assert tasks.send_diary_reminders() == 1  # day 2 still empty
+        send_outbox()
         assert "Tuesday, March 2" in mail.outbox[-1].body
         assert "Monday, March 1" not in mail.outbox[-1].body
         fill(block, 2, 50)
@@ -544,6 +546,7 @@ def test_reminders_stop_when_the_diary_closes(in_care, alice, hale):
     assert closes == start + timedelta(days=13 + blocks.DIARY_GRACE_DAYS)
     with freeze_time(at_local(closes, 18)):
         assert tasks.send_diary_reminders() == 1  # still open: the grace days
+        send_outbox()
     with freeze_time(at_local(closes + timedelta(days=1), 18)):
         assert tasks.send_diary_reminders() == 0
     assert len(mail.outbox) == 1
@@ -558,6 +561,7 @@ def test_the_reminder_task_requeues_itself_and_the_command_sends(in_care, alice,
         out = io.StringIO()
         call_command("send_diary_reminders", stdout=out)
         assert "Sent 1 diary reminder(s)." in out.getvalue()
+        send_outbox()
         assert tasks.run_diary_reminders.call() == 0  # already reminded today
         queued = DBTaskResult.objects.get(task_path=tasks.run_diary_reminders.module_path)
         assert timezone.localtime(queued.run_after) == at_local(start + timedelta(days=1), 18)

@@ -14,7 +14,10 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from helpers import send_outbox
 from nervepath.audit.models import Action, AuditEvent
+from nervepath.messaging import transports
+from nervepath.messaging.models import Message, MessageStatus
 from nervepath.pathway import blocks, follow_ups, tasks
 from nervepath.pathway.models import FollowUp, Surgery, SurgeryStatus
 
@@ -25,7 +28,9 @@ def queued(task) -> list[DBTaskResult]:
     return list(DBTaskResult.objects.filter(task_path=task.module_path, status="READY"))
 
 
-def test_a_failing_reminder_email_does_not_end_the_daily_chain(in_care, alice, hale, monkeypatch):
+def test_a_mail_server_that_is_down_neither_ends_the_daily_chain_nor_loses_the_reminder(
+    in_care, alice, hale, monkeypatch
+):
     blocks.record_block(
         alice,
         given_on=timezone.localdate() - timedelta(days=2),
@@ -39,11 +44,15 @@ def test_a_failing_reminder_email_does_not_end_the_daily_chain(in_care, alice, h
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError("mail server down")
 
-    monkeypatch.setattr(tasks.EmailMessage, "send", refuse)
-    with pytest.raises(ConnectionRefusedError):
-        tasks.run_diary_reminders.call()
+    monkeypatch.setattr(transports.EmailMessage, "send", refuse)
+    assert tasks.run_diary_reminders.call() == 1
     (run,) = queued(tasks.run_diary_reminders)
     assert run.run_after > timezone.now()
+    assert send_outbox() == {MessageStatus.FAILING: 1}
+    message = Message.objects.get(kind="diary_reminder")
+    assert message.status == MessageStatus.FAILING
+    assert "mail server down" in message.last_error
+    assert message.next_attempt_at > timezone.now()
 
 
 def test_a_failing_questionnaire_run_does_not_end_the_chain(

@@ -2,7 +2,7 @@
 """E-mails to the clinic's administrators about emergency access (issue 22, finding 8).
 
 Each active admin gets their own message (no one sees the others' addresses) through the
-same mail path as every other e-mail (Django's ``EMAIL_BACKEND``). The message names the
+outbox like every other e-mail (nervepath.messaging), written with the grant. The message names the
 clinician, the patient's record number and the time, and links to the grant in the
 admin; it carries neither the patient's name nor the stated reason, which stay in the
 app (minimum necessary: mail leaves the clinic's systems).
@@ -10,17 +10,13 @@ app (minimum necessary: mail leaves the clinic's systems).
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.urls import reverse
 from django.utils import timezone
 
 from nervepath.access.models import EmergencyAccess
 from nervepath.accounts.models import Role, User
-
-logger = logging.getLogger(__name__)
+from nervepath.messaging.outbox import queue_email
 
 
 def admin_addresses() -> list[str]:
@@ -35,8 +31,9 @@ def admin_addresses() -> list[str]:
 
 
 def emergency_grant_opened(grant: EmergencyAccess) -> int:
-    """Tell every active admin; returns how many messages went out. A mail server that is
-    down is logged, never turned into an error for the clinician who needed the record."""
+    """Queue a message to every active admin, in the grant's transaction; returns how
+    many. The worker sends them; a mail server that is down delays them and never
+    becomes an error for the clinician who needed the record."""
     clinician = grant.user.get_full_name() or grant.user.email
     until = timezone.localtime(grant.expires_at)
     started = timezone.localtime(grant.started_at)
@@ -49,12 +46,7 @@ def emergency_grant_opened(grant: EmergencyAccess) -> int:
         f"Review the reason and the pages opened: {link}\n"
         "Every read during the grant is flagged 'emergency' in the audit trail.\n"
     )
-    sent = 0
-    for address in admin_addresses():
-        try:
-            EmailMessage(subject=subject, body=body, to=[address]).send()
-        except Exception:
-            logger.exception("Could not e-mail an admin about emergency grant %s", grant.pk)
-        else:
-            sent += 1
-    return sent
+    addresses = admin_addresses()
+    for address in addresses:
+        queue_email(address, subject, body, kind="emergency_access")
+    return len(addresses)

@@ -279,7 +279,7 @@ def open_emergency_access(
                 emergency=True,
                 detail=f"{minutes} minutes",
             )
-            transaction.on_commit(lambda: alerts.emergency_grant_opened(grant))
+            alerts.emergency_grant_opened(grant)
     if refused:
         # Outside the transaction, so the refusal stays in the audit trail.
         record(

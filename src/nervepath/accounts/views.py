@@ -19,7 +19,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from nervepath.accounts import twofactor
-from nervepath.accounts.forms import CodeForm, DisableForm, SetupCodeForm
+from nervepath.accounts.forms import (
+    CodeForm,
+    DisableForm,
+    OutboxPasswordResetForm,
+    SetupCodeForm,
+)
 from nervepath.accounts.models import User
 from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit import log as audit
@@ -58,6 +63,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     which a client (or a misconfigured proxy) chooses (issue 22, finding 10)."""
 
     template_name = "accounts/password_reset.html"
+    form_class = OutboxPasswordResetForm
     email_template_name = "accounts/password_reset_email.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 

@@ -211,12 +211,13 @@ def create_requests(
 
 
 def notify(patient: Patient, count: int) -> None:
-    """Email the patient (through the task worker) once the requests are committed."""
+    """Email the patient: the task that writes the message is queued in the requests'
+    transaction (the worker then counts what is still waiting)."""
     if count <= 0:
         return
     from nervepath.assessment.tasks import send_questionnaire_email
 
-    transaction.on_commit(lambda: send_questionnaire_email.enqueue(patient.pk, count))
+    send_questionnaire_email.enqueue(patient.pk, count)
 
 
 def intake_for_appointment(appointment_id: int) -> list[Request]:

@@ -12,13 +12,13 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
 from nervepath.accounts.models import Patient
+from nervepath.messaging.outbox import queue_email
 from nervepath.taskqueue import enqueue_once
 
 # Schedules are opened early in the clinic's morning.
@@ -43,7 +43,7 @@ def send_questionnaire_email(patient_id: int, count: int) -> bool:
     }
     body = render_to_string("assessment/email/questionnaires.txt", context)
     subject = f"{waiting} questionnaire(s) to fill in your patient portal"
-    EmailMessage(subject=subject, body=body, to=[patient.email]).send()
+    queue_email(patient.email, subject, body, kind="questionnaires", patient=patient)
     return True
 
 

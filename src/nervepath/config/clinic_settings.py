@@ -52,3 +52,16 @@ class ClinicSettings(TypedDict, total=False):
     URGENT_ACK_MINUTES: int
     CLINIC_HOURS: str  # "HH:MM-HH:MM"
     CLINIC_DAYS: list[str]
+    OUTBOX_RETRY_SECONDS: int
+    OUTBOX_RETRY_MAX_SECONDS: int
+    OUTBOX_MAX_ATTEMPTS: int
+    OUTBOX_CLAIM_SECONDS: int
+    TEXT_REMINDERS: str  # "text" or "both"
+    TEXT_PROVIDER: str  # "console" or "twilio"
+    TWILIO_ACCOUNT_SID: str
+    TWILIO_AUTH_TOKEN: str
+    TWILIO_FROM: str
+    TWILIO_MESSAGING_SERVICE_SID: str
+    TWILIO_API_URL: str
+    PHONE_REGION: str  # ISO 3166 region for numbers without a country code
+    CLINIC_PHONE: str

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "nervepath.accounts",
     "nervepath.audit",
     "nervepath.access",
+    "nervepath.messaging",
     "nervepath.documents",
     "nervepath.site",
     "nervepath.scheduling",
@@ -232,6 +233,8 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.Emai
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Nervepath Clinic <appointments@localhost>")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+# Seconds before an SMTP connection or answer counts as failed (the outbox retries it).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
 
 TASKS = {
     "default": {
@@ -406,6 +409,28 @@ NERVEPATH: ClinicSettings = {
     # (the worker died) is marked failed with a sentence (research/jobs.py).
     "RESEARCH_JOB_LEASE_SECONDS": env_int("NERVEPATH_RESEARCH_JOB_LEASE_SECONDS", 120, minimum=2),
     # --- end issue 22 (findings 3, 4, 7) -------------------------------------------------
+    # --- Issue 17: the outbox and text messages (docs/messages.md) --------------------------
+    # Failed sends are retried after OUTBOX_RETRY_SECONDS, doubling each time up to
+    # OUTBOX_RETRY_MAX_SECONDS, and count as failed for good after OUTBOX_MAX_ATTEMPTS;
+    # a send that has not finished after OUTBOX_CLAIM_SECONDS may be taken up again.
+    "OUTBOX_RETRY_SECONDS": env_int("NERVEPATH_OUTBOX_RETRY_SECONDS", 60, minimum=1),
+    "OUTBOX_RETRY_MAX_SECONDS": env_int("NERVEPATH_OUTBOX_RETRY_MAX_SECONDS", 3600, minimum=1),
+    "OUTBOX_MAX_ATTEMPTS": env_int("NERVEPATH_OUTBOX_MAX_ATTEMPTS", 12, minimum=1),
+    "OUTBOX_CLAIM_SECONDS": env_int("NERVEPATH_OUTBOX_CLAIM_SECONDS", 300, minimum=10),
+    # Reminders and waitlist offers to a patient who agreed to texts: "text" (a text
+    # instead of the e-mail) or "both" (a text and the e-mail).
+    "TEXT_REMINDERS": env_choice("NERVEPATH_TEXT_REMINDERS", "text", ("text", "both")),
+    # console (prints texts; development) or twilio.
+    "TEXT_PROVIDER": env_choice("NERVEPATH_TEXT_PROVIDER", "console", ("console", "twilio")),
+    "TWILIO_ACCOUNT_SID": env_str("NERVEPATH_TWILIO_ACCOUNT_SID"),
+    "TWILIO_AUTH_TOKEN": env_str("NERVEPATH_TWILIO_AUTH_TOKEN"),
+    "TWILIO_FROM": env_str("NERVEPATH_TWILIO_FROM"),
+    "TWILIO_MESSAGING_SERVICE_SID": env_str("NERVEPATH_TWILIO_MESSAGING_SERVICE_SID"),
+    "TWILIO_API_URL": env_str("NERVEPATH_TWILIO_API_URL", "https://api.twilio.com"),
+    # Numbers written without a country code are read in this region (ISO 3166 code).
+    "PHONE_REGION": env_str("NERVEPATH_PHONE_REGION", "US"),
+    # The number HELP replies give (empty: none).
+    "CLINIC_PHONE": env_str("NERVEPATH_CLINIC_PHONE"),
 }
 # --- Issue 22, finding 8: break-glass ----------------------------------------------------
 # Emergency accesses one clinician may open in any hour (docs/security.md); every grant

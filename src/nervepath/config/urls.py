@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("nervepath.pathway.urls")),
     path("", include("nervepath.notes.urls")),
     path("research/", include("nervepath.research.urls")),
+    path("", include("nervepath.messaging.urls")),
     path("", include("nervepath.scheduling.urls")),
     path("", include("nervepath.site.urls")),
 ]

@@ -16,13 +16,13 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
 from nervepath.accounts.models import User
 from nervepath.documents.models import Kind
 from nervepath.documents.views import add_document
+from nervepath.messaging.outbox import queue_email
 from nervepath.notes import exam, pdf
 from nervepath.notes.models import (
     Letter,
@@ -125,18 +125,23 @@ def _fill(text: str, values: dict[str, str]) -> str:
 
 
 def send_letter(letter: Letter, body: bytes) -> None:
-    """Mail the letter's PDF to the doctor's secure address (the one place mail leaves
-    this app)."""
-    message = EmailMessage(
-        subject=f"Letter from {settings.NERVEPATH['CLINIC_NAME']} about a shared patient",
-        body=(
+    """Queue the letter's PDF to the doctor's secure address in the durable outbox (the
+    one place mail leaves this app); the task worker sends it, with retries."""
+    queue_email(
+        letter.sent_to,
+        f"Letter from {settings.NERVEPATH['CLINIC_NAME']} about a shared patient",
+        (
             "Please find attached our letter about a patient you referred to us.\n\n"
             f"{settings.NERVEPATH['CLINIC_NAME']}"
         ),
-        to=[letter.sent_to],
+        kind="referral_letter",
+        patient=letter.patient,
+        attachment=(
+            f"letter-{letter.document.public_id.hex[:8]}.pdf",
+            body,
+            "application/pdf",
+        ),
     )
-    message.attach(f"letter-{letter.document.public_id.hex[:8]}.pdf", body, "application/pdf")
-    message.send()
 
 
 def write_letter(

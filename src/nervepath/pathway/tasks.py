@@ -26,7 +26,6 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Max, Q
 from django.template.loader import render_to_string
@@ -34,6 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from nervepath.messaging.outbox import queue_email
 from nervepath.taskqueue import enqueue_once
 
 if TYPE_CHECKING:
@@ -61,7 +61,8 @@ def _reminder_time(day: date) -> datetime:
 
 def send_diary_reminders(today: date | None = None) -> int:
     """Email each patient with an open, incomplete diary (at most once a day per
-    diary); return how many emails went out."""
+    diary); return how many emails were queued (each in the transaction that marks the
+    diary reminded, so the outbox retries it until it goes out)."""
     from nervepath.pathway import blocks
     from nervepath.pathway.models import NerveBlock
 
@@ -109,7 +110,7 @@ def _send(block: NerveBlock, missing: list[date], today: date) -> None:
     }
     body = render_to_string("pathway/email/diary_reminder.txt", context)
     subject = f"Your relief diary: {len(missing)} day(s) to fill"
-    EmailMessage(subject=subject, body=body, to=[patient.email]).send()
+    queue_email(patient.email, subject, body, kind="diary_reminder", patient=patient)
 
 
 @task()

@@ -1,19 +1,33 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Emails to patients about their appointments."""
+"""Messages to patients about their appointments.
+
+Each function writes outbox rows (nervepath.messaging) in the caller's transaction; the
+task worker sends them, with retries, so a mail server that is down never fails a
+booking. Reminders and waitlist offers go by text to a patient who agreed to texts
+(instead of the e-mail, or as well when ``NERVEPATH_TEXT_REMINDERS=both``); a text names
+the clinic, the day, the time, the location and the manage link, nothing clinical.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
+from django.urls import reverse
 
+from nervepath.accounts.models import Patient
 from nervepath.accounts.services import set_password_path
+from nervepath.messaging import consent, outbox
 from nervepath.scheduling.ical import patient_ics
 from nervepath.scheduling.models import Appointment, WaitlistEntry
 
 
 def _send(
-    to: str, subject: str, template: str, context: dict[str, object], ics: bytes | None
+    to: str,
+    subject: str,
+    template: str,
+    context: dict[str, object],
+    ics: bytes | None,
+    patient: Patient | None = None,
 ) -> None:
     context = {
         **context,
@@ -21,11 +35,58 @@ def _send(
         "clinic": settings.NERVEPATH["CLINIC_NAME"],
     }
     body = render_to_string(f"scheduling/email/{template}.txt", context)
-    message = EmailMessage(subject=subject, body=body, to=[to])
-    if ics is not None:
-        method = "CANCEL" if b"METHOD:CANCEL" in ics else "PUBLISH"
-        message.attach("appointment.ics", ics, f"text/calendar; method={method}")
-    message.send()
+    outbox.queue_email(
+        to,
+        subject,
+        body,
+        kind=template,
+        patient=patient,
+        attachment=(
+            ("appointment.ics", ics, f"text/calendar; method={_ics_method(ics)}")
+            if ics is not None
+            else None
+        ),
+    )
+
+
+def _ics_method(ics: bytes) -> str:
+    """The iTIP method of the calendar file (RFC 5546): CANCEL when it cancels the visit."""
+    return "CANCEL" if b"METHOD:CANCEL" in ics else "PUBLISH"
+
+
+def _texted(patient: Patient, kind: str, body: str) -> bool:
+    """Queue a text when the patient agreed to texts; returns whether the e-mail may be
+    left out (the clinic's ``TEXT_REMINDERS`` setting)."""
+    number = consent.text_number(patient)
+    if number is None:
+        return False
+    outbox.queue_text(number, body, kind=kind, patient=patient)
+    return settings.NERVEPATH["TEXT_REMINDERS"] == "text"
+
+
+def _when_where(appointment: Appointment) -> str:
+    local = appointment.local_start
+    place = appointment.location
+    return f"{local:%a %b %-d} at {local:%-I:%M %p}, {place.name}, {place.address}, {place.city}"
+
+
+def reminder_text(appointment: Appointment) -> str:
+    clinic = settings.NERVEPATH["CLINIC_NAME"]
+    url = settings.SITE_URL + appointment.get_absolute_url()
+    return f"{clinic}: reminder of your visit {_when_where(appointment)}. Manage it: {url}"
+
+
+def waitlist_offer_text(entry: WaitlistEntry, appointment: Appointment) -> str:
+    clinic = settings.NERVEPATH["CLINIC_NAME"]
+    url = settings.SITE_URL + reverse("scheduling:waitlist_offer", args=[entry.token])
+    until = ""
+    if appointment.hold_expires_at is not None:
+        expires = appointment.hold_expires_at.astimezone(appointment.location.tz)
+        until = f" Held for you until {expires:%a %-I:%M %p}."
+    return (
+        f"{clinic}: an earlier visit is free {_when_where(appointment)}.{until} "
+        f"Take it or let it go: {url}"
+    )
 
 
 def appointment_email(appointment: Appointment, kind: str) -> None:
@@ -36,28 +97,28 @@ def appointment_email(appointment: Appointment, kind: str) -> None:
         "cancelled": "Your appointment is cancelled",
         "reminder": "Reminder: your appointment",
     }
+    patient = appointment.patient
+    if kind == "reminder" and _texted(patient, "reminder", reminder_text(appointment)):
+        return
     local = appointment.local_start
     context: dict[str, object] = {"appointment": appointment, "local_start": local}
-    user = appointment.patient.user
+    user = patient.user
     if kind == "confirmed" and not user.has_usable_password():
         context["set_password_url"] = set_password_path(user)
     subject = f"{subjects[kind]}: {local:%a %b %-d, %-I:%M %p} at {appointment.location.name}"
-    _send(
-        appointment.patient.email,
-        subject,
-        kind,
-        context,
-        patient_ics(appointment),
-    )
+    _send(patient.email, subject, kind, context, patient_ics(appointment), patient)
 
 
 def waitlist_offer_email(entry: WaitlistEntry, appointment: Appointment) -> None:
+    if _texted(entry.patient, "waitlist_offer", waitlist_offer_text(entry, appointment)):
+        return
     _send(
         entry.patient.email,
         f"An earlier slot is free: {appointment.local_start:%a %b %-d, %-I:%M %p}",
         "waitlist_offer",
         {"entry": entry, "appointment": appointment, "local_start": appointment.local_start},
         None,
+        entry.patient,
     )
 
 
@@ -74,6 +135,7 @@ def confirm_booking_email(held: Appointment) -> None:
             "minutes": settings.NERVEPATH["UNCONFIRMED_HOLD_MINUTES"],
         },
         None,
+        held.patient,
     )
 
 

@@ -368,7 +368,7 @@ def book(
                     )
             except IntegrityError as exc:
                 raise refused_by_database(exc) from exc
-            transaction.on_commit(lambda: after_booking(appointment, "confirmed"))
+            after_booking(appointment, "confirmed")
     except SlotClaimFailed:
         raise _taken(req, online, now) from None
     return appointment
@@ -402,7 +402,7 @@ def hold_for_confirmation(
                     )
             except IntegrityError as exc:
                 raise refused_by_database(exc) from exc
-            transaction.on_commit(lambda: _after_hold(held))
+            _after_hold(held)
     except SlotClaimFailed:
         raise _taken(req, True, now) from None
     return held
@@ -459,7 +459,7 @@ def confirm_hold(token: str, now: datetime | None = None) -> Appointment:
             held.confirm_token = None
             held.care_basis = booking_basis(None, held.patient, confirmed_by_mail=True)
             held.save(update_fields=["status", "hold_expires_at", "confirm_token", "care_basis"])
-            transaction.on_commit(lambda: after_booking(held, "confirmed"))
+            after_booking(held, "confirmed")
     if lapsed:
         raise BookingError(
             "Sorry, this booking was not confirmed in time and the time was released. "
@@ -509,7 +509,7 @@ def reschedule(
                     current.save()
             except IntegrityError as exc:
                 raise refused_by_database(exc) from exc
-            transaction.on_commit(lambda: after_booking(current, "moved"))
+            after_booking(current, "moved")
             transaction.on_commit(lambda: _offer(freed))
     except SlotClaimFailed:
         raise _taken(req, online, now, appointment.id) from None
@@ -550,7 +550,7 @@ def cancel(
         current.cancelled_at = now
         current.sequence += 1
         current.save(update_fields=["status", "cancelled_at", "sequence"])
-        transaction.on_commit(lambda: _after_cancel(current, freed))
+        _after_cancel(current, freed)
     return current
 
 
@@ -587,6 +587,8 @@ def freed_copy(appointment: Appointment) -> Appointment:
 
 
 def after_booking(appointment: Appointment, kind: str) -> None:
+    """In the booking's transaction: the message (an outbox row) and the reminder task
+    are written with the booking, or not at all."""
     from nervepath.scheduling import notifications, tasks
 
     notifications.appointment_email(appointment, kind)
@@ -597,7 +599,7 @@ def _after_cancel(appointment: Appointment, freed: Appointment) -> None:
     from nervepath.scheduling import notifications
 
     notifications.appointment_email(appointment, "cancelled")
-    _offer(freed)
+    transaction.on_commit(lambda: _offer(freed))
 
 
 def _offer(freed: Appointment) -> None:

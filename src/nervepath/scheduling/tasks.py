@@ -38,7 +38,9 @@ def send_reminder(appointment_id: int, starts_at_iso: str) -> bool:
             return False
         appointment.reminder_sent_at = timezone.now()
         appointment.save(update_fields=["reminder_sent_at"])
-        transaction.on_commit(lambda: appointment_email(appointment, "reminder"))
+        # The message is an outbox row written with the mark: the worker sends it and
+        # retries it until the mail server or text provider takes it.
+        appointment_email(appointment, "reminder")
     return True
 
 

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 from django.urls import path, register_converter
 
-from nervepath.scheduling.views import desk, manage, patients, public, staff
+from nervepath.scheduling.views import desk, manage, messages, patients, public, staff
 
 
 class TokenConverter:
@@ -41,6 +41,8 @@ urlpatterns = [
     path("appointments/<token:token>/appointment.ics", manage.appointment_ics, name="ics"),
     path("waitlist/<token:token>/", manage.waitlist_offer, name="waitlist_offer"),
     path("portal/", manage.portal, name="portal"),
+    path("portal/texts/", messages.my_texts, name="my_texts"),
+    path("staff/messages/", messages.outbox, name="outbox"),
     path("staff/", desk.staff_home, name="staff_home"),
     path("staff/calendar/<slug:location_slug>/", desk.calendar, name="calendar"),
     path("staff/calendar/<slug:location_slug>/book-time/", desk.book, name="desk_book"),

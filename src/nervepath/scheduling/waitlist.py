@@ -170,7 +170,7 @@ def accept_offer(entry: WaitlistEntry, now: datetime | None = None) -> Appointme
             held.care_basis = booking_basis(None, held.patient, confirmed_by_mail=True)
             held.save(update_fields=["status", "hold_expires_at", "care_basis"])
             entry.save(update_fields=["status"])
-            transaction.on_commit(lambda: after_booking(held, "confirmed"))
+            after_booking(held, "confirmed")
             return held
         freed = freed_copy(moved)
         entry.offered_appointment = None
@@ -188,7 +188,7 @@ def accept_offer(entry: WaitlistEntry, now: datetime | None = None) -> Appointme
         moved.reminder_sent_at = None
         moved.sequence += 1
         moved.save()
-        transaction.on_commit(lambda: after_booking(moved, "moved"))
+        after_booking(moved, "moved")
         transaction.on_commit(lambda: offer_freed_slot(freed))
     return moved
 

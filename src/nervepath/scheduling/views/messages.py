@@ -1,0 +1,143 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Pages about messages: the patient's text-reminder settings (number and consent) and
+the staff's view of the outbox (what was queued, sent, is failing or failed) with each
+patient's consent to texts."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from nervepath.access import policy
+from nervepath.access.policy import Scope
+from nervepath.accounts.models import Role
+from nervepath.audit.models import Action
+from nervepath.messaging import consent
+from nervepath.messaging.models import Channel, Message, MessageStatus
+from nervepath.scheduling.views.staff import staff_required
+
+
+class TextConsentForm(forms.Form):
+    phone = forms.CharField(
+        label="Mobile number",
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        help_text="A US number as you dial it, or with + and the country code.",
+    )
+    agree = forms.BooleanField(
+        label="I agree to the words above.",
+        error_messages={"required": "Tick the box to agree to texts, or leave this page."},
+    )
+
+    def clean_phone(self) -> str:
+        try:
+            return consent.normalise(self.cleaned_data["phone"])
+        except consent.PhoneError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+@require_http_methods(["GET", "POST"])
+def my_texts(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    action = Action.UPDATE if request.method == "POST" else Action.VIEW
+    patient = policy.own_patient(request, Scope.DEMOGRAPHICS, action=action)
+    form = TextConsentForm()
+    if request.method == "POST":
+        if request.POST.get("withdraw"):
+            with transaction.atomic():
+                consent.withdraw(patient, via="portal")
+            messages.success(request, "You will get no more texts from us.")
+            return redirect("scheduling:my_texts")
+        form = TextConsentForm(request.POST)
+        if form.is_valid():
+            consent.give(patient, form.cleaned_data["phone"], via="portal")
+            messages.success(request, "Thank you: reminders and offers will come by text.")
+            return redirect("scheduling:my_texts")
+    return render(
+        request,
+        "scheduling/my_texts.html",
+        {
+            "form": form,
+            "current": consent.current(patient),
+            "wording": consent.wording(),
+            "history": patient.text_consents.all()[:20],
+        },
+    )
+
+
+@staff_required
+def outbox(request: HttpRequest) -> HttpResponse:
+    """Every message, newest first, filtered by status or channel, or one patient's
+    messages and consent to texts (``?patient=<record number>``)."""
+    if not policy.role_may(request.user, Scope.DEMOGRAPHICS):
+        raise PermissionDenied("The outbox is for clinic staff.")
+    # Only the patients this user may see (a clinician: those in their care); messages
+    # to no patient (notices to admins, to staff addresses) only to admins.
+    visible = Q(patient__in=policy.visible_patients(request.user, Scope.DEMOGRAPHICS))
+    if request.user.role == Role.ADMIN:  # type: ignore[union-attr]
+        visible |= Q(patient__isnull=True)
+    base = Message.objects.filter(visible)
+    rows = base
+    status = request.GET.get("status", "")
+    channel = request.GET.get("channel", "")
+    if status in MessageStatus.values:
+        rows = rows.filter(status=status)
+    if channel in Channel.values:
+        rows = rows.filter(channel=channel)
+    patient = None
+    consents = None
+    raw_patient = request.GET.get("patient", "").strip()
+    if raw_patient:
+        if not raw_patient.isdigit():
+            messages.error(request, "A record number is a whole number, e.g. 42.")
+            return redirect("scheduling:outbox")
+        patient = policy.get_patient(request, int(raw_patient), Scope.DEMOGRAPHICS)
+        rows = rows.filter(patient=patient)
+        consents = patient.text_consents.all()
+    page = Paginator(rows.only(*LIST_FIELDS), 50).get_page(request.GET.get("page"))
+    if patient is None:
+        policy.record_listed(
+            request, [m.patient_id for m in page if m.patient_id is not None], what="outbox"
+        )
+    counts = {
+        row["status"]: row["n"] for row in base.values("status").annotate(n=Count("pk")).order_by()
+    }
+    return render(
+        request,
+        "scheduling/outbox.html",
+        {
+            "page": page,
+            "statuses": MessageStatus.choices,
+            "channels": Channel.choices,
+            "status": status,
+            "channel": channel,
+            "patient": patient,
+            "consents": consents,
+            "summary": [(label, counts.get(value, 0)) for value, label in MessageStatus.choices],
+        },
+    )
+
+
+LIST_FIELDS = (
+    "channel",
+    "kind",
+    "to",
+    "patient_id",
+    "subject",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "created_at",
+    "sent_at",
+)
