@@ -13,7 +13,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from helpers import login
+from helpers import login, send_outbox
 from nervepath.audit.models import Action, AuditEvent
 from nervepath.demo import assessment as demo
 from nervepath.inbox import services as inbox
@@ -130,6 +130,7 @@ def test_an_unacknowledged_urgent_item_is_escalated_once(
     assert inbox.escalate_overdue(item.ack_due_at - timedelta(seconds=1)) == 0
     assert inbox.escalate_overdue(item.ack_due_at) == 1
     assert inbox.escalate_overdue(item.ack_due_at + timedelta(hours=1)) == 0  # once
+    send_outbox()
     (message,) = mail.outbox
     assert message.to == ["admin-alerts@example.org"]
     item.refresh_from_db()
