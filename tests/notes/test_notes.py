@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from helpers import login
 from nervepath.audit.models import Action, AuditEvent
-from nervepath.notes import services
+from nervepath.assessment.models import CollectionMode, Response
+from nervepath.notes import exam, services
 from nervepath.notes.models import NoteStatus, NoteTemplate, RecordLocked, VisitNote
 
 SECRET = "MARKER-NOTE-PLAN-4F"
@@ -232,3 +233,51 @@ def test_a_malformed_visit_or_row_id_is_404_not_an_error(hale_client, alice, raw
     chart = reverse("notes:chart", args=[alice.pk])
     response = hale_client.post(chart, {"op": "problem_status", "id": raw, "status": "resolved"})
     assert response.status_code == 404
+
+
+def _note_with_exam(alice, hale, todays_visit, **feet):
+    note = services.start_note(
+        alice,
+        template=services.template_for(todays_visit),
+        author=hale.user,
+        appointment=todays_visit,
+    )
+    data = exam.blank()
+    for side in ("left", "right"):
+        data[side].update(feet)
+    note.examination = exam.clean(data)
+    note.plan = "Review in six weeks."
+    note.save()
+    return note
+
+
+def test_signing_a_full_foot_examination_records_the_mnsi_exam_once(alice, hale, todays_visit):
+    """Issue 20: the MNSI examination is filled from the note's findings, not entered twice."""
+    note = _note_with_exam(
+        alice,
+        hale,
+        todays_visit,
+        appearance="abnormal",
+        appearance_kinds=["deformity"],
+        ulceration="no",
+        ankle_reflex="reinforcement",
+        vibration="reduced",
+        monofilament=5,
+    )
+    services.sign(note, by=hale.user)
+    (mnsi,) = Response.objects.submitted().filter(patient=alice, instrument_id="mnsi_exam")
+    assert mnsi.mode == CollectionMode.CLINICIAN
+    assert mnsi.answers["left_vibration"] == "decreased"
+    assert mnsi.answers["right_monofilament"] == "reduced"
+    # Per foot 1 (appearance) + 0 (no ulcer) + 0.5 (reinforcement) + 0.5 (vibration
+    # decreased) on the 8-point exam: 2 per foot, 4 in all, above the 2.5 cut-off.
+    assert mnsi.result["scores"]["exam"] == 4
+
+
+def test_a_foot_examination_with_a_finding_missing_records_no_mnsi(alice, hale, todays_visit):
+    note = _note_with_exam(
+        alice, hale, todays_visit, appearance="normal", ulceration="no", ankle_reflex="present"
+    )  # vibration and monofilament not examined
+    services.sign(note, by=hale.user)
+    assert not Response.objects.filter(patient=alice, instrument_id="mnsi_exam").exists()
+    assert services.mnsi_answers(note.examination) is None

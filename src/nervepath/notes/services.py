@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from nervepath.accounts.models import Patient, User
+from nervepath.assessment import services as assessment_services
 from nervepath.assessment import summary
 from nervepath.notes import exam
 from nervepath.notes.models import (
@@ -203,7 +204,42 @@ def sign(note: VisitNote, *, by: User) -> VisitNote:
         current.signed_at = timezone.now()
         current.signed_by = by
         authored(current, by).save()
+        record_mnsi_exam(current, by=by)
     return current
+
+
+# The MNSI examination's answers from the leg examination's words (notes/exam.py uses
+# the examination's own terms; the MNSI definition, assessment/mnsi_exam.yaml, the form's).
+_MNSI_VALUES = {
+    "vibration": {"present": "present", "reduced": "decreased", "absent": "absent"},
+    "monofilament": {"present": "normal", "reduced": "reduced", "absent": "absent"},
+}
+_MNSI_SIGNS = ("appearance", "ulceration", "ankle_reflex", "vibration", "monofilament")
+
+
+def mnsi_answers(examination: Any) -> dict[str, str] | None:
+    """The MNSI physical examination (both feet) from a note's leg examination, or None
+    when any of its ten findings was not examined: the MNSI is then not scored from the
+    note (a clinician can still enter it on the patient's questionnaire page)."""
+    if not examination:
+        return None
+    answers: dict[str, str] = {}
+    for side, signs in exam.mnsi_inputs(examination).items():
+        for sign in _MNSI_SIGNS:
+            value = signs.get(sign)
+            if value is None:
+                return None
+            answers[f"{side}_{sign}"] = _MNSI_VALUES.get(sign, {}).get(value, value)
+    return answers
+
+
+def record_mnsi_exam(note: VisitNote, *, by: User) -> None:
+    """On signing: the note's leg examination becomes the patient's MNSI examination
+    (clinician-entered), so the findings are written once (issue 20)."""
+    answers = mnsi_answers(note.examination)
+    if answers is None or not assessment_services.clinician_may_enter("mnsi_exam"):
+        return
+    assessment_services.enter(note.patient, "mnsi_exam", answers, by=by)
 
 
 def add_addendum(note: VisitNote, *, text: str, reason: str, by: User) -> Addendum:
