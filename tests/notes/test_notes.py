@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from helpers import login
-from nervepath.audit.models import Action, AuditEvent
 from nervepath.assessment.models import CollectionMode, Response
+from nervepath.audit.models import Action, AuditEvent
 from nervepath.notes import exam, services
 from nervepath.notes.models import NoteStatus, NoteTemplate, RecordLocked, VisitNote
 
