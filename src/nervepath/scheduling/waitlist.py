@@ -87,6 +87,8 @@ def offer_freed_slot(freed: Appointment, now: datetime | None = None) -> Waitlis
             now + timedelta(hours=location.waitlist_offer_hours),
             freed.starts_at - timedelta(hours=location.min_notice_hours),
         )
+        from nervepath.scheduling import notifications, tasks
+
         try:
             with transaction.atomic():
                 lock_slot(req)
@@ -104,6 +106,8 @@ def offer_freed_slot(freed: Appointment, now: datetime | None = None) -> Waitlis
                 entry.status = WaitlistStatus.OFFERED
                 entry.offered_appointment = held
                 entry.save(update_fields=["status", "offered_appointment"])
+                # The offer's message is an outbox row of this same transaction.
+                notifications.waitlist_offer_email(entry, held)
         except SlotClaimFailed:
             return None  # someone booked the time already; nothing to offer
         except IntegrityError as exc:
@@ -112,9 +116,6 @@ def offer_freed_slot(freed: Appointment, now: datetime | None = None) -> Waitlis
             return None
         except BookingError:
             continue  # this patient cannot take it (clash, second-leg rule): ask the next
-        from nervepath.scheduling import notifications, tasks
-
-        notifications.waitlist_offer_email(entry, held)
         tasks.schedule_hold_expiry(held)
         return entry
     return None
