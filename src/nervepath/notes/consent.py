@@ -170,7 +170,7 @@ def _store(consent: Consent, by: User) -> None:
         )
     )
     upload = SimpleUploadedFile("consent.pdf", body, content_type="application/pdf")
-    upload.detected_type = "application/pdf"  # type: ignore[attr-defined]
+    setattr(upload, "detected_type", "application/pdf")  # noqa: B010 (as documents.forms sets it)
     document = add_document(
         patient,
         upload,

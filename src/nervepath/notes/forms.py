@@ -4,7 +4,7 @@ from the examination's definition (``exam``): one select per finding and leg."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -168,7 +168,7 @@ class LetterForm(forms.Form):
     def __init__(self, *args: Any, doctors: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if doctors is not None:
-            self.fields["doctor"].queryset = doctors  # type: ignore[attr-defined]
+            cast(forms.ModelChoiceField, self.fields["doctor"]).queryset = doctors
 
 
 class ProblemForm(forms.Form):

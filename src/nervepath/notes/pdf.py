@@ -10,7 +10,9 @@ Text is escaped before ReportLab reads it as markup.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab import platypus
@@ -19,6 +21,7 @@ from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen.canvas import Canvas
 
 from nervepath.science.outcomes.report import _fonts  # DejaVu Sans, shared with reports
 
@@ -70,10 +73,10 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _draw_letterhead(head: Letterhead):  # type: ignore[no-untyped-def]
+def _draw_letterhead(head: Letterhead) -> Callable[[Canvas, Any], None]:
     fonts = _fonts()
 
-    def draw(canvas, doc) -> None:  # type: ignore[no-untyped-def]
+    def draw(canvas: Canvas, doc: Any) -> None:
         width, height = LETTER
         canvas.saveState()
         canvas.setFillColor(colors.HexColor("#1d4e5f"))

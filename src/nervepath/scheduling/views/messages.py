@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from nervepath.access import policy
 from nervepath.access.policy import Scope
 from nervepath.accounts.models import Role
+from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit.models import Action
 from nervepath.messaging import consent
 from nervepath.messaging.models import Channel, Message, MessageStatus
@@ -76,7 +77,7 @@ def my_texts(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def outbox(request: HttpRequest) -> HttpResponse:
+def outbox(request: SignedInRequest) -> HttpResponse:
     """Every message, newest first, filtered by status or channel, or one patient's
     messages and consent to texts (``?patient=<record number>``)."""
     if not policy.role_may(request.user, Scope.DEMOGRAPHICS):
@@ -84,7 +85,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
     # Only the patients this user may see (a clinician: those in their care); messages
     # to no patient (notices to admins, to staff addresses) only to admins.
     visible = Q(patient__in=policy.visible_patients(request.user, Scope.DEMOGRAPHICS))
-    if request.user.role == Role.ADMIN:  # type: ignore[union-attr]
+    if request.user.role == Role.ADMIN:
         visible |= Q(patient__isnull=True)
     base = Message.objects.filter(visible)
     rows = base
