@@ -9,7 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 from django.urls import reverse
 
-from helpers import login
+from helpers import login, send_outbox
 from nervepath.config.env import env_rate
 from nervepath.ratelimit import rate_limit
 from nervepath.scheduling.models import Appointment
@@ -105,4 +105,5 @@ def test_password_reset_emails_are_limited_per_address(client, alice, mailoutbox
     for _ in range(2):
         assert client.post("/accounts/password-reset/", {"email": alice.email}).status_code == 302
     assert client.post("/accounts/password-reset/", {"email": alice.email}).status_code == 429
+    send_outbox()
     assert len(mailoutbox) == 2

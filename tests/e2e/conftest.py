@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
@@ -89,14 +90,16 @@ def sign_in(site: str) -> Callable[[Page, str, str], None]:
 @contextlib.contextmanager
 def _task_worker(tmp_path: Path, **extra_env: str) -> Iterator[subprocess.Popen[bytes]]:
     """A real ``db_worker`` process on the live server's database file, travelling with the
-    session's clock (tests/clock.py); ``extra_env`` adds settings (e.g. the media folder).
-    Its output goes to ``worker.log`` in ``tmp_path``."""
+    session's clock (tests/clock.py) and the live server's file storage (the files a job
+    writes are the ones the server hands out); ``extra_env`` adds settings. Its output goes
+    to ``worker.log`` in ``tmp_path``."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.test_settings",
         "PYTHONPATH": f"{REPO / 'src'}{os.pathsep}{REPO}",
         "SQLITE_PATH": str(connection.settings_dict["NAME"]),
         "NERVEPATH_VAR_DIR": str(tmp_path / "worker-var"),
+        "NERVEPATH_MEDIA_ROOT": str(settings.MEDIA_ROOT),
         **extra_env,
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
