@@ -25,7 +25,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from nervepath.access import care
+from nervepath.access import alerts, care
 from nervepath.accounts.models import Patient, Role, User
 from nervepath.inbox.mail import send_message
 from nervepath.inbox.models import InboxItem, Kind, Urgency
@@ -71,14 +71,7 @@ def admin_addresses() -> list[str]:
     configured = config().get("ALERT_ADMIN_EMAIL") or ""
     if configured:
         return [configured]
-    return sorted(
-        email
-        for email in User.objects.filter(role=Role.ADMIN, is_active=True)
-        .exclude(email="")
-        .exclude(email=None)
-        .values_list("email", flat=True)
-        if email
-    )
+    return alerts.admin_addresses()
 
 
 def raise_flags(patient: Patient, flags: Iterable[Any], *, source: str) -> list[InboxItem]:
