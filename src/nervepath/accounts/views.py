@@ -17,8 +17,10 @@ from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from nervepath.accounts import twofactor
+from nervepath.accounts.language import code_for
 from nervepath.accounts.forms import (
     CodeForm,
     DisableForm,
@@ -263,3 +265,25 @@ def disable_two_factor(request: SignedInRequest) -> HttpResponse:
         "disable_error": error,
     }
     return render(request, "accounts/security.html", context, status=400)
+
+
+@require_POST
+def choose_language(request: HttpRequest) -> HttpResponse:
+    """The header's language picker: remembered in the language cookie and, for a
+    signed-in patient, on their record, so messages from the clinic follow it too."""
+    response = set_language(request)
+    code = code_for(request.POST.get("language"))
+    user = request.user
+    if code is not None and user.is_authenticated and getattr(user, "is_patient", False):
+        patient = getattr(user, "patient", None)
+        if patient is not None and code_for(patient.preferred_language) != code:
+            patient.preferred_language = code
+            patient.save(update_fields=["preferred_language"])
+            audit.record(
+                request,
+                Action.UPDATE,
+                patient_id=patient.pk,
+                obj=patient,
+                detail=f"preferred language set to {code}",
+            )
+    return response

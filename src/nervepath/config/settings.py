@@ -88,9 +88,13 @@ MIDDLEWARE = [
     # Above the session middleware, so it sees the session cookie being set.
     "nervepath.config.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The visitor's language: the language cookie (the header picker), else the browser's.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in patient reads in the language on their record; staff pages stay English.
+    "nervepath.accounts.language.PatientLanguageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -173,6 +177,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# The languages patients may choose (docs/languages.md says how to add one). Staff pages
+# are marked for translation but shown in English.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "nervepath_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "America/Denver"
 USE_I18N = True
 USE_TZ = True

@@ -28,3 +28,7 @@ urlpatterns = [
     path("", include("nervepath.scheduling.urls")),
     path("", include("nervepath.site.urls")),
 ]
+
+# Branded error pages (templates/404.html, 403.html); the 500 page renders without the
+# database or context processors (site/errors.py).
+handler500 = "nervepath.site.errors.server_error"
