@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 from django.template.loader import render_to_string
 
+from nervepath.accounts.language import for_patient
 from nervepath.messaging.outbox import queue_email
 
 
@@ -53,9 +54,11 @@ class OutboxPasswordResetForm(PasswordResetForm):
         to_email: str,
         html_email_template_name: str | None = None,
     ) -> None:
-        subject = "".join(render_to_string(subject_template_name, context).splitlines())
-        body = render_to_string(email_template_name, context)
         user = context.get("user")
+        # In the patient's language (their record), whoever asked for the link.
+        with for_patient(getattr(user, "patient", None) if user is not None else None):
+            subject = "".join(render_to_string(subject_template_name, context).splitlines())
+            body = render_to_string(email_template_name, context)
         queue_email(
             to_email,
             subject,

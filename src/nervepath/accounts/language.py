@@ -81,16 +81,23 @@ def code_for(text: str | None) -> str | None:
     return code if code in supported() else None
 
 
+def current() -> str:
+    """The active language's code, as one of ours ("en" for "en-us")."""
+    code = (translation.get_language() or DEFAULT).split("-")[0]
+    return code if code in FORMATS else DEFAULT
+
+
 def name_of(code: str) -> str:
     """The language's own name ("Español"), as the picker shows it."""
     return dict(settings.LANGUAGES).get(code, code)
 
 
 def patient_language(patient: Any) -> str:
-    """The language every message to this patient is written in."""
-    if patient is None:
-        return DEFAULT
-    return code_for(getattr(patient, "preferred_language", "")) or DEFAULT
+    """The language every message to this patient is written in: the one on their
+    record; with none there, the language in use (the visitor's page, or English in the
+    task worker)."""
+    recorded = code_for(getattr(patient, "preferred_language", "")) if patient else None
+    return recorded or current()
 
 
 @contextmanager
@@ -99,11 +106,6 @@ def for_patient(patient: Any) -> Iterator[str]:
     code = patient_language(patient)
     with translation.override(code):
         yield code
-
-
-def current() -> str:
-    code = (translation.get_language() or DEFAULT).split("-")[0]
-    return code if code in FORMATS else DEFAULT
 
 
 def _format(value: date | datetime | time | None, style: str) -> str:
@@ -153,3 +155,20 @@ class PatientLanguageMiddleware:
                     translation.activate(code)
                     request.LANGUAGE_CODE = code
         return self.get_response(request)
+
+
+def link_life() -> str:
+    """How long a set-password link works (``PASSWORD_RESET_TIMEOUT``), as a sentence in
+    the current language: "The link works for 1 hour." """
+    from django.utils.translation import ngettext
+
+    seconds = int(settings.PASSWORD_RESET_TIMEOUT)
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return ngettext(
+            "The link works for %(count)d hour.", "The link works for %(count)d hours.", hours
+        ) % {"count": hours}
+    minutes = max(seconds // 60, 1)
+    return ngettext(
+        "The link works for %(count)d minute.", "The link works for %(count)d minutes.", minutes
+    ) % {"count": minutes}

@@ -20,13 +20,13 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from nervepath.accounts import twofactor
-from nervepath.accounts.language import code_for
 from nervepath.accounts.forms import (
     CodeForm,
     DisableForm,
     OutboxPasswordResetForm,
     SetupCodeForm,
 )
+from nervepath.accounts.language import code_for
 from nervepath.accounts.models import User
 from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit import log as audit

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.translation import gettext as _
 
 from nervepath.assessment.services import AssessmentError
 from nervepath.science.instruments import Instrument, Item
@@ -174,7 +175,7 @@ def fields(
             continue
         text = error if item.id == error_item else ""
         if item.id in missing:
-            text = "Please answer this question."
+            text = _("Please answer this question.")
         out.append(
             Field(
                 item=item,

@@ -17,6 +17,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from nervepath.accounts.models import Patient, User
 from nervepath.assessment.models import (
@@ -126,11 +128,11 @@ def describe(inst: Instrument, exc: AnswerError) -> str:
     try:
         label = inst.item(exc.item_id).label
     except KeyError:
-        return "These answers do not fit this questionnaire; nothing was saved."
+        return _("These answers do not fit this questionnaire; nothing was saved.")
     reason = str(exc).split(": ", 1)[-1]
     if reason == "is required and has no answer":
-        reason = "please answer this question"
-    return f"“{label}”: {reason}."
+        reason = _("please answer this question")
+    return f"“{_(label)}”: {reason}."
 
 
 def require_complete(inst: Instrument, answers: Mapping[str, Any]) -> None:
@@ -141,10 +143,14 @@ def require_complete(inst: Instrument, answers: Mapping[str, Any]) -> None:
         raise AssessmentError(describe(inst, exc), item_id=exc.item_id) from None
     if not missing:
         return
-    listed = [(item_id, inst.item(item_id).label) for item_id in missing]
-    count = "1 question" if len(listed) == 1 else f"{len(listed)} questions"
+    listed = [(item_id, _(inst.item(item_id).label)) for item_id in missing]
     raise AssessmentError(
-        f"Please answer {count} before submitting; your answers are kept.",
+        ngettext(
+            "Please answer %(count)d question before submitting; your answers are kept.",
+            "Please answer %(count)d questions before submitting; your answers are kept.",
+            len(listed),
+        )
+        % {"count": len(listed)},
         item_id=listed[0][0],
         missing=listed,
     )
@@ -382,14 +388,14 @@ def prune(inst: Instrument, answers: Mapping[str, Any], shown: set[str]) -> dict
 def _open_request(req_id: int, patient: Patient) -> Request:
     locked = Request.objects.select_for_update().filter(pk=req_id, patient=patient).first()
     if locked is None:
-        raise AssessmentError("No such questionnaire.", status=404)
+        raise AssessmentError(_("No such questionnaire."), status=404)
     if locked.state == RequestState.SUBMITTED:
         raise AssessmentError(
-            "This questionnaire was already submitted; your answers were not changed.",
+            _("This questionnaire was already submitted; your answers were not changed."),
             status=409,
         )
     if locked.state == RequestState.WITHDRAWN:
-        raise AssessmentError("The clinic withdrew this questionnaire.", status=409)
+        raise AssessmentError(_("The clinic withdrew this questionnaire."), status=409)
     return locked
 
 

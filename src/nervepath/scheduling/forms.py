@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from nervepath.scheduling.models import AppointmentType, Clinician, ExceptionKind, Location
 
@@ -21,9 +22,9 @@ class SlotField(forms.CharField):
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise forms.ValidationError("That appointment time is not valid.") from None
+            raise forms.ValidationError(_("That appointment time is not valid.")) from None
         if timezone.is_naive(moment):
-            raise forms.ValidationError("That appointment time has no time zone.")
+            raise forms.ValidationError(_("That appointment time has no time zone."))
         return moment
 
 
@@ -33,10 +34,18 @@ class ChosenSlotForm(forms.Form):
 
 
 class PatientDetailsForm(forms.Form):
-    first_name = forms.CharField(max_length=100)
-    last_name = forms.CharField(max_length=100)
-    email = forms.EmailField()
-    phone = forms.CharField(max_length=32, required=False)
+    first_name = forms.CharField(
+        max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    phone = forms.CharField(
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
 
     def clean_phone(self) -> str:
         from nervepath.accounts.phones import to_e164
@@ -49,7 +58,7 @@ class BookingForm(ChosenSlotForm):
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Anything we should know? (optional)",
+        label=_("Anything we should know? (optional)"),
     )
 
 

@@ -25,8 +25,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from nervepath.accounts import language
 from nervepath.scheduling.models import Appointment, Status
 
 _UID_SALT = "nervepath.scheduling.ical.uid"
@@ -68,11 +70,14 @@ def _event(appointment: Appointment, *, for_clinician: bool) -> Event:
             f"{appointment_staff_path(appointment)}",
         )
     else:
-        event.add("summary", f"{appointment.appointment_type.name} — {location.name}")
+        # The patient's file is in the patient's language (the caller's override).
+        event.add("summary", f"{gettext(appointment.appointment_type.name)} — {location.name}")
+        manage = gettext("Manage or cancel:")
+        questions = gettext("Questions:")
         event.add(
             "description",
-            f"Manage or cancel: {settings.SITE_URL}{appointment.get_absolute_url()}\n"
-            f"Questions: {location.phone}",
+            f"{manage} {settings.SITE_URL}{appointment.get_absolute_url()}\n"
+            f"{questions} {location.phone}",
         )
     cancelled = appointment.status == Status.CANCELLED
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
@@ -100,9 +105,11 @@ def appointment_staff_path(appointment: Appointment) -> str:
 
 
 def patient_ics(appointment: Appointment) -> bytes:
-    cal = _calendar(settings.NERVEPATH["CLINIC_NAME"], method=patient_method(appointment))
-    cal.add_component(_event(appointment, for_clinician=False))
-    return cal.to_ical()
+    """The patient's calendar file, in the patient's language."""
+    with language.for_patient(appointment.patient):
+        cal = _calendar(settings.NERVEPATH["CLINIC_NAME"], method=patient_method(appointment))
+        cal.add_component(_event(appointment, for_clinician=False))
+        return cal.to_ical()
 
 
 def clinician_feed(name: str, appointments: Iterable[Appointment]) -> bytes:

@@ -13,7 +13,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
+from nervepath.accounts import language
 from nervepath.accounts.models import Patient
 from nervepath.accounts.services import set_password_path
 from nervepath.messaging import consent, outbox
@@ -67,36 +69,44 @@ def _texted(patient: Patient, kind: str, body: str) -> bool:
 def _when_where(appointment: Appointment) -> str:
     local = appointment.local_start
     place = appointment.location
-    return f"{local:%a %b %-d} at {local:%-I:%M %p}, {place.name}, {place.address}, {place.city}"
+    return _("%(day)s at %(time)s, %(place)s, %(address)s, %(city)s") % {
+        "day": language.day(local, "short"),
+        "time": language.clock(local),
+        "place": place.name,
+        "address": place.address,
+        "city": place.city,
+    }
 
 
 def reminder_text(appointment: Appointment) -> str:
+    """The reminder text, in the patient's language."""
     clinic = settings.NERVEPATH["CLINIC_NAME"]
     url = settings.SITE_URL + appointment.get_absolute_url()
-    return f"{clinic}: reminder of your visit {_when_where(appointment)}. Manage it: {url}"
+    with language.for_patient(appointment.patient):
+        return _("%(clinic)s: reminder of your visit %(when_where)s. Manage it: %(url)s") % {
+            "clinic": clinic,
+            "when_where": _when_where(appointment),
+            "url": url,
+        }
 
 
 def waitlist_offer_text(entry: WaitlistEntry, appointment: Appointment) -> str:
+    """The waitlist offer text, in the patient's language."""
     clinic = settings.NERVEPATH["CLINIC_NAME"]
     url = settings.SITE_URL + reverse("scheduling:waitlist_offer", args=[entry.token])
-    until = ""
-    if appointment.hold_expires_at is not None:
-        expires = appointment.hold_expires_at.astimezone(appointment.location.tz)
-        until = f" Held for you until {expires:%a %-I:%M %p}."
-    return (
-        f"{clinic}: an earlier visit is free {_when_where(appointment)}.{until} "
-        f"Take it or let it go: {url}"
-    )
+    with language.for_patient(entry.patient):
+        until = ""
+        if appointment.hold_expires_at is not None:
+            expires = appointment.hold_expires_at.astimezone(appointment.location.tz)
+            until = " " + _("Held for you until %(when)s.") % {"when": language.when(expires)}
+        return _(
+            "%(clinic)s: an earlier visit is free %(when_where)s.%(until)s "
+            "Take it or let it go: %(url)s"
+        ) % {"clinic": clinic, "when_where": _when_where(appointment), "until": until, "url": url}
 
 
 def appointment_email(appointment: Appointment, kind: str) -> None:
     """``kind`` is confirmed, moved, cancelled or reminder."""
-    subjects = {
-        "confirmed": "Your appointment is booked",
-        "moved": "Your appointment has moved",
-        "cancelled": "Your appointment is cancelled",
-        "reminder": "Reminder: your appointment",
-    }
     patient = appointment.patient
     if kind == "reminder" and _texted(patient, "reminder", reminder_text(appointment)):
         return
@@ -105,41 +115,56 @@ def appointment_email(appointment: Appointment, kind: str) -> None:
     user = patient.user
     if kind == "confirmed" and not user.has_usable_password():
         context["set_password_url"] = set_password_path(user)
-    subject = f"{subjects[kind]}: {local:%a %b %-d, %-I:%M %p} at {appointment.location.name}"
-    _send(patient.email, subject, kind, context, patient_ics(appointment), patient)
+    with language.for_patient(patient):
+        subjects = {
+            "confirmed": _("Your appointment is booked"),
+            "moved": _("Your appointment has moved"),
+            "cancelled": _("Your appointment is cancelled"),
+            "reminder": _("Reminder: your appointment"),
+        }
+        subject = _("%(what)s: %(when)s at %(place)s") % {
+            "what": subjects[kind],
+            "when": language.when(local),
+            "place": appointment.location.name,
+        }
+        _send(patient.email, subject, kind, context, patient_ics(appointment), patient)
 
 
 def waitlist_offer_email(entry: WaitlistEntry, appointment: Appointment) -> None:
     if _texted(entry.patient, "waitlist_offer", waitlist_offer_text(entry, appointment)):
         return
-    _send(
-        entry.patient.email,
-        f"An earlier slot is free: {appointment.local_start:%a %b %-d, %-I:%M %p}",
-        "waitlist_offer",
-        {"entry": entry, "appointment": appointment, "local_start": appointment.local_start},
-        None,
-        entry.patient,
-    )
+    with language.for_patient(entry.patient):
+        _send(
+            entry.patient.email,
+            _("An earlier slot is free: %(when)s")
+            % {"when": language.when(appointment.local_start)},
+            "waitlist_offer",
+            {"entry": entry, "appointment": appointment, "local_start": appointment.local_start},
+            None,
+            entry.patient,
+        )
 
 
 def confirm_booking_email(held: Appointment) -> None:
     """The single-use link that makes a booking made without signing in real."""
     local = held.local_start
-    _send(
-        held.patient.email,
-        f"Please confirm your visit: {local:%a %b %-d, %-I:%M %p} at {held.location.name}",
-        "confirm_booking",
-        {
-            "appointment": held,
-            "local_start": local,
-            "minutes": settings.NERVEPATH["UNCONFIRMED_HOLD_MINUTES"],
-        },
-        None,
-        held.patient,
-    )
+    with language.for_patient(held.patient):
+        _send(
+            held.patient.email,
+            _("Please confirm your visit: %(when)s at %(place)s")
+            % {"when": language.when(local), "place": held.location.name},
+            "confirm_booking",
+            {
+                "appointment": held,
+                "local_start": local,
+                "minutes": settings.NERVEPATH["UNCONFIRMED_HOLD_MINUTES"],
+            },
+            None,
+            held.patient,
+        )
 
 
 def staff_address_notice(email: str) -> None:
     """Someone typed a staff account's address into the public booking form: the form
     answers as for any address; the mailbox gets a short notice and nothing else."""
-    _send(email, "Booking request not made", "staff_address_notice", {}, None)
+    _send(email, _("Booking request not made"), "staff_address_notice", {}, None)

@@ -10,6 +10,10 @@ beside this module). A file starts with::
     section: conditions
     order: 10
     ---
+
+A translation sits beside its English page with the language code before ``.md``
+(``restless-legs.es.md``) and has the same front matter, translated where it is words.
+A page without a translation is shown in English.
 """
 
 from __future__ import annotations
@@ -21,8 +25,14 @@ from pathlib import Path
 
 import markdown
 import nh3
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
-SECTIONS = {"conditions": "Conditions we treat", "treatments": "Treatments", "clinic": "Your visit"}
+SECTIONS = {
+    "conditions": _("Conditions we treat"),
+    "treatments": _("Treatments"),
+    "clinic": _("Your visit"),
+}
 REQUIRED = ("title", "summary", "section", "order")
 ALLOWED_TAGS = {
     "h2", "h3", "h4", "p", "ul", "ol", "li", "strong", "em", "a", "blockquote", "code",
@@ -81,20 +91,40 @@ def parse(slug: str, text: str) -> Page:
     return Page(slug, meta["title"], meta["summary"], meta["section"], order, html)
 
 
-@lru_cache(maxsize=4)
-def _load(folder: str, stamp: float) -> dict[str, Page]:
+def _split(path: Path) -> tuple[str, str]:
+    """``restless-legs.es.md`` is ("restless-legs", "es"); ``restless-legs.md`` is
+    ("restless-legs", "")."""
+    slug, _dot, lang = path.stem.partition(".")
+    return slug, lang
+
+
+@lru_cache(maxsize=8)
+def _load(folder: str, stamp: float, lang: str) -> dict[str, Page]:
     pages = {}
-    for path in sorted(Path(folder).glob("*.md")):
-        pages[path.stem] = parse(path.stem, path.read_text(encoding="utf-8"))
+    files = sorted(Path(folder).glob("*.md"))
+    for path in files:
+        slug, file_lang = _split(path)
+        if not file_lang:
+            pages[slug] = parse(slug, path.read_text(encoding="utf-8"))
+    for path in files:
+        slug, file_lang = _split(path)
+        if lang and file_lang == lang and slug in pages:
+            translated = parse(slug, path.read_text(encoding="utf-8"))
+            if translated.section != pages[slug].section:
+                raise ContentError(f"{path.name}: section must be the English page's")
+            pages[slug] = translated
     return pages
 
 
-def pages() -> dict[str, Page]:
-    """All pages, re-read when any file in the folder changes (edits show without restart)."""
+def pages(lang: str | None = None) -> dict[str, Page]:
+    """All pages in ``lang`` (default: the active language), each in English where it has
+    no translation; re-read when any file in the folder changes (edits show without
+    restart)."""
     folder = content_dir()
     files = list(folder.glob("*.md"))
     stamp = max((f.stat().st_mtime for f in files), default=0.0) + len(files)
-    return _load(str(folder), stamp)
+    code = (lang or get_language() or "en").split("-")[0]
+    return _load(str(folder), stamp, "" if code == "en" else code)
 
 
 def section(name: str) -> list[Page]:

@@ -25,6 +25,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from nervepath.access import policy
 from nervepath.access.policy import Scope
@@ -151,7 +152,7 @@ def fill(request: SignedInRequest, pk: int) -> HttpResponse:
     if not services.patient_may_fill(req.instrument_id):
         # Never shown to a patient: the clinician enters it (or its licensed wording is
         # not loaded, or the clinic turned it off).
-        message = (
+        message = _(
             "Your clinician goes through this one with you at your visit; nothing to fill here."
         )
         if request.method == "POST":
@@ -162,9 +163,9 @@ def fill(request: SignedInRequest, pk: int) -> HttpResponse:
         return redirect("assessment:portal_list")
     if req.state not in OPEN_STATES:
         message = (
-            "This questionnaire was already submitted; your answers were not changed."
+            _("This questionnaire was already submitted; your answers were not changed.")
             if req.state == RequestState.SUBMITTED
-            else "The clinic withdrew this questionnaire."
+            else _("The clinic withdrew this questionnaire.")
         )
         if request.method == "POST":
             return render(
@@ -196,7 +197,7 @@ def fill(request: SignedInRequest, pk: int) -> HttpResponse:
                 request, "assessment/closed.html", {"req": req, "message": exc.message}, status=409
             )
         return _form_page(request, req, inst, merged, error=exc)
-    messages.success(request, "Draft saved. Questions that now apply are shown below.")
+    messages.success(request, _("Draft saved. Questions that now apply are shown below."))
     focus = request.POST.get("focus", "")
     anchor = f"#q-{focus}" if focus in {i.id for i in inst.items} else ""
     return redirect(reverse("assessment:fill", args=[req.pk]) + anchor)
@@ -213,11 +214,15 @@ def _after_submit(
     nxt = next(iter(open_requests(req.patient)), None)
     if nxt is None:
         messages.success(
-            request, f"Thank you: “{inst.plain_title}” is submitted. That was the last one."
+            request,
+            _("Thank you: “%(title)s” is submitted. That was the last one.")
+            % {"title": _(inst.plain_title)},
         )
         return redirect("assessment:portal_list")
     messages.success(
-        request, f"Thank you: “{inst.plain_title}” is submitted. Next: “{nxt.plain_title}”."
+        request,
+        _("Thank you: “%(title)s” is submitted. Next: “%(next)s”.")
+        % {"title": _(inst.plain_title), "next": _(nxt.plain_title)},
     )
     return redirect("assessment:fill", nxt.pk)
 

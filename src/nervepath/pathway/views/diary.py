@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from nervepath.accounts import language
 from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit.models import Action
 from nervepath.pathway import blocks
@@ -30,9 +33,9 @@ from nervepath.pathway.views.blocks import diary_days
 
 
 class EntryForm(forms.Form):
-    day = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
     relief_pct = forms.IntegerField(
-        label="Relief of your leg symptoms that day (0 = none, 100 = complete), in %",
+        label=_("Relief of your leg symptoms that day (0 = none, 100 = complete), in %"),
         min_value=0,
         max_value=100,
         widget=forms.NumberInput(attrs={"step": "1", "inputmode": "numeric"}),
@@ -40,7 +43,7 @@ class EntryForm(forms.Form):
     sleep_hours = forms.DecimalField(
         # The model's meaning: the night after the day. On the evening of the day that
         # night is still to come, so the label says so and the patient may come back.
-        label=(
+        label=_(
             "Hours you slept the night after this day "
             "(you can come back tomorrow morning to add or correct it)"
         ),
@@ -50,17 +53,20 @@ class EntryForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "0.5"}),
     )
     sleep_quality = forms.IntegerField(
-        label="How well you slept (0 = very poorly, 10 = very well), optional",
+        label=_("How well you slept (0 = very poorly, 10 = very well), optional"),
         min_value=0,
         max_value=10,
         required=False,
     )
     note = forms.CharField(
-        label="Anything to add (optional)",
+        label=_("Anything to add (optional)"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+STATUS_LABELS = {"Complete": _("Complete"), "Open": _("Open"), "Closed": _("Closed")}
 
 
 def _status(block: NerveBlock, filled: int, today: date) -> str:
@@ -84,6 +90,7 @@ def diary_list(request: SignedInRequest) -> HttpResponse:
                 "block": block,
                 "filled": filled,
                 "status": _status(block, filled, today),
+                "status_label": STATUS_LABELS[_status(block, filled, today)],
                 "missing": len(blocks.missing_days(block, today, entries=entries)),
                 "closes_on": blocks.diary_closes_on(block),
             }
@@ -133,7 +140,11 @@ def diary(request: SignedInRequest, block_pk: int) -> HttpResponse:
             except PathwayError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, f"Saved {data['day']:%A, %B %-d}. Thank you.")
+                messages.success(
+                    request,
+                    gettext("Saved %(day)s. Thank you.")
+                    % {"day": language.day(data["day"], "day")},
+                )
                 return redirect(reverse("pathway:diary", args=[block.pk]))
         status = 400
     days = blocks.fillable_days(block, today)
