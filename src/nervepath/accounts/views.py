@@ -11,13 +11,12 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
-from django.views.i18n import set_language
+from django.views.decorators.http import require_GET, require_POST
 
 from nervepath.accounts import twofactor
 from nervepath.accounts.forms import (
@@ -267,23 +266,41 @@ def disable_two_factor(request: SignedInRequest) -> HttpResponse:
     return render(request, "accounts/security.html", context, status=400)
 
 
-@require_POST
-def choose_language(request: HttpRequest) -> HttpResponse:
-    """The header's language picker: remembered in the language cookie and, for a
-    signed-in patient, on their record, so messages from the clinic follow it too."""
-    response = set_language(request)
-    code = code_for(request.POST.get("language"))
+@require_GET
+def choose_language(request: HttpRequest, code: str) -> HttpResponse:
+    """The header's language link: remembered in the language cookie and, for a signed-in
+    patient, on their record, so the clinic's messages follow it too. A link (no form)
+    keeps every page the same for everyone; the record changes only when the click came
+    from one of our own pages (the Referer), so a link elsewhere cannot change it."""
+    chosen = code_for(code)
+    if chosen is None:
+        raise Http404("No such language.")
+    referer = request.META.get("HTTP_REFERER", "")
+    ours = bool(referer) and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    response = redirect(referer if ours else resolve_url("site:home"))
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        chosen,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
     user = request.user
-    if code is not None and user.is_authenticated and getattr(user, "is_patient", False):
+    if ours and user.is_authenticated and getattr(user, "is_patient", False):
         patient = getattr(user, "patient", None)
-        if patient is not None and code_for(patient.preferred_language) != code:
-            patient.preferred_language = code
+        if patient is not None and code_for(patient.preferred_language) != chosen:
+            patient.preferred_language = chosen
             patient.save(update_fields=["preferred_language"])
             audit.record(
                 request,
                 Action.UPDATE,
                 patient_id=patient.pk,
                 obj=patient,
-                detail=f"preferred language set to {code}",
+                detail=f"preferred language set to {chosen}",
             )
     return response
