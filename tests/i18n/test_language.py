@@ -181,3 +181,18 @@ def test_no_page_says_s_in_brackets_for_a_plural(client, alice):
     login(client, alice.user)
     for path in ("/portal/", "/portal/questionnaires/", "/portal/diary/", "/accounts/security/"):
         assert "(s)" not in client.get(path).content.decode()
+
+
+def test_a_language_chosen_before_signing_in_goes_on_an_empty_record(client, alice, bob):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    client.post("/accounts/login/", {"username": alice.email, "password": "correct-horse-battery"})
+    alice.refresh_from_db()
+    assert alice.preferred_language == "es"
+    # A record that already says something is left as it is.
+    bob.preferred_language = "English"
+    bob.save()
+    other = type(client)()
+    other.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    other.post("/accounts/login/", {"username": bob.email, "password": "correct-horse-battery"})
+    bob.refresh_from_db()
+    assert bob.preferred_language == "English"

@@ -50,6 +50,11 @@ class SignInView(auth_views.LoginView):
 
     template_name = "accounts/login.html"
 
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        _remember_language(self.request)
+        return response
+
     def get_success_url(self) -> str:
         target = super().get_success_url()
         user = self.request.user  # signed in by now: the form was valid
@@ -264,6 +269,25 @@ def disable_two_factor(request: SignedInRequest) -> HttpResponse:
         "disable_error": error,
     }
     return render(request, "accounts/security.html", context, status=400)
+
+
+def _remember_language(request: HttpRequest) -> None:
+    """A patient who chose a language before signing in, with none on their record,
+    keeps it: it goes on the record, so the clinic's messages use it too."""
+    user = request.user
+    chosen = code_for(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
+    patient = getattr(user, "patient", None) if getattr(user, "is_patient", False) else None
+    if chosen is None or patient is None or patient.preferred_language:
+        return
+    patient.preferred_language = chosen
+    patient.save(update_fields=["preferred_language"])
+    audit.record(
+        request,
+        Action.UPDATE,
+        patient_id=patient.pk,
+        obj=patient,
+        detail=f"preferred language set to {chosen} (chosen before signing in)",
+    )
 
 
 @require_GET
