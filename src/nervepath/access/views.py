@@ -25,6 +25,7 @@ from simple_history.models import registered_models
 from nervepath.access import policy
 from nervepath.access.models import CareAssignment, EmergencyAccess
 from nervepath.access.policy import Scope
+from nervepath.accounts import language
 from nervepath.accounts.models import Patient, Role, User
 from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit import log as audit
@@ -171,6 +172,7 @@ def patient_record(request: SignedInRequest, pk: int) -> HttpResponse:
             "care_lapse_days": policy.care_lapse().days,
             "grant": grant,
             "now": now,
+            "patient_language_name": language.name_of(language.patient_language(patient)),
         },
     )
 

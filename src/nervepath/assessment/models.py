@@ -183,6 +183,9 @@ class Response(models.Model):
     )
     instrument_id = models.CharField(max_length=64, validators=[validate_instrument_id])
     instrument_version = models.CharField(max_length=32)
+    # The language the questionnaire was shown in ("en", "es"; blank: before issue 21 or
+    # entered by a clinician), so research can keep translations apart.
+    language = models.CharField(max_length=8, blank=True, default="")
     answers = models.JSONField(default=dict)
     result = models.JSONField(null=True, blank=True)
     status = models.CharField(

@@ -75,15 +75,50 @@ IRLS_MODES = {
 }
 
 
-def patient_may_fill(instrument_id: str) -> bool:
+# The clinic's own questionnaires: nervepath's questions, translated with the rest of the
+# patient pages (assessment/instrument_words.py). Every other instrument is a validated
+# one: in another language it is offered only with its licensed, validated translation
+# loaded like the English wording, from ``INSTRUMENT_WORDING_DIR/<language>/``.
+OWN_INSTRUMENTS = ("clinic_sleep", "pain_nrs", "symptom_history")
+
+
+def _wording_file(folder: Path, instrument_id: str) -> Path | None:
+    for suffix in (".yaml", ".yml", ".json"):
+        path = folder / f"{instrument_id}{suffix}"
+        if path.is_file():
+            return path
+    return None
+
+
+def offered_in(instrument_id: str, lang: str | None) -> bool:
+    """Whether this questionnaire can be shown in ``lang`` (None or "en": English)."""
+    if not lang or lang.split("-")[0] == "en" or instrument_id in OWN_INSTRUMENTS:
+        return True
+    folder = wording_dir()
+    return folder is not None and _wording_file(Path(folder) / lang, instrument_id) is not None
+
+
+def patient_may_fill(instrument_id: str, lang: str | None = None) -> bool:
     """Whether a patient may be sent (and shown) this questionnaire: patient-administered,
-    its licensed wording loaded when it has one, and, for the IRLS, self-report mode."""
+    its licensed wording loaded when it has one, and, for the IRLS, self-report mode;
+    with ``lang``, also whether it can be shown in that language (``offered_in``)."""
     if instrument_id not in instruments.available():
         return False
     inst = instrument(instrument_id)
     if not inst.patient_may_see:
         return False
-    return not (instrument_id == "irls" and irls_mode() != "self_report")
+    if instrument_id == "irls" and irls_mode() != "self_report":
+        return False
+    return offered_in(instrument_id, lang)
+
+
+def not_offered_in_language(patient: Any, instrument_ids: list[str]) -> list[str]:
+    """The instruments among these that this patient cannot be shown in their language
+    (no licensed translation loaded): the clinician goes through them in the visit."""
+    from nervepath.accounts.language import patient_language
+
+    lang = patient_language(patient)
+    return [i for i in instrument_ids if not offered_in(i, lang)]
 
 
 def clinician_may_enter(instrument_id: str) -> bool:
@@ -114,12 +149,18 @@ def _with_wording(instrument_id: str, folder: str) -> Instrument:
     return inst
 
 
-def instrument(instrument_id: str) -> Instrument:
+def instrument(instrument_id: str, lang: str | None = None) -> Instrument:
     """The instrument as patients and clinicians read it: with the clinic's licensed
-    wording when ``NERVEPATH_INSTRUMENT_WORDING_DIR`` holds a file for it."""
+    wording when ``NERVEPATH_INSTRUMENT_WORDING_DIR`` holds a file for it; in ``lang``
+    other than English, with the licensed translation in the folder's ``<lang>/``."""
     folder = wording_dir()
     if folder is None:
         return instruments.load(instrument_id)
+    code = (lang or "en").split("-")[0]
+    if code != "en" and instrument_id not in OWN_INSTRUMENTS:
+        translated = Path(folder) / code
+        if _wording_file(translated, instrument_id) is not None:
+            return _with_wording(instrument_id, str(translated))
     return _with_wording(instrument_id, str(folder))
 
 
@@ -428,9 +469,12 @@ def save_draft(req: Request, answers: Mapping[str, Any]) -> Response:
     return draft
 
 
-def submit(req: Request, answers: Mapping[str, Any], *, by: User) -> Response:
-    """Score the answers with the engine and store them for good, once."""
-    inst = instrument(req.instrument_id)
+def submit(
+    req: Request, answers: Mapping[str, Any], *, by: User, language: str | None = None
+) -> Response:
+    """Score the answers with the engine and store them for good, once; ``language`` is
+    the one the questionnaire was shown in."""
+    inst = instrument(req.instrument_id, language)
     require_complete(inst, answers)
     try:
         result = instruments.score(inst, answers)
@@ -443,6 +487,8 @@ def submit(req: Request, answers: Mapping[str, Any], *, by: User) -> Response:
             patient=locked.patient, request=locked, instrument_id=locked.instrument_id
         )
         response.instrument_version = inst.version
+        # The language the answers were given in (research can filter by it).
+        response.language = language or ""
         response.answers = clean
         response.result = result_json(result)
         response.status = ResponseStatus.SUBMITTED

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from nervepath.access import policy
 from nervepath.access.policy import Scope
+from nervepath.accounts import language
 from nervepath.accounts.requests import SignedInRequest
 from nervepath.assessment import forms, services, summary
 from nervepath.assessment.models import (
@@ -65,7 +66,7 @@ def open_requests(patient: Any) -> list[Request]:
         for r in Request.objects.filter(patient=patient, state__in=OPEN_STATES).select_related(
             "appointment__appointment_type", "appointment__location"
         )
-        if services.patient_may_fill(r.instrument_id)
+        if services.patient_may_fill(r.instrument_id, language.current())
     ]
 
 
@@ -148,8 +149,9 @@ def _request_for(request: HttpRequest, pk: int, action: str) -> Request:
 def fill(request: SignedInRequest, pk: int) -> HttpResponse:
     action = Action.UPDATE if request.method == "POST" else Action.VIEW
     req = _request_for(request, pk, action)
-    inst = services.instrument(req.instrument_id)
-    if not services.patient_may_fill(req.instrument_id):
+    lang = language.current()
+    inst = services.instrument(req.instrument_id, lang)
+    if not services.patient_may_fill(req.instrument_id, lang):
         # Never shown to a patient: the clinician enters it (or its licensed wording is
         # not loaded, or the clinic turned it off).
         message = _(
@@ -187,7 +189,7 @@ def fill(request: SignedInRequest, pk: int) -> HttpResponse:
         merged = forms.merge(inst, stored, posted, shown)
         answers = services.prune(inst, merged, shown)
         if "submit" in request.POST:
-            response = services.submit(req, answers, by=request.user)
+            response = services.submit(req, answers, by=request.user, language=lang)
             request.session.pop(SHOWN_KEY.format(req.pk), None)
             return _after_submit(request, req, inst, response)
         services.save_draft(req, answers)

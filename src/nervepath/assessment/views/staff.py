@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from nervepath.access import policy
 from nervepath.access.policy import Scope
+from nervepath.accounts.language import name_of, patient_language
 from nervepath.accounts.models import Patient
 from nervepath.accounts.requests import SignedInRequest
 from nervepath.assessment import forms, services, summary
@@ -118,6 +119,19 @@ def _summary_page(
             ],
             "irls_mode": services.irls_mode(),
             "irls_mode_text": services.IRLS_MODES[services.irls_mode()],
+            "patient_language": name_of(patient_language(patient)),
+            "patient_language_code": patient_language(patient),
+            "not_in_language": [
+                instruments.load(i).title
+                for i in services.not_offered_in_language(
+                    patient,
+                    [
+                        i
+                        for i in summary.ordered(instruments.available())
+                        if services.patient_may_fill(i)
+                    ],
+                )
+            ],
         },
         status=status,
     )
