@@ -51,5 +51,5 @@ def test_a_translation_in_another_section_is_refused(tmp_path, monkeypatch):
         front.format(t="Horario", s="treatments"), encoding="utf-8"
     )
     monkeypatch.setenv("NERVEPATH_CONTENT_DIR", str(tmp_path))
-    with pytest.raises(content.ContentError, match="hours.es.md"):
+    with pytest.raises(content.ContentError, match=r"hours\.es\.md"):
         content.pages("es")
