@@ -46,7 +46,7 @@ def test_booking_a_new_patient_visit_opens_the_intake_and_emails_the_patient(int
     send_outbox()
     (message,) = mail.outbox
     assert message.to == ["alice@example.org"]
-    assert "6 questionnaire(s)" in message.subject
+    assert "6 questionnaires to fill" in message.subject
     assert "/portal/questionnaires/" in message.body
 
 

@@ -512,7 +512,7 @@ def test_reminders_go_out_once_a_day_until_the_diary_is_done(in_care, alice, hal
         send_outbox()
     (message,) = mail.outbox
     assert message.to == ["alice@example.org"]
-    assert "1 day(s) to fill" in message.subject
+    assert "1 day to fill" in message.subject
     assert f"/portal/diary/{block.pk}/" in message.body
     assert "Monday, March 1" in message.body
     block.refresh_from_db()

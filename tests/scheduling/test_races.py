@@ -161,7 +161,7 @@ def test_a_double_submit_with_a_new_email_holds_one_visit_and_never_fails(clinic
     answers = _post_twice(url, data)
     assert sorted(r.status_code for r in answers) == [200, 400], answers  # type: ignore[attr-defined]
     refused = next(r for r in answers if r.status_code == 400)  # type: ignore[attr-defined]
-    assert services.ALREADY_BOOKED in refused.content.decode()  # type: ignore[attr-defined]
+    assert str(services.ALREADY_BOOKED) in refused.content.decode()  # type: ignore[attr-defined]
     assert User.objects.filter(email="dana.fox@example.org").count() == 1
     assert Patient.objects.filter(user__email="dana.fox@example.org").count() == 1
     assert Appointment.objects.filter(status=Status.HELD).count() == 1

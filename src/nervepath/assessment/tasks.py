@@ -15,8 +15,10 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django_tasks import task
 
+from nervepath.accounts import language
 from nervepath.accounts.models import Patient
 from nervepath.messaging.outbox import queue_email
 from nervepath.taskqueue import enqueue_once
@@ -41,8 +43,13 @@ def send_questionnaire_email(patient_id: int, count: int) -> bool:
         "url": settings.SITE_URL + reverse("assessment:portal_list"),
         "clinic": settings.NERVEPATH["CLINIC_NAME"],
     }
-    body = render_to_string("assessment/email/questionnaires.txt", context)
-    subject = f"{waiting} questionnaire(s) to fill in your patient portal"
+    with language.for_patient(patient):
+        body = render_to_string("assessment/email/questionnaires.txt", context)
+        subject = ngettext(
+            "%(count)d questionnaire to fill in your patient portal",
+            "%(count)d questionnaires to fill in your patient portal",
+            waiting,
+        ) % {"count": waiting}
     queue_email(patient.email, subject, body, kind="questionnaires", patient=patient)
     return True
 

@@ -31,8 +31,10 @@ from django.db.models import Max, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django_tasks import task
 
+from nervepath.accounts import language
 from nervepath.messaging.outbox import queue_email
 from nervepath.taskqueue import enqueue_once
 
@@ -108,8 +110,13 @@ def _send(block: NerveBlock, missing: list[date], today: date) -> None:
         "url": settings.SITE_URL + reverse("pathway:diary", args=[block.pk]),
         "clinic": settings.NERVEPATH["CLINIC_NAME"],
     }
-    body = render_to_string("pathway/email/diary_reminder.txt", context)
-    subject = f"Your relief diary: {len(missing)} day(s) to fill"
+    with language.for_patient(patient):
+        body = render_to_string("pathway/email/diary_reminder.txt", context)
+        subject = ngettext(
+            "Your relief diary: %(count)d day to fill",
+            "Your relief diary: %(count)d days to fill",
+            len(missing),
+        ) % {"count": len(missing)}
     queue_email(patient.email, subject, body, kind="diary_reminder", patient=patient)
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cached_property
 
+from django.utils.functional import Promise
+
 from nervepath.scheduling.availability import Slot
 
 
@@ -14,9 +16,10 @@ class BookingError(Exception):
 
     status = 400
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | Promise) -> None:
+        # A lazy translation is read now, in the language of whoever is refused.
+        super().__init__(str(message))
+        self.message = str(message)
 
 
 class SlotTaken(BookingError):
@@ -28,7 +31,7 @@ class SlotTaken(BookingError):
 
     status = 409
 
-    def __init__(self, message: str, find_alternatives: Callable[[], list[Slot]]) -> None:
+    def __init__(self, message: str | Promise, find_alternatives: Callable[[], list[Slot]]) -> None:
         super().__init__(message)
         self._find_alternatives = find_alternatives
 

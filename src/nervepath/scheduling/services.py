@@ -21,6 +21,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 from nervepath.accounts.models import Patient, User
 from nervepath.scheduling import availability
@@ -43,9 +46,9 @@ from nervepath.scheduling.models import (
 
 log = logging.getLogger(__name__)
 
-TAKEN = "Sorry, that time was just taken by someone else. Here are the nearest free times."
-ALREADY_BOOKED = "You already booked this time."
-PATIENT_BUSY = "You already have an appointment at that time."
+TAKEN = _lazy("Sorry, that time was just taken by someone else. Here are the nearest free times.")
+ALREADY_BOOKED = _lazy("You already booked this time.")
+PATIENT_BUSY = _lazy("You already have an appointment at that time.")
 
 
 @dataclass(frozen=True)
@@ -104,30 +107,48 @@ def _check_request(
     if on_grid is None:
         on_grid = online
     if not kind.active:
-        raise BookingError(f"“{kind.name}” is no longer offered.")
+        raise BookingError(_("“%(visit)s” is no longer offered.") % {"visit": _(kind.name)})
     if not kind.locations.filter(id=location.id).exists():
-        raise BookingError(f"“{kind.name}” is not offered at {location.name}.")
+        raise BookingError(
+            _("“%(visit)s” is not offered at %(place)s.")
+            % {"visit": _(kind.name), "place": location.name}
+        )
     if not clinician.active or not kind.clinicians.filter(id=clinician.id).exists():
-        raise BookingError(f"{clinician} does not offer “{kind.name}”.")
+        raise BookingError(
+            _("%(who)s does not offer “%(visit)s”.") % {"who": clinician, "visit": _(kind.name)}
+        )
     if online and not kind.online_bookable:
-        raise BookingError(f"“{kind.name}” is booked by the clinic: please call {location.phone}.")
+        raise BookingError(
+            _("“%(visit)s” is booked by the clinic: please call %(phone)s.")
+            % {"visit": _(kind.name), "phone": location.phone}
+        )
     if timezone.is_naive(req.starts_at):
-        raise BookingError("The appointment time must include a time zone.")
+        raise BookingError(_("The appointment time must include a time zone."))
     if req.starts_at <= now:
-        raise BookingError("That time has already passed. Please choose a time in the future.")
+        raise BookingError(_("That time has already passed. Please choose a time in the future."))
     if req.starts_at > availability.staff_window(now).latest:
-        raise BookingError("That date is too far ahead to book.")
+        raise BookingError(_("That date is too far ahead to book."))
     if online:
         window = availability.online_window(location, now)
         if req.starts_at < window.earliest:
             raise BookingError(
-                f"Online bookings need at least {location.min_notice_hours} hours' notice. "
-                f"For a sooner visit please call {location.phone}."
+                ngettext(
+                    "Online bookings need at least %(hours)d hour's notice. "
+                    "For a sooner visit please call %(phone)s.",
+                    "Online bookings need at least %(hours)d hours' notice. "
+                    "For a sooner visit please call %(phone)s.",
+                    location.min_notice_hours,
+                )
+                % {"hours": location.min_notice_hours, "phone": location.phone}
             )
         if req.starts_at > window.latest:
             raise BookingError(
-                f"Online bookings open {location.max_horizon_days} days ahead. "
-                "Please choose an earlier date."
+                ngettext(
+                    "Online bookings open %(days)d day ahead. Please choose an earlier date.",
+                    "Online bookings open %(days)d days ahead. Please choose an earlier date.",
+                    location.max_horizon_days,
+                )
+                % {"days": location.max_horizon_days}
             )
     local_day = req.starts_at.astimezone(location.tz).date()
     within_hours = availability.free_slots(
@@ -142,7 +163,8 @@ def _check_request(
     )
     if not any(slot.starts_at == req.starts_at for slot in within_hours):
         raise BookingError(
-            f"{clinician} is not available for “{kind.name}” at {location.name} at that time."
+            _("%(who)s is not available for “%(visit)s” at %(place)s at that time.")
+            % {"who": clinician, "visit": _(kind.name), "place": location.name}
         )
 
 
@@ -519,15 +541,36 @@ def reschedule(
 def _check_cutoff(appointment: Appointment, now: datetime, verb: str) -> None:
     if appointment.clinic_only:
         raise BookingError(
-            f"{appointment.appointment_type.name} visits are changed by the clinic only. "
-            f"Please call {appointment.location.name} on {appointment.location.phone}."
+            _(
+                "%(visit)s visits are changed by the clinic only. "
+                "Please call %(place)s on %(phone)s."
+            )
+            % {
+                "visit": _(appointment.appointment_type.name),
+                "place": appointment.location.name,
+                "phone": appointment.location.phone,
+            }
         )
     cutoff = appointment.location.cancel_cutoff_hours
     if appointment.starts_at - now < timedelta(hours=cutoff):
-        raise BookingError(
-            f"Appointments can be {verb} online until {cutoff} hours before. "
-            f"Please call {appointment.location.name} on {appointment.location.phone}."
-        )
+        words = {"place": appointment.location.name, "phone": appointment.location.phone}
+        if verb == "cancelled":
+            text = ngettext(
+                "Appointments can be cancelled online until %(hours)d hour before. "
+                "Please call %(place)s on %(phone)s.",
+                "Appointments can be cancelled online until %(hours)d hours before. "
+                "Please call %(place)s on %(phone)s.",
+                cutoff,
+            )
+        else:
+            text = ngettext(
+                "Appointments can be moved online until %(hours)d hour before. "
+                "Please call %(place)s on %(phone)s.",
+                "Appointments can be moved online until %(hours)d hours before. "
+                "Please call %(place)s on %(phone)s.",
+                cutoff,
+            )
+        raise BookingError(text % {"hours": cutoff, **words})
 
 
 def cancel(
@@ -536,9 +579,9 @@ def cancel(
     now = now or timezone.now()
     online = not (by and by.can_manage_schedule)
     if appointment.status != Status.BOOKED:
-        raise BookingError("This appointment is not booked, so it cannot be cancelled.")
+        raise BookingError(_("This appointment is not booked, so it cannot be cancelled."))
     if appointment.starts_at <= now:
-        raise BookingError("This appointment has already started.")
+        raise BookingError(_("This appointment has already started."))
     if online:
         _check_cutoff(appointment, now, "cancelled")
     with transaction.atomic():

@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from nervepath.access import policy
@@ -244,7 +245,11 @@ def send_now(request: SignedInRequest, patient_pk: int) -> HttpResponse:
         return _summary_page(request, patient, send_form=form, status=400)
     made = services.send_now(patient, form.cleaned_data["instruments"], by=request.user)
     skipped = len(form.cleaned_data["instruments"]) - len(made)
-    text = f"Sent {len(made)} questionnaire(s); the patient has been emailed."
+    text = ngettext(
+        "Sent %(count)d questionnaire; the patient has been emailed.",
+        "Sent %(count)d questionnaires; the patient has been emailed.",
+        len(made),
+    ) % {"count": len(made)}
     if skipped:
         text += f" {skipped} already waiting for the patient were not sent again."
     messages.success(request, text)
