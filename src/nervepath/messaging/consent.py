@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import phonenumbers
+from django.utils.translation import gettext
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -28,13 +29,15 @@ class PhoneError(ValueError):
 
 
 def wording() -> str:
+    """The consent the patient agrees to, in the language of the page it is shown on (the
+    consent row keeps the words as they were agreed to)."""
     clinic = settings.NERVEPATH["CLINIC_NAME"]
-    return (
-        f"I agree that {clinic} may send appointment reminders and offers of earlier "
+    return gettext(
+        "I agree that %(clinic)s may send appointment reminders and offers of earlier "
         "appointments by text message to this number. Texts name the clinic, the day, "
         "the time, the location and a link to manage the visit, never anything about my "
         "health. Message and data rates may apply. Reply STOP to stop, HELP for help."
-    )
+    ) % {"clinic": clinic}
 
 
 def normalise(raw: str) -> str:
