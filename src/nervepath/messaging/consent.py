@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 import phonenumbers
-from django.utils.translation import gettext
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from nervepath.messaging.models import TextConsent
 

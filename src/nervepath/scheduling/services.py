@@ -22,8 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from nervepath.accounts.models import Patient, User
 from nervepath.scheduling import availability
@@ -46,9 +45,11 @@ from nervepath.scheduling.models import (
 
 log = logging.getLogger(__name__)
 
-TAKEN = _lazy("Sorry, that time was just taken by someone else. Here are the nearest free times.")
-ALREADY_BOOKED = _lazy("You already booked this time.")
-PATIENT_BUSY = _lazy("You already have an appointment at that time.")
+TAKEN = gettext_lazy(
+    "Sorry, that time was just taken by someone else. Here are the nearest free times."
+)
+ALREADY_BOOKED = gettext_lazy("You already booked this time.")
+PATIENT_BUSY = gettext_lazy("You already have an appointment at that time.")
 
 
 @dataclass(frozen=True)
