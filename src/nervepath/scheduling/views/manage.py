@@ -17,8 +17,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from nervepath.access import policy
+from nervepath.accounts import language
 from nervepath.accounts.models import User
 from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit.models import Action
@@ -116,16 +118,21 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
     except BookingError as exc:
         messages.error(request, exc.message)
         return redirect(appointment.get_absolute_url())
-    messages.success(request, "Your appointment is cancelled. We have emailed you a confirmation.")
+    messages.success(
+        request, _("Your appointment is cancelled. We have emailed you a confirmation.")
+    )
     return redirect(appointment.get_absolute_url())
 
 
 def _clinic_only(appointment: Appointment) -> str:
     location = appointment.location
-    return (
-        f"{appointment.appointment_type.name} visits are changed by the clinic only. "
-        f"Please call {location.name} on {location.phone}."
-    )
+    return _(
+        "%(visit)s visits are changed by the clinic only. Please call %(place)s on %(phone)s."
+    ) % {
+        "visit": _(appointment.appointment_type.name),
+        "place": location.name,
+        "phone": location.phone,
+    }
 
 
 @dataclass(frozen=True)
@@ -143,15 +150,15 @@ class Change:
 
 def _when(moment: datetime, location: Location) -> str:
     local = moment.astimezone(location.tz)
-    return f"{local:%A, %B %-d, %Y} at {local:%-I:%M %p}"
+    return _("%(on)s at %(at)s") % {"on": language.day(local), "at": language.clock(local)}
 
 
 def _changes(appointment: Appointment, start: datetime, clinician: Clinician) -> list[Change]:
     location = appointment.location
     return [
-        Change("When", _when(appointment.starts_at, location), _when(start, location)),
-        Change("With", str(appointment.clinician), str(clinician)),
-        Change("Where", location.name, location.name),
+        Change(_("When"), _when(appointment.starts_at, location), _when(start, location)),
+        Change(_("With"), str(appointment.clinician), str(clinician)),
+        Change(_("Where"), location.name, location.name),
     ]
 
 
@@ -191,7 +198,7 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
         if form.is_valid():
             clinician = Clinician.objects.filter(id=form.cleaned_data["clinician"]).first()
         if clinician is None:
-            error, status = "That time could not be read. Please pick a time again.", 400
+            error, status = _("That time could not be read. Please pick a time again."), 400
         elif request.POST.get("confirm") != "yes":
             return render(
                 request,
@@ -217,7 +224,7 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
                 error, status = exc.message, 400
             else:
                 messages.success(
-                    request, "Your appointment has moved. We have emailed the new time."
+                    request, _("Your appointment has moved. We have emailed the new time.")
                 )
                 return redirect(appointment.get_absolute_url())
     location = appointment.location
@@ -292,12 +299,12 @@ def waitlist_offer(request: HttpRequest, token: str) -> HttpResponse:
             if request.POST.get("answer") == "accept":
                 appointment = waitlist.accept_offer(entry)
                 messages.success(
-                    request, "The earlier time is yours. A confirmation is on its way."
+                    request, _("The earlier time is yours. A confirmation is on its way.")
                 )
                 return redirect(appointment.get_absolute_url())
             if request.POST.get("answer") == "decline":
                 waitlist.decline_offer(entry)
-                messages.info(request, "Thank you, we have offered the time to someone else.")
+                messages.info(request, _("Thank you, we have offered the time to someone else."))
                 return redirect("site:home")
             raise Http404
         except BookingError as exc:

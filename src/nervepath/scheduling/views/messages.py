@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from nervepath.access import policy
@@ -57,12 +58,12 @@ def my_texts(request: HttpRequest) -> HttpResponse:
         if request.POST.get("withdraw"):
             with transaction.atomic():
                 consent.withdraw(patient, via="portal")
-            messages.success(request, "You will get no more texts from us.")
+            messages.success(request, _("You will get no more texts from us."))
             return redirect("scheduling:my_texts")
         form = TextConsentForm(request.POST)
         if form.is_valid():
             consent.give(patient, form.cleaned_data["phone"], via="portal")
-            messages.success(request, "Thank you: reminders and offers will come by text.")
+            messages.success(request, _("Thank you: reminders and offers will come by text."))
             return redirect("scheduling:my_texts")
     return render(
         request,

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from nervepath.access import policy
 from nervepath.access.policy import Scope
@@ -56,7 +57,7 @@ def portal_contact(request: HttpRequest) -> HttpResponse:
     form = ContactForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Your contact details are saved.")
+        messages.success(request, _("Your contact details are saved."))
         return redirect("scheduling:portal_contact")
     status = 400 if request.method == "POST" else 200
     return render(

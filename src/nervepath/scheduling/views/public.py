@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from nervepath.access import policy
 from nervepath.accounts.models import Patient, Role, User
@@ -61,7 +62,7 @@ def book_start(request: HttpRequest) -> HttpResponse:
     locations = list(Location.objects.prefetch_related("opening_hours"))
     chosen = request.GET.get("location")
     if chosen and not any(loc.slug == chosen for loc in locations):
-        messages.error(request, "That location does not exist. Please choose one below.")
+        messages.error(request, _("That location does not exist. Please choose one below."))
         chosen = None
     offers = []
     for location in locations:
@@ -139,11 +140,11 @@ def book_confirm(request: HttpRequest, location_slug: str, type_slug: str) -> Ht
     slot_form = BookingForm(data)
     details = PatientDetailsForm(request.POST or None) if patient is None else None
     if not slot_form.is_valid():
-        messages.error(request, "That time could not be read. Please pick a time again.")
+        messages.error(request, _("That time could not be read. Please pick a time again."))
         return redirect("scheduling:book_slots", location.slug, kind.slug)
     clinician = Clinician.objects.filter(id=slot_form.cleaned_data["clinician"]).first()
     if clinician is None:
-        messages.error(request, "That clinician does not exist. Please pick a time again.")
+        messages.error(request, _("That clinician does not exist. Please pick a time again."))
         return redirect("scheduling:book_slots", location.slug, kind.slug)
     req = services.Request(kind, location, clinician, slot_form.cleaned_data["start"])
     context = {
@@ -184,7 +185,9 @@ def book_confirm(request: HttpRequest, location_slug: str, type_slug: str) -> Ht
         obj=appointment,
         detail=f"online; {appointment.care_basis}",
     )
-    messages.success(request, "Your appointment is booked. A confirmation is on its way by email.")
+    messages.success(
+        request, _("Your appointment is booked. A confirmation is on its way by email.")
+    )
     return redirect(appointment.get_absolute_url())
 
 
@@ -262,7 +265,7 @@ def confirm_booking(request: HttpRequest, token: str) -> HttpResponse:
             error = exc.message
         else:
             messages.success(
-                request, "Your appointment is booked. A confirmation is on its way by email."
+                request, _("Your appointment is booked. A confirmation is on its way by email.")
             )
             return redirect(appointment.get_absolute_url())
     return render(
@@ -289,7 +292,7 @@ def join_waitlist(request: HttpRequest, location_slug: str, type_slug: str) -> H
                 request,
                 location,
                 kind,
-                error="To join the waitlist, give your first name, last name and email.",
+                error=_("To join the waitlist, give your first name, last name and email."),
                 status=400,
             )
         email = form.cleaned_data["email"].strip().lower()
@@ -320,7 +323,10 @@ def join_waitlist(request: HttpRequest, location_slug: str, type_slug: str) -> H
 def _joined(request: HttpRequest, location: Location, kind: AppointmentType) -> HttpResponse:
     messages.success(
         request,
-        f"You are on the waitlist for {kind.name} at {location.name}. If an earlier time "
-        "frees up, we will email you and hold it for you.",
+        _(
+            "You are on the waitlist for %(visit)s at %(place)s. If an earlier time "
+            "frees up, we will email you and hold it for you."
+        )
+        % {"visit": _(kind.name), "place": location.name},
     )
     return redirect("scheduling:book_slots", location.slug, kind.slug)
