@@ -10,7 +10,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext, gettext_lazy
 
+from nervepath.accounts import language
 from nervepath.accounts.models import Patient, Role, User
 
 
@@ -18,7 +20,7 @@ class AccountError(ValueError):
     """The email cannot be used for a patient record; the message says why."""
 
 
-NEW_ACCOUNTS_REFUSED = (
+NEW_ACCOUNTS_REFUSED = gettext_lazy(
     "Too many bookings without signing in came from your internet address today. If you "
     "have an account, please sign in to book; otherwise call the clinic or try again "
     "tomorrow."
@@ -40,7 +42,7 @@ def check_new_accounts(client_ip: str) -> None:
     e-mails have an account."""
     limit = int(settings.NERVEPATH["NEW_ACCOUNTS_PER_IP_PER_DAY"])
     if int(cache.get(_new_accounts_key(client_ip), 0)) >= limit:
-        raise AccountError(NEW_ACCOUNTS_REFUSED)
+        raise AccountError(str(NEW_ACCOUNTS_REFUSED))
 
 
 def _count_new_account(client_ip: str) -> None:
@@ -82,11 +84,17 @@ def patient_for_email(
     user = _user_for_email(email, first_name, last_name)
     if user.role != Role.PATIENT:
         raise AccountError(
-            "This email belongs to a staff account. Please use a personal email address."
+            gettext("This email belongs to a staff account. Please use a personal email address.")
         )
+    # A visitor who books or joins the waitlist in another language than English keeps
+    # it: it goes on the new record, so the clinic's later messages use it too.
+    spoken = language.current() if client_ip is not None else language.DEFAULT
+    defaults = {"phone": phone.strip()}
+    if spoken != language.DEFAULT:
+        defaults["preferred_language"] = spoken
     try:
         with transaction.atomic():
-            patient, _ = Patient.objects.get_or_create(user=user, defaults={"phone": phone.strip()})
+            patient, _ = Patient.objects.get_or_create(user=user, defaults=defaults)
     except IntegrityError:
         # Another request made the record between our look and our insert.
         patient = Patient.objects.get(user=user)
