@@ -34,6 +34,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import ngettext
 
 Key = Literal["ip", "user", "ip+user"]
 View = TypeVar("View", bound=Callable[..., Any])
@@ -46,8 +47,18 @@ class RateLimited(Exception):
         self.scope = scope
         self.retry_after = retry_after
         minutes = math.ceil(retry_after / 60)
-        wait = f"{retry_after} seconds" if retry_after < 120 else f"{minutes} minutes"
-        self.message = f"Too many attempts from here. Please wait {wait} and try again."
+        if retry_after < 120:
+            self.message = ngettext(
+                "Too many attempts from here. Please wait %(count)d second and try again.",
+                "Too many attempts from here. Please wait %(count)d seconds and try again.",
+                retry_after,
+            ) % {"count": retry_after}
+        else:
+            self.message = ngettext(
+                "Too many attempts from here. Please wait %(count)d minute and try again.",
+                "Too many attempts from here. Please wait %(count)d minutes and try again.",
+                minutes,
+            ) % {"count": minutes}
         super().__init__(self.message)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from nervepath.documents.models import MADE_BY_CLINIC, Kind
 
@@ -26,15 +27,15 @@ class DocumentForm(forms.Form):
     kind = forms.ChoiceField(
         choices=[(k, label) for k, label in Kind.choices if k not in MADE_BY_CLINIC],
         initial=Kind.OTHER,
-        label="What is it",
+        label=_("What is it"),
     )
-    title = forms.CharField(max_length=200, label="Short description")
-    file = forms.FileField(label="File (PDF, PNG or JPEG)")
+    title = forms.CharField(max_length=200, label=_("Short description"))
+    file = forms.FileField(label=_("File (PDF, PNG or JPEG)"))
 
     def clean_title(self) -> str:
         title = " ".join(self.cleaned_data["title"].split())
         if "\x00" in title or not title:
-            raise forms.ValidationError("Give a short description.")
+            raise forms.ValidationError(_("Give a short description."))
         return title
 
     def clean_file(self):
@@ -42,12 +43,13 @@ class DocumentForm(forms.Form):
         limit = settings.NERVEPATH["MAX_DOCUMENT_MB"] * 1024 * 1024
         if upload.size is not None and upload.size > limit:
             raise forms.ValidationError(
-                f"The file is larger than {settings.NERVEPATH['MAX_DOCUMENT_MB']} MB."
+                _("The file is larger than %(mb)s MB.")
+                % {"mb": settings.NERVEPATH["MAX_DOCUMENT_MB"]}
             )
         head = upload.read(16)
         upload.seek(0)
         content_type = sniff(head)
         if content_type is None:
-            raise forms.ValidationError("Only PDF, PNG and JPEG files can be added.")
+            raise forms.ValidationError(_("Only PDF, PNG and JPEG files can be added."))
         upload.detected_type = content_type
         return upload

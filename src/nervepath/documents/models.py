@@ -7,19 +7,20 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from nervepath.accounts.models import Patient
 
 
 class Kind(models.TextChoices):
-    REFERRAL = "referral", "Referral letter"
-    LAB = "lab", "Lab result (e.g. ferritin, HbA1c)"
-    IMAGING = "imaging", "Imaging or nerve study report"
-    OTHER = "other", "Other"
+    REFERRAL = "referral", _("Referral letter")
+    LAB = "lab", _("Lab result (e.g. ferritin, HbA1c)")
+    IMAGING = "imaging", _("Imaging or nerve study report")
+    OTHER = "other", _("Other")
     # Made by the clinic (notes app), never offered for an upload.
-    LETTER = "letter", "Letter from the clinic"
-    CONSENT = "consent", "Signed consent form"
+    LETTER = "letter", _("Letter from the clinic")
+    CONSENT = "consent", _("Signed consent form")
 
 
 MADE_BY_CLINIC = (Kind.LETTER, Kind.CONSENT)

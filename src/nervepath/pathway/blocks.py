@@ -26,7 +26,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from nervepath.accounts import language
 from nervepath.accounts.models import Patient, Role, User
 from nervepath.pathway.errors import PathwayError
 from nervepath.pathway.models import (
@@ -219,7 +221,7 @@ def _whole(value: Any, low: int, high: int, message: str) -> int:
 
 
 def _hours(value: Any) -> Decimal:
-    message = "Hours of sleep are between 0 and 24."
+    message = _("Hours of sleep are between 0 and 24.")
     if isinstance(value, bool) or value is None:
         raise PathwayError(message)
     try:
@@ -244,29 +246,31 @@ def save_entry(
     """Fill (or correct) one day of ``patient``'s diary for ``block``. One row per day:
     a second save for the same day edits it, and its history keeps the earlier value."""
     today = timezone.localdate()
-    _check(block.patient_id == patient.pk, "This diary belongs to another patient's block.")
-    _check(_is_day(day), "Choose the day you are describing.")
-    _check(day <= today, "You can only fill in a day that has already begun, not a future one.")
+    _check(block.patient_id == patient.pk, _("This diary belongs to another patient's block."))
+    _check(_is_day(day), _("Choose the day you are describing."))
+    _check(day <= today, _("You can only fill in a day that has already begun, not a future one."))
     _check(
         day >= block.given_on,
-        f"The diary starts on the day of the block, {block.given_on:%B %-d, %Y}.",
+        _("The diary starts on the day of the block, %(day)s.")
+        % {"day": language.day(block.given_on, "date")},
     )
     _check(
         day <= block.diary_last_day,
-        f"The diary's last day is {block.diary_last_day:%B %-d, %Y}.",
+        _("The diary's last day is %(day)s.") % {"day": language.day(block.diary_last_day, "date")},
     )
     closes = diary_closes_on(block)
     _check(
         today <= closes,
-        f"This diary closed on {closes:%B %-d, %Y}; it can no longer be changed.",
+        _("This diary closed on %(day)s; it can no longer be changed.")
+        % {"day": language.day(closes, "date")},
     )
-    relief = _whole(relief_pct, 0, 100, "Relief is a whole percentage from 0 to 100.")
+    relief = _whole(relief_pct, 0, 100, _("Relief is a whole percentage from 0 to 100."))
     hours = _hours(sleep_hours)
     quality = None
     if sleep_quality is not None:
-        quality = _whole(sleep_quality, 0, 10, "Sleep quality is a whole number from 0 to 10.")
+        quality = _whole(sleep_quality, 0, 10, _("Sleep quality is a whole number from 0 to 10."))
     note = (note or "").strip()
-    _check(len(note) <= 500, "Keep the note under 500 characters.")
+    _check(len(note) <= 500, _("Keep the note under 500 characters."))
     with transaction.atomic():
         # Lock the block so two saves of the same day cannot both create a row.
         NerveBlock.objects.select_for_update().filter(pk=block.pk).first()
