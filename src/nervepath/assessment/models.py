@@ -19,6 +19,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from nervepath.accounts.models import Patient, User
@@ -74,10 +75,10 @@ class Reason(models.TextChoices):
 
 
 class RequestState(models.TextChoices):
-    PENDING = "pending", "Not started"
-    DRAFT = "draft", "Started"
-    SUBMITTED = "submitted", "Submitted"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    PENDING = "pending", _("Not started")
+    DRAFT = "draft", _("Started")
+    SUBMITTED = "submitted", _("Submitted")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 OPEN_STATES = (RequestState.PENDING, RequestState.DRAFT)
@@ -139,7 +140,7 @@ class Request(models.Model):
 
 class ResponseStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
+    SUBMITTED = "submitted", _("Submitted")
 
 
 class SubmittedResponseChanged(Exception):

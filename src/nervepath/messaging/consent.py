@@ -44,19 +44,21 @@ def normalise(raw: str) -> str:
     """The number in E.164 (``+19705550123``), or ``PhoneError`` with a sentence."""
     text = (raw or "").strip()
     if not text:
-        raise PhoneError("Enter your mobile number.")
+        raise PhoneError(gettext("Enter your mobile number."))
     try:
         number = phonenumbers.parse(text, settings.NERVEPATH["PHONE_REGION"])
     except phonenumbers.NumberParseException:
-        raise PhoneError(f"{text!r} is not a phone number.") from None
+        raise PhoneError(gettext("%(text)r is not a phone number.") % {"text": text}) from None
     if not phonenumbers.is_valid_number(number):
-        raise PhoneError(f"{text!r} is not a valid phone number.")
+        raise PhoneError(gettext("%(text)r is not a valid phone number.") % {"text": text})
     kind = phonenumbers.number_type(number)
     if kind not in (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     ):
-        raise PhoneError(f"{text!r} is not a mobile number: texts need a mobile phone.")
+        raise PhoneError(
+            gettext("%(text)r is not a mobile number: texts need a mobile phone.") % {"text": text}
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from nervepath.access import policy
@@ -28,14 +29,16 @@ from nervepath.scheduling.views.staff import staff_required
 
 class TextConsentForm(forms.Form):
     phone = forms.CharField(
-        label="Mobile number",
+        label=gettext_lazy("Mobile number"),
         max_length=32,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
-        help_text="A US number as you dial it, or with + and the country code.",
+        help_text=gettext_lazy("A US number as you dial it, or with + and the country code."),
     )
     agree = forms.BooleanField(
-        label="I agree to the words above.",
-        error_messages={"required": "Tick the box to agree to texts, or leave this page."},
+        label=gettext_lazy("I agree to the words above."),
+        error_messages={
+            "required": gettext_lazy("Tick the box to agree to texts, or leave this page.")
+        },
     )
 
     def clean_phone(self) -> str:
