@@ -125,12 +125,12 @@ def compile_mo(entries: list[Entry]) -> bytes:
             continue
         if entry.msgid and not any(entry.translations()):
             continue
-        key = entry.msgid
+        text = entry.msgid
         if entry.msgid_plural:
-            key += "\0" + entry.msgid_plural
+            text += "\0" + entry.msgid_plural
         if entry.msgctxt is not None:
-            key = entry.msgctxt + "\x04" + key
-        pairs[key.encode("utf-8")] = "\0".join(entry.translations()).encode("utf-8")
+            text = entry.msgctxt + "\x04" + text
+        pairs[text.encode("utf-8")] = "\0".join(entry.translations()).encode("utf-8")
     keys = sorted(pairs)
     count = len(keys)
     originals_at = 7 * 4
