@@ -777,7 +777,7 @@ def test_a_diary_not_begun_says_when_it_opens_and_a_closed_one_that_it_closed(
         diary_days=14,
     )
     text = alice_client.get(f"/portal/diary/{ahead.pk}/").content.decode()
-    assert f"Your diary opens on the day of the block, {ahead.given_on:%A, %b %-d}" in text
+    assert f"Your diary opens on the day of the block, {ahead.given_on:%A, %B %-d}" in text
     assert "closed on" not in text and 'name="relief_pct"' not in text
     closed = give_block(alice, hale, days_ago=40)
     text = alice_client.get(f"/portal/diary/{closed.pk}/").content.decode()
