@@ -147,6 +147,10 @@ def deliver(pk: int) -> str | None:
         return _failed_attempt(message, exc)
     status = _finish(message, MessageStatus.SENT, provider_id=provider_id)
     _pull_forward(message.channel)
+    if message.channel == Channel.EMAIL:
+        from nervepath.messaging import bounces
+
+        bounces.schedule()  # its bounce, if any, is read by the worker
     return status
 
 
