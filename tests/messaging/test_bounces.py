@@ -88,11 +88,11 @@ def dsn(
     per_recipient["Status"] = status
     per_recipient["Diagnostic-Code"] = diagnostic
     status_part.set_payload([per_message, per_recipient])
-    report.attach(status_part)
+    report.attach(status_part)  # type: ignore[arg-type]  # any Message attaches
     headers = MimeMessage()
     headers.set_type("text/rfc822-headers")
     headers.set_payload("".join(f"{k}: {v}\n" for k, v in original.items()))
-    report.attach(headers)
+    report.attach(headers)  # type: ignore[arg-type]
     return report.as_bytes()
 
 

@@ -142,8 +142,10 @@ def _status_blocks(part: MimeMessage) -> list[MimeMessage]:
     """The field groups of a message/delivery-status part (one per message, then one
     per recipient)."""
     payload = part.get_payload()
-    if isinstance(payload, list) and all(isinstance(p, MimeMessage) for p in payload):
-        return payload
+    if isinstance(payload, list):
+        blocks = [p for p in payload if isinstance(p, MimeMessage)]
+        if len(blocks) == len(payload):
+            return blocks
     text = payload if isinstance(payload, str) else _text(part)
     return [email.message_from_string(block) for block in re.split(r"\r?\n\s*\r?\n", text)]
 
@@ -245,11 +247,11 @@ def read(raw: bytes) -> Report:
         return result
     _verp(report, result)
     returned = _returned_headers(report)
-    headers = ("text/rfc822-headers", "text/global-headers")
+    header_types = ("text/rfc822-headers", "text/global-headers")
     bodies = [
         _text(p)
         for p in report.walk()
-        if p.get_content_maintype() == "text" and p.get_content_type() not in headers
+        if p.get_content_maintype() == "text" and p.get_content_type() not in header_types
     ]
     texts = [str(h) for h in returned] + bodies
     if result.message_id is None and not result.forged:
