@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -150,7 +150,10 @@ def deliver(pk: int) -> str | None:
     if message.channel == Channel.EMAIL:
         from nervepath.messaging import bounces
 
-        bounces.schedule()  # its bounce, if any, is read by the worker
+        try:
+            bounces.schedule()  # its bounce, if any, is read by the worker
+        except DatabaseError:  # the message went out; the next send queues the read
+            log.exception("Could not queue the bounce read after message %s", pk)
     return status
 
 
