@@ -427,7 +427,10 @@ def time_off_confirm(request: SignedInRequest, location_slug: str) -> HttpRespon
     # Each visit to change is asked of the access policy (and the asking audited).
     for appointment in Appointment.objects.filter(pk__in=list(choices)):
         policy.require(
-            request, appointment.patient_id, Scope.APPOINTMENTS, action=Action.UPDATE,
+            request,
+            appointment.patient_id,
+            Scope.APPOINTMENTS,
+            action=Action.UPDATE,
             obj=appointment,
         )
     try:
