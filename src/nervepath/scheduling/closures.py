@@ -15,6 +15,7 @@ a proposed time taken meanwhile, undoes everything and is reported.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -145,10 +146,7 @@ def plan(off: TimeOff, now: datetime) -> list[Affected]:
     out = []
     for a in visits:
         kind = a.appointment_type
-        slots = sorted(
-            free[a.id],
-            key=lambda s, a=a: (abs((s.starts_at - a.starts_at).total_seconds()), s.starts_at),
-        )
+        slots = sorted(free[a.id], key=_nearest_to(a.starts_at))
         chosen = None
         for slot in slots:
             start, end = slot.starts_at, slot.ends_at
@@ -172,6 +170,15 @@ def plan(off: TimeOff, now: datetime) -> list[Affected]:
             break
         out.append(Affected(a, chosen))
     return out
+
+
+def _nearest_to(wanted: datetime) -> Callable[[availability.Slot], tuple[float, datetime]]:
+    """Sort key: the closest start first, the earlier of two as close."""
+
+    def key(slot: availability.Slot) -> tuple[float, datetime]:
+        return (abs((slot.starts_at - wanted).total_seconds()), slot.starts_at)
+
+    return key
 
 
 def _meets(spans: list[tuple[datetime, datetime]], start: datetime, end: datetime) -> bool:

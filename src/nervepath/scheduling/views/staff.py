@@ -351,11 +351,12 @@ def time_off(request: SignedInRequest, location_slug: str) -> HttpResponse:
     form = ExceptionForm(location, request.POST or None)
     if request.method == "POST" and form.is_valid():
         plan = closures.plan(_time_off_of(form), timezone.now())
-        if plan and _out_of_reach(request, plan):
+        outside = _out_of_reach(request, plan) if plan else 0
+        if outside:
             form.add_error(
                 None,
-                f"{_out_of_reach(request, plan)} visit(s) in this time are with patients "
-                "outside your care: ask the front desk to enter this time off.",
+                f"{outside} visit(s) in this time are with patients outside your care: "
+                "ask the front desk to enter this time off.",
             )
         elif plan:
             return _closure_preview(request, location, form, plan)
