@@ -14,6 +14,7 @@ from django.urls import reverse
 from helpers import at, kind, login, next_weekday, send_outbox
 from nervepath.audit.models import Action, AuditEvent
 from nervepath.scheduling import closures, services
+from nervepath.scheduling.errors import BookingError
 from nervepath.scheduling.models import (
     Appointment,
     AvailabilityException,
@@ -325,3 +326,77 @@ def test_held_times_inside_the_closure_are_released(clinic, hale, alice, frontde
     held.refresh_from_db()
     assert held.status == Status.CANCELLED
     assert Appointment.objects.active(now).count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_booking_racing_the_confirmation_never_lands_inside_the_closure(
+    clinic, hale, alice, bob, frontdesk, now
+):
+    """The confirmation and a booking into the time, in two threads at once: either the
+    booking lands first and the confirmation reports it (nothing saved), or the closure
+    is saved and the booking refused; never both."""
+    import threading
+
+    from django.db import connection
+
+    fc = clinic["fort-collins"]
+    monday = next_weekday(0)
+    a = _book(fc, hale, alice, monday, "10:00", frontdesk)
+    off = closures.TimeOff(
+        ExceptionKind.UNAVAILABLE, at(fc, monday, "09:00"), at(fc, monday, "11:00"), hale
+    )
+    [item] = closures.plan(off, now)
+    late = services.Request(kind("follow-up"), fc, hale, at(fc, monday, "09:00"))
+    barrier = threading.Barrier(2)
+    answers: list[object] = [None, None]
+
+    def run(i, call):
+        barrier.wait()
+        try:
+            answers[i] = call()
+        except Exception as exc:  # the answer is what the test inspects
+            answers[i] = exc
+        finally:
+            connection.close()
+
+    calls = [
+        lambda: closures.apply(off, {a.id: (closures.MOVE, item.proposal)}, by=frontdesk),
+        lambda: services.book(late, bob, by=frontdesk, source=Source.STAFF),
+    ]
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    applied, booked = answers
+    if isinstance(applied, closures.Outcome):
+        assert isinstance(booked, BookingError), answers
+        assert AvailabilityException.objects.count() == 1
+        assert not Appointment.objects.filter(patient=bob, status=Status.BOOKED).exists()
+    else:
+        assert isinstance(applied, closures.PlanChanged), answers
+        assert isinstance(booked, Appointment), answers
+        assert not AvailabilityException.objects.exists()
+        a.refresh_from_db()
+        assert a.starts_at == at(fc, monday, "10:00")
+
+
+def test_a_booking_checked_before_the_closure_was_saved_is_refused_under_the_lock(
+    clinic, hale, alice, frontdesk, monkeypatch
+):
+    """The hours are checked before the booking's transaction; leave saved in between is
+    seen again under the clinician's lock."""
+    fc = clinic["fort-collins"]
+    monday = next_weekday(0)
+    req = services.Request(kind("follow-up"), fc, hale, at(fc, monday, "10:00"))
+    services._check_request(req, online=False, now=req.starts_at - timedelta(days=2))
+    AvailabilityException.objects.create(
+        clinician=hale,
+        kind=ExceptionKind.UNAVAILABLE,
+        starts_at=at(fc, monday, "09:00"),
+        ends_at=at(fc, monday, "11:00"),
+    )
+    monkeypatch.setattr(services, "_check_request", lambda *args, **kwargs: None)
+    with pytest.raises(BookingError, match="is not available"):
+        services.book(req, alice, by=frontdesk, source=Source.STAFF)
+    assert not Appointment.objects.filter(patient=alice).exists()
