@@ -118,6 +118,9 @@ def test_front_desk_closes_the_location_over_two_bookings_and_moves_both(
         group = page.get_by_role("group", name=re.compile(f"^{name}:"))
         expect(group.get_by_role("radio", name=re.compile("^Move to"))).to_be_checked()
     assert _serious(page) == []
+    page.set_viewport_size(PHONE)
+    assert _serious(page) == []
+    page.set_viewport_size(DESKTOP)
     assert Appointment.objects.filter(status=Status.BOOKED).count() == 2
     page.get_by_role("button", name="Save and apply these changes").click()
     expect(page.get_by_role("status")).to_contain_text(

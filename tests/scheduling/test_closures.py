@@ -196,6 +196,10 @@ def test_mixed_choices_move_one_and_cancel_the_other(client, clinic, hale, alice
     assert AuditEvent.objects.filter(
         patient_id=bob.pk, detail=f"cancelled for time off #{leave.pk}"
     ).exists()
+    # The leave is drawn in Hale's column of the day's grid, which the confirmation opens.
+    assert response["Location"].endswith(f"?date={monday.isoformat()}")
+    grid = client.get(response["Location"]).content.decode()
+    assert "Leave: Course" in grid
 
 
 def test_a_visit_with_no_free_time_in_the_horizon_is_offered_cancel_only(
