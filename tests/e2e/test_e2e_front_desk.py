@@ -14,7 +14,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from helpers import at, kind, next_weekday, send_outbox
 from nervepath.scheduling import services
@@ -23,8 +23,8 @@ from nervepath.scheduling.models import Appointment, CheckIn, Source, Status
 pytestmark = pytest.mark.e2e
 
 DEMO_PASSWORD = "demo-password-2026"  # published demo login (seed_demo)
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def _grid_url(site: str, slug: str, day) -> str:
