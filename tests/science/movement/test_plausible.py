@@ -156,7 +156,7 @@ def test_small_gt3x_daytime_idle_fill_is_no_sleep_window():
     assert "84%" in report.index_withheld
 
 
-def test_idle_fill_alone_rejects_the_window_at_the_ankle():
+def test_idle_fill_alone_rejects_the_window_at_the_ankle(tmp_path):
     rec, _ = simulate_accel_night(6, hours=3.0, fs=20.0, start=_at("2026-03-01T23:00"))
     before = analyze_recording(rec, body_location="ankle")
     assert before.sleep_window_h > 1
@@ -169,6 +169,10 @@ def test_idle_fill_alone_rejects_the_window_at_the_ankle():
     after = analyze_recording(rec, body_location="ankle")
     _no_index(after)
     assert after.index_withheld_reasons == ["no_sleep_window"]
+    # A night without a sleep window still draws (no window band).
+    from nervepath.science.movement import save_figure
+
+    assert save_figure(after, tmp_path / "no-window.png").stat().st_size > 10_000
     # A little fill (under half the window) leaves the window alone.
     rec.stretches = [Stretch(start, start + before.sleep_window_h * 3600 * 0.3, "idle")]
     kept = analyze_recording(rec, body_location="ankle")
