@@ -116,7 +116,7 @@ def test_a_night_goes_from_upload_to_the_night_page_and_the_comparison(
     expect(staff.get_by_role("heading", name="Night of")).to_be_visible()
     # The clinician's page keeps every detail: why no index, where it was worn, figure.
     expect(staff.locator("span.withheld")).to_contain_text("less than the 60 min an index needs")
-    expect(staff.get_by_text("right wrist (file header)")).to_be_visible()
+    expect(staff.get_by_text("right wrist (file header)", exact=True)).to_be_visible()
     expect(staff.locator("img.night-figure")).to_be_visible()
     # Visible is not loaded: the figure is drawn on request, so wait for the decoded image.
     staff.wait_for_function(
