@@ -110,6 +110,23 @@ def test_single_file_prints_the_summary_and_writes_report_and_figures(tmp_path, 
     assert (tmp_path / "ax3_testfile.cwa.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_location_option_fills_in_what_the_header_leaves_out(tmp_path, wearables, capsys):
+    # GENEActiv_testfile.bin leaves "Device Location Code" empty: the option decides.
+    name = "GENEActiv_testfile.bin"
+    assert main([str(wearables / name), "--out", str(tmp_path), "--no-figure",
+                 "--location", "wrist"]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    assert "Worn at" in printed and "wrist (given at upload)" in printed
+    report = json.loads((tmp_path / f"{name}.report.json").read_text())
+    assert report["body_location"] == "wrist"
+    assert "not_leg" in report["index_withheld_reasons"]
+    # ax3_testfile.cwa records right wrist in its header: the header wins.
+    assert main([str(wearables / "ax3_testfile.cwa"), "--out", str(tmp_path), "--no-figure",
+                 "--location", "ankle"]) == 0  # fmt: skip
+    report = json.loads((tmp_path / "ax3_testfile.cwa.report.json").read_text())
+    assert report["body_location"] == "wrist" and report["body_side"] == "right"
+
+
 def test_single_bad_file_exits_non_zero_with_a_clear_message(tmp_path, capsys):
     bad = tmp_path / "night.cwa"
     bad.write_bytes(b"\x00" * 2048)
