@@ -118,8 +118,8 @@ def plain_night(report: NightReport) -> PlainNight:
     if reasons:
         out.meaning.append(
             _(
-                "Nothing is wrong with you because of this: the recording simply cannot "
-                "answer the question. Your clinician may ask you to record another night, "
+                "This says nothing about your health either way: the recording simply "
+                "cannot answer the question. Your clinician may ask you to record another night, "
                 "wearing the monitor at the ankle from bedtime until you get up."
             )
         )
