@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -62,6 +63,7 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
             channel=Channel.TEXT, provider_id=sid, status=MessageStatus.SENT
         ).update(
             status=MessageStatus.BOUNCED,
+            bounced_at=timezone.now(),
             last_error=f"The carrier reported {state}" + (f" (error {code})" if code else ""),
         )
     return HttpResponse(status=204)
