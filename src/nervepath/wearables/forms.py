@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from nervepath.wearables.events import TreatmentEvent
@@ -13,7 +14,13 @@ from nervepath.wearables.models import BodySite
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("Night file (%(formats)s)") % {"formats": READABLE})
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Built here, in the language of the page (a lazy string formatted at import
+        # would be fixed in English).
+        self.fields["file"].label = gettext("Night file (%(formats)s)") % {"formats": READABLE}
+
+    file = forms.FileField()
     # Asked every time: a file header that records the place wins over the answer,
     # but CSV files and many headers record none. Leg-movement numbers come only from
     # the ankle (issue 16).

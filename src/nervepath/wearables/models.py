@@ -64,10 +64,10 @@ class Recording(models.Model):
 
 
 class State(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Analysing"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Analysing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class Analysis(models.Model):

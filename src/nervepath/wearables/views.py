@@ -21,10 +21,12 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nervepath.access import policy
 from nervepath.access.policy import Scope
+from nervepath.accounts import language
 from nervepath.accounts.models import Patient
 from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit import log as audit
@@ -52,12 +54,12 @@ def _upload(request: SignedInRequest, patient: Patient, form: UploadForm) -> boo
         return False
     if created:
         audit.record(request, Action.CREATE, patient_id=patient.pk, obj=recording)
-        messages.success(request, "File received. The analysis runs in the background.")
+        messages.success(request, _("File received. The analysis runs in the background."))
     else:
         messages.info(
             request,
-            f"This file was already uploaded on {recording.uploaded_at:%B %-d, %Y} "
-            f"as “{recording.original_name}”; it is not analysed again.",
+            _("This file was already uploaded on %(day)s as “%(name)s”; it is not analysed again.")
+            % {"day": language.day(recording.uploaded_at, "date"), "name": recording.original_name},
         )
     return True
 

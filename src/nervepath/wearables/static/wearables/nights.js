@@ -6,6 +6,11 @@
 //   reloads the page once the analysis is done or failed.
 (function () {
   "use strict";
+  // The page's words (translated in the template), with English as the fallback.
+  function words(name, fallback) {
+    var holder = document.querySelector("[data-progress-text]");
+    return (holder && holder.getAttribute("data-" + name)) || fallback;
+  }
   var form = document.querySelector("form[data-upload]");
   if (form && window.FormData && window.XMLHttpRequest) {
     form.addEventListener("submit", function (event) {
@@ -18,7 +23,7 @@
         if (!e.lengthComputable) return;
         var pct = Math.round((100 * e.loaded) / e.total);
         bar.value = pct;
-        text.textContent = pct < 100 ? "Uploading: " + pct + " %" : "Checking the file…";
+        text.textContent = pct < 100 ? words("uploading", "Uploading:") + " " + pct + " %" : words("checking", "Checking the file…");
       });
       xhr.addEventListener("load", function () {
         if (xhr.status < 400 && xhr.responseURL) {
@@ -30,11 +35,11 @@
         if (main && document.querySelector("main")) {
           document.querySelector("main").replaceWith(main);
         } else {
-          text.textContent = "The upload was refused (" + xhr.status + "). Reload the page and try again.";
+          text.textContent = words("refused", "The upload was refused. Reload the page and try again.") + " (" + xhr.status + ")";
         }
       });
       xhr.addEventListener("error", function () {
-        text.textContent = "The upload stopped: the connection was lost. Try again.";
+        text.textContent = words("lost", "The upload stopped: the connection was lost. Try again.");
       });
       xhr.open("POST", form.action || window.location.href);
       xhr.send(new FormData(form));
@@ -50,7 +55,7 @@
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) {
           if (!data) return;
-          label.textContent = data.label + (data.attempts > 1 ? " (attempt " + data.attempts + ")" : "");
+          label.textContent = data.label + (data.attempts > 1 ? " (" + words("attempt", "attempt") + " " + data.attempts + ")" : "");
           if (data.finished) {
             window.clearInterval(timer);
             window.location.reload();
