@@ -161,14 +161,16 @@ def test_the_whole_journey_in_spanish_on_a_phone(browser: Browser, site: str, cl
         page.goto(f"{site}/portal/nights/")
         _scan(page, english)
         page.locator("input[type=file]").set_input_files(str(REAL_FILE))
+        page.get_by_label("¿Dónde llevaba puesto el monitor?").select_option("ankle")
         page.locator("form[data-upload] button[type=submit]").click()
         night_link = page.locator("table a[href*='/nights/']").first
         expect(night_link).to_be_visible(timeout=120_000)
         assert worker.poll() is None, "the worker stopped"
         _scan(page, english)
         night_link.click()
-        expect(page.locator("h1")).to_contain_text("Noche")
+        expect(page.locator("h1")).to_contain_text("Su noche del")
+        expect(page.get_by_role("heading", name="Qué se midió")).to_be_visible()
         _scan(page, english)
     finally:
         context.close()
-    assert english == {}
+    assert english == {}, english
