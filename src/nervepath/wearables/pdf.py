@@ -16,6 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
+from nervepath.accounts import language
 from nervepath.wearables.clinical import CUTOFF_SOURCE, above_cutoff
 from nervepath.wearables.engine import png_size
 from nervepath.wearables.models import Night
@@ -40,7 +41,7 @@ def _patient_pdf(*, patient_name: str, night: Night, clinic: str) -> bytes:
     pdf.drawString(left, y, clinic)
     y -= 9 * mm
     pdf.setFont("Helvetica-Bold", 13)
-    pdf.drawString(left, y, _("Your night of %(day)s") % {"day": f"{night.night_of:%B %-d, %Y}"})
+    pdf.drawString(left, y, _("Your night of %(day)s") % {"day": language.day(night.night_of)})
     y -= 6 * mm
     pdf.setFont("Helvetica", 10)
     pdf.drawString(left, y, patient_name)
