@@ -57,7 +57,7 @@ def test_a_night_goes_from_upload_to_the_night_page_and_the_comparison(
     page.get_by_label("Night file").set_input_files(str(REAL_FILE))
     page.get_by_label("Where was the monitor worn?").select_option("ankle")
     page.get_by_role("button", name="Upload").click()
-    night_link = page.get_by_role("link", name="Mon Feb 25, 2019")
+    night_link = page.get_by_role("link", name="Monday, February 25, 2019")
     expect(night_link).to_be_visible(timeout=120_000)
     assert worker.poll() is None, "the worker stopped"
     night = Night.objects.get(patient=alice)

@@ -9,7 +9,7 @@ import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from helpers import at, kind, next_weekday
 from nervepath.accounts.models import User
@@ -20,8 +20,8 @@ from nervepath.scheduling.models import Source
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "correct-horse-battery"  # tests/conftest.py patients
-SMALL = {"width": 320, "height": 640}
-PHONE = {"width": 390, "height": 844}
+SMALL: ViewportSize = {"width": 320, "height": 640}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 SIGNED_OUT = [
     "/", "/conditions/", "/treatments/", "/conditions/restless-legs/",
@@ -67,7 +67,7 @@ def journey(clinic, hale, alice, frontdesk) -> list[str]:
 
 
 def _visit_all(
-    page: Page, site: str, paths: list[str], size: dict[str, int], *, axe: bool
+    page: Page, site: str, paths: list[str], size: ViewportSize, *, axe: bool
 ) -> tuple[list[str], list[str]]:
     wide: list[str] = []
     violations: list[str] = []
@@ -90,7 +90,7 @@ def test_every_patient_page_fits_the_phone_and_passes_axe(
     journey: list[str],
     alice,
     lang: str,
-    size: dict[str, int],
+    size: ViewportSize,
 ):
     context = browser.new_context(viewport=size, is_mobile=True, has_touch=True)
     page = context.new_page()

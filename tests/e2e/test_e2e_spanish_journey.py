@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from nervepath.accounts.models import Patient
 from nervepath.demo import assessment as demo_assessment
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
 REAL_FILE = REPO.parent / "shared" / "data" / "wearables" / "ax3_testfile.cwa"
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 PASSWORD = "una-contraseña-larga-2026"
 LINK = re.compile(r"https?://\S+?(/[^\s]*)")
 # Words that only an English sentence has (none of them is a Spanish word).
