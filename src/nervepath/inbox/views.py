@@ -21,6 +21,7 @@ from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit.models import Action
 from nervepath.inbox import services, work
 from nervepath.inbox.models import InboxItem, Kind
+from nervepath.inbox.tasks import schedule_sweep
 
 ACKNOWLEDGED_KINDS = (Kind.RED_FLAG, Kind.FLAG)
 
@@ -38,6 +39,7 @@ def inbox_list(request: SignedInRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     kinds = _kinds(request)
+    schedule_sweep()  # the periodic sweep runs while anyone uses the inbox
     shown = request.GET.get("kind", "")
     if shown not in kinds:
         shown = ""
@@ -55,9 +57,7 @@ def inbox_list(request: SignedInRequest) -> HttpResponse:
         .select_related("patient__user", "acknowledged_by")
         .order_by("-id")[:30]
     )
-    policy.record_listed(
-        request, {i.patient_id for i in open_items + closed}, what="inbox"
-    )
+    policy.record_listed(request, {i.patient_id for i in open_items + closed}, what="inbox")
     labels = dict(Kind.choices)
     return render(
         request,

@@ -65,7 +65,9 @@ def failed_messages(only: Collection[int] | None) -> Iterator[work.Cause]:
         rows = rows.filter(status__in=GAVE_UP) | rows.filter(
             pk__in=_with_items(), status__in=PENDING
         )
-    for message in rows.only("pk", "patient_id", "channel", "kind", "status", "created_at", "last_error"):
+    for message in rows.only(
+        "pk", "patient_id", "channel", "kind", "status", "created_at", "last_error"
+    ):
         assert message.patient_id is not None
         gave_up = message.status in GAVE_UP
         yield work.Cause(
@@ -75,7 +77,8 @@ def failed_messages(only: Collection[int] | None) -> Iterator[work.Cause]:
             f"{timezone.localtime(message.created_at):%b %-d} "
             + (message.get_status_display().lower() if gave_up else "sent again, pending"),
             body=message.last_error if gave_up else "",
-            link=reverse("scheduling:outbox") + f"?patient={message.patient_id}#message-{message.pk}",
+            link=reverse("scheduling:outbox")
+            + f"?patient={message.patient_id}#message-{message.pk}",
             new=gave_up,
         )
 
@@ -100,7 +103,9 @@ def _appointment_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
         return
     from nervepath.scheduling.models import WaitlistEntry
 
-    ids = list(WaitlistEntry.objects.filter(patient_id=instance.patient_id).values_list("pk", flat=True))
+    ids = list(
+        WaitlistEntry.objects.filter(patient_id=instance.patient_id).values_list("pk", flat=True)
+    )
     work.refresh(Kind.WAITLIST_OFFER, ids)
 
 

@@ -22,7 +22,11 @@ def failed_analyses(only: Collection[int] | None) -> Iterator[work.Cause]:
     if only is not None:
         rows = rows.filter(pk__in=only)
     for analysis in rows.only(
-        "pk", "error_code", "error_message", "finished_at", "recording__patient_id",
+        "pk",
+        "error_code",
+        "error_message",
+        "finished_at",
+        "recording__patient_id",
         "recording__uploaded_at",
     ):
         recording = analysis.recording

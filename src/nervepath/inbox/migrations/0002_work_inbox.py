@@ -5,66 +5,117 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_patient_demographics_and_optional_email'),
-        ('inbox', '0001_inbox_item'),
+        ("accounts", "0005_patient_demographics_and_optional_email"),
+        ("inbox", "0001_inbox_item"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalinboxitem',
-            name='link',
-            field=models.CharField(blank=True, help_text='The page where the item is handled.', max_length=300),
+            model_name="historicalinboxitem",
+            name="link",
+            field=models.CharField(
+                blank=True, help_text="The page where the item is handled.", max_length=300
+            ),
         ),
         migrations.AddField(
-            model_name='historicalinboxitem',
-            name='resolved_at',
-            field=models.DateTimeField(blank=True, help_text='When its cause went away (the item closed itself).', null=True),
+            model_name="historicalinboxitem",
+            name="resolved_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When its cause went away (the item closed itself).",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalinboxitem',
-            name='resolved_note',
+            model_name="historicalinboxitem",
+            name="resolved_note",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='inboxitem',
-            name='link',
-            field=models.CharField(blank=True, help_text='The page where the item is handled.', max_length=300),
+            model_name="inboxitem",
+            name="link",
+            field=models.CharField(
+                blank=True, help_text="The page where the item is handled.", max_length=300
+            ),
         ),
         migrations.AddField(
-            model_name='inboxitem',
-            name='resolved_at',
-            field=models.DateTimeField(blank=True, help_text='When its cause went away (the item closed itself).', null=True),
+            model_name="inboxitem",
+            name="resolved_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When its cause went away (the item closed itself).",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='inboxitem',
-            name='resolved_note',
+            model_name="inboxitem",
+            name="resolved_note",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AlterField(
-            model_name='historicalinboxitem',
-            name='kind',
-            field=models.CharField(choices=[('red_flag', 'Urgent red flag'), ('flag', 'Flag for the next visit'), ('night_failed', 'Night analysis failed'), ('diary_missing', 'Relief diary missing days'), ('follow_up', 'Follow-up to book'), ('waitlist_offer', 'Waitlist offer pending'), ('message_failed', 'Message failed'), ('referral', 'New referral: book a new-patient visit')], max_length=32),
+            model_name="historicalinboxitem",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("red_flag", "Urgent red flag"),
+                    ("flag", "Flag for the next visit"),
+                    ("night_failed", "Night analysis failed"),
+                    ("diary_missing", "Relief diary missing days"),
+                    ("follow_up", "Follow-up to book"),
+                    ("waitlist_offer", "Waitlist offer pending"),
+                    ("message_failed", "Message failed"),
+                    ("referral", "New referral: book a new-patient visit"),
+                ],
+                max_length=32,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalinboxitem',
-            name='urgency',
-            field=models.CharField(choices=[('urgent', 'Urgent: act today'), ('next_visit', 'For the next visit'), ('routine', 'Routine')], max_length=16),
+            model_name="historicalinboxitem",
+            name="urgency",
+            field=models.CharField(
+                choices=[
+                    ("urgent", "Urgent: act today"),
+                    ("next_visit", "For the next visit"),
+                    ("routine", "Routine"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='inboxitem',
-            name='kind',
-            field=models.CharField(choices=[('red_flag', 'Urgent red flag'), ('flag', 'Flag for the next visit'), ('night_failed', 'Night analysis failed'), ('diary_missing', 'Relief diary missing days'), ('follow_up', 'Follow-up to book'), ('waitlist_offer', 'Waitlist offer pending'), ('message_failed', 'Message failed'), ('referral', 'New referral: book a new-patient visit')], max_length=32),
+            model_name="inboxitem",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("red_flag", "Urgent red flag"),
+                    ("flag", "Flag for the next visit"),
+                    ("night_failed", "Night analysis failed"),
+                    ("diary_missing", "Relief diary missing days"),
+                    ("follow_up", "Follow-up to book"),
+                    ("waitlist_offer", "Waitlist offer pending"),
+                    ("message_failed", "Message failed"),
+                    ("referral", "New referral: book a new-patient visit"),
+                ],
+                max_length=32,
+            ),
         ),
         migrations.AlterField(
-            model_name='inboxitem',
-            name='urgency',
-            field=models.CharField(choices=[('urgent', 'Urgent: act today'), ('next_visit', 'For the next visit'), ('routine', 'Routine')], max_length=16),
+            model_name="inboxitem",
+            name="urgency",
+            field=models.CharField(
+                choices=[
+                    ("urgent", "Urgent: act today"),
+                    ("next_visit", "For the next visit"),
+                    ("routine", "Routine"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AddIndex(
-            model_name='inboxitem',
-            index=models.Index(fields=['kind', 'acknowledged_at', 'resolved_at'], name='inbox_open_by_kind'),
+            model_name="inboxitem",
+            index=models.Index(
+                fields=["kind", "acknowledged_at", "resolved_at"], name="inbox_open_by_kind"
+            ),
         ),
     ]

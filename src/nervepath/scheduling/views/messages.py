@@ -9,11 +9,10 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
-from django.core.validators import validate_email
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,7 +22,8 @@ from nervepath.access.policy import Scope
 from nervepath.accounts.models import Role
 from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit.models import Action
-from nervepath.messaging import consent, outbox as outbox_service
+from nervepath.messaging import consent
+from nervepath.messaging import outbox as outbox_service
 from nervepath.messaging.models import GAVE_UP, Channel, Message, MessageStatus
 from nervepath.scheduling.views.staff import staff_required
 
