@@ -27,7 +27,7 @@ from nervepath.messaging.signals import announce
 from nervepath.pathway import blocks, surgery
 from nervepath.pathway.models import FollowUp, FollowUpStatus
 from nervepath.scheduling import services, waitlist
-from nervepath.scheduling.models import Location, Source, WaitlistEntry, WaitlistStatus
+from nervepath.scheduling.models import Location, WaitlistEntry, WaitlistStatus
 
 CWA = Path(__file__).resolve().parents[3] / "shared/data/wearables/ax3_testfile.cwa"
 

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""The inbox's runs on the task worker. The escalation run: queued for the moment the next urgent item's
-acknowledgement falls due (``enqueue_once`` keeps one chain), it escalates every overdue
-item and queues itself for the next one still open."""
+"""The inbox's runs on the task worker.
+
+The escalation run: queued for the moment the next urgent item's acknowledgement falls
+due (``enqueue_once`` keeps one chain), it escalates every overdue item and queues itself
+for the next one still open. The work inbox's sweep: see ``sweep``."""
 
 from __future__ import annotations
 
