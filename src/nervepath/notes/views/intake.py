@@ -99,6 +99,8 @@ def intake_detail(request: SignedInRequest, pk: int) -> HttpResponse:
                 service.discard(intake, by=request.user)
                 messages.success(request, "Referral discarded; its file is deleted.")
                 return redirect("notes:intake_new")
+            if intake.status != IntakeStatus.PENDING:
+                raise service.IntakeError("This referral was already filed.")
             if op != "file":
                 raise service.IntakeError("Choose who the referral is for, then file it.")
             if choice == "new":
