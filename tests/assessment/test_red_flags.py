@@ -116,9 +116,14 @@ def test_the_inbox_lists_and_badges_and_an_acknowledgement_is_audited(
         action=Action.UPDATE, actor_id=hale.user.pk, patient_id=alice.pk, object_id=str(item.pk)
     ).exists()
     assert item.history.filter(acknowledged_by=hale.user).exists()
-    assert "open" not in client.get("/staff/inbox/").content.decode().split("<main")[0].split(
-        'id="nav-inbox"'
-    )[1].split("</a>")[0]
+    assert (
+        "open"
+        not in client.get("/staff/inbox/")
+        .content.decode()
+        .split("<main")[0]
+        .split('id="nav-inbox"')[1]
+        .split("</a>")[0]
+    )
 
 
 def test_an_unacknowledged_urgent_item_is_escalated_once(

@@ -50,7 +50,7 @@ def test_front_desk_takes_a_referral_in_and_works_its_inbox(
     expect(page.locator("#nav-inbox .badge")).to_have_text("1")
     page.goto(f"{site}/staff/referrals/")
     page.get_by_label("Referral document (PDF, PNG or JPEG)").set_input_files(
-        files=[{"name": "referral.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+        files={"name": "referral.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
     page.get_by_label("Patient's first name").fill("Dana")
     page.get_by_label("Patient's last name").fill("Quill")

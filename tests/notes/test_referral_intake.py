@@ -6,6 +6,7 @@ linked, and "book a new-patient visit" waits in the inbox until such a visit is 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -29,7 +30,7 @@ def doctor(clinic) -> ReferringDoctor:
     return ReferringDoctor.objects.create(name="Dr Ruth Imler", practice="Poudre Family Practice")
 
 
-def _upload(client: Client, **fields) -> object:
+def _upload(client: Client, **fields: Any) -> Any:
     data = {
         "title": "Referral letter",
         "received_on": "2020-01-06",

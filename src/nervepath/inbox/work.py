@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 DESK_KINDS = (Kind.FOLLOW_UP, Kind.WAITLIST_OFFER, Kind.MESSAGE_FAILED, Kind.REFERRAL)
 CLINICAL_KINDS = (Kind.RED_FLAG, Kind.FLAG, Kind.NIGHT_FAILED, Kind.DIARY_MISSING)
 # The scope an item's patient must be visible in, per group of kinds.
-SCOPE_OF = {
+SCOPE_OF: dict[str, Scope] = {
     **dict.fromkeys(DESK_KINDS, Scope.APPOINTMENTS),
     **dict.fromkeys(CLINICAL_KINDS, Scope.CLINICAL),
 }

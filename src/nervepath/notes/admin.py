@@ -2,7 +2,10 @@
 """The clinic edits its note, letter and consent templates and its referring doctors
 here; patients' notes are not shown in the admin (clinical detail)."""
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from nervepath.audit.admin import AuditedAdminMixin
@@ -66,11 +69,11 @@ class ReferralIntakeAdmin(AuditedAdminMixin, admin.ModelAdmin):
     )
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

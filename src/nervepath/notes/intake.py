@@ -206,21 +206,22 @@ def discard(intake: ReferralIntake, *, by: User) -> None:
 # -- the front desk's inbox ---------------------------------------------------------------
 
 
-def _booked_since(intakes: QuerySet[ReferralIntake]) -> QuerySet[ReferralIntake]:
+def _not_booked(intakes: QuerySet[ReferralIntake]) -> QuerySet[ReferralIntake]:
+    """Those whose patient has no new-patient visit booked (or had) since filing."""
     visit = Appointment.objects.filter(
         patient_id=OuterRef("patient_id"),
         appointment_type__slug=settings.NERVEPATH["NEW_PATIENT_TYPE"],
         status__in=[Status.BOOKED, Status.COMPLETED],
         ends_at__gte=OuterRef("filed_at"),
     )
-    return intakes.annotate(booked=Exists(visit))
+    return intakes.filter(~Exists(visit))
 
 
 def open_referrals(only: Collection[int] | None) -> Iterator[work.Cause]:
     rows = ReferralIntake.objects.filter(status=IntakeStatus.FILED, patient__isnull=False)
     if only is not None:
         rows = rows.filter(pk__in=only)
-    for intake in _booked_since(rows).filter(booked=False).select_related("doctor"):
+    for intake in _not_booked(rows).select_related("doctor"):
         assert intake.patient_id is not None
         yield work.Cause(
             pk=intake.pk,
