@@ -346,3 +346,32 @@ def test_admin_lists_inbox_items_read_only_and_only_its_kinds(mixed, admin_user)
     assert client.get(reverse("admin:inbox_inboxitem_add")).status_code == 403
     flag_url = reverse("admin:inbox_inboxitem_change", args=[mixed["flag"].pk])
     assert client.get(flag_url).status_code in (302, 404)
+
+
+def test_opening_the_inbox_keeps_the_sweep_queued_and_the_command_runs_it(in_care, hale, frontdesk):
+    from django.conf import settings
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    def queued() -> list:
+        return list(
+            DBTaskResult.objects.filter(
+                task_path__endswith="inbox.tasks.sweep", status="READY"
+            ).values_list("run_after", flat=True)
+        )
+
+    assert queued() == []
+    _page(frontdesk)
+    (first,) = queued()
+    assert first <= timezone.now()  # none was queued: it runs right away
+    _page(hale.user)
+    assert len(queued()) == 1  # one chain
+    DBTaskResult.objects.all().delete()
+    from io import StringIO
+
+    out = StringIO()
+    call_command("sweep_inbox", stdout=out)
+    assert "follow_up: 0 opened" in out.getvalue()
+    (later,) = queued()
+    minutes = settings.NERVEPATH["INBOX_SWEEP_MINUTES"]
+    assert later >= timezone.now() + timedelta(minutes=minutes - 1)

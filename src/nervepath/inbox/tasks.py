@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
-from nervepath.taskqueue import enqueue_once
+from nervepath.taskqueue import enqueue_once, queued_by
 
 
 @task()
@@ -57,7 +57,11 @@ def sweep() -> dict[str, dict[str, int]]:
         schedule_sweep()
 
 
-def schedule_sweep() -> None:
-    """Make sure a sweep is queued within the next ``INBOX_SWEEP_MINUTES``."""
+def schedule_sweep(*, soon: bool = False) -> None:
+    """Make sure a sweep is queued within the next ``INBOX_SWEEP_MINUTES``; with
+    ``soon`` (the inbox page, when none is queued yet) it runs right away."""
     minutes = int(settings.NERVEPATH["INBOX_SWEEP_MINUTES"])
-    enqueue_once(sweep, timezone.now() + timedelta(minutes=minutes))
+    when = timezone.now() + timedelta(minutes=minutes)
+    if queued_by(sweep, when):
+        return
+    enqueue_once(sweep, timezone.now() if soon else when)

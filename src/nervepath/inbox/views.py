@@ -39,7 +39,7 @@ def inbox_list(request: SignedInRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     kinds = _kinds(request)
-    schedule_sweep()  # the periodic sweep runs while anyone uses the inbox
+    schedule_sweep(soon=True)  # the periodic sweep keeps running while the inbox is used
     shown = request.GET.get("kind", "")
     if shown not in kinds:
         shown = ""
