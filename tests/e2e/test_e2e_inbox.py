@@ -48,7 +48,8 @@ def test_front_desk_takes_a_referral_in_and_works_its_inbox(
     )
     sign_in(page, "frontdesk@demo.nervepath.org", DEMO_PASSWORD)
     expect(page.locator("#nav-inbox .badge")).to_have_text("1")
-    page.goto(f"{site}/staff/referrals/")
+    page.locator("#nav-inbox").click()
+    page.get_by_role("link", name="Take a referral in").click()
     page.get_by_label("Referral document (PDF, PNG or JPEG)").set_input_files(
         files={"name": "referral.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )

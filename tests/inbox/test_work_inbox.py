@@ -57,6 +57,7 @@ def _done_surgery(patient, hale, oncommit):
         )
 
 
+@pytest.mark.postgres
 def test_a_follow_up_to_book_opens_closes_when_booked_and_reopens_when_cancelled(
     in_care, hale, django_capture_on_commit_callbacks
 ):
@@ -251,9 +252,10 @@ def test_each_role_sees_its_kinds_of_the_patients_it_may_see(
     assert clinician.index(ids["flag"]) < clinician.index(ids["later"])
     other = _page(lindqvist.user)
     assert not any(marker in other for marker in ids.values())
+    assert 'id="take-referral"' not in clinician
     for user in (frontdesk, admin_user):
         page = _page(user)
-        assert ids["desk"] in page
+        assert ids["desk"] in page and 'id="take-referral"' in page
         assert ids["flag"] not in page and "MARKER-RED-FLAG-BODY" not in page
         assert ids["bobs"] not in page
     assert work.open_count(hale.user) == 2
