@@ -105,6 +105,9 @@ def sync(kind: str, only: Collection[int] | None = None) -> dict[str, int]:
     items = InboxItem.objects.filter(kind=kind, code=kind)
     if only is not None:
         items = items.filter(source__in=[reg.source(pk) for pk in only])
+    else:
+        # Items still standing, and closed ones whose cause is back (not the whole past).
+        items = items.filter(Q(resolved_at__isnull=True) | Q(source__in=list(causes)))
     existing = {item.source: item for item in items}
     now = timezone.now()
     counts = {"opened": 0, "reopened": 0, "closed": 0}
