@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """A real SMTP server on 127.0.0.1 (aiosmtpd) that can accept, refuse an address,
-answer "try later", stall, or be down, and records what it accepted: for the outbox
-tests and the outage benchmark."""
+answer "try later", stall, or be down, and records what it accepted (and each envelope
+sender): for the outbox tests and the outage benchmark."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ class Mailbox:
         self.delay = 3.0
         self.refuse: set[str] = set()
         self.received: list[Message] = []
+        self.senders: list[str] = []  # each accepted message's envelope sender (MAIL FROM)
 
     async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
@@ -45,6 +46,7 @@ class Mailbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         self.received.append(email.message_from_bytes(envelope.content))
+        self.senders.append(str(envelope.mail_from))
         return "250 Message accepted for delivery"
 
     def message_ids(self) -> list[str]:

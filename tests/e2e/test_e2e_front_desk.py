@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """The front desk's day in a browser: find a patient and book them from the grid, check
-a patient in, book a ten-session course with one clash resolved; and axe-core finds no
+a patient in, close the location over two bookings and move both (the patients told),
+book a ten-session course with one clash resolved; and axe-core finds no
 serious or critical accessibility violation on the grid, the patient picker and the
 public slot picker, at desktop and phone sizes."""
 
@@ -11,18 +12,19 @@ from datetime import datetime, time
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.core import mail
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
-from helpers import at, kind, next_weekday
+from helpers import at, kind, next_weekday, send_outbox
 from nervepath.scheduling import services
 from nervepath.scheduling.models import Appointment, CheckIn, Source, Status
 
 pytestmark = pytest.mark.e2e
 
 DEMO_PASSWORD = "demo-password-2026"  # published demo login (seed_demo)
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def _grid_url(site: str, slug: str, day) -> str:
@@ -81,6 +83,57 @@ def test_front_desk_checks_a_patient_in(page: Page, site, clinic, hale, alice, s
     appointment.refresh_from_db()
     assert (appointment.checkin, appointment.status) == (CheckIn.SEEN, Status.COMPLETED)
     assert appointment.arrived_at <= appointment.roomed_at <= appointment.seen_at
+
+
+def test_front_desk_closes_the_location_over_two_bookings_and_moves_both(
+    page: Page, site, clinic, hale, lindqvist, alice, bob, frontdesk, sign_in
+):
+    fc = clinic["fort-collins"]
+    monday = next_weekday(0)  # Hale and Lindqvist both work in Fort Collins on Mondays
+    first = services.book(
+        services.Request(kind("follow-up"), fc, hale, at(fc, monday, "10:00")),
+        alice,
+        by=frontdesk,
+        source=Source.STAFF,
+    )
+    second = services.book(
+        services.Request(kind("follow-up"), fc, lindqvist, at(fc, monday, "09:00")),
+        bob,
+        by=frontdesk,
+        source=Source.STAFF,
+    )
+    send_outbox()
+    mail.outbox.clear()
+    sign_in(page, "frontdesk@demo.nervepath.org", DEMO_PASSWORD)
+    page.goto(f"{site}/staff/calendar/{fc.slug}/time-off/")
+    page.get_by_label("Kind").select_option(label="Unavailable (holiday, leave, closure)")
+    page.get_by_label("Clinician", exact=True).select_option(label="Whole location (closure)")
+    page.get_by_label("From").fill(f"{monday.isoformat()}T00:00")
+    page.get_by_label("Until").fill(f"{monday.isoformat()}T23:59")
+    page.get_by_label("Reason").fill("Burst pipe")
+    page.get_by_role("button", name="Save").click()
+    # Offered first, nothing saved: each visit with its nearest free time.
+    expect(page.get_by_role("heading", name="2 booked visits inside this closure")).to_be_visible()
+    for name in ("Alice Archer", "Bob Baker"):
+        group = page.get_by_role("group", name=re.compile(f"^{name}:"))
+        expect(group.get_by_role("radio", name=re.compile("^Move to"))).to_be_checked()
+    assert _serious(page) == []
+    page.set_viewport_size(PHONE)
+    assert _serious(page) == []
+    page.set_viewport_size(DESKTOP)
+    assert Appointment.objects.filter(status=Status.BOOKED).count() == 2
+    page.get_by_role("button", name="Save and apply these changes").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "Saved. 2 visit(s) moved; the patients have been told."
+    )
+    # The closure is drawn on the day's grid, with no visit left in it.
+    expect(page.locator("#schedule-grid")).to_contain_text("Closed: Burst pipe")
+    for visit in (first, second):
+        visit.refresh_from_db()
+        assert visit.status == Status.BOOKED and visit.local_start.date() != monday
+    send_outbox()
+    told = sorted(m.to[0] for m in mail.outbox if "has moved" in m.subject)
+    assert told == sorted([alice.email, bob.email])
 
 
 def test_front_desk_books_a_ten_session_course_with_one_clash_resolved(

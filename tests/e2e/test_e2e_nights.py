@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """A night from upload to night page, in Chromium, with a real task worker.
 
-The patient uploads a real Axivity file from ``../shared/data/wearables`` on the portal;
-a real ``nervepath db_worker`` process (on this test's database file) analyses it while
-the page polls its status; the patient opens the night. Then the clinician who gave the
+The patient uploads a real Axivity file from ``../shared/data/wearables`` on the portal:
+three minutes recorded in the daytime. A real ``nervepath db_worker`` process (on this
+test's database file) analyses it while the page polls its status; the patient opens
+the night and reads, in plain words, that not enough sleep was recorded: no index, no
+jargon, no alarm (issue 16). Then the clinician who gave the
 patient a nerve block sees the same night and the before/after comparison around the
 block (three earlier nights come from the demo's simulator, analysed by the engine).
 """
@@ -53,25 +55,28 @@ def test_a_night_goes_from_upload_to_the_night_page_and_the_comparison(
     sign_in(page, alice.email, "correct-horse-battery")
     page.goto(f"{site}/portal/nights/")
     page.get_by_label("Night file").set_input_files(str(REAL_FILE))
+    page.get_by_label("Where was the monitor worn?").select_option("ankle")
     page.get_by_role("button", name="Upload").click()
     night_link = page.get_by_role("link", name="Mon Feb 25, 2019")
     expect(night_link).to_be_visible(timeout=120_000)
     assert worker.poll() is None, "the worker stopped"
     night = Night.objects.get(patient=alice)
     assert night.night_of == NIGHT_OF
+    expect(page.get_by_text("not enough sleep recorded: open the night")).to_be_visible()
     night_link.click()
-    expect(page.get_by_role("heading", name="Night of")).to_be_visible()
-    expect(page.get_by_text("PLMS index").first).to_be_visible()
-    # Minutes of recording: no index, and the page says why.
-    expect(page.locator("span.withheld")).to_contain_text("less than the 60 min an index needs")
-    figure = page.locator("img.night-figure")
-    expect(figure).to_be_visible()
-    # Visible is not loaded: the figure is drawn on request, so wait for the decoded image.
-    page.wait_for_function(
-        "() => { const img = document.querySelector('img.night-figure');"
-        " return img !== null && img.complete && img.naturalWidth > 0; }",
-        timeout=60_000,
-    )
+    expect(page.get_by_role("heading", name="Your night of")).to_be_visible()
+    # Minutes of recording in the daytime: the patient reads why, in plain words.
+    expect(page.get_by_role("heading", name="Not enough sleep recorded")).to_be_visible()
+    plain = page.locator("[data-plain-night]")
+    expect(plain).to_contain_text("Leg movements during sleep can only be counted from at least")
+    expect(plain).to_contain_text("Your clinician will look at this recording")
+    # The file's header says right wrist: the patient is told that too.
+    expect(plain).to_contain_text("The monitor was worn at the wrist")
+    main = page.locator("main").inner_text()
+    for word in ("PLMS", "WASM", "HDCZA", "index", "per hour", "cut-off"):
+        assert word not in main, word
+    assert page.locator(".flag").count() == 0
+    assert page.locator("img.night-figure").count() == 0
 
     # The clinician who gave a nerve block two days earlier; three restless nights before it.
     block_day = NIGHT_OF - timedelta(days=2)
@@ -109,4 +114,13 @@ def test_a_night_goes_from_upload_to_the_night_page_and_the_comparison(
     expect(cells.nth(2)).to_have_text(re.compile(r"^0$"))
     staff.get_by_role("link", name="Mon Feb 25, 2019").click()
     expect(staff.get_by_role("heading", name="Night of")).to_be_visible()
+    # The clinician's page keeps every detail: why no index, where it was worn, figure.
+    expect(staff.locator("span.withheld")).to_contain_text("less than the 60 min an index needs")
+    expect(staff.get_by_text("right wrist (file header)", exact=True)).to_be_visible()
     expect(staff.locator("img.night-figure")).to_be_visible()
+    # Visible is not loaded: the figure is drawn on request, so wait for the decoded image.
+    staff.wait_for_function(
+        "() => { const img = document.querySelector('img.night-figure');"
+        " return img !== null && img.complete && img.naturalWidth > 0; }",
+        timeout=60_000,
+    )

@@ -248,7 +248,7 @@ def test_an_undelivered_text_is_marked_bounced(client, twilio, alice):
     )
     assert response.status_code == 204
     message.refresh_from_db()
-    assert message.status == MessageStatus.BOUNCED
+    assert message.status == MessageStatus.BOUNCED and message.bounced_at is not None
     assert "30003" in message.last_error
 
 

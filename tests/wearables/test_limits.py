@@ -156,11 +156,17 @@ def test_upload_bytes_per_patient_per_day(client, alice, bob, frontdesk, setting
         "UPLOAD_BYTES_PER_PATIENT_PER_DAY": len(first) + len(second) - 1,
     }
     login(client, alice.user)
-    ok = client.post(reverse("wearables:mine"), {"file": SimpleUploadedFile("a.cwa", first)})
+    ok = client.post(
+        reverse("wearables:mine"),
+        {"file": SimpleUploadedFile("a.cwa", first), "body_location": "ankle"},
+    )
     assert ok.status_code == 302
     stored = sorted(p.name for p in (Path(settings.MEDIA_ROOT) / "recordings").rglob("*"))
 
-    refused = client.post(reverse("wearables:mine"), {"file": SimpleUploadedFile("b.bin", second)})
+    refused = client.post(
+        reverse("wearables:mine"),
+        {"file": SimpleUploadedFile("b.bin", second), "body_location": "ankle"},
+    )
     assert refused.status_code == 400
     assert "Night files for one patient are limited to" in refused.content.decode()
     assert Recording.objects.filter(patient=alice).count() == 1
@@ -177,5 +183,8 @@ def test_upload_bytes_per_patient_per_day(client, alice, bob, frontdesk, setting
     Recording.objects.filter(patient=alice).update(
         uploaded_at=timezone.now() - timedelta(days=1, minutes=1)
     )
-    again = client.post(reverse("wearables:mine"), {"file": SimpleUploadedFile("b.bin", second)})
+    again = client.post(
+        reverse("wearables:mine"),
+        {"file": SimpleUploadedFile("b.bin", second), "body_location": "ankle"},
+    )
     assert again.status_code == 302

@@ -22,8 +22,18 @@ from nervepath.wearables.models import Analysis, Night, Recording, State
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
-def _upload(client, url, name, data):
-    return client.post(url, {"file": SimpleUploadedFile(name, data)})
+def _upload(client, url, name, data, body_location="ankle"):
+    return client.post(
+        url, {"file": SimpleUploadedFile(name, data), "body_location": body_location}
+    )
+
+
+def _care(patient, clinician):
+    from nervepath.access.models import CareAssignment
+
+    CareAssignment.objects.create(
+        patient=patient, clinician=clinician.user, assigned_by=clinician.user
+    )
 
 
 def _run_all() -> None:
@@ -32,7 +42,7 @@ def _run_all() -> None:
 
 
 def test_patient_uploads_and_sees_the_night(
-    client, alice, real_file, django_capture_on_commit_callbacks
+    client, alice, hale, real_file, django_capture_on_commit_callbacks
 ):
     login(client, alice.user)
     data = real_file("ax3_testfile.cwa")
@@ -43,6 +53,7 @@ def test_patient_uploads_and_sees_the_night(
     assert recording.size == len(data)
     assert recording.file_format == ".cwa"
     assert recording.original_name == "night.cwa"
+    assert recording.body_location == "ankle"
     assert "night" not in recording.storage_name
     assert recording.analysis.state == State.QUEUED
     assert recording.analysis.task_id  # enqueued in the database backend
@@ -51,9 +62,12 @@ def test_patient_uploads_and_sees_the_night(
 
     assert services.run_analysis(recording.analysis.pk) == State.DONE
     night = Night.objects.get(recording=recording)
-    # A three-minute test file: too little sleep for an index, and the page says so.
-    assert night.plms_index is None
+    # A three-minute daytime test file, worn at the right wrist by its header: too
+    # little sleep for an index and not the leg; the pages say so in their own words.
+    assert night.plms_index is None and night.movements_per_hour is None
     assert night.report["index_withheld"].startswith("No index:")
+    assert night.report["index_withheld_reasons"] == ["too_little_sleep", "not_leg"]
+    assert night.report["body_location"] == "wrist"
     assert night.report["device"].startswith("Axivity")
     status = client.get(reverse("wearables:status", args=[recording.public_id])).json()
     assert status["finished"] and status["nights"] == [
@@ -61,9 +75,12 @@ def test_patient_uploads_and_sees_the_night(
     ]
     page = client.get(reverse("wearables:night", args=[night.public_id]))
     body = page.content.decode()
-    assert "per hour</strong>" not in body and "above the cut-off" not in body
-    assert "sleep could be scored, less than the 60 min an index needs" in body
-    assert "ICSD-3" in body
+    # The patient's page: plain words, no index, no jargon, no alarm.
+    assert "Not enough sleep recorded" in body
+    assert "The monitor was worn at the wrist" in body
+    assert "Your clinician will look at this recording" in body
+    for word in ("PLMS", "PLM", "WASM", "HDCZA", "index", "per hour", "cut-off", "flag"):
+        assert word not in body.split("<main")[-1], word
     figure = client.get(reverse("wearables:figure", args=[night.public_id]))
     assert figure["Content-Type"] == "image/png" and figure.content.startswith(b"\x89PNG")
     js = client.get(reverse("wearables:download", args=[night.public_id, "json"]))
@@ -81,8 +98,18 @@ def test_patient_uploads_and_sees_the_night(
         >= 1
     )
     assert b"/Count 1" in pdf.content  # one page
+    assert pdf["Content-Disposition"].endswith('-summary.pdf"')  # the patient's version
     raw = client.get(reverse("wearables:file", args=[recording.public_id]))
     assert b"".join(raw.streaming_content) == data
+    # The clinician's page keeps every detail, and still shows no number.
+    _care(alice, hale)
+    login(client, hale.user)
+    body = client.get(reverse("wearables:night", args=[night.public_id])).content.decode()
+    assert "sleep could be scored, less than the 60 min an index needs" in body
+    assert "right wrist (file header)" in body and "ICSD-3" in body
+    assert "per hour</strong>" not in body and "above the cut-off" not in body
+    pdf = client.get(reverse("wearables:download", args=[night.public_id, "pdf"]))
+    assert pdf["Content-Disposition"].endswith(f'night-{night.night_of}.pdf"')
 
 
 #: The night report as stored before it carried a schema version (the fields the night
@@ -103,7 +130,7 @@ _VERSION_1_REPORT = {
 }
 
 
-def test_a_night_stored_before_the_schema_version_still_shows(client, alice):
+def test_a_night_stored_before_the_schema_version_still_shows(client, alice, hale):
     recording = Recording.objects.create(
         patient=alice,
         uploaded_by=alice.user,
@@ -124,11 +151,12 @@ def test_a_night_stored_before_the_schema_version_still_shows(client, alice):
         engine_version="old",
     )
     assert night.night_report.n_plms == 140 and night.night_report.n_plm == 0
-    login(client, alice.user)
+    _care(alice, hale)
+    login(client, hale.user)
     body = client.get(reverse("wearables:night", args=[night.public_id])).content.decode()
     assert "Axivity AX3 · accelerometer · rules WASM 2016" in body
     assert "23:10 – 06:40 (device clock; HDCZA)" in body
-    assert "240 (140 periodic in sleep)" in body and "Marker-note-stored-v1" in body
+    assert "240 (" in body and "140 periodic in sleep)" in body and "Marker-note-stored-v1" in body
     pdf = client.get(reverse("wearables:download", args=[night.public_id, "pdf"]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
     # What the engine stores today carries the version its reader checks.
@@ -139,7 +167,7 @@ def test_a_night_stored_before_the_schema_version_still_shows(client, alice):
     assert "schema_version" in engine.result_from_report(night.night_report, figure=False).report
 
 
-def test_night_page_shows_signal_quality_and_scored_time(client, alice):
+def test_night_page_shows_signal_quality_and_scored_time(client, alice, hale):
     from nervepath.science.movement import analyze_recording
     from science.movement.simulate import simulate_emg_night
 
@@ -165,7 +193,8 @@ def test_night_page_shows_signal_quality_and_scored_time(client, alice):
         report=result.report,
         engine_version="test",
     )
-    login(client, alice.user)
+    _care(alice, hale)
+    login(client, hale.user)
     body = client.get(reverse("wearables:night", args=[night.public_id])).content.decode()
     assert "Signal quality" in body
     assert "1.4 h of sleep, 1.4 h of recording (1 stretch of poor signal left out)" in body

@@ -93,7 +93,10 @@ def test_fuzzed_uploads_end_in_a_clear_state(
     login(client, alice.user)
     data = real_file(source)
     for case, name, blob in _corruptions(data, source):
-        response = client.post(reverse("wearables:mine"), {"file": SimpleUploadedFile(name, blob)})
+        response = client.post(
+            reverse("wearables:mine"),
+            {"file": SimpleUploadedFile(name, blob), "body_location": "ankle"},
+        )
         assert response.status_code in (302, 400), case
         if response.status_code == 400:
             assert 'class="error"' in response.content.decode(), case

@@ -29,6 +29,7 @@ from nervepath.accounts.models import Patient, Role, User
 from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit import log as audit
 from nervepath.audit.models import Action
+from nervepath.messaging import bounces
 
 PAGE_SIZE = 50
 
@@ -161,6 +162,7 @@ def patient_record(request: SignedInRequest, pk: int) -> HttpResponse:
         "access/patient_record.html",
         {
             "patient": patient,
+            "email_bounce": bounces.address_bounce(patient.email),
             "appointments": appointments,
             "care_team": CareAssignment.objects.filter(patient=patient, ended_at__isnull=True)
             .select_related("clinician")

@@ -68,3 +68,14 @@ class ClinicSettings(TypedDict, total=False):
     TWILIO_API_URL: str
     PHONE_REGION: str  # ISO 3166 region for numbers without a country code
     CLINIC_PHONE: str
+    BOUNCE_DOMAIN: str  # empty: no per-message envelope sender
+    BOUNCE_LOCAL_PART: str
+    BOUNCE_CHECK_SECONDS: int
+    BOUNCE_MAILDIR: str
+    BOUNCE_IMAP_HOST: str
+    BOUNCE_IMAP_PORT: int
+    BOUNCE_IMAP_SSL: bool
+    BOUNCE_IMAP_USER: str
+    BOUNCE_IMAP_PASSWORD: str
+    BOUNCE_IMAP_FOLDER: str
+    BOUNCE_IMAP_DONE_FOLDER: str

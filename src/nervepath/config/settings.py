@@ -440,6 +440,23 @@ NERVEPATH: ClinicSettings = {
     "PHONE_REGION": env_str("NERVEPATH_PHONE_REGION", "US"),
     # The number HELP replies give (empty: none).
     "CLINIC_PHONE": env_str("NERVEPATH_CLINIC_PHONE"),
+    # Bounces (docs/messages.md "Bounces"): each e-mail's envelope sender (SMTP MAIL FROM)
+    # is BOUNCE_LOCAL_PART+<signed outbox id>@BOUNCE_DOMAIN (empty: DEFAULT_FROM_EMAIL, no
+    # bounce is matched by address). The worker reads delivery reports every
+    # BOUNCE_CHECK_SECONDS from a Maildir and/or an IMAP folder (empty: not read);
+    # processed reports move to BOUNCE_IMAP_DONE_FOLDER (IMAP) or the ".Processed"
+    # folder (Maildir).
+    "BOUNCE_DOMAIN": env_str("NERVEPATH_BOUNCE_DOMAIN"),
+    "BOUNCE_LOCAL_PART": env_str("NERVEPATH_BOUNCE_LOCAL_PART", "bounces"),
+    "BOUNCE_CHECK_SECONDS": env_int("NERVEPATH_BOUNCE_CHECK_SECONDS", 300, minimum=10),
+    "BOUNCE_MAILDIR": env_str("NERVEPATH_BOUNCE_MAILDIR"),
+    "BOUNCE_IMAP_HOST": env_str("NERVEPATH_BOUNCE_IMAP_HOST"),
+    "BOUNCE_IMAP_PORT": env_int("NERVEPATH_BOUNCE_IMAP_PORT", 993, minimum=1),
+    "BOUNCE_IMAP_SSL": env_bool("NERVEPATH_BOUNCE_IMAP_SSL", True),
+    "BOUNCE_IMAP_USER": env_str("NERVEPATH_BOUNCE_IMAP_USER"),
+    "BOUNCE_IMAP_PASSWORD": env_str("NERVEPATH_BOUNCE_IMAP_PASSWORD"),
+    "BOUNCE_IMAP_FOLDER": env_str("NERVEPATH_BOUNCE_IMAP_FOLDER", "INBOX"),
+    "BOUNCE_IMAP_DONE_FOLDER": env_str("NERVEPATH_BOUNCE_IMAP_DONE_FOLDER", "Processed"),
 }
 # --- Issue 22, finding 8: break-glass ----------------------------------------------------
 # Emergency accesses one clinician may open in any hour (docs/security.md); every grant

@@ -64,7 +64,7 @@ def add_nights(
             path = write_accel_csv([rec], where / f"night-{day:%Y-%m-%d}.csv")
             upload = SimpleUploadedFile(path.name, path.read_bytes(), content_type="text/csv")
             recording, created = services.add_recording(
-                patient, upload, by=patient.user, queue=False
+                patient, upload, by=patient.user, body_location="ankle", queue=False
             )
             if created:
                 services.run_analysis(recording.analysis.pk)

@@ -24,6 +24,8 @@ class MessageAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "provider_id",
         "created_at",
         "sent_at",
+        "bounced_at",
+        "bounce_status",
     )
     readonly_fields = fields
 

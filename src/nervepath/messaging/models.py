@@ -61,6 +61,11 @@ class Message(models.Model):
     provider_id = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Set when a delivery report says an accepted message did not arrive (``bounced``;
+    # the reason is in last_error). bounce_status is the report's RFC 3463 status code
+    # (e.g. 5.1.1; empty for texts): a 5.x.x marks the address itself as bad.
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    bounce_status = models.CharField(max_length=12, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

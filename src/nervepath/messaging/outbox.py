@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -148,6 +148,13 @@ def deliver(pk: int) -> str | None:
         return _failed_attempt(message, exc)
     status = _finish(message, MessageStatus.SENT, provider_id=provider_id)
     _pull_forward(message.channel)
+    if message.channel == Channel.EMAIL:
+        from nervepath.messaging import bounces
+
+        try:
+            bounces.schedule()  # its bounce, if any, is read by the worker
+        except DatabaseError:  # the message went out; the next send queues the read
+            log.exception("Could not queue the bounce read after message %s", pk)
     return status
 
 
@@ -180,6 +187,8 @@ def send_again(message: Message, to: str = "") -> bool:
         "next_attempt_at": timezone.now(),
         "claimed_until": None,
         "provider_id": "",
+        "bounced_at": None,
+        "bounce_status": "",
     }
     if to:
         fields["to"] = to

@@ -18,3 +18,14 @@ def deliver_due() -> dict[str, int]:
     from nervepath.messaging.outbox import deliver_due as run
 
     return run()
+
+
+@task()
+def read_bounces() -> dict[str, int]:
+    """Read the delivery reports that came back (bounces.py); queues the next read."""
+    from nervepath.messaging import bounces
+
+    try:
+        return bounces.read_all()
+    finally:  # a failure now must not end the chain of reads
+        bounces.schedule()

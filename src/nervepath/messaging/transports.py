@@ -6,9 +6,10 @@ answer that will never change, anything else for a failure worth retrying."""
 
 from __future__ import annotations
 
+import secrets
 import smtplib
-from email.utils import make_msgid
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 
 from nervepath.messaging.models import Channel, Message
@@ -24,12 +25,24 @@ def send(message: Message) -> str:
 
 
 def send_email(message: Message) -> str:
-    message_id = make_msgid(domain="nervepath")
+    from nervepath.messaging import bounces
+
+    # The Message-ID carries the signed outbox id too, so a report that returns only the
+    # original headers (bounces.py) still finds its message. Django sends ``from_email``
+    # as the SMTP MAIL FROM and a "From" header, when given, as the visible sender: with
+    # a bounce domain set, reports come back to an address made for this one message.
+    token = bounces.token(message.pk)
+    message_id = f"<np-{token}.{secrets.token_hex(4)}@{bounces.message_id_domain()}>"
+    headers = {"Message-ID": message_id}
+    envelope = bounces.envelope_sender(message.pk)
+    if envelope:
+        headers["From"] = settings.DEFAULT_FROM_EMAIL
     email = EmailMessage(
         subject=message.subject,
         body=message.body,
+        from_email=envelope or settings.DEFAULT_FROM_EMAIL,
         to=[message.to],
-        headers={"Message-ID": message_id},
+        headers=headers,
     )
     if message.attachment_name:
         email.attach(message.attachment_name, bytes(message.attachment), message.attachment_type)

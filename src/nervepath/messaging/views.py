@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -64,6 +65,7 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
         ids = list(bounced.values_list("pk", flat=True))
         bounced.update(
             status=MessageStatus.BOUNCED,
+            bounced_at=timezone.now(),
             last_error=f"The carrier reported {state}" + (f" (error {code})" if code else ""),
         )
         signals.announce(*ids)

@@ -29,8 +29,10 @@ from nervepath.scheduling.errors import BookingError, SlotTaken
 from nervepath.scheduling.models import (
     Appointment,
     AppointmentType,
+    AvailabilityException,
     CareBasis,
     Clinician,
+    ExceptionKind,
     Leg,
     Location,
     Resource,
@@ -250,6 +252,25 @@ def _check_patient_free(
     raise BookingError(PATIENT_BUSY)
 
 
+def _check_no_time_off(req: Request) -> None:
+    """Under the locks: leave or a closure saved since the hours were checked (outside
+    the transaction) refuses the time, so that a booking racing the closure's transaction
+    (``scheduling.closures.apply``, which takes the same clinician locks) never lands
+    inside it."""
+    clashing = AvailabilityException.objects.filter(
+        Q(clinician=req.clinician) | Q(clinician__isnull=True),
+        Q(location=req.location) | Q(location__isnull=True),
+        kind=ExceptionKind.UNAVAILABLE,
+        starts_at__lt=req.blocked_until,
+        ends_at__gt=req.blocked_from,
+    )
+    if clashing.exists():
+        raise BookingError(
+            f"{req.clinician} is not available for “{req.appointment_type.name}” at "
+            f"{req.location.name} at that time."
+        )
+
+
 def claim_slot(
     req: Request, patient: Patient, now: datetime, ignore_id: int | None
 ) -> Resource | None:
@@ -257,6 +278,7 @@ def claim_slot(
     patient or the clinician is busy then, or the other leg's surgery is too close;
     return the room to use."""
     lock_patient(patient)
+    _check_no_time_off(req)
     _release_expired_holds(req, now)
     _check_patient_free(req, patient, now, ignore_id)
     clinician_busy = (

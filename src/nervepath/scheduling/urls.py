@@ -61,6 +61,11 @@ urlpatterns = [
     path("staff/calendar/<slug:location_slug>/book/", staff.staff_book, name="staff_book"),
     path("staff/calendar/<slug:location_slug>/time-off/", staff.time_off, name="time_off"),
     path(
+        "staff/calendar/<slug:location_slug>/time-off/confirm/",
+        staff.time_off_confirm,
+        name="time_off_confirm",
+    ),
+    path(
         "staff/calendar/<slug:location_slug>/time-off/<id:pk>/delete/",
         staff.time_off_delete,
         name="time_off_delete",

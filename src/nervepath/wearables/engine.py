@@ -160,15 +160,17 @@ def analyze_path(
     *,
     now: datetime | None = None,
     analyzer: Analyzer = analyze_nights,
+    body_location: str = "",
 ) -> list[NightResult]:
     """Analyse a night file; raise :class:`MovementInputError` when it cannot be used.
 
     A file of several days gives one result per night (cut noon to noon on the device
     clock by the engine's ``analyze_nights``), one night date each. ``now`` is the
     device-clock "now" for the future check (the machine's clock by default). Large
-    ``.cwa`` files are streamed by the engine itself.
+    ``.cwa`` files are streamed by the engine itself. ``body_location`` is where the
+    monitor was worn as given at upload; the file header's place wins where it has one.
     """
-    found = analyzer(path, rules=RULES)
+    found = analyzer(path, rules=RULES, body_location=body_location)
     reports = found if isinstance(found, list) else [found]
     if not reports:
         raise CorruptFileError("The recording holds no night that could be analysed.")
@@ -183,12 +185,12 @@ def analyze_path(
     return results
 
 
-def analyze_bytes(data: bytes, suffix: str) -> list[NightResult]:
+def analyze_bytes(data: bytes, suffix: str, body_location: str = "") -> list[NightResult]:
     """For a Dask worker on another machine: the file's bytes, written to a temp file."""
     with tempfile.NamedTemporaryFile(suffix=suffix, prefix="nervepath-night-") as fh:
         fh.write(data)
         fh.flush()
-        return analyze_path(fh.name)
+        return analyze_path(fh.name, body_location=body_location)
 
 
 def png_size(data: bytes) -> tuple[int, int]:

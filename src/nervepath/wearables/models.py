@@ -13,12 +13,23 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from nervepath.accounts.models import Patient
 
 if TYPE_CHECKING:
     from nervepath.science.movement.report import NightReport
+
+
+class BodySite(models.TextChoices):
+    """Where the monitor was worn, as given at upload (the file header wins where the
+    format records it; see ``science.movement.location``)."""
+
+    ANKLE = "ankle", _("Ankle or lower leg")
+    WRIST = "wrist", _("Wrist")
+    WAIST = "waist", _("Waist or hip")
+    OTHER = "other", _("Somewhere else")
 
 
 class Recording(models.Model):
@@ -32,6 +43,12 @@ class Recording(models.Model):
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     file_format = models.CharField(max_length=8, help_text="file ending the engine reads")
+    body_location = models.CharField(
+        max_length=8,
+        choices=BodySite.choices,
+        blank=True,
+        help_text="where the monitor was worn, as given at upload ('' before it was asked)",
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords(excluded_fields=["storage_name"])

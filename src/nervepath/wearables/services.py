@@ -96,7 +96,12 @@ def check_daily_upload(patient: Patient, size: int) -> None:
 
 
 def add_recording(
-    patient: Patient, upload: UploadedFile, *, by: User, queue: bool = True
+    patient: Patient,
+    upload: UploadedFile,
+    *,
+    by: User,
+    body_location: str = "",
+    queue: bool = True,
 ) -> tuple[Recording, bool]:
     """Store an uploaded night file and queue its analysis.
 
@@ -104,7 +109,8 @@ def add_recording(
     exact bytes (the stored copy of the new upload is removed again). Raises
     ``storage.UploadRefused`` with a plain reason for a file the engine cannot read.
     ``queue=False`` leaves the analysis queued without sending a task, for a caller that
-    runs :func:`run_analysis` itself (the demo seed).
+    runs :func:`run_analysis` itself (the demo seed). ``body_location`` is where the
+    monitor was worn, as given at upload (a ``BodySite`` value).
     """
     name = upload.name or "night"
     head = upload.read(16)
@@ -132,6 +138,7 @@ def add_recording(
                 size=stored.size,
                 sha256=stored.sha256,
                 file_format=suffix,
+                body_location=body_location,
             )
             analysis = Analysis.objects.create(recording=recording, queued_at=timezone.now())
             if queue:
@@ -315,6 +322,7 @@ def run_analysis(analysis_id: int) -> str:
                 results = sandbox.run(
                     engine.analyze_path,
                     path,
+                    body_location=recording.body_location,
                     now=device_now(),
                     analyzer=_analyzer(),
                     timeout_s=timeout_s,

@@ -31,7 +31,7 @@ from nervepath.audit import log as audit
 from nervepath.audit.models import Action
 from nervepath.documents import storage
 from nervepath.ratelimit import rate_limit
-from nervepath.wearables import clinical, compare, events, plots, services
+from nervepath.wearables import clinical, compare, events, plain, plots, services
 from nervepath.wearables.forms import CompareForm, UploadForm
 from nervepath.wearables.models import Analysis, Night, Recording, State
 from nervepath.wearables.pdf import night_pdf
@@ -44,7 +44,9 @@ def _upload(request: SignedInRequest, patient: Patient, form: UploadForm) -> boo
         return False
     upload = form.cleaned_data["file"]
     try:
-        recording, created = services.add_recording(patient, upload, by=request.user)
+        recording, created = services.add_recording(
+            patient, upload, by=request.user, body_location=form.cleaned_data["body_location"]
+        )
     except storage.UploadRefused as exc:
         form.add_error("file", str(exc))
         return False
@@ -145,6 +147,19 @@ def _back(request: SignedInRequest, patient_id: int) -> str:
 def night_page(request: SignedInRequest, public_id: uuid.UUID) -> HttpResponse:
     night = _night(request, public_id)
     report = night.night_report
+    if request.user.is_patient:
+        # Plain language, no index and no alarm (issue 16 §3); the clinician's page
+        # keeps every detail.
+        return render(
+            request,
+            "wearables/night_patient.html",
+            {
+                "night": night,
+                "patient": night.patient,
+                "plain": plain.plain_night(report),
+                "back": _back(request, night.patient_id),
+            },
+        )
     return render(
         request,
         "wearables/night.html",
@@ -188,15 +203,21 @@ def night_download(request: SignedInRequest, public_id: uuid.UUID, kind: str) ->
         return storage.attachment_of(
             _stored_bytes(night.csv_name), filename=f"{stem}.csv", content_type="text/csv"
         )
-    if kind == "pdf":
+    if kind in ("pdf", "patient-pdf"):
+        # A patient gets the patient's version whichever link; staff get either.
+        for_patient = kind == "patient-pdf" or request.user.is_patient
         pdf = night_pdf(
             patient_name=night.patient.user.get_full_name() or str(night.patient),
             record_number=night.patient_id,
             night=night,
-            figure_png=_stored_bytes(night.figure_name) if night.figure_name else b"",
+            figure_png=(
+                _stored_bytes(night.figure_name) if night.figure_name and not for_patient else b""
+            ),
             clinic=settings.NERVEPATH["CLINIC_NAME"],
+            for_patient=for_patient,
         )
-        return storage.attachment_of(pdf, filename=f"{stem}.pdf", content_type="application/pdf")
+        name = f"{stem}-summary.pdf" if for_patient else f"{stem}.pdf"
+        return storage.attachment_of(pdf, filename=name, content_type="application/pdf")
     raise Http404("No such report.")
 
 

@@ -37,8 +37,13 @@ def write_cwa_night(
     hours: float,
     start: dt.datetime = dt.datetime(2024, 3, 1, 22, 0, 0),
     chunk_blocks: int = 20_000,
+    location: str = "right ankle",
 ) -> int:
-    """Write ``hours`` of 100 Hz AX3 data to ``out``; returns the number of samples."""
+    """Write ``hours`` of 100 Hz AX3 data to ``out``; returns the number of samples.
+
+    The header's metadata text (bytes 64-511) is replaced by ``_p=<location>``, the
+    body location OMGUI writes, so a written night is an ankle night by default (the
+    template, the real AX3 test file, was worn at the right wrist)."""
     raw = np.fromfile(template, dtype=np.uint8)
     header_len = int(raw[2]) + (int(raw[3]) << 8) + 4
     body = raw[header_len:]
@@ -50,7 +55,10 @@ def write_cwa_night(
     rate = 100
     n_blocks = int(np.ceil(hours * 3600 * rate / per_block))
     with open(out, "wb") as fh:
-        fh.write(raw[:header_len].tobytes())
+        header = raw[:header_len].copy()
+        meta = ("_p=" + location.replace(" ", "+")).encode("ascii")
+        header[64:512] = np.frombuffer(meta.ljust(448, b" "), dtype=np.uint8)
+        fh.write(header.tobytes())
         for first in range(0, n_blocks, chunk_blocks):
             idx = np.arange(first, min(n_blocks, first + chunk_blocks))
             chunk = blocks[idx % len(blocks)].copy()

@@ -71,10 +71,14 @@ def test_every_real_file_is_analysed_with_plausible_numbers(batch, name):
     assert row["error"] == ""
     hours = float(row["total_recording_h"])
     assert 0.01 < hours < 24
-    assert 0 < float(row["sleep_window_h"]) <= hours + 1e-6
+    report = json.loads((out / f"{name}.report.json").read_text())
+    if "no_sleep_window" in report["index_withheld_reasons"]:
+        # The only rest period was mostly device fill (idle-sleep mode, not worn).
+        assert float(row["sleep_window_h"]) == 0 and report["sleep_window_start"] == ""
+    else:
+        assert 0 < float(row["sleep_window_h"]) <= hours + 1e-6
     n_lm, n_cand, n_plm = (int(row[k]) for k in ("n_leg_movements", "n_candidates", "n_plm"))
     assert 0 <= n_plm <= n_cand <= n_lm
-    report = json.loads((out / f"{name}.report.json").read_text())
     if row["movements_per_hour"] == "":
         # Too little sleep for a per-hour figure: withheld, with the reason.
         assert report["index_withheld"].startswith("No index:")
@@ -104,6 +108,23 @@ def test_single_file_prints_the_summary_and_writes_report_and_figures(tmp_path, 
     for suffix in (".report.json", ".movements.csv", ".png", ".svg"):
         assert (tmp_path / f"ax3_testfile.cwa{suffix}").stat().st_size > 0
     assert (tmp_path / "ax3_testfile.cwa.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_location_option_fills_in_what_the_header_leaves_out(tmp_path, wearables, capsys):
+    # GENEActiv_testfile.bin leaves "Device Location Code" empty: the option decides.
+    name = "GENEActiv_testfile.bin"
+    assert main([str(wearables / name), "--out", str(tmp_path), "--no-figure",
+                 "--location", "wrist"]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    assert "Worn at" in printed and "wrist (given at upload)" in printed
+    report = json.loads((tmp_path / f"{name}.report.json").read_text())
+    assert report["body_location"] == "wrist"
+    assert "not_leg" in report["index_withheld_reasons"]
+    # ax3_testfile.cwa records right wrist in its header: the header wins.
+    assert main([str(wearables / "ax3_testfile.cwa"), "--out", str(tmp_path), "--no-figure",
+                 "--location", "ankle"]) == 0  # fmt: skip
+    report = json.loads((tmp_path / "ax3_testfile.cwa.report.json").read_text())
+    assert report["body_location"] == "wrist" and report["body_side"] == "right"
 
 
 def test_single_bad_file_exits_non_zero_with_a_clear_message(tmp_path, capsys):

@@ -89,13 +89,19 @@ def test_a_report_stored_without_a_schema_version_reads_as_version_1() -> None:
     assert report.movements[0].side == "left" and math.isnan(report.movements[0].interval_s)
     assert report.trace_time_s == [] and report.trace_value == []
     # Written back, it is today's shape: the same keys and values, now with the stamp.
-    # Fields added since (version 3: signal quality) read as empty.
+    # Fields added since (version 3: signal quality; version 4: body location and
+    # why an index is withheld) read as empty.
     added = {
         "scored_sleep_h": None,
         "scored_h": None,
         "quality": {},
         "unscorable": [],
         "index_withheld": "",
+        "index_withheld_reasons": [],
+        "body_location": "",
+        "body_side": "",
+        "body_location_source": "",
+        "site_movements_per_hour": None,
     }
     assert report.to_dict() == {
         **VERSION_1,
@@ -115,7 +121,7 @@ def test_an_analysed_night_round_trips_through_its_stored_form() -> None:
     recording, _ = simulate_emg_night(5)
     report = analyze_recording(recording, file="sim.edf")
     stored = report.to_dict()
-    assert stored["schema_version"] == NIGHT_REPORT_SCHEMA_VERSION == 3
+    assert stored["schema_version"] == NIGHT_REPORT_SCHEMA_VERSION == 4
     again = NightReport.from_dict(stored)
     assert again.to_dict() == stored
     assert (

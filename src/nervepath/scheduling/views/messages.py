@@ -22,7 +22,7 @@ from nervepath.access.policy import Scope
 from nervepath.accounts.models import Role
 from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit.models import Action
-from nervepath.messaging import consent
+from nervepath.messaging import bounces, consent
 from nervepath.messaging import outbox as outbox_service
 from nervepath.messaging.models import GAVE_UP, Channel, Message, MessageStatus
 from nervepath.scheduling.views.staff import staff_required
@@ -100,6 +100,7 @@ def outbox(request: SignedInRequest) -> HttpResponse:
         rows = rows.filter(channel=channel)
     patient = None
     consents = None
+    email_bounce = None
     raw_patient = request.GET.get("patient", "").strip()
     if raw_patient:
         if not raw_patient.isdigit():
@@ -108,6 +109,7 @@ def outbox(request: SignedInRequest) -> HttpResponse:
         patient = policy.get_patient(request, int(raw_patient), Scope.DEMOGRAPHICS)
         rows = rows.filter(patient=patient)
         consents = patient.text_consents.all()
+        email_bounce = bounces.address_bounce(patient.email)
     page = Paginator(rows.only(*LIST_FIELDS), 50).get_page(request.GET.get("page"))
     if patient is None:
         policy.record_listed(
@@ -127,6 +129,7 @@ def outbox(request: SignedInRequest) -> HttpResponse:
             "channel": channel,
             "patient": patient,
             "consents": consents,
+            "email_bounce": email_bounce,
             "summary": [(label, counts.get(value, 0)) for value, label in MessageStatus.choices],
             "gave_up": [str(s) for s in GAVE_UP],
         },
@@ -184,6 +187,7 @@ LIST_FIELDS = (
     "attempts",
     "next_attempt_at",
     "last_error",
+    "bounced_at",
     "created_at",
     "sent_at",
 )

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 
 from django.contrib import messages
@@ -12,7 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,11 +22,12 @@ from django.views.decorators.http import require_POST
 
 from nervepath.access import policy
 from nervepath.access.policy import Scope
+from nervepath.accounts.models import Role
 from nervepath.accounts.requests import SignedInRequest
 from nervepath.accounts.services import AccountError, patient_for_email
 from nervepath.audit import log as audit
 from nervepath.audit.models import Action
-from nervepath.scheduling import services
+from nervepath.scheduling import closures, services
 from nervepath.scheduling.errors import BookingError, SlotTaken
 from nervepath.scheduling.forms import ExceptionForm, MoveForm, StaffBookingForm
 from nervepath.scheduling.models import (
@@ -256,31 +257,113 @@ def rotate_feed(request: SignedInRequest) -> HttpResponse:
     return redirect(target)
 
 
-@staff_required
+def schedule_staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Staff who run the schedule (front desk, clinicians, admins); a patient's account is
+    answered 404, as if the page did not exist, and other staff roles 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if request.user.role == Role.PATIENT:
+            raise Http404("No such page.")
+        if not request.user.can_manage_schedule:
+            raise PermissionDenied("The calendar is for clinic staff.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _time_off_of(form: ExceptionForm) -> closures.TimeOff:
+    data = form.cleaned_data
+    location = data["location"]
+    return closures.TimeOff(
+        kind=data["kind"],
+        starts_at=data["starts"],
+        ends_at=data["ends"],
+        clinician=data["clinician"],
+        location_id=location.id if location is not None else None,
+        reason=data["reason"],
+    )
+
+
+def _out_of_reach(request: SignedInRequest, plan: list[closures.Affected]) -> int:
+    """How many of the covered visits are with patients this user may not change."""
+    ids = {item.appointment.patient_id for item in plan}
+    reach = set(
+        policy.visible_patients(request.user, Scope.APPOINTMENTS)
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+    )
+    return len(ids - reach)
+
+
+def _closure_preview(
+    request: SignedInRequest,
+    location: Location,
+    form: ExceptionForm,
+    plan: list[closures.Affected],
+    *,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    policy.record_listed(
+        request, {item.appointment.patient_id for item in plan}, what="time off: visits inside"
+    )
+    off = _time_off_of(form)
+    return render(
+        request,
+        "scheduling/time_off_confirm.html",
+        {
+            "location": location,
+            "form": form,
+            "plan": plan,
+            "off": off,
+            "starts": off.starts_at.astimezone(location.tz),
+            "ends": off.ends_at.astimezone(location.tz),
+            "movable": sum(1 for item in plan if item.proposal is not None),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+def _save_time_off(request: SignedInRequest, form: ExceptionForm) -> AvailabilityException:
+    off = _time_off_of(form)
+    exception = AvailabilityException.objects.create(
+        clinician=off.clinician,
+        location_id=off.location_id,
+        kind=off.kind,
+        starts_at=off.starts_at,
+        ends_at=off.ends_at,
+        reason=off.reason,
+    )
+    audit.record(request, Action.CREATE, obj=exception, detail=f"time off: {exception}")
+    return exception
+
+
+@schedule_staff_only
 def time_off(request: SignedInRequest, location_slug: str) -> HttpResponse:
-    """Upcoming leave, closures and extra hours at a location; add or remove one."""
+    """Upcoming leave, closures and extra hours at a location; add or remove one. Leave
+    or a closure over booked visits is not saved at once: the visits are listed first,
+    each with its nearest free time, to move or cancel (``time_off_confirm``)."""
     location = get_object_or_404(Location, slug=location_slug)
     form = ExceptionForm(location, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        exception = AvailabilityException.objects.create(
-            clinician=data["clinician"],
-            location=data["location"],
-            kind=data["kind"],
-            starts_at=data["starts"],
-            ends_at=data["ends"],
-            reason=data["reason"],
-        )
-        clashes = _appointments_during(exception)
-        if clashes:
-            messages.warning(
-                request,
-                f"Saved. {len(clashes)} booked appointment(s) fall in this time and were kept: "
-                "move or cancel them from the calendar.",
+        plan = closures.plan(_time_off_of(form), timezone.now())
+        outside = _out_of_reach(request, plan) if plan else 0
+        if outside:
+            form.add_error(
+                None,
+                f"{outside} visit(s) in this time are with patients outside your care: "
+                "ask the front desk to enter this time off.",
             )
+        elif plan:
+            return _closure_preview(request, location, form, plan)
         else:
+            _save_time_off(request, form)
             messages.success(request, "Saved.")
-        return redirect("scheduling:time_off", location.slug)
+            return redirect("scheduling:time_off", location.slug)
     now = timezone.now()
     upcoming = (
         AvailabilityException.objects.filter(ends_at__gt=now)
@@ -299,17 +382,121 @@ def time_off(request: SignedInRequest, location_slug: str) -> HttpResponse:
     )
 
 
-@staff_required
+def _posted_choices(
+    request: SignedInRequest,
+) -> tuple[dict[int, tuple[str, datetime | None]], str]:
+    """Staff's choice for each visit of the plan they saw: ``visit_<id>`` is
+    ``move:<ISO instant>`` or ``cancel``."""
+    choices: dict[int, tuple[str, datetime | None]] = {}
+    for raw in request.POST.getlist("visits"):
+        if not raw.isdigit():
+            return {}, "The list of visits could not be read: start again."
+        value = request.POST.get(f"visit_{raw}", "")
+        if value == closures.CANCEL:
+            choices[int(raw)] = (closures.CANCEL, None)
+            continue
+        action, _, when = value.partition(":")
+        try:
+            start = datetime.fromisoformat(when) if action == closures.MOVE else None
+        except ValueError:
+            start = None
+        if start is None or timezone.is_naive(start):
+            return {}, "Choose, for every visit, to move it to the time proposed or to cancel it."
+        choices[int(raw)] = (closures.MOVE, start)
+    return choices, ""
+
+
+@schedule_staff_only
+@require_POST
+def time_off_confirm(request: SignedInRequest, location_slug: str) -> HttpResponse:
+    """Save the time off and move or cancel each visit inside it as chosen, at once."""
+    location = get_object_or_404(Location, slug=location_slug)
+    form = ExceptionForm(location, request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "scheduling/time_off.html",
+            {"location": location, "form": form, "rows": []},
+            status=400,
+        )
+    off = _time_off_of(form)
+    choices, error = _posted_choices(request)
+    if error:
+        return _closure_preview(
+            request, location, form, closures.plan(off, timezone.now()), error=error, status=400
+        )
+    # Each visit to change is asked of the access policy (and the asking audited).
+    for appointment in Appointment.objects.filter(pk__in=list(choices)):
+        policy.require(
+            request,
+            appointment.patient_id,
+            Scope.APPOINTMENTS,
+            action=Action.UPDATE,
+            obj=appointment,
+        )
+    try:
+        with transaction.atomic():
+            outcome = closures.apply(off, choices, by=request.user)
+            _audit_outcome(request, outcome)
+    except BookingError as exc:
+        plan = closures.plan(off, timezone.now())
+        if not plan:
+            # Nothing is inside the time any more (the visits were moved or cancelled
+            # meanwhile): the time off is saved as it is.
+            _save_time_off(request, form)
+            messages.success(request, "Saved: no booked visit is inside this time any more.")
+            return redirect("scheduling:time_off", location.slug)
+        return _closure_preview(request, location, form, plan, error=exc.message, status=exc.status)
+    parts = []
+    if outcome.moved:
+        parts.append(f"{len(outcome.moved)} visit(s) moved")
+    if outcome.cancelled:
+        parts.append(f"{len(outcome.cancelled)} cancelled")
+    messages.success(
+        request,
+        f"Saved. {' and '.join(parts)}; the patients have been told.",
+    )
+    url = reverse("scheduling:calendar", args=[location.slug])
+    return redirect(f"{url}?date={off.starts_at.astimezone(location.tz).date().isoformat()}")
+
+
+def _audit_outcome(request: SignedInRequest, outcome: closures.Outcome) -> None:
+    exception = outcome.exception
+    audit.record(request, Action.CREATE, obj=exception, detail=f"time off: {exception}")
+    for appointment, old in outcome.moved:
+        before = old.astimezone(appointment.location.tz)
+        after = appointment.local_start
+        audit.record(
+            request,
+            Action.UPDATE,
+            patient_id=appointment.patient_id,
+            obj=appointment,
+            detail=f"moved for time off #{exception.pk}: {before:%Y-%m-%d %H:%M} -> "
+            f"{after:%Y-%m-%d %H:%M}",
+        )
+    for appointment in outcome.cancelled:
+        audit.record(
+            request,
+            Action.UPDATE,
+            patient_id=appointment.patient_id,
+            obj=appointment,
+            detail=f"cancelled for time off #{exception.pk}",
+        )
+
+
+@schedule_staff_only
 @require_POST
 def time_off_delete(request: SignedInRequest, location_slug: str, pk: int) -> HttpResponse:
     location = get_object_or_404(Location, slug=location_slug)
     # This location's own entries, and a clinician's leave at every location (listed here).
-    get_object_or_404(
+    exception = get_object_or_404(
         AvailabilityException.objects.filter(
             Q(location=location) | Q(location__isnull=True, clinician__isnull=False)
         ),
         pk=pk,
-    ).delete()
+    )
+    audit.record(request, Action.DELETE, obj=exception, detail=f"time off: {exception}")
+    exception.delete()
     messages.success(request, "Removed.")
     return redirect("scheduling:time_off", location.slug)
 

@@ -33,6 +33,15 @@ def _parser() -> argparse.ArgumentParser:
         "--rules", default="wasm2016", choices=["wasm2016", "aasm2012"], help="scoring rules"
     )
     p.add_argument("--no-figure", action="store_true", help="do not draw the figures")
+    p.add_argument(
+        "--location",
+        default="",
+        choices=["", "ankle", "wrist", "waist", "other"],
+        help=(
+            "where the device was worn, for files whose header does not record it "
+            "(a header that does wins); a wrist or waist night gives no PLM index"
+        ),
+    )
     group = p.add_mutually_exclusive_group()
     group.add_argument("--workers", type=int, default=1, help="processes for a folder (1)")
     group.add_argument(
@@ -41,7 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def analyze_one(path: str | Path, out: str | Path, rules: str, figure: bool) -> dict[str, Any]:
+def analyze_one(
+    path: str | Path, out: str | Path, rules: str, figure: bool, location: str = ""
+) -> dict[str, Any]:
     """Analyse one night and write its files; never raises for a bad night file.
 
     Parameters
@@ -55,6 +66,8 @@ def analyze_one(path: str | Path, out: str | Path, rules: str, figure: bool) -> 
         ``"wasm2016"`` or ``"aasm2012"``.
     figure : bool
         Whether to draw the figure.
+    location : str, optional
+        Where the device was worn when the file's header does not say.
 
     Returns
     -------
@@ -66,7 +79,7 @@ def analyze_one(path: str | Path, out: str | Path, rules: str, figure: bool) -> 
 
     path, out = Path(path), Path(out)
     try:
-        report = analyze_file(path, rules=rules)
+        report = analyze_file(path, rules=rules, body_location=location)
         write_outputs(report, out, path.name, figure=figure)
         row = report.summary_row()
         row["_summary"] = report.summary()
@@ -109,22 +122,22 @@ def _night_files(folder: Path) -> list[Path]:
 
 
 def _run_local(
-    files: list[Path], out: Path, rules: str, figure: bool, workers: int
+    files: list[Path], out: Path, rules: str, figure: bool, workers: int, location: str = ""
 ) -> Iterator[dict[str, Any]]:
     if workers <= 1:
         for f in files:
-            yield analyze_one(f, out, rules, figure)
+            yield analyze_one(f, out, rules, figure, location)
         return
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(analyze_one, f, out, rules, figure) for f in files]
+        futures = [pool.submit(analyze_one, f, out, rules, figure, location) for f in files]
         for fut in as_completed(futures):
             yield fut.result()
 
 
 def _run_dask(
-    files: list[Path], out: Path, rules: str, figure: bool, address: str
+    files: list[Path], out: Path, rules: str, figure: bool, address: str, location: str = ""
 ) -> Iterator[dict[str, Any]]:
     try:
         from dask.distributed import Client, as_completed
@@ -139,6 +152,7 @@ def _run_dask(
             out=str(out),
             rules=rules,
             figure=figure,
+            location=location,
             pure=False,
         )
         for fut in as_completed(futures):
@@ -180,7 +194,7 @@ def main(argv: list[str]) -> int:
     night: Path = args.night
     figure = not args.no_figure
     if night.is_file():
-        row = analyze_one(night, args.out, args.rules, figure)
+        row = analyze_one(night, args.out, args.rules, figure, args.location)
         if row["error"]:
             print(f"error: {night.name}: {row['error']}", file=sys.stderr)
             return 1
@@ -199,9 +213,9 @@ def main(argv: list[str]) -> int:
     from tqdm import tqdm
 
     if args.scheduler:
-        stream = _run_dask(files, args.out, args.rules, figure, args.scheduler)
+        stream = _run_dask(files, args.out, args.rules, figure, args.scheduler, args.location)
     else:
-        stream = _run_local(files, args.out, args.rules, figure, args.workers)
+        stream = _run_local(files, args.out, args.rules, figure, args.workers, args.location)
     rows = []
     for row in tqdm(stream, total=len(files), desc="nights", unit="night", file=sys.stderr):
         row.pop("_summary", None)

@@ -50,8 +50,9 @@ def plot_night(report: NightReport) -> Figure:
     ax_trace.plot(hours, report.trace_value, lw=0.4, color="0.35")
     ax_trace.set_ylabel(report.trace_unit or "signal")
     ax_trace.set_title(f"{report.file}: {report.device}, {report.recording_start}", loc="left")
-    start_h, end_h = _window_hours(report)
-    ax_trace.axvspan(start_h, end_h, color="#dde8f5", zorder=0, label="sleep window")
+    window = _window_hours(report)
+    if window is not None:  # none when the rest period was mostly device fill
+        ax_trace.axvspan(*window, color="#dde8f5", zorder=0, label="sleep window")
     rows = report.movements
     if rows:
         onsets = np.array([r.onset_s for r in rows]) / 3600
@@ -163,9 +164,11 @@ def _shade_no_data(ax: Axes, report: NightReport) -> None:
         bars.set_gid(f"no-data-{kind}")
 
 
-def _window_hours(report: NightReport) -> tuple[float, float]:
+def _window_hours(report: NightReport) -> tuple[float, float] | None:
     from datetime import datetime
 
+    if not report.sleep_window_start or not report.sleep_window_end:
+        return None
     start = datetime.fromisoformat(report.recording_start)
     a = datetime.fromisoformat(report.sleep_window_start)
     b = datetime.fromisoformat(report.sleep_window_end)

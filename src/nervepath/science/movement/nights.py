@@ -1,10 +1,13 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """A recording of several days as several nights, cut noon to noon on the device clock.
 
-A patient may wear the monitor for a week. Each night is reported on its own: leg
-movements are detected once over the whole recording (so the resting level is tracked
-across the cuts, as for one night), then every noon-to-noon period gets its own sleep
-window (HDCZA on that period's samples), indices and report. A recording that lies
+A patient may wear the monitor for a week. Each night is reported on its own: every
+noon-to-noon period is cut from the recording (:func:`slice_accel`, :func:`slice_emg`)
+and analysed as a recording of its own, so its movements, sleep window (HDCZA on that
+period's samples), indices and report are those of the night analysed alone. A
+movement is counted in the night its onset falls in; one still going at a cut is not
+counted again in the next night. Large streamed ``.cwa`` files detect over the whole
+file and share movements out by onset (:func:`slice_movements`). A recording that lies
 within one period is reported whole, exactly as :func:`analyze_recording` does.
 
 Periods with less than :data:`MIN_NIGHT_H` hours of recording (the afternoon a device

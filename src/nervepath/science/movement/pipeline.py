@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,15 @@ from nervepath.science.movement.context import (
 )
 from nervepath.science.movement.emg import EMG_DEFAULTS, _emg_pass
 from nervepath.science.movement.events import LegMovements, median
+from nervepath.science.movement.location import (
+    BodyLocation,
+    location_from_file,
+    resolve_location,
+)
 from nervepath.science.movement.nights import (
     night_periods,
     slice_accel,
     slice_emg,
-    slice_movements,
-    slice_trace,
     split_note,
 )
 from nervepath.science.movement.periodic import (
@@ -54,6 +58,14 @@ __all__ = [
 ]
 
 _INVALID = {"gap", "corrupt", "nonwear"}
+#: Stretches in which the device saw nothing of the sleeper: filled in by the device
+#: software (ActiGraph idle-sleep mode), not worn, missing or damaged.
+_FILL = {"idle", "gap", "corrupt", "nonwear"}
+#: A rest period made more than this share of fill is not a sleep window. HDCZA takes
+#: a still z-angle for rest (van Hees 2018); a filled stretch repeats one value and a
+#: device off the body lies still, so both look like rest without being evidence of
+#: sleep. "Mostly" is read as more than half.
+MAX_FILL_SHARE = 0.5
 _ACCEL_DEFAULTS: dict[str, float] = {
     "gravity_window_s": 4.0,
     "onset_g": 0.03,
@@ -78,6 +90,7 @@ def analyze_file(
     *,
     rules: str | ScoringRules = "wasm2016",
     min_scored_sleep_h: float = MIN_SCORED_SLEEP_H,
+    body_location: str = "",
     **detector: float,
 ) -> NightReport:
     """Read a night file and analyse it.
@@ -88,6 +101,11 @@ def analyze_file(
         A ``.cwa``, ``.bin``, ``.gt3x``, ``.csv`` or ``.edf`` file.
     rules : str or ScoringRules, optional
         ``"wasm2016"`` (default) or ``"aasm2012"``, or a custom rule set.
+    body_location : str, optional
+        Where the device was worn, as given by the person uploading (``"ankle"``,
+        ``"wrist"``, ``"waist"``, ``"other"``); the file header's place wins where the
+        format records one (:mod:`.location`). A wrist or waist night gives no PLM
+        index.
     **detector
         Detector thresholds passed to
         :func:`~nervepath.science.movement.emg.detect_emg_movements` (EMG) or
@@ -110,6 +128,7 @@ def analyze_file(
     memory stays bounded for multi-day recordings; the results are the same.
     """
     path = Path(path)
+    place = _place_of_file(path, body_location)
     if (
         path.suffix.lower() == ".cwa"
         and path.is_file()
@@ -117,15 +136,36 @@ def analyze_file(
     ):
         from nervepath.science.movement.stream import analyze_cwa_stream
 
-        return analyze_cwa_stream(path, rules=rules, chunk_blocks=STREAM_CHUNK_BLOCKS, **detector)
+        return analyze_cwa_stream(
+            path, rules=rules, chunk_blocks=STREAM_CHUNK_BLOCKS, body_location=place, **detector
+        )
     recording = read_night(path)
     return analyze_recording(
         recording,
         rules=rules,
         file=path.name,
         min_scored_sleep_h=min_scored_sleep_h,
+        body_location=place,
         **detector,
     )
+
+
+Place = tuple[BodyLocation, str]
+
+
+def _place_of_file(path: Path, given: str) -> Place:
+    if not path.is_file():
+        return BodyLocation(), ""
+    return resolve_location(location_from_file(path), given)
+
+
+def _place(recording: AccelRecording | EmgRecording, given: str | Place) -> Place:
+    """The place a recording was worn and a note: EMG is the leg by definition."""
+    if isinstance(recording, EmgRecording):
+        return BodyLocation("ankle", "", "sleep study", "tibialis EMG"), ""
+    if isinstance(given, tuple):
+        return given
+    return resolve_location(BodyLocation(), given)
 
 
 def analyze_nights(
@@ -133,6 +173,7 @@ def analyze_nights(
     *,
     rules: str | ScoringRules = "wasm2016",
     min_scored_sleep_h: float = MIN_SCORED_SLEEP_H,
+    body_location: str = "",
     **detector: float,
 ) -> list[NightReport]:
     """Read a night file and report each night in it (a week's file gives a week).
@@ -148,6 +189,7 @@ def analyze_nights(
         In time order, at least one.
     """
     path = Path(path)
+    place = _place_of_file(path, body_location)
     if (
         path.suffix.lower() == ".cwa"
         and path.is_file()
@@ -156,7 +198,7 @@ def analyze_nights(
         from nervepath.science.movement.stream import analyze_cwa_stream_nights
 
         return analyze_cwa_stream_nights(
-            path, rules=rules, chunk_blocks=STREAM_CHUNK_BLOCKS, **detector
+            path, rules=rules, chunk_blocks=STREAM_CHUNK_BLOCKS, body_location=place, **detector
         )
     recording = read_night(path)
     return analyze_recording_nights(
@@ -164,6 +206,7 @@ def analyze_nights(
         rules=rules,
         file=path.name,
         min_scored_sleep_h=min_scored_sleep_h,
+        body_location=place,
         **detector,
     )
 
@@ -174,14 +217,18 @@ def analyze_recording_nights(
     rules: str | ScoringRules = "wasm2016",
     file: str = "",
     min_scored_sleep_h: float = MIN_SCORED_SLEEP_H,
+    body_location: str | Place = "",
     **detector: float,
 ) -> list[NightReport]:
     """One report per noon-to-noon night of a recording (see :mod:`.nights`).
 
-    Accelerometer movements are detected once over the whole recording and then shared
-    out by onset; each night gets its own HDCZA sleep window from its own samples. A
-    sleep study (EMG) is cut first and each part analysed as a recording.
+    Each night is cut from the recording and analysed as a recording of its own, so a
+    night's report is the one its samples give when analysed alone: movements near a
+    cut are counted in the night their onset falls in, and a movement still going at
+    the cut is not counted again in the next night (:func:`analyze_recording` does not
+    count a movement already in progress at a recording's first sample).
     """
+    place = _place(recording, body_location)
     periods = night_periods(recording.start, recording.duration)
     if len(periods) == 1 and periods[0] == (0.0, recording.duration):
         return [
@@ -190,49 +237,46 @@ def analyze_recording_nights(
                 rules=rules,
                 file=file,
                 min_scored_sleep_h=min_scored_sleep_h,
+                body_location=place,
                 **detector,
             )
         ]
     reports = []
-    if isinstance(recording, EmgRecording):
-        for a, b in periods:
-            reports.append(
-                analyze_recording(
-                    slice_emg(recording, a, b),
-                    rules=rules,
-                    file=file,
-                    min_scored_sleep_h=min_scored_sleep_h,
-                    **detector,
-                )
+    for a, b in periods:
+        part = (
+            slice_emg(recording, a, b)
+            if isinstance(recording, EmgRecording)
+            else slice_accel(recording, a, b)[0]
+        )
+        reports.append(
+            analyze_recording(
+                part,
+                rules=rules,
+                file=file,
+                min_scored_sleep_h=min_scored_sleep_h,
+                body_location=place,
+                **detector,
             )
-    else:
-        unknown = set(detector) - set(_ACCEL_DEFAULTS)
-        if unknown:
-            raise TypeError(f"Unknown accelerometer settings: {', '.join(sorted(unknown))}")
-        params = {**_ACCEL_DEFAULTS, **detector}
-        movements, trace, trace_time = _accel_pass(recording, **params)
-        rule_set = get_rules(rules)
-        for a, b in periods:
-            part, shift = slice_accel(recording, a, b)
-            value, when = slice_trace(trace, trace_time, a, b, shift)
-            reports.append(
-                _build_report(
-                    part,
-                    slice_movements(movements, a, b, shift),
-                    hdcza_sleep_window(part.time, part.accel, part.fs),
-                    StudyEvents(),
-                    rule_set,
-                    file,
-                    f"accelerometer, {recording.fs:g} Hz",
-                    value,
-                    when,
-                    "g above rest",
-                    min_scored_sleep_h=min_scored_sleep_h,
-                )
-            )
+        )
     for i, report in enumerate(reports):
         report.notes.append(split_note(i, periods, recording.duration))
     return reports
+
+
+def _not_in_progress(movements: LegMovements, trace_time: np.ndarray) -> LegMovements:
+    """Leave out a movement already going at the first sample: its onset is not known
+    (it began before the recording, or before the night was cut from a longer one)."""
+    if trace_time.size == 0 or len(movements) == 0:
+        return movements
+    keep = movements.onset > trace_time[0]
+    if keep.all():
+        return movements
+    return LegMovements(
+        onset=movements.onset[keep],
+        offset=movements.offset[keep],
+        side=movements.side[keep],
+        amplitude=movements.amplitude[keep],
+    )
 
 
 def analyze_recording(
@@ -241,6 +285,7 @@ def analyze_recording(
     rules: str | ScoringRules = "wasm2016",
     file: str = "",
     min_scored_sleep_h: float = MIN_SCORED_SLEEP_H,
+    body_location: str | Place = "",
     **detector: float,
 ) -> NightReport:
     """Detect leg movements and periodic series in a recording and report the night.
@@ -256,6 +301,8 @@ def analyze_recording(
     min_scored_sleep_h : float, optional
         Below this much scored sleep the report gives no index and says why
         (:data:`~nervepath.science.movement.quality.MIN_SCORED_SLEEP_H`).
+    body_location : str, optional
+        Where an accelerometer was worn (see :func:`analyze_file`); EMG is the leg.
     **detector
         Detector thresholds (see :func:`analyze_file`).
 
@@ -264,6 +311,7 @@ def analyze_recording(
     NightReport
     """
     rule_set = get_rules(rules)
+    place = _place(recording, body_location)
     if isinstance(recording, EmgRecording):
         unknown = set(detector) - set(_EMG_DEFAULTS)
         if unknown:
@@ -296,7 +344,7 @@ def analyze_recording(
         quality = {}
     return _build_report(
         recording,
-        movements,
+        _not_in_progress(movements, trace_time),
         window,
         events,
         rule_set,
@@ -307,6 +355,7 @@ def analyze_recording(
         unit,
         quality=quality,
         min_scored_sleep_h=min_scored_sleep_h,
+        place=place,
     )
 
 
@@ -317,6 +366,7 @@ def score_movements(
     rules: str | ScoringRules = "wasm2016",
     file: str = "",
     min_scored_sleep_h: float = MIN_SCORED_SLEEP_H,
+    body_location: str | Place = "",
 ) -> NightReport:
     """Report a night from given leg movements instead of detected ones.
 
@@ -346,6 +396,7 @@ def score_movements(
         empty,
         unit,
         min_scored_sleep_h=min_scored_sleep_h,
+        place=_place(recording, body_location),
     )
 
 
@@ -376,6 +427,28 @@ def _overlap_seconds(a: np.ndarray, b: np.ndarray) -> float:
     return total
 
 
+def _plausible_window(window: SleepWindow, stretches: list[Stretch]) -> tuple[SleepWindow, str]:
+    """No sleep window when the rest period found is mostly fill (see MAX_FILL_SHARE).
+
+    Returns the window (or an empty one) and, when it was refused, why.
+    """
+    if window.method == "PSG staging" or window.duration <= 0:
+        return window, ""
+    filled = 0.0
+    for s in stretches:
+        if s.kind in _FILL:
+            filled += max(0.0, min(s.end, window.end) - max(s.start, window.start))
+    share = filled / window.duration
+    if share <= MAX_FILL_SHARE:
+        return window, ""
+    none = SleepWindow(0.0, 0.0, "none (rest period mostly device fill)", np.empty((0, 2)))
+    return none, (
+        f"the only rest period found ({window.duration / 3600:.1f} h) is {share:.0%} "
+        "time the device did not record the sleeper (idle-sleep fill, not worn, missing "
+        "or damaged), so there is no sleep window."
+    )
+
+
 def _rate(count: float, hours: float) -> float:
     return float(count) / hours if hours > 0 else float("nan")
 
@@ -394,9 +467,12 @@ def _build_report(
     *,
     quality: dict[str, EpochQuality] | None = None,
     min_scored_sleep_h: float = MIN_SCORED_SLEEP_H,
+    place: Place | None = None,
 ) -> NightReport:
+    location, location_note = place or (BodyLocation(), "")
     cands: Candidates = candidate_movements(movements, rules)
     duration = recording.duration
+    window, fill_note = _plausible_window(window, recording.stretches)
     spans = unscorable_spans(quality or {}, duration)
     bad = np.array([[sp["start_s"], sp["end_s"]] for sp in spans], dtype=np.float64)
     bad = bad.reshape(-1, 2)
@@ -433,12 +509,34 @@ def _build_report(
     bad_sleep_s = _overlap_seconds(bad, window.sleep_intervals) if bad.size else 0.0
     scored_sleep_h = max(0.0, sleep_h - bad_sleep_s / 3600)
     scored_wake_h = max(0.0, wake_h - max(0.0, bad_s - bad_sleep_s) / 3600)
-    withheld = ""
-    if not scored_sleep_h >= min_scored_sleep_h:
-        withheld = (
+    reasons: list[str] = []
+    sentences: list[str] = []
+    if fill_note:
+        reasons.append("no_sleep_window")
+        sentences.append(f"No index: {fill_note}")
+    elif not scored_sleep_h >= min_scored_sleep_h:
+        reasons.append("too_little_sleep")
+        sentences.append(
             f"No index: {scored_sleep_h * 60:.0f} min of sleep could be scored, less than "
             f"the {min_scored_sleep_h * 60:.0f} min an index needs."
         )
+    valid_scored_h = valid_h - bad_s / 3600
+    site_rate = float("nan")
+    if not location.is_leg:
+        reasons.append("not_leg")
+        if valid_scored_h >= min_scored_sleep_h:
+            site_rate = _rate(int(cands.is_candidate.sum()), valid_scored_h)
+        sentences.append(
+            f"No leg-movement index: the device was worn at the {location.label} "
+            f"({location.source}), where it sees {location.site} movements, not leg "
+            "movements"
+            + (
+                f"; {location.site} movements per hour are given instead."
+                if math.isfinite(site_rate)
+                else "."
+            )
+        )
+    withheld = " ".join(sentences)
     plm = series >= 0
     cand = cands.is_candidate
     c_onset = cands.onset[cand]
@@ -484,6 +582,8 @@ def _build_report(
         for s in recording.stretches
     ]
     notes = list(recording.notes)
+    if location_note:
+        notes.append(location_note)
     if bad.size:
         notes.append(
             f"signal quality: {bad_s / 60:.1f} min could not be scored and is left out "
@@ -511,8 +611,8 @@ def _build_report(
         recording_start=clock(recording.start),
         total_recording_h=duration / 3600,
         valid_recording_h=valid_h,
-        sleep_window_start=clock(recording.start + window.start),
-        sleep_window_end=clock(recording.start + window.end),
+        sleep_window_start=clock(recording.start + window.start) if window.duration > 0 else "",
+        sleep_window_end=clock(recording.start + window.end) if window.duration > 0 else "",
         sleep_window_h=window.duration / 3600,
         sleep_window_method=window.method,
         sleep_h=sleep_h,
@@ -530,7 +630,9 @@ def _build_report(
         plmw_index=_rate(int((plm & ~in_sleep).sum()), wake_index_h),
         plmw_index_no_respiratory=_rate(int((plm & ~in_sleep & ~resp).sum()), wake_index_h),
         lm_index_sleep=_rate(int((cand & in_sleep).sum()), sleep_index_h),
-        periodicity_index=periodicity_index(
+        periodicity_index=float("nan")
+        if withheld
+        else periodicity_index(
             sleep_cand,
             min_interval_s=rules.min_interval_s,
             max_interval_s=rules.max_interval_s,
@@ -538,10 +640,15 @@ def _build_report(
         median_interval_s=(
             float(median(intervals[np.isfinite(intervals)])) if c_onset.size >= 2 else float("nan")
         ),
-        moves_every_min=every,
+        moves_every_min=float("nan") if withheld else every,
         movements_per_hour=(
             float("nan") if withheld else _rate(int(cand.sum()), valid_h - bad_s / 3600)
         ),
+        body_location=location.site,
+        body_side=location.side,
+        body_location_source=location.source,
+        site_movements_per_hour=site_rate,
+        index_withheld_reasons=reasons,
         per_leg_counts=per_leg,
         hourly_rate=hourly.tolist(),
         hourly_plm_rate=hourly_plm.tolist(),

@@ -20,8 +20,10 @@ __all__ = ["NIGHT_REPORT_SCHEMA_VERSION", "SUMMARY_FIELDS", "MovementRow", "Nigh
 #: :meth:`NightReport.to_dict`). Version 1 is the shape stored before the key existed:
 #: the same field names, no ``schema_version``, NaN written as null. Version 3 adds the
 #: signal-quality fields (``scored_sleep_h``, ``scored_h``, ``quality``, ``unscorable``,
-#: ``index_withheld``); older reports read them as empty.
-NIGHT_REPORT_SCHEMA_VERSION = 3
+#: ``index_withheld``); older reports read them as empty. Version 4 adds where the
+#: device was worn (``body_location``, ``body_side``, ``body_location_source``,
+#: ``site_movements_per_hour``) and ``index_withheld_reasons``.
+NIGHT_REPORT_SCHEMA_VERSION = 4
 
 
 def clock(posix: float) -> str:
@@ -147,8 +149,20 @@ class NightReport:
     quality: dict[str, Any] = field(default_factory=dict)
     #: Unscorable stretches: ``start_s``, ``end_s``, ``reason``.
     unscorable: list[dict[str, Any]] = field(default_factory=list)
-    #: Why no index is given (too little scored sleep), or empty.
+    #: Why no index is given (too little scored sleep, no sleep window, not worn on
+    #: the leg), or empty.
     index_withheld: str = ""
+    #: The same as codes: ``too_little_sleep``, ``no_sleep_window``, ``not_leg``.
+    index_withheld_reasons: list[str] = field(default_factory=list)
+    #: Where the device was worn: ``ankle``, ``wrist``, ``waist``, ``other`` or "".
+    body_location: str = ""
+    #: ``left``, ``right`` or "".
+    body_side: str = ""
+    #: ``file header``, ``given at upload``, ``sleep study`` or "" (not known).
+    body_location_source: str = ""
+    #: Movements per hour of valid recording at a place that is not the leg (a
+    #: wrist or waist night), named by the place; NaN at the leg.
+    site_movements_per_hour: float = math.nan
 
     def to_dict(self, *, include_trace: bool = False) -> dict[str, Any]:
         """A JSON-ready dict (NaN becomes None).
@@ -189,7 +203,7 @@ class NightReport:
                 f"The stored night report has schema_version {raw}, newer than this code "
                 f"reads (up to {NIGHT_REPORT_SCHEMA_VERSION}); upgrade nervepath to read it."
             )
-        # Versions 1-3 share their field names (3 adds some, read as empty from older).
+        # Versions 1-4 share their field names (3 and 4 add some, read as empty from older).
         values = _typed_fields(cls, data)
         values["movements"] = [
             MovementRow.from_dict(row) for row in values["movements"] if isinstance(row, Mapping)
@@ -231,6 +245,12 @@ class NightReport:
             ("Device", self.device),
             ("Rules", self.rules),
             (
+                "Worn at",
+                f"{self.body_side} {self.body_location}".strip() + f" ({self.body_location_source})"
+                if self.body_location
+                else "not known",
+            ),
+            (
                 "Recording",
                 f"{self.recording_start}, {num(self.total_recording_h, ' h', 2)}",
             ),
@@ -266,6 +286,10 @@ class NightReport:
             ("Periodicity index", num(self.periodicity_index, digits=2)),
             ("Moves every", num(self.moves_every_min, " min")),
             ("Movements per hour", num(self.movements_per_hour, "/h")),
+            (
+                f"{self.body_location.capitalize() or 'Site'} movements per hour",
+                num(self.site_movements_per_hour, "/h"),
+            ),
             (
                 "Per leg",
                 ", ".join(f"{k} {v}" for k, v in self.per_leg_counts.items()) or "-",

@@ -30,7 +30,13 @@ from nervepath.science.movement.nights import (
     slice_trace,
     split_note,
 )
-from nervepath.science.movement.pipeline import _ACCEL_DEFAULTS, _build_report
+from nervepath.science.movement.pipeline import (
+    _ACCEL_DEFAULTS,
+    Place,
+    _build_report,
+    _not_in_progress,
+    _place_of_file,
+)
 from nervepath.science.movement.readers.cwa_stream import CwaChunk, damage_notes, iter_cwa
 from nervepath.science.movement.readers.nonwear import block_stats, nonwear_from_stats
 from nervepath.science.movement.recording import AccelRecording, Stretch
@@ -64,6 +70,7 @@ def analyze_cwa_stream(
     *,
     rules: str | ScoringRules = "wasm2016",
     chunk_blocks: int = 3000,
+    body_location: Place | None = None,
     **detector: float,
 ) -> NightReport:
     """Analyse a ``.cwa`` recording of any length in bounded memory.
@@ -91,7 +98,8 @@ def analyze_cwa_stream(
     NightReport
     """
     path = Path(path)
-    return _whole_report(_stream(path, chunk_blocks=chunk_blocks, **detector), path, rules)
+    got = _stream(path, chunk_blocks=chunk_blocks, **detector)
+    return _whole_report(got, path, rules, body_location or _place_of_file(path, ""))
 
 
 @dataclass
@@ -237,6 +245,7 @@ def analyze_cwa_stream_nights(
     *,
     rules: str | ScoringRules = "wasm2016",
     chunk_blocks: int = 3000,
+    body_location: Place | None = None,
     **detector: float,
 ) -> list[NightReport]:
     """One report per noon-to-noon night of a long ``.cwa`` file, in bounded memory.
@@ -247,11 +256,12 @@ def analyze_cwa_stream_nights(
     report of :func:`analyze_cwa_stream`.
     """
     path = Path(path)
+    body_location = body_location or _place_of_file(path, "")
     got = _stream(path, chunk_blocks=chunk_blocks, **detector)
     whole = got.summary
     periods = night_periods(whole.start, whole.duration)
     if len(periods) == 1 and periods[0] == (0.0, whole.duration):
-        return [_whole_report(got, path, rules)]
+        return [_whole_report(got, path, rules, body_location)]
     reports = []
     for i, (a, b) in enumerate(periods):
         lo, hi = np.searchsorted(got.epoch_times, [a, b])
@@ -276,18 +286,21 @@ def analyze_cwa_stream_nights(
             value,
             when,
             "g above rest",
+            place=body_location,
         )
         report.notes.append(split_note(i, periods, whole.duration))
         reports.append(report)
     return reports
 
 
-def _whole_report(got: _Streamed, path: Path, rules: str | ScoringRules) -> NightReport:
+def _whole_report(
+    got: _Streamed, path: Path, rules: str | ScoringRules, place: Place | None = None
+) -> NightReport:
     whole = got.summary
     window = hdcza_from_epochs(got.epoch_means, got.epoch_times, whole.duration)
     return _build_report(
         whole,
-        got.movements,
+        _not_in_progress(got.movements, got.trace_time),
         window,
         StudyEvents(),
         get_rules(rules),
@@ -296,6 +309,7 @@ def _whole_report(got: _Streamed, path: Path, rules: str | ScoringRules) -> Nigh
         got.excess,
         got.trace_time,
         "g above rest",
+        place=place,
     )
 
 

@@ -68,10 +68,19 @@ class Command(BaseCommand):
                 copy = stack.enter_context(services.local_copy(analysis.recording))
                 if remote:
                     future = client.submit(
-                        engine.analyze_bytes, Path(copy).read_bytes(), copy.suffix, pure=False
+                        engine.analyze_bytes,
+                        Path(copy).read_bytes(),
+                        copy.suffix,
+                        analysis.recording.body_location,
+                        pure=False,
                     )
                 else:
-                    future = client.submit(engine.analyze_path, str(copy), pure=False)
+                    future = client.submit(
+                        engine.analyze_path,
+                        str(copy),
+                        body_location=analysis.recording.body_location,
+                        pure=False,
+                    )
                 futures[future] = analysis
             done = failed = 0
             bar = tqdm(total=len(futures), unit="night file", file=self.stderr._out)
