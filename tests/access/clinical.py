@@ -4,7 +4,7 @@ maker that gives the first patient one record with text found nowhere else."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -149,7 +149,65 @@ def make_clinical_records(patient: Patient) -> list[str]:
 
     markers += _therapy_and_medication(patient)
     markers += _notes(patient)
+    markers += _inbox_and_referral(patient)[0]
     return markers
+
+
+INBOX_FLAG_MARKER = "MARKER-INBOX-FLAG-1I"
+INTAKE_TITLE_MARKER = "MARKER-INTAKE-TITLE-4I"
+# Shown to the front desk (its own work, demographics), to nobody outside her care.
+DESK_MARKERS = ["MARKER-DESK-ITEM-2I", "MARKER-INTAKE-NAME-3I"]
+
+
+def _inbox_and_referral(patient: Patient) -> tuple[list[str], list[str]]:
+    """Inbox items (a red flag with clinical text, a front-desk item) and a referral
+    filed into her record (its typed name the desk sees; the document's title, clinical,
+    it never does). Returns (clinical markers, desk markers). Made once per patient."""
+    from nervepath.accounts.models import Role, User
+    from nervepath.inbox.models import InboxItem, Kind, Urgency
+    from nervepath.notes import intake
+    from nervepath.notes.models import ReferralIntake, ReferringDoctor
+
+    clinical = [INBOX_FLAG_MARKER, INTAKE_TITLE_MARKER]
+    if ReferralIntake.objects.filter(patient=patient).exists():
+        return clinical, DESK_MARKERS
+    InboxItem.objects.create(
+        kind=Kind.RED_FLAG,
+        patient=patient,
+        urgency=Urgency.URGENT,
+        title="Walk red flag",
+        body=INBOX_FLAG_MARKER,
+        source="walk:1",
+        code="walk",
+    )
+    InboxItem.objects.create(
+        kind=Kind.FOLLOW_UP,
+        patient=patient,
+        urgency=Urgency.ROUTINE,
+        title="Follow-up to book MARKER-DESK-ITEM-2I",
+        source="walk:2",
+        code=Kind.FOLLOW_UP,
+    )
+    desk = User.objects.filter(role=Role.FRONT_DESK).order_by("pk").first()
+    assert desk is not None
+    upload = SimpleUploadedFile("referral.pdf", b"%PDF-1.4\nreferral\n%%EOF\n")
+    upload.detected_type = "application/pdf"  # type: ignore[attr-defined]
+    received = intake.receive(
+        upload,
+        details={
+            "first_name": "Alicia",
+            "last_name": "MARKER-INTAKE-NAME-3I",
+            "date_of_birth": date(1961, 3, 14),
+            "email": "",
+            "phone": "",
+            "received_on": timezone.localdate(),
+            "title": INTAKE_TITLE_MARKER,
+        },
+        doctor=ReferringDoctor.objects.create(name="Dr Intake Walk"),
+        by=desk,
+    )
+    intake.file(received, patient, by=desk)
+    return clinical, DESK_MARKERS
 
 
 def _therapy_and_medication(patient: Patient) -> list[str]:

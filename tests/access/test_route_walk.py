@@ -103,7 +103,9 @@ def test_nobody_outside_her_care_reads_or_changes_her_record(
     user = _identity(who, request)
     # Her clinical records' own text (not the generic headings around them).
     clinical = [m for m in alice_record["clinical_markers"] if "MARKER" in m]
-    seen = _walk(client, fp, slugs, _markers(alice) + clinical, user)
+    from .clinical import DESK_MARKERS
+
+    seen = _walk(client, fp, slugs, _markers(alice) + clinical + DESK_MARKERS, user)
     assert walker.snapshot(alice) == before
     assert len(seen) > 150  # the walk really covered the project's routes
     # Her record page and her bookings answer 404 to other accounts and 403 to a role

@@ -100,7 +100,7 @@ def test_the_inbox_lists_and_badges_and_an_acknowledgement_is_audited(
     item = InboxItem.objects.get(patient=alice)
     login(client, hale.user)
     page = client.get("/staff/inbox/").content.decode()
-    assert f'id="item-{item.pk}"' in page and 'aria-label="1 to acknowledge"' in page
+    assert f'id="item-{item.pk}"' in page and 'aria-label="Inbox, 1 open"' in page
     assert AuditEvent.objects.filter(action=Action.LIST, patient_id=alice.pk).exists()
     # A clinician outside Alice's care neither sees nor acknowledges it.
     other = client.__class__()
@@ -116,7 +116,14 @@ def test_the_inbox_lists_and_badges_and_an_acknowledgement_is_audited(
         action=Action.UPDATE, actor_id=hale.user.pk, patient_id=alice.pk, object_id=str(item.pk)
     ).exists()
     assert item.history.filter(acknowledged_by=hale.user).exists()
-    assert "to acknowledge" not in client.get("/staff/inbox/").content.decode().split("<main")[0]
+    assert (
+        "open"
+        not in client.get("/staff/inbox/")
+        .content.decode()
+        .split("<main")[0]
+        .split('id="nav-inbox"')[1]
+        .split("</a>")[0]
+    )
 
 
 def test_an_unacknowledged_urgent_item_is_escalated_once(

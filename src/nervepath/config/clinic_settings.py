@@ -52,6 +52,9 @@ class ClinicSettings(TypedDict, total=False):
     URGENT_ACK_MINUTES: int
     CLINIC_HOURS: str  # "HH:MM-HH:MM"
     CLINIC_DAYS: list[str]
+    INBOX_SWEEP_MINUTES: int
+    INBOX_FOLLOW_UP_LEAD_DAYS: int
+    NEW_PATIENT_TYPE: str
     OUTBOX_RETRY_SECONDS: int
     OUTBOX_RETRY_MAX_SECONDS: int
     OUTBOX_MAX_ATTEMPTS: int

@@ -369,6 +369,15 @@ NERVEPATH: ClinicSettings = {
     "URGENT_ACK_MINUTES": env_int("NERVEPATH_URGENT_ACK_MINUTES", 60, minimum=1),
     "CLINIC_HOURS": env_str("NERVEPATH_CLINIC_HOURS", "08:00-17:00"),
     "CLINIC_DAYS": env_list("NERVEPATH_CLINIC_DAYS", ["mon", "tue", "wed", "thu", "fri"]),
+    # The work inbox (issue 18, inbox/): items are raised and closed where their cause
+    # changes; a sweep on the task worker every INBOX_SWEEP_MINUTES catches what time
+    # alone changes (a diary day passing, a follow-up's booking window opening).
+    # Follow-ups show INBOX_FOLLOW_UP_LEAD_DAYS before their booking window opens.
+    "INBOX_SWEEP_MINUTES": env_int("NERVEPATH_INBOX_SWEEP_MINUTES", 60, minimum=5),
+    "INBOX_FOLLOW_UP_LEAD_DAYS": env_int("NERVEPATH_INBOX_FOLLOW_UP_LEAD_DAYS", 28, minimum=0),
+    # A referral's "book a new-patient visit" item closes once a visit of this type
+    # (appointment type slug) is booked for the patient (issue 20, notes/referrals).
+    "NEW_PATIENT_TYPE": env_str("NERVEPATH_NEW_PATIENT_TYPE", "new-patient"),
     # Care pathway (pathway/). A diagnostic block's diary lasts DIARY_DAYS (day 1 = the
     # block); a day counts as relief at RELIEF_THRESHOLD % or more, and CANDIDATE_MIN_DAYS
     # such days in a row mark a likely surgical candidate (the clinic's practice: 5-7

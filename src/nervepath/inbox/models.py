@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """The staff inbox: things about a patient that a person on staff must see and
-acknowledge (issue 19: red flags; the front desk's issue 18 adds its own kinds).
+act on (issue 19: red flags; issue 18: the work inbox of the front desk and clinicians).
 
 An item names its kind, the patient, how urgent it is, where it came from (``source``,
 e.g. "assessment.Response:42") and the text staff read. Acknowledging it records who and
@@ -17,13 +17,22 @@ from nervepath.accounts.models import Patient, User
 
 
 class Kind(models.TextChoices):
+    # Clinical (clinicians, for patients in their care).
     RED_FLAG = "red_flag", "Urgent red flag"
     FLAG = "flag", "Flag for the next visit"
+    NIGHT_FAILED = "night_failed", "Night analysis failed"
+    DIARY_MISSING = "diary_missing", "Relief diary missing days"
+    # The front desk's (demographics and visits only, never clinical detail).
+    FOLLOW_UP = "follow_up", "Follow-up to book"
+    WAITLIST_OFFER = "waitlist_offer", "Waitlist offer pending"
+    MESSAGE_FAILED = "message_failed", "Message failed"
+    REFERRAL = "referral", "New referral: book a new-patient visit"
 
 
 class Urgency(models.TextChoices):
     URGENT = "urgent", "Urgent: act today"
     NEXT_VISIT = "next_visit", "For the next visit"
+    ROUTINE = "routine", "Routine"
 
 
 class InboxItem(models.Model):
@@ -44,12 +53,24 @@ class InboxItem(models.Model):
     )
     escalated_at = models.DateTimeField(null=True, blank=True)
     alerted = models.TextField(blank=True, help_text="Who was alerted by message, and when.")
+    link = models.CharField(
+        max_length=300, blank=True, help_text="The page where the item is handled."
+    )
+    resolved_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its cause went away (the item closed itself)."
+    )
+    resolved_note = models.CharField(max_length=200, blank=True)
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["acknowledged_at", "urgency", "-created_at", "-id"]
-        indexes = [models.Index(fields=["acknowledged_at", "urgency"])]
+        indexes = [
+            models.Index(fields=["acknowledged_at", "urgency"]),
+            models.Index(
+                fields=["kind", "acknowledged_at", "resolved_at"], name="inbox_open_by_kind"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["source", "code"],
@@ -63,4 +84,4 @@ class InboxItem(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.acknowledged_at is None
+        return self.acknowledged_at is None and self.resolved_at is None

@@ -186,13 +186,7 @@ def escalate_overdue(now: datetime | None = None) -> int:
 
 
 def open_count(user: Any) -> int:
-    """Open items the user may act on (the navigation badge)."""
-    from nervepath.access import policy
-    from nervepath.access.policy import Scope
+    """Open items the user may act on (the navigation badge; see ``work``)."""
+    from nervepath.inbox import work
 
-    if not policy.role_may(user, Scope.CLINICAL) or user.role == Role.PATIENT:
-        return 0
-    return InboxItem.objects.filter(
-        acknowledged_at__isnull=True,
-        patient__in=policy.visible_patients(user, Scope.CLINICAL),
-    ).count()
+    return work.open_count(user)

@@ -42,6 +42,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from nervepath.messaging import signals
 from nervepath.messaging.models import Channel, Message, MessageStatus
 
 log = logging.getLogger(__name__)
@@ -326,6 +327,7 @@ def act(report: Report, now: datetime | None = None) -> str:
     )
     if updated:
         log.info("Message %s bounced (%s)", report.message_id, report.status or "no status")
+        signals.announce(report.message_id)  # the work inbox raises its item
         return "bounced"
     return "already"
 

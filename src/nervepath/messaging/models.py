@@ -27,6 +27,8 @@ class MessageStatus(models.TextChoices):
 
 # A message in one of these may still go out.
 PENDING = (MessageStatus.QUEUED, MessageStatus.FAILING, MessageStatus.SENDING)
+# One in these will not go out unless staff send it again.
+GAVE_UP = (MessageStatus.FAILED, MessageStatus.REFUSED, MessageStatus.BOUNCED)
 
 
 class Message(models.Model):

@@ -34,7 +34,8 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from nervepath.messaging.models import Channel, Message, MessageStatus
+from nervepath.messaging import signals
+from nervepath.messaging.models import GAVE_UP, Channel, Message, MessageStatus
 
 log = logging.getLogger(__name__)
 
@@ -169,10 +170,35 @@ def _finish(message: Message, status: str, *, error: str = "", provider_id: str 
         fields.update(sent_at=now, provider_id=provider_id[:100], last_error="")
     else:
         fields["last_error"] = error
-    Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(**fields)
+    if Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(**fields):
+        signals.announce(message.pk)
     if status != MessageStatus.SENT:
         log.warning("Message %s %s: %s", message.pk, status, error)
     return status
+
+
+def send_again(message: Message, to: str = "") -> bool:
+    """Queue a message that failed for good, was refused or bounced once more (to ``to``
+    when staff corrected the address); False when it is not in one of those states. Its
+    history of attempts starts again; the first attempt follows the commit."""
+    fields: dict[str, object] = {
+        "status": MessageStatus.QUEUED,
+        "attempts": 0,
+        "next_attempt_at": timezone.now(),
+        "claimed_until": None,
+        "provider_id": "",
+        "bounced_at": None,
+        "bounce_status": "",
+    }
+    if to:
+        fields["to"] = to
+    with transaction.atomic():
+        updated = Message.objects.filter(pk=message.pk, status__in=GAVE_UP).update(**fields)
+        if updated:
+            pk = message.pk
+            transaction.on_commit(lambda: first_attempt(pk))
+            signals.announce(pk)
+    return bool(updated)
 
 
 def _failed_attempt(message: Message, exc: BaseException) -> str:

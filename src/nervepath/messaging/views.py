@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from nervepath.messaging import consent, texts
+from nervepath.messaging import consent, signals, texts
 from nervepath.messaging.models import Channel, Message, MessageStatus
 
 # Twilio's MessageStatus values that mean the carrier did not deliver an accepted text.
@@ -59,11 +59,14 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
     state = request.POST.get("MessageStatus", "")
     if sid and state in UNDELIVERED:
         code = request.POST.get("ErrorCode", "")
-        Message.objects.filter(
+        bounced = Message.objects.filter(
             channel=Channel.TEXT, provider_id=sid, status=MessageStatus.SENT
-        ).update(
+        )
+        ids = list(bounced.values_list("pk", flat=True))
+        bounced.update(
             status=MessageStatus.BOUNCED,
             bounced_at=timezone.now(),
             last_error=f"The carrier reported {state}" + (f" (error {code})" if code else ""),
         )
+        signals.announce(*ids)
     return HttpResponse(status=204)

@@ -226,3 +226,81 @@ class SignForm(forms.Form):
 class WithdrawForm(forms.Form):
     typed_name = forms.CharField(max_length=160, label="Type your full name to withdraw")
     signature = forms.CharField(required=False, widget=forms.HiddenInput, max_length=450_000)
+
+
+class IntakeForm(forms.Form):
+    """A referral document and what it says about the patient and the referring doctor."""
+
+    file = forms.FileField(label="Referral document (PDF, PNG or JPEG)")
+    title = forms.CharField(max_length=200, initial="Referral letter", label="Short description")
+    received_on = forms.DateField(widget=DATE, label="Received on")
+    first_name = forms.CharField(max_length=100, label="Patient's first name")
+    last_name = forms.CharField(max_length=100, label="Patient's last name")
+    date_of_birth = forms.DateField(widget=DATE, label="Date of birth")
+    email = forms.EmailField(required=False, label="Patient's email (if the referral gives one)")
+    phone = forms.CharField(
+        required=False, max_length=32, label="Patient's phone (if the referral gives one)"
+    )
+    doctor = forms.ModelChoiceField(
+        ReferringDoctor.objects.filter(active=True),
+        required=False,
+        label="Referring doctor from the list",
+        empty_label="— not on the list: add below —",
+    )
+    doctor_name = forms.CharField(required=False, max_length=120, label="New doctor's name")
+    doctor_practice = forms.CharField(required=False, max_length=160, label="Practice")
+    doctor_phone = forms.CharField(required=False, max_length=32, label="Practice phone")
+    doctor_fax = forms.CharField(required=False, max_length=32, label="Fax")
+
+    def clean_file(self) -> Any:
+        from nervepath.documents.forms import DocumentForm
+
+        check = DocumentForm()
+        check.cleaned_data = {"file": self.cleaned_data["file"]}
+        return check.clean_file()
+
+    def _text(self, name: str) -> str:
+        value = " ".join((self.cleaned_data.get(name) or "").split())
+        if "\x00" in value:
+            raise forms.ValidationError("This field holds a character that is not allowed.")
+        return value
+
+    def clean_title(self) -> str:
+        title = self._text("title")
+        if not title:
+            raise forms.ValidationError("Give a short description.")
+        return title
+
+    def clean_first_name(self) -> str:
+        return self._text("first_name")
+
+    def clean_last_name(self) -> str:
+        return self._text("last_name")
+
+    def clean_email(self) -> str:
+        return (self.cleaned_data.get("email") or "").strip().lower()
+
+    def clean_phone(self) -> str:
+        from nervepath.accounts import phones
+
+        return phones.to_e164(self.cleaned_data.get("phone", ""))
+
+    def clean_doctor_name(self) -> str:
+        return self._text("doctor_name")
+
+    def clean(self) -> dict[str, Any]:
+        from django.utils import timezone
+
+        data = super().clean() or {}
+        today = timezone.localdate()
+        if data.get("date_of_birth") and data["date_of_birth"] > today:
+            self.add_error("date_of_birth", "The date of birth is in the future.")
+        if data.get("received_on") and data["received_on"] > today:
+            self.add_error("received_on", "The referral cannot arrive in the future.")
+        if data.get("doctor") and data.get("doctor_name"):
+            self.add_error("doctor_name", "Pick a doctor from the list or add a new one, not both.")
+        elif (
+            not data.get("doctor") and not data.get("doctor_name") and not self.has_error("doctor")
+        ):
+            self.add_error("doctor", "Pick the referring doctor, or add them below.")
+        return data

@@ -324,6 +324,60 @@ class PatientReferral(models.Model):
         return f"Referred by {self.doctor}"
 
 
+class IntakeStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for staff to confirm the patient"
+    FILED = "filed", "Filed in the patient's record"
+    DISCARDED = "discarded", "Discarded"
+
+
+class ReferralIntake(models.Model):
+    """A referral document uploaded by staff (issue 20), before and after it is filed:
+    what the referral names (the patient as typed, the referring doctor), the stored file
+    until it becomes a document of the patient, and who confirmed which patient it is.
+    A person always confirms the patient: a match is shown, never merged silently."""
+
+    status = models.CharField(
+        max_length=12, choices=IntakeStatus.choices, default=IntakeStatus.PENDING
+    )
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=32, blank=True, help_text="E.164")
+    doctor = models.ForeignKey(ReferringDoctor, on_delete=models.PROTECT, related_name="intakes")
+    received_on = models.DateField()
+    title = models.CharField(max_length=200)
+    original_name = models.CharField(max_length=120, help_text="shown only, never a path")
+    storage_name = models.CharField(max_length=200, unique=True, editable=False)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, null=True, blank=True, related_name="referral_intakes"
+    )
+    created_patient = models.BooleanField(default=False)
+    document = models.OneToOneField(
+        Document, on_delete=models.PROTECT, null=True, blank=True, related_name="intake"
+    )
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    filed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    filed_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["storage_name"])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        # No name: this shows in places (the admin, logs) that need not say whose it is.
+        return f"referral intake {self.pk} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("notes:intake", args=[self.pk])
+
+
 class LetterDelivery(models.TextChoices):
     MAIL = "mail", "Sent by secure mail"
     PRINT = "print", "To print"

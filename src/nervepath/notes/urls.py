@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 from django.urls import path
 
-from nervepath.notes.views import chart, consents, notes, referrals
+from nervepath.notes.views import chart, consents, intake, notes, referrals
 
 app_name = "notes"
 
@@ -22,6 +22,8 @@ urlpatterns: list = [
         "staff/patients/<id:pk>/referring-doctors/", referrals.patient_referrals, name="referrals"
     ),
     path("staff/referring-doctors/", referrals.doctors, name="doctors"),
+    path("staff/referrals/", intake.intake_new, name="intake_new"),
+    path("staff/referrals/<id:pk>/", intake.intake_detail, name="intake"),
     path("staff/referring-doctors/<id:doctor_pk>/", referrals.doctor_edit, name="doctor"),
     path("staff/patients/<id:pk>/consents/", consents.consent_list, name="consents"),
     path(

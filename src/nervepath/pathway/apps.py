@@ -9,7 +9,10 @@ class PathwayConfig(AppConfig):
 
     def ready(self) -> None:
         from nervepath.notes.letters import register_letter_section
-        from nervepath.pathway import signals  # noqa: F401 (follow-ups and therapy sessions)
+        from nervepath.pathway import (
+            inbox_causes,
+            signals,  # noqa: F401 (follow-ups and therapy sessions)
+        )
         from nervepath.pathway.letters import surgery_section
         from nervepath.pathway.surgery import follow_up_plan
         from nervepath.pathway.timeline import register_source, register_treatment_events
@@ -40,3 +43,5 @@ class PathwayConfig(AppConfig):
         register_source("medication", medications.events)
         # The course's treatments on the nights timeline and before/after comparison.
         register_treatment_events()
+        # The work inbox's follow-ups to book and diaries missing days (issue 18).
+        inbox_causes.connect()

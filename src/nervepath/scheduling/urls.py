@@ -43,6 +43,7 @@ urlpatterns = [
     path("portal/", manage.portal, name="portal"),
     path("portal/texts/", messages.my_texts, name="my_texts"),
     path("staff/messages/", messages.outbox, name="outbox"),
+    path("staff/messages/<id:pk>/send-again/", messages.send_again, name="send_again"),
     path("staff/", desk.staff_home, name="staff_home"),
     path("staff/calendar/<slug:location_slug>/", desk.calendar, name="calendar"),
     path("staff/calendar/<slug:location_slug>/book-time/", desk.book, name="desk_book"),

@@ -8,6 +8,7 @@ class WearablesConfig(AppConfig):
     verbose_name = "Nights (wearables)"
 
     def ready(self) -> None:
-        from nervepath.wearables import events
+        from nervepath.wearables import events, inbox_causes
 
         events.register(events.completed_treatments)
+        inbox_causes.connect()  # failed analyses in the work inbox (issue 18)

@@ -367,6 +367,10 @@ def _finish_failed(row: Analysis, code: str, message: str) -> str:
             finished_at=timezone.now(),
             engine_version=engine.ENGINE_VERSION,
         )
+        if updated:
+            from nervepath.wearables.inbox_causes import analysis_changed
+
+            analysis_changed(row.pk)  # the work inbox: a failed analysis needs a person
     return State.FAILED if updated else "superseded"
 
 

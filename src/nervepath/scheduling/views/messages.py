@@ -9,13 +9,15 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from nervepath.access import policy
 from nervepath.access.policy import Scope
@@ -23,7 +25,8 @@ from nervepath.accounts.models import Role
 from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit.models import Action
 from nervepath.messaging import bounces, consent
-from nervepath.messaging.models import Channel, Message, MessageStatus
+from nervepath.messaging import outbox as outbox_service
+from nervepath.messaging.models import GAVE_UP, Channel, Message, MessageStatus
 from nervepath.scheduling.views.staff import staff_required
 
 
@@ -132,8 +135,50 @@ def outbox(request: SignedInRequest) -> HttpResponse:
             "consents": consents,
             "email_bounce": email_bounce,
             "summary": [(label, counts.get(value, 0)) for value, label in MessageStatus.choices],
+            "gave_up": [str(s) for s in GAVE_UP],
         },
     )
+
+
+@staff_required
+@require_POST
+def send_again(request: SignedInRequest, pk: int) -> HttpResponse:
+    """Queue a message that failed for good, was refused or bounced once more, to the
+    same address or one corrected here (the patient's record is not changed by it)."""
+    if not policy.role_may(request.user, Scope.DEMOGRAPHICS):
+        raise PermissionDenied("The outbox is for clinic staff.")
+    message = Message.objects.filter(pk=pk).first()
+    if message is None:
+        raise Http404("No such message.")
+    if message.patient_id is None:
+        if request.user.role != Role.ADMIN:
+            raise Http404("No such message.")
+    else:
+        policy.require(
+            request, message.patient_id, Scope.DEMOGRAPHICS, action=Action.UPDATE, obj=message
+        )
+    back = reverse("scheduling:outbox") + (
+        f"?patient={message.patient_id}" if message.patient_id else ""
+    )
+    to = " ".join(request.POST.get("to", "").split())[:254]
+    if to and to != message.to:
+        try:
+            if message.channel == Channel.EMAIL:
+                validate_email(to)
+                to = to.lower()
+            else:
+                to = consent.normalise(to)
+        except (forms.ValidationError, consent.PhoneError):
+            what = "e-mail address" if message.channel == Channel.EMAIL else "mobile number"
+            messages.error(request, f"“{to}” is not a valid {what}; nothing was sent.")
+            return redirect(back)
+    if message.status not in GAVE_UP:
+        messages.info(request, "This message is not one that failed: nothing to send again.")
+    elif outbox_service.send_again(message, to=to if to != message.to else ""):
+        messages.success(request, "Queued again; the inbox item closes once it is sent.")
+    else:
+        messages.info(request, "Someone already sent this message again.")
+    return redirect(back)
 
 
 LIST_FIELDS = (

@@ -327,6 +327,11 @@ class Command(BaseCommand):
             self.stdout.write(demo_pathways.seed())
             # Years of made-up operated patients, saved cohorts and one analysis.
             self.stdout.write(demo_research.seed())
+            # The work inbox of the demo's loose ends (follow-ups, diaries, offers...).
+            from nervepath.inbox import work
+
+            opened = sum(c["opened"] + c["reopened"] for c in work.sync_all().values())
+            self.stdout.write(f"Work inbox: {opened} item(s) raised.")
 
         self.stdout.write(self.style.SUCCESS("Demo clinic ready."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
