@@ -198,24 +198,28 @@ def grade_emg_epochs(
     sec = max(1, round(fs))
     nb = x.size // sec
     flat_blocks = np.zeros(0)
-    rails: list[float] = []
+    blocks = x[: nb * sec].reshape(nb, sec)
+    tail = x[nb * sec :]
+    top, bottom = blocks.max(axis=1), blocks.min(axis=1)
     if nb:
-        blocks = x[: nb * sec].reshape(nb, sec)
-        top, bottom = blocks.max(axis=1), blocks.min(axis=1)
         flat_blocks = (top - bottom < lim["flat_uv"]).astype(np.float64)
-        tail = x[nb * sec :]
-        rails = [top.max(), bottom.min()]
-        if tail.size:
-            rails = [max(rails[0], tail.max()), min(rails[1], tail.min())]
-    elif x.size:
-        rails = [x.max(), x.min()]
     # Clipping: samples at the channel's extremes, where the extreme repeats; the
     # fraction of such samples per epoch (counted from their positions, as the mean
-    # of a float32 mask would give it).
+    # of a float32 mask would give it). Only the 1-s blocks that reach an extreme
+    # are searched for it.
     per_clip = round(epoch_s * fs)
     clip = np.zeros(n_epochs)
     if x.size > 2 and per_clip > 0:
-        hits = [np.flatnonzero(x == rail) for rail in rails]
+        hits: list[np.ndarray] = []
+        for per_block, reduce in ((top, np.max), (bottom, np.min)):
+            # The channel's extreme (NaN propagates, as in x.max()).
+            rail = reduce(np.concatenate((per_block, tail)))
+            rows = np.flatnonzero(per_block == rail)
+            r, c = np.nonzero(blocks[rows] == rail)
+            at = rows[r] * sec + c
+            if tail.size:
+                at = np.concatenate((at, nb * sec + np.flatnonzero(tail == rail)))
+            hits.append(at)
         hits = [at for at in hits if at.size >= 3 and np.any(np.diff(at) == 1)]
         if hits:
             at = np.unique(np.concatenate(hits)) if len(hits) > 1 else hits[0]
