@@ -210,20 +210,31 @@ def grade_emg_epochs(
     per_clip = round(epoch_s * fs)
     clip = np.zeros(n_epochs)
     if x.size > 2 and per_clip > 0:
-        hits: list[np.ndarray] = []
-        for per_block, reduce in ((top, np.max), (bottom, np.min)):
-            # The channel's extreme (NaN propagates, as in x.max()).
-            rail = reduce(np.concatenate((per_block, tail)))
-            rows = np.flatnonzero(per_block == rail)
-            r, c = np.nonzero(blocks[rows] == rail)
-            at = rows[r] * sec + c
-            if tail.size:
-                at = np.concatenate((at, nb * sec + np.flatnonzero(tail == rail)))
-            hits.append(at)
-        hits = [at for at in hits if at.size >= 3 and np.any(np.diff(at) == 1)]
-        if hits:
-            at = np.unique(np.concatenate(hits)) if len(hits) > 1 else hits[0]
-            clip = _clip_fraction(at, x.size, per_clip, n_epochs)
+        rails = [np.max(np.concatenate((top, tail))), np.min(np.concatenate((bottom, tail)))]
+        if rails[0] == rails[1]:
+            rails = rails[:1]  # a constant channel: one extreme
+        rows = [np.flatnonzero(per_block == rail) for per_block, rail in zip((top, bottom), rails)]
+        if sum(r.size for r in rows) > nb // 8:
+            # Much of the channel sits at an extreme: one mask over the whole channel.
+            mask = np.zeros(x.size, dtype=bool)
+            for rail in rails:
+                at_rail = x == rail
+                if np.count_nonzero(at_rail) >= 3 and (at_rail[1:] & at_rail[:-1]).any():
+                    mask |= at_rail
+            if mask.any():
+                clip = _per_epoch(mask.astype(np.float32), per_clip, n_epochs, "mean")
+        else:
+            hits: list[np.ndarray] = []
+            for rail, found in zip(rails, rows):
+                r, c = np.nonzero(blocks[found] == rail)
+                at = found[r] * sec + c
+                if tail.size:
+                    at = np.concatenate((at, nb * sec + np.flatnonzero(tail == rail)))
+                if at.size >= 3 and np.any(np.diff(at) == 1):
+                    hits.append(at)
+            if hits:
+                # The extremes differ, so their samples do not overlap.
+                clip = _clip_fraction(np.concatenate(hits), x.size, per_clip, n_epochs)
     flat = _per_epoch(flat_blocks, round(epoch_s), n_epochs, "mean")
     flat = np.nan_to_num(flat, nan=1.0)
     clip = np.nan_to_num(clip, nan=0.0)
