@@ -213,7 +213,8 @@ def grade_emg_epochs(
         rails = [np.max(np.concatenate((top, tail))), np.min(np.concatenate((bottom, tail)))]
         if rails[0] == rails[1]:
             rails = rails[:1]  # a constant channel: one extreme
-        rows = [np.flatnonzero(per_block == rail) for per_block, rail in zip((top, bottom), rails)]
+        extremes = zip((top, bottom), rails, strict=False)
+        rows = [np.flatnonzero(per_block == rail) for per_block, rail in extremes]
         if sum(r.size for r in rows) > nb // 8:
             # Much of the channel sits at an extreme: one mask over the whole channel.
             mask = np.zeros(x.size, dtype=bool)
@@ -225,7 +226,7 @@ def grade_emg_epochs(
                 clip = _per_epoch(mask.astype(np.float32), per_clip, n_epochs, "mean")
         else:
             hits: list[np.ndarray] = []
-            for rail, found in zip(rails, rows):
+            for rail, found in zip(rails, rows, strict=True):
                 r, c = np.nonzero(blocks[found] == rail)
                 at = found[r] * sec + c
                 if tail.size:
