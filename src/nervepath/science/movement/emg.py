@@ -320,6 +320,7 @@ def resting_baseline(
     # interpolate segment by segment with np.interp's own arithmetic (the slope times
     # the distance from the left centre, plus its level; every term exact up to the
     # one product and sum np.interp rounds too), without a binary search per sample.
+    levels = np.asarray(levels)
     first, last = -(-block // 2), int(np.ceil(centres[-1]))
     slope = np.diff(levels) / np.diff(centres)
     out = np.empty(m)
