@@ -199,7 +199,8 @@ def main(argv: list[str]) -> int:
             print(f"error: {night.name}: {row['error']}", file=sys.stderr)
             return 1
         print(row["_summary"])
-        print(f"\nReport, movement table and figure written to {args.out}/")
+        wrote = "Report, movement table and figure" if figure else "Report and movement table"
+        print(f"\n{wrote} written to {args.out}/")
         return 0
     if not night.is_dir():
         print(f"error: no such file or folder: {night}", file=sys.stderr)

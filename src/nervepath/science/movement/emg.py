@@ -81,8 +81,40 @@ def emg_envelope(
         hp *= -1.0 / width
         hp += x[s0:s1]
         np.abs(hp, out=hp)
-        env[b0:b1] = hp.reshape(-1, block).mean(axis=1)
+        env[b0:b1] = _block_mean(hp.reshape(-1, block))
     return env, fs / block
+
+
+def _block_mean(rows: np.ndarray) -> np.ndarray:
+    """``rows.mean(axis=1)`` for short float64 rows, bit for bit, without NumPy's slow
+    reduction over a short inner axis.
+
+    NumPy sums a contiguous row of fewer than 8 values left to right, and a row of 8 to
+    128 values in eight interleaved partial sums that are then added pairwise
+    (``pairwise_sum`` in NumPy's ``loops_utils.h``); the sums below follow the same
+    order over whole columns, so every block mean is the same double as NumPy's.
+    """
+    n = rows.shape[1]
+    if n == 1:
+        return rows[:, 0].copy()
+    if n > 128:
+        return rows.mean(axis=1)
+    if n < 8:
+        total = rows[:, 0] + rows[:, 1]
+        for j in range(2, n):
+            total += rows[:, j]
+    else:
+        acc = [rows[:, j].copy() for j in range(8)]
+        i = 8
+        while i + 8 <= n:
+            for j in range(8):
+                acc[j] += rows[:, i + j]
+            i += 8
+        total = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+        for j in range(i, n):
+            total += rows[:, j]
+    total /= n
+    return total
 
 
 def remove_mains(
@@ -282,7 +314,23 @@ def resting_baseline(
         padded = np.pad(levels, 2, mode="edge")
         levels = median(np.lib.stride_tricks.sliding_window_view(padded, 5), axis=1)
     centres = (np.arange(nb) + 0.5) * block
-    return np.interp(np.arange(m), centres, levels)
+    if nb < 2 or not np.isfinite(levels).all():
+        return np.interp(np.arange(m), centres, levels)
+    # Block centres fall on whole samples (even blocks) or halfway between two (odd):
+    # interpolate segment by segment with np.interp's own arithmetic (the slope times
+    # the distance from the left centre, plus its level; every term exact up to the
+    # one product and sum np.interp rounds too), without a binary search per sample.
+    levels = np.asarray(levels)
+    first, last = -(-block // 2), int(np.ceil(centres[-1]))
+    slope = np.diff(levels) / np.diff(centres)
+    out = np.empty(m)
+    out[:first] = levels[0]
+    step = np.arange(block, dtype=np.float64) + (first - block / 2)
+    between = out[first:last].reshape(nb - 1, block)
+    np.multiply(slope[:, None], step, out=between)
+    between += levels[:-1, None]
+    out[last:] = levels[-1]
+    return out
 
 
 #: Detector settings, each with its source. Amplitudes are of the rectified EMG.

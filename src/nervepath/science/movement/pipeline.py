@@ -325,7 +325,9 @@ def analyze_recording(
             traces.append(excess)
         movements = LegMovements.concat(parts)
         n = min(t.size for t in traces)
-        trace = np.max(np.stack([t[:n] for t in traces]), axis=0)
+        trace = traces[0][:n]
+        for t in traces[1:]:
+            trace = np.maximum(trace, t[:n])
         trace_time = np.arange(n) / env_fs
         events = parse_annotations(recording.annotations)
         window = window_from_staging(events, recording.duration)

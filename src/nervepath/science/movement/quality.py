@@ -123,6 +123,18 @@ def _per_epoch(values: np.ndarray, per_epoch: int, n_epochs: int, how: str) -> n
     return out
 
 
+def _clip_fraction(at: np.ndarray, n: int, per_epoch: int, n_epochs: int) -> np.ndarray:
+    """Fraction of clipped samples per epoch from their indices ``at`` (float32
+    arithmetic, the same values as the mean of a float32 mask per epoch)."""
+    counts = np.bincount(at // per_epoch, minlength=n_epochs + 1)
+    full = min(n_epochs, n // per_epoch)
+    out = np.full(n_epochs, np.nan)
+    out[:full] = counts[:full].astype(np.float32) / np.float32(per_epoch)
+    if full < n_epochs and n > full * per_epoch:
+        out[full] = np.float32(counts[full]) / np.float32(n - full * per_epoch)
+    return out
+
+
 def grade_emg_epochs(
     emg: np.ndarray,
     fs: float,
@@ -181,27 +193,49 @@ def grade_emg_epochs(
         per_second = spikes.reshape(m, sec).max(axis=1)
         ecg = np.nan_to_num(_per_epoch(per_second, round(epoch_s), n_epochs, "median"))
         np.maximum(ecg, 0.0, out=ecg)
-    # Clipping: samples at the channel's extremes, where the extreme repeats.
-    x = np.asarray(emg)
-    clipped_mask = np.zeros(x.size, dtype=bool)
-    if x.size > 2:
-        for rail in (x.max(), x.min()):
-            at = x == rail
-            if at.sum() >= 3:
-                repeated = at[1:] & at[:-1]
-                if repeated.any():
-                    clipped_mask |= at
-    per_clip = round(epoch_s * fs)
-    clip = np.zeros(n_epochs)
-    if clipped_mask.any() and per_clip > 0:
-        clip = _per_epoch(clipped_mask.astype(np.float32), per_clip, n_epochs, "mean")
     # Flat: 1-s blocks whose spread is almost nil.
+    x = np.asarray(emg)
     sec = max(1, round(fs))
     nb = x.size // sec
     flat_blocks = np.zeros(0)
+    blocks = x[: nb * sec].reshape(nb, sec)
+    tail = x[nb * sec :]
+    top, bottom = blocks.max(axis=1), blocks.min(axis=1)
     if nb:
-        blocks = x[: nb * sec].reshape(nb, sec)
-        flat_blocks = (np.ptp(blocks, axis=1) < lim["flat_uv"]).astype(np.float64)
+        flat_blocks = (top - bottom < lim["flat_uv"]).astype(np.float64)
+    # Clipping: samples at the channel's extremes, where the extreme repeats; the
+    # fraction of such samples per epoch (counted from their positions, as the mean
+    # of a float32 mask would give it). Only the 1-s blocks that reach an extreme
+    # are searched for it.
+    per_clip = round(epoch_s * fs)
+    clip = np.zeros(n_epochs)
+    if x.size > 2 and per_clip > 0:
+        rails = [np.max(np.concatenate((top, tail))), np.min(np.concatenate((bottom, tail)))]
+        if rails[0] == rails[1]:
+            rails = rails[:1]  # a constant channel: one extreme
+        extremes = zip((top, bottom), rails, strict=False)
+        rows = [np.flatnonzero(per_block == rail) for per_block, rail in extremes]
+        if sum(r.size for r in rows) > nb // 8:
+            # Much of the channel sits at an extreme: one mask over the whole channel.
+            mask = np.zeros(x.size, dtype=bool)
+            for rail in rails:
+                at_rail = x == rail
+                if np.count_nonzero(at_rail) >= 3 and (at_rail[1:] & at_rail[:-1]).any():
+                    mask |= at_rail
+            if mask.any():
+                clip = _per_epoch(mask.astype(np.float32), per_clip, n_epochs, "mean")
+        else:
+            hits: list[np.ndarray] = []
+            for rail, found in zip(rails, rows, strict=True):
+                r, c = np.nonzero(blocks[found] == rail)
+                at = found[r] * sec + c
+                if tail.size:
+                    at = np.concatenate((at, nb * sec + np.flatnonzero(tail == rail)))
+                if at.size >= 3 and np.any(np.diff(at) == 1):
+                    hits.append(at)
+            if hits:
+                # The extremes differ, so their samples do not overlap.
+                clip = _clip_fraction(np.concatenate(hits), x.size, per_clip, n_epochs)
     flat = _per_epoch(flat_blocks, round(epoch_s), n_epochs, "mean")
     flat = np.nan_to_num(flat, nan=1.0)
     clip = np.nan_to_num(clip, nan=0.0)
