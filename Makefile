@@ -52,7 +52,7 @@ check-deploy: $(STAMP)
 test: $(STAMP)
 	bash scripts/ensure-test-services.sh
 	$(MAKE) lint
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --dist worksteal
 	$(MAKE) test-postgres
 	@if [ -z "$$NERVEPATH_TEST_NOW" ]; then $(MAKE) test-moment; fi
 
@@ -61,11 +61,11 @@ test: $(STAMP)
 test-moment: $(STAMP)
 	@moment="$$($(BIN)/python scripts/hard_moment.py)"; \
 	  echo "Hard moment for this run: $$moment"; \
-	  NERVEPATH_TEST_NOW="$${moment%% *}" $(BIN)/python -m pytest -n 2 -m "not e2e" -p no:cacheprovider
+	  NERVEPATH_TEST_NOW="$${moment%% *}" $(BIN)/python -m pytest -n 2 --dist worksteal -m "not e2e" -p no:cacheprovider
 
 test-postgres: $(STAMP)
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
-	  $(BIN)/python -m pytest -n 2 -m "booking or postgres" -p no:cacheprovider
+	  $(BIN)/python -m pytest -n 2 --dist worksteal -m "booking or postgres" -p no:cacheprovider
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not e2e"
