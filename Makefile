@@ -7,6 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NERVEPATH_DEV ?= 1
+# Compiled bytecode (and pytest's rewritten test modules) is cached in __pycache__, so
+# only the first of the many Python processes a test run starts compiles the sources.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: demo test install lint check-deploy test-postgres test-moment test-fast clean
 
