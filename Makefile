@@ -7,6 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NERVEPATH_DEV ?= 1
+# Compiled bytecode (and pytest's rewritten test modules) is cached in __pycache__, so
+# only the first of the many Python processes a test run starts compiles the sources.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: demo test install lint check-deploy test-postgres test-moment test-fast clean
 
@@ -52,7 +55,7 @@ check-deploy: $(STAMP)
 test: $(STAMP)
 	bash scripts/ensure-test-services.sh
 	$(MAKE) lint
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --dist worksteal
 	$(MAKE) test-postgres
 	@if [ -z "$$NERVEPATH_TEST_NOW" ]; then $(MAKE) test-moment; fi
 
@@ -61,11 +64,11 @@ test: $(STAMP)
 test-moment: $(STAMP)
 	@moment="$$($(BIN)/python scripts/hard_moment.py)"; \
 	  echo "Hard moment for this run: $$moment"; \
-	  NERVEPATH_TEST_NOW="$${moment%% *}" $(BIN)/python -m pytest -n 2 -m "not e2e" -p no:cacheprovider
+	  NERVEPATH_TEST_NOW="$${moment%% *}" $(BIN)/python -m pytest -n 2 --dist worksteal -m "not e2e" -p no:cacheprovider
 
 test-postgres: $(STAMP)
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
-	  $(BIN)/python -m pytest -n 2 -m "booking or postgres" -p no:cacheprovider
+	  $(BIN)/python -m pytest -n 2 --dist worksteal -m "booking or postgres" -p no:cacheprovider
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not e2e"

@@ -20,9 +20,29 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
+import migrated
 import snapshot
 from nervepath.accounts.models import Patient, Role, User
 from nervepath.scheduling.models import AvailabilityException, Clinician, Location
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request, django_db_modify_db_settings) -> bool:
+    """Django keeps (and only checks) a test database copied from the migrated one
+    (tests/migrated.py); ``--reuse-db`` keeps its meaning."""
+    if request.config.getvalue("reuse_db"):
+        return True
+    return migrated.copy_in()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_keepdb, request):
+    """pytest-django's test databases; a database this process migrated is kept for the
+    next processes, and a copied one is removed at the end like a migrated one."""
+    migrated.keep()
+    yield
+    if django_db_keepdb and not request.config.getvalue("reuse_db"):
+        migrated.remove()
 
 
 @pytest.fixture(autouse=True)

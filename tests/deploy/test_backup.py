@@ -68,11 +68,9 @@ def _files(folder: Path) -> dict[str, bytes]:
     }
 
 
-def test_sqlite_round_trip_plain_and_encrypted(tmp_path) -> None:
-    source = _env(tmp_path, "source")
-    _source(source)
-    plain = tmp_path / "plain.tar.gz"
-    made = checked(nervepath("backup", str(plain), env=source))
+def test_sqlite_round_trip_plain_and_encrypted(tmp_path, archives) -> None:
+    plain, sealed, key = archives["plain"], archives["sealed"], archives["key"]
+    made = archives["made"]["plain"]
     assert "2 files" in made.stdout and "NOT encrypted" in made.stdout
     manifest = _manifest(plain)
     counts = {t["model"]: t["rows"] for t in manifest["tables"]}
@@ -86,12 +84,11 @@ def test_sqlite_round_trip_plain_and_encrypted(tmp_path) -> None:
     target = _env(tmp_path, "target")
     _restored_ok(plain, target)
     _same_contents(plain, target, tmp_path)
-    assert _files(tmp_path / "target" / "uploads") == _files(tmp_path / "source" / "uploads")
+    assert _files(tmp_path / "target" / "uploads") == _files(
+        archives["folder"] / "source" / "uploads"
+    )
 
-    key = Fernet.generate_key().decode()
-    sealed = tmp_path / "sealed.bin"
-    made = checked(nervepath("backup", str(sealed), env={**source, "NERVEPATH_BACKUP_KEY": key}))
-    assert "(encrypted)" in made.stdout
+    assert "(encrypted)" in archives["made"]["sealed"].stdout
     assert b"Alex Morgan" not in sealed.read_bytes()
     target2 = _env(tmp_path, "target2", NERVEPATH_BACKUP_KEY=key)
     _restored_ok(sealed, target2)
@@ -113,16 +110,29 @@ def test_postgresql_round_trip(tmp_path) -> None:
         checked(nervepath("shell", "-c", MAKE_DATA, env=target))
 
 
-@pytest.fixture
-def archives(tmp_path):
-    source = _env(tmp_path, "source")
+@pytest.fixture(scope="module")
+def archives(tmp_path_factory):
+    """A source clinic and its plain and sealed backups (with what ``backup`` printed),
+    made once for the module: the tests only read them, and every refusal below leaves
+    them as they were."""
+    folder = tmp_path_factory.mktemp("archives")
+    source = _env(folder, "source")
     _source(source)
-    plain = tmp_path / "plain.tar.gz"
-    checked(nervepath("backup", str(plain), env=source))
+    plain = folder / "plain.tar.gz"
+    made_plain = checked(nervepath("backup", str(plain), env=source))
     key = Fernet.generate_key().decode()
-    sealed = tmp_path / "sealed.bin"
-    checked(nervepath("backup", str(sealed), env={**source, "NERVEPATH_BACKUP_KEY": key}))
-    return {"plain": plain, "sealed": sealed, "key": key, "source": source}
+    sealed = folder / "sealed.bin"
+    made_sealed = checked(
+        nervepath("backup", str(sealed), env={**source, "NERVEPATH_BACKUP_KEY": key})
+    )
+    return {
+        "plain": plain,
+        "sealed": sealed,
+        "key": key,
+        "source": source,
+        "folder": folder,
+        "made": {"plain": made_plain, "sealed": made_sealed},
+    }
 
 
 def _refused(archive: Path, env: dict[str, str], message: str, tmp: Path, name: str) -> None:
