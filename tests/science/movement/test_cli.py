@@ -100,7 +100,7 @@ def test_idle_sleep_night_reports_its_idle_time(batch):
 
 
 def test_single_file_prints_the_summary_and_writes_report_and_figures(tmp_path, wearables, capsys):
-    code = main([str(wearables / "ax3_testfile.cwa"), "--out", str(tmp_path)])
+    code = main([str(wearables / "ax3_testfile.cwa"), "--out", str(tmp_path), "--figure"])
     assert code == 0
     printed = capsys.readouterr().out
     assert "PLMS index" in printed
@@ -191,3 +191,18 @@ def test_dask_scheduler_spreads_nights_over_a_cluster(tmp_path, wearables, capsy
     assert rows["ISM_Disabled.gt3x"]["error"] == ""
     assert rows["ax6_testfile.cwa"]["error"] == ""
     assert "MissingChannelError" in rows["bad.csv"]["error"]
+
+
+def test_no_figure_is_drawn_unless_asked(tmp_path, wearables, capsys):
+    # The figure costs about a second a night, so `analyze` draws it only with --figure.
+    assert main([str(wearables / "ax3_testfile.cwa"), "--out", str(tmp_path)]) == 0
+    assert "Report and movement table written" in capsys.readouterr().out
+    assert (tmp_path / "ax3_testfile.cwa.report.json").stat().st_size > 0
+    assert not (tmp_path / "ax3_testfile.cwa.png").exists()
+    assert not (tmp_path / "ax3_testfile.cwa.svg").exists()
+
+
+def test_figure_and_no_figure_together_is_a_usage_error(tmp_path, wearables):
+    args = [str(wearables / "ax3_testfile.cwa"), "--out", str(tmp_path), "--figure", "--no-figure"]
+    assert main(args) == 2
+    assert not (tmp_path / "ax3_testfile.cwa.report.json").exists()

@@ -32,7 +32,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--rules", default="wasm2016", choices=["wasm2016", "aasm2012"], help="scoring rules"
     )
-    p.add_argument("--no-figure", action="store_true", help="do not draw the figures")
+    drawing = p.add_mutually_exclusive_group()
+    drawing.add_argument(
+        "--figure",
+        action="store_true",
+        help="also draw each night's figure (PNG and SVG); it costs about a second a night",
+    )
+    drawing.add_argument(
+        "--no-figure",
+        action="store_true",
+        help="draw no figure (the default; kept for scripts written before --figure)",
+    )
     p.add_argument(
         "--location",
         default="",
@@ -192,7 +202,7 @@ def main(argv: list[str]) -> int:
     except SystemExit as exc:
         return int(exc.code or 0) if exc.code in (0, None) else 2
     night: Path = args.night
-    figure = not args.no_figure
+    figure = bool(args.figure)
     if night.is_file():
         row = analyze_one(night, args.out, args.rules, figure, args.location)
         if row["error"]:
