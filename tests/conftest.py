@@ -18,7 +18,7 @@ from datetime import datetime
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 import migrated
 import snapshot
@@ -51,6 +51,16 @@ def _fresh_rate_limits():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a page served in Spanish leaves Spanish
+    active in the thread (the middleware activates, nothing deactivates), which would
+    translate the next test's messages."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -95,6 +95,19 @@ def test_a_file_changed_in_storage_is_not_served(client, alice, media):
     assert AuditEvent.objects.filter(action=Action.DENIED, object_id=str(document.pk)).exists()
 
 
+def test_a_spanish_speaking_patient_reads_why_a_document_is_not_served(client, alice, media):
+    alice.preferred_language = "es"
+    alice.save()
+    login(client, alice.user)
+    _post(client, PDF)
+    document = Document.objects.get()
+    (stored,) = _files(media)
+    stored.write_bytes(PDF.replace(b"x", b"z", 1))
+    page = client.get(reverse("documents:download", args=[document.public_id])).content.decode()
+    assert "No se puede abrir este documento" in page and "Volver a los documentos" in page
+    assert "no longer matches" not in page
+
+
 def test_only_the_patient_and_her_clinicians_reach_her_documents(
     client, alice, bob, hale, lindqvist, frontdesk, media
 ):

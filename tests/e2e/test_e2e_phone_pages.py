@@ -9,11 +9,15 @@ import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.apps import apps
+from django.urls import reverse
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from helpers import at, kind, next_weekday
 from nervepath.accounts.models import User
 from nervepath.assessment import services as assessment
+from nervepath.notes import consent, defaults
+from nervepath.notes.models import ConsentTemplate
 from nervepath.scheduling import services
 from nervepath.scheduling.models import Source
 
@@ -63,7 +67,20 @@ def journey(clinic, hale, alice, frontdesk) -> list[str]:
     )
     staff = User.objects.get(pk=frontdesk.pk)
     requests = assessment.send_now(alice, ["clinic_sleep", "pain_nrs"], by=staff)
-    return [appointment.get_absolute_url(), *(r.get_absolute_url() for r in requests)]
+    # A surgery consent waiting for her signature (the signing page, with its pad).
+    defaults.install(apps)  # the live server's database is flushed between tests
+    form = consent.request_consent(
+        alice,
+        template=ConsentTemplate.objects.get(slug="surgery"),
+        by=hale.user,
+        leg="right",
+        tunnels=["tibial", "common_peroneal"],
+    )
+    return [
+        appointment.get_absolute_url(),
+        *(r.get_absolute_url() for r in requests),
+        reverse("notes:my_consent", args=[form.pk]),
+    ]
 
 
 def _visit_all(

@@ -79,6 +79,20 @@ def test_a_fuzzy_or_empty_entry_is_left_out_of_the_mo():
     assert b"C\x00" in mo and b"A\x00" not in mo and b"B\x00" not in mo
 
 
+def test_a_fuzzy_flag_above_a_context_is_kept():
+    text = (
+        'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        '#, fuzzy\n#| msgid "Patients"\nmsgctxt "consent"\nmsgid "Patient portal"\n'
+        'msgstr "Pacientes"\nmsgctxt "x"\nmsgid "B"\nmsgstr "b"\n'
+    )
+    entries = catalog.parse(text)
+    assert [(e.msgctxt, e.msgid) for e in entries[1:]] == [
+        ("consent", "Patient portal"),
+        ("x", "B"),
+    ]
+    assert entries[1].fuzzy and not entries[2].fuzzy
+
+
 def test_a_malformed_po_is_refused_with_its_line():
     with pytest.raises(catalog.CatalogError, match="line 2"):
         catalog.parse('msgid "A"\nmsgstr c\n')

@@ -258,3 +258,75 @@ def test_the_console_provider_prints_the_text(alice, capsys):
     assert outbox.deliver(message.pk) == MessageStatus.SENT
     assert f"text to {ALICE_MOBILE}" in capsys.readouterr().out
     assert texts.console_outbox[-1].body == "Hello there"
+
+
+def _inbound(client, twilio, phone: str, body: str):
+    form = {"From": phone, "To": "+19705550100", "Body": body, "MessageSid": "SM9"}
+    return _signed_post(client, "/texts/twilio/inbound/", form, twilio.auth_token)
+
+
+def test_a_spanish_speaking_patient_gets_replies_in_spanish(client, twilio, alice):
+    alice.preferred_language = "Spanish"
+    alice.save()
+    consent.give(alice, ALICE_MOBILE)
+    response = _inbound(client, twilio, ALICE_MOBILE, "HELP")
+    assert "Mensajes de citas" in response.content.decode()
+    assert b"appointment texts" not in response.content
+    response = _inbound(client, twilio, ALICE_MOBILE, "stop")
+    assert b"<Message>" not in response.content  # the carrier confirms STOP itself
+    assert consent.text_number(alice) is None
+    response = _inbound(client, twilio, ALICE_MOBILE, "Start")
+    assert "le volveremos a mandar mensajes" in response.content.decode()
+    assert consent.text_number(alice) == ALICE_MOBILE
+    response = _inbound(client, twilio, ALICE_MOBILE, "gracias")
+    assert "nadie lee las respuestas" in response.content.decode()
+
+
+@pytest.mark.parametrize("word", ["ALTO", "parar", "Detener", "cancelar"])
+def test_spanish_stop_words_withdraw_consent_and_we_confirm_in_spanish(client, twilio, alice, word):
+    consent.give(alice, ALICE_MOBILE)
+    response = _inbound(client, twilio, ALICE_MOBILE, f" {word} por favor")
+    assert consent.text_number(alice) is None
+    # Nothing on the record: the reply is in the keyword's language.
+    assert "ya no le enviaremos" in response.content.decode()
+    assert TextConsent.objects.get(patient=alice).withdrawn_via == "reply STOP"
+
+
+def test_the_record_decides_over_the_keywords_language(client, twilio, alice):
+    alice.preferred_language = "English"
+    alice.save()
+    consent.give(alice, ALICE_MOBILE)
+    response = _inbound(client, twilio, ALICE_MOBILE, "ALTO")
+    assert consent.text_number(alice) is None
+    assert b"you will get no more texts from us. Reply START" in response.content
+
+
+@pytest.mark.parametrize("word", ["COMENZAR", "inicio", "Empezar"])
+def test_spanish_start_words_restore_consent(client, twilio, alice, word):
+    alice.preferred_language = "es"
+    alice.save()
+    consent.give(alice, ALICE_MOBILE)
+    _inbound(client, twilio, ALICE_MOBILE, "ALTO")
+    assert consent.text_number(alice) is None
+    response = _inbound(client, twilio, ALICE_MOBILE, word)
+    assert consent.text_number(alice) == ALICE_MOBILE
+    assert "le volveremos a mandar mensajes" in response.content.decode()
+
+
+def test_an_unknown_number_is_answered_in_the_language_of_its_keyword(client, twilio, alice):
+    stranger = "+19705550188"
+    response = _inbound(client, twilio, stranger, "ayúda")
+    assert "Mensajes de citas" in response.content.decode()
+    response = _inbound(client, twilio, stranger, "HELP")
+    assert b"appointment texts. Manage visits" in response.content
+    response = _inbound(client, twilio, stranger, "ALTO")
+    assert "ya no le enviaremos" in response.content.decode()
+    assert TextConsent.objects.count() == 0
+
+
+def test_keywords_are_matched_without_case_or_accents():
+    assert consent.keyword("  ayúda ahora") == "AYUDA"
+    assert consent.keyword("Stop") == "STOP"
+    assert consent.keyword("") == ""
+    assert consent.reply_to("STOP") is None
+    assert consent.reply_to("ALTO", "en") is not None

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pypdfium2 as pdfium
 import pytest
 from django.core.files.storage import default_storage
+from django.forms import ModelChoiceField
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -220,3 +221,97 @@ def test_a_surgery_visit_says_whether_consent_is_on_file_to_clinicians_only(
     assert (
         "No valid consent to decompression surgery on file" in page
     )  # the right leg's does not cover the left
+
+
+def _pdf_text(document) -> str:
+    with default_storage.open(document.storage_name, "rb") as fh:
+        pdf = pdfium.PdfDocument(fh.read())
+    return "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+
+
+def test_each_shipped_form_has_a_spanish_translation(db):
+    for slug in ("nerve-block", "surgery", "therapy"):
+        original = ConsentTemplate.objects.get(slug=slug)
+        spanish = original.translations.get(language="es")
+        assert spanish.kind == original.kind and spanish.active
+        assert spanish.requires_witness == original.requires_witness
+        assert "Acepto" in spanish.body and "Puedo" in spanish.body
+    # The clinician picks among the originals only.
+    from nervepath.notes.forms import ConsentRequestForm
+
+    field = ConsentRequestForm().fields["template"]
+    assert isinstance(field, ModelChoiceField)
+    assert {t.language for t in field.queryset} == {"en"}
+
+
+def test_a_spanish_speaking_patient_sees_and_signs_the_spanish_form(alice, hale, todays_visit):
+    alice.preferred_language = "Español"
+    alice.save()
+    form = consent.request_consent(
+        alice,
+        template=ConsentTemplate.objects.get(slug="surgery"),
+        by=hale.user,
+        leg="left",
+        tunnels=["tibial"],
+    )
+    spanish = ConsentTemplate.objects.get(slug="surgery-es")
+    assert form.template == spanish and form.language == "es"
+    assert form.version == spanish.version and form.title == spanish.title
+    portal = login(Client(), alice.user)
+    url = reverse("notes:my_consent", args=[form.pk])
+    page = portal.get(url).content.decode()
+    assert "Consentimiento para una cirugía de descompresión" in page
+    assert "Acepto una cirugía" in page and "Nervio tibial en el arco del sóleo" in page
+    assert "Pierna izquierda" in page and "Firmar el formulario" in page
+    assert "versión del formulario 1, en Español" in page
+    assert "Sign the form" not in page and "Type your full name" not in page
+    refused = portal.post(url, {"op": "sign", "typed_name": "", "agree": "on"})
+    assert refused.status_code == 400
+    assert "Escriba su nombre completo" in refused.content.decode()
+    signed = portal.post(url, {"op": "sign", "typed_name": "Alice Archer", "agree": "on"})
+    assert signed.status_code == 302
+    assert "su formulario firmado" in portal.get(signed["Location"]).content.decode()
+    staff = login(Client(), hale.user)
+    staff.post(reverse("notes:consent", args=[alice.pk, form.pk]), {"op": "witness"})
+    form.refresh_from_db()
+    assert form.status == ConsentStatus.SIGNED and form.language == "es"
+    assert form.document.title == (
+        f"Consentimiento: {spanish.title}, versión {spanish.version} (Español)"
+    )
+    text = _pdf_text(form.document)
+    assert "Versión del formulario 1, en Español" in text
+    assert "Acepto una cirugía" in text and "Firmado (nombre escrito): Alice Archer" in text
+    assert "Testigo:" in text and "Pierna: Pierna izquierda" in text
+    assert "Form version" not in text and "Witnessed by" not in text
+
+
+def test_an_english_record_gets_the_english_form_and_says_so(alice, hale, surgery_form):
+    assert surgery_form.language == "en"
+    assert surgery_form.template.slug == "surgery"
+    staff = login(Client(), hale.user)
+    staff.post(
+        reverse("notes:consent", args=[alice.pk, surgery_form.pk]),
+        {"op": "sign", "typed_name": "Alice Archer", "agree": "on"},
+    )
+    surgery_form.refresh_from_db()
+    assert "Form version 1, in English" in _pdf_text(surgery_form.document)
+    assert surgery_form.document.title.endswith("version 1 (English)")
+
+
+def test_a_spanish_withdrawal_is_in_spanish(alice, hale, todays_visit):
+    alice.preferred_language = "es"
+    alice.save()
+    form = consent.request_consent(
+        alice, template=ConsentTemplate.objects.get(slug="therapy"), by=hale.user
+    )
+    portal = login(Client(), alice.user)
+    url = reverse("notes:my_consent", args=[form.pk])
+    portal.post(url, {"op": "sign", "typed_name": "Alice Archer", "agree": "on"})
+    page = portal.get(url).content.decode()
+    assert "Retirar mi consentimiento" in page
+    portal.post(url, {"op": "withdraw", "typed_name": "Alice Archer"})
+    withdrawal = alice.consents.get(withdraws=form)
+    assert withdrawal.language == "es"
+    text = _pdf_text(withdrawal.document)
+    assert "Retiro del consentimiento" in text and "Retiro el consentimiento que firmé" in text
+    assert "Retirado el" in portal.get(url).content.decode()

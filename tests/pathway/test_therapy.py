@@ -803,3 +803,27 @@ def test_the_course_lists_read_the_same_queries_for_one_course_or_five(
     with django_assert_max_num_queries(len(small.captured_queries)):
         text = client.get(reverse("pathway:my_therapy")).content.decode()
     assert text.count("Next session") == 5
+
+
+def test_a_spanish_speaking_patient_reports_improvement_in_spanish(
+    alice_client, course, alice, hale
+):
+    alice.preferred_language = "es"
+    alice.save()
+    therapy.end_course(
+        course,
+        status="completed",
+        ended_on=timezone.localdate(),
+        improvement_pct=None,
+        by=hale.user,
+    )
+    url = reverse("pathway:my_therapy")
+    bad = alice_client.post(url, {"course": course.pk, "improvement_pct": "250"})
+    assert bad.status_code == 400
+    assert "La mejoría es un porcentaje de −100" in bad.content.decode()
+    abc = alice_client.post(url, {"course": course.pk, "improvement_pct": "mucho"})
+    assert "Escriba su mejoría como un número entero" in abc.content.decode()
+    ok = alice_client.post(url, {"course": course.pk, "improvement_pct": "30"})
+    assert "Gracias: anotamos su mejoría." in alice_client.get(ok["Location"]).content.decode()
+    again = alice_client.post(url, {"course": course.pk, "improvement_pct": "40"})
+    assert "Ya está anotada una mejoría de 30 %" in again.content.decode()

@@ -63,6 +63,13 @@ def test_the_front_desk_adds_a_phone_only_patient_and_books_them(
     assert mail.outbox == []
     page = client.get(reverse("scheduling:confirmation", args=[appt.pk])).content.decode()
     assert "Pat Phoneonly" in page and fc.phone in page
+    # The paper is the patient's: in the language on their record (Spanish here).
+    assert "su cita" in page and "Para cambiarla o cancelarla" in page and "minutos)" in page
+    assert f"llame al {fc.phone}" in page and "your appointment" not in page
+    patient.preferred_language = "English"
+    patient.save()
+    page = client.get(reverse("scheduling:confirmation", args=[appt.pk])).content.decode()
+    assert "your appointment" in page and "minutes)" in page and f"call {fc.phone}" in page
 
 
 def test_a_second_phone_only_patient_does_not_clash_on_the_empty_email(client, clinic, frontdesk):

@@ -143,3 +143,11 @@ class Patient(models.Model):
     def email(self) -> str:
         """The patient's email address, or "" for a phone-only patient."""
         return self.user.email or ""
+
+    @property
+    def language_code(self) -> str | None:
+        """The supported language code the record names ("es" for "Spanish"), or None
+        when it names none (apps below accounts read it here, by the attribute)."""
+        from nervepath.accounts.language import code_for
+
+        return code_for(self.preferred_language)

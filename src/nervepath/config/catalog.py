@@ -94,7 +94,9 @@ def parse(text: str) -> list[Entry]:
                 current.msgstr[index] = current.msgstr.get(index, "") + value
             continue
         keyword, _space, rest = line.partition(" ")
-        if keyword == "msgctxt" or (keyword == "msgid" and started and current.msgstr):
+        # A new entry starts (without a blank line between): keep the flags of one that
+        # has not started yet (``#, fuzzy`` above a ``msgctxt``).
+        if started and (keyword == "msgctxt" or (keyword == "msgid" and current.msgstr)):
             finish()
         if not started:
             current.line = number

@@ -3,25 +3,53 @@
 the words they agreed to and when; withdrawn from the portal or by replying STOP, given
 again by replying START (the opt-out and opt-in keywords US carriers and Twilio honour:
 CTIA Messaging Principles and Best Practices, 2023, section 5; Twilio's "Advanced Opt-Out"
-default keyword lists)."""
+default keyword lists).
+
+Patients who write Spanish also answer in Spanish: ALTO, PARAR, DETENER and CANCELAR stop
+texts, COMENZAR, INICIO and EMPEZAR start them again, AYUDA asks for help. These are our
+choice (the Spanish words for stop, start and help that a patient is likely to type), not
+a list a carrier publishes; because Twilio's default opt-out handling may not know them,
+we confirm a Spanish stop ourselves, in Spanish. Keywords are matched without case or
+accents ("Parar", "ayúda"). Replies are written in the language on the record of the
+patient who agreed to texts at the sending number; for a number we do not know, in the
+language of the keyword (Spanish for ALTO, English for STOP)."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import phonenumbers
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from nervepath.messaging.models import TextConsent
 
-STOP_WORDS = frozenset(
+# The carrier and Twilio defaults (English).
+CARRIER_STOP_WORDS = frozenset(
     {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
 )
-START_WORDS = frozenset({"START", "YES", "UNSTOP"})
-HELP_WORDS = frozenset({"HELP", "INFO"})
+# Spanish keywords (our choice, see above).
+SPANISH_STOP_WORDS = frozenset({"ALTO", "PARAR", "DETENER", "CANCELAR"})
+SPANISH_START_WORDS = frozenset({"COMENZAR", "INICIO", "EMPEZAR"})
+SPANISH_HELP_WORDS = frozenset({"AYUDA"})
+SPANISH_WORDS = SPANISH_STOP_WORDS | SPANISH_START_WORDS | SPANISH_HELP_WORDS
+
+STOP_WORDS = CARRIER_STOP_WORDS | SPANISH_STOP_WORDS
+START_WORDS = frozenset({"START", "YES", "UNSTOP"}) | SPANISH_START_WORDS
+HELP_WORDS = frozenset({"HELP", "INFO"}) | SPANISH_HELP_WORDS
+
+
+def keyword(body: str) -> str:
+    """The first word of an inbound text, upper case and without accents ("ayúda" is
+    "AYUDA")."""
+    words = (body or "").strip().split(maxsplit=1)
+    if not words:
+        return ""
+    folded = unicodedata.normalize("NFKD", words[0].upper())
+    return "".join(ch for ch in folded if not unicodedata.combining(ch))
 
 
 class PhoneError(ValueError):
@@ -123,20 +151,55 @@ def restart_number(phone: str) -> int:
     return restarted
 
 
-def reply_to(keyword: str) -> str | None:
-    """What we answer to an inbound text (None: no answer; after STOP the carrier or
-    Twilio sends the opt-out confirmation itself)."""
+def language_at(phone: str) -> str | None:
+    """The language on the record of the patient who agreed to texts at this number (the
+    most recent agreement first), or None when no patient we know texts from it or the
+    record names no language."""
+    rows = TextConsent.objects.filter(phone=phone).select_related("patient")
+    for row in rows.order_by("-given_at", "-pk"):
+        code = getattr(row.patient, "language_code", None)
+        return code if isinstance(code, str) else None
+    return None
+
+
+def reply_to(word: str, language: str | None = None) -> str | None:
+    """What we answer to an inbound text whose first word is ``word`` (None: no answer;
+    after a carrier stop word the carrier or Twilio sends the opt-out confirmation
+    itself). Written in ``language``; without one, in the keyword's language."""
+    word = keyword(word)
+    code = language or ("es" if word in SPANISH_WORDS else "en")
+    with translation.override(code):
+        return _reply(word)
+
+
+def _reply(word: str) -> str | None:
     clinic = settings.NERVEPATH["CLINIC_NAME"]
-    word = keyword.strip().upper()
-    if word in STOP_WORDS:
+    if word in CARRIER_STOP_WORDS:
         return None
+    if word in SPANISH_STOP_WORDS:
+        return gettext(
+            "%(clinic)s: you will get no more texts from us. Reply START to get them again."
+        ) % {"clinic": clinic}
     if word in START_WORDS:
-        return f"{clinic}: you will get appointment texts again. Reply STOP to stop, HELP for help."
+        return gettext(
+            "%(clinic)s: you will get appointment texts again. Reply STOP to stop, HELP for help."
+        ) % {"clinic": clinic}
     phone = settings.NERVEPATH["CLINIC_PHONE"]
-    call = f" or call {phone}" if phone else ""
     if word in HELP_WORDS:
-        return (
-            f"{clinic} appointment texts. Manage visits in your patient portal{call}. "
+        if phone:
+            return gettext(
+                "%(clinic)s appointment texts. Manage visits in your patient portal or call "
+                "%(phone)s. Reply STOP to stop. Msg & data rates may apply."
+            ) % {"clinic": clinic, "phone": phone}
+        return gettext(
+            "%(clinic)s appointment texts. Manage visits in your patient portal. "
             "Reply STOP to stop. Msg & data rates may apply."
-        )
-    return f"{clinic}: this number does not read replies. Please use your patient portal{call}."
+        ) % {"clinic": clinic}
+    if phone:
+        return gettext(
+            "%(clinic)s: this number does not read replies. Please use your patient portal "
+            "or call %(phone)s."
+        ) % {"clinic": clinic, "phone": phone}
+    return gettext(
+        "%(clinic)s: this number does not read replies. Please use your patient portal."
+    ) % {"clinic": clinic}

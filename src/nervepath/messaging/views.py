@@ -41,13 +41,14 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
         phone = consent.normalise(request.POST.get("From", ""))
     except consent.PhoneError:
         return _twiml(None)
-    word = request.POST.get("Body", "").strip().split(maxsplit=1)
-    keyword = word[0].upper() if word else ""
+    keyword = consent.keyword(request.POST.get("Body", ""))
+    # The patient's language is read before a stop withdraws the agreement (the rows stay).
+    language = consent.language_at(phone)
     if keyword in consent.STOP_WORDS:
         consent.withdraw_number(phone)
     elif keyword in consent.START_WORDS:
         consent.restart_number(phone)
-    return _twiml(consent.reply_to(keyword))
+    return _twiml(consent.reply_to(keyword, language))
 
 
 @csrf_exempt

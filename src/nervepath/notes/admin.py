@@ -31,7 +31,8 @@ class LetterTemplateAdmin(SimpleHistoryAdmin):
 
 @admin.register(ConsentTemplate)
 class ConsentTemplateAdmin(SimpleHistoryAdmin):
-    list_display = ("title", "kind", "version", "requires_witness", "active")
+    list_display = ("title", "kind", "language", "version", "requires_witness", "active")
+    list_filter = ("language", "kind")
     readonly_fields = ("version",)
 
 

@@ -4,6 +4,11 @@ tunnels), signed by the patient in the portal or on a clinic tablet (typed name,
 signature when the browser can draw, date and time, form version), witnessed by staff
 where the form requires it, then stored as a PDF in the patient's documents and never
 changed. A withdrawal is a new signed record that points at the consent it withdraws.
+
+The clinician picks a form (in English); the patient gets it in the language on their
+record when the form has a translation in it (``ConsentTemplate.translations``). The
+consent keeps which form, its version and its language, and the signed PDF is written in
+the language signed.
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
+from nervepath.accounts import language
 from nervepath.accounts.models import Patient, User
 from nervepath.documents.models import Kind
 from nervepath.documents.views import add_document
@@ -56,13 +63,15 @@ def request_consent(
             raise NotesError("Name the tunnels to be released.")
     elif leg and leg not in Leg.values:
         raise NotesError("Choose the left or the right leg.")
+    form = in_language(template, patient)
     consent = Consent(
         patient=patient,
-        template=template,
-        kind=template.kind,
-        version=template.version,
-        title=template.title,
-        body=template.body,
+        template=form,
+        kind=form.kind,
+        version=form.version,
+        language=form.language,
+        title=form.title,
+        body=form.body,
         requires_witness=template.requires_witness,
         leg=leg,
         tunnels=tunnels if template.kind == ConsentKind.SURGERY else [],
@@ -73,6 +82,19 @@ def request_consent(
     return consent
 
 
+def in_language(template: ConsentTemplate, patient: Patient) -> ConsentTemplate:
+    """The form in the patient's language: the active translation of ``template`` in the
+    language on their record, else ``template`` itself (English, or as chosen)."""
+    code = patient.language_code or language.DEFAULT
+    if code == template.language:
+        return template
+    original = template.original or template
+    if original.language == code and original.active:
+        return original
+    found = original.translations.filter(language=code, active=True).order_by("pk").first()
+    return found or template
+
+
 def signature_bytes(data_url: str) -> bytes:
     """The drawn signature from the canvas script (a PNG data URL); empty when none was
     drawn (the typed name alone signs, as without JavaScript)."""
@@ -81,15 +103,15 @@ def signature_bytes(data_url: str) -> bytes:
         return b""
     prefix = "data:image/png;base64,"
     if not data_url.startswith(prefix):
-        raise NotesError("The drawn signature could not be read; clear it and sign again.")
+        raise NotesError(gettext("The drawn signature could not be read; clear it and sign again."))
     try:
         raw = base64.b64decode(data_url[len(prefix) :], validate=True)
     except (binascii.Error, ValueError):
         raise NotesError(
-            "The drawn signature could not be read; clear it and sign again."
+            gettext("The drawn signature could not be read; clear it and sign again.")
         ) from None
     if len(raw) > MAX_SIGNATURE_BYTES or not raw.startswith(PNG):
-        raise NotesError("The drawn signature could not be read; clear it and sign again.")
+        raise NotesError(gettext("The drawn signature could not be read; clear it and sign again."))
     from PIL import Image
 
     try:
@@ -97,7 +119,7 @@ def signature_bytes(data_url: str) -> bytes:
             image.verify()
     except Exception:
         raise NotesError(
-            "The drawn signature could not be read; clear it and sign again."
+            gettext("The drawn signature could not be read; clear it and sign again.")
         ) from None
     return raw
 
@@ -105,9 +127,9 @@ def signature_bytes(data_url: str) -> bytes:
 def _typed(name: str, patient: Patient) -> str:
     typed = " ".join((name or "").replace("\x00", "").split())
     if not typed:
-        raise NotesError("Type your full name to sign.")
+        raise NotesError(gettext("Type your full name to sign."))
     if len(typed) > 160:
-        raise NotesError("The typed name is at most 160 characters.")
+        raise NotesError(gettext("The typed name is at most 160 characters."))
     return typed
 
 
@@ -118,7 +140,7 @@ def _letterhead() -> pdf.Letterhead:
     lines = (
         [
             f"{location.address}, {location.city}, {location.state} {location.postal_code}",
-            f"Phone {location.phone}",
+            gettext("Phone %(phone)s") % {"phone": location.phone},
         ]
         if location
         else []
@@ -126,59 +148,29 @@ def _letterhead() -> pdf.Letterhead:
     return pdf.Letterhead(settings.NERVEPATH["CLINIC_NAME"], lines)
 
 
+def _at(value: Any) -> str:
+    """Date, time and zone in the active language ("Dec 8, 2026, 2:11 PM MST")."""
+    local = timezone.localtime(value)
+    return f"{language.day(local, 'date')}, {language.clock(local)} {local:%Z}"
+
+
 def _store(consent: Consent, by: User) -> None:
-    """Write the PDF into the patient's documents and mark the consent signed (the
-    caller holds the row lock)."""
-    patient = consent.patient
-    name = patient.user.get_full_name() or str(patient)
-    scope = []
-    if consent.leg:
-        scope.append(f"Leg: {consent.get_leg_display()}")
-    if consent.tunnels:
-        scope.append("Tunnels: " + "; ".join(consent.tunnel_labels))
-    when = timezone.localtime(consent.signed_at)
-    witness = "Not required by this form."
-    if consent.witness is not None:
-        who = consent.witness.get_full_name() or consent.witness.email
-        witness = (
-            f"Witnessed by {who}, {timezone.localtime(consent.witnessed_at):%b %-d, %Y %H:%M %Z}"
-        )
-    withdrawn = ""
-    original = consent.withdraws
-    if original is not None:
-        signed = timezone.localtime(original.signed_at)
-        withdrawn = (
-            f"I withdraw the consent I signed on {signed:%b %-d, %Y} "
-            f"(form version {original.version})."
-        )
-    body = pdf.consent_pdf(
-        pdf.ConsentContent(
-            letterhead=_letterhead(),
-            title=("Withdrawal of consent: " if consent.withdraws_id else "") + consent.title,
-            version=consent.version,
-            patient_line=f"Patient: {name}"
-            + (f", born {patient.date_of_birth:%b %-d, %Y}" if patient.date_of_birth else ""),
-            scope_lines=scope,
-            body="" if consent.withdraws_id else consent.body,
-            withdrawal_of=withdrawn,
-            typed_name=consent.typed_name,
-            signature_png=bytes(consent.signature_png or b""),
-            signed_line=(
-                f"Signed {when:%b %-d, %Y %H:%M %Z} via {consent.get_signed_via_display().lower()}"
-            ),
-            witness_line=witness,
-        )
-    )
+    """Write the PDF, in the language the form was signed in, into the patient's
+    documents and mark the consent signed (the caller holds the row lock)."""
+    with translation.override(consent.language or language.DEFAULT):
+        body = _pdf(consent)
+        title = (
+            gettext("Withdrawal: %(title)s, version %(version)s (%(language)s)")
+            if consent.withdraws_id
+            else gettext("Consent: %(title)s, version %(version)s (%(language)s)")
+        ) % {
+            "title": consent.title,
+            "version": consent.version,
+            "language": language.name_of(consent.language),
+        }
     upload = SimpleUploadedFile("consent.pdf", body, content_type="application/pdf")
     setattr(upload, "detected_type", "application/pdf")  # noqa: B010 (as documents.forms sets it)
-    document = add_document(
-        patient,
-        upload,
-        kind=Kind.CONSENT,
-        title=("Withdrawal: " if consent.withdraws_id else "Consent: ")
-        + f"{consent.title}, version {consent.version}",
-        by=by,
-    )
+    document = add_document(consent.patient, upload, kind=Kind.CONSENT, title=title, by=by)
     consent.document = document
     consent.status = ConsentStatus.SIGNED
     try:
@@ -186,6 +178,65 @@ def _store(consent: Consent, by: User) -> None:
     except Exception:
         default_storage.delete(document.storage_name)
         raise
+
+
+def _pdf(consent: Consent) -> bytes:
+    patient = consent.patient
+    name = patient.user.get_full_name() or str(patient)
+    scope = []
+    if consent.leg:
+        scope.append(gettext("Leg: %(leg)s") % {"leg": consent.leg_label})
+    if consent.tunnels:
+        scope.append(
+            gettext("Tunnels: %(tunnels)s") % {"tunnels": "; ".join(consent.tunnel_labels)}
+        )
+    witness = gettext("Not required by this form.")
+    if consent.witness is not None:
+        who = consent.witness.get_full_name() or consent.witness.email
+        witness = gettext("Witnessed by %(who)s, %(when)s") % {
+            "who": who,
+            "when": _at(consent.witnessed_at),
+        }
+    withdrawn = ""
+    original = consent.withdraws
+    if original is not None:
+        withdrawn = gettext(
+            "I withdraw the consent I signed on %(day)s (form version %(version)s)."
+        ) % {
+            "day": language.day(timezone.localtime(original.signed_at), "date"),
+            "version": original.version,
+        }
+    patient_line = gettext("Patient: %(name)s") % {"name": name}
+    if patient.date_of_birth:
+        patient_line = gettext("Patient: %(name)s, born %(born)s") % {
+            "name": name,
+            "born": language.day(patient.date_of_birth, "date"),
+        }
+    via = SignedVia(consent.signed_via)
+    how = (
+        gettext("via the patient portal")
+        if via == SignedVia.PORTAL
+        else gettext("on a clinic tablet")
+    )
+    return pdf.consent_pdf(
+        pdf.ConsentContent(
+            letterhead=_letterhead(),
+            title=(gettext("Withdrawal of consent: %(title)s") % {"title": consent.title})
+            if consent.withdraws_id
+            else consent.title,
+            version=consent.version,
+            language=language.name_of(consent.language),
+            patient_line=patient_line,
+            scope_lines=scope,
+            body="" if consent.withdraws_id else consent.body,
+            withdrawal_of=withdrawn,
+            typed_name=consent.typed_name,
+            signature_png=bytes(consent.signature_png or b""),
+            signed_line=gettext("Signed %(when)s %(how)s")
+            % {"when": _at(consent.signed_at), "how": how},
+            witness_line=witness,
+        )
+    )
 
 
 def sign(
@@ -208,7 +259,7 @@ def sign(
             Consent.objects.select_for_update().select_related("patient__user").get(pk=consent.pk)
         )
         if current.status != ConsentStatus.REQUESTED:
-            raise NotesError("This form was already signed.")
+            raise NotesError(gettext("This form was already signed."))
         current.typed_name = typed
         current.signature_png = drawn
         current.signed_at = timezone.now()
@@ -249,15 +300,16 @@ def withdraw(
 ) -> Consent:
     """A new signed record withdrawing ``consent``."""
     if consent.status != ConsentStatus.SIGNED or consent.withdraws_id:
-        raise NotesError("Only a signed consent can be withdrawn.")
+        raise NotesError(gettext("Only a signed consent can be withdrawn."))
     if Consent.objects.filter(withdraws=consent).exists():
-        raise NotesError("This consent was already withdrawn.")
+        raise NotesError(gettext("This consent was already withdrawn."))
     with transaction.atomic():
         record = Consent(
             patient=consent.patient,
             template=consent.template,
             kind=consent.kind,
             version=consent.version,
+            language=consent.language,
             title=consent.title,
             body=consent.body,
             requires_witness=False,

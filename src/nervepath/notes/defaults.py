@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """The starting templates: a note template per kind of visit, a letter template and the
-three consent forms. They are data: the clinic edits them in the administration (a
-consent form's edit makes a new version; signed consents keep theirs). ``install`` adds
-the missing ones (the data migration, the demo, and tests whose database was flushed).
+three consent forms (in English, and in Spanish as translations of them). They are data:
+the clinic edits them in the administration (a consent form's edit makes a new version;
+signed consents keep theirs). ``install`` adds the missing ones (the data migration, the
+demo, and tests whose database was flushed).
 """
 
 from typing import Any
@@ -60,6 +61,33 @@ CONSENTS = [
      "laser, the need for eye protection. I may stop the course at any time."),
 ]  # fmt: skip
 
+# The same forms in Spanish (written for this project, "usted", plain words), each a
+# translation of the English form with the same slug.
+CONSENTS_ES = [
+    ("nerve-block-es", "nerve-block", "Consentimiento para un bloqueo nervioso de diagnóstico",
+     "Acepto que me pongan una inyección de anestesia local junto a los nervios de mi "
+     "pierna que mi médico me indicó, para saber si esos nervios causan mis síntomas.\n\n"
+     "Me explicaron los riesgos, entre ellos: moretones, sangrado, infección, que el pie "
+     "se me adormezca o se debilite por un tiempo y, muy pocas veces, una reacción a la "
+     "medicina.\n\n"
+     "Llenaré el diario de alivio durante los días que me pidan. Puedo retirar este "
+     "consentimiento en cualquier momento antes de la inyección."),
+    ("surgery-es", "surgery", "Consentimiento para una cirugía de descompresión",
+     "Acepto una cirugía para liberar los nervios de la pierna y en los túneles que se "
+     "indican en este formulario, con vigilancia de los nervios durante la operación.\n\n"
+     "Me explicaron los riesgos, entre ellos: infección, sangrado, problemas con la "
+     "herida, adormecimiento, que los síntomas sigan o regresen, coágulos de sangre y los "
+     "riesgos de la anestesia.\n\n"
+     "Si la otra pierna lo necesita, será otra operación con otro consentimiento. Puedo "
+     "retirar este consentimiento en cualquier momento antes de la operación."),
+    ("therapy-es", "therapy", "Consentimiento para un tratamiento de terapia",
+     "Acepto un tratamiento de estimulación eléctrica o de terapia con láser en las "
+     "piernas, como lo planeé con mi médico.\n\n"
+     "Me explicaron los riesgos, entre ellos: irritación de la piel, molestias por un "
+     "tiempo y, con el láser, la necesidad de proteger los ojos. Puedo dejar el "
+     "tratamiento en cualquier momento."),
+]  # fmt: skip
+
 
 def install(apps: Any) -> None:
     """Add the templates not there yet (by slug); never changes an edited one."""
@@ -82,4 +110,22 @@ def install(apps: Any) -> None:
     for slug, kind, title, witness, body in CONSENTS:
         ConsentTemplate.objects.get_or_create(
             slug=slug, defaults=dict(kind=kind, title=title, requires_witness=witness, body=body)
+        )
+    names = {f.name for f in ConsentTemplate._meta.get_fields()}
+    if "original" not in names:
+        return  # an older migration state: notes/0004 adds the translations
+    for slug, of, title, body in CONSENTS_ES:
+        original = ConsentTemplate.objects.filter(slug=of).first()
+        if original is None:
+            continue
+        ConsentTemplate.objects.get_or_create(
+            slug=slug,
+            defaults=dict(
+                kind=original.kind,
+                title=title,
+                requires_witness=original.requires_witness,
+                body=body,
+                language="es",
+                original=original,
+            ),
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from nervepath.notes import exam
 from nervepath.notes.models import ConsentTemplate, NoteTemplate, ReferringDoctor
@@ -206,7 +207,10 @@ class ReferralForm(forms.Form):
 
 class ConsentRequestForm(forms.Form):
     template = forms.ModelChoiceField(
-        ConsentTemplate.objects.filter(active=True), label="Form", empty_label=None
+        # The clinician picks the original; the patient gets it in their language.
+        ConsentTemplate.objects.filter(active=True, original__isnull=True),
+        label="Form",
+        empty_label=None,
     )
     leg = forms.ChoiceField(choices=[("", "—"), *Leg.choices], required=False)
     tunnels = forms.MultipleChoiceField(
@@ -218,13 +222,17 @@ class ConsentRequestForm(forms.Form):
 
 
 class SignForm(forms.Form):
-    typed_name = forms.CharField(max_length=160, label="Type your full name")
+    typed_name = forms.CharField(max_length=160, label=gettext_lazy("Type your full name"))
     signature = forms.CharField(required=False, widget=forms.HiddenInput, max_length=450_000)
-    agree = forms.BooleanField(label="I have read this form and I consent", required=True)
+    agree = forms.BooleanField(
+        label=gettext_lazy("I have read this form and I consent"), required=True
+    )
 
 
 class WithdrawForm(forms.Form):
-    typed_name = forms.CharField(max_length=160, label="Type your full name to withdraw")
+    typed_name = forms.CharField(
+        max_length=160, label=gettext_lazy("Type your full name to withdraw")
+    )
     signature = forms.CharField(required=False, widget=forms.HiddenInput, max_length=450_000)
 
 

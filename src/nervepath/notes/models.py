@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from nervepath.accounts.models import Patient, User
@@ -423,13 +424,19 @@ class ConsentTemplate(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     requires_witness = models.BooleanField(default=False)
     active = models.BooleanField(default=True)
+    # The language the form is written in; a translation points at the form it translates
+    # (the clinician picks the original; the patient gets it in their language).
+    language = models.CharField(max_length=8, default="en")
+    original = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="translations"
+    )
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["kind", "title"]
 
     def __str__(self) -> str:
-        return f"{self.title} (version {self.version})"
+        return f"{self.title} (version {self.version}, {self.language})"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
@@ -440,14 +447,24 @@ class ConsentTemplate(models.Model):
 
 
 class ConsentStatus(models.TextChoices):
-    REQUESTED = "requested", "Waiting for the patient's signature"
-    WITNESS = "witness", "Signed, waiting for a witness"
-    SIGNED = "signed", "Signed"
+    REQUESTED = "requested", pgettext_lazy("consent", "Waiting for the patient's signature")
+    WITNESS = "witness", pgettext_lazy("consent", "Signed, waiting for a witness")
+    SIGNED = "signed", pgettext_lazy("consent", "Signed")
 
 
 class SignedVia(models.TextChoices):
-    PORTAL = "portal", "Patient portal"
-    TABLET = "tablet", "Clinic tablet"
+    PORTAL = "portal", pgettext_lazy("consent", "Patient portal")
+    TABLET = "tablet", pgettext_lazy("consent", "Clinic tablet")
+
+
+# The leg and the tunnels as a consent form names them, in the patient's language (the
+# keys are ``scheduling.Leg`` and ``exam.TUNNELS``).
+LEG_WORDS = {"right": gettext_lazy("Right leg"), "left": gettext_lazy("Left leg")}
+TUNNEL_WORDS = {
+    "common_peroneal": gettext_lazy("Common peroneal nerve at the fibular neck"),
+    "superficial_peroneal": gettext_lazy("Superficial peroneal nerve"),
+    "tibial": gettext_lazy("Tibial nerve at the soleal sling"),
+}
 
 
 class Consent(models.Model):
@@ -455,6 +472,8 @@ class Consent(models.Model):
     template = models.ForeignKey(ConsentTemplate, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=8, choices=ConsentKind.choices)
     version = models.PositiveIntegerField()
+    # The language of the words signed (with ``template`` and ``version``: which form).
+    language = models.CharField(max_length=8, default="en")
     title = models.CharField(max_length=160)
     body = models.TextField()
     requires_witness = models.BooleanField(default=False)
@@ -506,4 +525,14 @@ class Consent(models.Model):
 
     @property
     def tunnel_labels(self) -> list[str]:
-        return [label for key, label in exam.TUNNELS.items() if key in (self.tunnels or [])]
+        """The tunnels named, in the active language."""
+        return [
+            str(TUNNEL_WORDS.get(key, label))
+            for key, label in exam.TUNNELS.items()
+            if key in (self.tunnels or [])
+        ]
+
+    @property
+    def leg_label(self) -> str:
+        """The leg named, in the active language ("" for none)."""
+        return str(LEG_WORDS.get(self.leg, self.get_leg_display())) if self.leg else ""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
 
+from django.utils.translation import gettext
 from reportlab import platypus
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
@@ -174,6 +175,7 @@ class ConsentContent:
     letterhead: Letterhead
     title: str
     version: int
+    language: str
     patient_line: str
     scope_lines: list[str]
     body: str
@@ -188,7 +190,13 @@ def consent_pdf(content: ConsentContent) -> bytes:
     styles = _styles()
     story: list[platypus.Flowable] = [
         platypus.Paragraph(_para(content.title), styles["title"]),
-        platypus.Paragraph(_para(f"Form version {content.version}"), styles["small"]),
+        platypus.Paragraph(
+            _para(
+                gettext("Form version %(version)s, in %(language)s")
+                % {"version": content.version, "language": content.language}
+            ),
+            styles["small"],
+        ),
         platypus.Spacer(1, 4 * mm),
         platypus.Paragraph(_para(content.patient_line), styles["bold"]),
     ]
@@ -207,7 +215,10 @@ def consent_pdf(content: ConsentContent) -> bytes:
             ]
     story += [
         platypus.Spacer(1, 4 * mm),
-        platypus.Paragraph(_para(f"Signed (typed name): {content.typed_name}"), styles["bold"]),
+        platypus.Paragraph(
+            _para(gettext("Signed (typed name): %(name)s") % {"name": content.typed_name}),
+            styles["bold"],
+        ),
     ]
     if content.signature_png:
         image = ImageReader(io.BytesIO(content.signature_png))
@@ -220,7 +231,9 @@ def consent_pdf(content: ConsentContent) -> bytes:
         )
     else:
         story.append(
-            platypus.Paragraph("No drawn signature (signed by typed name).", styles["small"])
+            platypus.Paragraph(
+                gettext("No drawn signature (signed by typed name)."), styles["small"]
+            )
         )
     story += [
         platypus.Paragraph(_para(content.signed_line), styles["body"]),

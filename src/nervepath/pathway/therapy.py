@@ -27,6 +27,7 @@ from typing import Any, cast
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from nervepath.accounts.models import Patient, Role, User
 from nervepath.pathway.errors import PathwayError
@@ -552,7 +553,9 @@ def _improvement(value: Any) -> int:
     number = _as_int(value, "The improvement")
     if not -100 <= number <= 100:
         raise PathwayError(
-            "The improvement is a percentage from −100 (much worse) to 100 (symptoms gone)."
+            gettext(
+                "The improvement is a percentage from −100 (much worse) to 100 (symptoms gone)."
+            )
         )
     return number
 
@@ -619,14 +622,14 @@ def report_improvement(course: TherapyCourse, *, improvement_pct: Any, by: User)
     """The patient's reported improvement for an ended course that has none yet (from the
     portal, or entered by a clinician)."""
     if course.status == CourseStatus.ACTIVE:
-        raise PathwayError("The improvement is reported once the course has ended.")
+        raise PathwayError(gettext("The improvement is reported once the course has ended."))
     improvement = _improvement(improvement_pct)
     with transaction.atomic():
         current = TherapyCourse.objects.select_for_update().get(pk=course.pk)
         if current.improvement_pct is not None:
             raise PathwayError(
-                f"An improvement of {current.improvement_pct} % is already recorded for this "
-                "course."
+                gettext("An improvement of %(pct)s %% is already recorded for this course.")
+                % {"pct": current.improvement_pct}
             )
         current.improvement_pct = improvement
         authored(current, by).save(update_fields=["improvement_pct"])

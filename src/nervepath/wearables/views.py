@@ -272,7 +272,9 @@ def recording_file(request: SignedInRequest, public_id: uuid.UUID) -> HttpRespon
             obj=recording,
             detail="checksum mismatch or missing file",
         )
-        messages.error(request, "The stored file no longer matches its checksum; it is not served.")
+        messages.error(
+            request, _("The stored file no longer matches its checksum; it is not served.")
+        )
         return redirect(_back(request, recording.patient_id))
 
 

@@ -11,7 +11,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 
+from nervepath.accounts import language
 from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit.models import Action
 from nervepath.notes import consent as services
@@ -72,18 +74,18 @@ def _sign_page(
                     signature=sign_form.cleaned_data["signature"],
                 )
             else:
-                error = "Type your full name and tick that you consent."
+                error = gettext("Type your full name and tick that you consent.")
         elif op == "withdraw":
             if withdraw_form.is_valid():
                 services.withdraw(
                     consent, via=via, by=user, witness=witness, **withdraw_form.cleaned_data
                 )
             else:
-                error = "Type your full name to withdraw."
+                error = gettext("Type your full name to withdraw.")
         elif op == "witness" and staff:
             services.witness(consent, by=user)
         elif op:
-            error = "Unknown action."
+            error = gettext("Unknown action.")
     except NotesError as exc:
         error = str(exc)
     return sign_form, withdraw_form, error
@@ -120,6 +122,7 @@ def _render(
             "consent": consent,
             "withdrawal": withdrawal,
             "paragraphs": [p.strip() for p in consent.body.split("\n\n") if p.strip()],
+            "consent_language": language.name_of(consent.language),
             "sign_form": sign_form,
             "withdraw_form": withdraw_form,
             "error": error,
@@ -148,6 +151,6 @@ def my_consent(request: SignedInRequest, consent_pk: int) -> HttpResponse:
     consent = get_object_or_404(_consents(patient), pk=consent_pk)
     sign_form, withdraw_form, error = _sign_page(request, consent, staff=False, patient=patient)
     if posted and not error:
-        messages.success(request, "Thank you: your signed form is in your documents.")
+        messages.success(request, gettext("Thank you: your signed form is in your documents."))
         return redirect("notes:my_consent", consent.pk)
     return _render(request, consent, sign_form, withdraw_form, error, staff=False, patient=patient)

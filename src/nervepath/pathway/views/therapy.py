@@ -20,6 +20,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from nervepath.accounts.models import Patient, Role, User
 from nervepath.accounts.requests import SignedInRequest
@@ -380,7 +381,9 @@ def my_therapy(request: SignedInRequest) -> HttpResponse:
         try:
             if not form.is_valid():
                 raise PathwayError(
-                    "Give your improvement as a whole number from −100 (much worse) to 100."
+                    gettext(
+                        "Give your improvement as a whole number from −100 (much worse) to 100."
+                    )
                 )
             therapy.report_improvement(
                 course,
@@ -390,7 +393,7 @@ def my_therapy(request: SignedInRequest) -> HttpResponse:
         except PathwayError as exc:
             error = str(exc)
         else:
-            messages.success(request, "Thank you: your improvement is recorded.")
+            messages.success(request, gettext("Thank you: your improvement is recorded."))
             return redirect("pathway:my_therapy")
     return render(
         request,

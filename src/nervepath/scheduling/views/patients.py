@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from nervepath.access import policy
 from nervepath.access.policy import Scope
+from nervepath.accounts import language
 from nervepath.accounts.demographics import ContactForm, PatientRecordForm
 from nervepath.audit import log as audit
 from nervepath.audit.models import Action
@@ -41,9 +42,20 @@ def patient_new(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def confirmation(request: HttpRequest, pk: int) -> HttpResponse:
-    """A printable confirmation of a visit, for a patient without email."""
+    """A printable confirmation of a visit, for a patient without email: the paper is the
+    patient's, so it is in their language (the staff line under it stays English)."""
     appointment = _appointment(request, pk, Action.VIEW)
-    return render(request, "scheduling/confirmation_print.html", {"appointment": appointment})
+    with language.for_patient(appointment.patient):
+        start = appointment.local_start.replace(tzinfo=None)  # the location's wall clock
+        return render(
+            request,
+            "scheduling/confirmation_print.html",
+            {
+                "appointment": appointment,
+                "on": language.day(start, "long"),
+                "at": language.clock(start),
+            },
+        )
 
 
 def portal_contact(request: HttpRequest) -> HttpResponse:
