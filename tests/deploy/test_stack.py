@@ -126,7 +126,7 @@ def test_production_stack_smoke_journey(stack) -> None:
     assert portal.status_code == 200
     assert "no-store" in portal.headers["Cache-Control"]
     local = datetime.fromisoformat(booking["local_start"])
-    shown = f"{local:%a %b} {local.day}, {local.year} {local.hour % 12 or 12}:{local:%M %p}"
+    shown = f"{local:%b} {local.day}, {local.year}, {local.hour % 12 or 12}:{local:%M %p}"
     assert shown in html.unescape(portal.text)
 
     assert stack["worker"].poll() is None, "the task worker died"

@@ -200,7 +200,7 @@ def test_a_clinician_who_types_the_research_address_gets_404(
     response = page.goto(f"{site}/research/")
     assert response is not None and response.status == 404
     expect(page.get_by_role("heading", name="Outcomes research")).to_have_count(0)
-    expect(page.locator("body")).to_contain_text("Not Found")
+    expect(page.locator("body")).to_contain_text("We could not find that page")
     denied = AuditEvent.objects.filter(
         actor_id=hale.user.pk, action=Action.DENIED, detail="research page"
     )
