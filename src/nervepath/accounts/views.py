@@ -26,7 +26,7 @@ from nervepath.accounts.forms import (
     SetupCodeForm,
 )
 from nervepath.accounts.language import code_for
-from nervepath.accounts.models import User
+from nervepath.accounts.models import Patient, User
 from nervepath.accounts.requests import SignedInRequest
 from nervepath.audit import log as audit
 from nervepath.audit.models import Action
@@ -279,6 +279,11 @@ def _remember_language(request: HttpRequest) -> None:
     patient = getattr(user, "patient", None) if getattr(user, "is_patient", False) else None
     if chosen is None or patient is None or patient.preferred_language:
         return
+    _set_language(request, patient, chosen, " (chosen before signing in)")
+
+
+def _set_language(request: HttpRequest, patient: Patient, chosen: str, how: str = "") -> None:
+    """Put the chosen language on the patient's record, audited."""
     patient.preferred_language = chosen
     patient.save(update_fields=["preferred_language"])
     audit.record(
@@ -286,7 +291,7 @@ def _remember_language(request: HttpRequest) -> None:
         Action.UPDATE,
         patient_id=patient.pk,
         obj=patient,
-        detail=f"preferred language set to {chosen} (chosen before signing in)",
+        detail=f"preferred language set to {chosen}{how}",
     )
 
 
@@ -318,13 +323,5 @@ def choose_language(request: HttpRequest, code: str) -> HttpResponse:
     if ours and user.is_authenticated and getattr(user, "is_patient", False):
         patient = getattr(user, "patient", None)
         if patient is not None and code_for(patient.preferred_language) != chosen:
-            patient.preferred_language = chosen
-            patient.save(update_fields=["preferred_language"])
-            audit.record(
-                request,
-                Action.UPDATE,
-                patient_id=patient.pk,
-                obj=patient,
-                detail=f"preferred language set to {chosen}",
-            )
+            _set_language(request, patient, chosen)
     return response

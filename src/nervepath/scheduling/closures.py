@@ -59,6 +59,17 @@ class TimeOff:
     def overlaps(self, start: datetime, end: datetime) -> bool:
         return start < self.ends_at and self.starts_at < end
 
+    def save(self) -> AvailabilityException:
+        """Store it as the clinician's leave or the location's closure."""
+        return AvailabilityException.objects.create(
+            clinician=self.clinician,
+            location_id=self.location_id,
+            kind=self.kind,
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            reason=self.reason,
+        )
+
 
 @dataclass
 class Affected:
@@ -241,14 +252,7 @@ def apply(
                 )
                 + "nothing was saved. Check the list again and confirm."
             )
-        exception = AvailabilityException.objects.create(
-            clinician=off.clinician,
-            location_id=off.location_id,
-            kind=off.kind,
-            starts_at=off.starts_at,
-            ends_at=off.ends_at,
-            reason=off.reason,
-        )
+        exception = off.save()
         released = _release_holds(off, now)
         moved, cancelled = [], []
         for a in visits:

@@ -329,15 +329,7 @@ def _closure_preview(
 
 
 def _save_time_off(request: SignedInRequest, form: ExceptionForm) -> AvailabilityException:
-    off = _time_off_of(form)
-    exception = AvailabilityException.objects.create(
-        clinician=off.clinician,
-        location_id=off.location_id,
-        kind=off.kind,
-        starts_at=off.starts_at,
-        ends_at=off.ends_at,
-        reason=off.reason,
-    )
+    exception = _time_off_of(form).save()
     audit.record(request, Action.CREATE, obj=exception, detail=f"time off: {exception}")
     return exception
 
