@@ -147,10 +147,10 @@ class PatientLanguageMiddleware:
             if user is not None and user.is_authenticated:
                 code: str | None = DEFAULT
                 if getattr(user, "is_patient", False):
+                    # The language on the record; with none there (or one we do not
+                    # have), the visitor's own choice stands.
                     patient = getattr(user, "patient", None)
-                    code = patient_language(patient) if patient is not None else None
-                    if code is None or not getattr(patient, "preferred_language", ""):
-                        code = None  # nothing on the record: keep the visitor's choice
+                    code = code_for(getattr(patient, "preferred_language", ""))
                 if code is not None:
                     translation.activate(code)
                     request.LANGUAGE_CODE = code
