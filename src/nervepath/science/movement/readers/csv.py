@@ -13,6 +13,7 @@ from nervepath.science.movement.errors import (
     UnsupportedFormatError,
 )
 from nervepath.science.movement.readers._util import build_accel_recording
+from nervepath.science.movement.readers.csv_fast import read_plain_csv
 from nervepath.science.movement.recording import AccelRecording
 
 __all__ = ["read_csv"]
@@ -50,28 +51,61 @@ def read_csv(path: str | Path) -> AccelRecording:
     CorruptFileError
         Non-numeric acceleration, unparseable times, or fewer than two samples.
     """
-    import pandas as pd
-
     path = Path(path)
-    try:
-        frame = pd.read_csv(path, comment="#", skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise UnsupportedFormatError(f"{path.name}: not a readable CSV file ({exc}).") from exc
-    columns = {str(c).strip().lower(): c for c in frame.columns}
+    plain = read_plain_csv(path, _pick)
+    if plain is not None:
+        # The plain layout, read without pandas to the same values (csv_fast).
+        time = plain.time / 1e9 if plain.is_datetime else plain.time
+        accel = plain.accel
+    else:
+        time, accel = _read_with_pandas(path)
+    steps = np.diff(time)
+    positive = steps[steps > 0]
+    if positive.size == 0:
+        raise CorruptFileError(f"{path.name}: the time column does not increase.")
+    fs = float(round(1.0 / float(np.median(positive)), 3))
+    return build_accel_recording(time, accel, fs, "CSV (time, x, y, z in g)", [])
+
+
+def _columns(names: list[str], path: Path) -> tuple[str, list[str]]:
+    """The time column and the x, y, z columns among ``names`` (raises when missing)."""
+    columns = {str(c).strip().lower(): c for c in names}
     time_col = next((columns[n] for n in _TIME_NAMES if n in columns), None)
     if time_col is None:
         raise MissingChannelError(
             f"{path.name}: no time column; name one of {', '.join(_TIME_NAMES)}."
         )
     axis_cols = []
-    for names in _AXES:
-        col = next((columns[n] for n in names if n in columns), None)
+    for options in _AXES:
+        col = next((columns[n] for n in options if n in columns), None)
         if col is None:
             raise MissingChannelError(
-                f"{path.name}: no '{names[0]}' acceleration column; the CSV needs "
+                f"{path.name}: no '{options[0]}' acceleration column; the CSV needs "
                 "columns time, x, y, z (acceleration in g)."
             )
         axis_cols.append(col)
+    return time_col, axis_cols
+
+
+def _pick(names: list[str]) -> tuple[int, list[int]] | None:
+    """Column positions for the plain path, or ``None`` (pandas then reads the file
+    and says what is missing)."""
+    try:
+        time_col, axis_cols = _columns(names, Path())
+    except MissingChannelError:
+        return None
+    return names.index(time_col), [names.index(c) for c in axis_cols]
+
+
+def _read_with_pandas(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Any other layout pandas reads: seconds or POSIX seconds, and (N, 3) g."""
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(path, comment="#", skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise UnsupportedFormatError(f"{path.name}: not a readable CSV file ({exc}).") from exc
+    time_col, axis_cols = _columns(list(frame.columns), path)
     if len(frame) < 2:
         raise CorruptFileError(f"{path.name}: fewer than two samples in the CSV file.")
     try:
@@ -82,20 +116,13 @@ def read_csv(path: str | Path) -> AccelRecording:
         raise CorruptFileError(f"{path.name}: empty or non-numeric acceleration values.")
     column = frame[time_col]
     if pd.api.types.is_numeric_dtype(column):
-        time = column.to_numpy(dtype=np.float64)
-    else:
-        try:
-            stamps = pd.to_datetime(column, format="ISO8601")
-        except (ValueError, TypeError) as exc:
-            raise CorruptFileError(
-                f"{path.name}: the time column is neither seconds nor ISO 8601 date-times ({exc})."
-            ) from exc
-        if stamps.dt.tz is not None:
-            stamps = stamps.dt.tz_localize(None)
-        time = stamps.to_numpy(dtype="datetime64[ns]").astype(np.int64) / 1e9
-    steps = np.diff(time)
-    positive = steps[steps > 0]
-    if positive.size == 0:
-        raise CorruptFileError(f"{path.name}: the time column does not increase.")
-    fs = float(round(1.0 / float(np.median(positive)), 3))
-    return build_accel_recording(time, accel, fs, "CSV (time, x, y, z in g)", [])
+        return column.to_numpy(dtype=np.float64), accel
+    try:
+        stamps = pd.to_datetime(column, format="ISO8601")
+    except (ValueError, TypeError) as exc:
+        raise CorruptFileError(
+            f"{path.name}: the time column is neither seconds nor ISO 8601 date-times ({exc})."
+        ) from exc
+    if stamps.dt.tz is not None:
+        stamps = stamps.dt.tz_localize(None)
+    return stamps.to_numpy(dtype="datetime64[ns]").astype(np.int64) / 1e9, accel
