@@ -17,6 +17,7 @@ from nervepath.science.movement.recording import AccelRecording, Stretch
 __all__ = ["activity_envelope", "detect_accel_movements", "movements_from_envelope"]
 
 
+
 def activity_envelope(
     accel: np.ndarray, fs: float, *, gravity_window_s: float = 4.0, resolution_s: float = 0.1
 ) -> tuple[np.ndarray, int]:
@@ -60,14 +61,39 @@ def activity_envelope(
             gravity = np.median(windows, axis=-1)
         else:
             gravity = np.broadcast_to(np.median(means, axis=0), means.shape)
-        centres = (np.arange(nb) + 0.5) * g_block
-        samples = np.arange(n)
         for k in range(3):
-            d = (accel[:, k] - np.interp(samples, centres, gravity[:, k])).astype(np.float32)
-            power += d * d
+            d = _at_samples(gravity[:, k], g_block, n)
+            np.subtract(accel[:, k], d, out=d)
+            d32 = d.astype(np.float32)
+            del d
+            d32 *= d32
+            power += d32
     vm = np.sqrt(power)
     m = n // block
     return vm[: m * block].reshape(m, block).mean(axis=1), block
+
+
+def _at_samples(levels: np.ndarray, block: int, n: int) -> np.ndarray:
+    """``np.interp(np.arange(n), (np.arange(nb) + 0.5) * block, levels)``, the same
+    doubles, without a binary search per sample.
+
+    Block centres fall on whole samples (even blocks) or halfway between two (odd):
+    each segment between two centres is its slope times the distance from the left
+    centre (exact) plus its level, which is np.interp's own arithmetic."""
+    nb = levels.size
+    centres = (np.arange(nb) + 0.5) * block
+    if nb < 2 or not np.isfinite(levels).all():
+        return np.interp(np.arange(n), centres, levels)
+    first, last = -(-block // 2), int(np.ceil(centres[-1]))
+    slope = np.diff(levels) / np.diff(centres)
+    out = np.empty(n)
+    out[:first] = levels[0]
+    step = np.arange(block, dtype=np.float64) + (first - block / 2)
+    between = out[first:last].reshape(nb - 1, block)
+    np.multiply(slope[:, None], step, out=between)
+    between += levels[:-1, None]
+    out[last:] = levels[-1]
+    return out
 
 
 def detect_accel_movements(

@@ -113,7 +113,8 @@ def build_accel_recording(
     """Assemble an :class:`AccelRecording` with its gap, idle and non-wear stretches."""
     if time_posix.size == 0:
         raise CorruptFileError("The file holds no accelerometer samples.")
-    order_ok = bool(np.all(np.diff(time_posix) > 0))
+    # t[i+1] > t[i], as diff > 0 without a float array of steps.
+    order_ok = bool(np.all(time_posix[1:] > time_posix[:-1]))
     if not order_ok:
         # Each sample must come after every sample before it.
         before = np.concatenate(([-np.inf], np.maximum.accumulate(time_posix)[:-1]))

@@ -10,8 +10,8 @@ and gives the numbers pandas gives, bit for bit:
 - a number is the integer of its digits (at most 15) divided by ``10**decimals``:
   both are exact doubles and IEEE division rounds once, so the result is the correctly
   rounded value of the decimal, which is what pandas' parser gives at these lengths;
-- a date-time becomes integer nanoseconds, divided by ``1e9`` by the caller, as the
-  pandas path does after ``to_datetime``.
+- a date-time becomes integer nanoseconds since 1970 divided by ``1e9``, as the pandas
+  path does after ``to_datetime``.
 
 Anything else returns ``None`` and the caller reads the file with pandas: a comment, a
 quote, a tab, a ``+`` sign, an exponent, a time zone, a field of another width or count
@@ -56,10 +56,8 @@ _DAY_NS = 86_400 * 10**9
 class PlainColumns(NamedTuple):
     """What :func:`read_plain_csv` read."""
 
-    #: Seconds as written, or int64 nanoseconds since 1970 (wall time) when
-    #: ``is_datetime``.
+    #: Seconds as written, or POSIX seconds of wall time for date-times (float64).
     time: np.ndarray
-    is_datetime: bool
     #: x, y, z (float64, shape (N, 3)).
     accel: np.ndarray
 
@@ -299,7 +297,7 @@ def read_plain_csv(
         # Every line has at least this many bytes: an upper bound on the line count.
         min_line = sum(c.min_width for c in cols) + len(cols) - 1 + len(eol)
         capacity = (size - header.end()) // min_line + 1
-        time = np.empty(capacity, dtype=np.int64 if cols[time_col].iso else np.float64)
+        time = np.empty(capacity)
         accel = np.empty((capacity, 3))
         targets: list[np.ndarray] = [time] * len(cols)
         for k, a in enumerate(axis_cols):
@@ -318,7 +316,7 @@ def read_plain_csv(
                          accel, together, iso_sep, capacity)  # fmt: skip
     if n is None or n < 2:
         return None
-    return PlainColumns(time[:n], cols[time_col].iso, accel[:n])
+    return PlainColumns(time[:n], accel[:n])
 
 
 def _read_blocks(
@@ -392,7 +390,8 @@ def _read_blocks(
             if col.iso:
                 if not (ends[:, j] - begins[:, j] == col.width).all():
                     return None
-                got_values = _datetime_ns(words, arr, begins[:, j], col, iso_sep)
+                ns = _datetime_ns(words, arr, begins[:, j], col, iso_sep)
+                got_values = None if ns is None else ns / 1e9
             elif together is not None and together[0] <= j < together[0] + 3:
                 continue
             else:

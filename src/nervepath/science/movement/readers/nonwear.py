@@ -83,11 +83,17 @@ def block_stats(
     s1, s2, bmax, bmin : ndarray, shape (K, 3)
     """
     n_steps = accel.shape[0] // step
-    # Axis-major copy: per-block reductions then run over contiguous memory.
-    blocks = np.ascontiguousarray(accel[: n_steps * step].T).reshape(3, n_steps, step)
-    s1 = blocks.sum(axis=2, dtype=np.float64).T
-    s2 = np.einsum("ijk,ijk->ij", blocks, blocks, dtype=np.float64).T
-    return s1, s2, blocks.max(axis=2).T, blocks.min(axis=2).T
+    s1, s2 = np.empty((n_steps, 3)), np.empty((n_steps, 3))
+    bmax, bmin = np.empty((n_steps, 3), accel.dtype), np.empty((n_steps, 3), accel.dtype)
+    for i in range(n_steps):
+        # Axis-major copy of one block: the reductions then run over contiguous memory,
+        # and the whole recording is not copied at once.
+        block = np.ascontiguousarray(accel[i * step : (i + 1) * step].T)
+        s1[i] = block.sum(axis=1, dtype=np.float64)
+        s2[i] = np.einsum("jk,jk->j", block, block, dtype=np.float64)
+        bmax[i] = block.max(axis=1)
+        bmin[i] = block.min(axis=1)
+    return s1, s2, bmax, bmin
 
 
 def nonwear_from_stats(
