@@ -122,10 +122,23 @@ def _read_with_pandas(path: Path) -> tuple[np.ndarray, np.ndarray]:
         raise CorruptFileError(f"{path.name}: fewer than two samples in the CSV file.")
     try:
         accel = frame[axis_cols].to_numpy(dtype=np.float64)
-    except ValueError as exc:
-        raise CorruptFileError(f"{path.name}: non-numeric acceleration values ({exc}).") from exc
-    if not np.isfinite(accel).all():
-        raise CorruptFileError(f"{path.name}: empty or non-numeric acceleration values.")
+    except ValueError:
+        # Text in a cell: the numbers pandas can read, and NaN for the others.
+        accel = np.column_stack(
+            [pd.to_numeric(frame[c], errors="coerce").to_numpy(np.float64) for c in axis_cols]
+        )
+    finite = np.isfinite(accel).all(axis=1)
+    if not finite.all():
+        row = int(np.argmin(finite))
+        cut = row == len(frame) - 1 and bool(frame[axis_cols].iloc[row].isna().any())
+        where = (
+            "the last line, which looks cut short"
+            if cut
+            else f"data line {row + 1:,} of {len(frame):,}"
+        )
+        raise CorruptFileError(
+            f"{path.name}: an empty or non-numeric acceleration value in {where}."
+        )
     column = frame[time_col]
     if pd.api.types.is_numeric_dtype(column):
         return column.to_numpy(dtype=np.float64), accel

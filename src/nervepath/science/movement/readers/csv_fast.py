@@ -29,9 +29,12 @@ byte offset of the block (an unaligned view with a stride of one byte: one gathe
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
-from pathlib import Path
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 import numpy as np
@@ -39,12 +42,12 @@ import numpy as np
 __all__ = ["BLOCK_BYTES", "PlainColumns", "read_plain_csv"]
 
 #: Bytes read per block (whole lines): a block's arrays stay in the processor's cache.
-BLOCK_BYTES = 1 << 21
+BLOCK_BYTES = 1 << 20
+#: Threads that decode blocks.
+THREADS = max(1, min(2, os.cpu_count() or 1))
 
 _U = np.uint64
 _ZEROS = _U(0x3030303030303030)
-_HIGH = _U(0xF0F0F0F0F0F0F0F0)
-_SIX = _U(0x0606060606060606)
 _PAD = 16  # bytes before a block, so that a word can start 16 bytes before any field end
 _HEADER = re.compile(rb"[A-Za-z_][A-Za-z0-9_.]*(,[A-Za-z_][A-Za-z0-9_.]*)*(\r?\n)")
 _ISO = re.compile(rb"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d{1,8})?")
@@ -168,7 +171,10 @@ def _number(
     value = mantissa.astype(np.float64)
     if decimals:
         value /= 10.0**decimals
-    # The sign bit from the '-' (so "-0.0" is -0.0, as pandas reads it).
+    # The sign bit from the '-': "-0.0" is -0.0 as pandas reads it, but a column of
+    # whole numbers is read as integers by pandas, where "-0" is 0.
+    if not decimals:
+        neg &= mantissa != 0
     sign = neg.view(np.uint8).astype(np.uint64)
     sign <<= _U(63)
     value.view(np.uint64)[...] |= sign
@@ -312,8 +318,8 @@ def read_plain_csv(
         a0 = axis_cols[0]
         if axis_cols == [a0, a0 + 1, a0 + 2] and len({cols[a].decimals for a in axis_cols}) == 1:
             together = (a0, cols[a0].decimals)
-        n = _read_blocks(fh, header.end(), block_bytes, eol, pattern, cols, enders, targets,
-                         accel, together, iso_sep, capacity)  # fmt: skip
+        decode = _decoder(pattern, cols, enders, targets, accel, together, iso_sep)
+        n = _read_blocks(fh, header.end(), block_bytes, eol, decode, capacity)
     if n is None or n < 2:
         return None
     return PlainColumns(time[:n], accel[:n])
@@ -324,6 +330,51 @@ def _read_blocks(
     offset: int,
     block_bytes: int,
     eol: bytes,
+    decode: Callable[[bytearray, int, int, int], bool],
+    capacity: int,
+) -> int | None:
+    """Read whole lines block by block and decode each block in a thread pool (NumPy
+    lets go of the GIL inside its loops); the line count, or ``None``."""
+    fh.seek(offset)
+    n = 0
+    carry = b""
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        running: deque[Future[bool]] = deque()
+        while True:
+            chunk = fh.read(block_bytes)
+            at_end = not chunk
+            if at_end:
+                if not carry:
+                    break
+                # The last line has no line end: pandas reads it all the same.
+                chunk = eol
+            buf = bytearray(_PAD)
+            buf += carry
+            buf += chunk
+            line_end = buf.rfind(b"\n") + 1
+            if line_end == 0:
+                if len(buf) > 4 * block_bytes:
+                    return None  # a line longer than a block
+                carry = bytes(buf[_PAD:])
+                continue
+            carry = bytes(buf[line_end:])
+            m = buf.count(b"\n", _PAD, line_end)
+            if n + m > capacity:
+                return None
+            buf += bytes(8)
+            running.append(pool.submit(decode, buf, line_end, n, m))
+            n += m
+            while running and (running[0].done() or len(running) > 2 * THREADS):
+                if not running.popleft().result():
+                    return None
+            if at_end:
+                break
+        if not all(f.result() for f in running):
+            return None
+    return n
+
+
+def _decoder(
     pattern: np.ndarray,
     cols: list[_Layout],
     enders: list[int],
@@ -331,77 +382,48 @@ def _read_blocks(
     accel: np.ndarray,
     together: tuple[int, int] | None,
     iso_sep: int,
-    capacity: int,
-) -> int | None:
-    """Decode the data lines into ``targets``; the line count, or ``None``."""
-    fh.seek(offset)
-    buf = bytearray(_PAD + block_bytes + 8)
-    view = memoryview(buf)
+) -> Callable[[bytearray, int, int, int], bool]:
+    """A function that decodes one block of ``m`` whole lines into rows ``n`` onwards."""
     k = pattern.size
-    carry = 0  # bytes of an unfinished line kept at the start of the block
-    n = 0
-    while True:
-        got = fh.readinto(view[_PAD + carry : _PAD + block_bytes])
-        stop = _PAD + carry + got
-        at_end = got == 0
-        if at_end:
-            if carry == 0:
-                return n
-            # The last line has no line end: pandas reads it all the same.
-            buf[stop : stop + len(eol)] = eol
-            stop += len(eol)
-        last_nl = buf.rfind(b"\n", _PAD, stop)
-        if last_nl < 0:
-            if carry + got >= block_bytes:
-                return None  # a line longer than a block
-            carry += got
-            continue
-        line_end = last_nl + 1
+
+    def decode(buf: bytearray, line_end: int, n: int, m: int) -> bool:
         arr = np.frombuffer(buf, dtype=np.uint8, count=line_end)
         hits = np.flatnonzero(arr[_PAD:] < 45) + _PAD
-        if hits.size % k:
-            return None
-        hits = hits.reshape(-1, k)
+        if hits.size != m * k:
+            return False
+        hits = hits.reshape(m, k)
         if not (arr[hits] == pattern).all():
-            return None
-        m = hits.shape[0]
-        if n + m > capacity:
-            return None
-        begin = np.empty(m, dtype=np.int64)
-        begin[0] = _PAD
-        begin[1:] = hits[:-1, -1] + 1
+            return False
         words = np.ndarray(shape=(line_end - 7,), dtype="<u8", buffer=buf, strides=(1,))
         ends = hits[:, enders]
         begins = np.empty_like(ends)
-        begins[:, 0] = begin
+        begins[0, 0] = _PAD
+        begins[1:, 0] = hits[:-1, -1] + 1
         begins[:, 1:] = ends[:, :-1] + 1
         if together is not None:
             # The three axes in file order with one count of decimals: one pass.
             first_axis, decimals = together
-            got = _number(
+            axes = _number(
                 words, arr, begins[:, first_axis : first_axis + 3].ravel(),
                 ends[:, first_axis : first_axis + 3].ravel(), decimals,
             )  # fmt: skip
-            if got is None:
-                return None
-            accel[n : n + m] = got.reshape(m, 3)
+            if axes is None:
+                return False
+            accel[n : n + m] = axes.reshape(m, 3)
         for j, (col, target) in enumerate(zip(cols, targets, strict=True)):
-            got_values: np.ndarray | None
+            got: np.ndarray | None
             if col.iso:
                 if not (ends[:, j] - begins[:, j] == col.width).all():
-                    return None
+                    return False
                 ns = _datetime_ns(words, arr, begins[:, j], col, iso_sep)
-                got_values = None if ns is None else ns / 1e9
+                got = None if ns is None else ns / 1e9
             elif together is not None and together[0] <= j < together[0] + 3:
                 continue
             else:
-                got_values = _number(words, arr, begins[:, j], ends[:, j], col.decimals)
-            if got_values is None:
-                return None
-            target[n : n + m] = got_values
-        del arr, words
-        n += m
-        carry = stop - line_end
-        buf[_PAD : _PAD + carry] = buf[line_end:stop]
-        if at_end:
-            return n
+                got = _number(words, arr, begins[:, j], ends[:, j], col.decimals)
+            if got is None:
+                return False
+            target[n : n + m] = got
+        return True
+
+    return decode
