@@ -17,7 +17,6 @@ from nervepath.science.movement.recording import AccelRecording, Stretch
 __all__ = ["activity_envelope", "detect_accel_movements", "movements_from_envelope"]
 
 
-
 def activity_envelope(
     accel: np.ndarray, fs: float, *, gravity_window_s: float = 4.0, resolution_s: float = 0.1
 ) -> tuple[np.ndarray, int]:

@@ -16,8 +16,8 @@ import pytest
 
 from nervepath.science.movement.cli import main
 from nervepath.science.movement.errors import CorruptFileError, UnsupportedFormatError
-from nervepath.science.movement.readers import read_csv, read_night
 from nervepath.science.movement.readers import csv as csv_reader
+from nervepath.science.movement.readers import read_csv, read_night
 from nervepath.science.movement.readers.csv_fast import read_plain_csv
 from nervepath.science.movement.simulate import simulate_accel_night, write_accel_csv
 
@@ -38,7 +38,7 @@ def _values(rng: np.random.Generator, n: int, decimals: int) -> list[str]:
     return [f"{x:.{decimals}f}" for x in v]
 
 
-def _write(path: Path, header: str, rows: list[list[str]], *, eol: str = "\n", last=True):
+def _write(path: Path, header: str, rows: list[list[str]], *, eol: str = "\n", last=True) -> Path:
     text = eol.join([header, *(",".join(r) for r in rows)])
     path.write_bytes((text + (eol if last else "")).encode())
     return path
@@ -68,21 +68,24 @@ def _rows(rng, n, stamps, decimals=(4, 4, 4)):
 
 
 # Layouts the plain path reads (and pandas reads the same).
-PLAIN_CASES = {
-    "simulator: ISO T, microseconds, 4 decimals": ("time,x,y,z", "us", {}),
-    "pandas' default: ISO with a space, milliseconds": ("timestamp,x,y,z", "ms-space", {}),
-    "whole seconds": ("datetime,x,y,z", "s", {}),
-    "Windows line ends": ("time,x,y,z", "ms", {"eol": "\r\n"}),
-    "no line end after the last line": ("time,x,y,z", "ms", {"last": False}),
-    "CRLF and no last line end": ("time,x,y,z", "ms", {"eol": "\r\n", "last": False}),
-    "other names, other case, other order": ("Z,Timestamp,X,Y", "ms", {}),
-    "accel_ names": ("t,accel_x,accel_y,accel_z", "ms", {}),
-}
+# name: (header, time format, line end, whether the last line has one)
+PLAIN_CASES: dict[str, tuple[str, str, str, bool]] = {
+    "simulator: ISO T, microseconds, 4 decimals": ("time,x,y,z", "us", "\n", True),
+    "pandas' default: ISO with a space, milliseconds": (
+        "timestamp,x,y,z", "ms-space", "\n", True,
+    ),
+    "whole seconds": ("datetime,x,y,z", "s", "\n", True),
+    "Windows line ends": ("time,x,y,z", "ms", "\r\n", True),
+    "no line end after the last line": ("time,x,y,z", "ms", "\n", False),
+    "CRLF and no last line end": ("time,x,y,z", "ms", "\r\n", False),
+    "other names, other case, other order": ("Z,Timestamp,X,Y", "ms", "\n", True),
+    "accel_ names": ("t,accel_x,accel_y,accel_z", "ms", "\n", True),
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("case", list(PLAIN_CASES))
 def test_plain_layouts_read_as_pandas_reads_them(tmp_path, rng, case):
-    header, fmt, kw = PLAIN_CASES[case]
+    header, fmt, eol, last = PLAIN_CASES[case]
     n = 3000
     stamps = _stamps(n, 1000 if fmt == "s" else 20, fmt.removesuffix("-space"))
     if fmt.endswith("space"):
@@ -90,7 +93,7 @@ def test_plain_layouts_read_as_pandas_reads_them(tmp_path, rng, case):
     rows = _rows(rng, n, stamps)
     if header.startswith("Z,"):
         rows = [[r[3], r[0], r[1], r[2]] for r in rows]
-    path = _write(tmp_path / "night.csv", header, rows, **kw)
+    path = _write(tmp_path / "night.csv", header, rows, eol=eol, last=last)
     assert _plain(path)
     _same_as_pandas(path)
     rec = read_csv(path)
@@ -142,23 +145,23 @@ def _pandas_only(rows: list[list[str]]) -> list[str]:
 OTHER_CASES = {
     "comment lines": lambda lines: ["# exported by a device", *lines],
     "a space after each comma": lambda lines: [ln.replace(",", ", ") for ln in lines],
-    "quoted fields": lambda lines: [
-        ",".join(f'"{f}"' for f in ln.split(",")) for ln in lines
-    ],
-    "time zone offset": lambda lines: [lines[0]]
-    + [ln.replace(",", "+01:00,", 1) for ln in lines[1:]],
+    "quoted fields": lambda lines: [",".join(f'"{f}"' for f in ln.split(",")) for ln in lines],
+    "time zone offset": lambda lines: (
+        [lines[0]] + [ln.replace(",", "+01:00,", 1) for ln in lines[1:]]
+    ),
     "UTC Z": lambda lines: [lines[0]] + [ln.replace(",", "Z,", 1) for ln in lines[1:]],
-    "exponent notation": lambda lines: [lines[0]]
-    + [ln + "" if i % 7 else ln.rsplit(",", 1)[0] + ",1e-3" for i, ln in enumerate(lines[1:])],
-    "variable decimals": lambda lines: [lines[0]]
-    + [ln if i % 5 else ln[:-1] for i, ln in enumerate(lines[1:])],
+    "exponent notation": lambda lines: (
+        [lines[0]]
+        + [ln + "" if i % 7 else ln.rsplit(",", 1)[0] + ",1e-3" for i, ln in enumerate(lines[1:])]
+    ),
+    "variable decimals": lambda lines: (
+        [lines[0]] + [ln if i % 5 else ln[:-1] for i, ln in enumerate(lines[1:])]
+    ),
     "a plus sign": lambda lines: [lines[0]] + [ln.replace(",0.", ",+0.") for ln in lines[1:]],
     "blank lines at the end": lambda lines: [*lines, "", ""],
     "byte order mark": lambda lines: ["\ufeff" + lines[0], *lines[1:]],
-    "an extra column": lambda lines: [lines[0] + ",temp"]
-    + [ln + ",21.5" for ln in lines[1:]],
-    "nanoseconds": lambda lines: [lines[0]]
-    + [ln.replace(",", "123,", 1) for ln in lines[1:]],
+    "an extra column": lambda lines: [lines[0] + ",temp"] + [ln + ",21.5" for ln in lines[1:]],
+    "nanoseconds": lambda lines: [lines[0]] + [ln.replace(",", "123,", 1) for ln in lines[1:]],
 }
 
 
