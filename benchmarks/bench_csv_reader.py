@@ -1,9 +1,14 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Accelerometer CSV nights (issue 15 §5): pandas against NumPy and pyarrow's reader.
+"""Accelerometer CSV nights (issue 15 §5): the engine's readers against pyarrow's.
 
 Run on demand (never in CI)::
 
     PYTHONPATH=src .venv/bin/python benchmarks/bench_csv_reader.py [--csv FILE] [--runs 3]
+
+The engine reads the plain layout (one header line, fixed-width ISO times or seconds,
+fixed-decimal numbers) with ``readers.csv_fast.read_plain_csv`` (NumPy only) and every
+other layout with pandas (``readers.csv._read_with_pandas``); both are measured here.
+The whole command is timed from outside with ``farm-bench`` (docs/movement.md).
 
 pyarrow is not a nervepath dependency; to measure it without changing the project's
 environment (pandas 3 infers pyarrow-backed strings when pyarrow is importable), install
@@ -17,7 +22,7 @@ gives POSIX seconds and an (N, 3) float64 array; each is checked against pandas 
 engine's reader today) sample for sample. Figures: wall and CPU seconds (medians of
 ``--runs``; CPU time is the steadier figure on a shared machine) and the peak of
 traced allocations (tracemalloc, one more run) over the raw samples as float64
-(N x 4 x 8 bytes).
+(N x 3 x 8 bytes, the x, y and z samples, as issue 15 counts them).
 """
 
 from __future__ import annotations
@@ -47,6 +52,17 @@ def read_pandas(path: Path) -> tuple[np.ndarray, np.ndarray]:
     stamps = pd.to_datetime(frame["time"], format="ISO8601")
     time_s = stamps.to_numpy(dtype="datetime64[ns]").astype(np.int64) / 1e9
     return time_s, frame[["x", "y", "z"]].to_numpy(dtype=np.float64)
+
+
+def read_plain(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The engine's NumPy path for the plain layout (POSIX seconds, (N, 3) g)."""
+    from nervepath.science.movement.readers.csv import _pick
+    from nervepath.science.movement.readers.csv_fast import read_plain_csv
+
+    got = read_plain_csv(path, _pick)
+    if got is None:
+        raise ValueError("not the plain layout")
+    return got.time, got.accel
 
 
 def read_numpy(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -87,6 +103,7 @@ def read_pandas_arrow(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 READERS: dict[str, Reader] = {
     "pandas": read_pandas,
+    "plain": read_plain,
     "numpy": read_numpy,
     "pyarrow": read_pyarrow,
     "pandas+pa": read_pandas_arrow,
@@ -108,7 +125,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="nervepath-csv-") as folder:
         path = args.csv or make_csv(Path(folder))
         reference = read_pandas(path)
-        raw_mb = reference[1].shape[0] * 4 * 8 / 2**20
+        raw_mb = reference[1].shape[0] * 3 * 8 / 2**20
         print(f"{path.name}: {path.stat().st_size / 2**20:.0f} MB, {reference[1].shape[0]:,} "
               f"rows, raw samples {raw_mb:.0f} MB")  # fmt: skip
         for name, reader in READERS.items():

@@ -270,3 +270,46 @@ def test_a_plain_csv_night_gives_the_report_the_pandas_reading_gives(tmp_path):
     b = analyze_recording(by_pandas, file="night.csv").to_json()
     assert json.loads(a) == json.loads(b)
     assert len(json.loads(a)["movements"]) > 10
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_one_or_two_decoding_threads_read_the_same(tmp_path, rng, monkeypatch, threads):
+    from nervepath.science.movement.readers import csv_fast
+
+    n = 5000
+    path = _write(tmp_path / "night.csv", "time,x,y,z", _rows(rng, n, _stamps(n, 10, "us")))
+    monkeypatch.setattr(csv_fast, "_threads", lambda: threads)
+    got = read_plain_csv(path, csv_reader._pick, block_bytes=4096)  # about 60 blocks
+    assert got is not None
+    time, accel = csv_reader._read_with_pandas(path)
+    assert np.array_equal(got.time, time) and np.array_equal(got.accel, accel)
+
+
+@pytest.mark.parametrize("times", ["iso", "seconds"])
+def test_any_byte_changed_is_read_as_pandas_reads_it_or_left_to_pandas(tmp_path, rng, times):
+    # What the plain path accepts, pandas reads to the same values: one byte of a small
+    # file is changed at a time, 300 times, to bytes that make or break the layout.
+    n = 12
+    stamps = _stamps(n, 20, "us") if times == "iso" else [f"{1.7e9 + i / 50:.2f}" for i in range(n)]
+    rows = _rows(rng, n, stamps)
+    original = ("\n".join(["time,x,y,z", *(",".join(r) for r in rows)]) + "\n").encode()
+    alphabet = b'0123456789.-,:T \n\r#+eE"x/'
+    path = tmp_path / "night.csv"
+    accepted = 0
+    for _ in range(FUZZ_ROUNDS):
+        data = bytearray(original)
+        data[int(rng.integers(11, len(data)))] = alphabet[int(rng.integers(len(alphabet)))]
+        path.write_bytes(bytes(data))
+        plain = read_plain_csv(path, csv_reader._pick)
+        if plain is None:
+            continue
+        accepted += 1
+        time, accel = csv_reader._read_with_pandas(path)
+        assert np.array_equal(plain.accel, accel)
+        assert np.array_equal(np.signbit(plain.accel), np.signbit(accel))
+        assert np.array_equal(plain.time, time)
+    # Digit-for-digit changes are read; the rest are left to pandas.
+    assert FUZZ_ROUNDS // 10 < accepted < FUZZ_ROUNDS
+
+
+FUZZ_ROUNDS = 300
