@@ -34,7 +34,8 @@ def _keep_freed_memory() -> None:
     CSV night. Raising the two thresholds (``mallopt``; the same as the
     ``MALLOC_MMAP_THRESHOLD_`` and ``MALLOC_TRIM_THRESHOLD_`` environment settings,
     which must be set before a process starts) keeps it in the heap; the process ends
-    soon after. Nothing happens where the C library is not glibc.
+    soon after. Only when ``nervepath`` runs as its own process; nothing happens where
+    the C library is not glibc.
     """
     import ctypes
 
@@ -50,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in ("analyze", "compare-movements"):
         _one_blas_thread()
-        _keep_freed_memory()
+        if argv is None:  # a process of its own (not a caller's, such as a test run)
+            _keep_freed_memory()
     if args and args[0] == "analyze":
         from nervepath.science.movement.cli import main as analyze
 

@@ -313,3 +313,26 @@ def test_any_byte_changed_is_read_as_pandas_reads_it_or_left_to_pandas(tmp_path,
 
 
 FUZZ_ROUNDS = 300
+
+
+def test_only_a_process_of_its_own_changes_the_allocator(tmp_path, monkeypatch):
+    import sys
+
+    import nervepath.cli as top
+
+    calls: list[str] = []
+    monkeypatch.setattr(top, "_keep_freed_memory", lambda: calls.append("mallopt"))
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    assert top.main(["analyze", str(empty), "--out", str(tmp_path / "out")]) == 1
+    assert calls == []  # called from Python (a test, a caller): left alone
+    argv = ["nervepath", "analyze", str(empty), "--out", str(tmp_path / "out")]
+    monkeypatch.setattr(sys, "argv", argv)
+    assert top.main() == 1
+    assert calls == ["mallopt"]
+
+
+def test_keeping_freed_memory_runs_on_this_c_library():
+    import nervepath.cli as top
+
+    top._keep_freed_memory()  # glibc here; elsewhere it must return quietly
