@@ -53,7 +53,6 @@ _HEADER = re.compile(rb"[A-Za-z_][A-Za-z0-9_.]*(,[A-Za-z_][A-Za-z0-9_.]*)*(\r?\n
 _ISO = re.compile(rb"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d{1,8})?")
 _NUM = re.compile(rb"-?(\d+)(\.(\d{1,6}))?")
 _EPOCH = _dt.date(1970, 1, 1).toordinal()
-_DAY_NS = 86_400 * 10**9
 
 
 class PlainColumns(NamedTuple):
