@@ -195,9 +195,6 @@ def _read_edf_direct(path: Path) -> EmgRecording | None:
         n_records = available
     if available < n_records or n_records == 0:
         raise ValueError(f"{n_records} data records announced, {available} complete in the file")
-    data = np.fromfile(
-        path, dtype="<i2", count=n_records * per_record, offset=header_bytes
-    ).reshape(n_records, per_record)
     offsets = np.concatenate(([0], np.cumsum(spr)))
     ann_index = [i for i, lab in enumerate(labels) if lab == "EDF Annotations"] if plus else []
     real = [lab if i not in ann_index else "" for i, lab in enumerate(labels)]
@@ -216,6 +213,7 @@ def _read_edf_direct(path: Path) -> EmgRecording | None:
             "export them at one rate."
         )
     channels: dict[str, np.ndarray] = {}
+    calibration: dict[str, tuple[np.float32, np.float32]] = {}
     notes = [f"{side} leg: channel '{labels[i]}'" for side, i in legs.items()]
     for side, i in legs.items():
         scale = _UNIT_TO_UV.get(dims[i].lower())
@@ -225,18 +223,42 @@ def _read_edf_direct(path: Path) -> EmgRecording | None:
         if dmax[i] == dmin[i]:
             raise ValueError(f"signal '{labels[i]}' has equal digital minimum and maximum")
         gain = (pmax[i] - pmin[i]) / (dmax[i] - dmin[i])
-        # float32: 24 bits of mantissa hold a 16-bit sample and its calibration to
-        # errors far below a microvolt, at half the memory of float64.
-        out = data[:, offsets[i] : offsets[i + 1]].astype(np.float32).ravel()
-        out -= np.float32(dmin[i])
-        out *= np.float32(gain * scale)
-        out += np.float32(pmin[i] * scale)
-        channels[side] = out
+        # physical = (digital - dmin) * gain + pmin, as one product and one sum. float32:
+        # 24 bits of mantissa hold a 16-bit sample and its calibration to errors far
+        # below a microvolt, at half the memory of float64.
+        calibration[side] = (
+            np.float32(gain * scale),
+            np.float32((pmin[i] - dmin[i] * gain) * scale),
+        )
+        channels[side] = np.empty(n_records * spr[i], dtype=np.float32)
+    # The data records are read a few megabytes at a time into one buffer and each leg
+    # is calibrated from it into its own array: no copy of the whole file is made.
+    per_chunk = max(1, (1 << 22) // (2 * per_record))
+    buffer = np.empty((min(per_chunk, n_records), per_record), dtype="<i2")
+    tal_bytes: dict[int, list[bytes]] = {i: [] for i in ann_index}
+    with open(path, "rb", buffering=0) as fh:
+        fh.seek(header_bytes)
+        for r0 in range(0, n_records, per_chunk):
+            r1 = min(n_records, r0 + per_chunk)
+            records = buffer[: r1 - r0]
+            raw = records.reshape(-1).view(np.uint8)
+            done = 0
+            while done < raw.size:
+                got = fh.readinto(raw[done:])
+                if not got:
+                    raise ValueError("the data records end early")
+                done += got
+            for side, i in legs.items():
+                gain32, offset32 = calibration[side]
+                out = channels[side].reshape(n_records, spr[i])[r0:r1]
+                np.multiply(records[:, offsets[i] : offsets[i + 1]], gain32, out=out)
+                out += offset32
+            for i in ann_index:
+                tal_bytes[i].append(records[:, offsets[i] : offsets[i + 1]].tobytes())
+    del buffer
     annotations: list[Annotation] = []
     for i in ann_index:
-        raw = np.ascontiguousarray(data[:, offsets[i] : offsets[i + 1]]).tobytes()
-        annotations += _parse_tals(raw)
-    del data
+        annotations += _parse_tals(b"".join(tal_bytes[i]))
     start_date, note = _start_date(head, plus)
     if note:
         notes.append(note)
