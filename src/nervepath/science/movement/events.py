@@ -84,7 +84,7 @@ def _next_up(part: np.ndarray, k: int, axis: int) -> np.ndarray:
     """The ``k``-th order statistic of an array partitioned at ``k - 1``: the least of
     what lies after it (``fmin`` skips NaN, which a partition puts last), as float64.
     One partition and a minimum cost a fraction of NumPy's partition at two indices."""
-    rest = np.take(part, np.arange(k, part.shape[axis]), axis=axis)
+    rest = part[(slice(None),) * (axis % part.ndim) + (slice(k, None),)]
     return np.fmin.reduce(rest, axis=axis).astype(np.float64)
 
 

@@ -235,7 +235,7 @@ def _read_edf_direct(path: Path) -> EmgRecording | None:
     # is calibrated from it into its own array: no copy of the whole file is made.
     per_chunk = max(1, (1 << 22) // (2 * per_record))
     buffer = np.empty((min(per_chunk, n_records), per_record), dtype="<i2")
-    tal_bytes: dict[int, list[bytes]] = {i: [] for i in ann_index}
+    tal_bytes = {i: np.empty((n_records, spr[i]), dtype="<i2") for i in ann_index}
     with open(path, "rb", buffering=0) as fh:
         fh.seek(header_bytes)
         for r0 in range(0, n_records, per_chunk):
@@ -254,11 +254,11 @@ def _read_edf_direct(path: Path) -> EmgRecording | None:
                 np.multiply(records[:, offsets[i] : offsets[i + 1]], gain32, out=out)
                 out += offset32
             for i in ann_index:
-                tal_bytes[i].append(records[:, offsets[i] : offsets[i + 1]].tobytes())
+                tal_bytes[i][r0:r1] = records[:, offsets[i] : offsets[i + 1]]
     del buffer
     annotations: list[Annotation] = []
     for i in ann_index:
-        annotations += _parse_tals(b"".join(tal_bytes[i]))
+        annotations += _parse_tals(tal_bytes[i].tobytes())
     start_date, note = _start_date(head, plus)
     if note:
         notes.append(note)
@@ -287,12 +287,23 @@ def _parse_tals(raw: bytes) -> list[Annotation]:
     The first, empty annotation of each record is its time stamp and is skipped.
     Texts are separated by 0x14; the list ends with 0x14 0x00.
     """
+    # A TAL ends at a zero byte and holds no other, so every match lies between two
+    # zeros, one per stretch, and only in a stretch where a 0x14 is followed by text.
+    # Most stretches are the records' empty time-keeping TALs or zero padding: the
+    # pattern is run on the others only (the same matches as over the whole signal).
+    byte = np.frombuffer(raw, dtype=np.uint8)
+    ends = np.flatnonzero(byte == 0)
+    text_starts = np.flatnonzero((byte[:-1] == 0x14) & (byte[1:] != 0x14) & (byte[1:] != 0))
+    stretch = np.unique(np.searchsorted(ends, text_starts))
+    stretch = stretch[stretch < ends.size]
     out = []
-    for onset, duration, texts in _TAL.findall(raw):
-        for text in texts.split(b"\x14"):
-            label = text.decode("utf-8", errors="replace").strip()
-            if label:
-                out.append(Annotation(float(onset), float(duration or 0.0), label))
+    for i in stretch.tolist():
+        start = int(ends[i - 1]) + 1 if i else 0
+        for onset, duration, texts in _TAL.findall(raw, start, int(ends[i]) + 1):
+            for text in texts.split(b"\x14"):
+                label = text.decode("utf-8", errors="replace").strip()
+                if label:
+                    out.append(Annotation(float(onset), float(duration or 0.0), label))
     return out
 
 
