@@ -271,7 +271,7 @@ def _fit_mains(
     power = sumsq.astype(np.float64) / block - np.square(mean)
     # Back from the centred block to the signal: each projection gains the mid-range
     # times the template's sum.
-    proj = proj[:, :-1].astype(np.float64) + np.outer(
+    projections = proj[:, :-1].astype(np.float64) + np.outer(
         mid, basis[:, :-1].sum(axis=0, dtype=np.float64)
     )
     fits = []
@@ -279,7 +279,7 @@ def _fit_mains(
         s, c = templates[i], templates[i + 1]
         ss, cc, sc = float(s @ s), float(c @ c), float(s @ c)
         det = ss * cc - sc * sc
-        ps, pc = proj[:, i], proj[:, i + 1]
+        ps, pc = projections[:, i], projections[:, i + 1]
         fits.append(((cc * ps - sc * pc) / det, (ss * pc - sc * ps) / det))
     # Residual power of each block once its own fits are removed.
     for a, b in fits:
@@ -446,7 +446,7 @@ def resting_baseline(
     levels = np.asarray(levels)
     first, last = -(-block // 2), int(np.ceil(centres[-1]))
     slope = np.diff(levels) / np.diff(centres)
-    out = np.empty(m, dtype=dtype)
+    out: np.ndarray = np.empty(m, dtype=dtype)
     out[:first] = levels[0]
     step = np.arange(block, dtype=np.float64) + (first - block / 2)
     between = out[first:last].reshape(nb - 1, block)

@@ -150,10 +150,11 @@ def _read_edf_direct(path: Path) -> EmgRecording | None:
     """Read the leg channels straight from the data records with NumPy.
 
     The header is parsed as the EDF specification lays it out (Kemp 1992, EDF+ Kemp
-    2003); the data records are one int16 array viewed as (records, samples per
-    record), so the leg channels are strided slices calibrated in one step each. EDF+
-    annotations are parsed from their own signal's bytes (time-stamped annotation
-    lists). Discontinuous EDF+ (EDF+D) goes to edfio.
+    2003); the data records are read a few megabytes at a time into one int16 buffer
+    viewed as (records, samples per record), and each leg channel, a strided slice of
+    it, is calibrated straight into its float32 array. EDF+ annotations are parsed from
+    their own signal's bytes (time-stamped annotation lists). Discontinuous EDF+
+    (EDF+D) goes to edfio.
     """
     size = path.stat().st_size
     with open(path, "rb") as fh:
@@ -236,15 +237,15 @@ def _read_edf_direct(path: Path) -> EmgRecording | None:
     per_chunk = max(1, (1 << 22) // (2 * per_record))
     buffer = np.empty((min(per_chunk, n_records), per_record), dtype="<i2")
     tal_bytes = {i: np.empty((n_records, spr[i]), dtype="<i2") for i in ann_index}
-    with open(path, "rb", buffering=0) as fh:
-        fh.seek(header_bytes)
+    with open(path, "rb", buffering=0) as data_file:
+        data_file.seek(header_bytes)
         for r0 in range(0, n_records, per_chunk):
             r1 = min(n_records, r0 + per_chunk)
             records = buffer[: r1 - r0]
             raw = records.reshape(-1).view(np.uint8)
             done = 0
             while done < raw.size:
-                got = fh.readinto(raw[done:])
+                got = data_file.readinto(raw[done:].data)
                 if not got:
                     raise ValueError("the data records end early")
                 done += got
