@@ -31,6 +31,7 @@ from nervepath.science.movement.emg import (
 from nervepath.science.movement.events import median, moving_mean, running_median_exceeds
 from nervepath.science.movement.events import percentile as quantile
 from nervepath.science.movement.quality import grade_emg_epochs
+from nervepath.science.movement.readers.edf import _TAL, _parse_tals
 
 from .simulate import simulate_emg_night, simulate_hard_emg_night
 
@@ -277,3 +278,25 @@ def test_movements_are_those_of_the_float64_detector(night: str) -> None:
         # Amplitudes: the peak of the envelope above rest, to float32 rounding (the
         # sum was rounded to 1e-3 µV when recorded).
         assert float(np.sum(lm.amplitude)) == pytest.approx(amplitude_sum, abs=1e-3 + n * 1e-4)
+
+
+def _tals_by_one_scan(raw: bytes) -> list[tuple[float, float, str]]:
+    out = []
+    for onset, duration, texts in _TAL.findall(raw):
+        for text in texts.split(b"\x14"):
+            label = text.decode("utf-8", errors="replace").strip()
+            if label:
+                out.append((float(onset), float(duration or 0.0), label))
+    return out
+
+
+def test_annotation_stretches_give_the_matches_of_one_scan() -> None:
+    rng = np.random.default_rng(15)
+    pieces = [b"\x00", b"\x00\x00\x00", b"\x14", b"\x15", b"+", b"-", b"1", b"2", b".", b"a", b" "]
+    records = [b"+0\x14\x14\x00+1.5\x150.5\x14Arousal\x14\x00\x00\x00", b"+30\x14\x14\x00\x00"]
+    for _ in range(3000):
+        raw = b"".join(pieces[i] for i in rng.integers(0, len(pieces), rng.integers(0, 40)))
+        raw += records[int(rng.integers(0, 2))] if rng.random() < 0.3 else b""
+        got = [(a.onset, a.duration, a.label) for a in _parse_tals(raw)]
+        assert got == _tals_by_one_scan(raw)
+    assert _tals_by_one_scan(records[0]) == [(1.5, 0.5, "Arousal")]

@@ -293,14 +293,20 @@ def _parse_tals(raw: bytes) -> list[Annotation]:
     # Most stretches are the records' empty time-keeping TALs or zero padding: the
     # pattern is run on the others only (the same matches as over the whole signal).
     byte = np.frombuffer(raw, dtype=np.uint8)
-    ends = np.flatnonzero(byte == 0)
+    zero = byte == 0
+    # The first zero of each run of zeros ends a stretch; the last one comes before
+    # the next stretch.
+    first_zero = np.flatnonzero(zero & np.concatenate(([True], ~zero[:-1])))
+    last_zero = np.flatnonzero(zero & np.concatenate((~zero[1:], [True])))
     text_starts = np.flatnonzero((byte[:-1] == 0x14) & (byte[1:] != 0x14) & (byte[1:] != 0))
-    stretch = np.unique(np.searchsorted(ends, text_starts))
-    stretch = stretch[stretch < ends.size]
+    stretch = np.unique(np.searchsorted(first_zero, text_starts))
+    stretch = stretch[stretch < first_zero.size]
     out = []
     for i in stretch.tolist():
-        start = int(ends[i - 1]) + 1 if i else 0
-        for onset, duration, texts in _TAL.findall(raw, start, int(ends[i]) + 1):
+        end = int(first_zero[i])
+        before = int(np.searchsorted(last_zero, end)) - 1
+        start = int(last_zero[before]) + 1 if before >= 0 else 0
+        for onset, duration, texts in _TAL.findall(raw, start, end + 1):
             for text in texts.split(b"\x14"):
                 label = text.decode("utf-8", errors="replace").strip()
                 if label:
