@@ -86,9 +86,10 @@ def _envelope(
         s0, s1 = b0 * block, b1 * block
         lo, hi = s0 - half, s1 - half + width - 1
         a, b = max(lo, 0), min(hi, n)
-        y = np.array(x[a:b], dtype=np.float32)
         if hum is not None:
-            y -= hum.model(a, b)
+            y = np.subtract(x[a:b], hum.model(a, b), dtype=np.float32)
+        else:
+            y = np.asarray(x[a:b], dtype=np.float32)
         if lo < 0 or hi > n:
             y = np.pad(y, (a - lo, hi - b), mode="edge")
         hp = _window_sums(y, width)
@@ -135,13 +136,18 @@ def _window_sums(
     for c0 in range(0, n_out, chunk):
         c1 = min(n_out, c0 + chunk)
         p = a[c0 : c1 + w - 1]
-        size, rem, off, first = 1, w, 0, True
+        size, rem, off = 1, w, 0
+        pending = None  # the first term waits for a second, so the two are added at once
         while True:
             if rem & 1:
                 seg = p[off : off + c1 - c0]
-                if first:
+                if pending is None and rem > 1:
+                    pending = seg
+                elif pending is None:
                     out[c0:c1] = seg
-                    first = False
+                elif pending is not out:
+                    np.add(pending, seg, out=out[c0:c1])
+                    pending = out
                 else:
                     out[c0:c1] += seg
                 off += size
