@@ -49,7 +49,7 @@ FLOAT32_RTOL = 2e-5
 @pytest.mark.parametrize("width", [1, 2, 3, 4, 7, 8, 9, 10, 16, 20, 127, 128, 200])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_block_mean_is_numpys_mean_to_rounding(width: int, dtype: type) -> None:
-    rows = np.abs(np.random.default_rng(width).normal(0, 5, (997, width))).astype(dtype)
+    rows: np.ndarray = np.abs(np.random.default_rng(width).normal(0, 5, (997, width))).astype(dtype)
     got = _block_mean(rows)
     assert got.dtype == dtype
     rtol = 1e-14 if dtype == np.float64 else FLOAT32_RTOL
