@@ -113,17 +113,17 @@ class Database:
     def rows(self) -> dict[str, list[tuple]]:
         tables: dict[str, list[tuple]] = {}
         if self.vendor == "sqlite":
-            db = sqlite3.connect(self.folder / f"{self.name}.sqlite3")
+            lite = sqlite3.connect(self.folder / f"{self.name}.sqlite3")
             names = [
                 r[0]
-                for r in db.execute(
+                for r in lite.execute(
                     "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
                 )
             ]
             for table in names:
-                columns = sorted(r[1] for r in db.execute(f'PRAGMA table_info("{table}")'))
-                tables[table] = [tuple(r) for r in db.execute(_select(table, columns))]
-            db.close()
+                columns = sorted(r[1] for r in lite.execute(f'PRAGMA table_info("{table}")'))
+                tables[table] = [tuple(r) for r in lite.execute(_select(table, columns))]
+            lite.close()
         else:
             import psycopg
 
