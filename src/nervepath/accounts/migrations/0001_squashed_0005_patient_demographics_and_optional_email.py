@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Accounts: users and patients, and the shared cache table.
 
-A squash of the app's migrations 0001_initial..0005_patient_demographics_and_optional_email (issue 14): one ``CreateModel`` per model
-with its final fields (in the order the old chain left the columns), indexes and
-constraints, built from the old chain's final model state rather than by concatenating its
-operations. Django applies it on a fresh database and records the old migrations as
-applied; a database already through the old chain, or part-way through it, goes on with
-the old files, which stay until every installation has passed this point
-(docs/deployment.md, "Squashed migrations").
+A squash of the app's migrations
+0001_initial..0005_patient_demographics_and_optional_email (issue 14): one
+``CreateModel`` per model with its final fields (in the order the old chain left the
+columns on PostgreSQL), indexes and constraints, built from the old chain's final model
+state rather than by concatenating its operations. Django applies it on a fresh database
+and records the old migrations as applied; a database already through the old chain, or
+part-way through it, goes on with the old files, which stay until every installation has
+passed this point (docs/deployment.md, "Squashed migrations").
 
 Carried over: 0002's ``createcachetable`` (the rate-limit counters' table).
 """

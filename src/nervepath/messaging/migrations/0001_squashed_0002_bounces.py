@@ -1,13 +1,13 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Messaging: messages to patients and their bounces.
 
-A squash of the app's migrations 0001_initial..0002_bounces (issue 14): one ``CreateModel`` per model
-with its final fields (in the order the old chain left the columns), indexes and
-constraints, built from the old chain's final model state rather than by concatenating its
-operations. Django applies it on a fresh database and records the old migrations as
-applied; a database already through the old chain, or part-way through it, goes on with
-the old files, which stay until every installation has passed this point
-(docs/deployment.md, "Squashed migrations").
+A squash of the app's migrations 0001_initial..0002_bounces (issue 14): one
+``CreateModel`` per model with its final fields (in the order the old chain left the
+columns on PostgreSQL), indexes and constraints, built from the old chain's final model
+state rather than by concatenating its operations. Django applies it on a fresh database
+and records the old migrations as applied; a database already through the old chain, or
+part-way through it, goes on with the old files, which stay until every installation has
+passed this point (docs/deployment.md, "Squashed migrations").
 """
 
 import django.db.models.deletion

@@ -1,13 +1,13 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Notes: visit notes, letters, consents, referrals and their starting templates.
 
-A squash of the app's migrations 0001_initial..0004_consent_language (issue 14): one ``CreateModel`` per model
-with its final fields (in the order the old chain left the columns), indexes and
-constraints, built from the old chain's final model state rather than by concatenating its
-operations. Django applies it on a fresh database and records the old migrations as
-applied; a database already through the old chain, or part-way through it, goes on with
-the old files, which stay until every installation has passed this point
-(docs/deployment.md, "Squashed migrations").
+A squash of the app's migrations 0001_initial..0004_consent_language (issue 14): one
+``CreateModel`` per model with its final fields (in the order the old chain left the
+columns on PostgreSQL), indexes and constraints, built from the old chain's final model
+state rather than by concatenating its operations. Django applies it on a fresh database
+and records the old migrations as applied; a database already through the old chain, or
+part-way through it, goes on with the old files, which stay until every installation has
+passed this point (docs/deployment.md, "Squashed migrations").
 
 Carried over: the starting templates that 0002 and 0004 install, copied here with the
 function that installs them as ``nervepath.notes.defaults`` had them, so this migration

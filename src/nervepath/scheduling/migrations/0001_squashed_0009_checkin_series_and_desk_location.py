@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Scheduling: locations, clinicians' hours, appointments and their overlap guards.
 
-A squash of the app's migrations 0001_initial..0009_checkin_series_and_desk_location (issue 14): one ``CreateModel`` per model
-with its final fields (in the order the old chain left the columns), indexes and
-constraints, built from the old chain's final model state rather than by concatenating its
-operations. Django applies it on a fresh database and records the old migrations as
-applied; a database already through the old chain, or part-way through it, goes on with
-the old files, which stay until every installation has passed this point
-(docs/deployment.md, "Squashed migrations").
+A squash of the app's migrations 0001_initial..0009_checkin_series_and_desk_location
+(issue 14): one ``CreateModel`` per model with its final fields (in the order the old
+chain left the columns on PostgreSQL), indexes and constraints, built from the old
+chain's final model state rather than by concatenating its operations. Django applies it
+on a fresh database and records the old migrations as applied; a database already
+through the old chain, or part-way through it, goes on with the old files, which stay
+until every installation has passed this point (docs/deployment.md, "Squashed
+migrations").
 
 Carried over: the database's own overlap guards, created once on the final table:
 0002's (one clinician or one resource, buffers included) and 0008's (one patient, visit
