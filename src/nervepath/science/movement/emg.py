@@ -10,8 +10,6 @@ from nervepath.science.movement.events import (
     LegMovements,
     mask_events,
     median,
-    moving_mean,
-    running_median_exceeds,
 )
 from nervepath.science.movement.events import percentile as quantile
 from nervepath.science.movement.quality import EpochQuality, grade_emg_epochs
@@ -55,66 +53,268 @@ def emg_envelope(
     env_fs : float
         Sampling rate of the envelope in Hz.
     """
+    return _envelope(np.asarray(emg), fs, None, highpass_hz=highpass_hz, resolution_s=resolution_s)
+
+
+def _envelope(
+    x: np.ndarray,
+    fs: float,
+    hum: _MainsFit | None,
+    *,
+    highpass_hz: float,
+    resolution_s: float,
+) -> tuple[np.ndarray, float]:
+    """:func:`emg_envelope` of ``x`` with the fitted hum ``hum`` subtracted on the way.
+
+    One pass over the signal in cache-sized segments, in float32: each segment (with
+    the high-pass's reach on either side) has its hum subtracted, is high-passed,
+    rectified and averaged into envelope blocks, so no night-long copy of the signal
+    is made.
+    """
     block = max(1, round(resolution_s * fs))
     width = max(2, round(0.443 * fs / highpass_hz))
     half = width // 2
-    x = np.asarray(emg)
-    if x.dtype not in (np.float32, np.float64):
-        x = x.astype(np.float64)
     n = x.size
     m = n // block
     env = np.empty(m, dtype=np.float32)
-    # Work in cache-sized segments: the moving mean of sample i is the mean of
-    # x[i - half : i - half + width], with the first/last value repeated at the edges.
-    seg_blocks = max(1, (1 << 17) // block)
+    inv_width = np.float32(1.0 / width)
+    # The moving mean of sample i is the mean of x[i - half : i - half + width], with
+    # the first/last value repeated at the edges.
+    seg_blocks = max(1, (1 << 16) // block)
     for b0 in range(0, m, seg_blocks):
         b1 = min(m, b0 + seg_blocks)
         s0, s1 = b0 * block, b1 * block
         lo, hi = s0 - half, s1 - half + width - 1
-        xs = x[max(lo, 0) : min(hi, n)]
+        a, b = max(lo, 0), min(hi, n)
+        if hum is not None:
+            y = np.subtract(x[a:b], hum.model(a, b), dtype=np.float32)
+        else:
+            y = np.asarray(x[a:b], dtype=np.float32)
         if lo < 0 or hi > n:
-            xs = np.pad(xs, (max(0, -lo), max(0, hi - n)), mode="edge")
-        c = np.empty(xs.size + 1)
-        c[0] = 0.0
-        np.cumsum(xs, out=c[1:], dtype=np.float64)
-        hp = c[width:] - c[:-width]
-        hp *= -1.0 / width
-        hp += x[s0:s1]
+            y = np.pad(y, (a - lo, hi - b), mode="edge")
+        hp = _window_sums(y, width)
+        hp *= -inv_width
+        hp += y[half : half + s1 - s0]
         np.abs(hp, out=hp)
         env[b0:b1] = _block_mean(hp.reshape(-1, block))
     return env, fs / block
 
 
 def _block_mean(rows: np.ndarray) -> np.ndarray:
-    """``rows.mean(axis=1)`` for short float64 rows, bit for bit, without NumPy's slow
-    reduction over a short inner axis.
-
-    NumPy sums a contiguous row of fewer than 8 values left to right, and a row of 8 to
-    128 values in eight interleaved partial sums that are then added pairwise
-    (``pairwise_sum`` in NumPy's ``loops_utils.h``); the sums below follow the same
-    order over whole columns, so every block mean is the same double as NumPy's.
-    """
+    """``rows.mean(axis=1)`` for short rows, column by column (NumPy's reduction over a
+    short inner axis is several times slower); the values agree with NumPy's to
+    rounding (float32: within a few units in the last place)."""
     n = rows.shape[1]
     if n == 1:
         return rows[:, 0].copy()
     if n > 128:
         return rows.mean(axis=1)
-    if n < 8:
-        total = rows[:, 0] + rows[:, 1]
-        for j in range(2, n):
-            total += rows[:, j]
-    else:
-        acc = [rows[:, j].copy() for j in range(8)]
-        i = 8
-        while i + 8 <= n:
-            for j in range(8):
-                acc[j] += rows[:, i + j]
-            i += 8
-        total = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
-        for j in range(i, n):
-            total += rows[:, j]
-    total /= n
+    total = rows[:, 0] + rows[:, 1]
+    for j in range(2, n):
+        total += rows[:, j]
+    total /= rows.dtype.type(n)
     return total
+
+
+def _window_sums(
+    a: np.ndarray, w: int, *, out: np.ndarray | None = None, chunk: int = 1 << 16
+) -> np.ndarray:
+    """Sums of ``w`` consecutive values of ``a`` (``a.size - w + 1`` of them), in ``a``'s
+    dtype.
+
+    By doubling rather than a running sum: sums of pairs, of fours, of eights and so
+    on, combined along the binary digits of ``w``, so each sum costs about
+    ``2 log2 w`` vector additions, done in cache-sized pieces. A cumulative sum is a
+    sequential loop that NumPy does not vectorise (several times slower), and in
+    float32 it would lose precision over a night; here each sum adds only its own
+    ``w`` values. An integer dtype must hold ``w`` times the largest value. ``out``,
+    if given, receives the sums.
+    """
+    n_out = max(0, a.size - w + 1)
+    if out is None:
+        out = np.empty(n_out, dtype=a.dtype)
+    for c0 in range(0, n_out, chunk):
+        c1 = min(n_out, c0 + chunk)
+        p = a[c0 : c1 + w - 1]
+        size, rem, off = 1, w, 0
+        pending = None  # the first term waits for a second, so the two are added at once
+        while True:
+            if rem & 1:
+                seg = p[off : off + c1 - c0]
+                if pending is None and rem > 1:
+                    pending = seg
+                elif pending is None:
+                    out[c0:c1] = seg
+                elif pending is not out:
+                    np.add(pending, seg, out=out[c0:c1])
+                    pending = out
+                else:
+                    out[c0:c1] += seg
+                off += size
+            rem >>= 1
+            if not rem:
+                break
+            p = p[:-size] + p[size:]
+            size *= 2
+    return out
+
+
+def _moving_mean32(x: np.ndarray, k: int) -> np.ndarray:
+    """Centred moving mean over ``k`` samples in float32; the edges use the samples
+    available (as :func:`~nervepath.science.movement.events.moving_mean`, to float32
+    rounding)."""
+    x = np.asarray(x, dtype=np.float32)
+    n = x.size
+    if k <= 1 or n == 0:
+        return x.copy()
+    half = k // 2
+    out = np.empty(n, dtype=np.float32)
+    # Full windows: sample i averages x[i - half : i - half + k].
+    inner = out[half : n - (k - 1 - half)] if n >= k else out[:0]
+    _window_sums(x, k, out=inner)
+    inner /= np.float32(k)
+    # Windows cut by the start or the end hold fewer samples.
+    edge = np.r_[0 : min(half, n), max(n - (k - 1 - half), half if n >= k else 0) : n]
+    lo = np.maximum(edge - half, 0)
+    hi = np.minimum(edge - half + k, n)
+    out[edge] = [
+        x[a:b].sum(dtype=np.float32) / np.float32(b - a) for a, b in zip(lo, hi, strict=True)
+    ]
+    return out
+
+
+def _exceeds_counts(hit: np.ndarray, ks: tuple[int, ...]) -> list[np.ndarray]:
+    """For each odd ``k`` in ``ks``: whether more than half of the ``k``-sample window
+    centred on each sample is ``hit`` (edges repeat the first and last value), i.e.
+    whether the running median of what ``hit`` thresholds is above the threshold.
+    See :func:`~nervepath.science.movement.events.running_median_exceeds`."""
+    n = hit.size
+    big = max(ks) // 2
+    dtype = np.uint8 if max(ks) < 256 else np.uint16 if max(ks) < 65536 else np.int32
+    padded = np.empty(n + 2 * big, dtype=dtype)
+    padded[:big] = hit[0]
+    padded[big : big + n] = hit
+    padded[big + n :] = hit[-1]
+    out = []
+    for k in ks:
+        half = k // 2
+        if k == 1:
+            out.append(hit.copy())
+            continue
+        counts = _window_sums(padded[big - half : big + n + half], k)
+        out.append(counts > half)
+    return out
+
+
+class _MainsFit:
+    """Hum fitted per block (see :func:`remove_mains`): sine/cosine templates of one
+    block and their coefficients per block; the last row serves the partial block at
+    the end."""
+
+    def __init__(self, block: int, templates: np.ndarray, coefs: np.ndarray) -> None:
+        self.block = block
+        self.templates = templates  # (2F, block) float32
+        self.coefs = coefs  # (m + 1, 2F) float32
+
+    def model(self, a: int, b: int) -> np.ndarray:
+        """The fitted hum of samples ``a`` to ``b`` (float32)."""
+        j0, j1 = a // self.block, (b - 1) // self.block + 1
+        rows = self.coefs[j0:j1] @ self.templates
+        return rows.ravel()[a - j0 * self.block : b - j0 * self.block]
+
+
+def _fit_mains(
+    x: np.ndarray,
+    fs: float,
+    *,
+    mains_hz: tuple[float, ...],
+    block_s: float,
+    min_amplitude_uv: float,
+    loud_ratio: float,
+) -> tuple[_MainsFit | None, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    """The hum fit of float32 ``x``; the largest fitted amplitude per block (µV); and
+    each block's maximum and minimum (for the signal-quality grade)."""
+    block = max(4, round(block_s * fs))
+    m = x.size // block
+    if m == 0:
+        return None, np.zeros(0), None
+    xb = x[: m * block].reshape(m, block)
+    k = np.arange(block)
+    templates = []
+    for f in mains_hz:
+        if f >= fs / 2:
+            continue
+        w = 2 * np.pi * f / fs
+        # sin/cos with the phase reset each block, so one block's templates serve all.
+        s, c = np.sin(w * k).astype(np.float32), np.cos(w * k).astype(np.float32)
+        ss, cc, sc = float(s @ s), float(c @ c), float(s @ c)
+        if ss * cc - sc * sc <= 1e-9 * block * block:
+            continue
+        templates += [s, c]
+    # One pass over the signal in cache-sized groups of blocks: each block's extremes,
+    # then the block centred on its mid-range, its projections on the templates and
+    # its sum (one matrix product), and its sum of squares. Centring keeps the
+    # residual power below, a small difference of large terms where the signal sits
+    # far from zero (a clipped stretch), accurate in float32.
+    top, bottom = np.empty(m, dtype=np.float32), np.empty(m, dtype=np.float32)
+    basis = np.stack([*templates, np.ones(block, dtype=np.float32)], axis=1)
+    proj = np.empty((m, basis.shape[1]), dtype=np.float32)
+    sumsq = np.empty(m, dtype=np.float32)
+    step = max(1, (1 << 16) // block)
+    for r0 in range(0, m, step):
+        r1 = min(m, r0 + step)
+        rows = xb[r0:r1]
+        np.max(rows, axis=1, out=top[r0:r1])
+        np.min(rows, axis=1, out=bottom[r0:r1])
+        centred = rows - ((top[r0:r1] + bottom[r0:r1]) / np.float32(2))[:, None]
+        np.matmul(centred, basis, out=proj[r0:r1])
+        np.einsum("ij,ij->i", centred, centred, out=sumsq[r0:r1])
+    extremes = (top, bottom)
+    if not templates:
+        return None, np.zeros(m), extremes
+    mid = (top + bottom) / np.float32(2)
+    mean = proj[:, -1].astype(np.float64) / block
+    power = sumsq.astype(np.float64) / block - np.square(mean)
+    # Back from the centred block to the signal: each projection gains the mid-range
+    # times the template's sum.
+    projections = proj[:, :-1].astype(np.float64) + np.outer(
+        mid, basis[:, :-1].sum(axis=0, dtype=np.float64)
+    )
+    fits = []
+    for i in range(0, len(templates), 2):
+        s, c = templates[i], templates[i + 1]
+        ss, cc, sc = float(s @ s), float(c @ c), float(s @ c)
+        det = ss * cc - sc * sc
+        ps, pc = projections[:, i], projections[:, i + 1]
+        fits.append(((cc * ps - sc * pc) / det, (ss * pc - sc * ps) / det))
+    # Residual power of each block once its own fits are removed.
+    for a, b in fits:
+        power -= (a * a + b * b) / 2
+    rms = np.sqrt(np.maximum(power, 0.0))
+    if m >= 3:
+        width = min(31, m | 1)
+        padded = np.pad(rms, width // 2, mode="edge")
+        windows = np.lib.stride_tricks.sliding_window_view(padded, width)
+        typical = median(windows, axis=1)
+        quiet = rms <= loud_ratio * typical
+    else:
+        quiet = np.ones(m, dtype=bool)
+    idx = np.arange(m)
+    hum = np.zeros(m)
+    coefs = np.zeros((m + 1, len(templates)), dtype=np.float32)
+    for i, (a, b) in enumerate(fits):
+        # The last partial block takes the last block's own fit, phase continued.
+        if np.hypot(a[-1], b[-1]) >= min_amplitude_uv:
+            coefs[m, 2 * i], coefs[m, 2 * i + 1] = a[-1], b[-1]
+        if quiet.any() and not quiet.all():
+            a = np.interp(idx, idx[quiet], a[quiet])
+            b = np.interp(idx, idx[quiet], b[quiet])
+        amp = np.hypot(a, b)
+        np.maximum(hum, amp, out=hum)
+        big = amp >= min_amplitude_uv
+        coefs[:m, 2 * i] = np.where(big, a, 0.0)
+        coefs[:m, 2 * i + 1] = np.where(big, b, 0.0)
+    return _MainsFit(block, np.stack(templates), coefs), hum, extremes
 
 
 def remove_mains(
@@ -139,6 +339,10 @@ def remove_mains(
     filter of the AASM technical specification (Berry 2012): it does not ring after a
     burst.
 
+    The detector itself subtracts the fitted hum segment by segment while it builds
+    the envelope (no copy of the night is made); this function returns the cleaned
+    signal whole.
+
     Parameters
     ----------
     emg : ndarray, shape (N,)
@@ -160,100 +364,21 @@ def remove_mains(
     ndarray, shape (N,)
         A float32 copy without the hum.
     """
-    return _remove_mains(
-        emg,
+    x = np.array(emg, dtype=np.float32)
+    fit, _, _ = _fit_mains(
+        x,
         fs,
         mains_hz=mains_hz,
         block_s=block_s,
         min_amplitude_uv=min_amplitude_uv,
         loud_ratio=loud_ratio,
-    )[0]
-
-
-def _remove_mains(
-    emg: np.ndarray,
-    fs: float,
-    *,
-    mains_hz: tuple[float, ...],
-    block_s: float,
-    min_amplitude_uv: float,
-    loud_ratio: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`remove_mains`, plus the largest fitted hum amplitude per block (µV)."""
-    x = np.array(emg, dtype=np.float32)
-    block = max(4, round(block_s * fs))
-    m = x.size // block
-    if m == 0:
-        return x, np.zeros(0)
-    xb = x[: m * block].reshape(m, block)
-    k = np.arange(block)
-    fits = []
-    for f in mains_hz:
-        if f >= fs / 2:
-            continue
-        w = 2 * np.pi * f / fs
-        # sin/cos with the phase reset each block, so one block's templates serve all.
-        s, c = np.sin(w * k).astype(np.float32), np.cos(w * k).astype(np.float32)
-        ss, cc, sc = float(s @ s), float(c @ c), float(s @ c)
-        det = ss * cc - sc * sc
-        if det <= 1e-9 * block * block:
-            continue
-        ps, pc = (xb @ s).astype(np.float64), (xb @ c).astype(np.float64)
-        a = (cc * ps - sc * pc) / det
-        b = (ss * pc - sc * ps) / det
-        fits.append((s, c, a, b))
-    if not fits:
-        return x, np.zeros(m)
-    # Residual power of each block once its own fits are removed.
-    power = np.einsum("ij,ij->i", xb, xb, dtype=np.float64) / block - np.square(
-        xb.mean(axis=1, dtype=np.float64)
     )
-    for _s, _c, a, b in fits:
-        power -= (a * a + b * b) / 2
-    rms = np.sqrt(np.maximum(power, 0.0))
-    if m >= 3:
-        width = min(31, m | 1)
-        padded = np.pad(rms, width // 2, mode="edge")
-        windows = np.lib.stride_tricks.sliding_window_view(padded, width)
-        typical = median(windows, axis=1)
-        quiet = rms <= loud_ratio * typical
-    else:
-        quiet = np.ones(m, dtype=bool)
-    idx = np.arange(m)
-    hum = np.zeros(m)
-    coefs = []
-    for s, c, a, b in fits:
-        if quiet.any() and not quiet.all():
-            a = np.interp(idx, idx[quiet], a[quiet])
-            b = np.interp(idx, idx[quiet], b[quiet])
-        amp = np.hypot(a, b)
-        np.maximum(hum, amp, out=hum)
-        big = amp >= min_amplitude_uv
-        coefs.append(
-            (
-                s,
-                c,
-                np.where(big, a, 0.0).astype(np.float32),
-                np.where(big, b, 0.0).astype(np.float32),
-            )
-        )
-    # Subtract in chunks of blocks that stay in cache (no night-long temporaries).
-    step = max(1, (1 << 16) // block)
-    for r0 in range(0, m, step):
-        r1 = min(m, r0 + step)
-        model = np.zeros((r1 - r0, block), dtype=np.float32)
-        for s, c, a, b in coefs:
-            if a[r0:r1].any() or b[r0:r1].any():
-                model += a[r0:r1, None] * s
-                model += b[r0:r1, None] * c
-        xb[r0:r1] -= model
-    tail = x.size - m * block
-    if tail:  # the last partial block takes the last block's hum, phase continued
-        for s, c, a, b in fits:
-            a_last, b_last = float(np.atleast_1d(a)[-1]), float(np.atleast_1d(b)[-1])
-            if np.hypot(a_last, b_last) >= min_amplitude_uv:
-                x[m * block :] -= a_last * s[:tail] + b_last * c[:tail]
-    return x, hum
+    if fit is not None:
+        step = max(1, (1 << 16) // fit.block) * fit.block
+        for a in range(0, x.size, step):
+            b = min(x.size, a + step)
+            x[a:b] -= fit.model(a, b)
+    return x
 
 
 def median_envelope(envelope: np.ndarray, env_fs: float, *, median_s: float) -> np.ndarray:
@@ -280,6 +405,7 @@ def resting_baseline(
     *,
     block_s: float = 10.0,
     percentile: float = 20.0,
+    dtype: type = np.float64,
 ) -> np.ndarray:
     """Resting EMG level tracked through the night.
 
@@ -298,6 +424,9 @@ def resting_baseline(
         Block length in seconds.
     percentile : float, optional
         Percentile of each block taken as its resting level.
+    dtype : type, optional
+        float64 (the default) or float32: the same baseline, computed in float64 and
+        rounded once, without a night-long float64 array.
 
     Returns
     -------
@@ -308,14 +437,14 @@ def resting_baseline(
     m = envelope.size
     nb = max(1, m // block)
     if m < block:
-        return np.full(m, quantile(envelope, percentile) if m else 0.0)
+        return np.full(m, quantile(envelope, percentile) if m else 0.0, dtype=dtype)
     levels = quantile(envelope[: nb * block].reshape(nb, block), percentile, axis=1)
     if nb >= 5:
         padded = np.pad(levels, 2, mode="edge")
         levels = median(np.lib.stride_tricks.sliding_window_view(padded, 5), axis=1)
     centres = (np.arange(nb) + 0.5) * block
     if nb < 2 or not np.isfinite(levels).all():
-        return np.interp(np.arange(m), centres, levels)
+        return np.interp(np.arange(m), centres, levels).astype(dtype, copy=False)
     # Block centres fall on whole samples (even blocks) or halfway between two (odd):
     # interpolate segment by segment with np.interp's own arithmetic (the slope times
     # the distance from the left centre, plus its level; every term exact up to the
@@ -323,12 +452,19 @@ def resting_baseline(
     levels = np.asarray(levels)
     first, last = -(-block // 2), int(np.ceil(centres[-1]))
     slope = np.diff(levels) / np.diff(centres)
-    out = np.empty(m)
+    out: np.ndarray = np.empty(m, dtype=dtype)
     out[:first] = levels[0]
     step = np.arange(block, dtype=np.float64) + (first - block / 2)
     between = out[first:last].reshape(nb - 1, block)
-    np.multiply(slope[:, None], step, out=between)
-    between += levels[:-1, None]
+    if out.dtype == np.float64:
+        np.multiply(slope[:, None], step, out=between)
+        between += levels[:-1, None]
+    else:
+        # In float64 a few rows at a time, rounded once on the way out.
+        rows = max(1, (1 << 15) // block)
+        for r0 in range(0, nb - 1, rows):
+            r1 = min(nb - 1, r0 + rows)
+            between[r0:r1] = slope[r0:r1, None] * step + levels[r0:r1, None]
     out[last:] = levels[-1]
     return out
 
@@ -465,21 +601,24 @@ def _odd(k: int) -> int:
 
 
 def _short_runs(mask: np.ndarray, min_len: int) -> np.ndarray:
-    """The samples of runs of True in ``mask`` shorter than ``min_len``."""
+    """The samples of runs of True in ``mask`` shorter than ``min_len``.
+
+    A sample is in a run of ``min_len`` or more exactly when some window of
+    ``min_len`` samples around it is all True: an erosion then a dilation by
+    ``min_len`` (moving counts) keeps the long runs, and the rest are short.
+    """
     n = mask.size
-    out = np.zeros(n, dtype=bool)
-    if n == 0:
-        return out
-    padded = np.zeros(n + 2, dtype=np.int8)
-    padded[1:-1] = mask
-    edges = np.diff(padded)
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
-    short = (ends - starts) < min_len
-    marks = np.zeros(n + 1, dtype=np.int32)
-    np.add.at(marks, starts[short], 1)
-    np.add.at(marks, ends[short], -1)
-    return np.cumsum(marks[:-1]) > 0
+    if n == 0 or min_len <= 1:
+        return np.zeros(n, dtype=bool)
+    if n < min_len:
+        return np.asarray(mask, dtype=bool).copy()
+    dtype = np.uint8 if min_len < 256 else np.uint16 if min_len < 65536 else np.int32
+    full = _window_sums(mask.astype(dtype), min_len) == min_len
+    padded = np.zeros(n + min_len - 1, dtype=dtype)
+    padded[min_len - 1 : min_len - 1 + full.size] = full
+    del full
+    long_runs = _window_sums(padded, min_len) > 0
+    return mask & ~long_runs
 
 
 def _emg_pass(
@@ -494,30 +633,38 @@ def _emg_pass(
             f"least {p['min_fs']:g} Hz (AASM asks for 200 Hz or more). Export the EMG at "
             "its original rate."
         )
-    if not p["remove_mains"]:
-        clean, hum = np.asarray(emg, dtype=np.float32), np.zeros(0)
-    else:
-        clean, hum = _remove_mains(
-            emg,
+    raw = np.asarray(emg)
+    x = raw if raw.dtype == np.float32 else raw.astype(np.float32)
+    fit, hum, extremes = None, np.zeros(0), None
+    if p["remove_mains"]:
+        fit, hum, extremes = _fit_mains(
+            x,
             fs,
             mains_hz=(50.0, 60.0),
             block_s=p["mains_block_s"],
             min_amplitude_uv=0.5,
             loud_ratio=1.5,
         )
-    env, env_fs = emg_envelope(
-        clean, fs, highpass_hz=p["highpass_hz"], resolution_s=p["resolution_s"]
+    env, env_fs = _envelope(
+        x, fs, fit, highpass_hz=p["highpass_hz"], resolution_s=p["resolution_s"]
     )
-    del clean
+    del x
     k = _odd(round(p["median_s"] * env_fs))
     # The resting level from the envelope averaged over the median's window (the
     # mean and median of rest agree to a fraction of a µV there; averaging is cheap).
-    smooth = moving_mean(env, k)
+    smooth = _moving_mean32(env, k)
     base = resting_baseline(
-        smooth, env_fs, block_s=p["baseline_block_s"], percentile=p["baseline_percentile"]
+        smooth,
+        env_fs,
+        block_s=p["baseline_block_s"],
+        percentile=p["baseline_percentile"],
+        dtype=np.float32,
     )
+    # The quality grade may reuse the hum blocks' extremes when they are its 1-s
+    # blocks of the raw signal.
+    same_blocks = max(4, round(p["mains_block_s"] * fs)) == max(1, round(fs))
     quality = grade_emg_epochs(
-        emg,
+        raw,
         fs,
         block_envelope=env,
         median_envelope=smooth,
@@ -525,20 +672,26 @@ def _emg_pass(
         env_fs=env_fs,
         hum_uv=hum,
         hum_block_s=p["mains_block_s"],
+        block_extremes=extremes if same_blocks and raw.dtype == np.float32 else None,
     )
     # Rules on the running median of the envelope above rest, decided exactly by
-    # counting (events.running_median_exceeds): no median is computed.
-    rel = env - base.astype(np.float32)
+    # counting (no median is computed): the median of an odd window is above a level
+    # exactly when more than half of the window is.
+    rel = env
+    rel -= base
     del env
-    above = running_median_exceeds(rel, p["onset_uv"], k, strict=False)
     k_off = _odd(round(max(p["offset_median_s"], p["median_s"]) * env_fs))
-    quiet = ~running_median_exceeds(rel, p["offset_uv"], k_off, strict=True)
+    (above,) = _exceeds_counts(rel >= p["onset_uv"], (k,))
     if p["burst_max_s"] > 0:
-        active = running_median_exceeds(rel, p["offset_uv"], k, strict=True)
+        active, loud = _exceeds_counts(rel > p["offset_uv"], (k, k_off))
         short = _short_runs(active, round(p["burst_max_s"] * env_fs - 1e-9))
         above &= ~short
+        quiet = ~loud
         quiet |= short
-        del active, short
+        del active, short, loud
+    else:
+        (loud,) = _exceeds_counts(rel > p["offset_uv"], (k_off,))
+        quiet = ~loud
     del rel
     on_idx, off_idx = mask_events(
         above,
@@ -547,13 +700,12 @@ def _emg_pass(
         offset_min_s=p["offset_min_s"],
         min_duration_s=p["min_duration_s"],
     )
-    excess = smooth - base
+    excess = smooth
+    excess -= base
     del smooth, base
-    if on_idx.size:
-        padded = np.append(excess, excess.min())
-        peak = np.maximum.reduceat(padded, np.ravel(np.column_stack((on_idx, off_idx))))[::2]
-    else:
-        peak = np.empty(0)
+    peak = np.array(
+        [excess[a:b].max() for a, b in zip(on_idx, off_idx, strict=True)], dtype=np.float64
+    )
     onset, offset = on_idx / env_fs, off_idx / env_fs
     movements = LegMovements(onset, offset, np.full(onset.size, side, dtype="<U5"), peak)
     return movements, excess, env_fs, quality

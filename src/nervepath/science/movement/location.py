@@ -25,10 +25,8 @@ at upload is used (the web form asks the patient or staff for it).
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs
 
 __all__ = [
     "LEG_SITES",
@@ -109,6 +107,8 @@ def parse_site(text: str) -> tuple[str, str]:
 
 
 def _cwa_text(head: bytes) -> str:
+    from urllib.parse import parse_qs
+
     meta = head[64:512].split(b"\x00")[0].rstrip(b"\xff ").decode("latin-1", "replace")
     values = parse_qs(meta, keep_blank_values=True).get("_p", [""])
     return values[0]
@@ -122,8 +122,13 @@ def _line_value(head: bytes, key: bytes) -> str:
 
 
 def _gt3x_text(path: Path) -> str:
-    with zipfile.ZipFile(path) as archive:
-        info = archive.read("info.txt")[:_HEADER_BYTES].decode("utf-8-sig", "replace")
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.read("info.txt")[:_HEADER_BYTES].decode("utf-8-sig", "replace")
+    except zipfile.BadZipFile as exc:  # zipfile is imported only for .gt3x files
+        raise ValueError(str(exc)) from exc
     fields = {}
     for line in info.splitlines():
         key, _, value = line.partition(":")
@@ -157,7 +162,7 @@ def location_from_file(path: str | Path) -> BodyLocation:
                 text = _line_value(head, b"Device Location Code:")
             else:
                 text = ""
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError, EOFError):
+    except (OSError, KeyError, ValueError, EOFError):  # a bad zip comes as ValueError
         return BodyLocation()
     site, side = parse_site(text)
     if not site:

@@ -328,7 +328,8 @@ def analyze_recording(
         trace = traces[0][:n]
         for t in traces[1:]:
             trace = np.maximum(trace, t[:n])
-        trace_time = np.arange(n) / env_fs
+        trace_time = np.arange(n, dtype=np.float64)
+        trace_time /= env_fs
         events = parse_annotations(recording.annotations)
         window = window_from_staging(events, recording.duration)
         unit = "µV above baseline"

@@ -123,16 +123,60 @@ def _per_epoch(values: np.ndarray, per_epoch: int, n_epochs: int, how: str) -> n
     return out
 
 
-def _clip_fraction(at: np.ndarray, n: int, per_epoch: int, n_epochs: int) -> np.ndarray:
-    """Fraction of clipped samples per epoch from their indices ``at`` (float32
-    arithmetic, the same values as the mean of a float32 mask per epoch)."""
-    counts = np.bincount(at // per_epoch, minlength=n_epochs + 1)
+def _clip_fraction_counts(counts: np.ndarray, n: int, per_epoch: int, n_epochs: int) -> np.ndarray:
     full = min(n_epochs, n // per_epoch)
     out = np.full(n_epochs, np.nan)
     out[:full] = counts[:full].astype(np.float32) / np.float32(per_epoch)
     if full < n_epochs and n > full * per_epoch:
         out[full] = np.float32(counts[full]) / np.float32(n - full * per_epoch)
     return out
+
+
+def _rail_counts(
+    blocks: np.ndarray, rows: np.ndarray, tail: np.ndarray, rail: float, per_epoch: int
+) -> np.ndarray | None:
+    """Samples at ``rail`` per epoch, or None unless there are at least three and two
+    of them are neighbours (a repeated extreme is clipping; a lone peak is not).
+
+    Only the 1-s blocks ``rows`` (those whose extreme is the rail) and the ``tail``
+    after the last whole block are searched, a few hundred blocks at a time.
+    """
+    sec = blocks.shape[1]
+    nb = blocks.shape[0]
+    n_epochs = (nb * sec + tail.size) // per_epoch + 2
+    counts = np.zeros(n_epochs, dtype=np.int64)
+    total, adjacent = 0, False
+    first = np.zeros(rows.size, dtype=bool)
+    last = np.zeros(rows.size, dtype=bool)
+    step = max(1, (1 << 18) // max(sec, 1))
+    for j0 in range(0, rows.size, step):
+        j1 = min(rows.size, j0 + step)
+        eq = blocks[rows[j0:j1]] == rail
+        first[j0:j1], last[j0:j1] = eq[:, 0], eq[:, -1]
+        adjacent = adjacent or bool((eq[:, 1:] & eq[:, :-1]).any())
+        if per_epoch % sec == 0:
+            per_row = np.count_nonzero(eq, axis=1)
+            total += int(per_row.sum())
+            counts += np.bincount(rows[j0:j1] * sec // per_epoch, per_row, n_epochs).astype(
+                np.int64
+            )
+        else:
+            r, c = np.nonzero(eq)
+            total += r.size
+            counts += np.bincount((rows[j0:j1][r] * sec + c) // per_epoch, minlength=n_epochs)
+    if rows.size > 1 and not adjacent:
+        after = np.flatnonzero(np.diff(rows) == 1)
+        adjacent = bool((last[after] & first[after + 1]).any())
+    if tail.size:
+        in_tail = np.flatnonzero(tail == rail)
+        total += in_tail.size
+        counts += np.bincount((nb * sec + in_tail) // per_epoch, minlength=n_epochs)
+        adjacent = adjacent or bool(np.any(np.diff(in_tail) == 1))
+        if in_tail.size and in_tail[0] == 0 and rows.size and rows[-1] == nb - 1:
+            adjacent = adjacent or bool(last[-1])
+    if total < 3 or not adjacent:
+        return None
+    return counts
 
 
 def grade_emg_epochs(
@@ -147,6 +191,7 @@ def grade_emg_epochs(
     hum_block_s: float,
     limits: dict[str, float] | None = None,
     epoch_s: float = EPOCH_S,
+    block_extremes: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> EpochQuality:
     """Grade each epoch of one leg channel from the detector's intermediate signals.
 
@@ -168,6 +213,9 @@ def grade_emg_epochs(
         Overrides of :data:`QUALITY_LIMITS`.
     epoch_s : float, optional
         Epoch length (30 s).
+    block_extremes : (ndarray, ndarray), optional
+        The maximum and minimum of each whole 1-s block of ``emg`` (``round(fs)``
+        samples), when the caller has them already.
 
     Returns
     -------
@@ -200,7 +248,10 @@ def grade_emg_epochs(
     flat_blocks = np.zeros(0)
     blocks = x[: nb * sec].reshape(nb, sec)
     tail = x[nb * sec :]
-    top, bottom = blocks.max(axis=1), blocks.min(axis=1)
+    if block_extremes is not None and block_extremes[0].size == nb:
+        top, bottom = block_extremes
+    else:
+        top, bottom = blocks.max(axis=1), blocks.min(axis=1)
     if nb:
         flat_blocks = (top - bottom < lim["flat_uv"]).astype(np.float64)
     # Clipping: samples at the channel's extremes, where the extreme repeats; the
@@ -214,28 +265,17 @@ def grade_emg_epochs(
         if rails[0] == rails[1]:
             rails = rails[:1]  # a constant channel: one extreme
         extremes = zip((top, bottom), rails, strict=False)
-        rows = [np.flatnonzero(per_block == rail) for per_block, rail in extremes]
-        if sum(r.size for r in rows) > nb // 8:
-            # Much of the channel sits at an extreme: one mask over the whole channel.
-            mask = np.zeros(x.size, dtype=bool)
-            for rail in rails:
-                at_rail = x == rail
-                if np.count_nonzero(at_rail) >= 3 and (at_rail[1:] & at_rail[:-1]).any():
-                    mask |= at_rail
-            if mask.any():
-                clip = _per_epoch(mask.astype(np.float32), per_clip, n_epochs, "mean")
-        else:
-            hits: list[np.ndarray] = []
-            for rail, found in zip(rails, rows, strict=True):
-                r, c = np.nonzero(blocks[found] == rail)
-                at = found[r] * sec + c
-                if tail.size:
-                    at = np.concatenate((at, nb * sec + np.flatnonzero(tail == rail)))
-                if at.size >= 3 and np.any(np.diff(at) == 1):
-                    hits.append(at)
-            if hits:
-                # The extremes differ, so their samples do not overlap.
-                clip = _clip_fraction(np.concatenate(hits), x.size, per_clip, n_epochs)
+        counts = np.zeros(n_epochs + 1, dtype=np.int64)
+        found_any = False
+        for per_block, rail in extremes:
+            at_rail = _rail_counts(blocks, np.flatnonzero(per_block == rail), tail, rail, per_clip)
+            if at_rail is not None:
+                k = min(counts.size, at_rail.size)
+                counts[:k] += at_rail[:k]
+                found_any = True
+        if found_any:
+            # The extremes differ, so their samples do not overlap.
+            clip = _clip_fraction_counts(counts, x.size, per_clip, n_epochs)
     flat = _per_epoch(flat_blocks, round(epoch_s), n_epochs, "mean")
     flat = np.nan_to_num(flat, nan=1.0)
     clip = np.nan_to_num(clip, nan=0.0)

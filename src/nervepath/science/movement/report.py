@@ -8,7 +8,7 @@ import io
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Self
 
@@ -220,9 +220,9 @@ class NightReport:
         names = list(MovementRow.__dataclass_fields__)
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(names)
-        for row in self.movements:
-            values = asdict(row)
-            writer.writerow([_fmt(values[n]) for n in names])
+        # The rows hold scalars only: read field by field (dataclasses.asdict would
+        # deep-copy each value).
+        writer.writerows([_fmt(getattr(row, n)) for n in names] for row in self.movements)
         return out.getvalue()
 
     def summary_row(self) -> dict[str, Any]:

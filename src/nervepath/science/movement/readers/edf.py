@@ -150,10 +150,11 @@ def _read_edf_direct(path: Path) -> EmgRecording | None:
     """Read the leg channels straight from the data records with NumPy.
 
     The header is parsed as the EDF specification lays it out (Kemp 1992, EDF+ Kemp
-    2003); the data records are one int16 array viewed as (records, samples per
-    record), so the leg channels are strided slices calibrated in one step each. EDF+
-    annotations are parsed from their own signal's bytes (time-stamped annotation
-    lists). Discontinuous EDF+ (EDF+D) goes to edfio.
+    2003); the data records are read a few megabytes at a time into one int16 buffer
+    viewed as (records, samples per record), and each leg channel, a strided slice of
+    it, is calibrated straight into its float32 array. EDF+ annotations are parsed from
+    their own signal's bytes (time-stamped annotation lists). Discontinuous EDF+
+    (EDF+D) goes to edfio.
     """
     size = path.stat().st_size
     with open(path, "rb") as fh:
@@ -195,9 +196,6 @@ def _read_edf_direct(path: Path) -> EmgRecording | None:
         n_records = available
     if available < n_records or n_records == 0:
         raise ValueError(f"{n_records} data records announced, {available} complete in the file")
-    data = np.fromfile(
-        path, dtype="<i2", count=n_records * per_record, offset=header_bytes
-    ).reshape(n_records, per_record)
     offsets = np.concatenate(([0], np.cumsum(spr)))
     ann_index = [i for i, lab in enumerate(labels) if lab == "EDF Annotations"] if plus else []
     real = [lab if i not in ann_index else "" for i, lab in enumerate(labels)]
@@ -216,6 +214,7 @@ def _read_edf_direct(path: Path) -> EmgRecording | None:
             "export them at one rate."
         )
     channels: dict[str, np.ndarray] = {}
+    calibration: dict[str, tuple[np.float32, np.float32]] = {}
     notes = [f"{side} leg: channel '{labels[i]}'" for side, i in legs.items()]
     for side, i in legs.items():
         scale = _UNIT_TO_UV.get(dims[i].lower())
@@ -225,18 +224,42 @@ def _read_edf_direct(path: Path) -> EmgRecording | None:
         if dmax[i] == dmin[i]:
             raise ValueError(f"signal '{labels[i]}' has equal digital minimum and maximum")
         gain = (pmax[i] - pmin[i]) / (dmax[i] - dmin[i])
-        # float32: 24 bits of mantissa hold a 16-bit sample and its calibration to
-        # errors far below a microvolt, at half the memory of float64.
-        out = data[:, offsets[i] : offsets[i + 1]].astype(np.float32).ravel()
-        out -= np.float32(dmin[i])
-        out *= np.float32(gain * scale)
-        out += np.float32(pmin[i] * scale)
-        channels[side] = out
+        # physical = (digital - dmin) * gain + pmin, as one product and one sum. float32:
+        # 24 bits of mantissa hold a 16-bit sample and its calibration to errors far
+        # below a microvolt, at half the memory of float64.
+        calibration[side] = (
+            np.float32(gain * scale),
+            np.float32((pmin[i] - dmin[i] * gain) * scale),
+        )
+        channels[side] = np.empty(n_records * spr[i], dtype=np.float32)
+    # The data records are read a few megabytes at a time into one buffer and each leg
+    # is calibrated from it into its own array: no copy of the whole file is made.
+    per_chunk = max(1, (1 << 22) // (2 * per_record))
+    buffer = np.empty((min(per_chunk, n_records), per_record), dtype="<i2")
+    tal_bytes = {i: np.empty((n_records, spr[i]), dtype="<i2") for i in ann_index}
+    with open(path, "rb", buffering=0) as data_file:
+        data_file.seek(header_bytes)
+        for r0 in range(0, n_records, per_chunk):
+            r1 = min(n_records, r0 + per_chunk)
+            records = buffer[: r1 - r0]
+            raw = records.reshape(-1).view(np.uint8)
+            done = 0
+            while done < raw.size:
+                got = data_file.readinto(raw[done:].data)
+                if not got:
+                    raise ValueError("the data records end early")
+                done += got
+            for side, i in legs.items():
+                gain32, offset32 = calibration[side]
+                out = channels[side].reshape(n_records, spr[i])[r0:r1]
+                np.multiply(records[:, offsets[i] : offsets[i + 1]], gain32, out=out)
+                out += offset32
+            for i in ann_index:
+                tal_bytes[i][r0:r1] = records[:, offsets[i] : offsets[i + 1]]
+    del buffer
     annotations: list[Annotation] = []
     for i in ann_index:
-        raw = np.ascontiguousarray(data[:, offsets[i] : offsets[i + 1]]).tobytes()
-        annotations += _parse_tals(raw)
-    del data
+        annotations += _parse_tals(tal_bytes[i].tobytes())
     start_date, note = _start_date(head, plus)
     if note:
         notes.append(note)
@@ -265,12 +288,29 @@ def _parse_tals(raw: bytes) -> list[Annotation]:
     The first, empty annotation of each record is its time stamp and is skipped.
     Texts are separated by 0x14; the list ends with 0x14 0x00.
     """
+    # A TAL ends at a zero byte and holds no other, so every match lies between two
+    # zeros, one per stretch, and only in a stretch where a 0x14 is followed by text.
+    # Most stretches are the records' empty time-keeping TALs or zero padding: the
+    # pattern is run on the others only (the same matches as over the whole signal).
+    byte = np.frombuffer(raw, dtype=np.uint8)
+    zero = byte == 0
+    # The first zero of each run of zeros ends a stretch; the last one comes before
+    # the next stretch.
+    first_zero = np.flatnonzero(zero & np.concatenate(([True], ~zero[:-1])))
+    last_zero = np.flatnonzero(zero & np.concatenate((~zero[1:], [True])))
+    text_starts = np.flatnonzero((byte[:-1] == 0x14) & (byte[1:] != 0x14) & (byte[1:] != 0))
+    stretch = np.unique(np.searchsorted(first_zero, text_starts))
+    stretch = stretch[stretch < first_zero.size]
     out = []
-    for onset, duration, texts in _TAL.findall(raw):
-        for text in texts.split(b"\x14"):
-            label = text.decode("utf-8", errors="replace").strip()
-            if label:
-                out.append(Annotation(float(onset), float(duration or 0.0), label))
+    for i in stretch.tolist():
+        end = int(first_zero[i])
+        before = int(np.searchsorted(last_zero, end)) - 1
+        start = int(last_zero[before]) + 1 if before >= 0 else 0
+        for onset, duration, texts in _TAL.findall(raw, start, end + 1):
+            for text in texts.split(b"\x14"):
+                label = text.decode("utf-8", errors="replace").strip()
+                if label:
+                    out.append(Annotation(float(onset), float(duration or 0.0), label))
     return out
 
 
