@@ -69,9 +69,8 @@ def test_zip_bomb_gt3x_is_refused_quickly_with_a_sentence(client, alice, tmp_pat
     bomb = _zip_bomb()
     assert len(bomb) < 200_000  # small on disk, 64 MiB inflated
     login(client, alice.user)
-    started = time.monotonic()
+    # Refused before inflating: the error names the archive's size, not a read failure.
     analysis = _analyse_upload(client, alice, "night.gt3x", bomb)
-    assert time.monotonic() - started < 10
     assert analysis.state == State.FAILED
     assert analysis.error_code == "archive_too_large"
     assert "zip bomb" in analysis.error_message and "not read" in analysis.error_message
@@ -101,9 +100,9 @@ def test_an_analysis_past_the_time_limit_is_stopped_and_the_queue_moves_on(
     settings.NERVEPATH = {**settings.NERVEPATH, "ANALYSIS_TIMEOUT_SECONDS": 1}
     settings.WEARABLES_ANALYZER = "tests.wearables.test_limits.sleep_past_the_limit"
     login(client, alice.user)
-    started = time.monotonic()
+    # The analyser sleeps 30 s and then fails with another error: the timeout code
+    # shows the worker stopped it at the limit (speed belongs in benchmarks, not here).
     analysis = _analyse_upload(client, alice, "night.cwa", real_file("ax3_testfile.cwa"))
-    assert time.monotonic() - started < 15
     assert analysis.state == State.FAILED
     assert analysis.error_code == "analysis_timeout"
     assert "took longer than 1 second" in analysis.error_message
@@ -129,12 +128,17 @@ def test_an_analysis_past_the_memory_limit_is_stopped(client, alice, settings, r
 
 
 def test_an_analysis_using_memory_past_the_limit_is_stopped(client, alice, settings, real_file):
-    settings.NERVEPATH = {**settings.NERVEPATH, "ANALYSIS_MEMORY_MB": 64}
+    # A time limit far past the analyser's 32 s: the memory code shows the watch on
+    # resident memory stopped it while it grew, not the clock.
+    settings.NERVEPATH = {
+        **settings.NERVEPATH,
+        "ANALYSIS_MEMORY_MB": 64,
+        "ANALYSIS_TIMEOUT_SECONDS": 600,
+    }
     settings.WEARABLES_ANALYZER = "tests.wearables.test_limits.use_memory_past_the_limit"
     login(client, alice.user)
-    started = time.monotonic()
     analysis = _analyse_upload(client, alice, "night.cwa", real_file("ax3_testfile.cwa"))
-    assert time.monotonic() - started < 25  # stopped while growing, not by the clock
+    assert analysis.state == State.FAILED
     assert analysis.error_code == "analysis_memory"
     assert "needed more than 64 MB" in analysis.error_message
 
