@@ -18,6 +18,12 @@ from . import clinical, walker
 
 @pytest.fixture
 def alice_record(clinic, alice, hale, okafor, frontdesk):
+    return make_alice_record(clinic, alice, hale, okafor, frontdesk)
+
+
+def make_alice_record(clinic, alice, hale, okafor, frontdesk) -> dict:
+    """Alice's visit, care assignment, waitlist entry and clinical records (the
+    ``alice_record`` fixture; the route walk builds it once for its module)."""
     alice.phone = "970-555-0199"
     alice.date_of_birth = date(1961, 3, 14)
     alice.save()

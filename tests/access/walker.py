@@ -208,8 +208,11 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-def urls(fp: Footprint, slugs: list[str]) -> Iterator[tuple[Route, str]]:
-    for route in routes():
+def urls(
+    fp: Footprint, slugs: list[str], only: list[Route] | None = None
+) -> Iterator[tuple[Route, str]]:
+    """Every route (or the routes ``only``) filled with the patient's ids."""
+    for route in routes() if only is None else only:
         options = [candidates(route, conv, name, fp, slugs) for name, conv in route.params]
         combos = itertools.islice(itertools.product(*options), MAX_COMBINATIONS * 4)
         for combo in itertools.islice(combos, MAX_COMBINATIONS if len(options) > 1 else None):
