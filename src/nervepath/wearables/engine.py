@@ -123,15 +123,20 @@ def check_clock(report: NightReport, *, now: datetime) -> None:
 
 
 def preload() -> None:
-    """Import what every analysis uses (the CSV reader's pandas, matplotlib for the
-    figure) in this process, once.
+    """Import what analyses use (the device readers' libraries, pandas for CSV files,
+    matplotlib for the figure) in this process, once.
 
     The worker analyses each night in a forked child (``sandbox.run``): a module the
     worker has imported is there in every child at no cost, while one imported in the
-    child is imported again for each night (about 0.3 s of CPU a night for these)."""
+    child is imported again for each night. scikit-digital-health alone (the .cwa
+    reader) costs about 1.5 s of CPU to import, against 0.5 s for analysing a short
+    night; the worker holds some 130 MB more for it."""
+    import edfio  # noqa: F401
     import matplotlib.backends.backend_agg  # noqa: F401
     import matplotlib.figure  # noqa: F401
     import pandas  # noqa: F401
+    import pygt3x.reader  # noqa: F401
+    import skdh.io  # noqa: F401
 
     import nervepath.science.movement.figure  # noqa: F401
     import nervepath.science.movement.pipeline  # noqa: F401
