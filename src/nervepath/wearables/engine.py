@@ -9,6 +9,7 @@ draws the figure and returns plain values; the caller stores them.
 
 from __future__ import annotations
 
+import importlib
 import io
 import math
 import os
@@ -131,15 +132,21 @@ def preload() -> None:
     child is imported again for each night. scikit-digital-health alone (the .cwa
     reader) costs about 1.5 s of CPU to import, against 0.5 s for analysing a short
     night; the worker holds some 130 MB more for it."""
-    import edfio  # noqa: F401
-    import matplotlib.backends.backend_agg  # noqa: F401
-    import matplotlib.figure  # noqa: F401
-    import pandas  # noqa: F401
-    import pygt3x.reader  # noqa: F401
-    import skdh.io  # noqa: F401
+    for module in PRELOADED:
+        importlib.import_module(module)
 
-    import nervepath.science.movement.figure  # noqa: F401
-    import nervepath.science.movement.pipeline  # noqa: F401
+
+#: What :func:`preload` imports.
+PRELOADED = (
+    "edfio",
+    "matplotlib.backends.backend_agg",
+    "matplotlib.figure",
+    "pandas",
+    "pygt3x.reader",
+    "skdh.io",
+    "nervepath.science.movement.figure",
+    "nervepath.science.movement.pipeline",
+)
 
 
 def render_png(report: NightReport) -> bytes:
