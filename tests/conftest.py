@@ -8,6 +8,9 @@ appointment types and rooms) without appointments or holiday closures. The peopl
 - ``hale`` (Fort Collins Mon/Tue/Thu 8-17, Broomfield Wed 8-16, Fri 8-12), ``okafor``,
   ``lindqvist``: clinicians (``Clinician`` rows)
 - ``frontdesk``, ``researcher``, ``admin_user``: staff users
+
+``full_demo`` is the whole demo (``seed_demo`` with appointments and everything after
+them), built once per test process too.
 """
 
 from __future__ import annotations
@@ -73,6 +76,15 @@ def _build_clinic() -> None:
     call_command("seed_demo", "--no-appointments", stdout=io.StringIO())
     # The demo's holiday closures move with the calendar; tests add their own.
     AvailabilityException.objects.all().delete()
+
+
+@pytest.fixture
+def full_demo(db) -> None:
+    """The whole demo as ``seed_demo`` makes it (appointments, questionnaires, analysed
+    nights and their files, the research history), on an otherwise empty database: built
+    by the first test of a process that asks for it, copied in for the next ones
+    (tests/snapshot.py)."""
+    snapshot.build(snapshot.seed_full_demo, "demo")
 
 
 def _patient(email: str, first: str, last: str) -> Patient:

@@ -14,18 +14,28 @@ past the copied ids afterwards.
 
 If the rows cannot go in (a test made rows with the same ids before asking for the
 clinic), the clinic is built for real, as before.
+
+The full demo (``seed_demo`` with its appointments, questionnaires, analysed nights and
+research history: some 15 s of CPU) is kept the same way under its own name. Its nights
+are files too: the files a build added to the storage folder (``MEDIA_ROOT``) are kept
+in a folder of this process and copied to the storage folder of each later test.
 """
 
 from __future__ import annotations
 
+import atexit
 import io
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management.color import no_style
 from django.db import IntegrityError, connection, transaction
 
@@ -37,10 +47,14 @@ class Snapshot:
     columns: dict[str, list[str]] = field(default_factory=dict)
     rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     copies: dict[str, str] = field(default_factory=dict)
+    # Files the build saved: their names under MEDIA_ROOT, kept in ``folder``.
+    files: list[str] = field(default_factory=list)
+    folder: Path | None = None
 
 
-# One per database (xdist workers and the PostgreSQL run each have their own).
-_taken: dict[str, Snapshot] = {}
+# One per database and kind of build (xdist workers and the PostgreSQL run each have
+# their own database).
+_taken: dict[tuple[str, str], Snapshot] = {}
 
 
 def _tables() -> list[str]:
@@ -98,26 +112,78 @@ def _stored(value: object) -> object:
     return value
 
 
-def build(builder: Callable[[], None]) -> None:
-    """Build the clinic with ``builder``, or copy in the rows of the first build."""
-    alias = connection.settings_dict["NAME"]
-    snapshot = _taken.get(alias)
-    if snapshot is not None:
+def _media() -> Path:
+    return Path(settings.MEDIA_ROOT)
+
+
+def _stored_files() -> set[str]:
+    root = _media()
+    if not root.is_dir():
+        return set()
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+def build(builder: Callable[[], None], name: str = "clinic", *, real: bool = False) -> None:
+    """Build with ``builder``, or copy in the rows (and files) of the first build of
+    that ``name`` in this process. ``real`` always builds (and keeps the first build)."""
+    key = (connection.settings_dict["NAME"], name)
+    snapshot = _taken.get(key)
+    if snapshot is not None and not real:
         try:
             with transaction.atomic():
                 _put_back(snapshot)
+            _copy_files(snapshot)
             return
         except IntegrityError:
             pass  # ids taken by the test's own rows: build it for real below
         builder()
         return
+    if snapshot is not None:
+        builder()
+        return
     tables = [(t, pk) for t in _tables() if (pk := _pk_column(t)) is not None]
     before = {table: _keys(table, pk) for table, pk in tables}
+    files_before = _stored_files()
     builder()
     snapshot = Snapshot()
     for table, pk in tables:
         _take(table, pk, before[table], snapshot)
-    _taken[alias] = snapshot
+    _keep_files(sorted(_stored_files() - files_before), snapshot)
+    _taken[key] = snapshot
+
+
+def seed_full_demo(out: io.StringIO | None = None) -> None:
+    """``seed_demo`` as ``make demo`` runs it, on a database without a demo yet (so that
+    a snapshot of the build holds all of the demo)."""
+    from django.core.management import call_command
+
+    from nervepath.scheduling.models import Location
+
+    assert not Location.objects.exists(), "the full demo is built on an empty database"
+    call_command("seed_demo", stdout=out or io.StringIO())
+
+
+def _keep_files(names: list[str], snapshot: Snapshot) -> None:
+    if not names:
+        return
+    snapshot.folder = Path(tempfile.mkdtemp(prefix="nervepath-snapshot-"))
+    atexit.register(shutil.rmtree, snapshot.folder, ignore_errors=True)
+    for name in names:
+        target = snapshot.folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_media() / name, target)
+    snapshot.files = names
+
+
+def _copy_files(snapshot: Snapshot) -> None:
+    if snapshot.folder is None:
+        return
+    root = _media()
+    for name in snapshot.files:
+        target = root / name
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(snapshot.folder / name, target)
 
 
 def _put_back(snapshot: Snapshot) -> None:

@@ -17,8 +17,7 @@ from nervepath.science import instruments
 pytestmark = pytest.mark.postgres
 
 
-def test_the_demo_seeds_questionnaires_whose_scores_match_the_engine(db):
-    call_command("seed_demo", stdout=io.StringIO())
+def test_the_demo_seeds_questionnaires_whose_scores_match_the_engine(full_demo):
     count = Response.objects.count()
     call_command("seed_demo", stdout=io.StringIO())  # repeatable
     assert Response.objects.count() == count > 20

@@ -11,8 +11,6 @@ import json
 import re
 from datetime import date
 
-from django.core.management import call_command
-
 from nervepath.accounts.models import Patient, Role, User
 from nervepath.pathway.models import NerveBlock, Surgery
 from nervepath.research import cohorts
@@ -41,8 +39,7 @@ def _words(*values: str) -> set[str]:
     return {v.strip() for v in values if v and v.strip()}
 
 
-def test_no_identifier_of_any_demo_patient_is_in_either_export(db):
-    call_command("seed_demo", stdout=io.StringIO())
+def test_no_identifier_of_any_demo_patient_is_in_either_export(full_demo):
     patients = list(Patient.objects.select_related("user"))
     assert len(patients) >= 7
 

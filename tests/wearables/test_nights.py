@@ -462,16 +462,11 @@ def test_a_three_night_file_gives_three_nights_and_reruns_keep_three(
     assert not any(default_storage.exists(n.figure_name) for n in nights)  # replaced
 
 
-def test_demo_patient_has_nights_before_and_after_a_treatment(db, settings, tmp_path):
-    import io
-
-    from django.core.management import call_command
-
+def test_demo_patient_has_nights_before_and_after_a_treatment(full_demo):
     from nervepath.accounts.models import Patient
     from nervepath.demo import wearables as demo
     from nervepath.wearables import events
 
-    call_command("seed_demo", stdout=io.StringIO())
     patient = Patient.objects.get(user__email=demo.PATIENTS[0])
     surgery = next(e for e in events.completed_treatments(patient) if e.kind == "surgery")
     nights = list(Night.objects.filter(patient=patient).order_by("night_of"))

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from helpers import login
-from nervepath.wearables import services
+from nervepath.wearables import engine, services
 from nervepath.wearables.models import Analysis, Night, State
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,11 @@ def _corruptions(data: bytes, name: str):
 def _run_in_child(pk: int) -> int:
     """Run the task in a forked worker process, as db_worker would: a device reader that
     crashes the process (scikit-digital-health segfaults on some damaged .bin files)
-    kills only the child. Returns the child's exit code."""
+    kills only the child. Returns the child's exit code.
+
+    Like a worker that has analysed before, this process has the engine's libraries
+    imported before it forks (``engine.preload``), so no child imports them again."""
+    engine.preload()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
         # A crash here is expected and judged by the parent: no crash report on stderr.

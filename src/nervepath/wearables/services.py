@@ -315,6 +315,7 @@ def run_analysis(analysis_id: int) -> str:
         recording = row.recording
         try:
             timeout_s, memory_mb = analysis_limits()
+            engine.preload()  # once per worker process, not once per child
             with local_copy(recording) as path:
                 # In a child process under a time and memory limit: a file that sends a
                 # device reader into a loop or a huge allocation fails alone, with a

@@ -132,24 +132,19 @@ def write_accel_csv(parts: list[AccelRecording], path: str | Path) -> Path:
     """Write recordings as one CSV file (``time, x, y, z``; ISO device-clock times, g).
 
     Several parts make one file with gaps between them, as a device set to record
-    only at night writes it."""
-    import pandas as pd
-
+    only at night writes it. Times are device-clock milliseconds written to the
+    microsecond (``2026-11-20T22:30:00.100000``), values to four decimals: the bytes
+    pandas' ``to_csv`` gave, at less than half its cost (a demo seed writes a dozen
+    nights)."""
     path = Path(path)
-    frames = [
-        pd.DataFrame(
-            {
-                "time": pd.to_datetime(
-                    np.round((p.start + p.time) * 1e3).astype("int64"), unit="ms"
-                ),
-                "x": p.accel[:, 0],
-                "y": p.accel[:, 1],
-                "z": p.accel[:, 2],
-            }
+    lines = ["time,x,y,z\n"]
+    for p in parts:
+        ms = np.round((p.start + p.time) * 1e3).astype("int64").astype("datetime64[ms]")
+        stamps = np.datetime_as_string(ms.astype("datetime64[us]"), unit="us").tolist()
+        lines.extend(
+            "%s,%.4f,%.4f,%.4f\n" % (stamp, x, y, z)  # noqa: UP031 (one format, fast)
+            for stamp, (x, y, z) in zip(stamps, p.accel.tolist(), strict=True)
         )
-        for p in parts
-    ]
-    pd.concat(frames).to_csv(
-        path, index=False, float_format="%.4f", date_format="%Y-%m-%dT%H:%M:%S.%f"
-    )
+    with open(path, "w", newline="") as fh:
+        fh.writelines(lines)
     return path
