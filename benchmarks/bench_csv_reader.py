@@ -8,7 +8,8 @@ Run on demand (never in CI)::
 The engine reads the plain layout (one header line, fixed-width ISO times or seconds,
 fixed-decimal numbers) with ``readers.csv_fast.read_plain_csv`` (NumPy only) and every
 other layout with pandas (``readers.csv._read_with_pandas``); both are measured here.
-The whole command is timed from outside with ``farm-bench`` (docs/movement.md).
+The whole command is timed from outside as a process (``/usr/bin/time -v``, runs
+alternated with the checkout it is compared with; docs/movement.md).
 
 pyarrow is not a nervepath dependency; to measure it without changing the project's
 environment (pandas 3 infers pyarrow-backed strings when pyarrow is importable), install
