@@ -20,6 +20,7 @@ and ``NERVEPATH_ANALYSIS_MEMORY_MB`` in ``wearables.services``).
 
 from __future__ import annotations
 
+import gc
 import math
 import multiprocessing
 import os
@@ -81,9 +82,7 @@ def _address_space() -> int:
 
 
 def _anonymous(pid: int | str = "self") -> int:
-    """Bytes of anonymous resident memory (RssAnon): what a process has written itself.
-    A forked child starts with its parent's (shared until written); shared libraries,
-    mapped files and pages not yet faulted back in after the fork are not in it."""
+    """Bytes of anonymous resident memory (RssAnon) of a process."""
     try:
         with open(f"/proc/{pid}/status") as fh:
             for line in fh:
@@ -92,6 +91,33 @@ def _anonymous(pid: int | str = "self") -> int:
     except (OSError, ValueError, IndexError):
         pass
     return 0
+
+
+def _written(pid: int) -> int | None:
+    """Bytes the child has written itself: its private dirty pages (``Private_Dirty`` in
+    ``/proc/<pid>/smaps_rollup``, Linux 4.14 and later), or None where that is missing.
+
+    A forked child shares the worker's pages until it writes to them. Its resident
+    total (RssAnon) is a poor measure of what it added: in a long-lived worker, memory
+    the worker freed stays resident in its heap, and a child that allocates reuses those
+    pages, so its RssAnon hardly grows while it copies (and so adds) every page it
+    writes. Private dirty pages count exactly what it added, new or copied."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Private_Dirty:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _over(pid: int, memory_mb: int, resident_limit: int) -> bool:
+    """Has the child gone past its allowance of ``memory_mb`` MB?"""
+    written = _written(pid)
+    if written is not None:
+        return written > memory_mb * 1024 * 1024
+    return _anonymous(pid) > resident_limit
 
 
 def _die_with_parent() -> None:
@@ -112,6 +138,9 @@ def _child(
     memory_mb: int,
 ) -> None:  # pragma: no cover - runs in the child (its outcome is tested through run)
     _die_with_parent()
+    # The worker's objects are left to the worker: a collection in the child would write
+    # to every one of them and so copy (and count against the allowance) their pages.
+    gc.freeze()
     if memory_mb:
         # The allowance is on top of what the forked worker already maps (its libraries
         # and imported modules), so it means the same on any machine.
@@ -134,7 +163,7 @@ def _child(
 
 
 def _watch(
-    parent: Connection, pid: int | None, timeout_s: float, resident_limit: int
+    parent: Connection, pid: int | None, timeout_s: float, memory_mb: int, resident_limit: int
 ) -> tuple[bool, bool]:
     """Wait for the child's answer: (answered, stopped for its resident memory)."""
     deadline = time.monotonic() + timeout_s
@@ -144,7 +173,7 @@ def _watch(
             return False, False
         if parent.poll(min(_WATCH_EVERY, left)):
             return True, False
-        if resident_limit and pid is not None and _anonymous(pid) > resident_limit:
+        if memory_mb and pid is not None and _over(pid, memory_mb, resident_limit):
             return False, True
 
 
@@ -177,7 +206,7 @@ def run(
     child.close()
     too_big = False
     try:
-        answered, too_big = _watch(parent, process.pid, timeout_s, resident_limit)
+        answered, too_big = _watch(parent, process.pid, timeout_s, memory_mb, resident_limit)
         message = parent.recv() if answered else None
     except EOFError:  # the child died before answering
         message = None
