@@ -4,8 +4,8 @@
 A night file the device reader chokes on (a zip bomb, a damaged header that sends a
 reader into a loop or a huge allocation) must not hold the worker: the engine runs in
 a forked child. The parent waits at most ``timeout_s`` seconds for its answer and
-watches the memory the child writes meanwhile (its anonymous resident memory, every
-50 ms); past the allowance, or past
+watches the memory the child writes meanwhile (its private dirty pages, every 50 ms:
+see :func:`_written`); past the allowance, or past
 the time, it kills the child. The child's address space is capped too, at four times the
 allowance (``RLIMIT_AS``), as a net for a single huge allocation between two looks:
 readers reserve more than they touch (scikit-digital-health sizes its GENEActiv arrays
