@@ -60,11 +60,12 @@ test: $(STAMP)
 	@if [ -z "$$NERVEPATH_TEST_NOW" ]; then $(MAKE) test-moment; fi
 
 # The non-browser tests at one of the moments where "now" is hard (scripts/hard_moment.py):
-# picked by the day of the year, so CI meets each of them in turn.
+# picked by the day of the year, so CI meets each of them in turn. tests/science is left
+# out: the science layer never reads the clock (tests/science/test_no_wall_clock.py).
 test-moment: $(STAMP)
 	@moment="$$($(BIN)/python scripts/hard_moment.py)"; \
 	  echo "Hard moment for this run: $$moment"; \
-	  NERVEPATH_TEST_NOW="$${moment%% *}" $(BIN)/python -m pytest -n 2 --dist worksteal -m "not e2e" -p no:cacheprovider
+	  NERVEPATH_TEST_NOW="$${moment%% *}" $(BIN)/python -m pytest -n 2 --dist worksteal -m "not e2e" -p no:cacheprovider --ignore=tests/science
 
 test-postgres: $(STAMP)
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \

@@ -19,12 +19,24 @@ The full demo (``seed_demo`` with its appointments, questionnaires, analysed nig
 research history: some 15 s of CPU) is kept the same way under its own name. Its nights
 are files too: the files a build added to the storage folder (``MEDIA_ROOT``) are kept
 in a folder of this process and copied to the storage folder of each later test.
+
+A build is also shared with the run's other processes: the first process to build a kind
+publishes it (its rows pickled, its files copied) in the run's folder, which every xdist
+worker of one pytest run shares (``NERVEPATH_VAR_DIR``, made by tests/test_settings.py in
+the first process and inherited by the workers). A process that has no build of that kind
+yet loads the published one instead of building; a process that asks before anything is
+published builds for itself, as before. So the full demo is built once per run, not once
+per worker. Each pytest run (the hard-moment run too) has a folder of its own, so a build
+is never used at another moment.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import io
+import os
+import pickle
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -125,9 +137,14 @@ def _stored_files() -> set[str]:
 
 def build(builder: Callable[[], None], name: str = "clinic", *, real: bool = False) -> None:
     """Build with ``builder``, or copy in the rows (and files) of the first build of
-    that ``name`` in this process. ``real`` always builds (and keeps the first build)."""
+    that ``name`` in this process or, failing that, in this run (:func:`_published`).
+    ``real`` always builds (and keeps the first build)."""
     key = (connection.settings_dict["NAME"], name)
     snapshot = _taken.get(key)
+    if snapshot is None and not real:
+        snapshot = _published(name)
+        if snapshot is not None:
+            _taken[key] = snapshot
     if snapshot is not None and not real:
         try:
             with transaction.atomic():
@@ -150,6 +167,7 @@ def build(builder: Callable[[], None], name: str = "clinic", *, real: bool = Fal
         _take(table, pk, before[table], snapshot)
     _keep_files(sorted(_stored_files() - files_before), snapshot)
     _taken[key] = snapshot
+    _publish(name, snapshot)
 
 
 def seed_full_demo(out: io.StringIO | None = None) -> None:
@@ -205,3 +223,38 @@ def _put_back(snapshot: Snapshot) -> None:
                 f"INSERT INTO {_q(table)} ({columns}) VALUES ({marks})",
                 rows,
             )
+
+
+def _shared(name: str) -> Path:
+    """Where this run's processes share the build ``name`` on this kind of database."""
+    return Path(settings.VAR_DIR) / "snapshots" / f"{connection.vendor}-{name}"
+
+
+def _published(name: str) -> Snapshot | None:
+    """The build another process of this run published, or None."""
+    path = _shared(name) / "snapshot.pickle"
+    try:
+        with path.open("rb") as stream:
+            snapshot = pickle.load(stream)  # our own file, written by _publish
+    except FileNotFoundError:
+        return None
+    assert isinstance(snapshot, Snapshot)
+    return snapshot
+
+
+def _publish(name: str, snapshot: Snapshot) -> None:
+    """Share this build with the run's other processes (once: the first one wins)."""
+    folder = _shared(name)
+    try:
+        folder.mkdir(parents=True)
+    except FileExistsError:
+        return  # another process publishes (or published) this build
+    shared = Snapshot(snapshot.columns, snapshot.rows, snapshot.copies, snapshot.files)
+    if snapshot.folder is not None:
+        shared.folder = folder / "files"
+        shutil.copytree(snapshot.folder, shared.folder)
+    partial = folder / f"snapshot.{os.getpid()}.part"
+    with partial.open("wb") as stream:
+        pickle.dump(shared, stream, protocol=pickle.HIGHEST_PROTOCOL)
+    with contextlib.suppress(FileNotFoundError):
+        os.replace(partial, folder / "snapshot.pickle")

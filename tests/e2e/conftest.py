@@ -32,6 +32,16 @@ from nervepath.accounts.twofactor import current_code
 # synchronous, so the guard is switched off for the test process.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this folder drives a browser: marked ``e2e`` even where its module
+    forgot, so ``-m "not e2e"`` (the hard-moment and quick runs) leaves them all out."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -4,7 +4,10 @@ browser without a single policy violation."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
+
+pytestmark = pytest.mark.e2e
 
 
 def _violations(page: Page) -> list[str]:
