@@ -193,7 +193,7 @@ class ImapStub:
         server.user = self.user
         server.password = self.password
         self.port = int(server.server_address[1])
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
         self._server = server
         return self
 
