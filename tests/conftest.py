@@ -29,6 +29,18 @@ from nervepath.accounts.models import Patient, Role, User
 from nervepath.scheduling.models import AvailabilityException, Clinician, Location
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The modules standing on the whole demo run first, in their own order, the one
+    whose test builds it for real (marked ``full_demo``) before those that copy it in
+    (the ``full_demo`` fixture): xdist hands the first tests to one worker, which builds
+    the demo once and shares it (tests/snapshot.py), instead of both workers building
+    it at the same time when each meets such a test."""
+    builders = {item.path for item in items if item.get_closest_marker("full_demo")}
+    users = {item.path for item in items if "full_demo" in getattr(item, "fixturenames", ())}
+    # The module that builds it for real first: the other tests then copy that build.
+    items.sort(key=lambda item: (item.path not in builders, item.path not in users))
+
+
 @pytest.fixture(scope="session")
 def django_db_keepdb(request, django_db_modify_db_settings) -> bool:
     """Django keeps (and only checks) a test database copied from the migrated one

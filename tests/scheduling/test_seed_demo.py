@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from collections import Counter
 
+import pytest
 from django.apps import apps
 from django.core.management import call_command
 
@@ -14,6 +15,7 @@ from nervepath.accounts.models import Role, User
 from nervepath.scheduling.models import Appointment, Location, Status
 
 
+@pytest.mark.full_demo
 def test_seed_demo_builds_a_two_location_clinic_and_is_repeatable(db):
     out = io.StringIO()
     # Built for real here; the first such build of a test process is also the one the
