@@ -4,10 +4,16 @@ maker that gives the first patient one record with text found nowhere else."""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 from django.utils import timezone
 
 from nervepath.accounts.models import Patient
@@ -42,6 +48,34 @@ CLINICAL_MODELS: list[str] = [
 ]
 
 QUESTIONNAIRE_MARKER = "Marker-side-effect-7f3a9c"
+
+
+def analyze_once_per_run(path: str | Path, **kwargs: Any) -> Any:
+    """The engine's own analysis of a night file (``analyze_nights``, the default
+    ``WEARABLES_ANALYZER``), kept for the rest of the test run.
+
+    Every test that stands on Alice's record analyses the same real device file with the
+    same arguments (about half a second each time); the first analysis of the run is kept
+    in the run's folder (``NERVEPATH_VAR_DIR``, shared by its xdist workers) and handed
+    back to the later ones. It is used only here: everything else still goes through
+    the worker's real analysis (the wearables tests analyse each file every time)."""
+    from nervepath.science.movement import analyze_nights
+
+    key = hashlib.sha256(Path(path).read_bytes())
+    key.update(repr(sorted(kwargs.items())).encode())
+    kept = Path(settings.VAR_DIR) / "analyses" / f"{key.hexdigest()[:32]}.pickle"
+    try:
+        return pickle.loads(kept.read_bytes())  # written below, by this run
+    except FileNotFoundError:
+        pass
+    found = analyze_nights(path, **kwargs)
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    partial = kept.with_suffix(f".{os.getpid()}.part")
+    partial.write_bytes(pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(partial, kept)
+    return found
+
+
 THERAPY_MARKER = "MARKER-THERAPY-2C"
 SESSION_MARKER = "MARKER-SESSION-9H"
 MEDICATION_MARKER = "MARKEROL-6K"
@@ -90,7 +124,8 @@ def make_clinical_records(patient: Patient) -> list[str]:
     recording, _ = nights.add_recording(
         patient, SimpleUploadedFile("MARKER-NIGHT-4D.cwa", cwa.read_bytes()), by=patient.user
     )
-    nights.run_analysis(recording.analysis.pk)
+    with override_settings(WEARABLES_ANALYZER="access.clinical.analyze_once_per_run"):
+        nights.run_analysis(recording.analysis.pk)
     markers += ["MARKER-NIGHT-4D", "163.6"]
 
     # A nerve block with a day of its relief diary and the clinician's decision.
