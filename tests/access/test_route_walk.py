@@ -345,26 +345,22 @@ def _lindqvist_slot(lindqvist, online: bool):
     raise AssertionError("Dr Lindqvist has no free time to book")
 
 
-@pytest.mark.parametrize("path", ["staff_form", "public_form", "public_form_anonymous"])
-def test_a_clinician_who_books_her_a_visit_still_cannot_read_her_record(
-    walk_setup, alice_record, lindqvist, path, django_capture_on_commit_callbacks
-):
-    """Issue 22, finding 1: booking a visit with oneself for a patient's email (on the
-    staff calendar, or on the public form signed in or not) puts nobody in anyone's care:
-    afterwards every route still refuses her record to the booking clinician."""
-    from django.urls import reverse
+# The three ways a clinician not caring for Alice may book her a visit with herself.
+BOOKING_PATHS = ("staff_form", "public_form", "public_form_anonymous")
 
-    from nervepath.scheduling.models import Appointment, Status
 
-    alice, _, slugs = walk_setup
+def _book_for_alice(path: str, alice, lindqvist, capture_on_commit):
+    """Dr Lindqvist books a visit with herself for Alice's e-mail by ``path`` (the staff
+    calendar's form signed in; the public form signed in, or not); the appointment."""
+    from nervepath.scheduling.models import Appointment
+
     client = Client()
-    user = lindqvist.user
     if path != "public_form_anonymous":
-        login(client, user)
+        login(client, lindqvist.user)
     location, kind, slot = _lindqvist_slot(lindqvist, online=path != "staff_form")
     local = slot.starts_at.astimezone(location.tz)
     details = {"first_name": "A", "last_name": "B", "email": alice.email, "phone": "", "note": ""}
-    with django_capture_on_commit_callbacks(execute=True):
+    with capture_on_commit(execute=True):
         if path == "staff_form":
             url = reverse("scheduling:staff_book", args=[location.slug])
             data = details | {
@@ -377,22 +373,83 @@ def test_a_clinician_who_books_her_a_visit_still_cannot_read_her_record(
             url = reverse("scheduling:book_confirm", args=[location.slug, kind.slug])
             data = details | {"start": slot.starts_at.isoformat(), "clinician": lindqvist.id}
         response = client.post(url, data)
-    assert response.status_code in (200, 302), response.content.decode()[:2000]
-    booked = Appointment.objects.get(patient=alice, clinician=lindqvist, starts_at=slot.starts_at)
-    if path == "staff_form":
-        assert booked.status == Status.BOOKED  # staff may book for any patient
-        assert AuditEvent.objects.filter(
-            action=Action.CREATE, actor_id=user.pk, patient_id=alice.pk
-        ).exists()
-    else:
-        assert booked.status == Status.HELD  # real only once confirmed from her mailbox
-    # Then try to read: nothing of hers shows anywhere, her record and visits are 404.
+    assert response.status_code in (200, 302), (path, response.content.decode()[:2000])
+    return Appointment.objects.get(patient=alice, clinician=lindqvist, starts_at=slot.starts_at)
+
+
+def test_a_clinician_who_books_her_a_visit_still_cannot_read_her_record(
+    walk_setup, alice_record, lindqvist, django_capture_on_commit_callbacks
+):
+    """Issue 22, finding 1: booking a visit with oneself for a patient's email (on the
+    staff calendar, or on the public form signed in or not) puts nobody in anyone's care:
+    afterwards every route still refuses her record to the booking clinician.
+
+    The three bookings are made first (each checked as it is made), then one walk, with
+    each booked visit's ids in the slots, shows that none of them (nor all of them
+    together) gave her access. Should the walk find a leak, each booking is tried again
+    alone (the walk rolled back to before the bookings) to name the one that leaks."""
+    from nervepath.scheduling.models import Status
+
+    alice, _, slugs = walk_setup
+    user = lindqvist.user
     clinical = [m for m in alice_record["clinical_markers"] if "MARKER" in m]
-    fp = walker.footprint(alice)
-    seen = _walk(Client(), fp, slugs, _markers(alice) + clinical, user)
-    assert seen[f"GET /staff/patients/{alice.pk}/"] == 404
-    assert seen[f"GET /staff/appointments/{booked.pk}/"] == 404
-    assert seen[f"GET /api/bookings/{booked.pk} (api)"] == 404
+    markers = _markers(alice) + clinical
+
+    def book(path: str):
+        booked = _book_for_alice(path, alice, lindqvist, django_capture_on_commit_callbacks)
+        if path == "staff_form":
+            assert booked.status == Status.BOOKED, path  # staff may book for any patient
+            assert AuditEvent.objects.filter(
+                action=Action.CREATE, actor_id=user.pk, patient_id=alice.pk
+            ).exists(), path
+        else:
+            assert booked.status == Status.HELD, path  # real once confirmed from her mailbox
+        # At once, before the walk (whose POSTs may cancel the visit, hers to cancel):
+        # her record and this visit stay closed to Dr Lindqvist.
+        client = login(Client(), user)
+        for url in (
+            f"/staff/patients/{alice.pk}/",
+            f"/staff/appointments/{booked.pk}/",
+            f"/api/bookings/{booked.pk}",
+        ):
+            response = client.get(url)
+            text = response.content.decode("utf-8", "replace")
+            shown = [m for m in markers if m and m in text]
+            assert (response.status_code, shown) == (404, []), (path, url)
+        return booked
+
+    def walk(booked: dict) -> dict:
+        fp = walker.footprint(alice)
+        walked = fp.ids["scheduling.appointment"]
+        assert {str(b.pk) for b in booked.values()} <= walked  # each booking's id is walked
+        seen = _walk(Client(), fp, slugs, markers, user)
+        assert seen[f"GET /staff/patients/{alice.pk}/"] == 404
+        for path, appointment in booked.items():
+            assert seen[f"GET /staff/appointments/{appointment.pk}/"] == 404, path
+            assert seen[f"GET /api/bookings/{appointment.pk} (api)"] == 404, path
+        return seen
+
+    with transaction.atomic():
+        booked = {path: book(path) for path in BOOKING_PATHS}
+        try:
+            walk(booked)
+            return
+        except AssertionError as together:
+            leak = together
+        transaction.set_rollback(True)
+    # A leak: name the booking that gives it (each alone, from the same start).
+    alone = []
+    for path in BOOKING_PATHS:
+        with transaction.atomic():
+            try:
+                walk({path: book(path)})
+            except AssertionError as exc:
+                alone.append(f"--- booked by {path}:\n{exc}")
+            transaction.set_rollback(True)
+    pytest.fail(
+        "A booking gave Dr Lindqvist access to Alice's record.\n"
+        + ("\n".join(alone) or f"Only the three bookings together leak:\n{leak}")
+    )
 
 
 @pytest.mark.parametrize("outcome", ["completed", "cancelled"])
