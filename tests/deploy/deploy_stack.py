@@ -1,5 +1,14 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Helpers for tests that run nervepath as real processes with production settings."""
+"""Helpers for tests that run nervepath as real processes with production settings.
+
+What such a test pays for is mostly processes: each start with Django's set-up costs
+1-2 s of CPU and ``migrate`` about 8 s. Hence :func:`nervepath_calls` (several commands
+in one process) and the migrated databases made once per schema by ``nervepath migrate``
+and kept for later runs: :func:`migrated_sqlite` (``var/test-db/``) and, on PostgreSQL,
+``fresh_database(as_migrated=True)``, a copy of the kept template database
+``nervepath_migrated_<hash>`` (drop it with ``ALTER DATABASE ... IS_TEMPLATE false``
+then ``DROP DATABASE``; a change to a migration or to the settings gives a new one).
+"""
 
 from __future__ import annotations
 

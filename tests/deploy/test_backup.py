@@ -9,7 +9,8 @@ What a process costs is mostly its start and Django's set-up (1-2 s of CPU) and
 archives are made once per test run for all its processes (``archives``), and where a
 test runs several commands against one environment, one process runs them in turn
 (``deploy_stack.nervepath_calls``: each reads only what the ones before it committed).
-Every restore a test checks is the first command of its process, as an operator runs it.
+Every restore that is to succeed is the first command of its process, as an operator
+runs it; the refused ones of one test share a process.
 """
 
 from __future__ import annotations
