@@ -47,7 +47,9 @@ def _database() -> Path | None:
     return Path(name) if name else None
 
 
-def _template() -> Path:
+def schema_digest(*files: Path) -> str:
+    """A hash of everything that decides the migrated schema (Django's version, the
+    installed apps, every migration file), and of ``files``."""
     digest = hashlib.sha256()
     digest.update(django.get_version().encode())
     digest.update("\n".join(settings.INSTALLED_APPS).encode())
@@ -56,7 +58,14 @@ def _template() -> Path:
         for path in sorted(folder.glob("*.py")) if folder.is_dir() else []:
             digest.update(f"{config.label}/{path.name}".encode())
             digest.update(path.read_bytes())
-    return FOLDER / f"migrated-{digest.hexdigest()[:20]}.sqlite3"
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def _template() -> Path:
+    return FOLDER / f"migrated-{schema_digest()}.sqlite3"
 
 
 def copy_in() -> bool:

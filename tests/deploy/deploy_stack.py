@@ -1,23 +1,38 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Helpers for tests that run nervepath as real processes with production settings."""
+"""Helpers for tests that run nervepath as real processes with production settings.
+
+What such a test pays for is mostly processes: each start with Django's set-up costs
+1-2 s of CPU and ``migrate`` about 8 s. Hence :func:`nervepath_calls` (several commands
+in one process) and the migrated databases made once per schema by ``nervepath migrate``
+and kept for later runs: :func:`migrated_sqlite` (``var/test-db/``) and, on PostgreSQL,
+``fresh_database(as_migrated=True)``, a copy of the kept template database
+``nervepath_migrated_<hash>`` (drop it with ``ALTER DATABASE ... IS_TEMPLATE false``
+then ``DROP DATABASE``; a change to a migration or to the settings gives a new one).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import ipaddress
+import json
 import os
 import secrets
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 
 import clock
+import migrated
 import nervepath as nervepath_package
 
 SRC = Path(nervepath_package.__file__).resolve().parent.parent
@@ -71,22 +86,171 @@ def nervepath(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
     )
 
 
+# Runs several ``nervepath`` command lines one after the other in one process, as
+# ``nervepath.cli`` runs each: what each printed and its exit status are kept apart, and
+# the database connections are closed between them, so each command reads only what the
+# ones before it committed.
+_RUNNER = r"""
+import contextlib, io, json, os, sys, traceback
+from django.db import connections
+from nervepath.cli import main
+calls, out = json.loads(sys.argv[1]), sys.argv[2]
+results = []
+for args, overrides in calls:
+    before = {k: os.environ.get(k) for k in overrides}
+    os.environ.update(overrides)
+    stdout, stderr, code = io.StringIO(), io.StringIO(), 0
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        try:
+            main(args)
+        except SystemExit as exc:
+            if exc.code is None or isinstance(exc.code, int):
+                code = exc.code or 0
+            else:
+                print(exc.code, file=sys.stderr)
+                code = 1
+        except BaseException:
+            traceback.print_exc()
+            code = 1
+    for k, v in before.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    connections.close_all()
+    results.append([code, stdout.getvalue(), stderr.getvalue()])
+with open(out, "w") as f:
+    json.dump(results, f)
+"""
+# What may differ between the commands of one process: variables a command reads when
+# it runs. Settings are read once per process, so anything else must not change.
+PER_CALL = {"NERVEPATH_BACKUP_KEY"}
+
+
+def nervepath_calls(
+    env: dict[str, str], *calls: tuple[Sequence[str], Mapping[str, str]]
+) -> list[subprocess.CompletedProcess[str]]:
+    """Run several ``nervepath`` command lines in one process (its environment ``env``,
+    plus each call's own ``PER_CALL`` variables) and return what each printed.
+
+    One process start and Django set-up instead of one per command (1-2 s of CPU each).
+    """
+    for _, overrides in calls:
+        assert set(overrides) <= PER_CALL, f"only {PER_CALL} may differ between calls"
+    with tempfile.TemporaryDirectory(prefix="nervepath-calls-") as tmp:
+        out = Path(tmp) / "results.json"
+        plan = json.dumps([[list(args), dict(overrides)] for args, overrides in calls])
+        process = subprocess.run(
+            [sys.executable, "-c", _RUNNER, plan, str(out)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+            check=False,
+        )
+        assert process.returncode == 0 and out.exists(), (
+            f"the commands' process failed:\n{process.stdout}\n{process.stderr}"
+        )
+        results = json.loads(out.read_text())
+    return [
+        subprocess.CompletedProcess(["nervepath", *args], code, stdout, stderr)
+        for (args, _), (code, stdout, stderr) in zip(calls, results, strict=True)
+    ]
+
+
 def checked(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
     assert result.returncode == 0, f"{result.args} failed:\n{result.stdout}\n{result.stderr}"
     return result
 
 
-@contextlib.contextmanager
-def fresh_database() -> Iterator[str]:
-    """A new, empty PostgreSQL database (unique name), dropped at the end."""
-    name = f"nervepath_t_{uuid.uuid4().hex[:12]}"
+def built_once(path: Path, build: Callable[[Path], None]) -> Path:
+    """``path``, made by ``build(part)`` (a file or folder at ``part``, then renamed) by
+    the first process that asks; the others wait for it (a lock file) and reuse it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            part = path.with_name(f"{path.name}.{os.getpid()}.part")
+            if part.is_dir():
+                shutil.rmtree(part)
+            part.unlink(missing_ok=True)
+            build(part)
+            os.replace(part, path)
+    return path
+
+
+def _schema_key() -> str:
+    """What decides the schema ``nervepath migrate`` makes: the migrations (see
+    tests/migrated.py) and the settings (the database cache's table)."""
+    return migrated.schema_digest(SRC / "nervepath" / "config" / "settings.py")
+
+
+def migrated_sqlite() -> Path:
+    """A SQLite database as ``nervepath migrate`` (development settings) leaves a new
+    file: migrated once per schema by that command and kept next to the test database
+    (``var/test-db/``) for every later process and run. Copy it; never open it for
+    writing."""
+
+    def build(part: Path) -> None:
+        with tempfile.TemporaryDirectory(prefix="nervepath-migrate-") as var:
+            env = nervepath_env(NERVEPATH_DEV="1", NERVEPATH_VAR_DIR=var)
+            checked(nervepath("migrate", "--noinput", env=env))
+            copy_sqlite(Path(var) / "nervepath.sqlite3", part)
+
+    return built_once(migrated.FOLDER / f"nervepath-migrate-{_schema_key()}.sqlite3", build)
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    with contextlib.closing(sqlite3.connect(source)) as db:
+        with contextlib.closing(sqlite3.connect(target)) as copy:
+            db.backup(copy)
+
+
+def _admin(statement: str) -> None:
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(statement)
+
+
+def _migrated_template() -> str:
+    """The name of a PostgreSQL database as ``nervepath migrate`` leaves a new one,
+    migrated once per schema and kept on the server as a template (no connections
+    allowed) for every later run, like ``var/test-db/`` for SQLite. An advisory lock
+    makes a second process wait for the first one's migration; the database gets its
+    name only once migrated."""
+    name = f"nervepath_migrated_{_schema_key()}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (name,))
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            return name
+        building = f"{name}_part_{uuid.uuid4().hex[:12]}"
+        conn.execute(f'CREATE DATABASE "{building}"')
+        try:
+            with tempfile.TemporaryDirectory(prefix="nervepath-migrate-") as var:
+                env = nervepath_env(
+                    NERVEPATH_DEV="1",
+                    NERVEPATH_VAR_DIR=var,
+                    DATABASE_URL=ADMIN_URL.rsplit("/", 1)[0] + "/" + building,
+                )
+                checked(nervepath("migrate", "--noinput", env=env))
+            conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+        except BaseException:
+            conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+            raise
+        conn.execute(f'ALTER DATABASE "{name}" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false')
+    return name
+
+
+@contextlib.contextmanager
+def fresh_database(*, as_migrated: bool = False) -> Iterator[str]:
+    """A new PostgreSQL database (unique name), dropped at the end: empty, or, with
+    ``as_migrated``, as ``nervepath migrate`` leaves it (a copy of a kept template)."""
+    name = f"nervepath_t_{uuid.uuid4().hex[:12]}"
+    template = f' TEMPLATE "{_migrated_template()}"' if as_migrated else ""
+    _admin(f'CREATE DATABASE "{name}"{template}')
     try:
         yield ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def free_port() -> int:

@@ -17,7 +17,14 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 import requests
-from deploy_stack import checked, fresh_database, nervepath, production_env, serve
+from deploy_stack import (
+    checked,
+    fresh_database,
+    nervepath,
+    nervepath_calls,
+    production_env,
+    serve,
+)
 
 PATIENT = "patient@demo.nervepath.org"
 PASSWORD = "demo-password-2026"
@@ -29,8 +36,12 @@ def stack(tmp_path):
     with fresh_database() as database_url:
         env = production_env(database_url, tmp_path / "var")
         checked(nervepath("migrate", "--noinput", env=env))
-        checked(nervepath("collectstatic", "--noinput", env=env))
-        checked(nervepath("seed_demo", "--no-appointments", env=env))
+        # Each its own process as in deploy/systemd; the demo's seeding shares
+        # collectstatic's (it runs after it, on new database connections).
+        for result in nervepath_calls(
+            env, (["collectstatic", "--noinput"], {}), (["seed_demo", "--no-appointments"], {})
+        ):
+            checked(result)
         with serve(env, tmp_path, workers=2, start_timeout=START_TIMEOUT) as running:
             yield {**running, "database_url": database_url}
 
