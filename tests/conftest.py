@@ -80,22 +80,9 @@ def _default_language():
 
 @pytest.fixture
 def clinic(db):
-    _as_migrated()
+    snapshot.as_migrated()
     snapshot.build(_build_clinic)
     return {loc.slug: loc for loc in Location.objects.all()}
-
-
-def _as_migrated() -> None:
-    """Put back the rows a migrated database starts with (the starting note, letter and
-    consent templates): a transactional test earlier in this process empties every
-    table when it ends, and the tests after it expect the database as migrated."""
-    from django.apps import apps
-
-    from nervepath.notes import defaults
-    from nervepath.notes.models import NoteTemplate
-
-    if not NoteTemplate.objects.exists():
-        defaults.install(apps)
 
 
 def _build_clinic() -> None:
@@ -110,7 +97,7 @@ def full_demo(db) -> None:
     nights and their files, the research history), on an otherwise empty database: built
     by the first test of a process that asks for it, copied in for the next ones
     (tests/snapshot.py)."""
-    _as_migrated()
+    snapshot.as_migrated()
     snapshot.build(snapshot.seed_full_demo, "demo")
 
 

@@ -135,6 +135,17 @@ def _stored_files() -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
 
 
+def as_migrated() -> None:
+    """Put back the rows a migrated database starts with (the starting note, letter and
+    consent templates): a transactional test earlier in this process empties every
+    table when it ends, and the tests after it expect the database as migrated."""
+    from nervepath.notes import defaults
+    from nervepath.notes.models import NoteTemplate
+
+    if not NoteTemplate.objects.exists():
+        defaults.install(apps)
+
+
 def build(builder: Callable[[], None], name: str = "clinic", *, real: bool = False) -> None:
     """Build with ``builder``, or copy in the rows (and files) of the first build of
     that ``name`` in this process or, failing that, in this run (:func:`_published`).

@@ -59,7 +59,7 @@ def _walk_world(django_db_setup, django_db_blocker):
     savepoint of its own (pytest-django's ``db``), so nothing one test changes reaches
     the next."""
     with django_db_blocker.unblock(), transaction.atomic():
-        shared._as_migrated()
+        snapshot.as_migrated()
         snapshot.build(shared._build_clinic)
         clinic = {loc.slug: loc for loc in Location.objects.all()}
         alice = shared._patient("alice@example.org", "Alice", "Archer")

@@ -10,7 +10,6 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 
-import conftest as shared
 import snapshot
 from nervepath.accounts.models import Role, User
 from nervepath.scheduling.models import Appointment, Location, Status
@@ -21,7 +20,7 @@ def test_seed_demo_builds_a_two_location_clinic_and_is_repeatable(db):
     out = io.StringIO()
     # Built for real here; the first such build of a test process is also the one the
     # ``full_demo`` fixture copies in (tests/snapshot.py), on the database as migrated.
-    shared._as_migrated()
+    snapshot.as_migrated()
     snapshot.build(lambda: snapshot.seed_full_demo(out), "demo", real=True)
     counts = _counts()
     call_command("seed_demo", stdout=io.StringIO())  # a second run adds nothing
