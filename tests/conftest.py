@@ -16,6 +16,8 @@ them), built once per test process too.
 from __future__ import annotations
 
 import io
+import os
+import shutil
 from datetime import datetime
 
 import pytest
@@ -27,6 +29,13 @@ import migrated
 import snapshot
 from nervepath.accounts.models import Patient, Role, User
 from nervepath.scheduling.models import AvailabilityException, Clinician, Location
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The process that made the run's folder (tests/test_settings.py) removes it at
+    the end: uploads, shared builds and analyses, some 150 MB a run."""
+    if os.environ.get("NERVEPATH_TEST_VAR_OWNER") == str(os.getpid()):
+        shutil.rmtree(os.environ["NERVEPATH_VAR_DIR"], ignore_errors=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

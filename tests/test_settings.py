@@ -5,7 +5,12 @@ import os
 import tempfile
 
 os.environ.setdefault("NERVEPATH_DEV", "1")
-os.environ.setdefault("NERVEPATH_VAR_DIR", tempfile.mkdtemp(prefix="nervepath-test-"))
+if "NERVEPATH_VAR_DIR" not in os.environ:
+    # The run's folder: made by its first process, inherited by the xdist workers and
+    # the processes the tests start, removed when that first process ends
+    # (tests/conftest.py, pytest_unconfigure).
+    os.environ["NERVEPATH_VAR_DIR"] = tempfile.mkdtemp(prefix="nervepath-test-")
+    os.environ["NERVEPATH_TEST_VAR_OWNER"] = str(os.getpid())
 
 if os.environ.get("NERVEPATH_TEST_NOW"):
     # The whole session at one moment (tests/clock.py); ``tests`` is on the path here.
