@@ -57,7 +57,7 @@ def test_an_export_is_queued_then_made_then_downloaded_once_per_click(
     assert (job.status, job.progress, job.requested_by) == (JobStatus.QUEUED, 0, researcher)
     assert job.task_id  # on the database queue
     page = client.get(reverse("research:job", args=[job.public_id])).content.decode()
-    assert 'data-status="queued"' in page and '<meta http-equiv="refresh" content="2">' in page
+    assert 'data-status="queued"' in page and '<meta http-equiv="refresh" content="1">' in page
     assert "<script" not in page.split("<main")[-1]  # no inline script (CSP)
     link = reverse("research:job_download", args=[job.public_id])
     early = client.get(link)  # not made yet: back to its page, nothing taken
@@ -215,3 +215,17 @@ def test_the_worker_housekeeping_deletes_expired_files_and_queues_itself_again(
     ResearchJob.objects.filter(pk=new.pk).update(expires_at=past)
     assert tasks.research_housekeeping.call() == "0 failed, 1 files deleted"
     assert not queued.exists()  # nothing left to watch: the next job starts it again
+
+
+def test_a_running_jobs_page_reloads_every_second_at_first_then_less_often(
+    small_cells, cohort, researcher
+):
+    client = login(Client(), researcher)
+    job = job_of(client.post(reverse("research:export_csv", args=[cohort.pk])))
+    url = reverse("research:job", args=[job.public_id])
+    # Ages well inside each step (the clock ticks while the test runs).
+    for age, every in [(0, 1), (10, 1), (20, 2), (50, 2), (70, 5), (3600, 5)]:
+        asked = timezone.now() - timedelta(seconds=age)
+        ResearchJob.objects.filter(pk=job.pk).update(created_at=asked)
+        page = client.get(url).content.decode()
+        assert f'<meta http-equiv="refresh" content="{every}">' in page, age

@@ -169,6 +169,21 @@ class _Heartbeat(threading.Thread):
             close_old_connections()
 
 
+#: How soon a running job's page reloads itself, by the job's age: most jobs take a few
+#: seconds, so the page looks every second at first, then less often for long ones.
+REFRESH_SECONDS = ((15, 1), (60, 2))
+REFRESH_LATER_SECONDS = 5
+
+
+def refresh_seconds(job: ResearchJob) -> int:
+    """Seconds until a job's page, while the job is queued or running, reloads itself."""
+    age = (timezone.now() - job.created_at).total_seconds()
+    for younger_than, every in REFRESH_SECONDS:
+        if age < younger_than:
+            return every
+    return REFRESH_LATER_SECONDS
+
+
 def expired(job: ResearchJob) -> bool:
     return job.expires_at is not None and job.expires_at <= timezone.now()
 

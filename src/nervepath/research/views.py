@@ -338,13 +338,19 @@ def _job_file(job: ResearchJob) -> bytes | None:
 
 
 def _job_context(job: ResearchJob) -> dict[str, Any]:
-    return {"job": job, "expired": jobs.expired(job), "hours": jobs.download_hours()}
+    return {
+        "job": job,
+        "expired": jobs.expired(job),
+        "hours": jobs.download_hours(),
+        "refresh": jobs.refresh_seconds(job),
+    }
 
 
 @research_only
 def job(request: SignedInRequest, public_id: str) -> HttpResponse:
-    """The job's page: its status and progress while it runs (the page reloads itself
-    every two seconds, no script), then its download link or the analysis."""
+    """The job's page: its status and progress while it runs (the page reloads itself,
+    every second at first and less often as the job runs on, no script:
+    ``jobs.refresh_seconds``), then its download link or the analysis."""
     jobs.recover_stale()  # a worker that died: the page says so instead of "running"
     job = _own_job(request, public_id)
     if job.status == JobStatus.DONE and not disclosure.enough(job.patients):
