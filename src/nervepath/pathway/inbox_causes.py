@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterator
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import models
 from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils import timezone
@@ -78,15 +79,15 @@ def diaries(only: Collection[int] | None) -> Iterator[work.Cause]:
         )
 
 
-def _follow_up_saved(sender: object, instance: object, **kwargs: object) -> None:
+def _follow_up_saved(sender: object, instance: models.Model, **kwargs: object) -> None:
     if not kwargs.get("raw"):
-        work.refresh(Kind.FOLLOW_UP, [instance.pk])  # type: ignore[attr-defined]
+        work.refresh(Kind.FOLLOW_UP, [instance.pk])
 
 
-def _diary_saved(sender: object, instance: object, **kwargs: object) -> None:
+def _diary_saved(sender: object, instance: models.Model, **kwargs: object) -> None:
     if kwargs.get("raw"):
         return
-    block_id = getattr(instance, "block_id", None) or instance.pk  # type: ignore[attr-defined]
+    block_id = getattr(instance, "block_id", None) or instance.pk
     work.refresh(Kind.DIARY_MISSING, [block_id])
 
 

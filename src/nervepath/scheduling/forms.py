@@ -175,11 +175,11 @@ class SeriesForm(forms.Form):
     sessions = forms.IntegerField(min_value=1, max_value=40, initial=10)
 
     def __init__(self, location: Location, *args: object, **kwargs: object) -> None:
+        # The form's own arguments (data, initial...) passed through as the caller gave them.
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["appointment_type"].queryset = AppointmentType.objects.filter(  # type: ignore[attr-defined]
-            active=True, locations=location
-        )
-        self.fields["clinician"].queryset = (  # type: ignore[attr-defined]
+        kinds = cast(forms.ModelChoiceField, self.fields["appointment_type"])
+        kinds.queryset = AppointmentType.objects.filter(active=True, locations=location)
+        cast(forms.ModelChoiceField, self.fields["clinician"]).queryset = (
             Clinician.objects.filter(active=True, hours__location=location)
             .select_related("user")
             .distinct()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 
+from django.db import models
 from django.db.models.signals import post_save
 from django.urls import reverse
 
@@ -45,9 +46,9 @@ def analysis_changed(analysis_id: int) -> None:
     work.refresh(Kind.NIGHT_FAILED, [analysis_id])
 
 
-def _saved(sender: object, instance: object, **kwargs: object) -> None:
+def _saved(sender: object, instance: models.Model, **kwargs: object) -> None:
     if not kwargs.get("raw"):
-        analysis_changed(instance.pk)  # type: ignore[attr-defined]
+        analysis_changed(instance.pk)
 
 
 def connect() -> None:

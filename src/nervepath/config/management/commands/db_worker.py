@@ -94,8 +94,10 @@ class Command(library.Command):
 
     def handle(self, *args: Any, **options: Any) -> None:
         original = library.Worker
+        # The library's command builds its worker from this module attribute: ours (a
+        # subclass) stands in while the command runs (the stubs see a class assignment).
         library.Worker = Worker  # type: ignore[misc]
         try:
             super().handle(*args, **options)
         finally:
-            library.Worker = original  # type: ignore[misc]
+            library.Worker = original  # type: ignore[misc]  # as above
