@@ -12,6 +12,10 @@ applied (``keepdb``). A lock file makes the second worker wait for the first one
 rather than migrate a second time; a change to any migration gives a new name.
 
 PostgreSQL runs are left as they were.
+
+:func:`built_once` is the same idea for any file the tests make once and share (the deploy
+tests' migrated databases, the access tests' analysed night), and :func:`copy_sqlite` the
+copy it uses for database files.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import os
 import shutil
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -109,9 +114,7 @@ def keep() -> None:
         database, template = _database(), _template()
         if database is not None and database.exists():
             partial = template.with_suffix(f".{os.getpid()}.part")
-            with contextlib.closing(sqlite3.connect(database)) as source:
-                with contextlib.closing(sqlite3.connect(partial)) as target:
-                    source.backup(target)
+            copy_sqlite(database, partial)
             os.replace(partial, template)
     finally:
         _held.close()
@@ -124,3 +127,26 @@ def remove() -> None:
     if database is not None:
         for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
             path.unlink(missing_ok=True)
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database file (SQLite's online backup)."""
+    with contextlib.closing(sqlite3.connect(source)) as db:
+        with contextlib.closing(sqlite3.connect(target)) as copy:
+            db.backup(copy)
+
+
+def built_once(path: Path, build: Callable[[Path], None]) -> Path:
+    """``path``, made by ``build(part)`` (a file or folder at ``part``, then renamed) by
+    the first process that asks; the others wait for it (a lock file) and reuse it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            part = path.with_name(f"{path.name}.{os.getpid()}.part")
+            if part.is_dir():
+                shutil.rmtree(part)
+            part.unlink(missing_ok=True)
+            build(part)
+            os.replace(part, path)
+    return path

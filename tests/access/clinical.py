@@ -5,7 +5,6 @@ maker that gives the first patient one record with text found nowhere else."""
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.utils import timezone
 
+import migrated
 from nervepath.accounts.models import Patient
 from nervepath.documents.views import add_document
 from nervepath.scheduling.models import Location
@@ -63,17 +63,14 @@ def analyze_once_per_run(path: str | Path, **kwargs: Any) -> Any:
 
     key = hashlib.sha256(Path(path).read_bytes())
     key.update(repr(sorted(kwargs.items())).encode())
-    kept = Path(settings.VAR_DIR) / "analyses" / f"{key.hexdigest()[:32]}.pickle"
-    try:
-        return pickle.loads(kept.read_bytes())  # written below, by this run
-    except FileNotFoundError:
-        pass
-    found = analyze_nights(path, **kwargs)
-    kept.parent.mkdir(parents=True, exist_ok=True)
-    partial = kept.with_suffix(f".{os.getpid()}.part")
-    partial.write_bytes(pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))
-    os.replace(partial, kept)
-    return found
+
+    def analyse(part: Path) -> None:
+        found = analyze_nights(path, **kwargs)
+        part.write_bytes(pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))
+
+    name = f"{key.hexdigest()[:32]}.pickle"
+    kept = migrated.built_once(Path(settings.VAR_DIR) / "analyses" / name, analyse)
+    return pickle.loads(kept.read_bytes())  # written by analyse(), in this run
 
 
 THERAPY_MARKER = "MARKER-THERAPY-2C"

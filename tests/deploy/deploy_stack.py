@@ -13,19 +13,16 @@ then ``DROP DATABASE``; a change to a migration or to the settings gives a new o
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import ipaddress
 import json
 import os
 import secrets
-import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,6 +31,7 @@ import psycopg
 import clock
 import migrated
 import nervepath as nervepath_package
+from migrated import built_once, copy_sqlite
 
 SRC = Path(nervepath_package.__file__).resolve().parent.parent
 REPO = SRC.parent
@@ -163,22 +161,6 @@ def checked(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedPro
     return result
 
 
-def built_once(path: Path, build: Callable[[Path], None]) -> Path:
-    """``path``, made by ``build(part)`` (a file or folder at ``part``, then renamed) by
-    the first process that asks; the others wait for it (a lock file) and reuse it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not path.exists():
-            part = path.with_name(f"{path.name}.{os.getpid()}.part")
-            if part.is_dir():
-                shutil.rmtree(part)
-            part.unlink(missing_ok=True)
-            build(part)
-            os.replace(part, path)
-    return path
-
-
 def _schema_key() -> str:
     """What decides the schema ``nervepath migrate`` makes: the migrations (see
     tests/migrated.py) and the settings (the database cache's table)."""
@@ -198,12 +180,6 @@ def migrated_sqlite() -> Path:
             copy_sqlite(Path(var) / "nervepath.sqlite3", part)
 
     return built_once(migrated.FOLDER / f"nervepath-migrate-{_schema_key()}.sqlite3", build)
-
-
-def copy_sqlite(source: Path, target: Path) -> None:
-    with contextlib.closing(sqlite3.connect(source)) as db:
-        with contextlib.closing(sqlite3.connect(target)) as copy:
-            db.backup(copy)
 
 
 def _admin(statement: str) -> None:
