@@ -11,7 +11,7 @@ export NERVEPATH_DEV ?= 1
 # only the first of the many Python processes a test run starts compiles the sources.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: demo test install lint check-deploy test-postgres test-moment test-fast clean
+.PHONY: demo test test-runs install lint check-deploy test-postgres test-moment test-fast clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,16 +52,36 @@ check-deploy: $(STAMP)
 
 # NERVEPATH_TEST_NOW=<ISO instant> runs every step at that moment (tests/clock.py);
 # without it, the suite runs now and the non-browser tests again at today's hard moment.
+# The few whole-system checks marked `once` (pyproject.toml) run in one of the two: at
+# the hard moment when there is one, else in the only run.
+#
+# `make lint` runs beside the tests, on the share of the two cores the test runs leave
+# idle (start-up, waits on the browser and the servers); its output is printed after
+# the tests', and either failing fails `make test`.
 test: $(STAMP)
 	bash scripts/ensure-test-services.sh
-	$(MAKE) lint
-	$(BIN)/python -m pytest -n 2 --dist worksteal
+	@lint_log=$$(mktemp); \
+	  $(MAKE) --no-print-directory lint > "$$lint_log" 2>&1 & lint_pid=$$!; \
+	  $(MAKE) --no-print-directory test-runs; tests=$$?; \
+	  wait $$lint_pid; lint=$$?; \
+	  echo "== make lint (run beside the tests) =="; cat "$$lint_log"; rm -f "$$lint_log"; \
+	  if [ $$lint != 0 ]; then echo "make test: make lint failed (above)" >&2; fi; \
+	  if [ $$tests != 0 ]; then echo "make test: the tests failed (see above)" >&2; fi; \
+	  [ $$tests = 0 ] && [ $$lint = 0 ]
+
+test-runs: $(STAMP)
+	@if [ -z "$$NERVEPATH_TEST_NOW" ]; then \
+	  $(BIN)/python -m pytest -n 2 --dist worksteal -m "not once"; \
+	else \
+	  $(BIN)/python -m pytest -n 2 --dist worksteal; \
+	fi
 	$(MAKE) test-postgres
 	@if [ -z "$$NERVEPATH_TEST_NOW" ]; then $(MAKE) test-moment; fi
 
 # The non-browser tests at one of the moments where "now" is hard (scripts/hard_moment.py):
 # picked by the day of the year, so CI meets each of them in turn. tests/science is left
-# out: the science layer never reads the clock (tests/science/test_no_wall_clock.py).
+# out: the science layer never reads the clock (tests/science/test_no_wall_clock.py). The
+# tests marked `once` run here only.
 test-moment: $(STAMP)
 	@moment="$$($(BIN)/python scripts/hard_moment.py)"; \
 	  echo "Hard moment for this run: $$moment"; \

@@ -37,6 +37,9 @@ from nervepath.scheduling.models import Clinician, Location
 from . import walker
 from .conftest import make_alice_record
 
+# A whole-system check: `make test` runs it once, in its hard-moment pass (Makefile).
+pytestmark = pytest.mark.once
+
 # Statuses that reveal nothing by themselves; 200s are checked for her data.
 REFUSALS = {301, 302, 400, 401, 403, 404, 405, 409, 422, 429}
 CLINICAL_LABELS: set[str] = set()  # model labels holding clinical detail (see clinical.py)

@@ -35,6 +35,9 @@ from deploy_stack import (
     nervepath_env,
 )
 
+# A whole-system check: `make test` runs it once, in its hard-moment pass (Makefile).
+pytestmark = pytest.mark.once
+
 # Rows beyond the demo's reference data: a task with JSON arguments and microsecond
 # timestamps, and files saved through the storage API (one nested, one binary).
 MAKE_DATA = """

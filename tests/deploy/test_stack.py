@@ -26,6 +26,9 @@ from deploy_stack import (
     serve,
 )
 
+# A whole-system check: `make test` runs it once, in its hard-moment pass (Makefile).
+pytestmark = pytest.mark.once
+
 PATIENT = "patient@demo.nervepath.org"
 PASSWORD = "demo-password-2026"
 START_TIMEOUT = 180
