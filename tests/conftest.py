@@ -26,6 +26,7 @@ from django.core.management import call_command
 from django.utils import timezone, translation
 
 import migrated
+import runs
 import snapshot
 from nervepath.accounts.models import Patient, Role, User
 from nervepath.scheduling.models import AvailabilityException, Clinician, Location
@@ -39,11 +40,21 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The modules standing on the whole demo run first, in their own order, the one
+    """A test marked ``once`` runs only in ``make test``'s hard-moment run, which leaves
+    out the browser tests and tests/science: such a test would never run there, so the
+    collection stops naming it.
+
+    The modules standing on the whole demo run first, in their own order, the one
     whose test builds it for real (marked ``full_demo``) before those that copy it in
     (the ``full_demo`` fixture): xdist hands the first tests to one worker, which builds
     the demo once and shares it (tests/snapshot.py), instead of both workers building
     it at the same time when each meets such a test."""
+    lost = runs.left_out(items)
+    if lost:
+        raise pytest.UsageError(
+            "Marked once but left out of the hard-moment run (a browser or science test): "
+            + ", ".join(lost)
+        )
     builders = {item.path for item in items if item.get_closest_marker("full_demo")}
     users = {item.path for item in items if "full_demo" in getattr(item, "fixturenames", ())}
     # The module that builds it for real first: the other tests then copy that build.

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from django.core.management import call_command
 
 from nervepath.accounts.models import Patient
@@ -13,8 +12,9 @@ from nervepath.assessment import summary
 from nervepath.assessment.models import Request, Response, TypeQuestionnaires
 from nervepath.science import instruments
 
-# Also run on PostgreSQL (make test-postgres).
-pytestmark = pytest.mark.postgres
+# On SQLite only: the whole demo (``full_demo``) takes some 20 s to build on PostgreSQL.
+# There the production-stack test seeds the demo's clinic (tests/deploy/test_stack.py)
+# and the questionnaire tests run again (test_portal.py, test_clinician.py).
 
 
 def test_the_demo_seeds_questionnaires_whose_scores_match_the_engine(full_demo):

@@ -15,6 +15,9 @@ from django.test import override_settings
 
 from nervepath.config.logfilters import RedactQueryStrings
 
+# A whole-system check: `make test` runs it once, in its hard-moment pass (Makefile).
+pytestmark = pytest.mark.once
+
 
 def test_pages_carry_a_strict_content_security_policy(client, clinic) -> None:
     csp = client.get("/").headers["Content-Security-Policy"]

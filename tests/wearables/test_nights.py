@@ -462,24 +462,6 @@ def test_a_three_night_file_gives_three_nights_and_reruns_keep_three(
     assert not any(default_storage.exists(n.figure_name) for n in nights)  # replaced
 
 
-def test_demo_patient_has_nights_before_and_after_a_treatment(full_demo):
-    from nervepath.accounts.models import Patient
-    from nervepath.demo import wearables as demo
-    from nervepath.wearables import events
-
-    patient = Patient.objects.get(user__email=demo.PATIENTS[0])
-    surgery = next(e for e in events.completed_treatments(patient) if e.kind == "surgery")
-    nights = list(Night.objects.filter(patient=patient).order_by("night_of"))
-    before, after = compare.split(nights, surgery.day, 14)
-    assert len(before) >= 5 and len(after) >= 5
-    assert all(n.recording.analysis.state == State.DONE for n in nights)
-    assert all(default_storage.exists(n.figure_name) for n in nights)
-    result = compare.compare(nights, surgery)
-    plms = result.rows[0]
-    assert plms.before.median > 40 and plms.after.median < plms.before.median - 20
-    assert result.sentence.startswith("PLMS index fell from a median of")
-
-
 def test_treatment_events_follow_the_types_treatment_not_its_slug(alice, hale, clinic):
     """A clinic names its types as it likes: what makes a visit a treatment on the nights
     timeline is the type's ``treatment`` field (issue 14), never the demo's slugs."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import threading
 import warnings
 from collections.abc import Iterator
 
@@ -67,15 +68,38 @@ def in_time_order(start: np.ndarray, end: np.ndarray, *, last_end: float = -np.i
     return keep
 
 
+# The root logger's handlers as they were before the first of the reads now running
+# silenced them: one read inside another, or two in threads, each save what the other
+# set; only the last to end puts the levels back, so none is left silenced for good.
+_QUIET_LOCK = threading.Lock()
+_quiet_depth = 0
+_quiet_saved: list[tuple[logging.Handler, int]] = []
+
+
+def _quiet_root_handlers(on: bool) -> None:
+    global _quiet_depth
+    with _QUIET_LOCK:
+        if on:
+            if _quiet_depth == 0:
+                _quiet_saved[:] = [(h, h.level) for h in logging.getLogger().handlers]
+                for h, _ in _quiet_saved:
+                    h.setLevel(logging.CRITICAL + 1)
+            _quiet_depth += 1
+            return
+        _quiet_depth -= 1
+        if _quiet_depth == 0:
+            for h, level in _quiet_saved:
+                h.setLevel(level)
+            _quiet_saved.clear()
+
+
 @contextlib.contextmanager
 def captured_messages(notes: list[str]) -> Iterator[None]:
     """Collect warnings and stdout/stderr chatter of a reader library into ``notes``."""
     out = io.StringIO()
     handler = logging.StreamHandler(out)
     root = logging.getLogger()
-    saved = [(h, h.level) for h in root.handlers]
-    for h, _ in saved:
-        h.setLevel(logging.CRITICAL + 1)
+    _quiet_root_handlers(True)
     root.addHandler(handler)
     try:
         with (
@@ -87,8 +111,7 @@ def captured_messages(notes: list[str]) -> Iterator[None]:
             yield
     finally:
         root.removeHandler(handler)
-        for h, level in saved:
-            h.setLevel(level)
+        _quiet_root_handlers(False)
     for w in caught:
         text = plain_message(w.message)
         lowered = text.lower()
