@@ -11,6 +11,8 @@ import json
 import re
 from datetime import date
 
+import pytest
+
 from nervepath.accounts.models import Patient, Role, User
 from nervepath.pathway.models import NerveBlock, Surgery
 from nervepath.research import cohorts
@@ -21,6 +23,9 @@ from nervepath.wearables.models import Recording
 
 from .conftest import SNAPSHOT, unzip
 from .test_exports import ID_COLUMN, UUID
+
+# A whole-system check: `make test` runs it once, in its hard-moment pass (Makefile).
+pytestmark = pytest.mark.once
 
 RANDOM_TOKEN = re.compile(r"\bS-[0-9A-Z]{8}\b|\br[0-9a-f]{24}\b")
 

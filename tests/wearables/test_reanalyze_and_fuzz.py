@@ -21,7 +21,9 @@ from helpers import login
 from nervepath.wearables import engine, services
 from nervepath.wearables.models import Analysis, Night, State
 
-pytestmark = pytest.mark.django_db
+# A whole-system check (every damaged variant through the worker): `make test` runs it
+# once, in its hard-moment pass (Makefile).
+pytestmark = [pytest.mark.django_db, pytest.mark.once]
 
 
 def test_reanalyze_nights_replaces_without_duplicates(alice, bob, real_file):

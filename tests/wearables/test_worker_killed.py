@@ -25,6 +25,9 @@ import clock
 from nervepath.wearables import services
 from nervepath.wearables.models import Analysis, Night, State
 
+# A whole-system check: `make test` runs it once, in its hard-moment pass (Makefile).
+pytestmark = pytest.mark.once
+
 REPO = Path(__file__).resolve().parents[2]
 LEASE = 2
 
